@@ -1,0 +1,30 @@
+/*
+ * api.h - the route table and the handlers it names.
+ *
+ * Each resource's handlers live in a file of their own (ops.c, …); the one
+ * table of routes is in routes.c.
+ */
+#ifndef ERP_API_API_H
+#define ERP_API_API_H
+
+#include <stddef.h>
+
+#include "http/router.h"
+
+/* The route table. */
+extern const route_t api_routes[];
+extern const size_t api_routes_count;
+
+/* Operations (ops.c). */
+int ops_healthz(req_t *r);
+int ops_readyz(req_t *r);
+int ops_metrics(req_t *r);
+int ops_openapi(req_t *r);
+int ops_version(req_t *r);
+
+/* Routes that exist only for the test suite (testing.c), with ERP_ENABLE_TEST_ROUTES=1. */
+int testing_sleep(req_t *r);
+int testing_fail(req_t *r);
+int testing_echo(req_t *r);
+
+#endif

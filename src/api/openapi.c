@@ -1,0 +1,249 @@
+#include "api/openapi.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/roles.h"
+#include "core/log.h"
+
+#define API_VERSION "1.0.0"
+
+static char *doc_text;
+static size_t doc_len;
+
+static json_t *ref(const char *schema)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "#/components/schemas/%s", schema);
+    return json_pack("{s:s}", "$ref", buf);
+}
+
+/* "getStudentsById" from GET /api/v1/students/{id} */
+static char *operation_id(const route_t *r)
+{
+    char buf[256];
+    size_t n = 0;
+    const char *m = http_method_name(r->method);
+    for (const char *p = m; *p != '\0' && n < sizeof(buf) - 1; p++)
+        buf[n++] = (char)tolower((unsigned char)*p);
+    const char *p = r->path;
+    if (strncmp(p, "/api/v1", 7) == 0)
+        p += 7;
+    int upper = 1;
+    for (; *p != '\0' && n < sizeof(buf) - 3; p++) {
+        char c = *p;
+        if (c == '{') {
+            memcpy(buf + n, "By", 2);
+            n += 2;
+            upper = 1;
+            continue;
+        }
+        if (c == '}')
+            continue;
+        if (!isalnum((unsigned char)c)) {
+            upper = 1;
+            continue;
+        }
+        buf[n++] = upper ? (char)toupper((unsigned char)c) : c;
+        upper = 0;
+    }
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+static json_t *problem_response(const char *description)
+{
+    return json_pack("{s:s,s:{s:{s:o}}}", "description", description, "content", "application/problem+json",
+                     "schema", ref("Problem"));
+}
+
+static const char *error_description(int status)
+{
+    switch (status) {
+    case 400: return "Malformed request: the body or a parameter cannot be parsed.";
+    case 401: return "No access token, or one that is invalid, expired or revoked.";
+    case 403: return "The caller's role may not do this.";
+    case 404: return "No such resource in the caller's school.";
+    case 409: return "Conflicts with the current state (duplicate, or a stale version).";
+    case 413: return "The body is larger than the limit.";
+    case 415: return "The body is not application/json.";
+    case 422: return "Well-formed but invalid; `errors` names each field.";
+    case 428: return "The request must carry If-Match.";
+    case 429: return "Too many requests; see Retry-After.";
+    case 500: return "The server failed; the request id is logged.";
+    case 503: return "Not ready, draining, or overloaded; see Retry-After.";
+    default: return "Error.";
+    }
+}
+
+static void add_error(json_t *responses, int status)
+{
+    char key[8];
+    snprintf(key, sizeof(key), "%d", status);
+    if (json_object_get(responses, key) == NULL)
+        json_object_set_new(responses, key, problem_response(error_description(status)));
+}
+
+static json_t *roles_list(const route_t *r)
+{
+    json_t *a = json_array();
+    if (r->flags & ROUTE_PUBLIC) {
+        json_array_append_new(a, json_string("public"));
+        return a;
+    }
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (r->roles & (1u << i))
+            json_array_append_new(a, json_string(role_name(i)));
+    return a;
+}
+
+static int schema_exists(json_t *schemas, const char *name, char *err, size_t errlen, const route_t *r)
+{
+    if (name != NULL && json_object_get(schemas, name) == NULL) {
+        snprintf(err, errlen, "route %s %s names schema %s, which schemas.json does not define",
+                 http_method_name(r->method), r->path, name);
+        return 0;
+    }
+    return 1;
+}
+
+static json_t *operation(const route_t *r)
+{
+    json_t *op = json_object();
+    char *id = operation_id(r);
+    json_object_set_new(op, "operationId", json_string(id));
+    free(id);
+    json_object_set_new(op, "summary", json_string(r->summary != NULL ? r->summary : ""));
+    json_object_set_new(op, "tags", json_pack("[s]", r->tag != NULL ? r->tag : "other"));
+    json_t *roles = roles_list(r);
+    json_object_set(op, "x-roles", roles);
+    if (r->flags & ROUTE_PUBLIC) {
+        json_object_set_new(op, "security", json_array());
+        json_object_set_new(op, "description", json_string("Public: no access token needed."));
+    } else {
+        json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearerAuth"));
+        sbuf_t d;
+        sbuf_init(&d, NULL, 64);
+        sbuf_puts(&d, "Roles allowed: ");
+        for (size_t i = 0; i < json_array_size(roles); i++)
+            sbuf_printf(&d, "%s%s", i ? ", " : "", json_string_value(json_array_get(roles, i)));
+        sbuf_puts(&d, ".");
+        json_object_set_new(op, "description", json_string(d.p));
+        sbuf_free(&d);
+    }
+    json_decref(roles);
+
+    json_t *params = json_array();
+    for (const char *p = strchr(r->path, '{'); p != NULL; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        json_array_append_new(params, json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1, (size_t)(end - p - 1), "in",
+                                                "path", "required", 1, "schema", "type", "string"));
+    }
+    for (const route_param_t *q = r->query; q != NULL && q->name != NULL; q++) {
+        json_t *schema = json_loads(q->schema, 0, NULL);
+        json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:o}", "name", q->name, "in", "query", "required",
+                                                q->required, "description", q->description ? q->description : "",
+                                                "schema", schema != NULL ? schema : json_object()));
+    }
+    if (json_array_size(params) > 0)
+        json_object_set(op, "parameters", params);
+    json_decref(params);
+
+    if (r->request_schema != NULL)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content", "application/json", "schema",
+                                      ref(r->request_schema)));
+
+    json_t *responses = json_object();
+    char key[8];
+    snprintf(key, sizeof(key), "%d", r->status);
+    json_t *ok = json_pack("{s:s}", "description", r->summary != NULL ? r->summary : "Success");
+    if (r->response_schema != NULL)
+        json_object_set_new(ok, "content",
+                            json_pack("{s:{s:o}}", r->response_type != NULL ? r->response_type : "application/json",
+                                      "schema", ref(r->response_schema)));
+    json_object_set_new(responses, key, ok);
+    if (r->flags & ROUTE_BODY) {
+        add_error(responses, 400);
+        add_error(responses, 413);
+        add_error(responses, 415);
+        add_error(responses, 422);
+    }
+    if (!(r->flags & ROUTE_PUBLIC)) {
+        add_error(responses, 401);
+        add_error(responses, 403);
+    }
+    if (strchr(r->path, '{') != NULL)
+        add_error(responses, 404);
+    for (const int *e = r->errors; e != NULL && *e != 0; e++)
+        add_error(responses, *e);
+    add_error(responses, 500);
+    add_error(responses, 503);
+    json_object_set_new(op, "responses", responses);
+    return op;
+}
+
+json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *schemas = json_loads(api_schemas_json, JSON_REJECT_DUPLICATES, &jerr);
+    if (schemas == NULL) {
+        snprintf(err, errlen, "schemas.json line %d: %s", jerr.line, jerr.text);
+        return NULL;
+    }
+    json_t *paths = json_object();
+    for (size_t i = 0; i < n; i++) {
+        const route_t *r = &routes[i];
+        if ((r->flags & ROUTE_TEST) && !include_test)
+            continue;
+        if (!schema_exists(schemas, r->request_schema, err, errlen, r) ||
+            !schema_exists(schemas, r->response_schema, err, errlen, r)) {
+            json_decref(schemas);
+            json_decref(paths);
+            return NULL;
+        }
+        json_t *item = json_object_get(paths, r->path);
+        if (item == NULL) {
+            item = json_object();
+            json_object_set_new(paths, r->path, item);
+        }
+        char method[16];
+        const char *m = http_method_name(r->method);
+        size_t k = 0;
+        for (; m[k] != '\0' && k < sizeof(method) - 1; k++)
+            method[k] = (char)tolower((unsigned char)m[k]);
+        method[k] = '\0';
+        json_object_set_new(item, method, operation(r));
+    }
+    json_t *doc = json_pack(
+        "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s,s:s}}}}", "openapi", "3.1.0", "info", "title",
+        "school-erp API", "version", API_VERSION, "description",
+        "Multi-tenant school administration: schools, people, classes, attendance, timetables, marks and fees. "
+        "Every operation lists the roles allowed in `x-roles`; errors are RFC 9457 problem documents.",
+        "servers", "url", "/", "paths", paths, "components", "schemas", schemas, "securitySchemes", "bearerAuth",
+        "type", "http", "scheme", "bearer", "bearerFormat", "JWT");
+    return doc;
+}
+
+int openapi_init(const route_t *routes, size_t n, int include_test)
+{
+    char err[256];
+    json_t *doc = openapi_build(routes, n, include_test, err, sizeof(err));
+    if (doc == NULL) {
+        log_error("cannot build the OpenAPI document", "%s", err);
+        return -1;
+    }
+    free(doc_text);
+    doc_text = json_dumps(doc, JSON_COMPACT);
+    doc_len = strlen(doc_text);
+    json_decref(doc);
+    return 0;
+}
+
+const char *openapi_text(size_t *len)
+{
+    *len = doc_len;
+    return doc_text;
+}

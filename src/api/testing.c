@@ -1,0 +1,44 @@
+/*
+ * testing.c - routes that exist only when ERP_ENABLE_TEST_ROUTES=1, for the
+ * black-box suite: a slow request (drain tests), a failing handler (the 500
+ * path) and a typed echo (body checks). Never enabled in production.
+ */
+#include <time.h>
+
+#include "api/api.h"
+#include "api/validate.h"
+
+int testing_sleep(req_t *r)
+{
+    long long ms = 0;
+    const char *v = req_query(r, "ms");
+    if (v != NULL && (query_int(r, "ms", v, 0, 60000, &ms) != 0))
+        return -1;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    return res_json(r, 200, json_pack("{s:I}", "sleptMs", (json_int_t)ms));
+}
+
+int testing_fail(req_t *r)
+{
+    return res_fail(r, ERR_INTERNAL, "deliberate failure for the test suite");
+}
+
+int testing_echo(req_t *r)
+{
+    static const char *const fields[] = {"name", "count", NULL};
+    const char *name = NULL;
+    long long count = 0;
+    int has_count = 0;
+    body_only_fields(r, fields);
+    body_string(r, "name", 1, 1, 100, &name);
+    if (json_object_get(r->json, "count") != NULL)
+        has_count = body_int(r, "count", 0, 0, 1000, &count) == 1;
+    if (res_check_fields(r) != 0)
+        return -1;
+    json_t *out = json_pack("{s:s}", "name", name);
+    if (has_count)
+        json_object_set_new(out, "count", json_integer(count));
+    return res_json(r, 200, out);
+}

@@ -1,0 +1,182 @@
+#include "api/validate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ids.h"
+
+/* The member, or NULL when absent or null; records "is required" when required. */
+static json_t *member(req_t *r, const char *field, int required)
+{
+    json_t *v = r->json != NULL ? json_object_get(r->json, field) : NULL;
+    if (v == NULL || json_is_null(v)) {
+        if (required)
+            res_field_error(r, field, "is required");
+        return NULL;
+    }
+    return v;
+}
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s != '\0'; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+int body_string(req_t *r, const char *field, int required, size_t minlen, size_t maxlen, const char **out)
+{
+    json_t *v = member(r, field, required);
+    if (v == NULL)
+        return required ? -1 : 0;
+    if (!json_is_string(v)) {
+        res_field_error(r, field, "must be a string");
+        return -1;
+    }
+    const char *s = json_string_value(v);
+    size_t n = utf8_chars(s);
+    if (n < minlen || n > maxlen) {
+        if (minlen > 0 && n == 0)
+            res_field_error(r, field, "must not be empty");
+        else
+            res_field_error(r, field, "must be %zu to %zu characters long", minlen, maxlen);
+        return -1;
+    }
+    size_t bytes = strlen(s);
+    if (bytes > 0 && (s[0] == ' ' || s[bytes - 1] == ' ' || s[0] == '\t' || s[bytes - 1] == '\t')) {
+        res_field_error(r, field, "must not start or end with whitespace");
+        return -1;
+    }
+    *out = s;
+    return 1;
+}
+
+int body_int(req_t *r, const char *field, int required, long long min, long long max, long long *out)
+{
+    json_t *v = member(r, field, required);
+    if (v == NULL)
+        return required ? -1 : 0;
+    if (!json_is_integer(v)) {
+        res_field_error(r, field, "must be an integer");
+        return -1;
+    }
+    long long n = json_integer_value(v);
+    if (n < min || n > max) {
+        res_field_error(r, field, "must be from %lld to %lld", min, max);
+        return -1;
+    }
+    *out = n;
+    return 1;
+}
+
+int body_bool(req_t *r, const char *field, int required, int *out)
+{
+    json_t *v = member(r, field, required);
+    if (v == NULL)
+        return required ? -1 : 0;
+    if (!json_is_boolean(v)) {
+        res_field_error(r, field, "must be true or false");
+        return -1;
+    }
+    *out = json_is_true(v);
+    return 1;
+}
+
+int body_enum(req_t *r, const char *field, int required, const char *const *values, int *out)
+{
+    json_t *v = member(r, field, required);
+    if (v == NULL)
+        return required ? -1 : 0;
+    if (json_is_string(v)) {
+        for (int i = 0; values[i] != NULL; i++) {
+            if (strcmp(values[i], json_string_value(v)) == 0) {
+                *out = i;
+                return 1;
+            }
+        }
+    }
+    sbuf_t b;
+    sbuf_init(&b, &r->arena, 128);
+    sbuf_puts(&b, "must be one of: ");
+    for (int i = 0; values[i] != NULL; i++)
+        sbuf_printf(&b, "%s%s", i ? ", " : "", values[i]);
+    res_field_error(r, field, "%s", b.p);
+    return -1;
+}
+
+int valid_date(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return 0;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1)
+        return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+int body_date(req_t *r, const char *field, int required, const char **out)
+{
+    json_t *v = member(r, field, required);
+    if (v == NULL)
+        return required ? -1 : 0;
+    if (!json_is_string(v) || !valid_date(json_string_value(v))) {
+        res_field_error(r, field, "must be a date YYYY-MM-DD");
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 1;
+}
+
+int body_uuid(req_t *r, const char *field, int required, const char **out)
+{
+    json_t *v = member(r, field, required);
+    if (v == NULL)
+        return required ? -1 : 0;
+    if (!json_is_string(v) || !ids_uuid_valid(json_string_value(v), json_string_length(v))) {
+        res_field_error(r, field, "must be an id (UUID)");
+        return -1;
+    }
+    *out = json_string_value(v);
+    return 1;
+}
+
+void body_only_fields(req_t *r, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->json, key, v)
+    {
+        int ok = 0;
+        for (int i = 0; allowed[i] != NULL && !ok; i++)
+            ok = strcmp(allowed[i], key) == 0;
+        if (!ok)
+            res_field_error(r, key, "is not a field of this resource, or may not be set");
+    }
+}
+
+void body_forbid_fields(req_t *r, const char *const *forbidden)
+{
+    for (int i = 0; forbidden[i] != NULL; i++)
+        if (json_object_get(r->json, forbidden[i]) != NULL)
+            res_field_error(r, forbidden[i], "may not be set");
+}
+
+int query_int(req_t *r, const char *name, const char *value, long long min, long long max, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long n = strtoll(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || n < min || n > max) {
+        res_field_error(r, name, "must be an integer from %lld to %lld", min, max);
+        return res_check_fields(r);
+    }
+    *out = n;
+    return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * validate.h - reading request input with field-level errors.
+ *
+ * Each body_*() reads one member of the JSON body object (r->json). It returns
+ * 1 when the member is present and valid (*out set), 0 when it is absent or
+ * null and not required (*out untouched), and -1 after recording a field error
+ * (422). Handlers read every field, then call res_check_fields() once, so a
+ * client learns about all bad fields in one response.
+ */
+#ifndef ERP_API_VALIDATE_H
+#define ERP_API_VALIDATE_H
+
+#include <stddef.h>
+
+#include "http/handler.h"
+
+/* A string of minlen..maxlen characters (Unicode code points); surrounding whitespace is an error. */
+int body_string(req_t *r, const char *field, int required, size_t minlen, size_t maxlen, const char **out);
+/* An integer (JSON integer, not a real) in [min, max]. */
+int body_int(req_t *r, const char *field, int required, long long min, long long max, long long *out);
+/* true or false. */
+int body_bool(req_t *r, const char *field, int required, int *out);
+/* One of the NULL-terminated values; *out is its index. */
+int body_enum(req_t *r, const char *field, int required, const char *const *values, int *out);
+/* A calendar date "YYYY-MM-DD". */
+int body_date(req_t *r, const char *field, int required, const char **out);
+/* A UUID string. */
+int body_uuid(req_t *r, const char *field, int required, const char **out);
+
+/* Records an error for every member of the body not in the NULL-terminated list. */
+void body_only_fields(req_t *r, const char *const *allowed);
+/* Records an error for each member present from the NULL-terminated list (fields the caller may not set). */
+void body_forbid_fields(req_t *r, const char *const *forbidden);
+
+/* Parses a query parameter's value as an integer in [min, max]; returns 0, or -1 with a 422 naming it. */
+int query_int(req_t *r, const char *name, const char *value, long long min, long long max, long long *out);
+
+/* Whether s is a valid date YYYY-MM-DD (proleptic Gregorian). */
+int valid_date(const char *s);
+
+#endif

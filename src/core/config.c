@@ -1,0 +1,271 @@
+#include "core/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+
+static int fail(char *err, size_t errlen, const char *name, const char *expected, const char *got)
+{
+    snprintf(err, errlen, "%s: expected %s, got \"%.80s\"", name, expected, got);
+    return -1;
+}
+
+/* An integer in [lo, hi] from var name; def when unset. */
+static int get_int(config_getter_t get, void *ud, const char *name, long lo, long hi, long def, long *out, char *err,
+                   size_t errlen)
+{
+    const char *v = get(name, ud);
+    if (v == NULL || *v == '\0') {
+        *out = def;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno != 0 || *end != '\0' || end == v || n < lo || n > hi) {
+        char expected[96];
+        snprintf(expected, sizeof(expected), "an integer from %ld to %ld", lo, hi);
+        return fail(err, errlen, name, expected, v);
+    }
+    *out = n;
+    return 0;
+}
+
+static int get_bool(config_getter_t get, void *ud, const char *name, int def, int *out, char *err, size_t errlen)
+{
+    const char *v = get(name, ud);
+    if (v == NULL || *v == '\0') {
+        *out = def;
+        return 0;
+    }
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(v, yes[i]) == 0)
+            return *out = 1, 0;
+        if (strcmp(v, no[i]) == 0)
+            return *out = 0, 0;
+    }
+    return fail(err, errlen, name, "one of on/off/true/false/1/0", v);
+}
+
+static int parse_listen(config_t *c, const char *v, char *err, size_t errlen)
+{
+    static const char expected[] = "HOST:PORT (for example 127.0.0.1:8080 or [::1]:8080)";
+    const char *host = v, *colon;
+    size_t hostlen;
+    if (v[0] == '[') {
+        const char *close = strchr(v, ']');
+        if (close == NULL || close[1] != ':')
+            return fail(err, errlen, "ERP_LISTEN", expected, v);
+        host = v + 1;
+        hostlen = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(v, ':');
+        if (colon == NULL || memchr(v, ':', (size_t)(colon - v)) != NULL)
+            return fail(err, errlen, "ERP_LISTEN", expected, v);
+        hostlen = (size_t)(colon - v);
+    }
+    if (hostlen == 0 || hostlen >= sizeof(c->listen_host))
+        return fail(err, errlen, "ERP_LISTEN", expected, v);
+    char *end;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 0 || port > 65535)
+        return fail(err, errlen, "ERP_LISTEN", expected, v);
+    memcpy(c->listen_host, host, hostlen);
+    c->listen_host[hostlen] = '\0';
+    c->listen_port = (int)port;
+    return 0;
+}
+
+static int valid_db_url(const char *v)
+{
+    if (strncmp(v, "sqlite:", 7) == 0)
+        return v[7] != '\0';
+    if (strncmp(v, "postgres://", 11) == 0 || strncmp(v, "postgresql://", 13) == 0)
+        return 1;
+    /* libpq key=value conninfo */
+    return strchr(v, '=') != NULL;
+}
+
+static int valid_redis_url(const char *v)
+{
+    return (strncmp(v, "redis://", 8) == 0 && v[8] != '\0') ||
+           (strncmp(v, "redis+cluster://", 16) == 0 && v[16] != '\0');
+}
+
+static int valid_blob_url(const char *v)
+{
+    return (strncmp(v, "file:", 5) == 0 && v[5] != '\0') || (strncmp(v, "s3://", 5) == 0 && v[5] != '\0');
+}
+
+static char *dup_or(config_getter_t get, void *ud, const char *name, const char *def)
+{
+    const char *v = get(name, ud);
+    if (v == NULL || *v == '\0')
+        return def == NULL ? NULL : xstrdup(def);
+    return xstrdup(v);
+}
+
+int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err, size_t errlen)
+{
+    long n;
+    memset(c, 0, sizeof(*c));
+    if (ncpu < 1)
+        ncpu = 1;
+
+    const char *listen = get("ERP_LISTEN", ud);
+    if (parse_listen(c, listen != NULL && *listen != '\0' ? listen : "127.0.0.1:8080", err, errlen) != 0)
+        return -1;
+
+    c->data_dir = dup_or(get, ud, "ERP_DATA_DIR", "./var");
+    const char *db = get("ERP_DATABASE_URL", ud);
+    if (db != NULL && *db != '\0') {
+        if (!valid_db_url(db))
+            return fail(err, errlen, "ERP_DATABASE_URL", "sqlite:PATH, postgres://… or a libpq conninfo", db);
+        c->database_url = xstrdup(db);
+    } else {
+        size_t len = strlen(c->data_dir) + 16;
+        c->database_url = xmalloc(len);
+        snprintf(c->database_url, len, "sqlite:%s/erp.db", c->data_dir);
+    }
+
+    const char *reads = get("ERP_DATABASE_READ_URLS", ud);
+    if (reads != NULL && *reads != '\0') {
+        if (config_is_sqlite(c))
+            return fail(err, errlen, "ERP_DATABASE_READ_URLS", "no value with a sqlite: ERP_DATABASE_URL", reads);
+        const char *p = reads;
+        while (*p != '\0') {
+            const char *comma = strchr(p, ',');
+            size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+            char *u = xmalloc(len + 1);
+            memcpy(u, p, len);
+            u[len] = '\0';
+            if (c->n_read_urls == CONFIG_MAX_READ_URLS || len == 0 || !valid_db_url(u) || strncmp(u, "sqlite:", 7) == 0) {
+                free(u);
+                return fail(err, errlen, "ERP_DATABASE_READ_URLS",
+                            "a comma-separated list of up to 16 PostgreSQL URLs", reads);
+            }
+            c->read_urls[c->n_read_urls++] = u;
+            p += len;
+            if (*p == ',')
+                p++;
+        }
+    }
+
+    const char *redis = get("ERP_REDIS_URL", ud);
+    if (redis != NULL && *redis != '\0') {
+        if (!valid_redis_url(redis))
+            return fail(err, errlen, "ERP_REDIS_URL", "redis://HOST:PORT or redis+cluster://H1:P1,H2:P2,…", redis);
+        c->redis_url = xstrdup(redis);
+    }
+
+    const char *blob = get("ERP_BLOB_URL", ud);
+    if (blob != NULL && *blob != '\0') {
+        if (!valid_blob_url(blob))
+            return fail(err, errlen, "ERP_BLOB_URL", "file:DIR or s3://BUCKET?endpoint=…&region=…", blob);
+        c->blob_url = xstrdup(blob);
+    } else {
+        size_t len = strlen(c->data_dir) + 16;
+        c->blob_url = xmalloc(len);
+        snprintf(c->blob_url, len, "file:%s/blobs", c->data_dir);
+    }
+
+    const char *secret = get("ERP_JWT_SECRET", ud);
+    if (secret != NULL && *secret != '\0') {
+        if (strlen(secret) < 32)
+            return fail(err, errlen, "ERP_JWT_SECRET", "at least 32 characters", "(hidden)");
+        c->jwt_secret = xstrdup(secret);
+    }
+
+    if (get_int(get, ud, "ERP_THREADS", 1, 256, ncpu, &n, err, errlen) != 0)
+        return -1;
+    c->threads = (int)n;
+    if (get_int(get, ud, "ERP_POOL_SIZE", 1, 1024, 4L * ncpu, &n, err, errlen) != 0)
+        return -1;
+    c->pool_size = (int)n;
+    if (get_int(get, ud, "ERP_POOL_QUEUE", 1, 1000000, 4096, &n, err, errlen) != 0)
+        return -1;
+    c->pool_queue = (int)n;
+    if (get_int(get, ud, "ERP_DRAIN_SECONDS", 0, 3600, 25, &n, err, errlen) != 0)
+        return -1;
+    c->drain_seconds = (int)n;
+    if (get_int(get, ud, "ERP_MAX_BODY_BYTES", 1024, 1L << 30, 1L << 20, &n, err, errlen) != 0)
+        return -1;
+    c->max_body_bytes = (size_t)n;
+    if (get_int(get, ud, "ERP_MAX_HEADER_BYTES", 1024, 262144, 16384, &n, err, errlen) != 0)
+        return -1;
+    c->max_header_bytes = (size_t)n;
+    if (get_int(get, ud, "ERP_CLIENT_TIMEOUT_SECONDS", 1, 3600, 10, &n, err, errlen) != 0)
+        return -1;
+    c->client_timeout_ms = (int)n * 1000;
+    if (get_int(get, ud, "ERP_REPLICA_MAX_LAG_MS", 0, 3600000, 1000, &n, err, errlen) != 0)
+        return -1;
+    c->replica_max_lag_ms = (int)n;
+    if (get_int(get, ud, "ERP_WORKER_CONCURRENCY", 1, 256, 4, &n, err, errlen) != 0)
+        return -1;
+    c->worker_concurrency = (int)n;
+
+    const char *level = get("ERP_LOG_LEVEL", ud);
+    c->log_level = LOG_INFO;
+    if (level != NULL && *level != '\0') {
+        int l = log_level_parse(level);
+        if (l < 0)
+            return fail(err, errlen, "ERP_LOG_LEVEL", "one of debug, info, warn, error", level);
+        c->log_level = l;
+    }
+    if (get_bool(get, ud, "ERP_ACCESS_LOG", 1, &c->access_log, err, errlen) != 0)
+        return -1;
+    if (get_bool(get, ud, "ERP_ENABLE_TEST_ROUTES", 0, &c->test_routes, err, errlen) != 0)
+        return -1;
+
+    const char *queue = get("QUEUE_NAME", ud);
+    if (queue != NULL && *queue != '\0') {
+        for (const char *p = queue; *p != '\0'; p++)
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_') ||
+                p - queue >= 64)
+                return fail(err, errlen, "QUEUE_NAME", "1-64 characters of a-z, 0-9, '-' and '_'", queue);
+        c->queue_name = xstrdup(queue);
+    } else {
+        c->queue_name = xstrdup("default");
+    }
+    return 0;
+}
+
+static const char *env_get(const char *name, void *ud)
+{
+    (void)ud;
+    return getenv(name);
+}
+
+int config_load_env(config_t *c, char *err, size_t errlen)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    return config_load(c, env_get, NULL, ncpu > 0 && ncpu < INT_MAX ? (int)ncpu : 1, err, errlen);
+}
+
+void config_free(config_t *c)
+{
+    free(c->database_url);
+    for (int i = 0; i < c->n_read_urls; i++)
+        free(c->read_urls[i]);
+    free(c->redis_url);
+    free(c->blob_url);
+    free(c->jwt_secret);
+    free(c->data_dir);
+    free(c->queue_name);
+    memset(c, 0, sizeof(*c));
+}
+
+int config_is_sqlite(const config_t *c)
+{
+    return strncmp(c->database_url, "sqlite:", 7) == 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * config.h - configuration from the environment (12-factor).
+ *
+ * Every setting has a default that runs the embedded profile. A value that does
+ * not parse stops start-up with one line naming the variable and the expected
+ * form; see config_load(). The full list is in README.md and docs/OPERATIONS.md.
+ */
+#ifndef ERP_CORE_CONFIG_H
+#define ERP_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_MAX_READ_URLS 16
+
+typedef struct config {
+    char listen_host[256]; /* numeric IPv4/IPv6 address or host name */
+    int listen_port;       /* 0: any free port (the bound port is logged) */
+    char *database_url;    /* "sqlite:PATH" or a libpq URL / conninfo */
+    char *read_urls[CONFIG_MAX_READ_URLS];
+    int n_read_urls;
+    char *redis_url;       /* NULL: none */
+    char *blob_url;
+    char *jwt_secret;      /* NULL: generated under data_dir in the embedded profile */
+    char *data_dir;
+    int threads;           /* event-loop threads */
+    int pool_size;         /* handler threads */
+    int pool_queue;        /* jobs waiting for a handler thread before 503 */
+    int drain_seconds;
+    size_t max_body_bytes;
+    size_t max_header_bytes;
+    int client_timeout_ms; /* reading a request (headers and body), idle keep-alive */
+    int log_level;         /* log_level_t */
+    int access_log;        /* 0/1 */
+    int replica_max_lag_ms;
+    char *queue_name;
+    int worker_concurrency;
+    int test_routes;       /* 1 registers the routes the test suite needs */
+} config_t;
+
+/* Looks a variable up; returns NULL when unset. */
+typedef const char *(*config_getter_t)(const char *name, void *ud);
+
+/*
+ * Fills c from the variables get() returns, defaults for the unset ones.
+ * ncpu is the number of cores the defaults scale with.
+ * Returns 0, or -1 with a one-line message in err ("ERP_X: expected …, got …");
+ * on failure c holds partial values and must still be freed with config_free().
+ */
+int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err, size_t errlen);
+
+/* config_load() over the process environment. */
+int config_load_env(config_t *c, char *err, size_t errlen);
+
+/* Frees the strings config_load() allocated. */
+void config_free(config_t *c);
+
+/* Whether the database URL selects the embedded SQLite engine. */
+int config_is_sqlite(const config_t *c);
+
+#endif

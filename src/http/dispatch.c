@@ -1,0 +1,98 @@
+#include "http/dispatch.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "auth/roles.h"
+#include "core/log.h"
+#include "http/router.h"
+
+static authenticate_fn authenticator;
+
+void dispatch_set_authenticator(authenticate_fn fn)
+{
+    authenticator = fn;
+}
+
+int dispatch_is_json_type(const char *ct)
+{
+    if (ct == NULL)
+        return 0;
+    while (*ct == ' ')
+        ct++;
+    static const char json[] = "application/json";
+    if (strncasecmp(ct, json, sizeof(json) - 1) != 0)
+        return 0;
+    ct += sizeof(json) - 1;
+    while (*ct == ' ')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+static int check_access(req_t *r)
+{
+    const route_t *route = r->route;
+    if (route->flags & ROUTE_PUBLIC)
+        return 0;
+    if (authenticator == NULL)
+        return res_fail(r, ERR_UNAUTHENTICATED, "This route needs an access token.");
+    if (authenticator(r) != 0)
+        return -1;
+    if ((r->auth.roles & route->roles) == 0)
+        return res_fail(r, ERR_FORBIDDEN, "Your role may not %s %s.", http_method_name(route->method), route->path);
+    if (r->auth.tenant_id[0] == '\0' && !(route->flags & ROUTE_NO_TENANT))
+        return res_fail(r, ERR_FORBIDDEN, "This route is for users of a school.");
+    return 0;
+}
+
+static int parse_body(req_t *r)
+{
+    if (!dispatch_is_json_type(r->hdr.content_type))
+        return res_fail(r, ERR_MEDIA_TYPE, "Send the body as application/json.");
+    if (r->body == NULL || r->body_len == 0)
+        return res_fail(r, ERR_MALFORMED, "A JSON body is required.");
+    json_error_t jerr;
+    r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (r->json == NULL)
+        return res_fail(r, ERR_MALFORMED, "Malformed JSON at line %d, column %d: %s", jerr.line, jerr.column,
+                        jerr.text);
+    if (!json_is_object(r->json))
+        return res_fail(r, ERR_MALFORMED, "The body must be a JSON object.");
+    return 0;
+}
+
+void dispatch_run(req_t *r)
+{
+    int rc = check_access(r);
+    if (rc == 0 && (r->route->flags & ROUTE_BODY))
+        rc = parse_body(r);
+    if (rc == 0) {
+        rc = r->route->handler(r);
+        if (rc == 0 && r->res.status == 0) {
+            rc = res_fail(r, ERR_INTERNAL, NULL);
+            log_error("handler set no response", "route %s request %s", r->route->path, r->request_id);
+        }
+    }
+    if (rc != 0) {
+        if (r->err.code == ERR_NONE || r->err.code == ERR_INTERNAL) {
+            r->err.code = ERR_INTERNAL;
+            /* The detail of an internal error is for the log, never for the client. */
+            sbuf_t b;
+            char stack[1024];
+            sbuf_init_fixed(&b, stack, sizeof(stack));
+            log_begin(&b, LOG_ERROR, "request failed");
+            log_str(&b, "requestId", r->request_id);
+            log_str(&b, "method", http_method_name(r->method));
+            log_str(&b, "route", r->route->path);
+            if (r->err.detail != NULL)
+                log_strn(&b, "detail", r->err.detail, strnlen(r->err.detail, 600));
+            log_end(&b);
+            log_write(&b);
+            sbuf_free(&b);
+            r->err.detail = "The server failed to handle this request; it has been logged.";
+            r->err.nfields = 0;
+        }
+        r->res.nheaders = 0;
+        res_render_error(r);
+    }
+}

@@ -1,0 +1,29 @@
+/*
+ * dispatch.h - runs a matched request through the checks every route shares
+ * (authentication, role, body media type and JSON) and then its handler.
+ * Independent of the HTTP library; runs on whichever thread executes the route.
+ */
+#ifndef ERP_HTTP_DISPATCH_H
+#define ERP_HTTP_DISPATCH_H
+
+#include "http/handler.h"
+
+/*
+ * Verifies r->hdr.authorization and fills r->auth. Returns 0, or -1 with r->err
+ * set (401, or 503 when the check cannot be made).
+ */
+typedef int (*authenticate_fn)(req_t *r);
+
+/* Installs the authenticator; without one every non-public route answers 401. */
+void dispatch_set_authenticator(authenticate_fn fn);
+
+/*
+ * Runs r (r->route set) to completion: afterwards r->res holds the response to
+ * send, a problem document when anything failed. Never fails.
+ */
+void dispatch_run(req_t *r);
+
+/* Whether a Content-Type value is application/json (parameters such as charset allowed). */
+int dispatch_is_json_type(const char *content_type);
+
+#endif

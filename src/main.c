@@ -1,0 +1,172 @@
+/*
+ * main.c - the school-erp command line: parse the subcommand, load the
+ * configuration, wire the modules together and run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/openapi.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "obs/crash.h"
+#include "obs/process.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* shown by `school-erp NAME --help` */
+} command_t;
+
+static int cmd_help(int argc, char **argv);
+
+/* Loads the configuration or prints the one-line reason it is bad. */
+static int load_config(config_t *cfg)
+{
+    char err[256];
+    if (config_load_env(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: configuration: %s\n", err);
+        config_free(cfg);
+        return -1;
+    }
+    log_setup((log_level_t)cfg->log_level, 1);
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    config_t cfg;
+    if (load_config(&cfg) != 0)
+        return 2;
+    crash_install();
+    process_metrics_register();
+    if (openapi_init(api_routes, api_routes_count, cfg.test_routes) != 0)
+        return 1;
+    server_opts_t opts = {
+        .cfg = &cfg,
+        .routes = api_routes,
+        .nroutes = api_routes_count,
+    };
+    int rc = server_run(&opts);
+    /* The event loops have no teardown; exit without unwinding them. */
+    fflush(stdout);
+    _Exit(rc);
+}
+
+static int not_yet(const char *what)
+{
+    fprintf(stderr, "school-erp: %s is not available in this build yet\n", what);
+    return 2;
+}
+
+static int cmd_worker(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return not_yet("worker");
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return not_yet("migrate");
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return not_yet("demo");
+}
+
+static int cmd_tenant(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return not_yet("tenant");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("school-erp %s (commit %s)\n", build_version(), build_commit());
+    return 0;
+}
+
+static const command_t commands[] = {
+    {"serve", cmd_serve, "run the API server",
+     "usage: school-erp serve\n\n"
+     "Runs the HTTP API server until SIGTERM or SIGINT, then drains in-flight requests\n"
+     "(at most ERP_DRAIN_SECONDS) and exits 0. Configuration comes from the environment;\n"
+     "with none, it serves the embedded profile (SQLite under ./var) on 127.0.0.1:8080.\n"},
+    {"worker", cmd_worker, "run a background job worker",
+     "usage: school-erp worker\n\nProcesses jobs of queue QUEUE_NAME with ERP_WORKER_CONCURRENCY jobs at a time.\n"},
+    {"migrate", cmd_migrate, "apply database migrations",
+     "usage: school-erp migrate\n\nApplies pending schema migrations to ERP_DATABASE_URL.\n"},
+    {"demo", cmd_demo, "create a demo school",
+     "usage: school-erp demo [--students N] [--tenants N]\n\nCreates the demo school and prints its admin login.\n"},
+    {"tenant", cmd_tenant, "manage schools",
+     "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"},
+    {"version", cmd_version, "print the version", "usage: school-erp version\n"},
+    {"help", cmd_help, "show this help", "usage: school-erp help [COMMAND]\n"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const command_t *find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc > 1) {
+        const command_t *c = find(argv[1]);
+        if (c != NULL) {
+            fputs(c->usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "school-erp: unknown command '%s'\n", argv[1]);
+        return 2;
+    }
+    printf("usage: school-erp COMMAND [ARGS]\n\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-9s %s\n", commands[i].name, commands[i].summary);
+    printf("\nRun 'school-erp COMMAND --help' for the options of a command.\n"
+           "Configuration is read from ERP_* environment variables; see README.md.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cmd_help(1, argv);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return cmd_help(1, argv);
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(0, NULL);
+    const command_t *c = find(argv[1]);
+    if (c == NULL) {
+        fprintf(stderr, "school-erp: unknown command '%s'; run 'school-erp help'\n", argv[1]);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(c->usage, stdout);
+            return 0;
+        }
+    }
+    return c->run(argc - 1, argv + 1);
+}
