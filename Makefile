@@ -1,0 +1,48 @@
+# school-erp: the two commands are `make run` and `make test` (see README.md).
+# The real build is Meson + ninja; this file only drives it.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+BIN        := $(BUILD)/school-erp
+
+.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format
+
+all: build
+
+deps:
+	@scripts/bootstrap
+
+test-deps:
+	@scripts/bootstrap --test
+
+$(BUILD)/build.ninja:
+	@meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
+
+$(ASAN_BUILD)/build.ninja:
+	@meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+build: $(BUILD)/build.ninja
+	@ninja -C $(BUILD) --quiet
+
+build-asan: $(ASAN_BUILD)/build.ninja
+	@ninja -C $(ASAN_BUILD) --quiet
+
+# Installs what is missing, builds, creates the demo school on first run and serves it.
+run: deps build
+	@scripts/run-embedded $(BIN)
+
+test: test-deps build build-asan
+	@tests/run
+
+# Unit and black-box tests of the normal build only, without service topologies.
+test-quick: build
+	@tests/run --quick
+
+bench: build
+	@bench/run
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
