@@ -1,5 +1,6 @@
 #include "api/validate.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ int body_string(req_t *r, const char *field, int required, size_t minlen, size_t
         return -1;
     }
     size_t bytes = strlen(s);
-    if (bytes > 0 && (s[0] == ' ' || s[bytes - 1] == ' ' || s[0] == '\t' || s[bytes - 1] == '\t')) {
+    if (bytes > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[bytes - 1]))) {
         res_field_error(r, field, "must not start or end with whitespace");
         return -1;
     }
