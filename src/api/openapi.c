@@ -42,6 +42,11 @@ static char *operation_id(const route_t *r)
         }
         if (c == '}')
             continue;
+        if (c == '-' || c == '_' || c == '.') {
+            buf[n++] = '_';
+            upper = 0;
+            continue;
+        }
         if (!isalnum((unsigned char)c)) {
             upper = 1;
             continue;
@@ -72,6 +77,7 @@ static const char *error_description(int status)
     case 422: return "Well-formed but invalid; `errors` names each field.";
     case 428: return "The request must carry If-Match.";
     case 429: return "Too many requests; see Retry-After.";
+    case 431: return "The request headers are larger than the limit.";
     case 500: return "The server failed; the request id is logged.";
     case 503: return "Not ready, draining, or overloaded; see Retry-After.";
     default: return "Error.";
@@ -179,6 +185,7 @@ static json_t *operation(const route_t *r)
         add_error(responses, 404);
     for (const int *e = r->errors; e != NULL && *e != 0; e++)
         add_error(responses, *e);
+    add_error(responses, 431); /* checked before routing: any operation can answer it */
     add_error(responses, 500);
     add_error(responses, 503);
     json_object_set_new(op, "responses", responses);
@@ -194,14 +201,20 @@ json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *e
         return NULL;
     }
     json_t *paths = json_object();
+    json_t *ids = json_object(); /* operationId -> "METHOD path", to refuse duplicates */
     for (size_t i = 0; i < n; i++) {
         const route_t *r = &routes[i];
         if ((r->flags & ROUTE_TEST) && !include_test)
             continue;
-        if (!schema_exists(schemas, r->request_schema, err, errlen, r) ||
+        if ((r->flags & ROUTE_BODY) && r->request_schema == NULL)
+            snprintf(err, errlen, "route %s %s takes a body but names no request schema", http_method_name(r->method),
+                     r->path);
+        if (((r->flags & ROUTE_BODY) && r->request_schema == NULL) ||
+            !schema_exists(schemas, r->request_schema, err, errlen, r) ||
             !schema_exists(schemas, r->response_schema, err, errlen, r)) {
             json_decref(schemas);
             json_decref(paths);
+            json_decref(ids);
             return NULL;
         }
         json_t *item = json_object_get(paths, r->path);
@@ -215,8 +228,21 @@ json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *e
         for (; m[k] != '\0' && k < sizeof(method) - 1; k++)
             method[k] = (char)tolower((unsigned char)m[k]);
         method[k] = '\0';
-        json_object_set_new(item, method, operation(r));
+        json_t *op = operation(r);
+        const char *id = json_string_value(json_object_get(op, "operationId"));
+        if (json_object_get(ids, id) != NULL) {
+            snprintf(err, errlen, "routes %s and %s %s have the same operationId %s",
+                     json_string_value(json_object_get(ids, id)), http_method_name(r->method), r->path, id);
+            json_decref(op);
+            json_decref(schemas);
+            json_decref(paths);
+            json_decref(ids);
+            return NULL;
+        }
+        json_object_set_new(ids, id, json_pack("s++", http_method_name(r->method), " ", r->path));
+        json_object_set_new(item, method, op);
     }
+    json_decref(ids);
     json_t *doc = json_pack(
         "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s,s:s}}}}", "openapi", "3.1.0", "info", "title",
         "school-erp API", "version", API_VERSION, "description",

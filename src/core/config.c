@@ -16,6 +16,32 @@ static int fail(char *err, size_t errlen, const char *name, const char *expected
     return -1;
 }
 
+/* As fail(), with any password in URLs of the value ("//user:secret@") masked. */
+static int fail_url(char *err, size_t errlen, const char *name, const char *expected, const char *got)
+{
+    char masked[128];
+    size_t o = 0;
+    for (const char *p = got; *p != '\0' && o < sizeof(masked) - 4; p++) {
+        masked[o++] = *p;
+        if (p[0] == '/' && p[1] == '/') {
+            const char *at = strpbrk(p + 2, "@,/");
+            const char *colon = strchr(p + 2, ':');
+            if (at != NULL && *at == '@' && colon != NULL && colon < at) {
+                size_t ulen = (size_t)(colon - (p + 1)) + 1; /* "/user:" */
+                if (o + ulen + 4 >= sizeof(masked))
+                    break;
+                memcpy(masked + o, p + 1, ulen);
+                o += ulen;
+                memcpy(masked + o, "***", 3);
+                o += 3;
+                p = at - 1;
+            }
+        }
+    }
+    masked[o] = '\0';
+    return fail(err, errlen, name, expected, masked);
+}
+
 /* An integer in [lo, hi] from var name; def when unset. */
 static int get_int(config_getter_t get, void *ud, const char *name, long lo, long hi, long def, long *out, char *err,
                    size_t errlen)
@@ -28,7 +54,8 @@ static int get_int(config_getter_t get, void *ud, const char *name, long lo, lon
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || end == v || n < lo || n > hi) {
+    int digits_only = (v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9');
+    if (!digits_only || errno != 0 || *end != '\0' || n < lo || n > hi) {
         char expected[96];
         snprintf(expected, sizeof(expected), "an integer from %ld to %ld", lo, hi);
         return fail(err, errlen, name, expected, v);
@@ -78,7 +105,7 @@ static int parse_listen(config_t *c, const char *v, char *err, size_t errlen)
     char *end;
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 0 || port > 65535)
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || port < 0 || port > 65535)
         return fail(err, errlen, "ERP_LISTEN", expected, v);
     memcpy(c->listen_host, host, hostlen);
     c->listen_host[hostlen] = '\0';
@@ -130,7 +157,7 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     const char *db = get("ERP_DATABASE_URL", ud);
     if (db != NULL && *db != '\0') {
         if (!valid_db_url(db))
-            return fail(err, errlen, "ERP_DATABASE_URL", "sqlite:PATH, postgres://… or a libpq conninfo", db);
+            return fail_url(err, errlen, "ERP_DATABASE_URL", "sqlite:PATH, postgres://… or a libpq conninfo", db);
         c->database_url = xstrdup(db);
     } else {
         size_t len = strlen(c->data_dir) + 16;
@@ -141,7 +168,7 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     const char *reads = get("ERP_DATABASE_READ_URLS", ud);
     if (reads != NULL && *reads != '\0') {
         if (config_is_sqlite(c))
-            return fail(err, errlen, "ERP_DATABASE_READ_URLS", "no value with a sqlite: ERP_DATABASE_URL", reads);
+            return fail_url(err, errlen, "ERP_DATABASE_READ_URLS", "no value with a sqlite: ERP_DATABASE_URL", reads);
         const char *p = reads;
         while (*p != '\0') {
             const char *comma = strchr(p, ',');
@@ -151,20 +178,24 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
             u[len] = '\0';
             if (c->n_read_urls == CONFIG_MAX_READ_URLS || len == 0 || !valid_db_url(u) || strncmp(u, "sqlite:", 7) == 0) {
                 free(u);
-                return fail(err, errlen, "ERP_DATABASE_READ_URLS",
-                            "a comma-separated list of up to 16 PostgreSQL URLs", reads);
+                return fail_url(err, errlen, "ERP_DATABASE_READ_URLS",
+                                "a comma-separated list of up to 16 PostgreSQL URLs", reads);
             }
             c->read_urls[c->n_read_urls++] = u;
             p += len;
-            if (*p == ',')
+            if (*p == ',') {
                 p++;
+                if (*p == '\0')
+                    return fail_url(err, errlen, "ERP_DATABASE_READ_URLS",
+                                    "a comma-separated list of up to 16 PostgreSQL URLs", reads);
+            }
         }
     }
 
     const char *redis = get("ERP_REDIS_URL", ud);
     if (redis != NULL && *redis != '\0') {
         if (!valid_redis_url(redis))
-            return fail(err, errlen, "ERP_REDIS_URL", "redis://HOST:PORT or redis+cluster://H1:P1,H2:P2,…", redis);
+            return fail_url(err, errlen, "ERP_REDIS_URL", "redis://HOST:PORT or redis+cluster://H1:P1,H2:P2,…", redis);
         c->redis_url = xstrdup(redis);
     }
 
@@ -186,10 +217,10 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
         c->jwt_secret = xstrdup(secret);
     }
 
-    if (get_int(get, ud, "ERP_THREADS", 1, 256, ncpu, &n, err, errlen) != 0)
+    if (get_int(get, ud, "ERP_THREADS", 1, 256, ncpu < 256 ? ncpu : 256, &n, err, errlen) != 0)
         return -1;
     c->threads = (int)n;
-    if (get_int(get, ud, "ERP_POOL_SIZE", 1, 1024, 4L * ncpu, &n, err, errlen) != 0)
+    if (get_int(get, ud, "ERP_POOL_SIZE", 1, 1024, 4L * ncpu < 1024 ? 4L * ncpu : 1024, &n, err, errlen) != 0)
         return -1;
     c->pool_size = (int)n;
     if (get_int(get, ud, "ERP_POOL_QUEUE", 1, 1000000, 4096, &n, err, errlen) != 0)

@@ -36,15 +36,21 @@ void sbuf_free(sbuf_t *b)
 
 void sbuf_reserve(sbuf_t *b, size_t n)
 {
-    if (b->cap - b->len > n)
+    if (b->p != NULL && b->cap - b->len > n)
         return;
-    size_t cap = b->cap;
+    size_t cap = b->cap < 16 ? 16 : b->cap;
     while (cap - b->len <= n) {
         if (cap > SIZE_MAX / 2)
             erp_oom();
         cap *= 2;
     }
-    if (b->arena != NULL) {
+    if (b->p == NULL) {
+        b->p = xmalloc(cap);
+        b->p[0] = '\0';
+        b->len = 0;
+        b->on_heap = 1;
+        b->arena = NULL;
+    } else if (b->arena != NULL) {
         char *p = arena_alloc(b->arena, cap);
         memcpy(p, b->p, b->len + 1);
         b->p = p;

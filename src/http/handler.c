@@ -154,9 +154,11 @@ int res_body(req_t *r, int status, const char *content_type, const char *body, s
 
 int res_json(req_t *r, int status, json_t *body)
 {
-    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT);
+    if (body == NULL)
+        return res_fail(r, ERR_INTERNAL, "response body could not be built");
+    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
     char *buf = arena_alloc(&r->arena, len + 1);
-    json_dumpb(body, buf, len, JSON_COMPACT);
+    json_dumpb(body, buf, len, JSON_COMPACT | JSON_ENCODE_ANY);
     buf[len] = '\0';
     json_decref(body);
     return res_body(r, status, "application/json", buf, len);

@@ -107,7 +107,7 @@ typedef struct req {
     } q;
 } req_t;
 
-/* Prepares r for a new request (arena emptied, fields zeroed). */
+/* Zeroes every field for a new request but the arena, which is kept as it is (req_release() empties it). */
 void req_reset(req_t *r);
 /* Releases what the request holds (parsed JSON, arena blocks). */
 void req_release(req_t *r);
@@ -128,7 +128,7 @@ void res_field_error(req_t *r, const char *field, const char *fmt, ...) __attrib
 /* Ends validation: -1 with ERR_VALIDATION if any field error was added, else 0. */
 int res_check_fields(req_t *r);
 
-/* Sets a JSON response from a jansson value; steals the reference. Returns 0. */
+/* Sets a JSON response from a jansson value (any type); steals the reference. Returns 0, or -1 (500) for NULL. */
 int res_json(req_t *r, int status, json_t *body);
 /* Sets a response with a body already in arena or static memory. Returns 0. */
 int res_body(req_t *r, int status, const char *content_type, const char *body, size_t len);

@@ -133,6 +133,7 @@ err_code_t router_match(const router_t *rt, http_method_t method, const char *pa
     }
     http_method_t want = method == HTTP_HEAD ? HTTP_GET : method;
     const compiled_t *found = NULL;
+    unsigned best = 0; /* literal segments win over parameters, earlier segments first */
     for (size_t r = 0; r < rt->n; r++) {
         const compiled_t *c = &rt->routes[r];
         if (c->nseg != nseg)
@@ -146,8 +147,16 @@ err_code_t router_match(const router_t *rt, http_method_t method, const char *pa
         *allow |= c->route->method;
         if (c->route->method == HTTP_GET)
             *allow |= HTTP_HEAD;
-        if (found == NULL && c->route->method == want)
-            found = c;
+        if (c->route->method == want) {
+            unsigned score = 1;
+            for (int k = 0; k < nseg; k++)
+                if (c->seg[k].lit != NULL)
+                    score |= 1u << (MAX_SEGMENTS - k);
+            if (found == NULL || score > best) {
+                found = c;
+                best = score;
+            }
+        }
     }
     if (found == NULL)
         return *allow ? ERR_METHOD : ERR_NOT_FOUND;

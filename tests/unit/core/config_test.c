@@ -279,7 +279,6 @@ static void integer_bounds(void **state)
 static void defaults_stay_within_bounds(void **state)
 {
     (void)state;
-    KNOWN_BUG("config.c: default threads/pool size are ncpu/4*ncpu without the 256/1024 caps");
     config_t c;
     assert_int_equal(load(&c, NULL, 300), 0);
     assert_in_range(c.threads, 1, 256);
@@ -447,7 +446,6 @@ static void read_urls(void **state)
 static void read_urls_trailing_comma(void **state)
 {
     (void)state;
-    KNOWN_BUG("config.c: ERP_DATABASE_READ_URLS=\"postgres://r1/erp,\" is accepted (empty last element)");
     config_t c;
     const var_t vars[] = {
         {"ERP_DATABASE_URL", "postgres://p/erp"}, {"ERP_DATABASE_READ_URLS", "postgres://r1/erp,"}, {NULL, NULL}};
