@@ -7,12 +7,15 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/app.h"
 #include "api/openapi.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "obs/crash.h"
 #include "obs/process.h"
+#include "store/migrate.h"
+#include "store/store.h"
 
 typedef struct command {
     const char *name;
@@ -36,6 +39,19 @@ static int load_config(config_t *cfg)
     return 0;
 }
 
+/* Opens the configured store into app.store; prints why not. */
+static int open_store(const config_t *cfg)
+{
+    char err[512];
+    app.cfg = cfg;
+    app.store = store_open(cfg, err, sizeof(err));
+    if (app.store == NULL) {
+        fprintf(stderr, "school-erp: database: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     (void)argc;
@@ -47,10 +63,25 @@ static int cmd_serve(int argc, char **argv)
     process_metrics_register();
     if (openapi_init(api_routes, api_routes_count, cfg.test_routes) != 0)
         return 1;
+    if (open_store(&cfg) != 0)
+        return 1;
+    /* Refuse to serve a schema this binary does not match. */
+    db_t *db = store_session(app.store);
+    int have, want;
+    char msg[512];
+    migrate_state_t st = migrate_check(db, store_engine(app.store), &have, &want, msg, sizeof(msg));
+    db_close(db);
+    if (st != MIGRATE_CURRENT) {
+        fprintf(stderr, "school-erp: %s\n", msg);
+        log_error("not starting", "%s", msg);
+        return st == MIGRATE_FAILED ? 1 : 3;
+    }
     server_opts_t opts = {
         .cfg = &cfg,
         .routes = api_routes,
         .nroutes = api_routes_count,
+        .thread_init = app_thread_init,
+        .thread_fini = app_thread_fini,
     };
     int rc = server_run(&opts);
     /* The event loops have no teardown; exit without unwinding them. */
@@ -73,9 +104,29 @@ static int cmd_worker(int argc, char **argv)
 
 static int cmd_migrate(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return not_yet("migrate");
+    int check_only = argc > 1 && strcmp(argv[1], "--check") == 0;
+    if (argc > 1 && !check_only) {
+        fprintf(stderr, "school-erp migrate: unknown option '%s'\n", argv[1]);
+        return 2;
+    }
+    config_t cfg;
+    if (load_config(&cfg) != 0)
+        return 2;
+    if (open_store(&cfg) != 0)
+        return 1;
+    db_t *db = store_session(app.store);
+    char msg[512] = "";
+    int applied = 0, have = 0, want = 0;
+    migrate_state_t st = check_only ? migrate_check(db, store_engine(app.store), &have, &want, msg, sizeof(msg))
+                                    : migrate_apply(db, store_engine(app.store), &applied, msg, sizeof(msg));
+    db_close(db);
+    store_close(app.store);
+    if (st == MIGRATE_CURRENT && !check_only)
+        printf("school-erp: %d migration%s applied; %s\n", applied, applied == 1 ? "" : "s", msg);
+    else
+        fprintf(st == MIGRATE_CURRENT ? stdout : stderr, "school-erp: %s\n", msg);
+    config_free(&cfg);
+    return st == MIGRATE_CURRENT ? 0 : st == MIGRATE_FAILED ? 1 : 3;
 }
 
 static int cmd_demo(int argc, char **argv)
@@ -109,7 +160,10 @@ static const command_t commands[] = {
     {"worker", cmd_worker, "run a background job worker",
      "usage: school-erp worker\n\nProcesses jobs of queue QUEUE_NAME with ERP_WORKER_CONCURRENCY jobs at a time.\n"},
     {"migrate", cmd_migrate, "apply database migrations",
-     "usage: school-erp migrate\n\nApplies pending schema migrations to ERP_DATABASE_URL.\n"},
+     "usage: school-erp migrate [--check]\n\n"
+     "Applies pending schema migrations to ERP_DATABASE_URL, each in its own transaction.\n"
+     "--check only reports: exit 0 when current, 3 when migrations are pending or the\n"
+     "schema is newer than this binary, 1 when the database cannot be read.\n"},
     {"demo", cmd_demo, "create a demo school",
      "usage: school-erp demo [--students N] [--tenants N]\n\nCreates the demo school and prints its admin login.\n"},
     {"tenant", cmd_tenant, "manage schools",

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/app.h"
 #include "api/openapi.h"
 #include "core/sbuf.h"
 #include "http/server.h"
@@ -22,7 +23,11 @@ int ops_readyz(req_t *r)
         r->err.retry_after = 5;
         return res_fail(r, ERR_UNAVAILABLE, "The server is shutting down.");
     }
-    json_t *checks = json_pack("{s:s}", "server", "ok");
+    if (db_ping(req_db(r)) != 0) {
+        r->err.retry_after = 2;
+        return res_fail(r, ERR_UNAVAILABLE, "The database is not reachable.");
+    }
+    json_t *checks = json_pack("{s:s,s:s}", "server", "ok", "database", "ok");
     return res_json(r, 200, json_pack("{s:s,s:o}", "status", "ready", "checks", checks));
 }
 

@@ -1,0 +1,37 @@
+/*
+ * app.h - what the handlers share: the process-wide services (set up once by
+ * main before serving, read-only afterwards) and each handler thread's own
+ * resources.
+ */
+#ifndef ERP_API_APP_H
+#define ERP_API_APP_H
+
+#include "core/config.h"
+#include "http/handler.h"
+#include "store/store.h"
+
+typedef struct app {
+    const config_t *cfg;
+    store_t *store;
+} app_t;
+
+/* The services; filled in by main before any request is served. */
+extern app_t app;
+
+/* A handler thread's resources. */
+typedef struct worker {
+    db_t *db;
+    int idx;
+} worker_t;
+
+/* Pool thread set-up and tear-down (for server_opts_t). */
+void *app_thread_init(int idx, void *ud);
+void app_thread_fini(void *ctx, void *ud);
+
+/* The database session of the thread running r. */
+static inline db_t *req_db(req_t *r)
+{
+    return ((worker_t *)r->thread)->db;
+}
+
+#endif

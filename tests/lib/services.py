@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Private service instances for the test suite, on loopback, never the system ones.
+
+Used as a library by topology tests (PostgreSQL primaries and standbys they stop, pause and
+promote) and as a command by tests/run, which starts one shared set for a whole run:
+
+    tests/lib/services.py start DIR    prints shell exports (ERP_TEST_PG_URL, ERP_TEST_REDIS_URL, …)
+    tests/lib/services.py stop DIR     stops everything started under DIR
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(args, **kw):
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", "postgres", "--"] + args
+    return subprocess.run(args, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+def _chown_postgres(path):
+    if os.geteuid() == 0:
+        shutil.chown(path, "postgres", "postgres")
+
+
+class Postgres:
+    """One PostgreSQL server (primary or standby) in its own directory and port."""
+
+    def __init__(self, root, name="pg", port=None):
+        self.root = os.path.abspath(root)
+        self.dir = os.path.join(self.root, name)
+        self.data = os.path.join(self.dir, "data")
+        self.port = port or free_port()
+        self.log = os.path.join(self.dir, "server.log")
+
+    # -- life cycle --
+    def init(self):
+        os.makedirs(self.dir, exist_ok=True)
+        _chown_postgres(self.root)
+        _chown_postgres(self.dir)
+        _as_postgres([f"{PG_BIN}/initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync",
+                      "-E", "UTF8", "--locale=C.UTF-8"])
+        self._configure()
+        with open(os.path.join(self.data, "pg_hba.conf"), "a") as f:
+            f.write("host replication all 127.0.0.1/32 trust\n")
+        return self
+
+    def _configure(self):
+        with open(os.path.join(self.data, "postgresql.auto.conf"), "a") as f:
+            f.write(f"""
+listen_addresses = '127.0.0.1'
+port = {self.port}
+unix_socket_directories = '{self.dir}'
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+hot_standby = on
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 128MB
+""")
+
+    def start(self):
+        _as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-l", self.log, "-w", "-t", "60", "start"])
+        return self
+
+    def stop(self, mode="fast"):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            try:
+                _as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-m", mode, "-w", "-t", "60", "stop"])
+            except subprocess.CalledProcessError:
+                pass
+
+    def standby(self, name):
+        """A streaming standby of this server (pg_basebackup -R), not started yet."""
+        sb = Postgres(self.root, name)
+        os.makedirs(sb.dir, exist_ok=True)
+        _chown_postgres(sb.dir)
+        _as_postgres(["pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                      "-D", sb.data, "-R", "-X", "stream"])
+        with open(os.path.join(sb.data, "postgresql.auto.conf"), "a") as f:
+            f.write(f"\nport = {sb.port}\nunix_socket_directories = '{sb.dir}'\n")
+        return sb
+
+    def promote(self):
+        _as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.data, "-w", "-t", "60", "promote"])
+
+    # -- use --
+    def url(self, db="postgres"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{db}"
+
+    def psql(self, sql, db="postgres"):
+        out = subprocess.run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+                              "-p", str(self.port), "-U", "postgres", "-d", db, "-c", sql],
+                             check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return out.stdout.strip()
+
+    def create_db(self, name):
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+class Redis:
+    """One redis-server on its own port and directory."""
+
+    def __init__(self, root, name="redis", port=None, extra=()):
+        self.dir = os.path.join(os.path.abspath(root), name)
+        self.port = port or free_port()
+        self.extra = list(extra)
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        subprocess.run(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+                        "--save", "", "--appendonly", "no", "--daemonize", "yes",
+                        "--pidfile", os.path.join(self.dir, "redis.pid"),
+                        "--logfile", os.path.join(self.dir, "redis.log")] + self.extra, check=True)
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"redis on {self.port} did not start")
+
+    def stop(self):
+        pidfile = os.path.join(self.dir, "redis.pid")
+        try:
+            pid = int(open(pidfile).read())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.05)
+        except (OSError, ValueError):
+            pass
+
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
+        sys.exit("usage: services.py start|stop DIR")
+    cmd, root = sys.argv[1], os.path.abspath(sys.argv[2])
+    if cmd == "start":
+        if os.path.exists(root):
+            shutil.rmtree(root)
+        os.makedirs(root)
+        pg = Postgres(root).init().start()
+        redis = Redis(root).start()
+        with open(os.path.join(root, "ports"), "w") as f:
+            f.write(f"{pg.port} {redis.port}\n")
+        print(f"export ERP_TEST_PG_URL='{pg.url()}'")
+        print(f"export ERP_TEST_PG_PORT={pg.port}")
+        print(f"export ERP_TEST_REDIS_URL='{redis.url()}'")
+    else:
+        try:
+            pg_port, redis_port = open(os.path.join(root, "ports")).read().split()
+        except (OSError, ValueError):
+            return
+        Postgres(root, port=int(pg_port)).stop("immediate")
+        Redis(root, port=int(redis_port)).stop()
+
+
+if __name__ == "__main__":
+    main()
