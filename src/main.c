@@ -9,8 +9,14 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "api/openapi.h"
+#include "auth/crypto.h"
+#include "auth/password.h"
+#include "auth/sessions.h"
+#include "auth/token.h"
+#include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "http/dispatch.h"
 #include "http/server.h"
 #include "obs/crash.h"
 #include "obs/process.h"
@@ -63,6 +69,15 @@ static int cmd_serve(int argc, char **argv)
     process_metrics_register();
     if (openapi_init(api_routes, api_routes_count, cfg.test_routes) != 0)
         return 1;
+    char err[512];
+    if (crypto_setup() != 0 || token_setup(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: %s\n", crypto_setup() != 0 ? "libsodium could not start" : err);
+        return 2;
+    }
+    password_setup(cfg.password_memory_kib, cfg.password_passes);
+    sessions_setup(&cfg);
+    dispatch_set_authenticator(sessions_authenticate);
+    dispatch_set_begin(app_request_begin);
     if (open_store(&cfg) != 0)
         return 1;
     /* Refuse to serve a schema this binary does not match. */
@@ -129,19 +144,6 @@ static int cmd_migrate(int argc, char **argv)
     return st == MIGRATE_CURRENT ? 0 : st == MIGRATE_FAILED ? 1 : 3;
 }
 
-static int cmd_demo(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("demo");
-}
-
-static int cmd_tenant(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("tenant");
-}
 
 static int cmd_version(int argc, char **argv)
 {
@@ -164,10 +166,16 @@ static const command_t commands[] = {
      "Applies pending schema migrations to ERP_DATABASE_URL, each in its own transaction.\n"
      "--check only reports: exit 0 when current, 3 when migrations are pending or the\n"
      "schema is newer than this binary, 1 when the database cannot be read.\n"},
-    {"demo", cmd_demo, "create a demo school",
+    {"demo", cli_demo, "create a demo school",
      "usage: school-erp demo [--students N] [--tenants N]\n\nCreates the demo school and prints its admin login.\n"},
-    {"tenant", cmd_tenant, "manage schools",
-     "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"},
+    {"tenant", cli_tenant, "manage schools",
+     "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"
+     "                                [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N]\n\n"
+     "Creates a school and its first admin (password read from standard input) and prints the school's id.\n"},
+    {"admin", cli_admin, "manage platform operators",
+     "usage: school-erp admin create --email E --password-stdin [--name N]\n\n"
+     "Creates a platform admin (who manages schools); the password is read from standard input.\n"
+     "Prints the new account's id.\n"},
     {"version", cmd_version, "print the version", "usage: school-erp version\n"},
     {"help", cmd_help, "show this help", "usage: school-erp help [COMMAND]\n"},
 };

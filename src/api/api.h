@@ -22,6 +22,24 @@ int ops_metrics(req_t *r);
 int ops_openapi(req_t *r);
 int ops_version(req_t *r);
 
+/* Authentication (auth.c). */
+int auth_login(req_t *r);
+int auth_refresh(req_t *r);
+int auth_logout(req_t *r);
+int auth_password(req_t *r);
+int auth_me(req_t *r);
+
+/* Schools (tenants.c), accounts (users.c), audit trail (audit.c). */
+int tenants_create(req_t *r);
+int tenants_list(req_t *r);
+int tenants_get(req_t *r);
+int tenants_update(req_t *r);
+int users_create(req_t *r);
+int users_list(req_t *r);
+int users_get(req_t *r);
+int users_update(req_t *r);
+int audit_list(req_t *r);
+
 /* Routes that exist only for the test suite (testing.c), with ERP_ENABLE_TEST_ROUTES=1. */
 int testing_sleep(req_t *r);
 int testing_fail(req_t *r);

@@ -22,3 +22,8 @@ void app_thread_fini(void *ctx, void *ud)
         free(w);
     }
 }
+
+void app_request_begin(req_t *r)
+{
+    db_set_actor(req_db(r), NULL);
+}

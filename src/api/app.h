@@ -28,6 +28,9 @@ typedef struct worker {
 void *app_thread_init(int idx, void *ud);
 void app_thread_fini(void *ctx, void *ud);
 
+/* Resets per-request state of the thread's resources (dispatch's begin hook). */
+void app_request_begin(req_t *r);
+
 /* The database session of the thread running r. */
 static inline db_t *req_db(req_t *r)
 {

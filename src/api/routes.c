@@ -10,6 +10,44 @@
 #include "api/api.h"
 #include "auth/roles.h"
 
+#define Q_PAGE                                                                                                         \
+    {"limit", "{\"type\":\"integer\",\"minimum\":1,\"maximum\":500,\"default\":50}", "Items per page.", 0},            \
+        {"cursor", "{\"type\":\"string\"}", "nextCursor of the previous page.", 0}
+
+static const route_param_t tenant_query[] = {
+    Q_PAGE,
+    {"sort", "{\"enum\":[\"name\",\"-name\",\"slug\",\"-slug\",\"createdAt\",\"-createdAt\"]}", "Order.", 0},
+    {"status", "{\"enum\":[\"active\",\"suspended\"]}", "Only schools in this state.", 0},
+    {"q", "{\"type\":\"string\",\"minLength\":1,\"maxLength\":100}", "Text in the name or slug.", 0},
+    {NULL, NULL, NULL, 0},
+};
+
+static const route_param_t user_query[] = {
+    Q_PAGE,
+    {"sort",
+     "{\"enum\":[\"createdAt\",\"-createdAt\",\"email\",\"-email\",\"displayName\",\"-displayName\"]}", "Order.",
+     0},
+    {"role", "{\"enum\":[\"admin\",\"teacher\",\"staff\",\"student\",\"parent\"]}", "Only accounts with this role.", 0},
+    {"status", "{\"enum\":[\"active\",\"disabled\"]}", "Only accounts in this state.", 0},
+    {"q", "{\"type\":\"string\",\"minLength\":1,\"maxLength\":100}", "Text in the email or name.", 0},
+    {NULL, NULL, NULL, 0},
+};
+
+static const route_param_t audit_query[] = {
+    Q_PAGE,
+    {"userId", "{\"type\":\"string\",\"format\":\"uuid\"}", "Events by this user.", 0},
+    {"subjectType", "{\"type\":\"string\"}", "Events about this kind of record (user, student, …).", 0},
+    {"subjectId", "{\"type\":\"string\"}", "Events about this record.", 0},
+    {"action", "{\"type\":\"string\"}", "Events of this action (auth.login, …).", 0},
+    {"from", "{\"type\":\"string\"}", "From this date or UTC time (inclusive).", 0},
+    {"to", "{\"type\":\"string\"}", "Up to this date or UTC time (exclusive).", 0},
+    {NULL, NULL, NULL, 0},
+};
+
+static const int e409[] = {409, 0};
+static const int e409_428[] = {409, 428, 0};
+static const int e422[] = {422, 0};
+
 static const route_param_t sleep_query[] = {
     {"ms", "{\"type\":\"integer\",\"minimum\":0,\"maximum\":60000}", "How long to sleep.", 0},
     {NULL, NULL, NULL, 0},
@@ -27,6 +65,48 @@ const route_t api_routes[] = {
      "operations", NULL, "OpenApiDocument", NULL, 200, NULL, NULL},
     {HTTP_GET, "/api/v1/version", ops_version, 0, ROUTE_PUBLIC, "Version of the server and the API.", "operations",
      NULL, "Version", NULL, 200, NULL, NULL},
+
+    /* authentication */
+    {HTTP_POST, "/api/v1/auth/login", auth_login, 0, ROUTE_PUBLIC | ROUTE_BODY,
+     "Logs in with school, email and password; returns an access and a refresh token.", "auth", "LoginRequest",
+     "TokenPair", NULL, 200, NULL, (const int[]){401, 429, 0}},
+    {HTTP_POST, "/api/v1/auth/refresh", auth_refresh, 0, ROUTE_PUBLIC | ROUTE_BODY,
+     "Exchanges a refresh token (single use) for a new token pair.", "auth", "RefreshRequest", "TokenPair", NULL, 200,
+     NULL, (const int[]){401, 0}},
+    {HTTP_POST, "/api/v1/auth/logout", auth_logout, ROLES_ANY, ROUTE_NO_TENANT, "Ends the session of this token at once.",
+     "auth", NULL, NULL, NULL, 204, NULL, NULL},
+    {HTTP_POST, "/api/v1/auth/password", auth_password, ROLES_ANY, ROUTE_NO_TENANT | ROUTE_BODY,
+     "Changes the caller's password and ends their other sessions.", "auth", "PasswordChange", NULL, NULL, 204, NULL,
+     NULL},
+    {HTTP_GET, "/api/v1/me", auth_me, ROLES_ANY, ROUTE_NO_TENANT, "The caller's account, school and session.", "auth",
+     NULL, "Me", NULL, 200, NULL, NULL},
+
+    /* schools (platform operators) */
+    {HTTP_POST, "/api/v1/tenants", tenants_create, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY,
+     "Creates a school with its first admin.", "tenants", "TenantCreate", "Tenant", NULL, 201, NULL, e409},
+    {HTTP_GET, "/api/v1/tenants", tenants_list, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT, "Lists schools.", "tenants", NULL,
+     "TenantList", NULL, 200, tenant_query, e422},
+    {HTTP_GET, "/api/v1/tenants/{id}", tenants_get, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT, "Reads a school.", "tenants",
+     NULL, "Tenant", NULL, 200, NULL, NULL},
+    {HTTP_PATCH, "/api/v1/tenants/{id}", tenants_update, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY,
+     "Updates a school: name, time zone, currency, plan limit, or suspends/reactivates it (If-Match).", "tenants",
+     "TenantUpdate", "Tenant", NULL, 200, NULL, e409_428},
+
+    /* accounts */
+    {HTTP_POST, "/api/v1/users", users_create, ROLE_ADMIN, ROUTE_BODY, "Creates an account in the caller's school.",
+     "users", "UserCreate", "User", NULL, 201, NULL, e409},
+    {HTTP_GET, "/api/v1/users", users_list, ROLE_ADMIN, 0, "Lists the school's accounts.", "users", NULL, "UserList",
+     NULL, 200, user_query, e422},
+    {HTTP_GET, "/api/v1/users/{id}", users_get, ROLE_ADMIN, 0, "Reads an account.", "users", NULL, "User", NULL, 200,
+     NULL, NULL},
+    {HTTP_PATCH, "/api/v1/users/{id}", users_update, ROLE_ADMIN, ROUTE_BODY,
+     "Updates an account: email, name, roles, disable/enable, unlock (If-Match).", "users", "UserUpdate", "User", NULL,
+     200, NULL, e409_428},
+
+    /* audit trail */
+    {HTTP_GET, "/api/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT,
+     "Lists audit events of the caller's school (platform events for platform admins), newest first.", "audit", NULL,
+     "AuditEventList", NULL, 200, audit_query, e422},
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

@@ -217,6 +217,40 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
         c->jwt_secret = xstrdup(secret);
     }
 
+    const char *prev = get("ERP_JWT_PREVIOUS_SECRETS", ud);
+    if (prev != NULL && *prev != '\0') {
+        for (const char *p = prev; *p != '\0';) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+            if (len < 32)
+                return fail(err, errlen, "ERP_JWT_PREVIOUS_SECRETS", "comma-separated secrets of at least 32 characters",
+                            "(hidden)");
+            p += len + (comma != NULL);
+        }
+        c->jwt_previous = xstrdup(prev);
+    }
+    if (get_int(get, ud, "ERP_ACCESS_TOKEN_TTL_SECONDS", 30, 900, 900, &n, err, errlen) != 0)
+        return -1;
+    c->access_ttl = (int)n;
+    if (get_int(get, ud, "ERP_REFRESH_TOKEN_TTL_SECONDS", 300, 31622400, 2592000, &n, err, errlen) != 0)
+        return -1;
+    c->refresh_ttl = (int)n;
+    if (get_int(get, ud, "ERP_PASSWORD_HASH_MEMORY_KIB", 8192, 4194304, 65536, &n, err, errlen) != 0)
+        return -1;
+    c->password_memory_kib = (int)n;
+    if (get_int(get, ud, "ERP_PASSWORD_HASH_PASSES", 1, 20, 2, &n, err, errlen) != 0)
+        return -1;
+    c->password_passes = (int)n;
+    if (get_int(get, ud, "ERP_LOGIN_MAX_FAILURES", 1, 1000, 5, &n, err, errlen) != 0)
+        return -1;
+    c->login_max_failures = (int)n;
+    if (get_int(get, ud, "ERP_LOGIN_IP_MAX_FAILURES", 1, 100000, 50, &n, err, errlen) != 0)
+        return -1;
+    c->login_ip_max_failures = (int)n;
+    if (get_int(get, ud, "ERP_LOGIN_LOCKOUT_SECONDS", 1, 86400, 900, &n, err, errlen) != 0)
+        return -1;
+    c->login_lockout_seconds = (int)n;
+
     if (get_int(get, ud, "ERP_THREADS", 1, 256, ncpu < 256 ? ncpu : 256, &n, err, errlen) != 0)
         return -1;
     c->threads = (int)n;
@@ -291,6 +325,7 @@ void config_free(config_t *c)
     free(c->redis_url);
     free(c->blob_url);
     free(c->jwt_secret);
+    free(c->jwt_previous);
     free(c->data_dir);
     free(c->queue_name);
     memset(c, 0, sizeof(*c));

@@ -22,6 +22,14 @@ typedef struct config {
     char *redis_url;       /* NULL: none */
     char *blob_url;
     char *jwt_secret;      /* NULL: generated under data_dir in the embedded profile */
+    char *jwt_previous;    /* comma-separated secrets still accepted for verification; NULL: none */
+    int access_ttl;        /* seconds an access token lives */
+    int refresh_ttl;       /* seconds a login (session) lives */
+    int password_memory_kib; /* argon2id memory */
+    int password_passes;   /* argon2id passes (opslimit) */
+    int login_max_failures;    /* per account, before a lockout */
+    int login_ip_max_failures; /* per client address, before a lockout */
+    int login_lockout_seconds;
     char *data_dir;
     int threads;           /* event-loop threads */
     int pool_size;         /* handler threads */

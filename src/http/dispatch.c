@@ -8,10 +8,16 @@
 #include "http/router.h"
 
 static authenticate_fn authenticator;
+static void (*begin_hook)(req_t *r);
 
 void dispatch_set_authenticator(authenticate_fn fn)
 {
     authenticator = fn;
+}
+
+void dispatch_set_begin(void (*fn)(req_t *r))
+{
+    begin_hook = fn;
 }
 
 int dispatch_is_json_type(const char *ct)
@@ -63,6 +69,8 @@ static int parse_body(req_t *r)
 
 void dispatch_run(req_t *r)
 {
+    if (begin_hook != NULL && r->thread != NULL)
+        begin_hook(r);
     int rc = check_access(r);
     if (rc == 0 && (r->route->flags & ROUTE_BODY))
         rc = parse_body(r);

@@ -17,6 +17,9 @@ typedef int (*authenticate_fn)(req_t *r);
 /* Installs the authenticator; without one every non-public route answers 401. */
 void dispatch_set_authenticator(authenticate_fn fn);
 
+/* Installs a function run first for every request on its thread (to reset per-thread state); may be NULL. */
+void dispatch_set_begin(void (*fn)(req_t *r));
+
 /*
  * Runs r (r->route set) to completion: afterwards r->res holds the response to
  * send, a problem document when anything failed. Never fails.

@@ -54,6 +54,8 @@ typedef struct principal {
     char tenant_id[ID_MAX]; /* "" for platform admins */
     char user_id[ID_MAX];
     char token_id[ID_MAX];
+    char session_id[ID_MAX];
+    char actor[2 * ID_MAX];  /* "tenant:user", the key of read-your-writes */
     unsigned roles;          /* ROLE_* bits */
     int64_t expires_at;      /* Unix seconds */
 } principal_t;

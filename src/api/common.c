@@ -1,0 +1,225 @@
+#include "api/common.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/validate.h"
+#include "auth/crypto.h"
+#include "auth/roles.h"
+#include "core/ids.h"
+
+const char *iso_time(arena_t *a, int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char buf[32];
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    return arena_printf(a, "%s.%03dZ", buf, (int)(ms % 1000));
+}
+
+json_t *json_time_or_null(arena_t *a, const char *cell)
+{
+    return cell != NULL ? json_string(iso_time(a, strtoll(cell, NULL, 10))) : json_null();
+}
+
+void set_etag(req_t *r, long long version)
+{
+    res_header(r, "etag", arena_printf(&r->arena, "\"%lld\"", version));
+}
+
+int require_if_match(req_t *r, long long *version)
+{
+    const char *v = r->hdr.if_match;
+    if (v == NULL)
+        return res_fail(r, ERR_PRECONDITION_REQUIRED,
+                        "Send If-Match with the ETag of the version you read, so concurrent edits are not lost.");
+    if (strncmp(v, "W/", 2) == 0)
+        v += 2;
+    char *end;
+    long long n = v[0] == '"' ? strtoll(v + 1, &end, 10) : -1;
+    if (n <= 0 || v[0] != '"' || *end != '"' || end[1] != '\0')
+        return res_fail(r, ERR_MALFORMED, "If-Match must be an ETag such as \"3\".");
+    *version = n;
+    return 0;
+}
+
+int page_read(req_t *r, page_t *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->limit = 50;
+    const char *limit = req_query(r, "limit");
+    long long n;
+    if (limit != NULL) {
+        if (query_int(r, "limit", limit, 1, 500, &n) != 0)
+            return -1;
+        p->limit = (int)n;
+    }
+    const char *cursor = req_query(r, "cursor");
+    if (cursor != NULL) {
+        char raw[512];
+        long len = crypto_b64_decode(cursor, raw, sizeof(raw) - 1);
+        if (len < 0)
+            return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
+        raw[len] = '\0';
+        json_t *j = json_loads(raw, 0, NULL);
+        const char *key, *id;
+        if (j == NULL || json_unpack(j, "[ss]", &key, &id) != 0 || strlen(key) >= sizeof(p->key) ||
+            !ids_uuid_valid(id, strlen(id))) {
+            json_decref(j);
+            return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
+        }
+        snprintf(p->key, sizeof(p->key), "%s", key);
+        snprintf(p->id, sizeof(p->id), "%s", id);
+        p->has_cursor = 1;
+        json_decref(j);
+    }
+    return 0;
+}
+
+const char *page_cursor(arena_t *a, const char *key, const char *id)
+{
+    json_t *j = json_pack("[ss]", key != NULL ? key : "", id);
+    char *raw = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    size_t n = strlen(raw);
+    size_t outlen = n * 4 / 3 + 4;
+    char *out = arena_alloc(a, outlen);
+    crypto_b64_encode(raw, n, out, outlen);
+    free(raw);
+    return out;
+}
+
+json_t *page_result(json_t *items, const char *next_cursor)
+{
+    return json_pack("{s:o,s:o}", "items", items, "nextCursor",
+                     next_cursor != NULL ? json_string(next_cursor) : json_null());
+}
+
+int sort_read(req_t *r, const char *const *names, int default_desc, int *desc)
+{
+    const char *v = req_query(r, "sort");
+    *desc = default_desc;
+    if (v == NULL)
+        return 0;
+    int d = v[0] == '-';
+    for (int i = 0; names[i] != NULL; i++) {
+        if (strcmp(v + d, names[i]) == 0) {
+            *desc = d;
+            return i;
+        }
+    }
+    sbuf_t b;
+    sbuf_init(&b, &r->arena, 64);
+    for (int i = 0; names[i] != NULL; i++)
+        sbuf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+    res_field_error(r, "sort", "must be one of %s (prefix '-' for descending)", b.p);
+    return res_check_fields(r);
+}
+
+json_t *roles_json(unsigned roles)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < ROLE_COUNT; i++)
+        if (roles & (1u << i))
+            json_array_append_new(a, json_string(role_name(i)));
+    return a;
+}
+
+int body_roles(req_t *r, const char *field, int required, unsigned allowed, unsigned *out)
+{
+    json_t *v = json_object_get(r->json, field);
+    if (v == NULL || json_is_null(v)) {
+        if (required) {
+            res_field_error(r, field, "is required");
+            return -1;
+        }
+        return 0;
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > ROLE_COUNT) {
+        res_field_error(r, field, "must be a non-empty array of roles");
+        return -1;
+    }
+    unsigned bits = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        unsigned b = json_is_string(e) ? role_parse(json_string_value(e)) : 0;
+        if (b == 0 || !(b & allowed)) {
+            sbuf_t names;
+            sbuf_init(&names, &r->arena, 64);
+            for (int k = 0; k < ROLE_COUNT; k++)
+                if (allowed & (1u << k))
+                    sbuf_printf(&names, "%s%s", names.len ? ", " : "", role_name(k));
+            res_field_error(r, field, "may contain only: %s", names.p);
+            return -1;
+        }
+        bits |= b;
+    }
+    *out = bits;
+    return 1;
+}
+
+int valid_email(const char *s, char *out, size_t outlen)
+{
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+    if (n < 3 || n > 254 || n >= outlen || at == NULL || at == s || strchr(at + 1, '@') != NULL)
+        return 0;
+    const char *dot = strrchr(at, '.');
+    if (dot == NULL || dot == at + 1 || dot[1] == '\0')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == '"' || c == '(' || c == ')' || c == ',' || c == ':' || c == ';' || c == '<' ||
+            c == '>' || c == '[' || c == ']' || c == '\\' || c == 0x7f)
+            return 0;
+        out[i] = (char)tolower(c);
+    }
+    out[n] = '\0';
+    return 1;
+}
+
+int valid_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 3 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+int valid_time_zone(const char *s)
+{
+    size_t n = strlen(s);
+    if (strcmp(s, "UTC") == 0)
+        return 1;
+    if (n < 3 || n > 64 || s[0] == '/' || s[n - 1] == '/' || strstr(s, "..") != NULL || strchr(s, '/') == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '/' || s[i] == '_' || s[i] == '-' || s[i] == '+'))
+            return 0;
+    return 1;
+}
+
+int valid_currency(const char *s)
+{
+    return strlen(s) == 3 && isupper((unsigned char)s[0]) && isupper((unsigned char)s[1]) &&
+           isupper((unsigned char)s[2]);
+}
+
+int require_id(req_t *r, const char *id)
+{
+    if (id != NULL && ids_uuid_valid(id, strlen(id))) {
+        for (char *p = (char *)id; *p != '\0'; p++) /* path parameters live in the request arena */
+            *p = (char)tolower((unsigned char)*p);
+        return 0;
+    }
+    return res_fail(r, ERR_NOT_FOUND, "No such resource.");
+}

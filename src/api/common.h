@@ -1,0 +1,68 @@
+/*
+ * common.h - what resource handlers share: timestamps, ETags and If-Match,
+ * list paging (limit and opaque cursors), role lists, and input formats.
+ */
+#ifndef ERP_API_COMMON_H
+#define ERP_API_COMMON_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "http/handler.h"
+
+/* ISO 8601 UTC with milliseconds ("2026-11-26T03:22:19.123Z") of Unix milliseconds, in the arena. */
+const char *iso_time(arena_t *a, int64_t ms);
+/* JSON string of iso_time(), or JSON null when the cell is NULL. */
+json_t *json_time_or_null(arena_t *a, const char *cell);
+
+/* Sets ETag: "<version>". */
+void set_etag(req_t *r, long long version);
+/*
+ * The version an If-Match header asks for. Returns 0 with *version set, or -1
+ * with the error set: 428 when the header is missing, 400 when malformed.
+ */
+int require_if_match(req_t *r, long long *version);
+
+/* Paging parameters: limit (1..500, default 50) and the decoded cursor. */
+typedef struct page {
+    int limit;
+    int has_cursor;
+    char key[256]; /* sort key of the last row of the previous page */
+    char id[40];   /* id of that row */
+} page_t;
+
+/* Reads ?limit= and ?cursor=; returns 0, or -1 with a 422/400 error. */
+int page_read(req_t *r, page_t *p);
+/* An opaque cursor for a row (sort key and id), in the arena. */
+const char *page_cursor(arena_t *a, const char *key, const char *id);
+/* {"items": items, "nextCursor": cursor or null}; steals items. */
+json_t *page_result(json_t *items, const char *next_cursor);
+
+/*
+ * Reads ?sort= against allowed names ("name", "createdAt", …): returns the
+ * index into names and sets *desc for a leading '-'; the default (index 0,
+ * ascending unless default_desc) when absent; -1 with a 422 when unknown.
+ */
+int sort_read(req_t *r, const char *const *names, int default_desc, int *desc);
+
+/* JSON array of the role names in a role bit set. */
+json_t *roles_json(unsigned roles);
+/*
+ * Reads a "roles" array from the body into bits (only roles in allowed).
+ * Returns 1 when present and valid, 0 when absent, -1 after a field error.
+ */
+int body_roles(req_t *r, const char *field, int required, unsigned allowed, unsigned *out);
+
+/* Formats: email (normalized to lower case into out), slug, IANA time zone name, ISO 4217 currency. */
+int valid_email(const char *s, char *out, size_t outlen);
+int valid_slug(const char *s);
+int valid_time_zone(const char *s);
+int valid_currency(const char *s);
+
+/*
+ * Checks that a path parameter (arena memory) is a well-formed id and lowers its
+ * case; returns 0, or -1 with 404 (nothing can have a malformed id).
+ */
+int require_id(req_t *r, const char *id);
+
+#endif

@@ -1,0 +1,237 @@
+/* users.c - /users: a school's accounts, managed by its admins. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "api/common.h"
+#include "api/validate.h"
+#include "auth/audit.h"
+#include "auth/identity.h"
+#include "auth/roles.h"
+#include "core/clock.h"
+
+#define USER_COLS                                                                                                      \
+    "u.id, u.email, u.display_name, u.roles, u.status, u.last_login_at, u.version, u.created_at, u.updated_at,"        \
+    " u.locked_until"
+
+static stmt_t Q_GET = STMT("users.get", STMT_READ, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = $1 AND u.id = $2");
+
+/* Lists: role bits ($2), status ($3), text ($4), keyset after ($5, $6), limit $7. */
+#define LIST_SQL(search, col, cmp, dir)                                                                                \
+    "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = $1 AND ($2 = 0 OR (u.roles & $2) <> 0)"                   \
+    " AND ($3 IS NULL OR u.status = $3) AND ($4 IS NULL OR " search ")"                                          \
+    " AND ($5 IS NULL OR (" col ", u.id) " cmp " ($5, $6)) ORDER BY " col " " dir ", u.id " dir " LIMIT $7"
+#define SEARCH_SQLITE "(instr(u.email, lower($4)) > 0 OR instr(lower(u.display_name), lower($4)) > 0)"
+#define SEARCH_PG "(strpos(u.email, lower($4)) > 0 OR strpos(lower(u.display_name), lower($4)) > 0)"
+#define LIST_STMT(name, col, cmp, dir)                                                                                 \
+    STMT2(name, STMT_READ, LIST_SQL(SEARCH_SQLITE, col, cmp, dir), LIST_SQL(SEARCH_PG, col, cmp, dir))
+
+static const char *const sorts[] = {"createdAt", "email", "displayName", NULL};
+static const int sort_numeric[] = {1, 0, 0};
+static const int sort_col[] = {7, 1, 2};
+static stmt_t Q_LIST[3][2] = {
+    {LIST_STMT("users.list_created", "u.created_at", ">", "ASC"),
+     LIST_STMT("users.list_created_desc", "u.created_at", "<", "DESC")},
+    {LIST_STMT("users.list_email", "u.email", ">", "ASC"), LIST_STMT("users.list_email_desc", "u.email", "<", "DESC")},
+    {LIST_STMT("users.list_name", "u.display_name", ">", "ASC"),
+     LIST_STMT("users.list_name_desc", "u.display_name", "<", "DESC")},
+};
+
+static stmt_t Q_UPDATE = STMT("users.update", 0,
+                              "UPDATE users SET email = COALESCE($4, email), display_name = COALESCE($5, display_name),"
+                              " roles = COALESCE($6, roles), status = COALESCE($7, status),"
+                              " failed_logins = CASE WHEN $8 THEN 0 ELSE failed_logins END,"
+                              " locked_until = CASE WHEN $8 THEN 0 ELSE locked_until END,"
+                              " version = version + 1, updated_at = $9"
+                              " WHERE tenant_id = $1 AND id = $2 AND version = $3");
+static stmt_t Q_REVOKE_ALL = STMT("sessions.revoke_user", 0,
+                                  "UPDATE sessions SET status = 'revoked', revoked_reason = $3"
+                                  " WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'");
+
+#define SCHOOL_ROLES (ROLE_ADMIN | ROLE_TEACHER | ROLE_STAFF | ROLE_STUDENT | ROLE_PARENT)
+
+static json_t *user_json(req_t *r, const db_result_t *res, int row)
+{
+    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:b,s:o,s:I,s:s,s:s}", "id", db_get(res, row, 0), "email",
+                     db_get(res, row, 1), "displayName", db_get(res, row, 2), "roles",
+                     roles_json((unsigned)db_get_int(res, row, 3)), "status", db_get(res, row, 4), "locked",
+                     db_get_int(res, row, 9) > (long long)clock_wall_ms(), "lastLoginAt",
+                     json_time_or_null(&r->arena, db_get(res, row, 5)), "version",
+                     (json_int_t)db_get_int(res, row, 6), "createdAt", iso_time(&r->arena, db_get_int(res, row, 7)),
+                     "updatedAt", iso_time(&r->arena, db_get_int(res, row, 8)));
+}
+
+/* Reads one account of the caller's school into *res; 404 when there is none. */
+static int load(req_t *r, const char *id, db_result_t *res)
+{
+    db_t *db = req_db(r);
+    if (db_exec(db, &Q_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0)
+        return db_fail(r, db);
+    if (res->nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such user.");
+    return 0;
+}
+
+static int respond_user(req_t *r, const char *id, int status)
+{
+    db_result_t res;
+    if (load(r, id, &res) != 0)
+        return -1;
+    set_etag(r, db_get_int(&res, 0, 6));
+    return res_json(r, status, user_json(r, &res, 0));
+}
+
+int users_create(req_t *r)
+{
+    static const char *const fields[] = {"email", "displayName", "roles", "password", NULL};
+    user_in_t u = {0};
+    const char *raw = NULL;
+    char email[256];
+    body_only_fields(r, fields);
+    if (body_string(r, "email", 1, 3, 254, &raw) == 1 && !valid_email(raw, email, sizeof(email)))
+        res_field_error(r, "email", "must be an email address");
+    body_string(r, "displayName", 1, 1, 200, &u.display_name);
+    body_roles(r, "roles", 1, SCHOOL_ROLES, &u.roles);
+    body_string(r, "password", 1, 1, 1024, &u.password);
+    if (res_check_fields(r) != 0)
+        return -1;
+    u.email = email;
+    char id[40];
+    if (identity_create_user(r, req_db(r), r->auth.tenant_id, &u, id) != 0)
+        return -1;
+    res_header(r, "location", arena_printf(&r->arena, "/api/v1/users/%s", id));
+    return respond_user(r, id, 201);
+}
+
+int users_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    return respond_user(r, id, 200);
+}
+
+int users_list(req_t *r)
+{
+    page_t page;
+    int desc;
+    int sort = sort_read(r, sorts, 0, &desc);
+    if (sort < 0 || page_read(r, &page) != 0)
+        return -1;
+    unsigned role = 0;
+    const char *v = req_query(r, "role");
+    if (v != NULL && ((role = role_parse(v)) == 0 || !(role & SCHOOL_ROLES)))
+        res_field_error(r, "role", "must be one of admin, teacher, staff, student, parent");
+    const char *status = req_query(r, "status");
+    if (status != NULL && strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
+        res_field_error(r, "status", "must be active or disabled");
+    const char *q = req_query(r, "q");
+    if (q != NULL && (*q == '\0' || strlen(q) > 100))
+        res_field_error(r, "q", "must be 1 to 100 characters");
+    if (res_check_fields(r) != 0)
+        return -1;
+    db_arg_t key = !page.has_cursor     ? DB_NULL
+                   : sort_numeric[sort] ? DB_INT(strtoll(page.key, NULL, 10))
+                                        : DB_TEXT(arena_strdup(&r->arena, page.key));
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_LIST[sort][desc],
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_INT(role), DB_TEXT(status), DB_TEXT(q), key,
+                        DB_TEXT(page.has_cursor ? page.id : NULL), DB_INT(page.limit + 1)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    json_t *items = json_array();
+    int n = res.nrows > page.limit ? page.limit : res.nrows;
+    for (int i = 0; i < n; i++)
+        json_array_append_new(items, user_json(r, &res, i));
+    const char *next = res.nrows > page.limit
+                           ? page_cursor(&r->arena, db_get(&res, n - 1, sort_col[sort]), db_get(&res, n - 1, 0))
+                           : NULL;
+    return res_json(r, 200, page_result(items, next));
+}
+
+int users_update(req_t *r)
+{
+    static const char *const fields[] = {"email", "displayName", "roles", "status", "unlock", NULL};
+    static const char *const statuses[] = {"active", "disabled", NULL};
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    const char *raw = NULL, *name = NULL;
+    char email[256];
+    unsigned roles = 0;
+    int status = -1, unlock = 0;
+    long long version;
+    body_only_fields(r, fields);
+    if (body_string(r, "email", 0, 3, 254, &raw) == 1 && !valid_email(raw, email, sizeof(email)))
+        res_field_error(r, "email", "must be an email address");
+    body_string(r, "displayName", 0, 1, 200, &name);
+    int has_roles = body_roles(r, "roles", 0, SCHOOL_ROLES, &roles) == 1;
+    body_enum(r, "status", 0, statuses, &status);
+    body_bool(r, "unlock", 0, &unlock);
+    if (strcmp(id, r->auth.user_id) == 0) {
+        /* an admin cannot lock themselves out by accident */
+        if (status == 1)
+            res_field_error(r, "status", "you cannot disable your own account");
+        if (has_roles && !(roles & ROLE_ADMIN))
+            res_field_error(r, "roles", "you cannot remove your own admin role");
+    }
+    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t before, res;
+    if (load(r, id, &before) != 0)
+        return -1;
+    int64_t now = (int64_t)clock_wall_ms();
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (db_exec(db, &Q_UPDATE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(raw != NULL ? email : NULL),
+                        DB_TEXT(name), has_roles ? DB_INT(roles) : DB_NULL,
+                        DB_TEXT(status >= 0 ? statuses[status] : NULL), DB_BOOL(unlock), DB_INT(now)),
+                &r->arena, &res) != 0) {
+        db_rollback(db);
+        if (db_error(db)->status == DB_UNIQUE) {
+            res_field_error(r, "email", "is already used by another account of this school");
+            r->err.code = ERR_CONFLICT;
+            return res_check_fields(r);
+        }
+        return db_fail(r, db);
+    }
+    if (res.changes == 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_CONFLICT, "The user was changed meanwhile (now version %s); read it again.",
+                        db_get(&before, 0, 6));
+    }
+    unsigned old_roles = (unsigned)db_get_int(&before, 0, 3);
+    const char *old_status = db_get(&before, 0, 4);
+    const char *action = "user.update";
+    if (status == 1 && strcmp(old_status, "disabled") != 0)
+        action = "user.disable";
+    else if (status == 0 && strcmp(old_status, "active") != 0)
+        action = "user.enable";
+    else if (has_roles && roles != old_roles)
+        action = "user.roles_change";
+    audit_event_t e = {.tenant_id = r->auth.tenant_id,
+                       .actor_id = r->auth.user_id,
+                       .actor_roles = r->auth.roles,
+                       .action = action,
+                       .subject_type = "user",
+                       .subject_id = id,
+                       .detail = has_roles && roles != old_roles
+                                     ? arena_printf(&r->arena, "roles %u -> %u", old_roles, roles)
+                                     : NULL};
+    if (audit_record(db, r, &e) != 0)
+        goto db_error;
+    if (strcmp(action, "user.disable") == 0 &&
+        db_exec(db, &Q_REVOKE_ALL, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT("account disabled")),
+                &r->arena, NULL) != 0)
+        goto db_error;
+    if (db_commit(db) != 0)
+        goto db_error;
+    return respond_user(r, id, 200);
+db_error:
+    db_rollback(db);
+    return db_fail(r, db);
+}

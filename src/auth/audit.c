@@ -1,0 +1,27 @@
+#include "auth/audit.h"
+
+#include "core/clock.h"
+#include "core/ids.h"
+
+const char PLATFORM_TENANT_ID[] = "00000000-0000-0000-0000-000000000000";
+
+static stmt_t Q_INSERT = STMT("audit.insert", 0,
+                              "INSERT INTO audit_events (tenant_id, id, at, actor_id, actor_roles, action, outcome,"
+                              " subject_type, subject_id, request_id, remote_addr, detail)"
+                              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+
+int audit_record(db_t *db, const req_t *r, const audit_event_t *e)
+{
+    char id[UUID_STR_LEN + 1];
+    ids_uuid7(id);
+    arena_t a;
+    arena_init(&a);
+    int rc = db_exec(db, &Q_INSERT,
+                     DB_ARGS(DB_TEXT(e->tenant_id), DB_TEXT(id), DB_INT(clock_wall_ms()), DB_TEXT(e->actor_id),
+                             DB_INT(e->actor_roles), DB_TEXT(e->action), DB_TEXT(e->outcome ? e->outcome : "ok"),
+                             DB_TEXT(e->subject_type), DB_TEXT(e->subject_id), DB_TEXT(r ? r->request_id : NULL),
+                             DB_TEXT(r && r->remote_addr[0] ? r->remote_addr : NULL), DB_TEXT(e->detail)),
+                     &a, NULL);
+    arena_destroy(&a);
+    return rc;
+}

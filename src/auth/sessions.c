@@ -1,0 +1,496 @@
+#include "auth/sessions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/app.h"
+#include "api/common.h"
+#include "auth/audit.h"
+#include "auth/password.h"
+#include "auth/roles.h"
+#include "auth/token.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/log.h"
+
+static int max_failures = 5, ip_max_failures = 50, lockout_ms = 900000;
+static int access_ttl = 900;
+static int64_t refresh_ttl_ms = 2592000000LL;
+
+#define BAD_CREDENTIALS "The school, email or password is not correct."
+
+void sessions_setup(const config_t *cfg)
+{
+    max_failures = cfg->login_max_failures;
+    ip_max_failures = cfg->login_ip_max_failures;
+    lockout_ms = cfg->login_lockout_seconds * 1000;
+    access_ttl = cfg->access_ttl;
+    refresh_ttl_ms = (int64_t)cfg->refresh_ttl * 1000;
+}
+
+/* ---- statements ---- */
+
+static stmt_t Q_TENANT_BY_SLUG = STMT("tenants.by_slug", STMT_READ, "SELECT id, status FROM tenants WHERE slug = $1");
+static stmt_t Q_USER_BY_EMAIL = STMT("users.by_email", 0,
+                                     "SELECT id, password_hash, status, roles, locked_until, display_name, email"
+                                     " FROM users WHERE tenant_id = $1 AND email = $2");
+static stmt_t Q_USER_FAILED = STMT("users.login_failed", 0,
+                                   "UPDATE users SET"
+                                   " failed_logins = CASE WHEN locked_until <> 0 AND locked_until <= $3 THEN 1"
+                                   "   ELSE failed_logins + 1 END,"
+                                   " locked_until = CASE"
+                                   "   WHEN (CASE WHEN locked_until <> 0 AND locked_until <= $3 THEN 1"
+                                   "     ELSE failed_logins + 1 END) >= $4 THEN $5"
+                                   "   WHEN locked_until <= $3 THEN 0 ELSE locked_until END"
+                                   " WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_USER_LOGGED_IN = STMT("users.login_ok", 0,
+                                      "UPDATE users SET failed_logins = 0, locked_until = 0, last_login_at = $3,"
+                                      " password_hash = COALESCE($4, password_hash) WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_THROTTLE_GET = STMT("login_throttle.get", 0, "SELECT locked_until FROM login_throttle WHERE key = $1");
+static stmt_t Q_THROTTLE_FAIL = STMT("login_throttle.fail", 0,
+                                     "INSERT INTO login_throttle (key, window_start, failures, locked_until)"
+                                     " VALUES ($1, $2, 1, CASE WHEN $4 <= 1 THEN $5 ELSE 0 END)"
+                                     " ON CONFLICT (key) DO UPDATE SET"
+                                     " failures = CASE WHEN login_throttle.window_start < $3 THEN 1"
+                                     "   ELSE login_throttle.failures + 1 END,"
+                                     " locked_until = CASE WHEN (CASE WHEN login_throttle.window_start < $3 THEN 1"
+                                     "   ELSE login_throttle.failures + 1 END) >= $4 THEN $5"
+                                     "   ELSE login_throttle.locked_until END,"
+                                     " window_start = CASE WHEN login_throttle.window_start < $3 THEN $2"
+                                     "   ELSE login_throttle.window_start END");
+static stmt_t Q_SESSION_INSERT = STMT("sessions.insert", 0,
+                                      "INSERT INTO sessions (tenant_id, id, user_id, created_at, last_used_at,"
+                                      " expires_at, remote_addr, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)");
+static stmt_t Q_REFRESH_INSERT = STMT("refresh_tokens.insert", 0,
+                                      "INSERT INTO refresh_tokens (tenant_id, token_hash, session_id, created_at,"
+                                      " expires_at) VALUES ($1, $2, $3, $4, $5)");
+static stmt_t Q_REFRESH_GET = STMT("refresh_tokens.get", 0,
+                                   "SELECT r.session_id, r.status, r.expires_at, s.status, s.expires_at, s.user_id,"
+                                   " u.status, u.roles, t.status"
+                                   " FROM refresh_tokens r"
+                                   " JOIN sessions s ON s.tenant_id = r.tenant_id AND s.id = r.session_id"
+                                   " JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
+                                   " JOIN tenants t ON t.id = s.tenant_id"
+                                   " WHERE r.tenant_id = $1 AND r.token_hash = $2");
+static stmt_t Q_REFRESH_USE = STMT("refresh_tokens.use", 0,
+                                   "UPDATE refresh_tokens SET status = 'used', used_at = $3"
+                                   " WHERE tenant_id = $1 AND token_hash = $2 AND status = 'active'");
+static stmt_t Q_SESSION_TOUCH = STMT("sessions.touch", 0,
+                                     "UPDATE sessions SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_SESSION_REVOKE = STMT("sessions.revoke", 0,
+                                      "UPDATE sessions SET status = 'revoked', revoked_reason = $3"
+                                      " WHERE tenant_id = $1 AND id = $2 AND status = 'active'");
+static stmt_t Q_SESSION_REVOKE_OTHERS = STMT("sessions.revoke_others", 0,
+                                             "UPDATE sessions SET status = 'revoked', revoked_reason = $4"
+                                             " WHERE tenant_id = $1 AND user_id = $2 AND id <> $3"
+                                             " AND status = 'active'");
+static stmt_t Q_AUTH = STMT("sessions.authenticate", STMT_READ,
+                            "SELECT s.status, s.expires_at, u.status, u.roles, t.status"
+                            " FROM sessions s"
+                            " JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
+                            " JOIN tenants t ON t.id = s.tenant_id"
+                            " WHERE s.tenant_id = $1 AND s.id = $2 AND s.user_id = $3");
+static stmt_t Q_USER_PASSWORD = STMT("users.password_hash", 0,
+                                     "SELECT password_hash, email FROM users WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_USER_SET_PASSWORD = STMT("users.set_password", 0,
+                                         "UPDATE users SET password_hash = $3, password_changed_at = $4,"
+                                         " updated_at = $4, version = version + 1 WHERE tenant_id = $1 AND id = $2");
+
+/* ---- helpers ---- */
+
+const char *sessions_tenant_of(const req_t *r)
+{
+    return r->auth.tenant_id[0] != '\0' ? r->auth.tenant_id : PLATFORM_TENANT_ID;
+}
+
+static void audit_login(db_t *db, req_t *r, const char *tenant_id, const char *user_id, unsigned roles,
+                        const char *outcome, const char *detail)
+{
+    audit_event_t e = {.tenant_id = tenant_id,
+                       .actor_id = user_id,
+                       .actor_roles = roles,
+                       .action = "auth.login",
+                       .outcome = outcome,
+                       .subject_type = user_id != NULL ? "user" : NULL,
+                       .subject_id = user_id,
+                       .detail = detail};
+    if (audit_record(db, r, &e) != 0)
+        log_warn("audit write failed", "auth.login: %s", db_error(db)->message);
+}
+
+/* The access token, refresh token and user document for a new or refreshed session. */
+static int issue(req_t *r, db_t *db, const char *tenant_id, const char *user_id, const char *session_id,
+                 unsigned roles, json_t *user, json_t **out)
+{
+    int64_t now_ms = (int64_t)clock_wall_ms();
+    char refresh[REFRESH_TOKEN_MAX], digest[65];
+    refresh_token_new(tenant_id, refresh, digest);
+    if (db_exec(db, &Q_REFRESH_INSERT,
+                DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(digest), DB_TEXT(session_id), DB_INT(now_ms),
+                        DB_INT(now_ms + refresh_ttl_ms)),
+                &r->arena, NULL) != 0)
+        return -1;
+    token_claims_t c = {0};
+    snprintf(c.tenant_id, sizeof(c.tenant_id), "%s", strcmp(tenant_id, PLATFORM_TENANT_ID) == 0 ? "" : tenant_id);
+    snprintf(c.user_id, sizeof(c.user_id), "%s", user_id);
+    snprintf(c.session_id, sizeof(c.session_id), "%s", session_id);
+    ids_uuid7(c.token_id);
+    c.roles = roles;
+    c.issued_at = now_ms / 1000;
+    c.expires_at = c.issued_at + access_ttl;
+    char *access = token_issue(&c);
+    if (access == NULL) {
+        json_decref(user);
+        return res_fail(r, ERR_INTERNAL, "cannot sign an access token");
+    }
+    *out = json_pack("{s:s,s:s,s:s,s:i,s:o}", "accessToken", access, "refreshToken", refresh, "tokenType", "Bearer",
+                     "expiresIn", access_ttl, "user", user);
+    free(access);
+    return 0;
+}
+
+static json_t *user_doc(const char *id, const char *tenant_id, const char *email, const char *name, unsigned roles)
+{
+    return json_pack("{s:s,s:o,s:s,s:s,s:o}", "id", id, "tenantId",
+                     strcmp(tenant_id, PLATFORM_TENANT_ID) == 0 ? json_null() : json_string(tenant_id), "email",
+                     email, "displayName", name, "roles", roles_json(roles));
+}
+
+/* ---- login ---- */
+
+static int ip_locked(req_t *r, db_t *db, const char *key, int64_t now)
+{
+    db_result_t res;
+    if (db_exec(db, &Q_THROTTLE_GET, DB_ARGS(DB_TEXT(key)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 1 && db_get_int(&res, 0, 0) > now) {
+        r->err.retry_after = (int)((db_get_int(&res, 0, 0) - now) / 1000) + 1;
+        return res_fail(r, ERR_RATE_LIMITED, "Too many failed logins from this address; try again later.");
+    }
+    return 0;
+}
+
+static void ip_failed(req_t *r, db_t *db, const char *key, int64_t now)
+{
+    if (db_exec(db, &Q_THROTTLE_FAIL,
+                DB_ARGS(DB_TEXT(key), DB_INT(now), DB_INT(now - lockout_ms), DB_INT(ip_max_failures),
+                        DB_INT(now + lockout_ms)),
+                &r->arena, NULL) != 0)
+        log_warn("login throttle write failed", "%s", db_error(db)->message);
+}
+
+int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, const char *password, json_t **out)
+{
+    int64_t now = (int64_t)clock_wall_ms();
+    const char *ip_key = arena_printf(&r->arena, "ip:%s", r->remote_addr);
+    if (ip_locked(r, db, ip_key, now) != 0)
+        return -1;
+
+    const char *tenant_id = PLATFORM_TENANT_ID;
+    int tenant_active = 1;
+    db_result_t res;
+    if (tenant != NULL && *tenant != '\0') {
+        if (db_exec(db, &Q_TENANT_BY_SLUG, DB_ARGS(DB_TEXT(tenant)), &r->arena, &res) != 0)
+            return db_fail(r, db);
+        if (res.nrows == 0 || strcmp(tenant, "-platform-") == 0) {
+            password_verify_dummy(password);
+            ip_failed(r, db, ip_key, now);
+            return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
+        }
+        tenant_id = db_get(&res, 0, 0);
+        tenant_active = strcmp(db_get(&res, 0, 1), "active") == 0;
+    }
+    if (db_exec(db, &Q_USER_BY_EMAIL, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(email)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0) {
+        password_verify_dummy(password);
+        ip_failed(r, db, ip_key, now);
+        audit_login(db, r, tenant_id, NULL, 0, "failed", "unknown email");
+        return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
+    }
+    const char *user_id = db_get(&res, 0, 0);
+    const char *hash = db_get(&res, 0, 1);
+    int user_active = strcmp(db_get(&res, 0, 2), "active") == 0;
+    unsigned roles = (unsigned)db_get_int(&res, 0, 3);
+    int64_t locked_until = db_get_int(&res, 0, 4);
+    const char *name = db_get(&res, 0, 5);
+    const char *stored_email = db_get(&res, 0, 6);
+
+    int ok = password_verify(hash, password);
+    if (locked_until > now) {
+        audit_login(db, r, tenant_id, user_id, roles, "failed", "account locked");
+        return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
+    }
+    if (!ok) {
+        if (db_exec(db, &Q_USER_FAILED,
+                    DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(user_id), DB_INT(now), DB_INT(max_failures),
+                            DB_INT(now + lockout_ms)),
+                    &r->arena, NULL) != 0)
+            log_warn("login failure count write failed", "%s", db_error(db)->message);
+        ip_failed(r, db, ip_key, now);
+        audit_login(db, r, tenant_id, user_id, roles, "failed", "wrong password");
+        return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
+    }
+    /* The password is right: the owner may learn why they cannot come in. */
+    if (!tenant_active) {
+        audit_login(db, r, tenant_id, user_id, roles, "denied", "school suspended");
+        return res_fail(r, ERR_UNAUTHENTICATED, "This school's access is suspended.");
+    }
+    if (!user_active) {
+        audit_login(db, r, tenant_id, user_id, roles, "denied", "account disabled");
+        return res_fail(r, ERR_UNAUTHENTICATED, "This account is disabled.");
+    }
+
+    char rehash[PASSWORD_HASH_MAX];
+    int do_rehash = password_needs_rehash(hash) && password_hash(password, rehash) == 0;
+    char session_id[UUID_STR_LEN + 1];
+    ids_uuid7(session_id);
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (db_exec(db, &Q_USER_LOGGED_IN,
+                DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(user_id), DB_INT(now), DB_TEXT(do_rehash ? rehash : NULL)),
+                &r->arena, NULL) != 0 ||
+        db_exec(db, &Q_SESSION_INSERT,
+                DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(session_id), DB_TEXT(user_id), DB_INT(now),
+                        DB_INT(now + refresh_ttl_ms), DB_TEXT(r->remote_addr[0] ? r->remote_addr : NULL),
+                        DB_TEXT(r->hdr.user_agent)),
+                &r->arena, NULL) != 0) {
+        db_rollback(db);
+        return db_fail(r, db);
+    }
+    json_t *user = user_doc(user_id, tenant_id, stored_email, name, roles);
+    if (issue(r, db, tenant_id, user_id, session_id, roles, user, out) != 0) {
+        db_status_t st = db_error(db)->status;
+        db_rollback(db);
+        return st != DB_OK ? db_fail(r, db) : -1;
+    }
+    audit_login(db, r, tenant_id, user_id, roles, "ok", NULL);
+    if (db_commit(db) != 0) {
+        json_decref(*out);
+        *out = NULL;
+        return db_fail(r, db);
+    }
+    return 0;
+}
+
+/* ---- refresh ---- */
+
+typedef struct refresh {
+    req_t *r;
+    char tenant_id[40];
+    char digest[65];
+    int reused;
+    const char *why; /* a reason to refuse, after committing what the refusal changed */
+    json_t *out;
+} refresh_t;
+
+static stmt_t Q_USER_DOC = STMT("users.doc", 0,
+                                "SELECT email, display_name FROM users WHERE tenant_id = $1 AND id = $2");
+
+static int do_refresh(db_t *db, void *ctx)
+{
+    refresh_t *f = ctx;
+    req_t *r = f->r;
+    int64_t now = (int64_t)clock_wall_ms();
+    db_result_t res;
+    f->reused = 0;
+    f->why = NULL;
+    if (db_exec(db, &Q_REFRESH_GET, DB_ARGS(DB_TEXT(f->tenant_id), DB_TEXT(f->digest)), &r->arena, &res) != 0)
+        return -1;
+    if (res.nrows == 0) {
+        f->why = "The refresh token is not valid.";
+        return 0;
+    }
+    const char *session_id = db_get(&res, 0, 0);
+    const char *user_id = db_get(&res, 0, 5);
+    unsigned roles = (unsigned)db_get_int(&res, 0, 7);
+    int used = strcmp(db_get(&res, 0, 1), "used") == 0;
+    db_result_t use;
+    if (!used && db_exec(db, &Q_REFRESH_USE, DB_ARGS(DB_TEXT(f->tenant_id), DB_TEXT(f->digest), DB_INT(now)),
+                         &r->arena, &use) != 0)
+        return -1;
+    if (used || use.changes != 1) {
+        /* Spent before: someone else holds this session's tokens. End the session for both. */
+        f->reused = 1;
+        f->why = "The refresh token was already used; the session has been ended for safety.";
+        if (db_exec(db, &Q_SESSION_REVOKE,
+                    DB_ARGS(DB_TEXT(f->tenant_id), DB_TEXT(session_id), DB_TEXT("refresh token reuse")), &r->arena,
+                    NULL) != 0)
+            return -1;
+        audit_event_t e = {.tenant_id = f->tenant_id,
+                           .actor_id = user_id,
+                           .actor_roles = roles,
+                           .action = "session.revoke",
+                           .outcome = "ok",
+                           .subject_type = "session",
+                           .subject_id = session_id,
+                           .detail = "refresh token reuse"};
+        return audit_record(db, r, &e);
+    }
+    if (db_get_int(&res, 0, 2) <= now || strcmp(db_get(&res, 0, 3), "active") != 0 || db_get_int(&res, 0, 4) <= now) {
+        f->why = "The session has ended; log in again.";
+        return 0;
+    }
+    if (strcmp(db_get(&res, 0, 6), "active") != 0 || strcmp(db_get(&res, 0, 8), "active") != 0) {
+        f->why = "The account or its school is no longer active.";
+        return 0;
+    }
+    if (db_exec(db, &Q_SESSION_TOUCH, DB_ARGS(DB_TEXT(f->tenant_id), DB_TEXT(session_id), DB_INT(now)), &r->arena,
+                NULL) != 0)
+        return -1;
+    db_result_t u;
+    if (db_exec(db, &Q_USER_DOC, DB_ARGS(DB_TEXT(f->tenant_id), DB_TEXT(user_id)), &r->arena, &u) != 0 || u.nrows != 1)
+        return -1;
+    json_decref(f->out);
+    f->out = NULL;
+    json_t *user = user_doc(user_id, f->tenant_id, db_get(&u, 0, 0), db_get(&u, 0, 1), roles);
+    return issue(r, db, f->tenant_id, user_id, session_id, roles, user, &f->out);
+}
+
+int sessions_refresh(req_t *r, db_t *db, const char *refresh_token, json_t **out)
+{
+    refresh_t f = {.r = r};
+    if (refresh_token_parse(refresh_token, f.tenant_id, f.digest) != 0)
+        return res_fail(r, ERR_UNAUTHENTICATED, "The refresh token is not valid.");
+    if (db_transaction(db, do_refresh, &f) != 0) {
+        json_decref(f.out);
+        return db_error(db)->status != DB_OK ? db_fail(r, db) : -1;
+    }
+    if (f.why != NULL) {
+        json_decref(f.out);
+        return res_fail(r, ERR_UNAUTHENTICATED, "%s", f.why);
+    }
+    *out = f.out;
+    return 0;
+}
+
+/* ---- logout, password ---- */
+
+int sessions_logout(req_t *r, db_t *db)
+{
+    const char *tenant_id = sessions_tenant_of(r);
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    audit_event_t e = {.tenant_id = tenant_id,
+                       .actor_id = r->auth.user_id,
+                       .actor_roles = r->auth.roles,
+                       .action = "session.revoke",
+                       .subject_type = "session",
+                       .subject_id = r->auth.session_id,
+                       .detail = "logout"};
+    if (db_exec(db, &Q_SESSION_REVOKE,
+                DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(r->auth.session_id), DB_TEXT("logout")), &r->arena, NULL) != 0 ||
+        audit_record(db, r, &e) != 0 || db_commit(db) != 0) {
+        db_rollback(db);
+        return db_fail(r, db);
+    }
+    return 0;
+}
+
+int sessions_change_password(req_t *r, db_t *db, const char *current, const char *next)
+{
+    const char *tenant_id = sessions_tenant_of(r);
+    db_result_t res;
+    if (db_exec(db, &Q_USER_PASSWORD, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(r->auth.user_id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows != 1)
+        return res_fail(r, ERR_UNAUTHENTICATED, "The account no longer exists.");
+    if (!password_verify(db_get(&res, 0, 0), current)) {
+        res_field_error(r, "currentPassword", "is not correct");
+        return res_check_fields(r);
+    }
+    if (strcmp(current, next) == 0) {
+        res_field_error(r, "newPassword", "must differ from the current password");
+        return res_check_fields(r);
+    }
+    char hash[PASSWORD_HASH_MAX];
+    const char *why = password_policy(next, db_get(&res, 0, 1));
+    if (why != NULL) {
+        res_field_error(r, "newPassword", "%s", why);
+        return res_check_fields(r);
+    }
+    if (password_hash(next, hash) != 0)
+        return res_fail(r, ERR_UNAVAILABLE, "Not enough memory to hash the password; try again.");
+    int64_t now = (int64_t)clock_wall_ms();
+    audit_event_t e = {.tenant_id = tenant_id,
+                       .actor_id = r->auth.user_id,
+                       .actor_roles = r->auth.roles,
+                       .action = "user.password_change",
+                       .subject_type = "user",
+                       .subject_id = r->auth.user_id,
+                       .detail = "other sessions revoked"};
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (db_exec(db, &Q_USER_SET_PASSWORD,
+                DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(r->auth.user_id), DB_TEXT(hash), DB_INT(now)), &r->arena,
+                NULL) != 0 ||
+        db_exec(db, &Q_SESSION_REVOKE_OTHERS,
+                DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(r->auth.user_id), DB_TEXT(r->auth.session_id),
+                        DB_TEXT("password changed")),
+                &r->arena, NULL) != 0 ||
+        audit_record(db, r, &e) != 0 || db_commit(db) != 0) {
+        db_rollback(db);
+        return db_fail(r, db);
+    }
+    return 0;
+}
+
+/* ---- every request ---- */
+
+static int unauthenticated(req_t *r, const char *detail)
+{
+    res_header(r, "www-authenticate", "Bearer realm=\"school-erp\"");
+    return res_fail(r, ERR_UNAUTHENTICATED, "%s", detail);
+}
+
+int sessions_authenticate(req_t *r)
+{
+    const char *h = r->hdr.authorization;
+    if (h == NULL)
+        return unauthenticated(r, "This route needs an access token (Authorization: Bearer …).");
+    if (strncasecmp(h, "Bearer ", 7) != 0)
+        return unauthenticated(r, "Use the Bearer scheme: Authorization: Bearer <accessToken>.");
+    const char *tok = h + 7;
+    while (*tok == ' ')
+        tok++;
+    token_claims_t c;
+    token_status_t st = token_verify(tok, (int64_t)(clock_wall_ms() / 1000), &c);
+    if (st != TOKEN_OK)
+        return unauthenticated(r, token_status_text(st));
+
+    principal_t *p = &r->auth;
+    memcpy(p->tenant_id, c.tenant_id, sizeof(p->tenant_id));
+    memcpy(p->user_id, c.user_id, sizeof(p->user_id));
+    memcpy(p->session_id, c.session_id, sizeof(p->session_id));
+    memcpy(p->token_id, c.token_id, sizeof(p->token_id));
+    p->expires_at = c.expires_at;
+    const char *tenant_id = sessions_tenant_of(r);
+    snprintf(p->actor, sizeof(p->actor), "%s:%s", tenant_id, c.user_id);
+    db_t *db = req_db(r);
+    db_set_actor(db, p->actor);
+
+    db_result_t res;
+    if (db_exec(db, &Q_AUTH, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(c.session_id), DB_TEXT(c.user_id)), &r->arena,
+                &res) != 0) {
+        memset(p, 0, sizeof(*p));
+        return db_fail(r, db);
+    }
+    const char *why = NULL;
+    if (res.nrows == 0 || strcmp(db_get(&res, 0, 0), "active") != 0 ||
+        db_get_int(&res, 0, 1) <= (long long)clock_wall_ms())
+        why = "The session of this token has ended (logged out or revoked); log in again.";
+    else if (strcmp(db_get(&res, 0, 2), "active") != 0)
+        why = "This account is disabled.";
+    else if (strcmp(db_get(&res, 0, 4), "active") != 0)
+        why = "This school's access is suspended.";
+    if (why != NULL) {
+        memset(p, 0, sizeof(*p));
+        return unauthenticated(r, why);
+    }
+    /* Roles as they are now, not as they were when the token was issued. */
+    p->roles = (unsigned)db_get_int(&res, 0, 3);
+    p->authenticated = 1;
+    return 0;
+}

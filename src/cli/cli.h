@@ -1,0 +1,36 @@
+/*
+ * cli.h - the operator commands of the command line (everything but serve):
+ * each takes the arguments after its name and returns the exit status.
+ */
+#ifndef ERP_CLI_CLI_H
+#define ERP_CLI_CLI_H
+
+#include "core/config.h"
+#include "http/handler.h"
+
+/* school-erp admin create --email E --password-stdin [--name N] */
+int cli_admin(int argc, char **argv);
+/* school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin […] */
+int cli_tenant(int argc, char **argv);
+/* school-erp demo [--students N] [--tenants N] */
+int cli_demo(int argc, char **argv);
+
+/*
+ * Loads the configuration, opens the store (into app), checks the schema is
+ * current and sets up hashing. Returns 0, or the exit status after printing why.
+ */
+int cli_open(config_t *cfg);
+void cli_close(config_t *cfg);
+
+/* Prints a request's error (detail and field errors) to stderr, prefixed by what failed. */
+void cli_print_error(const char *what, const req_t *r);
+
+/* Reads one line from stdin without its newline into buf; 0, or -1 when there is none. */
+int cli_read_secret(char *buf, size_t len);
+
+/* Value of "--name VALUE" in argv, or NULL. */
+const char *cli_opt(int argc, char **argv, const char *name);
+/* Whether "--name" appears in argv. */
+int cli_flag(int argc, char **argv, const char *name);
+
+#endif

@@ -1,0 +1,148 @@
+/* identity.c - `school-erp admin create` and `school-erp tenant create`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/common.h"
+#include "auth/audit.h"
+#include "auth/identity.h"
+#include "auth/roles.h"
+#include "cli/cli.h"
+
+/* Checks that every "--x" in argv is one of known (each taking a value unless listed in flags). */
+static int check_args(int argc, char **argv, const char *const *known, const char *const *flags)
+{
+    for (int i = 1; i < argc; i++) {
+        int ok = 0, is_flag = 0;
+        for (int k = 0; flags[k] != NULL; k++)
+            if (strcmp(argv[i], flags[k]) == 0)
+                ok = is_flag = 1;
+        for (int k = 0; known[k] != NULL && !ok; k++)
+            ok = strcmp(argv[i], known[k]) == 0;
+        if (!ok || (!is_flag && i + 1 >= argc)) {
+            fprintf(stderr, "school-erp %s: %s '%s'\n", argv[0], ok ? "missing value for" : "unknown argument",
+                    argv[i]);
+            return -1;
+        }
+        i += !is_flag;
+    }
+    return 0;
+}
+
+static int create_account(const char *what, const char *tenant_id, unsigned roles, const char *email_arg,
+                          const char *name)
+{
+    char email[256], password[1100];
+    if (email_arg == NULL || !valid_email(email_arg, email, sizeof(email))) {
+        fprintf(stderr, "school-erp %s: --email must be an email address\n", what);
+        return 2;
+    }
+    if (cli_read_secret(password, sizeof(password)) != 0) {
+        fprintf(stderr, "school-erp %s: no password on standard input\n", what);
+        return 2;
+    }
+    config_t cfg;
+    int rc = cli_open(&cfg);
+    if (rc != 0)
+        return rc;
+    req_t r = {0};
+    arena_init(&r.arena);
+    req_reset(&r);
+    db_t *db = store_session(app.store);
+    user_in_t u = {email, name != NULL ? name : email, password, roles};
+    char id[40];
+    if (identity_create_user(&r, db, tenant_id, &u, id) != 0) {
+        cli_print_error("cannot create the account", &r);
+        rc = 1;
+    } else {
+        printf("%s\n", id);
+    }
+    db_close(db);
+    req_release(&r);
+    arena_destroy(&r.arena);
+    cli_close(&cfg);
+    return rc;
+}
+
+int cli_admin(int argc, char **argv)
+{
+    static const char *const known[] = {"--email", "--name", NULL};
+    static const char *const flags[] = {"--password-stdin", NULL};
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        fprintf(stderr, "usage: school-erp admin create --email E --password-stdin [--name N]\n");
+        return 2;
+    }
+    argc--, argv++;
+    if (check_args(argc, argv, known, flags) != 0)
+        return 2;
+    if (!cli_flag(argc, argv, "--password-stdin")) {
+        fprintf(stderr, "school-erp admin create: give the password on standard input with --password-stdin\n");
+        return 2;
+    }
+    return create_account("admin create", PLATFORM_TENANT_ID, ROLE_PLATFORM_ADMIN, cli_opt(argc, argv, "--email"),
+                          cli_opt(argc, argv, "--name"));
+}
+
+int cli_tenant(int argc, char **argv)
+{
+    static const char *const known[] = {"--name",      "--slug",      "--admin-email", "--admin-name",
+                                        "--time-zone", "--currency", "--max-users",   NULL};
+    static const char *const flags[] = {"--admin-password-stdin", NULL};
+    if (argc < 2 || strcmp(argv[1], "create") != 0) {
+        fprintf(stderr, "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"
+                        "       [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N]\n");
+        return 2;
+    }
+    argc--, argv++;
+    if (check_args(argc, argv, known, flags) != 0)
+        return 2;
+    tenant_in_t t = {cli_opt(argc, argv, "--name"), cli_opt(argc, argv, "--slug"), cli_opt(argc, argv, "--time-zone"),
+                     cli_opt(argc, argv, "--currency"), 0};
+    const char *max = cli_opt(argc, argv, "--max-users");
+    const char *email_arg = cli_opt(argc, argv, "--admin-email");
+    char email[256], password[1100];
+    const char *problem = NULL;
+    if (t.name == NULL || *t.name == '\0')
+        problem = "--name is required";
+    else if (t.slug == NULL || !valid_slug(t.slug))
+        problem = "--slug must be 3-63 characters of a-z, 0-9 and '-'";
+    else if (email_arg == NULL || !valid_email(email_arg, email, sizeof(email)))
+        problem = "--admin-email must be an email address";
+    else if (t.time_zone != NULL && !valid_time_zone(t.time_zone))
+        problem = "--time-zone must be an IANA time zone name";
+    else if (t.currency != NULL && !valid_currency(t.currency))
+        problem = "--currency must be an ISO 4217 code such as USD";
+    else if (max != NULL && ((t.max_users = atoll(max)) < 1 || t.max_users > 1000000))
+        problem = "--max-users must be from 1 to 1000000";
+    else if (!cli_flag(argc, argv, "--admin-password-stdin"))
+        problem = "give the admin's password on standard input with --admin-password-stdin";
+    else if (cli_read_secret(password, sizeof(password)) != 0)
+        problem = "no password on standard input";
+    if (problem != NULL) {
+        fprintf(stderr, "school-erp tenant create: %s\n", problem);
+        return 2;
+    }
+    config_t cfg;
+    int rc = cli_open(&cfg);
+    if (rc != 0)
+        return rc;
+    req_t r = {0};
+    arena_init(&r.arena);
+    req_reset(&r);
+    db_t *db = store_session(app.store);
+    const char *admin_name = cli_opt(argc, argv, "--admin-name");
+    user_in_t admin = {email, admin_name != NULL ? admin_name : "School administrator", password, ROLE_ADMIN};
+    char tenant_id[40], admin_id[40];
+    if (identity_create_tenant(&r, db, &t, &admin, tenant_id, admin_id) != 0) {
+        cli_print_error("cannot create the school", &r);
+        rc = 1;
+    } else {
+        printf("%s\n", tenant_id);
+    }
+    db_close(db);
+    req_release(&r);
+    arena_destroy(&r.arena);
+    cli_close(&cfg);
+    return rc;
+}
