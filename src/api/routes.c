@@ -4,10 +4,17 @@
  * A row names the method, the path template, the handler, the roles allowed
  * (or ROUTE_PUBLIC), flags, and the documentation the OpenAPI document is
  * generated from: summary, tag, request and response schemas (names in
- * schemas.json), success status, query parameters and the further error
- * statuses the handler can produce.
+ * src/api/schemas/), success status, query parameters and the further
+ * error statuses the handler can produce.
+ *
+ * The rows of the school's daily work are kept in src/api/routes/, one
+ * file per area, included into this same table.
  */
+#include "api/academic.h"
 #include "api/api.h"
+#include "api/attendance.h"
+#include "api/people.h"
+#include "api/timetable.h"
 #include "auth/roles.h"
 
 #define Q_PAGE                                                                                                         \
@@ -107,6 +114,12 @@ const route_t api_routes[] = {
     {HTTP_GET, "/api/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT,
      "Lists audit events of the caller's school (platform events for platform admins), newest first.", "audit", NULL,
      "AuditEventList", NULL, 200, audit_query, e422},
+
+    /* the school's daily work */
+#include "api/routes/academic.inc"
+#include "api/routes/people.inc"
+#include "api/routes/attendance.inc"
+#include "api/routes/timetable.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

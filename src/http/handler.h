@@ -58,6 +58,9 @@ typedef struct principal {
     char actor[2 * ID_MAX];  /* "tenant:user", the key of read-your-writes */
     unsigned roles;          /* ROLE_* bits */
     int64_t expires_at;      /* Unix seconds */
+    /* the caller's own teacher/guardian/student records, looked up on first need (auth/policy.c) */
+    const char *own[3];
+    unsigned own_looked;     /* bit i: own[i] looked up */
 } principal_t;
 
 typedef struct res_header {
