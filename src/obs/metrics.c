@@ -100,6 +100,17 @@ void metrics_register(metrics_collector_fn fn, void *ud)
     }
 }
 
+void metrics_unregister(metrics_collector_fn fn, void *ud)
+{
+    for (int i = 0; i < ncollectors; i++) {
+        if (collectors[i].fn == fn && collectors[i].ud == ud) {
+            memmove(&collectors[i], &collectors[i + 1], sizeof(collectors[0]) * (size_t)(ncollectors - i - 1));
+            ncollectors--;
+            return;
+        }
+    }
+}
+
 void metrics_render(sbuf_t *out)
 {
     for (int i = 0; i < ncollectors; i++)

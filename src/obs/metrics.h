@@ -53,6 +53,13 @@ typedef void (*metrics_collector_fn)(sbuf_t *out, void *ud);
 /* Adds a collector (up to 32); call during start-up, before serving. */
 void metrics_register(metrics_collector_fn fn, void *ud);
 
+/*
+ * Removes the collector registered with this fn and ud (an object being
+ * destroyed, such as a closed store); call when no render runs. Unknown pairs
+ * are ignored.
+ */
+void metrics_unregister(metrics_collector_fn fn, void *ud);
+
 /* Renders every registered collector into out. */
 void metrics_render(sbuf_t *out);
 

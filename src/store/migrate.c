@@ -9,6 +9,9 @@
 static stmt_t Q_CREATE_TABLE = STMT("migrate.create", 0,
                                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
                                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+static stmt_t Q_EXISTS =
+    STMT2("migrate.exists", 0, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'",
+          "SELECT count(*) FROM pg_class WHERE oid = to_regclass('schema_migrations')");
 static stmt_t Q_MAX = STMT("migrate.max", 0, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
 static stmt_t Q_RECORD = STMT("migrate.record", 0,
                               "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)");
@@ -24,15 +27,32 @@ static const migration_t *list_for(const char *engine, int *n)
     return migrations_pg;
 }
 
-static int current_version(db_t *db, arena_t *a, int *have, char *msg, size_t msglen)
+/*
+ * The highest version applied (0 for none). With create, makes
+ * schema_migrations when missing: only under the migration lock, since two
+ * concurrent CREATE TABLE IF NOT EXISTS can collide on PostgreSQL's catalog.
+ */
+static int current_version(db_t *db, arena_t *a, int create, int *have, char *msg, size_t msglen)
 {
     db_result_t res;
-    if (db_exec(db, &Q_CREATE_TABLE, DB_NOARGS, a, NULL) != 0 || db_exec(db, &Q_MAX, DB_NOARGS, a, &res) != 0) {
-        snprintf(msg, msglen, "cannot read schema_migrations: %s", db_error(db)->message);
-        return -1;
+    if (create) {
+        if (db_exec(db, &Q_CREATE_TABLE, DB_NOARGS, a, NULL) != 0)
+            goto failed;
+    } else {
+        if (db_exec(db, &Q_EXISTS, DB_NOARGS, a, &res) != 0)
+            goto failed;
+        if (db_get_int(&res, 0, 0) == 0) {
+            *have = 0;
+            return 0;
+        }
     }
+    if (db_exec(db, &Q_MAX, DB_NOARGS, a, &res) != 0)
+        goto failed;
     *have = (int)db_get_int(&res, 0, 0);
     return 0;
+failed:
+    snprintf(msg, msglen, "cannot read schema_migrations: %s", db_error(db)->message);
+    return -1;
 }
 
 migrate_state_t migrate_check(db_t *db, const char *engine, int *have, int *want, char *msg, size_t msglen)
@@ -42,7 +62,7 @@ migrate_state_t migrate_check(db_t *db, const char *engine, int *have, int *want
     *want = n;
     arena_t a;
     arena_init(&a);
-    int rc = current_version(db, &a, have, msg, msglen);
+    int rc = current_version(db, &a, 0, have, msg, msglen);
     arena_destroy(&a);
     if (rc != 0)
         return MIGRATE_FAILED;
@@ -79,7 +99,7 @@ static int apply_one(db_t *db, void *ctx)
     int rc = -1;
     if (strcmp(s->engine, "postgres") == 0 && db_exec(db, &Q_LOCK, DB_NOARGS, &a, NULL) != 0)
         goto out;
-    if (current_version(db, &a, &s->have, s->msg, s->msglen) != 0)
+    if (current_version(db, &a, 1, &s->have, s->msg, s->msglen) != 0)
         goto out;
     if (s->have >= s->m->version) {
         rc = 0;

@@ -121,6 +121,17 @@ static int ensure_prepared(dbconn_t *c, stmt_t *st, db_error_t *err)
 
 #define MAX_PARAMS 64
 
+/* Rows a statement inserted, updated or deleted (PQcmdTuples also counts the rows a SELECT returned). */
+static long long changes_of(PGresult *r)
+{
+    const char *cmd = PQcmdStatus(r);
+    if (strncmp(cmd, "INSERT ", 7) != 0 && strncmp(cmd, "UPDATE ", 7) != 0 && strncmp(cmd, "DELETE ", 7) != 0 &&
+        strncmp(cmd, "MERGE ", 6) != 0)
+        return 0;
+    const char *tuples = PQcmdTuples(r);
+    return tuples != NULL && *tuples != '\0' ? atoll(tuples) : 0;
+}
+
 static int pg_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, db_result_t *res,
                    db_error_t *err)
 {
@@ -178,8 +189,7 @@ static int pg_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, are
                     PQgetisnull(r, row, col)
                         ? NULL
                         : arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-        const char *tuples = PQcmdTuples(r);
-        res->changes = tuples != NULL && *tuples != '\0' ? atoll(tuples) : 0;
+        res->changes = changes_of(r);
     }
     PQclear(r);
     return 0;

@@ -3,6 +3,7 @@
  * foreign keys on, a busy timeout, and a per-connection cache of prepared
  * statements indexed by statement id.
  */
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +71,25 @@ static dbconn_t *sq_connect(const char *url, db_error_t *err)
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
-    static const char pragmas[] = "PRAGMA journal_mode=WAL;"
-                                  "PRAGMA synchronous=NORMAL;"
+    static const char pragmas[] = "PRAGMA synchronous=NORMAL;"
                                   "PRAGMA foreign_keys=ON;"
                                   "PRAGMA temp_store=MEMORY;"
                                   "PRAGMA cache_size=-16384;";
     char *msg = NULL;
-    if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+    /*
+     * Turning a new database to WAL takes an exclusive lock without calling the
+     * busy handler, so connections opening a fresh file at the same moment get
+     * SQLITE_BUSY at once: wait for each other here (up to the busy timeout).
+     */
+    for (int waited_ms = 0;; waited_ms += 10) {
+        rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg);
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= 5000)
+            break;
+        sqlite3_free(msg);
+        msg = NULL;
+        sqlite3_sleep(10);
+    }
+    if (rc != SQLITE_OK || sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err->message, sizeof(err->message), "%s", msg != NULL ? msg : "pragma failed");
         err->status = DB_UNAVAILABLE;
         sqlite3_free(msg);
@@ -166,6 +179,24 @@ static int bind(sqlite3_stmt *s, const db_arg_t *args, int nargs)
     return rc;
 }
 
+/*
+ * A REAL as text that reads back as the same double, in the form PostgreSQL
+ * prints (shortest exact digits, "Infinity"); SQLite's own conversion keeps
+ * only 15 significant digits (0.1 + 0.2 would come back as "0.3").
+ */
+static const char *real_text(arena_t *a, double d)
+{
+    if (isinf(d))
+        return d > 0 ? "Infinity" : "-Infinity";
+    char buf[32];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof(buf), "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    return arena_strdup(a, buf);
+}
+
 static int sq_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, db_result_t *res,
                    db_error_t *err)
 {
@@ -181,6 +212,7 @@ static int sq_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, are
     }
     int ncols = sqlite3_column_count(s);
     int cap = 0, nrows = 0;
+    sqlite3_int64 total_before = sqlite3_total_changes64(c->db);
     const char **cells = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (res == NULL)
@@ -194,6 +226,10 @@ static int sq_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, are
             cap = ncap;
         }
         for (int col = 0; col < ncols; col++) {
+            if (sqlite3_column_type(s, col) == SQLITE_FLOAT) {
+                cells[nrows * ncols + col] = real_text(a, sqlite3_column_double(s, col));
+                continue;
+            }
             const unsigned char *t = sqlite3_column_text(s, col);
             cells[nrows * ncols + col] =
                 t != NULL ? arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(s, col)) : NULL;
@@ -207,7 +243,8 @@ static int sq_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, are
         res->nrows = ok ? nrows : 0;
         res->ncols = ncols;
         res->cells = cells;
-        res->changes = ok && !sqlite3_stmt_readonly(s) ? sqlite3_changes64(c->db) : 0;
+        /* sqlite3_changes64() keeps the last INSERT/UPDATE/DELETE's count: use it only if this one changed rows */
+        res->changes = ok && sqlite3_total_changes64(c->db) != total_before ? sqlite3_changes64(c->db) : 0;
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);

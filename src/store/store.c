@@ -45,6 +45,7 @@ struct db {
     int replica_idx; /* -1: none */
     int in_tx;
     int tx_wrote;
+    int tx_failed; /* a statement failed inside the open transaction: it cannot commit */
     const char *actor;
     db_error_t err;
     int last_target;
@@ -202,6 +203,7 @@ void store_close(store_t *s)
 {
     if (s == NULL)
         return;
+    metrics_unregister(collect, s);
     replicas_stop(s->replicas);
     free(s->url);
     free(s);
@@ -370,6 +372,8 @@ int db_exec(db_t *db, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, d
         }
     }
     int rc = run_on(db, &db->primary, st, args, nargs, a, res);
+    if (rc != 0 && db->in_tx)
+        db->tx_failed = 1;
     if (rc != 0 && is_read && !db->in_tx && db->err.status == DB_UNAVAILABLE && db->primary.c == NULL &&
         db->primary.failures == 0) {
         /* a connection that died while idle: one fresh attempt is safe for a read */
@@ -401,6 +405,7 @@ int db_begin(db_t *db)
     }
     db->in_tx = 1;
     db->tx_wrote = 0;
+    db->tx_failed = 0;
     return 0;
 }
 
@@ -414,6 +419,18 @@ int db_commit(db_t *db)
     dbconn_t *c = db->primary.c;
     if (c == NULL) {
         set_err(db, DB_UNAVAILABLE, "%s", "connection lost during the transaction");
+        return -1;
+    }
+    if (db->tx_failed) {
+        /*
+         * PostgreSQL has aborted such a transaction and would answer COMMIT with
+         * ROLLBACK (as a success); SQLite would commit the statements that did
+         * succeed. Neither is what the caller asked for: refuse on both engines.
+         */
+        db_error_t ignore;
+        if (db->s->engine->script(c, "ROLLBACK", &ignore) != 0 && !db->s->engine->healthy(c))
+            link_drop(db->s, &db->primary);
+        set_err(db, DB_ERROR, "%s", "cannot commit: a statement of this transaction failed; it was rolled back");
         return -1;
     }
     if (db->s->engine->script(c, "COMMIT", &db->err) != 0) {
@@ -482,6 +499,8 @@ int db_exec_script(db_t *db, const char *sql)
     if (c == NULL)
         return -1;
     int rc = db->s->engine->script(c, sql, &db->err);
+    if (rc != 0 && db->in_tx)
+        db->tx_failed = 1;
     if (rc != 0 && !db->s->engine->healthy(c))
         link_drop(db->s, &db->primary);
     return rc;
@@ -516,6 +535,8 @@ int db_fail(req_t *r, const db_t *db)
         r->err.retry_after = 1;
         return res_fail(r, ERR_UNAVAILABLE, "The database is not reachable right now; try again shortly.");
     default:
-        return res_fail(r, ERR_INTERNAL, "database: %s", e->message);
+        /* the engine's message names tables and SQL: it goes to the log, not to the client */
+        log_error("database error", "request %s: %s", r->request_id, e->message);
+        return res_fail(r, ERR_INTERNAL, "A database error occurred.");
     }
 }

@@ -134,7 +134,11 @@ int db_exec(db_t *db, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, d
 
 /* Starts a write transaction on the primary. Returns 0 or -1. */
 int db_begin(db_t *db);
-/* Commits; returns 0 or -1 (the transaction is over either way). */
+/*
+ * Commits; returns 0 or -1 (the transaction is over either way). When a
+ * statement of the transaction failed, nothing is committed: it rolls back and
+ * fails with DB_ERROR, on both engines.
+ */
 int db_commit(db_t *db);
 /* Rolls back if a transaction is open; never fails. */
 void db_rollback(db_t *db);
