@@ -112,7 +112,7 @@ static void sq_disconnect(dbconn_t *c)
     free(c);
 }
 
-/* "$12" -> "?12" outside quoted text, so numbered parameters bind by position. */
+/* "$12" -> "?12" outside quoted text and comments, so numbered parameters bind by position. */
 static char *rewrite_params(const char *sql)
 {
     char *out = xstrdup(sql);
@@ -123,6 +123,14 @@ static char *rewrite_params(const char *sql)
                 quote = 0;
         } else if (*p == '\'' || *p == '"') {
             quote = *p;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (p[1] != '\0' && p[1] != '\n')
+                p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            char *end = strstr(p + 2, "*/");
+            if (end == NULL)
+                break;
+            p = end + 1;
         } else if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
             *p = '?';
         }
