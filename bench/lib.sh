@@ -6,6 +6,7 @@ ROOT=$(cd "$BENCH_DIR/.." && pwd)
 BIN=${BIN:-$ROOT/build/school-erp}
 RESULTS=$BENCH_DIR/RESULTS.md
 WORK=$(mktemp -d /tmp/school-erp-bench.XXXXXX)
+chmod 755 "$WORK" # service accounts (postgres) must reach their directories
 PIDS=()
 
 cleanup() {
