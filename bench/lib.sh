@@ -34,6 +34,7 @@ wait_http() { # url
 start_erp() {
     local port=$1
     shift
+    env ERP_DATA_DIR="$WORK/erp-$port" "$@" "$BIN" migrate >"$WORK/erp-$port.migrate.log" 2>&1
     env ERP_LISTEN=127.0.0.1:$port ERP_DATA_DIR="$WORK/erp-$port" "$@" "$BIN" serve >"$WORK/erp-$port.log" 2>&1 &
     PIDS+=($!)
     wait_http "http://127.0.0.1:$port/healthz"
