@@ -28,6 +28,8 @@ static db_status_t status_of(const char *sqlstate)
         return DB_INVALID;
     if (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0)
         return DB_RETRY;
+    if (strcmp(sqlstate, "08P01") == 0)
+        return DB_ERROR; /* protocol violation: the wrong number of arguments, a bug rather than an outage */
     if (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
         strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "25006") == 0 || strcmp(sqlstate, "53300") == 0)
         return DB_UNAVAILABLE;

@@ -211,6 +211,14 @@ static int sq_exec(dbconn_t *c, stmt_t *st, const db_arg_t *args, int nargs, are
     sqlite3_stmt *s = prepared(c, st, err);
     if (s == NULL)
         return -1;
+    if (nargs != sqlite3_bind_parameter_count(s)) {
+        /* SQLite would bind NULL to missing arguments; PostgreSQL refuses: refuse here too */
+        err->status = DB_ERROR;
+        err->constraint[0] = '\0';
+        snprintf(err->message, sizeof(err->message), "%s: takes %d arguments, got %d", st->name,
+                 sqlite3_bind_parameter_count(s), nargs);
+        return -1;
+    }
     int rc = bind(s, args, nargs);
     if (rc != SQLITE_OK) {
         set_error(err, c->db, rc);

@@ -585,6 +585,22 @@ static void error_invalid(void **state)
     db_close(db);
 }
 
+/* The wrong number of arguments is a bug in the caller (500), on both engines: not an outage, not NULLs. */
+static void error_argument_count(void **state)
+{
+    (void)state;
+    db_t *db = store_session(G.store);
+    assert_db_fails(db, db_exec(db, &Q_PARENT_INS, DB_ARGS(DB_INT(1)), NULL, NULL), DB_ERROR);
+    assert_db_fails(db, db_exec(db, &Q_PARENT_INS, DB_ARGS(DB_INT(1), DB_TEXT("a"), DB_TEXT("b")), NULL, NULL),
+                    DB_ERROR);
+    assert_db_fails(db, db_exec(db, &Q_PARENT_COUNT, DB_ARGS(DB_INT(1)), NULL, NULL), DB_ERROR);
+    assert_int_equal(one_int(db, &Q_PARENT_COUNT, DB_NOARGS), 0);
+    /* the session is fine afterwards, also inside a transaction that then cannot commit */
+    assert_db_ok(db, db_exec(db, &Q_PARENT_INS, DB_ARGS(DB_INT(1), DB_TEXT("a")), NULL, NULL));
+    assert_int_equal(one_int(db, &Q_PARENT_COUNT, DB_NOARGS), 1);
+    db_close(db);
+}
+
 static void error_syntax_and_unknown_table(void **state)
 {
     (void)state;
@@ -1571,6 +1587,7 @@ int main(void)
         T(error_unique),
         T(error_foreign_key),
         T(error_invalid),
+        T(error_argument_count),
         T(error_syntax_and_unknown_table),
         T(unreachable_database),
         T(db_fail_statuses),
