@@ -42,10 +42,12 @@ static void set_error(db_error_t *err, sqlite3 *db, int rc)
     case SQLITE_TOOBIG:
         err->status = DB_INVALID;
         break;
-    case SQLITE_BUSY:
-    case SQLITE_BUSY_SNAPSHOT:
-    case SQLITE_LOCKED:
+    case SQLITE_BUSY_SNAPSHOT: /* a read transaction's snapshot went stale before it could write */
         err->status = DB_RETRY;
+        break;
+    case SQLITE_BUSY: /* still locked after the busy timeout: overload, not a conflict */
+    case SQLITE_LOCKED:
+        err->status = DB_UNAVAILABLE;
         break;
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
