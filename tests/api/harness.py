@@ -88,6 +88,7 @@ _live = weakref.WeakSet()
 def _kill_leftovers():
     for s in list(_live):
         s.kill()
+        s._cleanup()
 
 
 class ContractError(AssertionError):
