@@ -14,6 +14,7 @@ void crash_set_context(const char *request_id, const char *route)
     cur_route = route;
 }
 
+#if !defined(__SANITIZE_ADDRESS__)
 /* Only async-signal-safe calls below: write(2) and plain memory access. */
 static size_t put(char *buf, size_t off, size_t cap, const char *s)
 {
@@ -46,6 +47,7 @@ static void on_fatal(int sig)
     signal(sig, SIG_DFL);
     raise(sig);
 }
+#endif
 
 void crash_install(void)
 {
