@@ -212,7 +212,7 @@ static void respond(job_t *j)
     add_header(req, "x-request-id", r->request_id);
     for (int i = 0; i < res->nheaders; i++)
         add_header(req, res->headers[i].name, res->headers[i].value);
-    if (lc->draining)
+    if (lc->draining || server_draining())
         req->http1_is_persistent = 0;
     req->res.content_length = res->body_len;
 
@@ -226,8 +226,9 @@ static void respond(job_t *j)
     }
 
     uint64_t dur = clock_mono_ns() - j->t0;
-    http_metrics_observe(srv.metrics, lc->idx, r->route, r->method, res->status, dur, j->bytes_in, res->body_len);
-    access_log(lc, req, r, res->status, (double)dur / 1e6, res->body_len);
+    size_t sent = r->method == HTTP_HEAD ? 0 : res->body_len;
+    http_metrics_observe(srv.metrics, lc->idx, r->route, r->method, res->status, dur, j->bytes_in, sent);
+    access_log(lc, req, r, res->status, (double)dur / 1e6, sent);
 }
 
 /* Answers at once with an error (on the loop thread). */
@@ -487,17 +488,21 @@ static void problem_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostrea
 
 /* ---- loops ---- */
 
-static void on_accept(h2o_socket_t *listener, const char *err)
+/* Accepts up to max pending connections of the listener. */
+static void accept_pending(loop_ctx_t *lc, h2o_socket_t *listener, int max)
 {
-    loop_ctx_t *lc = listener->data;
-    if (err != NULL)
-        return;
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
+    for (int i = 0; i < max; i++) {
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             break;
         h2o_accept(&lc->accept_ctx, sock);
     }
+}
+
+static void on_accept(h2o_socket_t *listener, const char *err)
+{
+    if (err == NULL)
+        accept_pending(listener->data, listener, ACCEPT_BATCH);
 }
 
 /* Drain request from the main thread: stop accepting, let connections finish. */
@@ -510,6 +515,8 @@ static void on_ctl(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
         return;
     lc->draining = 1;
     if (lc->listener != NULL) {
+        /* connections the kernel completed before the signal are served, not reset */
+        accept_pending(lc, lc->listener, 1 << 20);
         h2o_socket_read_stop(lc->listener);
         h2o_socket_close(lc->listener); /* closes this loop's descriptor of the listening socket */
         lc->listener = NULL;
