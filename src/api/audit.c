@@ -10,15 +10,20 @@
 #include "auth/sessions.h"
 #include "core/ids.h"
 
-/* Filters: actor ($2), subject type ($3), subject id ($4), action ($5), time range [$6, $7), keyset ($8, $9). */
+/*
+ * Filters: actor ($2), subject type ($3), subject id ($4), action ($5), time range [$6, $7), keyset ($8, $9).
+ * Each optional filter reads "(column = $n OR $n IS NULL)": PostgreSQL takes a parameter's type from its first use.
+ */
 static stmt_t Q_LIST = STMT("audit_events.list", STMT_READ,
                             "SELECT id, at, actor_id, actor_roles, action, outcome, subject_type, subject_id,"
                             " request_id, remote_addr, detail FROM audit_events"
-                            " WHERE tenant_id = $1 AND ($2 IS NULL OR actor_id = $2)"
-                            " AND ($3 IS NULL OR subject_type = $3) AND ($4 IS NULL OR subject_id = $4)"
-                            " AND ($5 IS NULL OR action = $5) AND at >= $6 AND at < $7"
-                            " AND ($8 IS NULL OR (at, id) < ($8, $9))"
+                            " WHERE tenant_id = $1 AND (actor_id = $2 OR $2 IS NULL)"
+                            " AND (subject_type = $3 OR $3 IS NULL) AND (subject_id = $4 OR $4 IS NULL)"
+                            " AND (action = $5 OR $5 IS NULL) AND at >= $6 AND at < $7"
+                            " AND ((at, id) < ($8, $9) OR $8 IS NULL)"
                             " ORDER BY at DESC, id DESC LIMIT $10");
+
+static stmt_t Q_USER_EXISTS = STMT("users.exists", STMT_READ, "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2");
 
 /* Milliseconds of "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; -1 when malformed. */
 static long long parse_time(const char *s)
@@ -83,6 +88,13 @@ int audit_list(req_t *r)
         return -1;
     db_t *db = req_db(r);
     db_result_t res;
+    /* an account of another school is "no such user", as everywhere */
+    if (actor != NULL) {
+        if (db_exec(db, &Q_USER_EXISTS, DB_ARGS(DB_TEXT(sessions_tenant_of(r)), DB_TEXT(actor)), &r->arena, &res) != 0)
+            return db_fail(r, db);
+        if (res.nrows == 0)
+            return res_fail(r, ERR_NOT_FOUND, "No such user (userId).");
+    }
     if (db_exec(db, &Q_LIST,
                 DB_ARGS(DB_TEXT(sessions_tenant_of(r)), DB_TEXT(actor), DB_TEXT(subject_type), DB_TEXT(subject_id),
                         DB_TEXT(action), DB_INT(from), DB_INT(to),

@@ -183,6 +183,9 @@ static json_t *operation(const route_t *r)
     }
     if (strchr(r->path, '{') != NULL)
         add_error(responses, 404);
+    for (const route_param_t *q = r->query; q != NULL && q->name != NULL; q++)
+        if (strcmp(q->name, "cursor") == 0)
+            add_error(responses, 400); /* a cursor this server did not issue */
     for (const int *e = r->errors; e != NULL && *e != 0; e++)
         add_error(responses, *e);
     add_error(responses, 431); /* checked before routing: any operation can answer it */

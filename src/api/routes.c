@@ -113,7 +113,7 @@ const route_t api_routes[] = {
     /* audit trail */
     {HTTP_GET, "/api/v1/audit-events", audit_list, ROLE_ADMIN | ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT,
      "Lists audit events of the caller's school (platform events for platform admins), newest first.", "audit", NULL,
-     "AuditEventList", NULL, 200, audit_query, e422},
+     "AuditEventList", NULL, 200, audit_query, (const int[]){404, 422, 0}},
 
     /* the school's daily work */
 #include "api/routes/academic.inc"

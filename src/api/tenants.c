@@ -9,6 +9,7 @@
 #include "auth/audit.h"
 #include "auth/roles.h"
 #include "auth/identity.h"
+#include "auth/password.h"
 #include "auth/sessions.h"
 #include "core/clock.h"
 
@@ -19,10 +20,10 @@
 
 static stmt_t Q_GET = STMT("tenants.get", STMT_READ, "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = $1 AND " NOT_PLATFORM);
 
-/* Lists: filter by status ($1) and text ($2), keyset after ($3, $4), limit $5. */
+/* Lists: filter by status ($1) and text ($2), keyset after ($3, $4), limit $5 (typed uses of a parameter first). */
 #define LIST_SQL(search, col, cmp, dir)                                                                                \
-    "SELECT " TENANT_COLS " FROM tenants t WHERE " NOT_PLATFORM " AND ($1 IS NULL OR t.status = $1)"                   \
-    " AND ($2 IS NULL OR " search ") AND ($3 IS NULL OR (" col ", t.id) " cmp " ($3, $4))"                        \
+    "SELECT " TENANT_COLS " FROM tenants t WHERE " NOT_PLATFORM " AND (t.status = $1 OR $1 IS NULL)"                   \
+    " AND (" search " OR $2 IS NULL) AND ((" col ", t.id) " cmp " ($3, $4) OR $3 IS NULL)"                        \
     " ORDER BY " col " " dir ", t.id " dir " LIMIT $5"
 #define SEARCH_SQLITE "(instr(lower(t.name), lower($2)) > 0 OR instr(t.slug, lower($2)) > 0)"
 #define SEARCH_PG "(strpos(lower(t.name), lower($2)) > 0 OR strpos(t.slug, lower($2)) > 0)"
@@ -122,6 +123,9 @@ int tenants_create(req_t *r)
         body_string(r, "displayName", 1, 1, 200, &admin.display_name);
         if (raw_email != NULL && !valid_email(raw_email, email, sizeof(email)))
             res_field_error(r, "email", "must be an email address");
+        const char *why = admin.password != NULL ? password_policy(admin.password, raw_email) : NULL;
+        if (why != NULL)
+            res_field_error(r, "password", "%s", why);
         for (int i = nerr; i < r->err.nfields; i++)
             r->err.fields[i].field = arena_printf(&r->arena, "admin.%s", r->err.fields[i].field);
         r->json = outer;

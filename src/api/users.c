@@ -8,6 +8,7 @@
 #include "api/validate.h"
 #include "auth/audit.h"
 #include "auth/identity.h"
+#include "auth/password.h"
 #include "auth/roles.h"
 #include "core/clock.h"
 
@@ -17,11 +18,11 @@
 
 static stmt_t Q_GET = STMT("users.get", STMT_READ, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = $1 AND u.id = $2");
 
-/* Lists: role bits ($2), status ($3), text ($4), keyset after ($5, $6), limit $7. */
+/* Lists: role bits ($2), status ($3), text ($4), keyset after ($5, $6), limit $7 (typed uses of a parameter first). */
 #define LIST_SQL(search, col, cmp, dir)                                                                                \
     "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = $1 AND ($2 = 0 OR (u.roles & $2) <> 0)"                   \
-    " AND ($3 IS NULL OR u.status = $3) AND ($4 IS NULL OR " search ")"                                          \
-    " AND ($5 IS NULL OR (" col ", u.id) " cmp " ($5, $6)) ORDER BY " col " " dir ", u.id " dir " LIMIT $7"
+    " AND (u.status = $3 OR $3 IS NULL) AND (" search " OR $4 IS NULL)"                                          \
+    " AND ((" col ", u.id) " cmp " ($5, $6) OR $5 IS NULL) ORDER BY " col " " dir ", u.id " dir " LIMIT $7"
 #define SEARCH_SQLITE "(instr(u.email, lower($4)) > 0 OR instr(lower(u.display_name), lower($4)) > 0)"
 #define SEARCH_PG "(strpos(u.email, lower($4)) > 0 OR strpos(lower(u.display_name), lower($4)) > 0)"
 #define LIST_STMT(name, col, cmp, dir)                                                                                 \
@@ -93,7 +94,11 @@ int users_create(req_t *r)
         res_field_error(r, "email", "must be an email address");
     body_string(r, "displayName", 1, 1, 200, &u.display_name);
     body_roles(r, "roles", 1, SCHOOL_ROLES, &u.roles);
-    body_string(r, "password", 1, 1, 1024, &u.password);
+    if (body_string(r, "password", 1, 1, 1024, &u.password) == 1) {
+        const char *why = password_policy(u.password, raw != NULL ? raw : "");
+        if (why != NULL)
+            res_field_error(r, "password", "%s", why);
+    }
     if (res_check_fields(r) != 0)
         return -1;
     u.email = email;

@@ -51,7 +51,7 @@ static stmt_t Q_USER_LOGGED_IN = STMT("users.login_ok", 0,
 static stmt_t Q_THROTTLE_GET = STMT("login_throttle.get", 0, "SELECT locked_until FROM login_throttle WHERE key = $1");
 static stmt_t Q_THROTTLE_FAIL = STMT("login_throttle.fail", 0,
                                      "INSERT INTO login_throttle (key, window_start, failures, locked_until)"
-                                     " VALUES ($1, $2, 1, CASE WHEN $4 <= 1 THEN $5 ELSE 0 END)"
+                                     " VALUES ($1, $2, 1, CASE WHEN $4 <= 1 THEN $5 ELSE CAST(0 AS BIGINT) END)"
                                      " ON CONFLICT (key) DO UPDATE SET"
                                      " failures = CASE WHEN login_throttle.window_start < $3 THEN 1"
                                      "   ELSE login_throttle.failures + 1 END,"

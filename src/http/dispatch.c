@@ -72,9 +72,11 @@ void dispatch_run(req_t *r)
     if (begin_hook != NULL && r->thread != NULL)
         begin_hook(r);
     int rc = check_access(r);
+    int handled = 0;
     if (rc == 0 && (r->route->flags & ROUTE_BODY))
         rc = parse_body(r);
     if (rc == 0) {
+        handled = 1;
         rc = r->route->handler(r);
         if (rc == 0 && r->res.status == 0) {
             rc = res_fail(r, ERR_INTERNAL, NULL);
@@ -100,7 +102,8 @@ void dispatch_run(req_t *r)
             r->err.detail = "The server failed to handle this request; it has been logged.";
             r->err.nfields = 0;
         }
-        r->res.nheaders = 0;
+        if (handled)
+            r->res.nheaders = 0; /* headers of a success the handler did not finish (ETag, Location) */
         res_render_error(r);
     }
 }

@@ -37,6 +37,9 @@ What it gives:
   status and requestId agree with the response.
 * COVERAGE: a Counter of (method, path template, status) over all checked
   responses of the process, for suites that assert coverage.
+* Engines: with ERP_TEST_ENGINE=postgres (and ERP_TEST_PG_URL naming a server
+  tests may create databases on, as tests/run provides), every Server gets a
+  fresh PostgreSQL database instead of an SQLite file, and drops it at stop.
 """
 
 import atexit
@@ -639,6 +642,7 @@ class Server:
         self._client = None
         self.stopped = False
         self.signalled = False
+        self.pg_db = None  # the database made for this server (ERP_TEST_ENGINE=postgres)
 
     # -- lifecycle
 
@@ -657,6 +661,9 @@ class Server:
         )
         if self.test_routes:
             env["ERP_ENABLE_TEST_ROUTES"] = "1"
+        if self.pg_db is not None:
+            env["ERP_DATABASE_URL"] = pg_url(self.pg_db)
+            env["ERP_JWT_SECRET"] = "test-secret-for-the-black-box-suite-0123456789"
         for k, v in self.env_overrides.items():
             if v is None:
                 env.pop(k, None)
@@ -672,6 +679,8 @@ class Server:
         os.mkdir(self.data_dir)
         self._stderr_file = open(os.path.join(self.tmp, "stderr.log"), "w+b")
         try:
+            if ENGINE == "postgres" and "ERP_DATABASE_URL" not in self.env_overrides:
+                self.pg_db = pg_create_database()
             if self.migrate and self.args[:1] == ["serve"]:
                 migrate(self.binary, self.environment())
             self.proc = subprocess.Popen(
@@ -826,6 +835,9 @@ class Server:
                 pass
         if self.tmp and os.environ.get("ERP_TEST_KEEP") != "1":
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.pg_db is not None and os.environ.get("ERP_TEST_KEEP") != "1":
+            pg_drop_database(self.pg_db)
+            self.pg_db = None
 
     def __enter__(self):
         if self.proc is None:
@@ -999,6 +1011,41 @@ def clean_env(**overrides):
     return env
 
 
+ENGINE = os.environ.get("ERP_TEST_ENGINE", "sqlite")
+PG_URL = os.environ.get("ERP_TEST_PG_URL", "")
+_db_counter = [0]
+
+
+def pg_url(db):
+    """URL of a database on the test PostgreSQL server."""
+    return PG_URL.rsplit("/", 1)[0] + "/" + db
+
+
+def _psql(sql):
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", PG_URL, "-c", sql], capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0:
+        raise ServerError(f"psql failed: {sql}: {r.stderr}")
+
+
+def pg_create_database():
+    """A new empty database on the test PostgreSQL server; returns its name."""
+    if not PG_URL:
+        raise ServerError("ERP_TEST_ENGINE=postgres needs ERP_TEST_PG_URL (tests/run sets both)")
+    _db_counter[0] += 1
+    name = f"api_{os.getpid()}_{_db_counter[0]}"
+    _psql(f'DROP DATABASE IF EXISTS "{name}"')
+    _psql(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def pg_drop_database(name):
+    try:
+        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except (ServerError, subprocess.TimeoutExpired):
+        pass
+
+
 def migrate(binary, env, timeout=120):
     """Runs `school-erp migrate` with env (a fresh ERP_DATA_DIR or ERP_DATABASE_URL); fails loudly."""
     r = subprocess.run([binary, "migrate"], env=env, capture_output=True, text=True, timeout=timeout,
@@ -1009,6 +1056,8 @@ def migrate(binary, env, timeout=120):
 
 
 __all__ = [
+    "ENGINE",
+    "pg_url",
     "COVERAGE",
     "Client",
     "Contract",

@@ -1,0 +1,496 @@
+"""
+Schools, accounts, login, tokens, sessions, lockouts and the audit trail
+(issue: tenancy, identity and access control). Runs on both engines.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+
+from harness import Client, ServerTestCase, wait_until
+from world import PASSWORD, PLATFORM_EMAIL, School, World, create_platform_admin, login
+
+SECRET = "identity-suite-secret-0123456789abcdef-XYZ"
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def kid_of(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def sign(claims, secret=SECRET, header=None):
+    """An HS256 JWT as the server makes them (or deliberately not)."""
+    head = header if header is not None else {"alg": "HS256", "typ": "JWT", "kid": kid_of(secret)}
+    h = b64(json.dumps(head).encode())
+    p = b64(json.dumps(claims).encode())
+    sig = hmac.new(secret.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
+    return f"{h}.{p}.{b64(sig)}"
+
+
+def etag(client, path):
+    return client.get(path, expect=200).headers["etag"]
+
+
+def claims_of(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+class IdentityCase(ServerTestCase):
+    SERVER_ENV = {"ERP_JWT_SECRET": SECRET}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.world = World(cls.server)
+
+    def client(self, token=None):
+        return Client(self.server, token=token)
+
+
+class TestTenants(IdentityCase):
+    def new_school(self, slug, **extra):
+        body = {"name": f"School {slug}", "slug": slug,
+                "admin": {"email": f"head@{slug}.example", "password": PASSWORD, "displayName": "Head"}}
+        body.update(extra)
+        return self.world.platform.post("/api/v1/tenants", json=body)
+
+    def test_create_read_and_location(self):
+        res = self.new_school("riverside", timeZone="Asia/Tokyo", currency="JPY", maxUsers=50)
+        self.assertEqual(res.status, 201, res)
+        t = res.json
+        self.assertEqual(res.headers["location"], f"/api/v1/tenants/{t['id']}")
+        self.assertEqual((t["timeZone"], t["currency"], t["maxUsers"], t["userCount"]), ("Asia/Tokyo", "JPY", 50, 1))
+        self.assertEqual(res.headers["etag"], '"1"')
+        got = self.world.platform.get(f"/api/v1/tenants/{t['id']}", expect=200).json
+        self.assertEqual(got["slug"], "riverside")
+        # the first admin can log in at once
+        tokens = login(self.server, "riverside", "head@riverside.example")
+        self.assertEqual(tokens["user"]["roles"], ["admin"])
+
+    def test_duplicate_slug_is_409_naming_the_field(self):
+        self.assertEqual(self.new_school("twice").status, 201)
+        res = self.new_school("twice")
+        self.assertProblem(res, 409, "conflict", fields=["slug"])
+
+    def test_validation_names_every_bad_field(self):
+        res = self.world.platform.post("/api/v1/tenants", json={
+            "name": "", "slug": "Bad Slug!", "timeZone": "Not a zone", "currency": "euro", "maxUsers": 0,
+            "admin": {"email": "nope", "password": "short", "displayName": "x", "extra": 1}, "tenantId": "x"})
+        self.assertProblem(res, 422, "validation", fields=[
+            "name", "slug", "timeZone", "currency", "maxUsers", "admin.email", "admin.extra", "admin.password",
+            "tenantId"])
+        res = self.new_school("weak-password", admin={"email": "a@weak.example", "password": "aaaaaaaaaaaa",
+                                                      "displayName": "A"})
+        self.assertProblem(res, 422, fields=["admin.password"])
+        res = self.world.platform.post("/api/v1/tenants", json={"name": "No admin", "slug": "no-admin"})
+        self.assertProblem(res, 422, fields=["admin"])
+
+    def test_list_pages_filters_and_sorts(self):
+        for i in range(5):
+            self.assertEqual(self.new_school(f"page-{i}").status, 201)
+        seen, cursor = [], None
+        while True:
+            q = "?limit=2&sort=slug&q=page-" + (f"&cursor={cursor}" if cursor else "")
+            page = self.world.platform.get("/api/v1/tenants" + q, expect=200).json
+            self.assertLessEqual(len(page["items"]), 2)
+            seen += [t["slug"] for t in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                break
+        self.assertEqual(seen, [f"page-{i}" for i in range(5)])
+        desc = self.world.platform.get("/api/v1/tenants?sort=-slug&q=page-", expect=200).json["items"]
+        self.assertEqual([t["slug"] for t in desc], [f"page-{i}" for i in reversed(range(5))])
+        self.assertProblem(self.world.platform.get("/api/v1/tenants?sort=bogus"), 422, fields=["sort"])
+        self.assertProblem(self.world.platform.get("/api/v1/tenants?limit=0"), 422, fields=["limit"])
+        self.assertProblem(self.world.platform.get("/api/v1/tenants?cursor=garbage"), 400)
+
+    def test_update_needs_if_match_and_refuses_stale_versions(self):
+        t = self.new_school("versioned").json
+        path = f"/api/v1/tenants/{t['id']}"
+        self.assertProblem(self.world.platform.patch(path, json={"name": "New"}), 428)
+        res = self.world.platform.patch(path, json={"name": "New"}, headers={"If-Match": '"1"'})
+        self.assertEqual(res.status, 200, res)
+        self.assertEqual((res.json["name"], res.json["version"], res.headers["etag"]), ("New", 2, '"2"'))
+        stale = self.world.platform.patch(path, json={"name": "Newer"}, headers={"If-Match": '"1"'})
+        self.assertProblem(stale, 409)
+        self.assertEqual(self.world.platform.get(path, expect=200).json["name"], "New")
+        self.assertProblem(self.world.platform.patch(path, json={"name": "x"}, headers={"If-Match": "1"}), 400)
+        self.assertProblem(self.world.platform.get(f"/api/v1/tenants/{uuid.uuid4()}"), 404)
+        self.assertProblem(self.world.platform.get("/api/v1/tenants/not-an-id"), 404)
+
+    def test_suspended_school_cannot_log_in_and_tokens_stop_working(self):
+        s = School(self.server, self.world.platform, "Suspended")
+        teacher = s.client("teacher")
+        teacher.get("/api/v1/me", expect=200)
+        path = f"/api/v1/tenants/{s.id}"
+        self.world.platform.patch(path, json={"status": "suspended"}, headers={"If-Match": '"1"'}, expect=200)
+        self.assertProblem(teacher.get("/api/v1/me"), 401)
+        res = self.server.http.post("/api/v1/auth/login", json={"tenant": s.slug, "email": s.users["teacher"]["email"],
+                                                                "password": PASSWORD})
+        p = self.assertProblem(res, 401)
+        self.assertIn("suspended", p["detail"])
+        # data stays; reactivation lets them back in
+        self.world.platform.patch(path, json={"status": "active"}, headers={"If-Match": '"2"'}, expect=200)
+        login(self.server, s.slug, s.users["teacher"]["email"])
+
+
+class TestCommandLine(IdentityCase):
+    def test_tenant_create_prints_the_id_and_the_admin_can_log_in(self):
+        from harness import run
+        r = run([self.server.binary, "tenant", "create", "--name", "CLI School", "--slug", "cli-school",
+                 "--admin-email", "Head@CLI.example", "--admin-password-stdin"], env=self.server.environment(),
+                input=PASSWORD + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        tid = r.stdout.strip()
+        self.assertEqual(str(uuid.UUID(tid)), tid)
+        self.assertEqual(login(self.server, "cli-school", "head@cli.example")["user"]["tenantId"], tid)
+        again = run([self.server.binary, "tenant", "create", "--name", "CLI School", "--slug", "cli-school",
+                     "--admin-email", "x@cli.example", "--admin-password-stdin"], env=self.server.environment(),
+                    input=PASSWORD + "\n")
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("slug", again.stderr)
+        bad = run([self.server.binary, "tenant", "create", "--name", "X", "--slug", "BAD", "--admin-email",
+                   "x@y.example", "--admin-password-stdin"], env=self.server.environment(), input=PASSWORD + "\n")
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--slug", bad.stderr)
+
+    def test_admin_create_refuses_weak_passwords_and_duplicates(self):
+        from harness import run
+        r = run([self.server.binary, "admin", "create", "--email", "ops2@platform.example", "--password-stdin"],
+                env=self.server.environment(), input="short\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("password", r.stderr)
+        with self.assertRaises(AssertionError):
+            create_platform_admin(self.server, PLATFORM_EMAIL)
+
+
+class TestUsers(IdentityCase):
+    def test_create_get_list_update(self):
+        admin = self.world.A.client("admin")
+        res = admin.post("/api/v1/users", json={"email": "New.Teacher@Example.org", "displayName": "New Teacher",
+                                                "roles": ["teacher", "parent"], "password": PASSWORD})
+        self.assertEqual(res.status, 201, res)
+        u = res.json
+        self.assertEqual((u["email"], sorted(u["roles"]), u["status"]), ("new.teacher@example.org",
+                                                                         ["parent", "teacher"], "active"))
+        self.assertEqual(res.headers["location"], f"/api/v1/users/{u['id']}")
+        self.assertEqual(admin.get(f"/api/v1/users/{u['id']}", expect=200).json, u)
+        teachers = admin.get("/api/v1/users?role=teacher&sort=email", expect=200).json["items"]
+        self.assertIn(u["id"], [x["id"] for x in teachers])
+        self.assertTrue(all("teacher" in x["roles"] for x in teachers))
+        emails = [x["email"] for x in teachers]
+        self.assertEqual(emails, sorted(emails))
+        found = admin.get("/api/v1/users?q=new.teach", expect=200).json["items"]
+        self.assertEqual([x["id"] for x in found], [u["id"]])
+        upd = admin.patch(f"/api/v1/users/{u['id']}", json={"displayName": "Renamed", "roles": ["teacher"]},
+                          headers={"If-Match": '"1"'})
+        self.assertEqual((upd.status, upd.json["displayName"], upd.json["roles"]), (200, "Renamed", ["teacher"]))
+
+    def test_email_is_unique_per_school_only(self):
+        email = self.world.A.users["teacher"]["email"]
+        res = self.world.A.client("admin").post("/api/v1/users", json={
+            "email": email.upper(), "displayName": "Dup", "roles": ["staff"], "password": PASSWORD})
+        self.assertProblem(res, 409, fields=["email"])
+        res = self.world.B.client("admin").post("/api/v1/users", json={
+            "email": email, "displayName": "Same email, other school", "roles": ["staff"], "password": PASSWORD})
+        self.assertEqual(res.status, 201, res)
+
+    def test_bad_input(self):
+        admin = self.world.A.client("admin")
+        res = admin.post("/api/v1/users", json={"email": "x", "displayName": 5, "roles": ["platform_admin"],
+                                                "password": "x@y.z", "id": "1", "tenantId": "2", "version": 3})
+        self.assertProblem(res, 422, fields=["email", "displayName", "roles", "password", "id", "tenantId", "version"])
+        self.assertProblem(admin.post("/api/v1/users", body="{", content_type="application/json"), 400)
+        self.assertProblem(admin.post("/api/v1/users", body="[]", content_type="application/json"), 400)
+        self.assertProblem(admin.post("/api/v1/users", body="{}", content_type="text/plain"), 415)
+        res = admin.post("/api/v1/users", json={"email": "big@x.example", "displayName": "x" * 2_000_000,
+                                                "roles": ["staff"], "password": PASSWORD})
+        self.assertProblem(res, 413)
+        for pw, why in [("short", "10 characters"), ("aaaaaaaaaaaaaa", "repeat"), ("mailbox.owner!", "email")]:
+            res = admin.post("/api/v1/users", json={"email": "mailbox.owner@x.example", "displayName": "P",
+                                                    "roles": ["staff"], "password": pw})
+            p = self.assertProblem(res, 422, fields=["password"])
+            self.assertIn(why, p["errors"][0]["message"])
+
+    def test_plan_limit(self):
+        s = School(self.server, self.world.platform, "Small")
+        t = self.world.platform.get(f"/api/v1/tenants/{s.id}", expect=200)
+        count = t.json["userCount"]
+        self.world.platform.patch(f"/api/v1/tenants/{s.id}", json={"maxUsers": count},
+                                  headers={"If-Match": t.headers["etag"]}, expect=200)
+        res = s.client("admin").post("/api/v1/users", json={"email": "one-too-many@x.example", "displayName": "X",
+                                                            "roles": ["staff"], "password": PASSWORD})
+        p = self.assertProblem(res, 409)
+        self.assertIn("limit", p["detail"])
+
+    def test_disable_ends_sessions_and_blocks_login(self):
+        s = self.world.A
+        key = s.add_user("to-disable", "teacher")
+        c = Client(self.server, token=key["token"])
+        c.get("/api/v1/me", expect=200)
+        admin = s.client("admin")
+        path = f"/api/v1/users/{key['id']}"
+        admin.patch(path, json={"status": "disabled"}, headers={"If-Match": etag(admin, path)}, expect=200)
+        self.assertProblem(c.get("/api/v1/me"), 401)
+        p = self.assertProblem(self.server.http.post("/api/v1/auth/login", json={
+            "tenant": s.slug, "email": key["email"], "password": PASSWORD}), 401)
+        self.assertIn("disabled", p["detail"])
+
+    def test_admins_cannot_lock_themselves_out(self):
+        s = School(self.server, self.world.platform, "Self")
+        admin = s.client("admin")
+        me = s.users["admin"]["id"]
+        etag = admin.get(f"/api/v1/users/{me}", expect=200).headers["etag"]
+        res = admin.patch(f"/api/v1/users/{me}", json={"status": "disabled", "roles": ["teacher"]},
+                          headers={"If-Match": etag})
+        self.assertProblem(res, 422, fields=["status", "roles"])
+
+    def test_role_change_applies_to_existing_tokens(self):
+        s = self.world.A
+        key = s.add_user("promoted", "teacher")
+        c = Client(self.server, token=key["token"])
+        self.assertProblem(c.get("/api/v1/users"), 403)
+        admin, path = s.client("admin"), f"/api/v1/users/{key['id']}"
+        admin.patch(path, json={"roles": ["teacher", "admin"]}, headers={"If-Match": etag(admin, path)}, expect=200)
+        c.get("/api/v1/users", expect=200)
+
+
+class TestSessions(IdentityCase):
+    def test_login_returns_tokens_and_me(self):
+        t = login(self.server, self.world.A.slug, self.world.A.users["staff"]["email"])
+        self.assertEqual(t["tokenType"], "Bearer")
+        self.assertEqual(t["expiresIn"], 900)
+        c = claims_of(t["accessToken"])
+        self.assertEqual((c["sub"], c["tid"], c["iss"]), (self.world.A.users["staff"]["id"], self.world.A.id,
+                                                          "school-erp"))
+        self.assertLessEqual(c["exp"] - c["iat"], 900)
+        me = self.client(t["accessToken"]).get("/api/v1/me", expect=200).json
+        self.assertEqual((me["user"]["email"], me["tenant"]["slug"]), (self.world.A.users["staff"]["email"],
+                                                                       self.world.A.slug))
+        # the platform operator has no school
+        me = self.world.platform.get("/api/v1/me", expect=200).json
+        self.assertIsNone(me["tenant"])
+        self.assertEqual(me["user"]["roles"], ["platform_admin"])
+
+    def test_wrong_credentials_all_look_the_same(self):
+        s = self.world.B
+        bodies = [
+            {"tenant": s.slug, "email": s.users["staff"]["email"], "password": "wrong password!"},
+            {"tenant": s.slug, "email": "nobody@nowhere.example", "password": "wrong password!"},
+            {"tenant": "no-such-school", "email": s.users["staff"]["email"], "password": PASSWORD},
+            {"email": s.users["staff"]["email"], "password": PASSWORD},  # a school user is no operator
+        ]
+        details = set()
+        for body in bodies:
+            details.add(self.assertProblem(self.server.http.post("/api/v1/auth/login", json=body), 401)["detail"])
+        self.assertEqual(len(details), 1, details)
+
+    def test_refresh_rotates_and_reuse_ends_the_session(self):
+        s = self.world.A
+        first = login(self.server, s.slug, s.users["parent"]["email"])
+        second = self.server.http.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]},
+                                       expect=200).json
+        self.assertNotEqual(second["refreshToken"], first["refreshToken"])
+        self.assertEqual(claims_of(second["accessToken"])["sid"], claims_of(first["accessToken"])["sid"])
+        self.client(second["accessToken"]).get("/api/v1/me", expect=200)
+        # the spent token comes back: someone else has it; the whole session ends
+        self.assertProblem(self.server.http.post("/api/v1/auth/refresh",
+                                                 json={"refreshToken": first["refreshToken"]}), 401)
+        self.assertProblem(self.client(second["accessToken"]).get("/api/v1/me"), 401)
+        self.assertProblem(self.server.http.post("/api/v1/auth/refresh",
+                                                 json={"refreshToken": second["refreshToken"]}), 401)
+        events = s.client("admin").get("/api/v1/audit-events?action=session.revoke", expect=200).json["items"]
+        self.assertIn("refresh token reuse", [e["detail"] for e in events])
+        for bad in ["", "rt1.x.y", "rt1." + "0" * 32 + "." + "A" * 43, None, 7]:
+            res = self.server.http.post("/api/v1/auth/refresh", json={"refreshToken": bad})
+            self.assertIn(res.status, (401, 422), res)
+
+    def test_logout_revokes_at_once(self):
+        s = self.world.A
+        t = login(self.server, s.slug, s.users["teacher2"]["email"])
+        c = self.client(t["accessToken"])
+        c.get("/api/v1/me", expect=200)
+        self.assertEqual(c.post("/api/v1/auth/logout").status, 204)
+        self.assertProblem(c.get("/api/v1/me"), 401)
+        self.assertProblem(self.server.http.post("/api/v1/auth/refresh", json={"refreshToken": t["refreshToken"]}),
+                           401)
+        # other sessions of the same user are untouched
+        s.client("teacher2").get("/api/v1/me", expect=200)
+
+    def test_password_change_ends_other_sessions(self):
+        s = self.world.B
+        key = s.add_user("changer", "staff")
+        other = login(self.server, s.slug, key["email"])
+        mine = Client(self.server, token=key["token"])
+        self.assertProblem(mine.post("/api/v1/auth/password", json={"currentPassword": "wrong-wrong-wrong",
+                                                                     "newPassword": "another long password"}),
+                           422, fields=["currentPassword"])
+        self.assertProblem(mine.post("/api/v1/auth/password", json={"currentPassword": PASSWORD,
+                                                                     "newPassword": "short"}),
+                           422, fields=["newPassword"])
+        self.assertEqual(mine.post("/api/v1/auth/password", json={"currentPassword": PASSWORD,
+                                                                  "newPassword": "another long password"}).status,
+                         204)
+        mine.get("/api/v1/me", expect=200)
+        self.assertProblem(self.client(other["accessToken"]).get("/api/v1/me"), 401)
+        login(self.server, s.slug, key["email"], "another long password")
+        login(self.server, s.slug, key["email"], PASSWORD, expect=401)
+
+
+class TestTokens(IdentityCase):
+    def valid_claims(self):
+        t = login(self.server, self.world.A.slug, self.world.A.users["student"]["email"])
+        return claims_of(t["accessToken"])
+
+    def assert_refused(self, token, why=None):
+        p = self.assertProblem(self.client().get("/api/v1/me", token=token), 401)
+        if why:
+            self.assertIn(why, p["detail"])
+        return p
+
+    def test_a_token_the_suite_signs_is_accepted(self):
+        # the suite's signer is right, so the refusals below are about what they change
+        self.client(sign(self.valid_claims())).get("/api/v1/me", expect=200)
+
+    def test_expired(self):
+        c = self.valid_claims()
+        c["iat"], c["exp"] = int(time.time()) - 1000, int(time.time()) - 10
+        self.assert_refused(sign(c), "expired")
+
+    def test_tampered(self):
+        good = sign(self.valid_claims())
+        h, p, s = good.split(".")
+        c = self.valid_claims()
+        c["rol"] = 2  # claim to be an admin
+        forged = h + "." + b64(json.dumps(c).encode()) + "." + s
+        self.assert_refused(forged, "signature")
+        self.assert_refused(sign(c, secret="another-secret-of-sufficient-length-123"))
+
+    def test_wrong_or_missing_key_id_and_algorithms(self):
+        c = self.valid_claims()
+        self.assert_refused(sign(c, header={"alg": "HS256", "typ": "JWT", "kid": "0123456789abcdef"}), "key")
+        self.assert_refused(sign(c, header={"alg": "HS256", "typ": "JWT"}))
+        none = b64(json.dumps({"alg": "none", "kid": kid_of(SECRET)}).encode()) + "." + \
+            b64(json.dumps(c).encode()) + "."
+        self.assert_refused(none)
+        self.assert_refused(sign(c, header={"alg": "HS512", "typ": "JWT", "kid": kid_of(SECRET)}))
+        for junk in ["", "abc", "a.b.c", "x" * 5000]:
+            self.assert_refused(junk)
+        res = self.client().get("/api/v1/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+        self.assertProblem(res, 401)
+        res = self.client().get("/api/v1/me")
+        self.assertProblem(res, 401)
+        self.assertIn("Bearer", res.headers["www-authenticate"])
+
+    def test_tokens_of_a_revoked_session_or_disabled_account(self):
+        c = self.valid_claims()
+        c["sid"] = str(uuid.uuid4())  # a session that does not exist
+        self.assert_refused(sign(c), "session")
+
+    def test_key_rotation(self):
+        old = "previous-secret-0123456789-abcdefghijkl"
+        new = "current-secret-0123456789-abcdefghijklm"
+        s = self.start_server(env={"ERP_JWT_SECRET": old})
+        create_platform_admin(s)
+        old_token = login(s, None, PLATFORM_EMAIL)["accessToken"]
+        # a second instance on the same database signs with the new key and still accepts the old one
+        same_db = {"ERP_DATA_DIR": s.data_dir}
+        if s.environment().get("ERP_DATABASE_URL"):
+            same_db = {"ERP_DATABASE_URL": s.environment()["ERP_DATABASE_URL"]}
+        s2 = self.start_server(env={"ERP_JWT_SECRET": new, "ERP_JWT_PREVIOUS_SECRETS": old, **same_db})
+        Client(s2, token=old_token).get("/api/v1/me", expect=200)
+        fresh = login(s2, None, PLATFORM_EMAIL)["accessToken"]
+        self.assertEqual(json.loads(base64.urlsafe_b64decode(fresh.split(".")[0] + "=="))["kid"], kid_of(new))
+
+
+class TestBruteForce(ServerTestCase):
+    SERVER_ENV = {"ERP_LOGIN_MAX_FAILURES": "3", "ERP_LOGIN_LOCKOUT_SECONDS": "3",
+                  "ERP_LOGIN_IP_MAX_FAILURES": "1000"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.world = World(cls.server)
+
+    def attempt(self, password, email=None):
+        s = self.world.A
+        return self.server.http.post("/api/v1/auth/login", json={
+            "tenant": s.slug, "email": email or s.users["staff"]["email"], "password": password})
+
+    def test_lockout_engages_and_hides_itself(self):
+        wrong = self.assertProblem(self.attempt("not the password"), 401)["detail"]
+        self.assertProblem(self.attempt("not the password"), 401)
+        self.assertProblem(self.attempt("not the password"), 401)
+        # locked: the right password fails with the very same message
+        locked = self.assertProblem(self.attempt(PASSWORD), 401)["detail"]
+        self.assertEqual(locked, wrong)
+        admin = self.world.A.client("admin")
+        u = admin.get(f"/api/v1/users/{self.world.A.users['staff']['id']}", expect=200).json
+        self.assertTrue(u["locked"])
+        wait_until(lambda: self.attempt(PASSWORD).status == 200, timeout=20, interval=0.5,
+                   message="the lockout ends")
+        events = admin.get(f"/api/v1/audit-events?action=auth.login&userId={self.world.A.users['staff']['id']}",
+                           expect=200).json["items"]
+        outcomes = [e["outcome"] for e in events]
+        self.assertIn("ok", outcomes)
+        self.assertGreaterEqual(outcomes.count("failed"), 4)
+
+    def test_admin_can_unlock(self):
+        key = self.world.A.add_user("unlockable", "teacher")
+        for _ in range(3):
+            self.assertProblem(self.attempt("bad password!", key["email"]), 401)
+        self.assertProblem(self.attempt(PASSWORD, key["email"]), 401)
+        admin = self.world.A.client("admin")
+        etag = admin.get(f"/api/v1/users/{key['id']}", expect=200).headers["etag"]
+        admin.patch(f"/api/v1/users/{key['id']}", json={"unlock": True}, headers={"If-Match": etag}, expect=200)
+        self.assertEqual(self.attempt(PASSWORD, key["email"]).status, 200)
+
+
+class TestAddressThrottle(ServerTestCase):
+    SERVER_ENV = {"ERP_LOGIN_IP_MAX_FAILURES": "4", "ERP_LOGIN_LOCKOUT_SECONDS": "60"}
+
+    def test_too_many_failures_from_one_address_is_429(self):
+        for _ in range(4):
+            res = self.server.http.post("/api/v1/auth/login", json={"email": "x@y.example", "password": "nope-nope"})
+            self.assertProblem(res, 401)
+        res = self.server.http.post("/api/v1/auth/login", json={"email": "x@y.example", "password": "nope-nope"})
+        self.assertProblem(res, 429)
+        self.assertGreater(int(res.headers["retry-after"]), 0)
+
+
+class TestAudit(IdentityCase):
+    def test_events_filters_and_access(self):
+        s = self.world.B
+        admin = s.client("admin")
+        key = s.add_user("audited", "teacher")
+        path = f"/api/v1/users/{key['id']}"
+        admin.patch(path, json={"roles": ["teacher", "staff"]}, headers={"If-Match": etag(admin, path)}, expect=200)
+        about = admin.get(f"/api/v1/audit-events?subjectType=user&subjectId={key['id']}", expect=200).json["items"]
+        actions = [e["action"] for e in about]
+        self.assertEqual(actions[0], "user.roles_change")  # newest first
+        self.assertIn("user.create", actions)
+        self.assertTrue(all(e["requestId"] for e in about))
+        by_admin = admin.get(f"/api/v1/audit-events?userId={s.users['admin']['id']}&limit=1", expect=200).json
+        self.assertEqual(len(by_admin["items"]), 1)
+        self.assertIsNotNone(by_admin["nextCursor"])
+        nxt = admin.get(f"/api/v1/audit-events?userId={s.users['admin']['id']}&limit=1&cursor={by_admin['nextCursor']}",
+                        expect=200).json["items"]
+        self.assertNotEqual(nxt[0]["id"], by_admin["items"][0]["id"])
+        self.assertEqual(admin.get("/api/v1/audit-events?from=2999-01-01", expect=200).json["items"], [])
+        self.assertProblem(admin.get("/api/v1/audit-events?from=yesterday"), 422, fields=["from"])
+        self.assertProblem(admin.get(f"/api/v1/audit-events?userId={uuid.uuid4()}"), 404)
+        self.assertProblem(s.client("teacher").get("/api/v1/audit-events"), 403)
+        # school B's trail has nothing of school A
+        a_ids = {u["id"] for u in self.world.A.users.values()}
+        all_b = admin.get("/api/v1/audit-events?limit=500", expect=200).json["items"]
+        self.assertFalse({e["actorId"] for e in all_b} & a_ids)
+        # the operator sees the platform's events (schools created)
+        ops = self.world.platform.get("/api/v1/audit-events?action=tenant.create", expect=200).json["items"]
+        self.assertIn(s.id, [e["subjectId"] for e in ops])
