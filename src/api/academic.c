@@ -1,0 +1,2 @@
+/* academic.c - handlers of the academic routes. */
+#include "api/academic.h"

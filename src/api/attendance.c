@@ -1,0 +1,2 @@
+/* attendance.c - handlers of the attendance routes. */
+#include "api/attendance.h"

@@ -1,0 +1,2 @@
+/* people.c - handlers of the people routes. */
+#include "api/people.h"

@@ -1,0 +1,2 @@
+/* timetable.c - handlers of the timetable routes. */
+#include "api/timetable.h"
