@@ -156,9 +156,11 @@ int res_json(req_t *r, int status, json_t *body)
 {
     if (body == NULL)
         return res_fail(r, ERR_INTERNAL, "response body could not be built");
-    size_t len = json_dumpb(body, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* 15 significant digits: a real rounded to a few decimals (a rate 0.8333) prints as such, not 0.83330000000000004 */
+    const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15);
+    size_t len = json_dumpb(body, NULL, 0, flags);
     char *buf = arena_alloc(&r->arena, len + 1);
-    json_dumpb(body, buf, len, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_dumpb(body, buf, len, flags);
     buf[len] = '\0';
     json_decref(body);
     return res_body(r, status, "application/json", buf, len);

@@ -212,6 +212,14 @@ static void json_response_scalar(void **state)
     assert_string_equal(r->res.body, "5");
 }
 
+/* Reals print with 15 significant digits, so a value rounded to 4 decimals reads as such. */
+static void json_response_reals_are_short(void **state)
+{
+    req_t *r = *state;
+    res_json(r, 200, json_pack("[f,f,f]", 0.8333, 0.1, 1.0));
+    assert_string_equal(r->res.body, "[0.8333,0.1,1.0]");
+}
+
 static void body_and_empty_responses(void **state)
 {
     req_t *r = *state;
@@ -372,6 +380,7 @@ int main(void)
         T(field_errors_plural_and_kept_code),
         T(json_response),
         T(json_response_scalar),
+        T(json_response_reals_are_short),
         T(body_and_empty_responses),
         T(headers_are_bounded),
         T(render_error),
