@@ -60,7 +60,7 @@ int page_read(req_t *r, page_t *p)
     }
     const char *cursor = req_query(r, "cursor");
     if (cursor != NULL) {
-        char raw[512];
+        char raw[1536]; /* the JSON [key, id] with key escaped */
         long len = crypto_b64_decode(cursor, raw, sizeof(raw) - 1);
         if (len < 0)
             return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");

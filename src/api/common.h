@@ -27,7 +27,7 @@ int require_if_match(req_t *r, long long *version);
 typedef struct page {
     int limit;
     int has_cursor;
-    char key[256]; /* sort key of the last row of the previous page */
+    char key[1024]; /* sort key of the last row of the previous page (up to 1023 bytes: two 100-character names in any script) */
     char id[40];   /* id of that row */
 } page_t;
 
