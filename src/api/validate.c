@@ -148,6 +148,35 @@ int body_uuid(req_t *r, const char *field, int required, const char **out)
     return 1;
 }
 
+static const char *lower_copy(req_t *r, const char *s)
+{
+    char *out = arena_strdup(&r->arena, s);
+    for (char *p = out; *p != '\0'; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return out;
+}
+
+const char *body_id(req_t *r, const char *field, int required)
+{
+    const char *v = NULL;
+    return body_uuid(r, field, required, &v) == 1 ? lower_copy(r, v) : NULL;
+}
+
+const char *query_id(req_t *r, const char *name, int required)
+{
+    const char *v = req_query(r, name);
+    if (v == NULL) {
+        if (required)
+            res_field_error(r, name, "is required");
+        return NULL;
+    }
+    if (!ids_uuid_valid(v, strlen(v))) {
+        res_field_error(r, name, "must be an id (UUID)");
+        return NULL;
+    }
+    return lower_copy(r, v);
+}
+
 void body_only_fields(req_t *r, const char *const *allowed)
 {
     const char *key;

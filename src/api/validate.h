@@ -32,6 +32,15 @@ void body_only_fields(req_t *r, const char *const *allowed);
 /* Records an error for each member present from the NULL-terminated list (fields the caller may not set). */
 void body_forbid_fields(req_t *r, const char *const *forbidden);
 
+/*
+ * An id (UUID) member, as a copy in lower case in the arena (ids compare as
+ * stored); NULL when absent or null (a field error when required) or not a
+ * UUID (a field error).
+ */
+const char *body_id(req_t *r, const char *field, int required);
+/* The same for a query parameter: its decoded value in lower case, or NULL (with a field error when bad or missing but required). */
+const char *query_id(req_t *r, const char *name, int required);
+
 /* Parses a query parameter's value as an integer in [min, max]; returns 0, or -1 with a 422 naming it. */
 int query_int(req_t *r, const char *name, const char *value, long long min, long long max, long long *out);
 

@@ -545,6 +545,37 @@ static void query_ints(void **state)
     }
 }
 
+/* ---- body_id, query_id ---- */
+
+static void ids_in_lower_case(void **state)
+{
+    req_t *r = *state;
+    body(r, "{\"a\": \"0190A0B2-1C3D-7E4F-8A9B-0C1D2E3F4A5B\", \"b\": \"nope\", \"n\": null}");
+    assert_string_equal(body_id(r, "a", 1), "0190a0b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b");
+    assert_null(body_id(r, "n", 0));
+    assert_null(body_id(r, "missing", 0));
+    expect_no_error(r);
+    assert_null(body_id(r, "b", 0));
+    expect_error(r, "b", "must be an id (UUID)");
+    body(r, "{}");
+    assert_null(body_id(r, "a", 1));
+    expect_error(r, "a", "is required");
+
+    body(r, NULL);
+    r->query = "classId=0190A0B2-1C3D-7E4F-8A9B-0C1D2E3F4A5B&bad=x";
+    r->query_len = strlen(r->query);
+    assert_string_equal(query_id(r, "classId", 1), "0190a0b2-1c3d-7e4f-8a9b-0c1d2e3f4a5b");
+    assert_null(query_id(r, "teacherId", 0));
+    expect_no_error(r);
+    assert_null(query_id(r, "teacherId", 1));
+    expect_error(r, "teacherId", "is required");
+    body(r, NULL);
+    r->query = "bad=x";
+    r->query_len = strlen(r->query);
+    assert_null(query_id(r, "bad", 0));
+    expect_error(r, "bad", "must be an id (UUID)");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -565,6 +596,7 @@ int main(void)
         T(forbid_fields),
         T(errors_accumulate),
         T(query_ints),
+        T(ids_in_lower_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
