@@ -31,6 +31,14 @@ static stmt_t Q_CHILD_IN_CLASS = STMT("policy.child_in_class", STMT_READ,
                                       "SELECT 1 FROM enrollments e JOIN student_guardians g"
                                       " ON g.tenant_id = e.tenant_id AND g.student_id = e.student_id"
                                       " WHERE e.tenant_id = $1 AND e.class_id = $2 AND g.guardian_id = $3 LIMIT 1");
+static stmt_t Q_TEACHES_WARD = STMT("policy.teaches_ward", STMT_READ,
+                                    "SELECT 1 FROM student_guardians g JOIN students st"
+                                    " ON st.tenant_id = g.tenant_id AND st.id = g.student_id AND st.deleted_at IS NULL"
+                                    " JOIN enrollments e ON e.tenant_id = g.tenant_id AND e.student_id = g.student_id"
+                                    " JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
+                                    " WHERE g.tenant_id = $1 AND g.guardian_id = $2 AND (c.class_teacher_id = $3"
+                                    " OR EXISTS (SELECT 1 FROM class_subjects s WHERE s.tenant_id = c.tenant_id"
+                                    " AND s.class_id = c.id AND s.teacher_id = $3)) LIMIT 1");
 
 int policy_sees_school(const req_t *r)
 {
@@ -112,6 +120,24 @@ int policy_can_read_student(req_t *r, const char *sid)
     if (rc != 0)
         return rc;
     return exists(r, &Q_TEACHES_STUDENT, sid, policy_teacher_id(r));
+}
+
+int policy_can_read_guardian(req_t *r, const char *gid)
+{
+    if (policy_sees_school(r))
+        return 1;
+    const char *own = policy_guardian_id(r);
+    if (own != NULL && strcmp(own, gid) == 0)
+        return 1;
+    return exists(r, &Q_TEACHES_WARD, gid, policy_teacher_id(r));
+}
+
+void policy_student_scope(req_t *r, policy_scope_t *out)
+{
+    out->all = policy_sees_school(r);
+    out->student = out->all ? NULL : policy_student_id(r);
+    out->guardian = out->all ? NULL : policy_guardian_id(r);
+    out->teacher = out->all ? NULL : policy_teacher_id(r);
 }
 
 int policy_hidden(req_t *r, const char *what)

@@ -33,6 +33,42 @@ int policy_teaches_class(req_t *r, const char *class_id);
 int policy_can_read_class(req_t *r, const char *class_id);
 /* Whether the caller may read the student's record (see above). */
 int policy_can_read_student(req_t *r, const char *student_id);
+/*
+ * Whether the caller may read a guardian's record: admin/staff; the parent
+ * whose record it is; a teacher of one of the guardian's (not deleted) students.
+ */
+int policy_can_read_guardian(req_t *r, const char *guardian_id);
+
+/*
+ * The same rules for lists, applied in SQL (never by filtering rows in C):
+ * policy_student_scope() gives the caller's side; POLICY_STUDENT_IDS is a
+ * query of the ids of the students a caller who does not see the whole school
+ * may see, to drive a list from (`FROM (" POLICY_STUDENT_IDS(...) ") v CROSS
+ * JOIN students s WHERE s.tenant_id = $1 AND s.id = v.id`: SQLite then starts
+ * from the few visible ids instead of scanning the school), and
+ * POLICY_STUDENT_VISIBLE the condition on a student id column with the "sees
+ * the school" flag. T, ALL, STUDENT, GUARDIAN, TEACHER are parameter
+ * references ("$1") for the tenant, scope.all (bind as an integer) and the
+ * three ids (text or NULL); each id parameter's first use is typed, as
+ * PostgreSQL needs.
+ */
+typedef struct policy_scope {
+    int all;              /* admin or staff */
+    const char *student;  /* the caller's own student record, or NULL */
+    const char *guardian; /* the caller's guardian record, or NULL */
+    const char *teacher;  /* the caller's teacher record, or NULL */
+} policy_scope_t;
+void policy_student_scope(req_t *r, policy_scope_t *out);
+
+#define POLICY_STUDENT_IDS(t, student, guardian, teacher)                                                              \
+    "SELECT ps0.id FROM students ps0 WHERE ps0.tenant_id = " t " AND ps0.id = " student                              \
+    " UNION SELECT pg.student_id FROM student_guardians pg WHERE pg.tenant_id = " t " AND pg.guardian_id = " guardian \
+    " UNION SELECT pe.student_id FROM (SELECT pc.id FROM classes pc WHERE pc.tenant_id = " t                         \
+    " AND pc.class_teacher_id = " teacher " UNION SELECT ps.class_id FROM class_subjects ps"                          \
+    " WHERE ps.tenant_id = " t " AND ps.teacher_id = " teacher ") tc CROSS JOIN enrollments pe"                      \
+    " WHERE pe.tenant_id = " t " AND pe.class_id = tc.id"
+#define POLICY_STUDENT_VISIBLE(col, t, all, student, guardian, teacher)                                                \
+    "(" all " = 1 OR " col " IN (" POLICY_STUDENT_IDS(t, student, guardian, teacher) "))"
 
 /* Answers 404 for a record the caller may not see; returns -1 (so `return policy_hidden(r, "student")`). */
 int policy_hidden(req_t *r, const char *what);
