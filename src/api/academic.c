@@ -1,2 +1,1031 @@
-/* academic.c - handlers of the academic routes. */
+/*
+ * academic.c - the school's calendar and curriculum: /academic-years, /terms,
+ * /holidays, /calendar/school-days and /subjects; and the helpers the academic
+ * area shares (academic_int.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "api/academic.h"
+#include "api/academic_int.h"
+#include "api/app.h"
+#include "api/common.h"
+#include "api/validate.h"
+#include "auth/audit.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "domain/calendar.h"
+
+/* ------------------------------------------------------------------ shared helpers */
+
+void acad_today(char out[CAL_DATE_LEN + 1])
+{
+    cal_format((cal_day_t)((int64_t)clock_wall_ms() / 86400000), out);
+}
+
+int acad_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res)
+{
+    db_t *db = req_db(r);
+    db_result_t tmp;
+    if (res == NULL)
+        res = &tmp;
+    if (db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0)
+        return db_fail(r, db);
+    if (res->nrows == 0) {
+        res_fail(r, ERR_NOT_FOUND, "No such %s (%s).", what, field);
+        return 0;
+    }
+    return 1;
+}
+
+json_t *acad_page(req_t *r, const db_result_t *res, int limit, acad_item_fn item, int key_col, acad_key_fn key)
+{
+    json_t *items = json_array();
+    int n = res->nrows > limit ? limit : res->nrows;
+    for (int i = 0; i < n; i++)
+        json_array_append_new(items, item(r, res, i));
+    const char *next = NULL;
+    if (res->nrows > limit)
+        next = page_cursor(&r->arena, key != NULL ? key(r, res, n - 1) : db_get(res, n - 1, key_col),
+                           db_get(res, n - 1, 0));
+    return page_result(items, next);
+}
+
+db_arg_t acad_key_arg(req_t *r, const page_t *p, int numeric)
+{
+    if (!p->has_cursor)
+        return DB_NULL;
+    return numeric ? DB_INT(strtoll(p->key, NULL, 10)) : DB_TEXT(arena_strdup(&r->arena, p->key));
+}
+
+db_arg_t acad_id_arg(const page_t *p)
+{
+    return DB_TEXT(p->has_cursor ? p->id : NULL);
+}
+
+const char *acad_key2(arena_t *a, const char *first, const char *second)
+{
+    return arena_printf(a, "%zu:%s%s", strlen(first), first, second != NULL ? second : "");
+}
+
+int acad_key2_split(req_t *r, const char *key, const char **first, const char **second)
+{
+    char *end;
+    unsigned long n = strtoul(key, &end, 10);
+    if (end == key || *end != ':' || n > strlen(end + 1))
+        return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
+    *first = arena_strndup(&r->arena, end + 1, n);
+    *second = arena_strdup(&r->arena, end + 1 + n);
+    return 0;
+}
+
+int acad_body_null(req_t *r, const char *field)
+{
+    json_t *v = r->json != NULL ? json_object_get(r->json, field) : NULL;
+    return v != NULL && json_is_null(v);
+}
+
+int acad_stale(req_t *r, const char *what, const char *current_version)
+{
+    return res_fail(r, ERR_CONFLICT, "The %s was changed meanwhile (now version %s); read it again.", what,
+                    current_version);
+}
+
+void acad_created(req_t *r, long long version, const char *fmt, const char *id)
+{
+    res_header(r, "location", arena_printf(&r->arena, fmt, id));
+    set_etag(r, version);
+}
+
+int acad_audit(req_t *r, const char *action, const char *subject_type, const char *subject_id, const char *detail)
+{
+    audit_event_t e = {.tenant_id = r->auth.tenant_id,
+                       .actor_id = r->auth.user_id,
+                       .actor_roles = r->auth.roles,
+                       .action = action,
+                       .subject_type = subject_type != NULL ? subject_type : "student",
+                       .subject_id = subject_id,
+                       .detail = detail};
+    return audit_record(req_db(r), r, &e);
+}
+
+int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message, const char *in_use)
+{
+    db_status_t st = db_error(db)->status;
+    db_rollback(db);
+    if (st == DB_UNIQUE && field != NULL) {
+        res_field_error(r, field, "%s", message);
+        r->err.code = ERR_CONFLICT;
+        return res_check_fields(r);
+    }
+    if (st == DB_UNIQUE)
+        return res_fail(r, ERR_CONFLICT, "%s", message);
+    if (st == DB_FOREIGN_KEY && in_use != NULL)
+        return res_fail(r, ERR_CONFLICT, "%s", in_use);
+    return db_fail(r, db);
+}
+
+json_t *acad_json_str(const char *cell)
+{
+    return cell != NULL ? json_string(cell) : json_null();
+}
+
+json_t *acad_json_int(const db_result_t *res, int row, int col)
+{
+    return db_is_null(res, row, col) ? json_null() : json_integer(db_get_int(res, row, col));
+}
+
+static char *lower_dup(arena_t *a, const char *v)
+{
+    char *s = arena_strdup(a, v);
+    for (char *p = s; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    return s;
+}
+
+const char *acad_body_id(req_t *r, const char *field, int required)
+{
+    const char *v = NULL;
+    return body_uuid(r, field, required, &v) == 1 ? lower_dup(&r->arena, v) : NULL;
+}
+
+const char *acad_query_date(req_t *r, const char *name, int required)
+{
+    const char *v = req_query(r, name);
+    if (v == NULL) {
+        if (required)
+            res_field_error(r, name, "is required");
+        return NULL;
+    }
+    if (!valid_date(v)) {
+        res_field_error(r, name, "must be a date YYYY-MM-DD");
+        return NULL;
+    }
+    return v;
+}
+
+const char *acad_query_id(req_t *r, const char *name)
+{
+    const char *v = req_query(r, name);
+    if (v == NULL)
+        return NULL;
+    if (!ids_uuid_valid(v, strlen(v))) {
+        res_field_error(r, name, "must be an id (UUID)");
+        return NULL;
+    }
+    return lower_dup(&r->arena, v);
+}
+
+/* ------------------------------------------------------------------ academic years */
+
+#define YEAR_COLS "y.id, y.name, y.start_date, y.end_date, y.is_current, y.version, y.created_at, y.updated_at"
+
+static stmt_t Q_YEAR_GET =
+    STMT("years.get", STMT_READ, "SELECT " YEAR_COLS " FROM academic_years y WHERE y.tenant_id = $1 AND y.id = $2");
+static stmt_t Q_YEAR_CURRENT = STMT(
+    "years.current", STMT_READ, "SELECT " YEAR_COLS " FROM academic_years y WHERE y.tenant_id = $1 AND y.is_current");
+static stmt_t Q_YEAR_NAMED = STMT("years.named", 0, "SELECT id FROM academic_years WHERE tenant_id = $1 AND name = $2");
+static stmt_t Q_YEAR_INSERT = STMT("years.insert", 0,
+                                   "INSERT INTO academic_years (tenant_id, id, name, start_date, end_date, is_current,"
+                                   " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)");
+/* un-marks the current year (but $3) */
+static stmt_t Q_YEAR_UNMARK =
+    STMT("years.unmark", 0,
+         "UPDATE academic_years SET is_current = FALSE, version = version + 1, updated_at = $2"
+         " WHERE tenant_id = $1 AND is_current AND id <> $3");
+static stmt_t Q_YEAR_UPDATE =
+    STMT("years.update", 0,
+         "UPDATE academic_years SET name = $4, start_date = $5, end_date = $6, is_current = $7,"
+         " version = version + 1, updated_at = $8"
+         " WHERE tenant_id = $1 AND id = $2 AND version = $3");
+static stmt_t Q_YEAR_TERM_OUTSIDE = STMT("years.term_outside", 0,
+                                         "SELECT name, start_date, end_date FROM terms WHERE tenant_id = $1"
+                                         " AND academic_year_id = $2 AND (start_date < $3 OR end_date > $4)"
+                                         " ORDER BY start_date LIMIT 1");
+static stmt_t Q_YEAR_ENROLLMENT_OUTSIDE = STMT("years.enrollment_outside", 0,
+                                               "SELECT id, start_date FROM enrollments WHERE tenant_id = $1"
+                                               " AND academic_year_id = $2 AND (start_date < $3 OR start_date > $4"
+                                               " OR end_date > $4) ORDER BY start_date LIMIT 1");
+static stmt_t Q_YEAR_USES =
+    STMT("years.uses", 0,
+         "SELECT (SELECT count(*) FROM terms t WHERE t.tenant_id = $1 AND t.academic_year_id = $2),"
+         " (SELECT count(*) FROM classes c WHERE c.tenant_id = $1 AND c.academic_year_id = $2)");
+static stmt_t Q_YEAR_DELETE = STMT("years.delete", 0, "DELETE FROM academic_years WHERE tenant_id = $1 AND id = $2");
+
+#define YEAR_LIST_SQL(col, cmp, dir)                                                                                   \
+    "SELECT " YEAR_COLS " FROM academic_years y WHERE y.tenant_id = $1"                                                \
+    " AND ((" col ", y.id) " cmp " ($2, $3) OR $2 IS NULL) ORDER BY " col " " dir ", y.id " dir " LIMIT $4"
+static const char *const year_sorts[] = {"startDate", "name", NULL};
+static const int year_sort_col[] = {2, 1};
+static stmt_t Q_YEAR_LIST[2][2] = {
+    {STMT("years.list_start", STMT_READ, YEAR_LIST_SQL("y.start_date", ">", "ASC")),
+     STMT("years.list_start_desc", STMT_READ, YEAR_LIST_SQL("y.start_date", "<", "DESC"))},
+    {STMT("years.list_name", STMT_READ, YEAR_LIST_SQL("y.name", ">", "ASC")),
+     STMT("years.list_name_desc", STMT_READ, YEAR_LIST_SQL("y.name", "<", "DESC"))},
+};
+
+static json_t *year_json(req_t *r, const db_result_t *res, int row)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:I,s:s,s:s}", "id", db_get(res, row, 0), "name", db_get(res, row, 1),
+                     "startDate", db_get(res, row, 2), "endDate", db_get(res, row, 3), "isCurrent",
+                     db_get_bool(res, row, 4), "version", (json_int_t)db_get_int(res, row, 5), "createdAt",
+                     iso_time(&r->arena, db_get_int(res, row, 6)), "updatedAt",
+                     iso_time(&r->arena, db_get_int(res, row, 7)));
+}
+
+/* Answers with one year, or the current one when id is NULL (and its ETag); 404 when there is none. */
+static int respond_year(req_t *r, const char *id, int status)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    int rc = id != NULL ? db_exec(db, &Q_YEAR_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res)
+                        : db_exec(db, &Q_YEAR_CURRENT, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res);
+    if (rc != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, id != NULL ? "No such academic year." : "No academic year is current.");
+    set_etag(r, db_get_int(&res, 0, 5));
+    return res_json(r, status, year_json(r, &res, 0));
+}
+
+/* After a unique violation on academic_years: the name, or a concurrent change of the current year. */
+static int year_conflict(req_t *r, db_t *db, const char *name)
+{
+    db_rollback(db);
+    db_result_t res;
+    if (db_exec(db, &Q_YEAR_NAMED, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(name)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows > 0) {
+        res_field_error(r, "name", "is already the name of another academic year");
+        r->err.code = ERR_CONFLICT;
+        return res_check_fields(r);
+    }
+    return res_fail(r, ERR_CONFLICT, "Another academic year was made current at the same time; try again.");
+}
+
+int years_create(req_t *r)
+{
+    static const char *const fields[] = {"name", "startDate", "endDate", "isCurrent", NULL};
+    const char *name = NULL, *start = NULL, *end = NULL;
+    int current = 0;
+    body_only_fields(r, fields);
+    body_string(r, "name", 1, 1, 100, &name);
+    body_date(r, "startDate", 1, &start);
+    body_date(r, "endDate", 1, &end);
+    body_bool(r, "isCurrent", 0, &current);
+    if (start != NULL && end != NULL && strcmp(end, start) <= 0)
+        res_field_error(r, "endDate", "must be after startDate");
+    if (res_check_fields(r) != 0)
+        return -1;
+    char id[40];
+    ids_uuid7(id);
+    long long now = (long long)clock_wall_ms();
+    db_t *db = req_db(r);
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (current && db_exec(db, &Q_YEAR_UNMARK, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_INT(now), DB_TEXT(id)), &r->arena,
+                           NULL) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (db_exec(db, &Q_YEAR_INSERT,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(name), DB_TEXT(start), DB_TEXT(end),
+                        DB_BOOL(current), DB_INT(now)),
+                &r->arena, NULL) != 0) {
+        if (db_error(db)->status == DB_UNIQUE)
+            return year_conflict(r, db, name);
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    }
+    if (db_commit(db) != 0) {
+        if (db_error(db)->status == DB_UNIQUE)
+            return year_conflict(r, db, name);
+        return db_fail(r, db);
+    }
+    res_header(r, "location", arena_printf(&r->arena, "/api/v1/academic-years/%s", id));
+    return respond_year(r, id, 201);
+}
+
+int years_list(req_t *r)
+{
+    page_t page;
+    int desc;
+    int sort = sort_read(r, year_sorts, 1, &desc);
+    if (sort < 0 || page_read(r, &page) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(
+            db, &Q_YEAR_LIST[sort][desc],
+            DB_ARGS(DB_TEXT(r->auth.tenant_id), acad_key_arg(r, &page, 0), acad_id_arg(&page), DB_INT(page.limit + 1)),
+            &r->arena, &res) != 0)
+        return db_fail(r, db);
+    return res_json(r, 200, acad_page(r, &res, page.limit, year_json, year_sort_col[sort], NULL));
+}
+
+int years_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    return respond_year(r, id, 200);
+}
+
+int years_current(req_t *r)
+{
+    return respond_year(r, NULL, 200);
+}
+
+int years_update(req_t *r)
+{
+    static const char *const fields[] = {"name", "startDate", "endDate", "isCurrent", NULL};
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    const char *name = NULL, *start = NULL, *end = NULL;
+    int current = -1;
+    long long version;
+    body_only_fields(r, fields);
+    body_string(r, "name", 0, 1, 100, &name);
+    body_date(r, "startDate", 0, &start);
+    body_date(r, "endDate", 0, &end);
+    body_bool(r, "isCurrent", 0, &current);
+    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t y, res;
+    long long now = (long long)clock_wall_ms();
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (db_exec(db, &Q_YEAR_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &y) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (y.nrows == 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_NOT_FOUND, "No such academic year.");
+    }
+    if (db_get_int(&y, 0, 5) != version) {
+        db_rollback(db);
+        return acad_stale(r, "academic year", db_get(&y, 0, 5));
+    }
+    name = name != NULL ? name : db_get(&y, 0, 1);
+    start = start != NULL ? start : db_get(&y, 0, 2);
+    end = end != NULL ? end : db_get(&y, 0, 3);
+    current = current >= 0 ? current : db_get_bool(&y, 0, 4);
+    if (strcmp(end, start) <= 0) {
+        db_rollback(db);
+        res_field_error(r, json_object_get(r->json, "endDate") != NULL ? "endDate" : "startDate",
+                        "the end date must be after the start date");
+        return res_check_fields(r);
+    }
+    /* the year's terms and enrollments must stay inside it */
+    if (db_exec(db, &Q_YEAR_TERM_OUTSIDE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(start), DB_TEXT(end)), &r->arena, &res) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (res.nrows > 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_CONFLICT, "Term \"%s\" (%s to %s) would lie outside the academic year.",
+                        db_get(&res, 0, 0), db_get(&res, 0, 1), db_get(&res, 0, 2));
+    }
+    if (db_exec(db, &Q_YEAR_ENROLLMENT_OUTSIDE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(start), DB_TEXT(end)), &r->arena, &res) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (res.nrows > 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_CONFLICT, "Enrollment %s (from %s) would lie outside the academic year.",
+                        db_get(&res, 0, 0), db_get(&res, 0, 1));
+    }
+    if (current && db_exec(db, &Q_YEAR_UNMARK, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_INT(now), DB_TEXT(id)), &r->arena,
+                           NULL) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (db_exec(db, &Q_YEAR_UPDATE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_TEXT(start),
+                        DB_TEXT(end), DB_BOOL(current), DB_INT(now)),
+                &r->arena, &res) != 0) {
+        if (db_error(db)->status == DB_UNIQUE)
+            return year_conflict(r, db, name);
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    }
+    if (res.changes == 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_CONFLICT, "The academic year was changed meanwhile; read it again.");
+    }
+    if (db_commit(db) != 0) {
+        if (db_error(db)->status == DB_UNIQUE)
+            return year_conflict(r, db, name);
+        return db_fail(r, db);
+    }
+    return respond_year(r, id, 200);
+}
+
+int years_delete(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_YEAR_USES, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    long long terms = db_get_int(&res, 0, 0), classes = db_get_int(&res, 0, 1);
+    if (terms > 0 || classes > 0)
+        return res_fail(r, ERR_CONFLICT, "The academic year has %lld term(s) and %lld class(es); delete them first.",
+                        terms, classes);
+    if (db_exec(db, &Q_YEAR_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return acad_write_failed(r, db, NULL, NULL, "The academic year is still in use.");
+    if (res.changes == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such academic year.");
+    return res_empty(r, 204);
+}
+
+/* ------------------------------------------------------------------ terms */
+
+#define TERM_COLS                                                                                                      \
+    "t.id, t.academic_year_id, t.name, t.start_date, t.end_date, t.weekdays, t.version, t.created_at, t.updated_at"
+
+static stmt_t Q_TERM_GET =
+    STMT("terms.get", STMT_READ, "SELECT " TERM_COLS " FROM terms t WHERE t.tenant_id = $1 AND t.id = $2");
+/* the year of a term being written, locked on PostgreSQL so that two writes cannot both pass the overlap check */
+static stmt_t Q_TERM_YEAR =
+    STMT2("terms.lock_year", 0, "SELECT start_date, end_date FROM academic_years WHERE tenant_id = $1 AND id = $2",
+          "SELECT start_date, end_date FROM academic_years WHERE tenant_id = $1 AND id = $2"
+          " FOR NO KEY UPDATE");
+static stmt_t Q_TERM_OVERLAP = STMT("terms.overlap", 0,
+                                    "SELECT name, start_date, end_date FROM terms WHERE tenant_id = $1"
+                                    " AND academic_year_id = $2 AND start_date <= $4 AND end_date >= $3"
+                                    " AND id <> $5 ORDER BY start_date LIMIT 1");
+static stmt_t Q_TERM_INSERT = STMT("terms.insert", 0,
+                                   "INSERT INTO terms (tenant_id, id, academic_year_id, name, start_date, end_date,"
+                                   " weekdays, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)");
+static stmt_t Q_TERM_UPDATE = STMT("terms.update", 0,
+                                   "UPDATE terms SET name = $4, start_date = $5, end_date = $6, weekdays = $7,"
+                                   " version = version + 1, updated_at = $8"
+                                   " WHERE tenant_id = $1 AND id = $2 AND version = $3");
+static stmt_t Q_TERM_ATTENDANCE = STMT("terms.attendance", 0,
+                                       "SELECT date FROM attendance WHERE tenant_id = $1 AND date >= $2 AND date <= $3"
+                                       " LIMIT 1");
+static stmt_t Q_TERM_DELETE = STMT("terms.delete", 0, "DELETE FROM terms WHERE tenant_id = $1 AND id = $2");
+
+#define TERM_LIST_SQL(col, cmp, dir)                                                                                   \
+    "SELECT " TERM_COLS " FROM terms t WHERE t.tenant_id = $1 AND (t.academic_year_id = $2 OR $2 IS NULL)"             \
+    " AND ((" col ", t.id) " cmp " ($3, $4) OR $3 IS NULL) ORDER BY " col " " dir ", t.id " dir " LIMIT $5"
+static const char *const term_sorts[] = {"startDate", "name", NULL};
+static const int term_sort_col[] = {3, 2};
+static stmt_t Q_TERM_LIST[2][2] = {
+    {STMT("terms.list_start", STMT_READ, TERM_LIST_SQL("t.start_date", ">", "ASC")),
+     STMT("terms.list_start_desc", STMT_READ, TERM_LIST_SQL("t.start_date", "<", "DESC"))},
+    {STMT("terms.list_name", STMT_READ, TERM_LIST_SQL("t.name", ">", "ASC")),
+     STMT("terms.list_name_desc", STMT_READ, TERM_LIST_SQL("t.name", "<", "DESC"))},
+};
+
+static json_t *weekdays_json(unsigned bits)
+{
+    json_t *a = json_array();
+    for (int d = 1; d <= 7; d++)
+        if (bits & cal_weekday_bit(d))
+            json_array_append_new(a, json_string(cal_weekday_name(d)));
+    return a;
+}
+
+static json_t *term_json(req_t *r, const db_result_t *res, int row)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:s,s:s}", "id", db_get(res, row, 0), "academicYearId",
+                     db_get(res, row, 1), "name", db_get(res, row, 2), "startDate", db_get(res, row, 3), "endDate",
+                     db_get(res, row, 4), "weekdays", weekdays_json((unsigned)db_get_int(res, row, 5)), "version",
+                     (json_int_t)db_get_int(res, row, 6), "createdAt", iso_time(&r->arena, db_get_int(res, row, 7)),
+                     "updatedAt", iso_time(&r->arena, db_get_int(res, row, 8)));
+}
+
+/* Reads "weekdays": a non-empty array of distinct weekday names, as a bit set. Returns like body_*(). */
+static int body_weekdays(req_t *r, const char *field, unsigned *out)
+{
+    json_t *v = json_object_get(r->json, field);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    unsigned bits = 0;
+    size_t i;
+    json_t *e;
+    int ok = json_is_array(v) && json_array_size(v) > 0 && json_array_size(v) <= 7;
+    json_array_foreach(v, i, e)
+    {
+        unsigned b = ok && json_is_string(e) ? cal_weekday_bit(cal_weekday_parse(json_string_value(e))) : 0;
+        ok = ok && b != 0 && !(bits & b);
+        bits |= b;
+    }
+    if (!ok) {
+        res_field_error(r, field, "must be a non-empty array of distinct weekdays (\"monday\" … \"sunday\")");
+        return -1;
+    }
+    *out = bits;
+    return 1;
+}
+
+/* The dates of a term being written, checked against its year and the year's other terms (422/409). */
+static int check_term(req_t *r, db_t *db, const char *year_id, const char *term_id, const char *start, const char *end)
+{
+    db_result_t res;
+    if (db_exec(db, &Q_TERM_YEAR, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year_id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such academic year (academicYearId).");
+    const char *ys = db_get(&res, 0, 0), *ye = db_get(&res, 0, 1);
+    if (strcmp(start, ys) < 0 || strcmp(start, ye) > 0)
+        res_field_error(r, "startDate", "must be within the academic year (%s to %s)", ys, ye);
+    if (strcmp(end, ys) < 0 || strcmp(end, ye) > 0)
+        res_field_error(r, "endDate", "must be within the academic year (%s to %s)", ys, ye);
+    if (strcmp(end, start) < 0)
+        res_field_error(r, "endDate", "must not be before startDate");
+    if (res_check_fields(r) != 0)
+        return -1;
+    if (db_exec(db, &Q_TERM_OVERLAP,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year_id), DB_TEXT(start), DB_TEXT(end), DB_TEXT(term_id)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows > 0)
+        return res_fail(r, ERR_CONFLICT, "The dates overlap term \"%s\" (%s to %s) of the same academic year.",
+                        db_get(&res, 0, 0), db_get(&res, 0, 1), db_get(&res, 0, 2));
+    return 0;
+}
+
+static int respond_term(req_t *r, const char *id, int status)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_TERM_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such term.");
+    set_etag(r, db_get_int(&res, 0, 6));
+    return res_json(r, status, term_json(r, &res, 0));
+}
+
+int terms_create(req_t *r)
+{
+    static const char *const fields[] = {"academicYearId", "name", "startDate", "endDate", "weekdays", NULL};
+    const char *name = NULL, *start = NULL, *end = NULL;
+    unsigned weekdays = CAL_WEEKDAYS_DEFAULT;
+    body_only_fields(r, fields);
+    const char *year = acad_body_id(r, "academicYearId", 1);
+    body_string(r, "name", 1, 1, 100, &name);
+    body_date(r, "startDate", 1, &start);
+    body_date(r, "endDate", 1, &end);
+    body_weekdays(r, "weekdays", &weekdays);
+    if (start != NULL && end != NULL && strcmp(end, start) < 0)
+        res_field_error(r, "endDate", "must not be before startDate");
+    if (res_check_fields(r) != 0)
+        return -1;
+    char id[40];
+    ids_uuid7(id);
+    db_t *db = req_db(r);
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (check_term(r, db, year, id, start, end) != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (db_exec(db, &Q_TERM_INSERT,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(year), DB_TEXT(name), DB_TEXT(start),
+                        DB_TEXT(end), DB_INT(weekdays), DB_INT(clock_wall_ms())),
+                &r->arena, NULL) != 0 ||
+        db_commit(db) != 0)
+        return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
+    res_header(r, "location", arena_printf(&r->arena, "/api/v1/terms/%s", id));
+    return respond_term(r, id, 201);
+}
+
+int terms_list(req_t *r)
+{
+    page_t page;
+    int desc;
+    int sort = sort_read(r, term_sorts, 0, &desc);
+    if (sort < 0 || page_read(r, &page) != 0)
+        return -1;
+    const char *year = acad_query_id(r, "academicYearId");
+    if (res_check_fields(r) != 0)
+        return -1;
+    if (year != NULL && acad_ref(r, &Q_YEAR_GET, year, "academic year", "academicYearId", NULL) != 1)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_TERM_LIST[sort][desc],
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year), acad_key_arg(r, &page, 0), acad_id_arg(&page),
+                        DB_INT(page.limit + 1)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    return res_json(r, 200, acad_page(r, &res, page.limit, term_json, term_sort_col[sort], NULL));
+}
+
+int terms_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    return respond_term(r, id, 200);
+}
+
+int terms_update(req_t *r)
+{
+    static const char *const fields[] = {"name", "startDate", "endDate", "weekdays", NULL};
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    const char *name = NULL, *start = NULL, *end = NULL;
+    unsigned weekdays = 0;
+    long long version;
+    body_only_fields(r, fields);
+    body_string(r, "name", 0, 1, 100, &name);
+    body_date(r, "startDate", 0, &start);
+    body_date(r, "endDate", 0, &end);
+    body_weekdays(r, "weekdays", &weekdays);
+    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t t, res;
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (db_exec(db, &Q_TERM_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &t) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (t.nrows == 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_NOT_FOUND, "No such term.");
+    }
+    if (db_get_int(&t, 0, 6) != version) {
+        db_rollback(db);
+        return acad_stale(r, "term", db_get(&t, 0, 6));
+    }
+    name = name != NULL ? name : db_get(&t, 0, 2);
+    start = start != NULL ? start : db_get(&t, 0, 3);
+    end = end != NULL ? end : db_get(&t, 0, 4);
+    weekdays = weekdays != 0 ? weekdays : (unsigned)db_get_int(&t, 0, 5);
+    if (check_term(r, db, db_get(&t, 0, 1), id, start, end) != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (db_exec(db, &Q_TERM_UPDATE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_TEXT(start),
+                        DB_TEXT(end), DB_INT(weekdays), DB_INT(clock_wall_ms())),
+                &r->arena, &res) != 0 ||
+        db_commit(db) != 0)
+        return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
+    return respond_term(r, id, 200);
+}
+
+int terms_delete(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t t, res;
+    if (db_exec(db, &Q_TERM_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &t) != 0)
+        return db_fail(r, db);
+    if (t.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such term.");
+    if (db_exec(db, &Q_TERM_ATTENDANCE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(db_get(&t, 0, 3)), DB_TEXT(db_get(&t, 0, 4))), &r->arena,
+                &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows > 0)
+        return res_fail(r, ERR_CONFLICT, "Attendance was taken during the term (on %s); it cannot be deleted.",
+                        db_get(&res, 0, 0));
+    if (db_exec(db, &Q_TERM_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.changes == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such term.");
+    return res_empty(r, 204);
+}
+
+/* ------------------------------------------------------------------ holidays */
+
+static stmt_t Q_HOL_GET =
+    STMT("holidays.get", STMT_READ, "SELECT date, name, created_at FROM holidays WHERE tenant_id = $1 AND date = $2");
+static stmt_t Q_HOL_INSERT =
+    STMT("holidays.insert", 0, "INSERT INTO holidays (tenant_id, date, name, created_at) VALUES ($1, $2, $3, $4)");
+static stmt_t Q_HOL_DELETE = STMT("holidays.delete", 0, "DELETE FROM holidays WHERE tenant_id = $1 AND date = $2");
+/* from $2, to $3, after $4 (the cursor), limit $5 */
+static stmt_t Q_HOL_LIST = STMT("holidays.list", STMT_READ,
+                                "SELECT date, name, created_at FROM holidays WHERE tenant_id = $1"
+                                " AND (date >= $2 OR $2 IS NULL) AND (date <= $3 OR $3 IS NULL)"
+                                " AND (date > $4 OR $4 IS NULL) ORDER BY date LIMIT $5");
+/* holidays have no id: their cursors carry the date as key and this as id */
+static const char NO_ID[] = "00000000-0000-0000-0000-000000000000";
+
+static json_t *holiday_json(req_t *r, const db_result_t *res, int row)
+{
+    return json_pack("{s:s,s:s,s:s}", "date", db_get(res, row, 0), "name", db_get(res, row, 1), "createdAt",
+                     iso_time(&r->arena, db_get_int(res, row, 2)));
+}
+
+int holidays_create(req_t *r)
+{
+    static const char *const fields[] = {"date", "name", NULL};
+    const char *date = NULL, *name = NULL;
+    body_only_fields(r, fields);
+    body_date(r, "date", 1, &date);
+    body_string(r, "name", 1, 1, 100, &name);
+    if (res_check_fields(r) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_HOL_INSERT,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date), DB_TEXT(name), DB_INT(clock_wall_ms())), &r->arena,
+                NULL) != 0)
+        return acad_write_failed(r, db, "date", "is already a holiday", NULL);
+    if (db_exec(db, &Q_HOL_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    res_header(r, "location", arena_printf(&r->arena, "/api/v1/holidays/%s", date));
+    return res_json(r, 201, holiday_json(r, &res, 0));
+}
+
+int holidays_list(req_t *r)
+{
+    page_t page;
+    if (page_read(r, &page) != 0)
+        return -1;
+    const char *from = acad_query_date(r, "from", 0), *to = acad_query_date(r, "to", 0);
+    if (from != NULL && to != NULL && strcmp(to, from) < 0)
+        res_field_error(r, "to", "must not be before from");
+    if (page.has_cursor && !valid_date(page.key))
+        return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
+    if (res_check_fields(r) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_HOL_LIST,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(from), DB_TEXT(to), acad_key_arg(r, &page, 0),
+                        DB_INT(page.limit + 1)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    json_t *items = json_array();
+    int n = res.nrows > page.limit ? page.limit : res.nrows;
+    for (int i = 0; i < n; i++)
+        json_array_append_new(items, holiday_json(r, &res, i));
+    const char *next = res.nrows > page.limit ? page_cursor(&r->arena, db_get(&res, n - 1, 0), NO_ID) : NULL;
+    return res_json(r, 200, page_result(items, next));
+}
+
+/* The date of /holidays/{date}; 404 when it is not a date. */
+static const char *holiday_param(req_t *r)
+{
+    const char *date = req_param(r, 0);
+    if (date == NULL || !valid_date(date)) {
+        res_fail(r, ERR_NOT_FOUND, "No such holiday.");
+        return NULL;
+    }
+    return date;
+}
+
+int holidays_get(req_t *r)
+{
+    const char *date = holiday_param(r);
+    if (date == NULL)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_HOL_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such holiday.");
+    return res_json(r, 200, holiday_json(r, &res, 0));
+}
+
+int holidays_delete(req_t *r)
+{
+    const char *date = holiday_param(r);
+    if (date == NULL)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_HOL_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.changes == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such holiday.");
+    return res_empty(r, 204);
+}
+
+/* ------------------------------------------------------------------ school days */
+
+#define SCHOOL_DAYS_MAX 400
+
+static stmt_t Q_CAL_TERMS = STMT("calendar.terms", STMT_READ,
+                                 "SELECT start_date, end_date, weekdays FROM terms WHERE tenant_id = $1"
+                                 " AND start_date <= $3 AND end_date >= $2");
+static stmt_t Q_CAL_HOLIDAYS = STMT("calendar.holidays", STMT_READ,
+                                    "SELECT date FROM holidays WHERE tenant_id = $1 AND date >= $2 AND date <= $3"
+                                    " ORDER BY date");
+
+int calendar_school_days(req_t *r)
+{
+    const char *from = acad_query_date(r, "from", 1), *to = acad_query_date(r, "to", 1);
+    cal_day_t a = 0, b = 0;
+    if (from != NULL && to != NULL) {
+        cal_parse(from, &a);
+        cal_parse(to, &b);
+        if (b < a)
+            res_field_error(r, "to", "must not be before from");
+        else if (cal_range_days(a, b) > SCHOOL_DAYS_MAX)
+            res_field_error(r, "to", "the range may span at most %d days", SCHOOL_DAYS_MAX);
+    }
+    if (res_check_fields(r) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t terms, hols;
+    if (db_exec(db, &Q_CAL_TERMS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(from), DB_TEXT(to)), &r->arena, &terms) !=
+            0 ||
+        db_exec(db, &Q_CAL_HOLIDAYS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(from), DB_TEXT(to)), &r->arena,
+                &hols) != 0)
+        return db_fail(r, db);
+    cal_term_t *t = arena_calloc(&r->arena, sizeof(*t) * (size_t)(terms.nrows + 1));
+    cal_day_t *h = arena_calloc(&r->arena, sizeof(*h) * (size_t)(hols.nrows + 1));
+    for (int i = 0; i < terms.nrows; i++) {
+        if (cal_parse(db_get(&terms, i, 0), &t[i].start) != 0 || cal_parse(db_get(&terms, i, 1), &t[i].end) != 0)
+            return res_fail(r, ERR_INTERNAL, NULL);
+        t[i].weekdays = (unsigned)db_get_int(&terms, i, 2);
+    }
+    for (int i = 0; i < hols.nrows; i++)
+        if (cal_parse(db_get(&hols, i, 0), &h[i]) != 0)
+            return res_fail(r, ERR_INTERNAL, NULL);
+    cal_calendar_t c = {t, (size_t)terms.nrows, h, (size_t)hols.nrows};
+    cal_day_t days[SCHOOL_DAYS_MAX];
+    size_t n = cal_school_days(&c, a, b, days, SCHOOL_DAYS_MAX);
+    json_t *list = json_array();
+    char s[CAL_DATE_LEN + 1];
+    for (size_t i = 0; i < n && i < SCHOOL_DAYS_MAX; i++) {
+        cal_format(days[i], s);
+        json_array_append_new(list, json_string(s));
+    }
+    return res_json(r, 200,
+                    json_pack("{s:s,s:s,s:I,s:o}", "from", from, "to", to, "count", (json_int_t)n, "days", list));
+}
+
+/* ------------------------------------------------------------------ subjects */
+
+#define SUBJECT_COLS "s.id, s.code, s.name, s.description, s.version, s.created_at, s.updated_at"
+
+static stmt_t Q_SUBJ_GET =
+    STMT("subjects.get", STMT_READ, "SELECT " SUBJECT_COLS " FROM subjects s WHERE s.tenant_id = $1 AND s.id = $2");
+static stmt_t Q_SUBJ_INSERT =
+    STMT("subjects.insert", 0,
+         "INSERT INTO subjects (tenant_id, id, code, name, description, created_at, updated_at)"
+         " VALUES ($1, $2, $3, $4, $5, $6, $6)");
+static stmt_t Q_SUBJ_UPDATE = STMT("subjects.update", 0,
+                                   "UPDATE subjects SET code = $4, name = $5, description = $6, version = version + 1,"
+                                   " updated_at = $7 WHERE tenant_id = $1 AND id = $2 AND version = $3");
+static stmt_t Q_SUBJ_USES = STMT("subjects.uses", 0,
+                                 "SELECT (SELECT count(*) FROM class_subjects a WHERE a.tenant_id = $1"
+                                 " AND a.subject_id = $2), (SELECT count(*) FROM timetable_slots t"
+                                 " WHERE t.tenant_id = $1 AND t.subject_id = $2)");
+static stmt_t Q_SUBJ_DELETE = STMT("subjects.delete", 0, "DELETE FROM subjects WHERE tenant_id = $1 AND id = $2");
+
+#define SUBJ_LIST_SQL(search, col, cmp, dir)                                                                           \
+    "SELECT " SUBJECT_COLS " FROM subjects s WHERE s.tenant_id = $1 AND (" search " OR $2 IS NULL)"                    \
+    " AND ((" col ", s.id) " cmp " ($3, $4) OR $3 IS NULL) ORDER BY " col " " dir ", s.id " dir " LIMIT $5"
+#define SUBJ_SEARCH_SQLITE "(instr(lower(s.code), lower($2)) > 0 OR instr(lower(s.name), lower($2)) > 0)"
+#define SUBJ_SEARCH_PG "(strpos(lower(s.code), lower($2)) > 0 OR strpos(lower(s.name), lower($2)) > 0)"
+#define SUBJ_LIST(name, col, cmp, dir)                                                                                 \
+    STMT2(name, STMT_READ, SUBJ_LIST_SQL(SUBJ_SEARCH_SQLITE, col, cmp, dir),                                           \
+          SUBJ_LIST_SQL(SUBJ_SEARCH_PG, col, cmp, dir))
+static const char *const subject_sorts[] = {"code", "name", NULL};
+static const int subject_sort_col[] = {1, 2};
+static stmt_t Q_SUBJ_LIST[2][2] = {
+    {SUBJ_LIST("subjects.list_code", "s.code", ">", "ASC"),
+     SUBJ_LIST("subjects.list_code_desc", "s.code", "<", "DESC")},
+    {SUBJ_LIST("subjects.list_name", "s.name", ">", "ASC"),
+     SUBJ_LIST("subjects.list_name_desc", "s.name", "<", "DESC")},
+};
+
+static json_t *subject_json(req_t *r, const db_result_t *res, int row)
+{
+    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:s,s:s}", "id", db_get(res, row, 0), "code", db_get(res, row, 1), "name",
+                     db_get(res, row, 2), "description", acad_json_str(db_get(res, row, 3)), "version",
+                     (json_int_t)db_get_int(res, row, 4), "createdAt", iso_time(&r->arena, db_get_int(res, row, 5)),
+                     "updatedAt", iso_time(&r->arena, db_get_int(res, row, 6)));
+}
+
+static int respond_subject(req_t *r, const char *id, int status)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    set_etag(r, db_get_int(&res, 0, 4));
+    return res_json(r, status, subject_json(r, &res, 0));
+}
+
+/* Reads the subject's fields; a code is 1-20 letters, digits, '-', '_' or '.', starting with a letter or digit. */
+static void read_subject(req_t *r, int required, const char **code, const char **name, const char **description)
+{
+    if (body_string(r, "code", required, 1, 20, code) == 1) {
+        const char *c = *code;
+        int ok = (c[0] >= 'A' && c[0] <= 'Z') || (c[0] >= 'a' && c[0] <= 'z') || (c[0] >= '0' && c[0] <= '9');
+        for (const char *p = c; *p && ok; p++)
+            ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+                 *p == '_' || *p == '.';
+        if (!ok)
+            res_field_error(r, "code", "must be letters, digits, '-', '_' or '.', starting with a letter or digit");
+    }
+    body_string(r, "name", required, 1, 100, name);
+    body_string(r, "description", 0, 1, 2000, description);
+}
+
+int subjects_create(req_t *r)
+{
+    static const char *const fields[] = {"code", "name", "description", NULL};
+    const char *code = NULL, *name = NULL, *description = NULL;
+    body_only_fields(r, fields);
+    read_subject(r, 1, &code, &name, &description);
+    if (res_check_fields(r) != 0)
+        return -1;
+    char id[40];
+    ids_uuid7(id);
+    db_t *db = req_db(r);
+    if (db_exec(db, &Q_SUBJ_INSERT,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(code), DB_TEXT(name), DB_TEXT(description),
+                        DB_INT(clock_wall_ms())),
+                &r->arena, NULL) != 0)
+        return acad_write_failed(r, db, "code", "is already the code of another subject", NULL);
+    res_header(r, "location", arena_printf(&r->arena, "/api/v1/subjects/%s", id));
+    return respond_subject(r, id, 201);
+}
+
+int subjects_list(req_t *r)
+{
+    page_t page;
+    int desc;
+    int sort = sort_read(r, subject_sorts, 0, &desc);
+    if (sort < 0 || page_read(r, &page) != 0)
+        return -1;
+    const char *q = req_query(r, "q");
+    if (q != NULL && (*q == '\0' || strlen(q) > 100))
+        res_field_error(r, "q", "must be 1 to 100 characters");
+    if (res_check_fields(r) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_SUBJ_LIST[sort][desc],
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(q), acad_key_arg(r, &page, 0), acad_id_arg(&page),
+                        DB_INT(page.limit + 1)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    return res_json(r, 200, acad_page(r, &res, page.limit, subject_json, subject_sort_col[sort], NULL));
+}
+
+int subjects_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    return respond_subject(r, id, 200);
+}
+
+int subjects_update(req_t *r)
+{
+    static const char *const fields[] = {"code", "name", "description", NULL};
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    const char *code = NULL, *name = NULL, *description = NULL;
+    long long version;
+    body_only_fields(r, fields);
+    read_subject(r, 0, &code, &name, &description);
+    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t s, res;
+    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &s) != 0)
+        return db_fail(r, db);
+    if (s.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    if (db_get_int(&s, 0, 4) != version)
+        return acad_stale(r, "subject", db_get(&s, 0, 4));
+    if (description == NULL && !acad_body_null(r, "description"))
+        description = db_get(&s, 0, 3);
+    if (db_exec(db, &Q_SUBJ_UPDATE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version),
+                        DB_TEXT(code != NULL ? code : db_get(&s, 0, 1)),
+                        DB_TEXT(name != NULL ? name : db_get(&s, 0, 2)), DB_TEXT(description), DB_INT(clock_wall_ms())),
+                &r->arena, &res) != 0)
+        return acad_write_failed(r, db, "code", "is already the code of another subject", NULL);
+    if (res.changes == 0)
+        return res_fail(r, ERR_CONFLICT, "The subject was changed meanwhile; read it again.");
+    return respond_subject(r, id, 200);
+}
+
+int subjects_delete(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_SUBJ_USES, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    long long classes = db_get_int(&res, 0, 0), slots = db_get_int(&res, 0, 1);
+    if (classes > 0 || slots > 0)
+        return res_fail(r, ERR_CONFLICT,
+                        "The subject is taught in %lld class(es) and has %lld timetable slot(s); remove them first.",
+                        classes, slots);
+    if (db_exec(db, &Q_SUBJ_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return acad_write_failed(r, db, NULL, NULL, "The subject is still in use.");
+    if (res.changes == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    return res_empty(r, 204);
+}

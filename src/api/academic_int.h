@@ -1,0 +1,97 @@
+/*
+ * academic_int.h - what the handlers of the academic area share (academic.c,
+ * classes.c, enrollments.c); not for other areas.
+ */
+#ifndef ERP_API_ACADEMIC_INT_H
+#define ERP_API_ACADEMIC_INT_H
+
+#include <jansson.h>
+
+#include "api/common.h"
+#include "domain/calendar.h"
+#include "http/handler.h"
+#include "store/store.h"
+
+/* SQL: teacher p (a parameter) teaches class c, as its class teacher or a subject teacher. */
+#define ACAD_TEACHES(p)                                                                                                \
+    "(c.class_teacher_id = " p " OR EXISTS (SELECT 1 FROM class_subjects cs WHERE cs.tenant_id = c.tenant_id"          \
+    " AND cs.class_id = c.id AND cs.teacher_id = " p "))"
+
+/* Today's date, "YYYY-MM-DD" (UTC, as the attendance area counts it), in out. */
+void acad_today(char out[CAL_DATE_LEN + 1]);
+
+/*
+ * Looks up a record an id in the body or query refers to, with st taking
+ * (tenant, id). Returns 1 with *res filled when it is in the caller's school;
+ * 0 after answering 404 "No such <what> (<field>)."; -1 after a database error.
+ * res may be NULL when only existence matters.
+ */
+int acad_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res);
+
+/* Makes one JSON item of a result row. */
+typedef json_t *(*acad_item_fn)(req_t *r, const db_result_t *res, int row);
+/* Makes the cursor key of a result row (arena memory). */
+typedef const char *(*acad_key_fn)(req_t *r, const db_result_t *res, int row);
+
+/*
+ * The page document {"items", "nextCursor"} of a result fetched with
+ * LIMIT limit + 1: the first limit rows as items, and a cursor from the last of
+ * them (its sort key from key_col, its id from column 0) when there are more.
+ * With key non-NULL, the cursor key comes from key() instead of key_col.
+ */
+json_t *acad_page(req_t *r, const db_result_t *res, int limit, acad_item_fn item, int key_col, acad_key_fn key);
+
+/* The keyset argument for a page's sort key: NULL without cursor, an integer when numeric, else text. */
+db_arg_t acad_key_arg(req_t *r, const page_t *p, int numeric);
+/* The keyset id argument of a page: NULL without cursor. */
+db_arg_t acad_id_arg(const page_t *p);
+
+/*
+ * Two-part cursor keys ("<length of a>:<a><b>"), for orders on two columns
+ * before the id. acad_key2_split() returns 0 with the parts in arena memory,
+ * or -1 after answering 400 for a cursor this server did not make.
+ */
+const char *acad_key2(arena_t *a, const char *first, const char *second);
+int acad_key2_split(req_t *r, const char *key, const char **first, const char **second);
+
+/*
+ * Reads an id member of the body (as body_uuid()) and returns it in lower case
+ * (arena memory), so it compares equal on both engines; NULL when absent or
+ * invalid (a field error is then recorded).
+ */
+const char *acad_body_id(req_t *r, const char *field, int required);
+/* A uuid query parameter in lower case; NULL when absent, or after a 422 naming it when malformed. */
+const char *acad_query_id(req_t *r, const char *name);
+/* A date query parameter; NULL when absent (with a 422 when required), or after a 422 when not a date. */
+const char *acad_query_date(req_t *r, const char *name, int required);
+
+/* Whether the body has the member and it is JSON null (a request to clear a nullable field). */
+int acad_body_null(req_t *r, const char *field);
+
+/* 409 for an If-Match that names another version than the record's. Returns -1. */
+int acad_stale(req_t *r, const char *what, const char *current_version);
+
+/* Sets Location (the path, formatted into the arena) and the ETag of a created record. */
+void acad_created(req_t *r, long long version, const char *fmt, const char *id);
+
+/*
+ * Appends an audit event about a student (subject_type "student", or the
+ * given type) for the caller; in the open transaction when there is one.
+ * Returns 0 or -1 (a database error; nothing is answered).
+ */
+int acad_audit(req_t *r, const char *action, const char *subject_type, const char *subject_id, const char *detail);
+
+/*
+ * Ends a write that failed in the database: rolls back, then answers 409 for
+ * a unique violation (with a field error on field when not NULL, detail
+ * otherwise) and a foreign-key violation of a delete (when in_use is not
+ * NULL: 409 with that detail), else whatever db_fail() answers. Returns -1.
+ */
+int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message, const char *in_use);
+
+/* Text of a result cell, or JSON null. */
+json_t *acad_json_str(const char *cell);
+/* Integer of a result cell, or JSON null. */
+json_t *acad_json_int(const db_result_t *res, int row, int col);
+
+#endif
