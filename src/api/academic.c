@@ -135,20 +135,6 @@ json_t *acad_json_int(const db_result_t *res, int row, int col)
     return db_is_null(res, row, col) ? json_null() : json_integer(db_get_int(res, row, col));
 }
 
-static char *lower_dup(arena_t *a, const char *v)
-{
-    char *s = arena_strdup(a, v);
-    for (char *p = s; *p; p++)
-        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    return s;
-}
-
-const char *acad_body_id(req_t *r, const char *field, int required)
-{
-    const char *v = NULL;
-    return body_uuid(r, field, required, &v) == 1 ? lower_dup(&r->arena, v) : NULL;
-}
-
 const char *acad_query_date(req_t *r, const char *name, int required)
 {
     const char *v = req_query(r, name);
@@ -162,18 +148,6 @@ const char *acad_query_date(req_t *r, const char *name, int required)
         return NULL;
     }
     return v;
-}
-
-const char *acad_query_id(req_t *r, const char *name)
-{
-    const char *v = req_query(r, name);
-    if (v == NULL)
-        return NULL;
-    if (!ids_uuid_valid(v, strlen(v))) {
-        res_field_error(r, name, "must be an id (UUID)");
-        return NULL;
-    }
-    return lower_dup(&r->arena, v);
 }
 
 /* ------------------------------------------------------------------ academic years */
@@ -561,7 +535,7 @@ int terms_create(req_t *r)
     const char *name = NULL, *start = NULL, *end = NULL;
     unsigned weekdays = CAL_WEEKDAYS_DEFAULT;
     body_only_fields(r, fields);
-    const char *year = acad_body_id(r, "academicYearId", 1);
+    const char *year = body_id(r, "academicYearId", 1);
     body_string(r, "name", 1, 1, 100, &name);
     body_date(r, "startDate", 1, &start);
     body_date(r, "endDate", 1, &end);
@@ -596,7 +570,7 @@ int terms_list(req_t *r)
     int sort = sort_read(r, term_sorts, 0, &desc);
     if (sort < 0 || page_read(r, &page) != 0)
         return -1;
-    const char *year = acad_query_id(r, "academicYearId");
+    const char *year = query_id(r, "academicYearId", 0);
     if (res_check_fields(r) != 0)
         return -1;
     if (year != NULL && acad_ref(r, &Q_YEAR_GET, year, "academic year", "academicYearId", NULL) != 1)

@@ -54,14 +54,6 @@ db_arg_t acad_id_arg(const page_t *p);
 const char *acad_key2(arena_t *a, const char *first, const char *second);
 int acad_key2_split(req_t *r, const char *key, const char **first, const char **second);
 
-/*
- * Reads an id member of the body (as body_uuid()) and returns it in lower case
- * (arena memory), so it compares equal on both engines; NULL when absent or
- * invalid (a field error is then recorded).
- */
-const char *acad_body_id(req_t *r, const char *field, int required);
-/* A uuid query parameter in lower case; NULL when absent, or after a 422 naming it when malformed. */
-const char *acad_query_id(req_t *r, const char *name);
 /* A date query parameter; NULL when absent (with a 422 when required), or after a 422 when not a date. */
 const char *acad_query_date(req_t *r, const char *name, int required);
 

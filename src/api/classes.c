@@ -155,11 +155,11 @@ int classes_create(req_t *r)
     const char *section = NULL, *name = NULL, *room = NULL;
     long long grade = 0, capacity = 0;
     body_only_fields(r, fields);
-    const char *year = acad_body_id(r, "academicYearId", 1);
+    const char *year = body_id(r, "academicYearId", 1);
     body_int(r, "gradeLevel", 1, 0, 13, &grade);
     body_string(r, "section", 1, 1, 10, &section);
     body_string(r, "name", 0, 1, 100, &name);
-    const char *teacher = acad_body_id(r, "classTeacherId", 0);
+    const char *teacher = body_id(r, "classTeacherId", 0);
     body_string(r, "room", 0, 1, 50, &room);
     int has_capacity = body_int(r, "capacity", 0, 1, 1000, &capacity) == 1;
     if (res_check_fields(r) != 0)
@@ -189,7 +189,7 @@ int classes_list(req_t *r)
     int sort = sort_read(r, class_sorts, 0, &desc);
     if (sort < 0 || page_read(r, &page) != 0)
         return -1;
-    const char *year = acad_query_id(r, "academicYearId"), *teacher = acad_query_id(r, "teacherId");
+    const char *year = query_id(r, "academicYearId", 0), *teacher = query_id(r, "teacherId", 0);
     long long grade = -1;
     const char *g = req_query(r, "gradeLevel");
     if (g != NULL)
@@ -246,7 +246,7 @@ int classes_update(req_t *r)
     body_int(r, "gradeLevel", 0, 0, 13, &grade);
     body_string(r, "section", 0, 1, 10, &section);
     body_string(r, "name", 0, 1, 100, &name);
-    const char *teacher = acad_body_id(r, "classTeacherId", 0);
+    const char *teacher = body_id(r, "classTeacherId", 0);
     body_string(r, "room", 0, 1, 50, &room);
     int has_capacity = body_int(r, "capacity", 0, 1, 1000, &capacity) == 1;
     if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
@@ -424,7 +424,7 @@ int class_subjects_create(req_t *r)
         return -1;
     long long periods = 0;
     body_only_fields(r, fields);
-    const char *subject = acad_body_id(r, "subjectId", 1), *teacher = acad_body_id(r, "teacherId", 1);
+    const char *subject = body_id(r, "subjectId", 1), *teacher = body_id(r, "teacherId", 1);
     int has_periods = body_int(r, "periodsPerWeek", 0, 1, 60, &periods) == 1;
     if (res_check_fields(r) != 0)
         return -1;
@@ -453,7 +453,7 @@ int class_subjects_update(req_t *r)
         return -1;
     long long periods = 0, version;
     body_only_fields(r, fields);
-    const char *teacher = acad_body_id(r, "teacherId", 0);
+    const char *teacher = body_id(r, "teacherId", 0);
     int has_periods = body_int(r, "periodsPerWeek", 0, 1, 60, &periods) == 1;
     if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
         return -1;

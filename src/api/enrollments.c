@@ -258,8 +258,8 @@ int enrollments_create(req_t *r)
     static const char *const fields[] = {"studentId", "classId", "startDate", NULL};
     enr_tx_t t = {.r = r};
     body_only_fields(r, fields);
-    t.student_id = acad_body_id(r, "studentId", 1);
-    t.class_id = acad_body_id(r, "classId", 1);
+    t.student_id = body_id(r, "studentId", 1);
+    t.class_id = body_id(r, "classId", 1);
     body_date(r, "startDate", 1, &t.date);
     if (res_check_fields(r) != 0 || run(r, create_tx, &t) != 0)
         return -1;
@@ -325,7 +325,7 @@ int enrollments_transfer(req_t *r)
     if (t.id == NULL)
         return -1;
     body_only_fields(r, fields);
-    t.class_id = acad_body_id(r, "classId", 1);
+    t.class_id = body_id(r, "classId", 1);
     body_date(r, "date", 1, &t.date);
     body_string(r, "reason", 0, 1, 200, &t.reason);
     if (res_check_fields(r) != 0 || run(r, transfer_tx, &t) != 0)
@@ -467,8 +467,8 @@ int enrollments_list(req_t *r)
     int desc;
     if (sort_read(r, enr_sorts, 0, &desc) < 0 || page_read(r, &page) != 0)
         return -1;
-    const char *student = acad_query_id(r, "studentId"), *class_id = acad_query_id(r, "classId");
-    const char *year = acad_query_id(r, "academicYearId"), *on = acad_query_date(r, "activeOn", 0);
+    const char *student = query_id(r, "studentId", 0), *class_id = query_id(r, "classId", 0);
+    const char *year = query_id(r, "academicYearId", 0), *on = acad_query_date(r, "activeOn", 0);
     if (res_check_fields(r) != 0)
         return -1;
     if (check_filter(r, student, &Q_ENR_STUDENT, "student", "studentId", policy_can_read_student) != 0 ||
