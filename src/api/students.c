@@ -1,0 +1,370 @@
+/*
+ * students.c - /students and /me/students: the school's students.
+ *
+ * Who sees which student is the rule of auth/policy.h, in SQL for lists. A
+ * deleted student (deleted_at set) keeps its row and its history
+ * (enrollments, attendance, guardian links) but is gone from lists and reads,
+ * except for admins asking with includeDeleted=true. Every read and write of a
+ * student's record is audited: student.read, student.create, student.update,
+ * student.delete, and one student.list per page of a list.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/people.h"
+#include "api/people_int.h"
+#include "api/validate.h"
+#include "auth/policy.h"
+#include "auth/roles.h"
+#include "core/clock.h"
+#include "domain/people.h"
+
+/* Columns in the order of the fields below, then deleted_at (see people_int.h). */
+#define STUDENT_COLS                                                                                                   \
+    "s.id, s.admission_no, s.first_name, s.middle_name, s.last_name, s.date_of_birth, s.gender, s.email, s.phone,"    \
+    " s.address, s.admitted_on, s.status, s.user_id, s.version, s.created_at, s.updated_at, s.deleted_at"
+enum { COL_VERSION = 13, COL_CREATED = 14, COL_DELETED = 16 };
+enum { F_ADMISSION, F_FIRST, F_MIDDLE, F_LAST, F_BIRTH, F_GENDER, F_EMAIL, F_PHONE, F_ADDRESS, F_ADMITTED, F_STATUS,
+       F_USER, NFIELDS };
+
+static const char *const genders[] = {"female", "male", "other", "unspecified", NULL};
+static const char *const statuses[] = {"active", "transferred", "graduated", "withdrawn", NULL};
+static const field_t fields[NFIELDS] = {
+    {"admissionNo", K_CODE, F_REQUIRED, 32, NULL, NULL},
+    {"firstName", K_NAME, F_REQUIRED, 100, NULL, NULL},
+    {"middleName", K_NAME, F_CLEARABLE, 100, NULL, NULL},
+    {"lastName", K_NAME, F_REQUIRED, 100, NULL, NULL},
+    {"dateOfBirth", K_DATE, F_REQUIRED, 0, NULL, NULL},
+    {"gender", K_ENUM, 0, 0, genders, "unspecified"},
+    {"email", K_EMAIL, F_CLEARABLE, 254, NULL, NULL},
+    {"phone", K_PHONE, F_CLEARABLE, 40, NULL, NULL},
+    {"address", K_TEXT, F_CLEARABLE, 500, NULL, NULL},
+    {"admittedOn", K_DATE, F_CLEARABLE, 0, NULL, NULL},
+    {"status", K_ENUM, 0, 0, statuses, "active"},
+    {"userId", K_ID, F_CLEARABLE, 0, NULL, NULL},
+};
+static const conflict_t conflicts[] = {
+    {"admission_no", "admissionNo", "is already the admission number of another student of this school"},
+    {"user", "userId", "is already linked to another student"},
+    {NULL, NULL, NULL},
+};
+
+static stmt_t Q_GET = STMT("students.get", STMT_READ,
+                           "SELECT " STUDENT_COLS " FROM students s WHERE s.tenant_id = $1 AND s.id = $2");
+static stmt_t Q_GET_LIVE = STMT("students.get_live", STMT_READ,
+                                "SELECT " STUDENT_COLS " FROM students s WHERE s.tenant_id = $1 AND s.id = $2"
+                                " AND s.deleted_at IS NULL");
+static stmt_t Q_INSERT = STMT("students.insert", 0,
+                              "INSERT INTO students (tenant_id, id, admission_no, first_name, middle_name, last_name,"
+                              " date_of_birth, gender, email, phone, address, admitted_on, status, user_id,"
+                              " created_at, updated_at, search_text)"
+                              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,"
+                              " lower($16))");
+static stmt_t Q_UPDATE = STMT("students.update", 0,
+                              "UPDATE students SET admission_no = $4, first_name = $5, middle_name = $6,"
+                              " last_name = $7, date_of_birth = $8, gender = $9, email = $10, phone = $11,"
+                              " address = $12, admitted_on = $13, status = $14, user_id = $15,"
+                              " version = version + 1, updated_at = $16, search_text = lower($17)"
+                              " WHERE tenant_id = $1 AND id = $2 AND version = $3 AND deleted_at IS NULL");
+static stmt_t Q_DELETE = STMT("students.delete", 0,
+                              "UPDATE students SET deleted_at = $3, updated_at = $3, version = version + 1"
+                              " WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
+                              " AND (version = $4 OR $4 IS NULL)");
+
+/* Enrolled on a day ($3): start_date <= day and not ended before it. */
+#define CURRENT(e, day) " AND " e ".start_date <= " day " AND (" e ".end_date IS NULL OR " e ".end_date >= " day ")"
+
+static stmt_t Q_CLASS_NOW = STMT("students.current_class", STMT_READ,
+                                 "SELECT c.id, c.name, c.grade_level FROM enrollments e JOIN classes c"
+                                 " ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
+                                 " WHERE e.tenant_id = $1 AND e.student_id = $2" CURRENT("e", "$3")
+                                 " ORDER BY e.start_date DESC, e.id DESC LIMIT 1");
+static stmt_t Q_GUARDIANS = STMT("students.guardians", STMT_READ,
+                                 "SELECT g.id, g.first_name, g.last_name, l.relationship, l.is_primary,"
+                                 " l.can_pick_up FROM student_guardians l JOIN guardians g"
+                                 " ON g.tenant_id = l.tenant_id AND g.id = l.guardian_id"
+                                 " WHERE l.tenant_id = $1 AND l.student_id = $2"
+                                 " ORDER BY l.is_primary DESC, g.last_name, g.first_name, g.id");
+static stmt_t Q_CLASS_EXISTS = STMT("students.class_exists", STMT_READ,
+                                    "SELECT 1 FROM classes WHERE tenant_id = $1 AND id = $2");
+
+static void check(req_t *r, const char **vals);
+static const char *search_text(req_t *r, const char **vals);
+static int respond(req_t *r, const char *id, int status);
+
+static const person_type_t STUDENT = {
+    .noun = "student",
+    .path = "/api/v1/students",
+    .fields = fields,
+    .nfields = NFIELDS,
+    .user_field = F_USER,
+    .user_role = ROLE_STUDENT,
+    .user_role_name = "student",
+    .conflicts = conflicts,
+    .get = &Q_GET_LIVE,
+    .insert = &Q_INSERT,
+    .update = &Q_UPDATE,
+    .check = check,
+    .extra = search_text,
+    .respond = respond,
+};
+
+/*
+ * Lists. Parameters: $1 tenant, $2 status, $3 text (a LIKE pattern over the
+ * search text), $4 class, $5 grade level (both: enrolled today), $6 today,
+ * $7 include deleted (0/1), then the keyset (one or two keys and the id), the
+ * limit, and for callers who do not see the whole school their scope
+ * (student, guardian, teacher record): the list then starts from the ids they
+ * may see (POLICY_STUDENT_IDS).
+ */
+#define STUDENT_WHERE                                                                                                  \
+    " s.tenant_id = $1 AND (s.status = $2 OR $2 IS NULL) AND (s.search_text LIKE lower($3) ESCAPE '\\' OR $3 IS NULL)" \
+    " AND (s.id IN (SELECT e.student_id FROM enrollments e WHERE e.tenant_id = $1 AND e.class_id = $4"                \
+    CURRENT("e", "$6") ") OR $4 IS NULL) AND (s.id IN (SELECT e.student_id FROM enrollments e JOIN classes c"          \
+    " ON c.tenant_id = e.tenant_id AND c.id = e.class_id WHERE e.tenant_id = $1 AND c.grade_level = $5"               \
+    CURRENT("e", "$6") ") OR $5 IS NULL) AND (s.deleted_at IS NULL OR $7 = 1)"
+#define FROM_ALL "students s WHERE"
+#define FROM_SCOPE1 "(" POLICY_STUDENT_IDS("$1", "$11", "$12", "$13") ") v CROSS JOIN students s WHERE s.id = v.id AND"
+#define FROM_SCOPE2 "(" POLICY_STUDENT_IDS("$1", "$12", "$13", "$14") ") v CROSS JOIN students s WHERE s.id = v.id AND"
+#define KEY1(col, cmp, dir) PERSON_KEY1("s", col, cmp, dir, "$8", "$9", "$10")
+#define KEY2(c1, c2, cmp, dir) PERSON_KEY2("s", c1, c2, cmp, dir, "$8", "$9", "$10", "$11")
+#define LIST(name, from, keyset) STMT(name, STMT_READ, "SELECT " STUDENT_COLS " FROM " from STUDENT_WHERE keyset)
+#define ORDER1(name, from, col)                                                                                        \
+    {LIST(name, from, KEY1(col, ">", "ASC")), LIST(name "_desc", from, KEY1(col, "<", "DESC"))}
+#define ORDER2(name, from, c1, c2)                                                                                     \
+    {LIST(name, from, KEY2(c1, c2, ">", "ASC")), LIST(name "_desc", from, KEY2(c1, c2, "<", "DESC"))}
+
+static const char *const sorts[] = {"lastName", "firstName", "admissionNo", "dateOfBirth", "createdAt", NULL};
+static const list_order_t orders[] = {
+    {2, 0, {F_LAST + 1, F_FIRST + 1}}, {2, 0, {F_FIRST + 1, F_LAST + 1}}, {1, 0, {F_ADMISSION + 1, 0}},
+    {1, 0, {F_BIRTH + 1, 0}},          {1, 1, {COL_CREATED, 0}},
+};
+static stmt_t Q_LIST[2][5][2] = {
+    {
+        ORDER2("students.list_name", FROM_ALL, "s.last_name", "s.first_name"),
+        ORDER2("students.list_first_name", FROM_ALL, "s.first_name", "s.last_name"),
+        ORDER1("students.list_admission", FROM_ALL, "s.admission_no"),
+        ORDER1("students.list_birth", FROM_ALL, "s.date_of_birth"),
+        ORDER1("students.list_created", FROM_ALL, "s.created_at"),
+    },
+    {
+        ORDER2("students.scoped_name", FROM_SCOPE2, "s.last_name", "s.first_name"),
+        ORDER2("students.scoped_first_name", FROM_SCOPE2, "s.first_name", "s.last_name"),
+        ORDER1("students.scoped_admission", FROM_SCOPE1, "s.admission_no"),
+        ORDER1("students.scoped_birth", FROM_SCOPE1, "s.date_of_birth"),
+        ORDER1("students.scoped_created", FROM_SCOPE1, "s.created_at"),
+    },
+};
+
+static void check(req_t *r, const char **vals)
+{
+    if (vals[F_BIRTH] != NULL) {
+        people_date_t why = people_check_birth(vals[F_BIRTH], person_today(r));
+        if (why == PEOPLE_DATE_NOT_PAST)
+            res_field_error(r, "dateOfBirth", "must be a date in the past");
+        else if (why == PEOPLE_DATE_TOO_EARLY)
+            res_field_error(r, "dateOfBirth", "must not be before 1900-01-01");
+    }
+    if (people_check_admission(vals[F_ADMITTED], vals[F_BIRTH]) == PEOPLE_DATE_BEFORE_BIRTH)
+        res_field_error(r, "admittedOn", "must not be before the date of birth");
+}
+
+static const char *search_text(req_t *r, const char **vals)
+{
+    size_t len = 4 * 400 + 64;
+    char *out = arena_alloc(&r->arena, len);
+    people_search_text(out, len, vals[F_FIRST], vals[F_MIDDLE], vals[F_LAST], vals[F_ADMISSION]);
+    return out;
+}
+
+/* A student row as JSON (without the embedded class and guardians). */
+static json_t *student_json(req_t *r, const db_result_t *res, int row)
+{
+    json_t *o = person_json(r, &STUDENT, res, row);
+    json_object_set_new(o, "deletedAt", json_time_or_null(&r->arena, db_get(res, row, COL_DELETED)));
+    return o;
+}
+
+/* The student of row 0 with its current class and its guardians; NULL after a database error (set). */
+static json_t *student_detail(req_t *r, const db_result_t *student)
+{
+    db_t *db = req_db(r);
+    const char *id = db_get(student, 0, 0);
+    db_result_t cls, gs;
+    if (db_exec(db, &Q_CLASS_NOW, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(person_today(r))),
+                &r->arena, &cls) != 0 ||
+        db_exec(db, &Q_GUARDIANS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &gs) != 0) {
+        db_fail(r, db);
+        return NULL;
+    }
+    json_t *o = student_json(r, student, 0);
+    json_object_set_new(o, "currentClass",
+                        cls.nrows == 0 ? json_null()
+                                       : json_pack("{s:s,s:s,s:I}", "id", db_get(&cls, 0, 0), "name",
+                                                   db_get(&cls, 0, 1), "gradeLevel",
+                                                   (json_int_t)db_get_int(&cls, 0, 2)));
+    json_t *list = json_array();
+    for (int i = 0; i < gs.nrows; i++)
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b,s:b}", "id", db_get(&gs, i, 0), "name",
+                                              arena_printf(&r->arena, "%s %s", db_get(&gs, i, 1), db_get(&gs, i, 2)),
+                                              "relationship", db_get(&gs, i, 3), "isPrimary",
+                                              db_get_bool(&gs, i, 4), "canPickUp", db_get_bool(&gs, i, 5)));
+    json_object_set_new(o, "guardians", list);
+    return o;
+}
+
+static int respond(req_t *r, const char *id, int status)
+{
+    db_result_t res;
+    if (person_load(r, &STUDENT, id, &res) != 0)
+        return -1;
+    json_t *doc = student_detail(r, &res);
+    if (doc == NULL)
+        return -1;
+    set_etag(r, db_get_int(&res, 0, COL_VERSION));
+    return res_json(r, status, doc);
+}
+
+/* ?includeDeleted=true|false into *out (admins only); 0, or -1 with 422 or 403. */
+static int include_deleted(req_t *r, int *out)
+{
+    const char *v = req_query(r, "includeDeleted");
+    *out = 0;
+    if (v == NULL || strcmp(v, "false") == 0)
+        return 0;
+    if (strcmp(v, "true") != 0) {
+        res_field_error(r, "includeDeleted", "must be true or false");
+        return res_check_fields(r);
+    }
+    if (!(r->auth.roles & ROLE_ADMIN))
+        return res_fail(r, ERR_FORBIDDEN, "Only admins may see deleted students.");
+    *out = 1;
+    return 0;
+}
+
+int students_create(req_t *r)
+{
+    return person_create(r, &STUDENT);
+}
+
+int students_update(req_t *r)
+{
+    return person_update(r, &STUDENT);
+}
+
+int students_get(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    int deleted;
+    if (require_id(r, id) != 0 || include_deleted(r, &deleted) != 0)
+        return -1;
+    int rc = policy_can_read_student(r, id);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        person_audit(r, "student.read", "denied", id, NULL); /* an attempt worth seeing; the answer stays 404 */
+        return policy_hidden(r, "student");
+    }
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0 || (!deleted && !db_is_null(&res, 0, COL_DELETED)))
+        return policy_hidden(r, "student");
+    json_t *doc = student_detail(r, &res);
+    if (doc == NULL)
+        return -1;
+    if (person_audit(r, "student.read", NULL, id, NULL) != 0) {
+        json_decref(doc);
+        return -1;
+    }
+    set_etag(r, db_get_int(&res, 0, COL_VERSION));
+    return res_json(r, 200, doc);
+}
+
+int students_delete(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    if (require_id(r, id) != 0)
+        return -1;
+    long long version = 0;
+    if (r->hdr.if_match != NULL && require_if_match(r, &version) != 0)
+        return -1;
+    long long now = (long long)clock_wall_ms();
+    int rc = person_write(r, NULL, &Q_DELETE,
+                          DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(now),
+                                  version > 0 ? DB_INT(version) : DB_NULL),
+                          "student.delete", id, NULL);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        db_result_t res;
+        if (person_load(r, &STUDENT, id, &res) != 0)
+            return -1; /* missing or already deleted: 404 */
+        return res_fail(r, ERR_CONFLICT, "The student was changed meanwhile (now version %s); read it again.",
+                        db_get(&res, 0, COL_VERSION));
+    }
+    return res_empty(r, 204);
+}
+
+static const person_list_t LIST = {sorts, orders, student_json};
+
+/* Lists students: the whole school's (filters, any order) or, for /me/students, the caller's own. */
+static int list(req_t *r, int mine)
+{
+    const char *status = NULL, *q = NULL, *class_id = NULL;
+    long long grade = -1;
+    int deleted = 0;
+    if (!mine) {
+        status = req_query(r, "status");
+        int known = status == NULL;
+        for (int i = 0; statuses[i] != NULL && !known; i++)
+            known = strcmp(status, statuses[i]) == 0;
+        if (!known)
+            res_field_error(r, "status", "must be one of: active, transferred, graduated, withdrawn");
+        q = person_query_text(r);
+        class_id = query_id(r, "classId", 0);
+        const char *g = req_query(r, "gradeLevel");
+        if (g != NULL && query_int(r, "gradeLevel", g, 0, 13, &grade) != 0)
+            return -1;
+        if (res_check_fields(r) != 0 || include_deleted(r, &deleted) != 0)
+            return -1;
+    }
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (class_id != NULL) {
+        if (db_exec(db, &Q_CLASS_EXISTS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id)), &r->arena, &res) !=
+            0)
+            return db_fail(r, db);
+        if (res.nrows == 0)
+            return res_fail(r, ERR_NOT_FOUND, "No such class (classId).");
+    }
+    policy_scope_t scope;
+    if (mine)
+        scope = (policy_scope_t){0, policy_student_id(r), policy_guardian_id(r), NULL};
+    else
+        policy_student_scope(r, &scope);
+    db_arg_t args[16] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(status), DB_TEXT(q), DB_TEXT(class_id),
+                         grade >= 0 ? DB_INT(grade) : DB_NULL, DB_TEXT(person_today(r)), DB_INT(deleted)};
+    db_arg_t tail[3] = {DB_TEXT(scope.student), DB_TEXT(scope.guardian), DB_TEXT(scope.teacher)};
+    json_t *doc;
+    int count;
+    if (person_list(r, &LIST, Q_LIST[!scope.all], args, 7, tail, scope.all ? 0 : 3, &doc, &count) != 0)
+        return -1;
+    if (person_audit(r, "student.list", NULL, NULL, arena_printf(&r->arena, "items=%d", count)) != 0) {
+        json_decref(doc);
+        return -1;
+    }
+    return res_json(r, 200, doc);
+}
+
+int students_list(req_t *r)
+{
+    return list(r, 0);
+}
+
+int me_students(req_t *r)
+{
+    return list(r, 1);
+}
