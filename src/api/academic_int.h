@@ -17,6 +17,15 @@
     "(c.class_teacher_id = " p " OR EXISTS (SELECT 1 FROM class_subjects cs WHERE cs.tenant_id = c.tenant_id"          \
     " AND cs.class_id = c.id AND cs.teacher_id = " p "))"
 
+/*
+ * SQL: enrollment e covers date p (a parameter): from its start to its end,
+ * or while open to the end of its academic year y (an enrollment is for a
+ * year; an open one does not run on into the next).
+ */
+#define ACAD_COVERS(e, y, p) "(" e ".start_date <= " p " AND COALESCE(" e ".end_date, " y ".end_date) >= " p ")"
+/* SQL: the academic year y of a row r (a class or an enrollment). */
+#define ACAD_JOIN_YEAR(r) " JOIN academic_years y ON y.tenant_id = " r ".tenant_id AND y.id = " r ".academic_year_id"
+
 /* Today's date, "YYYY-MM-DD" (UTC, as the attendance area counts it), in out. */
 void acad_today(char out[CAL_DATE_LEN + 1]);
 

@@ -19,15 +19,16 @@
 #define CLASS_COLS                                                                                                     \
     "c.id, c.academic_year_id, c.grade_level, c.section, c.name, c.class_teacher_id, c.room, c.capacity, c.version,"   \
     " c.created_at, c.updated_at"
-/* students enrolled in class c on date p (the parameter), not counting deleted students */
+/* students enrolled in class c (of year y) on date p (the parameter), not counting deleted students */
 #define ENROLLED(p)                                                                                                    \
     "(SELECT count(*) FROM enrollments e JOIN students st ON st.tenant_id = e.tenant_id AND st.id = e.student_id"      \
-    " WHERE e.tenant_id = c.tenant_id AND e.class_id = c.id AND e.start_date <= " p                                    \
-    " AND (e.end_date IS NULL OR e.end_date >= " p ") AND st.deleted_at IS NULL)"
+    " WHERE e.tenant_id = c.tenant_id AND e.class_id = c.id AND " ACAD_COVERS("e", "y",                                \
+                                                                              p) " AND st.deleted_at IS NULL)"
+#define CLASS_FROM " FROM classes c" ACAD_JOIN_YEAR("c")
 
-static stmt_t Q_CLASS_GET = STMT("classes.get", STMT_READ,
-                                 "SELECT " CLASS_COLS ", " ENROLLED("$3") " FROM classes c"
-                                                                          " WHERE c.tenant_id = $1 AND c.id = $2");
+static stmt_t Q_CLASS_GET =
+    STMT("classes.get", STMT_READ,
+         "SELECT " CLASS_COLS ", " ENROLLED("$3") CLASS_FROM " WHERE c.tenant_id = $1 AND c.id = $2");
 static stmt_t Q_CLASS_YEAR = STMT(
     "classes.year", STMT_READ, "SELECT id, start_date, end_date FROM academic_years WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_CLASS_TEACHER =
@@ -54,12 +55,13 @@ static stmt_t Q_CLASS_DELETE = STMT("classes.delete", 0, "DELETE FROM classes WH
  * $8 (id), limit $9; ordered by grade also $10 (name, the second key).
  */
 #define CLASS_LIST_SQL(keyset, order)                                                                                  \
-    "SELECT " CLASS_COLS                                                                                               \
-    ", " ENROLLED("$6") " FROM classes c WHERE c.tenant_id = $1"                                                       \
-                        " AND (c.academic_year_id = $2 OR $2 IS NULL) AND (c.grade_level = $3 OR $3 IS NULL)"          \
-                        " AND (" ACAD_TEACHES("$4") " OR $4 IS NULL) AND (" ACAD_TEACHES(                              \
-                            "$5") " OR $5 IS NULL)"                                                                    \
-                                  " AND (" keyset " OR $7 IS NULL) ORDER BY " order " LIMIT $9"
+    "SELECT " CLASS_COLS ", " ENROLLED("$6") CLASS_FROM                                                                \
+        " WHERE c.tenant_id = $1"                                                                                      \
+        " AND (c.academic_year_id = $2 OR $2 IS NULL) AND (c.grade_level = $3 OR $3 IS NULL)"                          \
+        " AND (" ACAD_TEACHES("$4") " OR $4 IS NULL) AND (" ACAD_TEACHES("$5") " OR $5 IS NULL)"                       \
+                                                                               " AND (" keyset                         \
+                                                                               " OR $7 IS NULL) ORDER BY " order       \
+                                                                               " LIMIT $9"
 static const char *const class_sorts[] = {"name", "gradeLevel", NULL};
 static stmt_t Q_CLASS_LIST[2][2] = {
     {STMT("classes.list_name", STMT_READ, CLASS_LIST_SQL("(c.name, c.id) > ($7, $8)", "c.name, c.id")),
@@ -505,10 +507,15 @@ int class_subjects_delete(req_t *r)
 
 #define ROSTER_SQL(cmp, dir)                                                                                           \
     "SELECT s.id, s.admission_no, s.first_name, s.middle_name, s.last_name, e.id, e.start_date, e.end_date"            \
-    " FROM enrollments e JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id"                         \
-    " WHERE e.tenant_id = $1 AND e.class_id = $2 AND e.start_date <= $3 AND (e.end_date IS NULL OR e.end_date >= $3)"  \
-    " AND s.deleted_at IS NULL AND ((s.last_name, s.first_name, s.id) " cmp " ($4, $5, $6) OR $4 IS NULL)"             \
-    " ORDER BY s.last_name " dir ", s.first_name " dir ", s.id " dir " LIMIT $7"
+    " FROM enrollments e JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id" ACAD_JOIN_YEAR(         \
+        "e") " WHERE e.tenant_id = $1 AND e.class_id = $2 AND " ACAD_COVERS("e", "y",                                  \
+                                                                            "$3") " AND s.deleted_at IS NULL AND "     \
+                                                                                  "((s.last_name, s.first_name, "      \
+                                                                                  "s.id) " cmp                         \
+                                                                                  " ($4, $5, $6) OR $4 IS NULL)"       \
+                                                                                  " ORDER BY s.last_name " dir         \
+                                                                                  ", s.first_name " dir ", s.id " dir  \
+                                                                                  " LIMIT $7"
 static const char *const roster_sorts[] = {"lastName", NULL};
 static stmt_t Q_ROSTER[2] = {STMT("classes.roster", STMT_READ, ROSTER_SQL(">", "ASC")),
                              STMT("classes.roster_desc", STMT_READ, ROSTER_SQL("<", "DESC"))};

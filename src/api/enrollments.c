@@ -24,7 +24,8 @@
 #define ENR_COLS                                                                                                       \
     "e.id, e.student_id, e.class_id, c.name, e.academic_year_id, e.start_date, e.end_date, e.end_reason, e.version,"   \
     " e.created_at, e.updated_at"
-#define ENR_FROM " FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
+#define ENR_FROM                                                                                                       \
+    " FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id" ACAD_JOIN_YEAR("e")
 #define FAR_FUTURE "9999-12-31" /* the end of an open enrollment, in range comparisons */
 
 static stmt_t Q_ENR_GET =
@@ -79,9 +80,11 @@ static stmt_t Q_ENR_YEAR_REF =
 #define ENR_LIST_SQL(cmp, dir)                                                                                         \
     "SELECT " ENR_COLS ENR_FROM " WHERE e.tenant_id = $1 AND (e.student_id = $2 OR $2 IS NULL)"                        \
     " AND (e.class_id = $3 OR $3 IS NULL) AND (e.academic_year_id = $4 OR $4 IS NULL)"                                 \
-    " AND ((e.start_date <= $5 AND (e.end_date IS NULL OR e.end_date >= $5)) OR $5 IS NULL)"                           \
-    " AND (" ACAD_TEACHES("$6") " OR $6 IS NULL) AND ((e.start_date, e.id) " cmp " ($7, $8) OR $7 IS NULL)"            \
-                                " ORDER BY e.start_date " dir ", e.id " dir " LIMIT $9"
+    " AND (" ACAD_COVERS("e", "y", "$5") " OR $5 IS NULL)"                                                             \
+                                         " AND (" ACAD_TEACHES("$6") " OR $6 IS NULL) AND ((e.start_date, e.id) " cmp  \
+                                                                     " ($7, $8) OR $7 IS NULL)"                        \
+                                                                     " ORDER BY e.start_date " dir ", e.id " dir       \
+                                                                     " LIMIT $9"
 static const char *const enr_sorts[] = {"startDate", NULL};
 static stmt_t Q_ENR_LIST[2] = {STMT("enrollments.list", STMT_READ, ENR_LIST_SQL(">", "ASC")),
                                STMT("enrollments.list_desc", STMT_READ, ENR_LIST_SQL("<", "DESC"))};

@@ -1,0 +1,260 @@
+"""
+fixtures_academic.py - fixture data of the academic suite (test_academic.py) and
+the academic routes' entries in the isolation registry (isolation.py).
+
+Demo: the schools `school-erp demo` builds (teachers, students, parents with
+accounts, classes, enrollments, a term of attendance), as the academic suite's
+people until the people endpoints exist:
+
+    demo = Demo(server, students=60, tenants=3)
+    demo.client("admin")                 # admin@demo.school
+    demo.client("teacher1", school=2)    # teacher1@demo2.school
+    demo.teacher_id("teacher1")          # the teacher record of that account
+    demo.classes()                       # the current year's classes of school 1, by name
+    demo.roster("7-A")                   # the students of class 7-A today
+
+build_world (isolation.WORLD_BUILDERS) makes in schools A and B of the World an
+academic year, a term, a holiday, a subject and two classes (w.A.academic,
+w.B.academic); records that need teachers and students (teaching
+assignments, enrollments) come from a demo school, another school to A,
+until the people endpoints let the World have its own.
+"""
+
+import re
+
+import isolation
+from harness import Client, run
+from world import PASSWORD, login
+
+STUDENTS = 60
+
+
+class Demo:
+    """The demo schools ("demo", "demo-2", …) of one server, with logged-in accounts."""
+
+    def __init__(self, server, students=STUDENTS, tenants=1):
+        self.server = server
+        r = run([server.binary, "demo", "--students", str(students), "--tenants", str(tenants)],
+                env=server.environment(), timeout=300)
+        if r.returncode != 0:
+            raise AssertionError(f"school-erp demo failed ({r.returncode}): {r.stderr}")
+        self.password = re.search(r"admin login:\s+\S+ / (\S+)", r.stdout).group(1)
+        self._login = {}
+
+    @staticmethod
+    def slug(school):
+        return "demo" if school == 1 else f"demo-{school}"
+
+    @staticmethod
+    def email(key, school=1):
+        return f"{key}@{'demo' if school == 1 else f'demo{school}'}.school"
+
+    def login(self, key, school=1):
+        """The token pair of an account (teacher1, parent1, student7, admin; staff once made)."""
+        k = (key, school)
+        if k not in self._login:
+            password = PASSWORD if key.startswith("staff") else self.password
+            self._login[k] = login(self.server, self.slug(school), self.email(key, school), password)
+        return self._login[k]
+
+    def client(self, key, school=1, **kw):
+        return Client(self.server, token=self.login(key, school)["accessToken"], **kw)
+
+    def add_staff(self, key="staff", school=1):
+        self.client("admin", school).post("/api/v1/users", json={
+            "email": self.email(key, school), "displayName": key.title(), "roles": ["staff"], "password": PASSWORD},
+            expect=201)
+        return self.client(key, school)
+
+    def current_year(self, school=1):
+        return self.client("admin", school).get("/api/v1/academic-years/current", expect=200).json
+
+    def classes(self, school=1, year=None):
+        """{name: class} of the current year (or another year)."""
+        year = year or self.current_year(school)["id"]
+        items = self.client("admin", school).get(f"/api/v1/classes?academicYearId={year}&limit=500",
+                                                 expect=200).json["items"]
+        return {c["name"]: c for c in items}
+
+    def roster(self, class_name, school=1, date=None):
+        cid = self.classes(school)[class_name]["id"]
+        q = f"?date={date}" if date else ""
+        return self.client("admin", school).get(f"/api/v1/classes/{cid}/students{q}", expect=200).json["items"]
+
+    def assignments(self, class_name, school=1):
+        cid = self.classes(school)[class_name]["id"]
+        return self.client("admin", school).get(f"/api/v1/classes/{cid}/subjects", expect=200).json["items"]
+
+    def teacher_id(self, key, school=1):
+        """The teacher record of a teacher account (the demo names both alike)."""
+        name = self.login(key, school)["user"]["displayName"]
+        for c in self.classes(school):
+            for a in self.assignments(c, school):
+                if a["teacherName"] == name:
+                    return a["teacherId"]
+        raise AssertionError(f"no teacher record named {name}")
+
+    def student(self, key, class_name, school=1):
+        """The roster entry of a student account in its class (the demo names both alike)."""
+        name = self.login(key, school)["user"]["displayName"]
+        return next(s for s in self.roster(class_name, school) if f"{s['firstName']} {s['lastName']}" == name)
+
+
+# ---- the isolation registry
+
+def build_school(school, tag, holiday):
+    """An academic year, a term, a holiday, a subject and two classes in a World school."""
+    admin = school.client("admin")
+    year = admin.post("/api/v1/academic-years", json={
+        "name": f"2040-2041 {tag}", "startDate": "2040-08-20", "endDate": "2041-06-30", "isCurrent": True},
+        expect=201).json
+    term = admin.post("/api/v1/terms", json={"academicYearId": year["id"], "name": "Autumn", "startDate": "2040-09-01",
+                                             "endDate": "2040-12-20"}, expect=201).json
+    admin.post("/api/v1/holidays", json={"date": holiday, "name": f"Holiday {tag}"}, expect=201)
+    subject = admin.post("/api/v1/subjects", json={"code": f"S{tag}", "name": f"Subject {tag}"}, expect=201).json
+    classes = [admin.post("/api/v1/classes", json={"academicYearId": year["id"], "gradeLevel": 5, "section": s},
+                          expect=201).json for s in ("A", "B")]
+    school.academic = {"year": year, "term": term, "holiday": holiday, "subject": subject, "classes": classes}
+
+
+def build_world(w):
+    build_school(w.A, "A", "2040-10-01")
+    build_school(w.B, "B", "2040-10-02")
+    # teachers and students: a demo school's, another school to A (no snapshot: B's admin cannot read them)
+    demo = Demo(w.server, students=24)
+    admin = demo.client("admin")
+    classes = demo.classes()
+    cls = classes["1-A"]
+    enrollment = admin.get(f"/api/v1/enrollments?classId={cls['id']}&limit=1", expect=200).json["items"][0]
+    w.demo = {"class": cls, "other_class": classes["2-A"],
+              "assignment": demo.assignments("1-A")[0], "enrollment": enrollment}
+
+
+isolation.WORLD_BUILDERS.append(build_world)
+
+
+def _b(w, key):
+    return w.B.academic[key]
+
+
+def _register(method, template, fn, body=None, if_match=False, snapshot=True):
+    """A path fixture of another school's record: fn(w) -> (params, snapshot path); body may be fn(w) too."""
+    def fixture(w):
+        params, path = fn(w)
+        return {"params": params, "body": body(w) if callable(body) else body, "if_match": if_match,
+                "snapshot": path if snapshot else None}
+    isolation.PATH_FIXTURES[(method, template)] = fixture
+
+
+def _year(w):
+    y = _b(w, "year")["id"]
+    return {"id": y}, f"/api/v1/academic-years/{y}"
+
+
+def _term(w):
+    t = _b(w, "term")["id"]
+    return {"id": t}, f"/api/v1/terms/{t}"
+
+
+def _holiday(w):
+    d = _b(w, "holiday")
+    return {"date": d}, f"/api/v1/holidays/{d}"
+
+
+def _subject(w):
+    s = _b(w, "subject")["id"]
+    return {"id": s}, f"/api/v1/subjects/{s}"
+
+
+def _class(w):
+    c = _b(w, "classes")[0]["id"]
+    return {"id": c}, f"/api/v1/classes/{c}"
+
+
+def _demo_assignment(w):
+    return {"id": w.demo["class"]["id"], "assignmentId": w.demo["assignment"]["id"]}, None
+
+
+def _demo_class(w):
+    return {"id": w.demo["class"]["id"]}, None
+
+
+def _demo_enrollment(w):
+    return {"id": w.demo["enrollment"]["id"]}, None
+
+
+Y, T, H, S, C = ("/api/v1/academic-years/{id}", "/api/v1/terms/{id}", "/api/v1/holidays/{date}",
+                 "/api/v1/subjects/{id}", "/api/v1/classes/{id}")
+for _m in ("GET", "PATCH", "DELETE"):
+    _body = {"name": "Changed by another school"} if _m == "PATCH" else None
+    _register(_m, Y, _year, _body, _m == "PATCH")
+    _register(_m, T, _term, _body, _m == "PATCH")
+    _register(_m, S, _subject, _body, _m == "PATCH")
+    _register(_m, C, _class, {"room": "Changed by another school"} if _m == "PATCH" else None, _m == "PATCH")
+for _m in ("GET", "DELETE"):
+    _register(_m, H, _holiday)
+_register("GET", C + "/subjects", _class)
+_register("POST", C + "/subjects", _class,
+          lambda w: {"subjectId": _b(w, "subject")["id"], "teacherId": w.demo["assignment"]["teacherId"]})
+_register("GET", C + "/students", _class)
+_register("PATCH", C + "/subjects/{assignmentId}", _demo_assignment, {"periodsPerWeek": 9}, True, False)
+_register("DELETE", C + "/subjects/{assignmentId}", _demo_assignment, snapshot=False)
+_register("GET", "/api/v1/enrollments/{id}", _demo_enrollment, snapshot=False)
+_register("DELETE", "/api/v1/enrollments/{id}", _demo_enrollment, snapshot=False)
+_register("POST", "/api/v1/enrollments/{id}/transfer", _demo_enrollment,
+          lambda w: {"classId": w.demo["other_class"]["id"], "date": "2040-10-01"}, snapshot=False)
+_register("POST", "/api/v1/enrollments/{id}/end", _demo_enrollment,
+          {"endDate": "2040-10-01", "reason": "withdrawn"}, snapshot=False)
+
+
+@isolation.references("POST", "/api/v1/terms")
+def _term_refs(w):
+    return [{"body": {"academicYearId": _b(w, "year")["id"], "name": "X", "startDate": "2040-09-01",
+                      "endDate": "2040-09-30"}}]
+
+
+@isolation.references("GET", "/api/v1/terms")
+def _terms_refs(w):
+    return [{"query": {"academicYearId": _b(w, "year")["id"]}}]
+
+
+@isolation.references("POST", "/api/v1/classes")
+def _class_refs(w):
+    return [{"body": {"academicYearId": _b(w, "year")["id"], "gradeLevel": 6, "section": "Z"}},
+            {"body": {"academicYearId": w.A.academic["year"]["id"], "gradeLevel": 6, "section": "Z",
+                      "classTeacherId": w.demo["assignment"]["teacherId"]}}]
+
+
+@isolation.references("GET", "/api/v1/classes")
+def _classes_refs(w):
+    return [{"query": {"academicYearId": _b(w, "year")["id"]}},
+            {"query": {"teacherId": w.demo["assignment"]["teacherId"]}}]
+
+
+@isolation.references("PATCH", "/api/v1/classes/{id}")
+def _class_patch_refs(w):
+    c = w.A.academic["classes"][0]
+    return [{"params": {"id": c["id"]}, "body": {"classTeacherId": w.demo["assignment"]["teacherId"]},
+             "headers": {"If-Match": '"1"'}, "snapshot": None}]
+
+
+@isolation.references("POST", "/api/v1/classes/{id}/subjects")
+def _assignment_refs(w):
+    c = w.A.academic["classes"][0]
+    return [{"params": {"id": c["id"]}, "body": {"subjectId": _b(w, "subject")["id"],
+                                                 "teacherId": w.demo["assignment"]["teacherId"]}},
+            {"params": {"id": c["id"]}, "body": {"subjectId": w.A.academic["subject"]["id"],
+                                                 "teacherId": w.demo["assignment"]["teacherId"]}}]
+
+
+@isolation.references("POST", "/api/v1/enrollments")
+def _enrollment_refs(w):
+    return [{"body": {"studentId": w.demo["enrollment"]["studentId"], "classId": w.A.academic["classes"][0]["id"],
+                      "startDate": "2040-09-01"}}]
+
+
+@isolation.references("GET", "/api/v1/enrollments")
+def _enrollments_refs(w):
+    return [{"query": {"studentId": w.demo["enrollment"]["studentId"]}},
+            {"query": {"classId": _b(w, "classes")[0]["id"]}},
+            {"query": {"academicYearId": _b(w, "year")["id"]}}]
