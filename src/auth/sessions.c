@@ -32,7 +32,8 @@ void sessions_setup(const config_t *cfg)
 
 /* ---- statements ---- */
 
-static stmt_t Q_TENANT_BY_SLUG = STMT("tenants.by_slug", STMT_READ, "SELECT id, status FROM tenants WHERE slug = $1");
+/* Logins read the primary: a school or account made a moment ago must be found (the caller is anonymous). */
+static stmt_t Q_TENANT_BY_SLUG = STMT("tenants.by_slug", 0, "SELECT id, status FROM tenants WHERE slug = $1");
 static stmt_t Q_USER_BY_EMAIL = STMT("users.by_email", 0,
                                      "SELECT id, password_hash, status, roles, locked_until, display_name, email"
                                      " FROM users WHERE tenant_id = $1 AND email = $2");
@@ -247,6 +248,9 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
     int do_rehash = password_needs_rehash(hash) && password_hash(password, rehash) == 0;
     char session_id[UUID_STR_LEN + 1];
     ids_uuid7(session_id);
+    /* the new session is this user's write: their next requests must find it, even on a lagging replica */
+    snprintf(r->auth.actor, sizeof(r->auth.actor), "%s:%s", tenant_id, user_id);
+    db_set_actor(db, r->auth.actor);
     if (db_begin(db) != 0)
         return db_fail(r, db);
     if (db_exec(db, &Q_USER_LOGGED_IN,
@@ -345,6 +349,8 @@ static int do_refresh(db_t *db, void *ctx)
         return -1;
     json_decref(f->out);
     f->out = NULL;
+    snprintf(r->auth.actor, sizeof(r->auth.actor), "%s:%s", f->tenant_id, user_id);
+    db_set_actor(db, r->auth.actor);
     json_t *user = user_doc(user_id, f->tenant_id, db_get(&u, 0, 0), db_get(&u, 0, 1), roles);
     return issue(r, db, f->tenant_id, user_id, session_id, roles, user, &f->out);
 }

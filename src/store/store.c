@@ -343,7 +343,11 @@ static link_t *pick_replica(db_t *db)
     return &db->replica;
 }
 
-static stmt_t Q_WRITE_LSN = STMT("store.write_lsn", 0, "SELECT pg_current_wal_lsn()::text");
+/*
+ * The WAL position a reader must wait for: the insert position, which is past our commit record even
+ * before it is written out (with synchronous_commit off, pg_current_wal_lsn() can still be short of it).
+ */
+static stmt_t Q_WRITE_LSN = STMT("store.write_lsn", 0, "SELECT pg_current_wal_insert_lsn()::text");
 
 /* After a committed write: remember how far this actor's reads must have replayed. */
 static void note_write(db_t *db, arena_t *a)

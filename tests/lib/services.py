@@ -91,7 +91,7 @@ shared_buffers = 128MB
         os.makedirs(sb.dir, exist_ok=True)
         _chown_postgres(sb.dir)
         _as_postgres(["pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                      "-D", sb.data, "-R", "-X", "stream"])
+                      "-D", sb.data, "-R", "-X", "stream", "-c", "fast"])
         with open(os.path.join(sb.data, "postgresql.auto.conf"), "a") as f:
             f.write(f"\nport = {sb.port}\nunix_socket_directories = '{sb.dir}'\n")
         return sb
