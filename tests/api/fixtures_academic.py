@@ -3,8 +3,8 @@ fixtures_academic.py - fixture data of the academic suite (test_academic.py) and
 the academic routes' entries in the isolation registry (isolation.py).
 
 Demo: the schools `school-erp demo` builds (teachers, students, parents with
-accounts, classes, enrollments, a term of attendance), as the academic suite's
-people until the people endpoints exist:
+accounts linked to their records, classes, enrollments, a term of attendance),
+the academic suite's realistic school:
 
     demo = Demo(server, students=60, tenants=3)
     demo.client("admin")                 # admin@demo.school
@@ -14,10 +14,9 @@ people until the people endpoints exist:
     demo.roster("7-A")                   # the students of class 7-A today
 
 build_world (isolation.WORLD_BUILDERS) makes in schools A and B of the World an
-academic year, a term, a holiday, a subject and two classes (w.A.academic,
-w.B.academic); records that need teachers and students (teaching
-assignments, enrollments) come from a demo school, another school to A,
-until the people endpoints let the World have its own.
+academic year, a term, a holiday, a subject, two classes, a teacher teaching
+the subject in the first class and a student enrolled in it (w.A.academic,
+w.B.academic), through the API.
 """
 
 import re
@@ -103,7 +102,10 @@ class Demo:
 # ---- the isolation registry
 
 def build_school(school, tag, holiday):
-    """An academic year, a term, a holiday, a subject and two classes in a World school."""
+    """
+    An academic year (current), a term, a holiday, a subject, two classes, a
+    teacher teaching the subject in the first class and a student enrolled in it.
+    """
     admin = school.client("admin")
     year = admin.post("/api/v1/academic-years", json={
         "name": f"2040-2041 {tag}", "startDate": "2040-08-20", "endDate": "2041-06-30", "isCurrent": True},
@@ -114,20 +116,22 @@ def build_school(school, tag, holiday):
     subject = admin.post("/api/v1/subjects", json={"code": f"S{tag}", "name": f"Subject {tag}"}, expect=201).json
     classes = [admin.post("/api/v1/classes", json={"academicYearId": year["id"], "gradeLevel": 5, "section": s},
                           expect=201).json for s in ("A", "B")]
-    school.academic = {"year": year, "term": term, "holiday": holiday, "subject": subject, "classes": classes}
+    teacher = admin.post("/api/v1/teachers", json={"employeeNo": f"ACAD-T-{tag}", "firstName": "Ada",
+                                                   "lastName": f"Teacher {tag}"}, expect=201).json
+    student = admin.post("/api/v1/students", json={"admissionNo": f"ACAD-S-{tag}", "firstName": "Abe",
+                                                   "lastName": f"Student {tag}", "dateOfBirth": "2015-05-01"},
+                         expect=201).json
+    assignment = admin.post(f"/api/v1/classes/{classes[0]['id']}/subjects", json={
+        "subjectId": subject["id"], "teacherId": teacher["id"]}, expect=201).json
+    enrollment = admin.post("/api/v1/enrollments", json={"studentId": student["id"], "classId": classes[0]["id"],
+                                                         "startDate": "2040-09-01"}, expect=201).json
+    school.academic = {"year": year, "term": term, "holiday": holiday, "subject": subject, "classes": classes,
+                       "teacher": teacher, "student": student, "assignment": assignment, "enrollment": enrollment}
 
 
 def build_world(w):
     build_school(w.A, "A", "2040-10-01")
     build_school(w.B, "B", "2040-10-02")
-    # teachers and students: a demo school's, another school to A (no snapshot: B's admin cannot read them)
-    demo = Demo(w.server, students=24)
-    admin = demo.client("admin")
-    classes = demo.classes()
-    cls = classes["1-A"]
-    enrollment = admin.get(f"/api/v1/enrollments?classId={cls['id']}&limit=1", expect=200).json["items"][0]
-    w.demo = {"class": cls, "other_class": classes["2-A"],
-              "assignment": demo.assignments("1-A")[0], "enrollment": enrollment}
 
 
 isolation.WORLD_BUILDERS.append(build_world)
@@ -171,16 +175,14 @@ def _class(w):
     return {"id": c}, f"/api/v1/classes/{c}"
 
 
-def _demo_assignment(w):
-    return {"id": w.demo["class"]["id"], "assignmentId": w.demo["assignment"]["id"]}, None
+def _assignment(w):
+    c, a = _b(w, "classes")[0]["id"], _b(w, "assignment")["id"]
+    return {"id": c, "assignmentId": a}, f"/api/v1/classes/{c}/subjects"
 
 
-def _demo_class(w):
-    return {"id": w.demo["class"]["id"]}, None
-
-
-def _demo_enrollment(w):
-    return {"id": w.demo["enrollment"]["id"]}, None
+def _enrollment(w):
+    e = _b(w, "enrollment")["id"]
+    return {"id": e}, f"/api/v1/enrollments/{e}"
 
 
 Y, T, H, S, C = ("/api/v1/academic-years/{id}", "/api/v1/terms/{id}", "/api/v1/holidays/{date}",
@@ -195,16 +197,15 @@ for _m in ("GET", "DELETE"):
     _register(_m, H, _holiday)
 _register("GET", C + "/subjects", _class)
 _register("POST", C + "/subjects", _class,
-          lambda w: {"subjectId": _b(w, "subject")["id"], "teacherId": w.demo["assignment"]["teacherId"]})
+          lambda w: {"subjectId": _b(w, "subject")["id"], "teacherId": _b(w, "teacher")["id"]})
 _register("GET", C + "/students", _class)
-_register("PATCH", C + "/subjects/{assignmentId}", _demo_assignment, {"periodsPerWeek": 9}, True, False)
-_register("DELETE", C + "/subjects/{assignmentId}", _demo_assignment, snapshot=False)
-_register("GET", "/api/v1/enrollments/{id}", _demo_enrollment, snapshot=False)
-_register("DELETE", "/api/v1/enrollments/{id}", _demo_enrollment, snapshot=False)
-_register("POST", "/api/v1/enrollments/{id}/transfer", _demo_enrollment,
-          lambda w: {"classId": w.demo["other_class"]["id"], "date": "2040-10-01"}, snapshot=False)
-_register("POST", "/api/v1/enrollments/{id}/end", _demo_enrollment,
-          {"endDate": "2040-10-01", "reason": "withdrawn"}, snapshot=False)
+_register("PATCH", C + "/subjects/{assignmentId}", _assignment, {"periodsPerWeek": 9}, True)
+_register("DELETE", C + "/subjects/{assignmentId}", _assignment)
+_register("GET", "/api/v1/enrollments/{id}", _enrollment)
+_register("DELETE", "/api/v1/enrollments/{id}", _enrollment)
+_register("POST", "/api/v1/enrollments/{id}/transfer", _enrollment,
+          lambda w: {"classId": _b(w, "classes")[1]["id"], "date": "2040-10-01"})
+_register("POST", "/api/v1/enrollments/{id}/end", _enrollment, {"endDate": "2040-10-01", "reason": "withdrawn"})
 
 
 @isolation.references("POST", "/api/v1/terms")
@@ -222,19 +223,19 @@ def _terms_refs(w):
 def _class_refs(w):
     return [{"body": {"academicYearId": _b(w, "year")["id"], "gradeLevel": 6, "section": "Z"}},
             {"body": {"academicYearId": w.A.academic["year"]["id"], "gradeLevel": 6, "section": "Z",
-                      "classTeacherId": w.demo["assignment"]["teacherId"]}}]
+                      "classTeacherId": _b(w, "teacher")["id"]}}]
 
 
 @isolation.references("GET", "/api/v1/classes")
 def _classes_refs(w):
     return [{"query": {"academicYearId": _b(w, "year")["id"]}},
-            {"query": {"teacherId": w.demo["assignment"]["teacherId"]}}]
+            {"query": {"teacherId": _b(w, "teacher")["id"]}}]
 
 
 @isolation.references("PATCH", "/api/v1/classes/{id}")
 def _class_patch_refs(w):
     c = w.A.academic["classes"][0]
-    return [{"params": {"id": c["id"]}, "body": {"classTeacherId": w.demo["assignment"]["teacherId"]},
+    return [{"params": {"id": c["id"]}, "body": {"classTeacherId": _b(w, "teacher")["id"]},
              "headers": {"If-Match": '"1"'}, "snapshot": None}]
 
 
@@ -242,19 +243,35 @@ def _class_patch_refs(w):
 def _assignment_refs(w):
     c = w.A.academic["classes"][0]
     return [{"params": {"id": c["id"]}, "body": {"subjectId": _b(w, "subject")["id"],
-                                                 "teacherId": w.demo["assignment"]["teacherId"]}},
+                                                 "teacherId": _b(w, "teacher")["id"]}},
             {"params": {"id": c["id"]}, "body": {"subjectId": w.A.academic["subject"]["id"],
-                                                 "teacherId": w.demo["assignment"]["teacherId"]}}]
+                                                 "teacherId": _b(w, "teacher")["id"]}}]
 
 
 @isolation.references("POST", "/api/v1/enrollments")
 def _enrollment_refs(w):
-    return [{"body": {"studentId": w.demo["enrollment"]["studentId"], "classId": w.A.academic["classes"][0]["id"],
+    return [{"body": {"studentId": _b(w, "student")["id"], "classId": w.A.academic["classes"][1]["id"],
+                      "startDate": "2040-09-01"}},
+            {"body": {"studentId": w.A.academic["student"]["id"], "classId": _b(w, "classes")[1]["id"],
                       "startDate": "2040-09-01"}}]
+
+
+@isolation.references("POST", "/api/v1/enrollments/{id}/transfer")
+def _transfer_refs(w):
+    e = w.A.academic["enrollment"]["id"]
+    return [{"params": {"id": e}, "body": {"classId": _b(w, "classes")[1]["id"], "date": "2040-10-01"},
+             "snapshot": None}]
+
+
+@isolation.references("PATCH", "/api/v1/classes/{id}/subjects/{assignmentId}")
+def _assignment_patch_refs(w):
+    c, a = w.A.academic["classes"][0]["id"], w.A.academic["assignment"]["id"]
+    return [{"params": {"id": c, "assignmentId": a}, "body": {"teacherId": _b(w, "teacher")["id"]},
+             "headers": {"If-Match": '"1"'}}]
 
 
 @isolation.references("GET", "/api/v1/enrollments")
 def _enrollments_refs(w):
-    return [{"query": {"studentId": w.demo["enrollment"]["studentId"]}},
+    return [{"query": {"studentId": _b(w, "student")["id"]}},
             {"query": {"classId": _b(w, "classes")[0]["id"]}},
             {"query": {"academicYearId": _b(w, "year")["id"]}}]

@@ -496,6 +496,17 @@ class TestClasses(AcademicCase):
             res = self.admin.post(p, json=dict(body, gradeLevel=9, section="Q"))
             self.assertIn(field, self.assertProblem(res, 404)["detail"])
 
+    def test_inactive_teachers_are_422(self):
+        t = self.admin.post("/api/v1/teachers", json={"employeeNo": "ACAD-INACTIVE", "firstName": "Ina",
+                                                      "lastName": "Ctive", "status": "inactive"}, expect=201).json
+        res = self.admin.post("/api/v1/classes", json={"academicYearId": self.y["id"], "gradeLevel": 11, "section": "I",
+                                                       "classTeacherId": t["id"]})
+        self.assertProblem(res, 422, fields=["classTeacherId"])
+        c = self.new_class(11, "I")
+        res = self.admin.post(f"/api/v1/classes/{c['id']}/subjects", json={"subjectId": self.subject["id"],
+                                                                          "teacherId": t["id"]})
+        self.assertProblem(res, 422, fields=["teacherId"])
+
     def test_list_filters_sort_and_pages(self):
         y = self.year("2041-2042", "2041-08-20", "2042-06-30")
         made = [self.admin.post("/api/v1/classes", json={"academicYearId": y["id"], "gradeLevel": g, "section": s,
@@ -828,6 +839,18 @@ class TestEnrollments(AcademicCase):
             "classId": self.demo.classes()["2-A"]["id"],
             "date": "2026-09-01"}), 409)
         self.assertEqual(self.admin.get(f"/api/v1/enrollments/{e['id']}", expect=200).json["version"], 1)
+
+    def test_deleted_students_leave_rosters(self):
+        st = self.admin.post("/api/v1/students", json={"admissionNo": "ACAD-GONE", "firstName": "Gone",
+                                                       "lastName": "Away", "dateOfBirth": "2016-02-03"},
+                             expect=201).json
+        self.enroll(st["id"], "D")
+        self.assertIn(st["id"], self.roster_ids("D", "2032-09-01"))
+        self.assertEqual(self.admin.delete(f"/api/v1/students/{st['id']}").status, 204)
+        self.assertNotIn(st["id"], self.roster_ids("D", "2032-09-01"))
+        res = self.admin.post("/api/v1/enrollments", json={"studentId": st["id"], "classId": self.cls["E"]["id"],
+                                                           "startDate": "2033-01-10"})
+        self.assertIn("studentId", self.assertProblem(res, 404)["detail"])
 
     def test_delete_a_mistake(self):
         s = self.student()
