@@ -1,8 +1,9 @@
 /*
  * academic.h - handlers of the academic routes (rows in src/api/routes/academic.inc):
- * the school's calendar (academic.c: years, terms, holidays, school days, subjects),
- * its classes with their teaching assignments and rosters (classes.c), and the
- * enrollment of students in classes (enrollments.c).
+ * the school's calendar (academic.c: years and terms; holidays.c: holidays and
+ * school days), its subjects (subjects.c), its classes with their teaching
+ * assignments and rosters (classes.c), and the enrollment of students in
+ * classes (enrollments.c).
  */
 #ifndef ERP_API_ACADEMIC_H
 #define ERP_API_ACADEMIC_H

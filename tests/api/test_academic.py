@@ -264,6 +264,10 @@ class TestTermsHolidaysAndSchoolDays(AcademicCase):
         self.assertEqual((res.json["startDate"], res.json["weekdays"], res.json["version"]),
                          ("2031-02-20", ["saturday"], 2))
         self.if_match_rules(self.admin, path, {"name": "x"}, res.headers["etag"])
+        self.bad_bodies(self.admin, "PATCH", path, headers={"If-Match": res.headers["etag"]})
+        self.assertProblem(self.admin.patch(path, json={"academicYearId": self.y["id"], "weekdays": []},
+                                            headers={"If-Match": res.headers["etag"]}), 422,
+                           fields=["academicYearId", "weekdays"])
         # terms of other years do not clash
         y2 = self.year("2031 short", "2031-01-01", "2031-12-31")
         self.term("Winter", "2031-01-05", "2031-02-15", year=y2["id"])
@@ -421,6 +425,9 @@ class TestSubjects(AcademicCase):
         path = f"/api/v1/subjects/{s['id']}"
         self.assertEqual(self.demo.client("parent1").get(path, expect=200).json, s)
         self.if_match_rules(self.admin, path, {"name": "x"}, '"1"')
+        self.bad_bodies(self.admin, "PATCH", path, headers={"If-Match": '"1"'})
+        self.assertProblem(self.admin.patch(path, json={"code": "a b", "name": ""}, headers={"If-Match": '"1"'}), 422,
+                           fields=["code", "name"])
         res = self.admin.patch(path, json={"description": None, "name": "Robotics I"}, headers={"If-Match": '"1"'})
         self.assertEqual(res.status, 200, res)
         self.assertEqual((res.json["description"], res.json["name"], res.json["code"]), (None, "Robotics I", "ROB-1"))
@@ -647,6 +654,9 @@ class TestClasses(AcademicCase):
         self.assertProblem(t2.get(base), 404)
         path = f"{base}/{a['id']}"
         self.if_match_rules(self.admin, path, {"teacherId": self.t2}, '"1"')
+        self.bad_bodies(self.admin, "PATCH", path, headers={"If-Match": '"1"'})
+        self.assertProblem(self.admin.patch(path, json={"teacherId": 7, "periodsPerWeek": 0},
+                                            headers={"If-Match": '"1"'}), 422, fields=["teacherId", "periodsPerWeek"])
         res = self.admin.patch(path, json={"teacherId": self.t2, "periodsPerWeek": None}, headers={"If-Match": '"1"'})
         self.assertEqual(res.status, 200, res)
         self.assertEqual((res.json["teacherId"], res.json["periodsPerWeek"], res.json["version"]), (self.t2, None, 2))
