@@ -30,9 +30,9 @@ int att_status_parse(const char *s);
 
 /* Counts of one day of a class, of a class over a range, or of a student over a range. */
 typedef struct att_counts {
-    int expected;          /* students enrolled (a day) or school days enrolled (a student): what could be marked */
-    int n[ATT_NSTATUS];    /* marks by status */
-    int unmarked;          /* of expected, how many have no mark */
+    int expected;       /* students enrolled (a day) or school days enrolled (a student): what could be marked */
+    int n[ATT_NSTATUS]; /* marks by status */
+    int unmarked;       /* of expected, how many have no mark */
 } att_counts_t;
 
 /* Marks in all (the sum of n). */

@@ -60,9 +60,13 @@ unsigned tt_clash(const tt_slot_t *a, const tt_slot_t *b)
 const char *tt_clash_name(unsigned bit)
 {
     switch (bit) {
-    case TT_CLASH_TEACHER: return "teacher";
-    case TT_CLASH_ROOM: return "room";
-    case TT_CLASH_CLASS: return "class";
-    default: return NULL;
+    case TT_CLASH_TEACHER:
+        return "teacher";
+    case TT_CLASH_ROOM:
+        return "room";
+    case TT_CLASH_CLASS:
+        return "class";
+    default:
+        return NULL;
     }
 }

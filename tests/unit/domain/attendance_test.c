@@ -50,14 +50,14 @@ static void test_rates(void **state)
     assert_int_equal(att_rate(&none, &r), -1);
     assert_true(r == 42); /* untouched */
     expect_rate(counts(1, 0, 0, 0), 1.0);
-    expect_rate(counts(0, 3, 0, 1), 0.0); /* excused counts as marked, not attended */
+    expect_rate(counts(0, 3, 0, 1), 0.0);    /* excused counts as marked, not attended */
     expect_rate(counts(4, 1, 1, 0), 0.8333); /* (4+1)/6 = 0.83333… */
     expect_rate(counts(2, 1, 0, 0), 0.6667); /* 0.66666… rounds up */
     expect_rate(counts(1, 7, 0, 0), 0.125);
     expect_rate(counts(1, 31, 0, 0), 0.0313); /* 0.03125: half rounds up */
     expect_rate(counts(0, 0, 3, 1), 0.75);    /* late attends */
     expect_rate(counts(9999, 1, 0, 0), 0.9999);
-    expect_rate(counts(19999, 1, 0, 0), 1.0);  /* 0.99995 rounds to 1 */
+    expect_rate(counts(19999, 1, 0, 0), 1.0);    /* 0.99995 rounds to 1 */
     expect_rate(counts(1, 19999, 0, 0), 0.0001); /* 0.00005 rounds up */
     expect_rate(counts(1, 20001, 0, 0), 0.0);
     assert_int_equal(att_marked(&(att_counts_t){.n = {1, 2, 3, 4}}), 10);
@@ -91,8 +91,8 @@ static void test_day_counts_and_totals(void **state)
 static void test_enrolled_spans(void **state)
 {
     (void)state;
-    att_span_t spans[] = {{D("2024-09-02"), D("2024-10-31")}, {D("2024-11-04"), CAL_OPEN_END},
-                          {D("2024-09-02"), D("2024-09-02")}};
+    att_span_t spans[] = {
+        {D("2024-09-02"), D("2024-10-31")}, {D("2024-11-04"), CAL_OPEN_END}, {D("2024-09-02"), D("2024-09-02")}};
     assert_int_equal(att_enrolled(spans, 3, D("2024-09-01")), 0);
     assert_int_equal(att_enrolled(spans, 3, D("2024-09-02")), 2); /* both ends inclusive */
     assert_int_equal(att_enrolled(spans, 3, D("2024-09-03")), 1);

@@ -12,7 +12,7 @@ static void test_parse_time(void **state)
     assert_int_equal(tt_parse_time("23:59", 1), 1439);
     assert_int_equal(tt_parse_time("24:00", 1), 1440);
     assert_int_equal(tt_parse_time("24:00", 0), -1);
-    static const char *const bad[] = {"",      "8:45",   "08:5",  "08-45", "0845",  "08:60", "24:01", "25:00",
+    static const char *const bad[] = {"",      "8:45",   "08:5",   "08-45", "0845",  "08:60",    "24:01", "25:00",
                                       "99:99", "08:45 ", " 08:45", "08:4a", "+8:45", "08:45:00", "ab:cd", NULL};
     for (int i = 0; bad[i] != NULL; i++) {
         if (tt_parse_time(bad[i], 1) != -1)
@@ -48,7 +48,7 @@ static void test_touching_intervals_do_not_overlap(void **state)
     int a0 = 8 * 60, a1 = 8 * 60 + 45, b1 = 9 * 60 + 30;
     assert_false(tt_overlaps(a0, a1, a1, b1)); /* [08:00,08:45) and [08:45,09:30) */
     assert_false(tt_overlaps(a1, b1, a0, a1));
-    assert_true(tt_overlaps(a0, a1 + 1, a1, b1)); /* one minute into the next */
+    assert_true(tt_overlaps(a0, a1 + 1, a1, b1));  /* one minute into the next */
     assert_true(tt_overlaps(a0, b1, a1, a1 + 10)); /* contains */
     assert_true(tt_overlaps(a1, a1 + 10, a0, b1)); /* contained */
     assert_true(tt_overlaps(a0, a1, a0, a1));      /* equal */
@@ -70,8 +70,8 @@ static void test_touching_intervals_do_not_overlap(void **state)
 
 static tt_slot_t slot(const char *id, const char *cls, const char *teacher, const char *room, int wd, int s, int e)
 {
-    return (tt_slot_t){.id = id, .class_id = cls, .teacher_id = teacher, .room = room, .weekday = wd, .start = s,
-                       .end = e};
+    return (tt_slot_t){
+        .id = id, .class_id = cls, .teacher_id = teacher, .room = room, .weekday = wd, .start = s, .end = e};
 }
 
 static void test_clashes_name_each_resource(void **state)
