@@ -1,0 +1,588 @@
+"""
+Attendance: marking a class's day (PUT), its sheet, a student's history and
+summary, and the reports by class and by day. Runs on both engines.
+
+The school is the demo school (fixtures_daily.DemoSchool): 12 classes of 20
+students, a term of attendance already marked up to today. Each test that
+marks uses its own school day so the tests do not depend on each other.
+"""
+
+import datetime
+import json
+import unittest
+import uuid
+
+from fixtures_daily import DemoSchool
+from harness import COVERAGE, Contract, ServerTestCase
+from world import SCHOOL_ROLES
+
+CLASS = "7-A"  # student7@ (the demo's student 6) is in it; parent4@ is their parent
+STATUSES = ("present", "absent", "late", "excused")
+
+
+def rate(present, late, marked):
+    return None if marked == 0 else round((present + late) / marked + 1e-12, 4)
+
+
+def counts_of(rows):
+    out = {s: 0 for s in STATUSES}
+    for r in rows:
+        if r is not None:
+            out[r["status"]] += 1
+    return out
+
+
+DOC = []  # the OpenAPI document, once a server ran
+RAN = set()  # test classes that ran
+UNREACHABLE = {("PUT", "/api/v1/classes/{id}/attendance/{date}", 409)}  # a transaction retried to no avail
+
+
+class AttendanceCase(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        RAN.add(cls.__name__)
+        DOC[:] = [cls.server.openapi]
+        cls.demo = DemoSchool(cls.server)
+        cls.cls = cls.demo.class_named(CLASS)
+        cls.cid = cls.cls["classId"]
+        cls.other = cls.demo.class_named("8-A")
+        cls.days = cls.demo.school_days(cls.cid)
+        assert len(cls.days) >= 12, "the demo's current term has too few school days so far"
+        cls.admin = cls.demo.client("admin")
+        # which demo teachers teach the class (they can read its sheet) and which do not
+        cls.teaching, cls.not_teaching = [], []
+        for key in cls.demo.teacher_logins().values():
+            res = cls.demo.client(key).get(f"/api/v1/classes/{cls.cid}/attendance/{cls.days[0]}")
+            (cls.teaching if res.status == 200 else cls.not_teaching).append(key)
+        assert cls.teaching and cls.not_teaching, (cls.teaching, cls.not_teaching)
+
+    def path(self, date, class_id=None):
+        return f"/api/v1/classes/{class_id or self.cid}/attendance/{date}"
+
+    def sheet(self, date, class_id=None):
+        return self.admin.get(self.path(date, class_id), expect=200).json
+
+    def mark(self, date, marks, client=None, expect=200, class_id=None):
+        return (client or self.admin).put(self.path(date, class_id), json={"marks": marks}, expect=expect)
+
+    def not_a_school_day(self, weekday):
+        """A date of the current term up to today that falls on weekday (0 Monday), or None."""
+        first = datetime.date.fromisoformat(self.days[0])
+        last = datetime.date.fromisoformat(self.days[-1])
+        d = first
+        while d <= last:
+            if d.weekday() == weekday:
+                return d.isoformat()
+            d += datetime.timedelta(days=1)
+        return None
+
+
+class TestMarking(AttendanceCase):
+    def test_marking_the_whole_class_returns_the_sheet(self):
+        day = self.days[-2]
+        before = self.sheet(day)
+        ids = [s["studentId"] for s in before["students"]]
+        self.assertEqual(len(ids), 20)
+        marks = [{"studentId": sid, "status": STATUSES[i % 4], "note": f"note {i}" if i % 4 == 3 else None}
+                 for i, sid in enumerate(ids)]
+        res = self.mark(day, marks)
+        doc = res.json
+        self.assertEqual((doc["classId"], doc["className"], doc["date"], doc["schoolDay"]), (self.cid, CLASS, day, True))
+        admin_id = self.demo.user("admin")["id"]
+        by_id = {s["studentId"]: s for s in doc["students"]}
+        old = {s["studentId"]: s["mark"] for s in before["students"]}
+        for i, sid in enumerate(ids):
+            m = by_id[sid]["mark"]
+            self.assertEqual(m["status"], STATUSES[i % 4])
+            self.assertEqual(m["note"], f"note {i}" if i % 4 == 3 else None)
+            # a mark that did not change keeps who made it (the demo marked most students present)
+            same = old[sid] is not None and (old[sid]["status"], old[sid]["note"]) == (m["status"], m["note"])
+            self.assertEqual(m["markedBy"], old[sid]["markedBy"] if same else admin_id)
+        self.assertEqual(doc["counts"], {"enrolled": 20, "present": 5, "absent": 5, "late": 5, "excused": 5,
+                                         "marked": 20, "unmarked": 0, "rate": 0.5})
+        self.assertEqual(self.sheet(day), doc)
+        # students come by last name, then first name
+        names = [(s["lastName"], s["firstName"]) for s in doc["students"]]
+        self.assertEqual(names, sorted(names))
+
+    def test_the_same_request_twice_changes_nothing(self):
+        day = self.days[-3]
+        ids = [s["studentId"] for s in self.sheet(day)["students"]]
+        marks = [{"studentId": sid, "status": "late" if i % 3 else "absent", "note": "rain"} for i, sid in enumerate(ids)]
+        first = self.mark(day, marks).json
+        again = self.mark(day, marks).json
+        self.assertEqual(again, first)  # markedAt and markedBy included: an unchanged mark is not rewritten
+        # uppercase ids are the same students
+        upper = [dict(m, studentId=m["studentId"].upper()) for m in marks]
+        self.assertEqual(self.mark(day, upper).json, first)
+
+    def test_partial_marking_keeps_the_other_marks(self):
+        day = self.days[-4]
+        before = self.sheet(day)
+        ids = [s["studentId"] for s in before["students"]]
+        teacher = self.demo.client(self.teaching[0])
+        doc = self.mark(day, [{"studentId": ids[0], "status": "excused", "note": "doctor"},
+                              {"studentId": ids[1], "status": "absent"}], client=teacher).json
+        teacher_id = self.demo.user(self.teaching[0])["id"]
+        rows = {s["studentId"]: s["mark"] for s in doc["students"]}
+        self.assertEqual((rows[ids[0]]["status"], rows[ids[0]]["note"], rows[ids[0]]["markedBy"]),
+                         ("excused", "doctor", teacher_id))
+        self.assertEqual(rows[ids[1]]["status"], "absent")
+        untouched = {s["studentId"]: s["mark"] for s in before["students"][2:]}
+        for sid, m in untouched.items():
+            self.assertEqual(rows[sid], m)
+        # a changed mark records who changed it and when; an empty note is no note
+        later = self.mark(day, [{"studentId": ids[0], "status": "present", "note": ""}]).json
+        m = next(s["mark"] for s in later["students"] if s["studentId"] == ids[0])
+        self.assertEqual((m["status"], m["note"], m["markedBy"]), ("present", None, self.demo.user("admin")["id"]))
+        self.assertGreaterEqual(m["markedAt"], rows[ids[0]]["markedAt"])
+        c = counts_of([s["mark"] for s in later["students"]])
+        self.assertEqual(later["counts"]["present"], c["present"])
+        self.assertEqual(later["counts"]["marked"], 20)
+
+    def test_students_not_enrolled_that_day_are_refused_by_id_and_nothing_is_written(self):
+        day = self.days[-5]
+        before = self.sheet(day)
+        mine = [s["studentId"] for s in before["students"]]
+        strangers = [s["studentId"] for s in self.sheet(day, self.other["classId"])["students"][:2]]
+        unknown = str(uuid.uuid4())
+        marks = ([{"studentId": mine[0], "status": "absent"}, {"studentId": strangers[0], "status": "late"}]
+                 + [{"studentId": strangers[1], "status": "present"}, {"studentId": unknown, "status": "present"}])
+        res = self.mark(day, marks, expect=422)
+        p = self.assertProblem(res, 422, "validation",
+                               fields=["marks[1].studentId", "marks[2].studentId", "marks[3].studentId"])
+        for sid in strangers + [unknown]:
+            self.assertIn(sid, p["detail"])
+        self.assertIn("3 students are not enrolled", p["detail"])
+        self.assertNotIn(mine[0], p["detail"])
+        self.assertEqual(self.sheet(day), before)
+
+    def test_only_school_days_that_have_begun(self):
+        ids = [s["studentId"] for s in self.sheet(self.days[-1])["students"]]
+        marks = [{"studentId": ids[0], "status": "present"}]
+        saturday = self.not_a_school_day(5)
+        p = self.assertProblem(self.mark(saturday, marks, expect=422), 422, fields=["date"])
+        self.assertIn("saturday", p["errors"][0]["message"])
+        # a weekday of the term that is not a school day is a holiday
+        weekdays = set()
+        d = datetime.date.fromisoformat(self.days[0])
+        while d.isoformat() <= self.days[-1]:
+            if d.weekday() < 5:
+                weekdays.add(d.isoformat())
+            d += datetime.timedelta(days=1)
+        holidays = sorted(weekdays - set(self.days))
+        if holidays:
+            p = self.assertProblem(self.mark(holidays[0], marks, expect=422), 422, fields=["date"])
+            self.assertIn("holiday", p["errors"][0]["message"])
+        # outside every term: the days just before the current term
+        first = datetime.date.fromisoformat(self.days[0])
+        before_term = first - datetime.timedelta(days=3)
+        p = self.assertProblem(self.mark(before_term.isoformat(), marks, expect=422), 422, fields=["date"])
+        self.assertIn("no term", p["errors"][0]["message"])
+        future = (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)).isoformat()
+        p = self.assertProblem(self.mark(future, marks, expect=422), 422, fields=["date"])
+        self.assertIn("future", p["errors"][0]["message"])
+        self.assertProblem(self.mark("2025-02-30", marks, expect=422), 422, fields=["date"])
+        self.assertProblem(self.mark("yesterday", marks, expect=422), 422, fields=["date"])
+
+    def test_who_may_mark(self):
+        day = self.days[-6]
+        ids = [s["studentId"] for s in self.sheet(day)["students"]]
+        marks = [{"studentId": ids[0], "status": "late"}]
+        self.mark(day, marks, client=self.demo.client(self.teaching[-1]))
+        # a teacher of other classes: the class is the school's, they just may not mark it
+        p = self.assertProblem(self.mark(day, marks, client=self.demo.client(self.not_teaching[0]), expect=403), 403)
+        self.assertIn(CLASS, p["detail"])
+        for key in ("staff", "parent4", "student7"):
+            self.assertProblem(self.mark(day, marks, client=self.demo.client(key), expect=403), 403)
+        # nothing but the first teacher's mark
+        self.assertEqual(self.sheet(day)["students"][0]["mark"]["status"], "late")
+
+    def test_other_schools_and_unknown_classes_are_404(self):
+        day = self.days[-1]
+        other_school = self.demo.class_named(CLASS, school=2)["classId"]
+        ids = [s["studentId"] for s in self.sheet(day)["students"]]
+        for cid in (other_school, str(uuid.uuid4()), "not-an-id"):
+            res = self.mark(day, [{"studentId": ids[0], "status": "present"}], class_id=cid, expect=404)
+            self.assertProblem(res, 404)
+            self.assertProblem(self.admin.get(self.path(day, cid)), 404)
+        # another school's student in my class: not enrolled here
+        b_student = self.demo.sheet(other_school, day, school=2)["students"][0]["studentId"]
+        self.assertProblem(self.mark(day, [{"studentId": b_student, "status": "present"}], expect=422), 422,
+                           fields=["marks[0].studentId"])
+
+    def test_bad_bodies(self):
+        day = self.days[-1]
+        path = self.path(day)
+        sid = self.sheet(day)["students"][0]["studentId"]
+        ok = {"studentId": sid, "status": "present"}
+        cases = [
+            ({}, ["marks"]),
+            ({"marks": None}, ["marks"]),
+            ({"marks": []}, ["marks"]),
+            ({"marks": "all present"}, ["marks"]),
+            ({"marks": [ok] * 2001}, ["marks"]),
+            ({"marks": [ok], "tenantId": str(uuid.uuid4()), "date": day}, ["tenantId", "date"]),
+            ({"marks": [7, ok]}, ["marks[0]"]),
+            ({"marks": [{"studentId": sid}]}, ["marks[0].status"]),
+            ({"marks": [{"status": "present"}]}, ["marks[0].studentId"]),
+            ({"marks": [{"studentId": "x", "status": "here", "note": 5, "classId": sid}]},
+             ["marks[0].studentId", "marks[0].status", "marks[0].note", "marks[0].classId"]),
+            ({"marks": [{"studentId": sid, "status": "Present"}]}, ["marks[0].status"]),
+            ({"marks": [{"studentId": sid, "status": "present", "note": "x" * 501}]}, ["marks[0].note"]),
+            ({"marks": [{"studentId": sid, "status": "present", "note": " padded"}]}, ["marks[0].note"]),
+            ({"marks": [ok, {"studentId": sid.upper(), "status": "late"}]}, ["marks[1].studentId"]),
+        ]
+        before = self.sheet(day)
+        for body, fields in cases:
+            with self.subTest(body=str(body)[:80]):
+                self.assertProblem(self.admin.put(path, json=body), 422, "validation", fields=fields)
+        self.assertProblem(self.admin.put(path, body='{"marks": [', content_type="application/json"), 400)
+        self.assertProblem(self.admin.put(path, body="marks", content_type="text/plain"), 415)
+        huge = json.dumps({"marks": [dict(ok, note="n" * 500)] * 2500})
+        self.assertGreater(len(huge), 1 << 20)
+        self.assertProblem(self.admin.put(path, body=huge, content_type="application/json"), 413)
+        self.assertEqual(self.sheet(day), before)
+        # the most marks a request may carry: 2,000 (all of them this class's 20 students, so 422 for duplicates)
+        res = self.admin.put(path, json={"marks": [ok] * 2000})
+        self.assertProblem(res, 422)
+        self.assertEqual(len(res.json["errors"]), 32)  # errors are capped; the first ones are named
+
+    def test_marking_is_audited(self):
+        day = self.days[-7]
+        sid = self.sheet(day)["students"][0]["studentId"]
+        self.mark(day, [{"studentId": sid, "status": "absent"}])
+        events = self.admin.get(f"/api/v1/audit-events?action=attendance.mark&subjectId={self.cid}",
+                                expect=200).json["items"]
+        self.assertTrue(any(e["detail"] == f"{day}: 1 mark" for e in events), events)
+
+
+class TestSheetAndReports(AttendanceCase):
+    def test_sheet_of_a_marked_day(self):
+        day = self.days[0]
+        doc = self.sheet(day)
+        self.assertTrue(doc["schoolDay"])
+        self.assertEqual(len(doc["students"]), 20)
+        c = counts_of([s["mark"] for s in doc["students"]])
+        marked = sum(c.values())
+        self.assertEqual(doc["counts"], {"enrolled": 20, **c, "marked": marked, "unmarked": 20 - marked,
+                                         "rate": rate(c["present"], c["late"], marked)})
+        for s in doc["students"]:
+            self.assertEqual(set(s), {"studentId", "admissionNo", "firstName", "lastName", "mark"})
+
+    def test_sheet_of_a_day_without_school(self):
+        saturday = self.not_a_school_day(5)
+        doc = self.sheet(saturday)
+        self.assertFalse(doc["schoolDay"])
+        self.assertEqual([s["mark"] for s in doc["students"]], [None] * 20)
+        self.assertEqual(doc["counts"], {"enrolled": 20, "present": 0, "absent": 0, "late": 0, "excused": 0,
+                                         "marked": 0, "unmarked": 20, "rate": None})
+        # before the year began nobody was enrolled
+        self.assertEqual(self.sheet("2001-01-01")["students"], [])
+
+    def test_who_may_read_a_sheet(self):
+        day = self.days[0]
+        for key in ("staff", self.teaching[0]):
+            self.demo.client(key).get(self.path(day), expect=200)
+        # teachers see the classes they teach; another class is not theirs to see
+        self.assertProblem(self.demo.client(self.not_teaching[0]).get(self.path(day)), 404)
+        for key in ("parent4", "student7"):
+            self.assertProblem(self.demo.client(key).get(self.path(day)), 403)
+        self.assertProblem(self.admin.get(self.path("2025-13-01")), 422)
+        events = self.admin.get(f"/api/v1/audit-events?action=attendance.list&subjectId={self.cid}",
+                                expect=200).json["items"]
+        self.assertTrue(events)
+
+    def test_class_report_rates_per_school_day(self):
+        rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.cid}", expect=200).json
+        self.assertEqual((rep["classId"], rep["className"]), (self.cid, CLASS))
+        self.assertEqual([d["date"] for d in rep["days"]], self.days)
+        self.assertLessEqual(rep["from"], self.days[0])
+        self.assertGreaterEqual(rep["to"], self.days[-1])
+        total = {k: 0 for k in ("enrolled", "present", "absent", "late", "excused", "marked", "unmarked")}
+        for d in rep["days"][:3] + rep["days"][-2:]:
+            sheet = self.sheet(d["date"])
+            want = dict(sheet["counts"], date=d["date"])
+            self.assertEqual(d, want)
+        for d in rep["days"]:
+            for k in total:
+                total[k] += d[k]
+            self.assertEqual(d["marked"] + d["unmarked"], d["enrolled"])
+            self.assertEqual(d["rate"], rate(d["present"], d["late"], d["marked"]))
+        self.assertEqual(rep["totals"], dict(total, rate=rate(total["present"], total["late"], total["marked"])))
+        # a range: only its school days
+        part = self.admin.get(f"/api/v1/reports/attendance?classId={self.cid}&from={self.days[2]}&to={self.days[4]}",
+                              expect=200).json
+        self.assertEqual([d["date"] for d in part["days"]], self.days[2:5])
+        self.assertEqual((part["from"], part["to"]), (self.days[2], self.days[4]))
+
+    def test_class_report_access_and_bad_queries(self):
+        base = "/api/v1/reports/attendance"
+        self.demo.client("staff").get(f"{base}?classId={self.cid}", expect=200)
+        self.demo.client(self.teaching[0]).get(f"{base}?classId={self.cid}", expect=200)
+        p = self.assertProblem(self.demo.client(self.not_teaching[0]).get(f"{base}?classId={self.cid}"), 404)
+        self.assertIn("classId", p["detail"])
+        for key in ("parent4", "student7"):
+            self.assertProblem(self.demo.client(key).get(f"{base}?classId={self.cid}"), 403)
+        other = self.demo.class_named(CLASS, school=2)["classId"]
+        for cid in (other, str(uuid.uuid4())):
+            p = self.assertProblem(self.admin.get(f"{base}?classId={cid}"), 404)
+            self.assertEqual(p["detail"], "No such class (classId).")
+        self.assertProblem(self.admin.get(base), 422, fields=["classId"])
+        self.assertProblem(self.admin.get(f"{base}?classId=nope"), 422, fields=["classId"])
+        q = f"{base}?classId={self.cid}"
+        self.assertProblem(self.admin.get(f"{q}&from=2025-01-01"), 422, fields=["to"])
+        self.assertProblem(self.admin.get(f"{q}&to=2025-01-01"), 422, fields=["from"])
+        self.assertProblem(self.admin.get(f"{q}&from=2025-01-10&to=2025-01-09"), 422, fields=["to"])
+        self.assertProblem(self.admin.get(f"{q}&from=2024-01-01&to=2025-02-04"), 422, fields=["to"])  # 401 days
+        self.admin.get(f"{q}&from=2024-01-01&to=2025-02-03", expect=200)  # 400 days
+        self.assertProblem(self.admin.get(f"{q}&from=1/1/2025&to=2025-13-01"), 422, fields=["from", "to"])
+
+    def test_daily_report(self):
+        day = self.days[-1]
+        rep = self.admin.get(f"/api/v1/reports/attendance/daily?date={day}", expect=200).json
+        self.assertEqual((rep["date"], rep["schoolDay"]), (day, True))
+        self.assertEqual(len(rep["classes"]), 12)
+        order = [(c["gradeLevel"], c["className"]) for c in rep["classes"]]
+        self.assertEqual(order, sorted(order))
+        mine = next(c for c in rep["classes"] if c["classId"] == self.cid)
+        self.assertEqual({k: v for k, v in mine.items() if k not in ("classId", "className", "gradeLevel")},
+                         self.sheet(day)["counts"])
+        keys = ("enrolled", "present", "absent", "late", "excused", "marked", "unmarked")
+        total = {k: sum(c[k] for c in rep["classes"]) for k in keys}
+        self.assertEqual(rep["totals"], dict(total, rate=rate(total["present"], total["late"], total["marked"])))
+        self.assertEqual(total["enrolled"], 240)
+        # default: today (UTC); a day without school
+        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        self.assertEqual(self.admin.get("/api/v1/reports/attendance/daily", expect=200).json["date"], today)
+        saturday = self.not_a_school_day(5)
+        self.assertFalse(self.demo.client("staff").get(f"/api/v1/reports/attendance/daily?date={saturday}",
+                                                        expect=200).json["schoolDay"])
+        self.assertProblem(self.admin.get("/api/v1/reports/attendance/daily?date=today"), 422, fields=["date"])
+        for key in (self.teaching[0], "parent4", "student7"):
+            self.assertProblem(self.demo.client(key).get("/api/v1/reports/attendance/daily"), 403)
+        # the other school's report is its own
+        other = self.demo.client("admin", school=2).get(f"/api/v1/reports/attendance/daily?date={day}",
+                                                        expect=200).json
+        self.assertFalse({c["classId"] for c in other["classes"]} & {c["classId"] for c in rep["classes"]})
+
+
+class TestStudentHistory(AttendanceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        doc = cls.admin.get(f"/api/v1/classes/{cls.cid}/attendance/{cls.days[0]}", expect=200).json
+        cls.roster = [s["studentId"] for s in doc["students"]]
+
+    def history(self, sid, query="", client=None, expect=200):
+        return (client or self.admin).get(f"/api/v1/students/{sid}/attendance{query}", expect=expect)
+
+    def test_summary_of_known_marks(self):
+        sid = self.roster[3]
+        days = self.days[-12:-8]
+        for day, status in zip(days, STATUSES):
+            self.mark(day, [{"studentId": sid, "status": status, "note": status}])
+        doc = self.history(sid, f"?from={days[0]}&to={days[-1]}").json
+        self.assertEqual((doc["studentId"], doc["from"], doc["to"]), (sid, days[0], days[-1]))
+        self.assertEqual([(r["date"], r["status"], r["note"]) for r in doc["records"]],
+                         [(d, s, s) for d, s in zip(days, STATUSES)])
+        for r in doc["records"]:
+            self.assertEqual((r["classId"], r["className"]), (self.cid, CLASS))
+        n_school_days = len(days)
+        self.assertEqual(doc["summary"], {"schoolDays": n_school_days, "present": 1, "absent": 1, "late": 1,
+                                          "excused": 1, "marked": 4, "unmarked": 0, "attendanceRate": 0.5})
+
+    def test_summary_over_the_term(self):
+        sid = self.roster[5]
+        doc = self.history(sid).json  # default: the current term
+        rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.cid}", expect=200).json
+        self.assertEqual((doc["from"], doc["to"]), (rep["from"], rep["to"]))
+        c = counts_of(doc["records"])
+        marked = len(doc["records"])
+        dates = [r["date"] for r in doc["records"]]
+        self.assertEqual(dates, sorted(dates))
+        marked_school_days = len(set(dates) & set(self.days))
+        self.assertEqual(doc["summary"], {"schoolDays": len(self.days), **c, "marked": marked,
+                                          "unmarked": len(self.days) - marked_school_days,
+                                          "attendanceRate": rate(c["present"], c["late"], marked)})
+        # nothing marked: no rate
+        empty = self.history(sid, "?from=2001-01-01&to=2001-06-30").json
+        self.assertEqual(empty["records"], [])
+        self.assertEqual(empty["summary"], {"schoolDays": 0, "present": 0, "absent": 0, "late": 0, "excused": 0,
+                                            "marked": 0, "unmarked": 0, "attendanceRate": None})
+
+    def test_who_may_read_a_students_attendance(self):
+        # the demo's parent4 is the parent of student7 (in this class); each reads only their own
+        parent, student = self.demo.client("parent4"), self.demo.client("student7")
+        mine = [sid for sid in self.roster if self.history(sid, client=parent, expect=None).status == 200]
+        self.assertEqual(len(mine), 1)
+        child = mine[0]
+        for sid in self.roster:
+            if sid != child:
+                self.assertProblem(self.history(sid, client=parent, expect=None), 404)
+        self.history(child, client=student)
+        other = self.roster[0] if self.roster[0] != child else self.roster[1]
+        self.assertProblem(self.history(other, client=student, expect=None), 404)
+        # teachers: those of the student's classes; staff: everyone
+        self.history(child, client=self.demo.client(self.teaching[0]))
+        self.assertProblem(self.history(child, client=self.demo.client(self.not_teaching[0]), expect=None), 404)
+        self.history(child, client=self.demo.client("staff"))
+        # unknown, malformed and other schools' students
+        b_student = self.demo.sheet(self.demo.class_named(CLASS, school=2)["classId"], self.days[0], school=2)
+        for sid in (str(uuid.uuid4()), "nope", b_student["students"][0]["studentId"]):
+            self.assertProblem(self.history(sid, expect=None), 404)
+        # reading is audited
+        events = self.admin.get(f"/api/v1/audit-events?action=attendance.read&subjectId={child}",
+                                expect=200).json["items"]
+        self.assertTrue(events)
+
+    def test_bad_ranges(self):
+        sid = self.roster[0]
+        self.assertProblem(self.history(sid, "?from=2025-01-01", expect=None), 422, fields=["to"])
+        self.assertProblem(self.history(sid, "?from=2025-01-02&to=2025-01-01", expect=None), 422, fields=["to"])
+        self.assertProblem(self.history(sid, "?from=2024-01-01&to=2025-02-04", expect=None), 422, fields=["to"])
+        self.history(sid, "?from=2024-01-01&to=2025-02-03")
+        self.assertProblem(self.history(sid, "?from=x&to=y", expect=None), 422, fields=["from", "to"])
+
+
+
+class TestPastYear(AttendanceCase):
+    """
+    A year of the past made through the academic area's endpoints: terms with
+    a holiday, two classes, 40 students from the start, one who joins late and
+    one who changes class. Nothing is marked there until the tests mark it.
+    """
+
+    START, LATE_START, TRANSFER, HOLIDAY = "2021-09-01", "2021-09-15", "2021-10-04", "2021-10-11"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        a = cls.admin
+        year = a.post("/api/v1/academic-years", json={"name": "2021-2022", "startDate": "2021-09-01",
+                                                      "endDate": "2022-06-30"}, expect=201).json["id"]
+        a.post("/api/v1/terms", json={"academicYearId": year, "name": "Autumn 2021", "startDate": "2021-09-01",
+                                      "endDate": "2021-12-17"}, expect=201)
+        a.post("/api/v1/holidays", json={"date": cls.HOLIDAY, "name": "Test holiday"}, expect=201)
+        cls.x = a.post("/api/v1/classes", json={"academicYearId": year, "gradeLevel": 5, "section": "X"},
+                       expect=201).json
+        cls.y = a.post("/api/v1/classes", json={"academicYearId": year, "gradeLevel": 5, "section": "Y"},
+                       expect=201).json
+        pupils = []
+        for name in ("7-A", "8-A", "9-A"):
+            cid = cls.demo.class_named(name)["classId"]
+            pupils += [s["studentId"] for s in cls.demo.sheet(cid, cls.days[0])["students"]]
+        cls.forty, cls.late = pupils[:40], pupils[40]
+        cls.mover = cls.forty[0]
+        enrollment = {}
+        for sid in cls.forty:
+            enrollment[sid] = a.post("/api/v1/enrollments", json={"studentId": sid, "classId": cls.x["id"],
+                                                                   "startDate": cls.START}, expect=201).json["id"]
+        a.post("/api/v1/enrollments", json={"studentId": cls.late, "classId": cls.x["id"],
+                                            "startDate": cls.LATE_START}, expect=201)
+        a.post(f"/api/v1/enrollments/{enrollment[cls.mover]}/transfer",
+               json={"classId": cls.y["id"], "date": cls.TRANSFER}, expect=201)
+
+    def test_the_roster_follows_enrollments(self):
+        x = self.x["id"]
+        self.assertEqual({s["studentId"] for s in self.sheet("2021-09-14", x)["students"]}, set(self.forty))
+        self.assertEqual({s["studentId"] for s in self.sheet(self.LATE_START, x)["students"]},
+                         set(self.forty) | {self.late})
+        self.assertEqual({s["studentId"] for s in self.sheet(self.TRANSFER, x)["students"]},
+                         set(self.forty[1:]) | {self.late})
+        self.assertEqual([s["studentId"] for s in self.sheet(self.TRANSFER, self.y["id"])["students"]], [self.mover])
+        self.assertEqual(self.sheet("2021-10-01", self.y["id"])["students"], [])
+        # an open enrollment ends with its year: on a school day of today's term the class of 2021 has nobody
+        self.assertEqual(self.sheet(self.days[-1], x)["students"], [])
+        self.assertProblem(self.mark(self.days[-1], [{"studentId": self.forty[1], "status": "present"}], class_id=x,
+                                     expect=422), 422, fields=["marks[0].studentId"])
+
+    def test_marks_only_while_enrolled(self):
+        x, y = self.x["id"], self.y["id"]
+        self.assertProblem(self.mark("2021-09-14", [{"studentId": self.late, "status": "present"}], class_id=x,
+                                     expect=422), 422, fields=["marks[0].studentId"])
+        self.mark(self.LATE_START, [{"studentId": self.late, "status": "present"}], class_id=x)
+        self.assertProblem(self.mark(self.TRANSFER, [{"studentId": self.mover, "status": "absent"}], class_id=x,
+                                     expect=422), 422, fields=["marks[0].studentId"])
+        for day, status, cid in (("2021-09-01", "present", x), ("2021-09-02", "present", x),
+                                 (self.TRANSFER, "absent", y), ("2021-10-05", "late", y)):
+            self.mark(day, [{"studentId": self.mover, "status": status}], class_id=cid)
+        p = self.assertProblem(self.mark(self.HOLIDAY, [{"studentId": self.forty[1], "status": "present"}],
+                                         class_id=x, expect=422), 422, fields=["date"])
+        self.assertIn("Test holiday", p["errors"][0]["message"])
+        # the summary counts the school days enrolled, in either class, up to the end of the range
+        doc = self.admin.get(f"/api/v1/students/{self.mover}/attendance?from=2021-09-01&to=2021-10-08",
+                             expect=200).json
+        self.assertEqual([(r["date"], r["className"]) for r in doc["records"]],
+                         [("2021-09-01", self.x["name"]), ("2021-09-02", self.x["name"]),
+                          (self.TRANSFER, self.y["name"]), ("2021-10-05", self.y["name"])])
+        # 2021-09-01 (Wed) to 2021-10-08 (Fri): 28 weekdays, all school days
+        self.assertEqual(doc["summary"], {"schoolDays": 28, "present": 2, "absent": 1, "late": 1, "excused": 0,
+                                          "marked": 4, "unmarked": 24, "attendanceRate": 0.75})
+        late = self.admin.get(f"/api/v1/students/{self.late}/attendance?from=2021-09-01&to=2021-09-30",
+                              expect=200).json["summary"]
+        # enrolled from Wednesday the 15th: 3 + 5 + 4 school days
+        self.assertEqual(late, {"schoolDays": 12, "present": 1, "absent": 0, "late": 0, "excused": 0, "marked": 1,
+                                "unmarked": 11, "attendanceRate": 1.0})
+        # the holiday is no school day: the range over it counts one day less than its weekdays
+        over = self.admin.get(f"/api/v1/students/{self.forty[1]}/attendance?from=2021-10-11&to=2021-10-15",
+                              expect=200).json["summary"]
+        self.assertEqual((over["schoolDays"], over["unmarked"], over["attendanceRate"]), (4, 4, None))
+
+    def test_class_report_follows_enrollments(self):
+        rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.x['id']}&from=2021-09-13&to=2021-10-15",
+                             expect=200).json
+        days = {d["date"]: d for d in rep["days"]}
+        self.assertNotIn(self.HOLIDAY, days)
+        self.assertNotIn("2021-09-18", days)  # a Saturday
+        self.assertEqual(len(days), 24)  # five weeks of weekdays, less the holiday
+        self.assertEqual((days["2021-09-14"]["enrolled"], days[self.LATE_START]["enrolled"],
+                          days[self.TRANSFER]["enrolled"]), (40, 41, 40))
+        daily = self.admin.get("/api/v1/reports/attendance/daily?date=2021-09-14", expect=200).json
+        self.assertEqual([(c["classId"], c["enrolled"]) for c in daily["classes"]], [(self.x["id"], 40)])
+        self.assertTrue(daily["schoolDay"])
+
+    def statements(self):
+        return sum(v for _, v in self.server.metrics().find("db_query_duration_seconds_count"))
+
+    def cost(self, fn):
+        before = self.statements()
+        fn()
+        return self.statements() - before
+
+    def test_a_class_of_40_is_a_handful_of_statements(self):
+        x, day = self.x["id"], "2021-10-06"  # after the transfer (39 + the late one); other tests mark September
+        roster = [s["studentId"] for s in self.sheet(day, x)["students"]]
+        self.assertEqual(len(roster), 40)
+        one = self.cost(lambda: self.mark(day, [{"studentId": roster[0], "status": "late"}], class_id=x))
+        forty = self.cost(lambda: self.mark(day, [{"studentId": s, "status": "present"} for s in roster],
+                                            class_id=x))
+        self.assertEqual(forty, one)
+        self.assertLessEqual(forty, 10)
+        read40 = self.cost(lambda: self.sheet(day, x))
+        read1 = self.cost(lambda: self.sheet(self.TRANSFER, self.y["id"]))
+        self.assertEqual(read40, read1)
+        self.assertLessEqual(read40, 8)
+        self.assertEqual(self.sheet(day, x)["counts"]["present"], 40)
+
+
+class TestZZAttendanceCoverage(unittest.TestCase):
+    """Runs after the other classes of the module: every attendance operation answered its statuses."""
+
+    def test_every_operation_answered_its_statuses(self):
+        cases = {c.__name__ for c in AttendanceCase.__subclasses__()}
+        if not DOC or not cases <= RAN:
+            self.skipTest("only after the whole module")
+        ops = [(m, t, op) for m, t, op in Contract(DOC[0]).operations() if "attendance" in op.get("tags", [])]
+        self.assertEqual(len(ops), 5)
+        missing = []
+        for method, template, op in ops:
+            for code in sorted(int(c) for c in op["responses"] if c.isdigit()):
+                if code in (401, 431, 500, 503) or (method, template, code) in UNREACHABLE:
+                    continue
+                if code == 403 and set(SCHOOL_ROLES) <= set(op["x-roles"]):
+                    continue  # only the platform's operators get 403 (test_isolation asks)
+                if not COVERAGE[(method, template, code)]:
+                    missing.append(f"{method} {template} {code}")
+        self.assertEqual(missing, [])
