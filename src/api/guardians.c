@@ -68,8 +68,8 @@ static const person_type_t GUARDIAN = {
          "SELECT " GUARDIAN_COLS " FROM guardians g WHERE g.tenant_id = $1"                                            \
          " AND (lower(g.first_name || ' ' || g.last_name || ' ' || COALESCE(g.email, '') || ' ' || COALESCE(g.phone, ''))" \
          " LIKE lower($2) ESCAPE '\\' OR $2 IS NULL)" keyset)
-#define KEY1(col, cmp, dir) PERSON_KEY1("g", col, cmp, dir, "$3", "$4", "$5")
-#define KEY2(c1, c2, cmp, dir) PERSON_KEY2("g", c1, c2, cmp, dir, "$3", "$4", "$5", "$6")
+#define KEY1(col, cmp, dir) PERSON_KEY1("g", col, col, cmp, dir, "$3", "$4", "$5")
+#define KEY2(c1, c2, cmp, dir) PERSON_KEY2("g", c1, c1, c2, cmp, dir, "$3", "$4", "$5", "$6")
 
 static const char *const sorts[] = {"lastName", "createdAt", NULL};
 static const list_order_t orders[] = {{2, 0, {2, 1}}, {1, 1, {9, 0}}};

@@ -140,13 +140,16 @@ const char *person_query_text(req_t *r);
 /*
  * Keyset conditions and orders for list statements: one or two key columns
  * then the id of table alias A; K1, K2, ID, LIM are parameter references.
- * CMP is ">" with DIR "ASC", or "<" with "DESC".
+ * CMP is ">" with DIR "ASC", or "<" with "DESC". ORD is what the first key
+ * orders by: the column itself, or an expression of it (col || '', col + 0)
+ * that sorts the same but keeps SQLite from walking the column's index (see
+ * students.c).
  */
-#define PERSON_KEY1(a, col, cmp, dir, k1, id, lim)                                                                     \
-    " AND ((" col ", " a ".id) " cmp " (" k1 ", " id ") OR " k1 " IS NULL) ORDER BY " col " " dir ", " a ".id " dir    \
+#define PERSON_KEY1(a, col, ord, cmp, dir, k1, id, lim)                                                                \
+    " AND ((" col ", " a ".id) " cmp " (" k1 ", " id ") OR " k1 " IS NULL) ORDER BY " ord " " dir ", " a ".id " dir    \
     " LIMIT " lim
-#define PERSON_KEY2(a, c1, c2, cmp, dir, k1, k2, id, lim)                                                              \
-    " AND ((" c1 ", " c2 ", " a ".id) " cmp " (" k1 ", " k2 ", " id ") OR " k1 " IS NULL) ORDER BY " c1 " " dir ", "  \
+#define PERSON_KEY2(a, c1, ord, c2, cmp, dir, k1, k2, id, lim)                                                         \
+    " AND ((" c1 ", " c2 ", " a ".id) " cmp " (" k1 ", " k2 ", " id ") OR " k1 " IS NULL) ORDER BY " ord " " dir ", " \
     c2 " " dir ", " a ".id " dir " LIMIT " lim
 
 /* A list: its ?sort= names, their orders, statements [sort][descending], and how a row renders. */

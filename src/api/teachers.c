@@ -62,8 +62,8 @@ static const person_type_t TEACHER = {
          "SELECT " TEACHER_COLS " FROM teachers t WHERE t.tenant_id = $1 AND (t.status = $2 OR $2 IS NULL)"          \
          " AND (lower(t.first_name || ' ' || t.last_name || ' ' || t.employee_no || ' ' || COALESCE(t.email, ''))"    \
          " LIKE lower($3) ESCAPE '\\' OR $3 IS NULL)" keyset)
-#define KEY1(col, cmp, dir) PERSON_KEY1("t", col, cmp, dir, "$4", "$5", "$6")
-#define KEY2(c1, c2, cmp, dir) PERSON_KEY2("t", c1, c2, cmp, dir, "$4", "$5", "$6", "$7")
+#define KEY1(col, cmp, dir) PERSON_KEY1("t", col, col, cmp, dir, "$4", "$5", "$6")
+#define KEY2(c1, c2, cmp, dir) PERSON_KEY2("t", c1, c1, c2, cmp, dir, "$4", "$5", "$6", "$7")
 
 static const char *const sorts[] = {"lastName", "employeeNo", "createdAt", NULL};
 static const list_order_t orders[] = {{2, 0, {3, 2}}, {1, 0, {1, 0}}, {1, 1, {10, 0}}};
