@@ -107,15 +107,19 @@ int person_load(req_t *r, const person_type_t *t, const char *id, db_result_t *r
 int person_check_account(req_t *r, const person_type_t *t, const char *user_id);
 
 /*
- * Runs one write and its audit event in a transaction. Returns 0; 1 when the
- * statement changed no row (rolled back, no error set); -1 with the error set
- * (409 naming the field for a unique violation of t->conflicts, else the
- * database error).
+ * Runs one write and its audit event (action "teacher.update": subject type
+ * "teacher") in a transaction. Returns 0; 1 when the statement changed no row
+ * (rolled back, no error set); -1 with the error set (409 naming the field for
+ * a unique violation of t->conflicts, t may be NULL; else the database error).
  */
 int person_write(req_t *r, const person_type_t *t, stmt_t *st, const db_arg_t *args, int nargs,
                  const char *action, const char *subject_id, const char *detail);
 
-/* Appends an audit event about a student record (subject_id may be NULL) in its own transaction; 0, or -1 with the error set. */
+/*
+ * Appends an audit event on its own (action "student.read": subject type
+ * "student"; outcome NULL means ok; subject_id may be NULL). Returns 0, or -1
+ * with the error set.
+ */
 int person_audit(req_t *r, const char *action, const char *outcome, const char *subject_id, const char *detail);
 
 /* POST: reads, checks, inserts, answers 201 with Location and ETag. */
@@ -125,7 +129,7 @@ int person_update(req_t *r, const person_type_t *t);
 /* GET /{id} of a record every caller of the route may read. */
 int person_get(req_t *r, const person_type_t *t);
 
-/* An order of a list: its ?sort= name, one or two key columns (result column indexes), numeric or text. */
+/* An order of a list: one or two key columns (indexes of result columns), numeric or text. */
 typedef struct list_order {
     int nkeys;
     int numeric;
@@ -152,7 +156,7 @@ const char *person_query_text(req_t *r);
     " AND ((" c1 ", " c2 ", " a ".id) " cmp " (" k1 ", " k2 ", " id ") OR " k1 " IS NULL) ORDER BY " ord " " dir ", " \
     c2 " " dir ", " a ".id " dir " LIMIT " lim
 
-/* A list: its ?sort= names, their orders, statements [sort][descending], and how a row renders. */
+/* A list: its ?sort= names, their orders (same index), and how a row renders. */
 typedef struct person_list {
     const char *const *sorts;
     const list_order_t *orders;
