@@ -31,11 +31,20 @@ build-asan: $(ASAN_BUILD)/build.ninja
 run: deps build
 	@scripts/run-embedded $(BIN)
 
-test: test-deps build build-asan
+# The test build needs the C unit tests, whatever the build directory was first set up with (make run).
+test: test-deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
+	@meson configure $(BUILD) -Dtests=enabled >/dev/null
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	@meson configure $(ASAN_BUILD) -Dtests=enabled >/dev/null
+	@ninja -C $(BUILD) --quiet
+	@ninja -C $(ASAN_BUILD) --quiet
 	@tests/run
 
 # Unit and black-box tests of the normal build only, without service topologies.
 test-quick: build
+	@meson configure $(BUILD) -Dtests=enabled >/dev/null
+	@ninja -C $(BUILD) --quiet
 	@tests/run --quick
 
 bench: build

@@ -5,7 +5,10 @@ Used as a library by topology tests (PostgreSQL primaries and standbys they stop
 promote) and as a command by tests/run, which starts one shared set for a whole run:
 
     tests/lib/services.py start DIR    prints shell exports (ERP_TEST_PG_URL, ERP_TEST_REDIS_URL, …)
-    tests/lib/services.py stop DIR     stops everything started under DIR
+    tests/lib/services.py stop DIR     stops everything started for DIR
+
+DIR only records what was started; the servers' own files live in a fresh directory under /tmp
+that the postgres account can reach wherever the checkout is.
 """
 import os
 import shutil
@@ -154,28 +157,38 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}"
 
 
+def service_root():
+    """A directory the postgres account can reach (a checkout under /root may not be), mode 0755."""
+    import tempfile
+    d = tempfile.mkdtemp(prefix="school-erp-services-")
+    os.chmod(d, 0o755)
+    return d
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
         sys.exit("usage: services.py start|stop DIR")
-    cmd, root = sys.argv[1], os.path.abspath(sys.argv[2])
+    cmd, state = sys.argv[1], os.path.abspath(sys.argv[2])
     if cmd == "start":
-        if os.path.exists(root):
-            shutil.rmtree(root)
-        os.makedirs(root)
+        if os.path.exists(state):
+            shutil.rmtree(state)
+        os.makedirs(state)
+        root = service_root()
         pg = Postgres(root).init().start()
         redis = Redis(root).start()
-        with open(os.path.join(root, "ports"), "w") as f:
-            f.write(f"{pg.port} {redis.port}\n")
+        with open(os.path.join(state, "ports"), "w") as f:
+            f.write(f"{pg.port} {redis.port} {root}\n")
         print(f"export ERP_TEST_PG_URL='{pg.url()}'")
         print(f"export ERP_TEST_PG_PORT={pg.port}")
         print(f"export ERP_TEST_REDIS_URL='{redis.url()}'")
     else:
         try:
-            pg_port, redis_port = open(os.path.join(root, "ports")).read().split()
+            pg_port, redis_port, root = open(os.path.join(state, "ports")).read().split()
         except (OSError, ValueError):
             return
         Postgres(root, port=int(pg_port)).stop("immediate")
         Redis(root, port=int(redis_port)).stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
