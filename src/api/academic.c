@@ -18,11 +18,6 @@
 
 /* ------------------------------------------------------------------ shared helpers */
 
-void acad_today(char out[CAL_DATE_LEN + 1])
-{
-    cal_format((cal_day_t)((int64_t)clock_wall_ms() / 86400000), out);
-}
-
 int acad_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res)
 {
     db_t *db = req_db(r);

@@ -26,8 +26,6 @@
 /* SQL: the academic year y of a row r (a class or an enrollment). */
 #define ACAD_JOIN_YEAR(r) " JOIN academic_years y ON y.tenant_id = " r ".tenant_id AND y.id = " r ".academic_year_id"
 
-/* Today's date, "YYYY-MM-DD" (UTC, as the attendance area counts it), in out. */
-void acad_today(char out[CAL_DATE_LEN + 1]);
 
 /*
  * Looks up a record an id in the body or query refers to, with st taking

@@ -217,10 +217,12 @@ static const char *why_not_school_day(req_t *r, const calendar_t *cal, cal_day_t
                         cal_weekday_name(cal_weekday(day)));
 }
 
-/* Today (UTC): the last day reports and summaries count. */
-static cal_day_t today(void)
+/* Today in the school's time zone: the last day reports and summaries count. */
+static cal_day_t today(req_t *r)
 {
-    return att_utc_today((int64_t)clock_wall_ms());
+    cal_day_t d = 0;
+    cal_parse(school_today(r), &d);
+    return d;
 }
 
 /*
@@ -231,7 +233,7 @@ static int read_range(req_t *r, const calendar_t *cal, cal_day_t *from, cal_day_
 {
     const char *f = req_query(r, "from"), *t = req_query(r, "to");
     if (f == NULL && t == NULL) {
-        const cal_term_t *term = att_current_term(&cal->c, today());
+        const cal_term_t *term = att_current_term(&cal->c, today(r));
         if (term == NULL) {
             res_field_error(r, "from", "is required: the school has no terms to take the current one from");
             return res_check_fields(r);
@@ -496,7 +498,7 @@ int attendance_mark(req_t *r)
             return res_fail(r, ERR_FORBIDDEN, "Only admins and the teachers of class %s may mark its attendance.",
                             db_get(&cls, 0, 1));
     }
-    if (day > att_latest_today((int64_t)clock_wall_ms())) {
+    if (day > today(r)) {
         res_field_error(r, "date", "is in the future");
         return res_check_fields(r);
     }
@@ -557,7 +559,7 @@ static att_span_t *spans_of(req_t *r, const db_result_t *res)
 /* The school days of [from, to] that have begun (up to today), into arena memory. */
 static cal_day_t *school_days(req_t *r, const calendar_t *cal, cal_day_t from, cal_day_t to, size_t *n)
 {
-    cal_day_t last = to < today() ? to : today();
+    cal_day_t last = to < today(r) ? to : today(r);
     size_t max = last >= from ? (size_t)cal_range_days(from, last) : 0;
     cal_day_t *days = arena_alloc(&r->arena, sizeof(*days) * (max + 1));
     *n = cal_school_days(&cal->c, from, last, days, max);
@@ -691,7 +693,7 @@ static class_day_t *class_entry(class_day_t *list, int *n, const db_result_t *re
 int attendance_daily_report(req_t *r)
 {
     const char *date = req_query(r, "date");
-    cal_day_t day = today();
+    cal_day_t day = today(r);
     if (date != NULL && cal_parse(date, &day) != 0) {
         res_field_error(r, "date", "must be a date YYYY-MM-DD");
         return res_check_fields(r);

@@ -92,8 +92,7 @@ static const char *class_grade_key(req_t *r, const db_result_t *res, int row)
 /* Reads a class of the caller's school into *res (with today's enrolled count); 404 when there is none. */
 static int load_class(req_t *r, const char *id, db_result_t *res)
 {
-    char today[CAL_DATE_LEN + 1];
-    acad_today(today);
+    const char *today = school_today(r);
     db_t *db = req_db(r);
     if (db_exec(db, &Q_CLASS_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(today)), &r->arena, res) !=
         0)
@@ -208,8 +207,7 @@ int classes_list(req_t *r)
     const char *own = NULL;
     if (!policy_sees_school(r) && (own = policy_teacher_id(r)) == NULL)
         return res_json(r, 200, page_result(json_array(), NULL));
-    char today[CAL_DATE_LEN + 1];
-    acad_today(today);
+    const char *today = school_today(r);
     db_t *db = req_db(r);
     db_result_t res;
     int rc;
@@ -542,8 +540,7 @@ int class_students(req_t *r)
     const char *id = readable_class(r);
     if (id == NULL || sort_read(r, roster_sorts, 0, &desc) < 0 || page_read(r, &page) != 0)
         return -1;
-    char today[CAL_DATE_LEN + 1];
-    acad_today(today);
+    const char *today = school_today(r);
     const char *date = acad_query_date(r, "date", 0);
     if (res_check_fields(r) != 0)
         return -1;

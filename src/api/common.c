@@ -9,7 +9,9 @@
 #include "api/validate.h"
 #include "auth/crypto.h"
 #include "auth/roles.h"
+#include "core/clock.h"
 #include "core/ids.h"
+#include "core/tz.h"
 
 const char *iso_time(arena_t *a, int64_t ms)
 {
@@ -24,6 +26,13 @@ const char *iso_time(arena_t *a, int64_t ms)
 json_t *json_time_or_null(arena_t *a, const char *cell)
 {
     return cell != NULL ? json_string(iso_time(a, strtoll(cell, NULL, 10))) : json_null();
+}
+
+const char *school_today(req_t *r)
+{
+    char *out = arena_alloc(&r->arena, TZ_DATE_LEN + 1);
+    tz_local_date(r->auth.time_zone[0] ? r->auth.time_zone : "UTC", (int64_t)clock_wall_ms(), out);
+    return out;
 }
 
 void set_etag(req_t *r, long long version)
@@ -197,15 +206,7 @@ int valid_slug(const char *s)
 
 int valid_time_zone(const char *s)
 {
-    size_t n = strlen(s);
-    if (strcmp(s, "UTC") == 0)
-        return 1;
-    if (n < 3 || n > 64 || s[0] == '/' || s[n - 1] == '/' || strstr(s, "..") != NULL || strchr(s, '/') == NULL)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(isalnum((unsigned char)s[i]) || s[i] == '/' || s[i] == '_' || s[i] == '-' || s[i] == '+'))
-            return 0;
-    return 1;
+    return tz_valid(s);
 }
 
 int valid_currency(const char *s)

@@ -15,6 +15,9 @@ const char *iso_time(arena_t *a, int64_t ms);
 /* JSON string of iso_time(), or JSON null when the cell is NULL. */
 json_t *json_time_or_null(arena_t *a, const char *cell);
 
+/* The calendar date now in the caller's school (its time zone), "YYYY-MM-DD" in the arena. */
+const char *school_today(req_t *r);
+
 /* Sets ETag: "<version>". */
 void set_etag(req_t *r, long long version);
 /*

@@ -17,16 +17,6 @@
 
 static stmt_t Q_ACCOUNT = STMT("people.account", STMT_READ, "SELECT roles FROM users WHERE tenant_id = $1 AND id = $2");
 
-const char *person_today(req_t *r)
-{
-    time_t now = (time_t)(clock_wall_ms() / 1000);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char *out = arena_alloc(&r->arena, 11);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-    return out;
-}
-
 json_t *json_cell(const char *cell)
 {
     return cell != NULL ? json_string(cell) : json_null();

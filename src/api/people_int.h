@@ -78,8 +78,6 @@ struct person_type {
     int (*respond)(req_t *r, const char *id, int status);
 };
 
-/* Today's date (UTC) as "YYYY-MM-DD", in the arena. */
-const char *person_today(req_t *r);
 /* JSON string of a cell, or null. */
 json_t *json_cell(const char *cell);
 

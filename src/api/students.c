@@ -174,7 +174,7 @@ static stmt_t Q_LIST[3][5][2] = {
 static void check(req_t *r, const char **vals)
 {
     if (vals[F_BIRTH] != NULL) {
-        people_date_t why = people_check_birth(vals[F_BIRTH], person_today(r));
+        people_date_t why = people_check_birth(vals[F_BIRTH], school_today(r));
         if (why == PEOPLE_DATE_NOT_PAST)
             res_field_error(r, "dateOfBirth", "must be a date in the past");
         else if (why == PEOPLE_DATE_TOO_EARLY)
@@ -206,7 +206,7 @@ static json_t *student_detail(req_t *r, const db_result_t *student)
     db_t *db = req_db(r);
     const char *id = db_get(student, 0, 0);
     db_result_t cls, gs;
-    if (db_exec(db, &Q_CLASS_NOW, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(person_today(r))),
+    if (db_exec(db, &Q_CLASS_NOW, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(school_today(r))),
                 &r->arena, &cls) != 0 ||
         db_exec(db, &Q_GUARDIANS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &gs) != 0) {
         db_fail(r, db);
@@ -360,7 +360,7 @@ static int list(req_t *r, int mine)
     else
         policy_student_scope(r, &scope);
     db_arg_t args[16] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(status), DB_TEXT(q), DB_TEXT(class_id),
-                         grade >= 0 ? DB_INT(grade) : DB_NULL, DB_TEXT(person_today(r)), DB_INT(deleted)};
+                         grade >= 0 ? DB_INT(grade) : DB_NULL, DB_TEXT(school_today(r)), DB_INT(deleted)};
     db_arg_t tail[3] = {DB_TEXT(scope.student), DB_TEXT(scope.guardian), DB_TEXT(scope.teacher)};
     json_t *doc;
     int count;

@@ -88,7 +88,7 @@ static stmt_t Q_SESSION_REVOKE_OTHERS = STMT("sessions.revoke_others", 0,
                                              " WHERE tenant_id = $1 AND user_id = $2 AND id <> $3"
                                              " AND status = 'active'");
 static stmt_t Q_AUTH = STMT("sessions.authenticate", STMT_READ,
-                            "SELECT s.status, s.expires_at, u.status, u.roles, t.status"
+                            "SELECT s.status, s.expires_at, u.status, u.roles, t.status, t.time_zone"
                             " FROM sessions s"
                             " JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"
                             " JOIN tenants t ON t.id = s.tenant_id"
@@ -497,6 +497,7 @@ int sessions_authenticate(req_t *r)
     }
     /* Roles as they are now, not as they were when the token was issued. */
     p->roles = (unsigned)db_get_int(&res, 0, 3);
+    snprintf(p->time_zone, sizeof(p->time_zone), "%s", db_get(&res, 0, 5));
     p->authenticated = 1;
     return 0;
 }

@@ -6,7 +6,6 @@
 const char *const att_status_names[] = {"present", "absent", "late", "excused", NULL};
 
 #define MS_PER_DAY 86400000LL
-#define LATEST_UTC_OFFSET_MS (14LL * 3600 * 1000) /* Line Islands, UTC+14 */
 
 int att_status_parse(const char *s)
 {
@@ -99,21 +98,3 @@ const cal_term_t *att_current_term(const cal_calendar_t *c, cal_day_t today)
     return begun != NULL ? begun : coming;
 }
 
-/* Floor division of milliseconds into days (also before 1970). */
-static cal_day_t day_of_ms(int64_t ms)
-{
-    int64_t q = ms / MS_PER_DAY;
-    if (ms % MS_PER_DAY < 0)
-        q--;
-    return (cal_day_t)q;
-}
-
-cal_day_t att_utc_today(int64_t now_ms)
-{
-    return day_of_ms(now_ms);
-}
-
-cal_day_t att_latest_today(int64_t now_ms)
-{
-    return day_of_ms(now_ms + LATEST_UTC_OFFSET_MS);
-}

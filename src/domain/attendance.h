@@ -83,12 +83,5 @@ void att_student_summary(const cal_day_t *school_days, size_t ndays, const att_s
  */
 const cal_term_t *att_current_term(const cal_calendar_t *c, cal_day_t today);
 
-/* Today in UTC, of Unix milliseconds. */
-cal_day_t att_utc_today(int64_t now_ms);
-/*
- * The latest date it can be anywhere on Earth at now_ms (UTC+14): a date after
- * it is in the future for every school, whatever its time zone.
- */
-cal_day_t att_latest_today(int64_t now_ms);
 
 #endif

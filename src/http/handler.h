@@ -56,6 +56,7 @@ typedef struct principal {
     char token_id[ID_MAX];
     char session_id[ID_MAX];
     char actor[2 * ID_MAX];  /* "tenant:user", the key of read-your-writes */
+    char time_zone[64];      /* the school's IANA time zone ("UTC" for platform admins) */
     unsigned roles;          /* ROLE_* bits */
     int64_t expires_at;      /* Unix seconds */
     /* the caller's own teacher/guardian/student records, looked up on first need (auth/policy.c) */

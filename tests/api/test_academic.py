@@ -13,6 +13,7 @@ import uuid
 
 from fixtures_academic import Demo
 from harness import COVERAGE, Contract, ServerTestCase
+from world import DEMO_TIME_ZONE, school_today
 
 TAGS = {"academic-years", "terms", "holidays", "calendar", "subjects", "classes", "enrollments"}
 RAN = set()  # the classes of this module whose setUpClass ran (for the coverage check)
@@ -909,7 +910,7 @@ class TestEnrollments(AcademicCase):
         classes = self.demo.classes()
         cid = classes["7-A"]["id"]
         doc = self.demo.client("teacher1").get(f"/api/v1/classes/{cid}/students", expect=200).json
-        self.assertEqual((doc["classId"], doc["date"]), (cid, datetime.datetime.now(datetime.timezone.utc).date().isoformat()))
+        self.assertEqual((doc["classId"], doc["date"]), (cid, school_today(DEMO_TIME_ZONE)))
         keys = [(i["lastName"], i["firstName"]) for i in doc["items"]]
         self.assertEqual(len(keys), 5)
         self.assertEqual(keys, sorted(keys))

@@ -14,6 +14,7 @@ import uuid
 
 from fixtures_daily import DemoSchool, uncovered
 from harness import Contract, ServerTestCase
+from world import DEMO_TIME_ZONE, school_today
 
 CLASS = "7-A"  # student7@ (the demo's student 6) is in it; parent4@ is their parent
 STATUSES = ("present", "absent", "late", "excused")
@@ -352,8 +353,8 @@ class TestSheetAndReports(AttendanceCase):
         total = {k: sum(c[k] for c in rep["classes"]) for k in keys}
         self.assertEqual(rep["totals"], dict(total, rate=rate(total["present"], total["late"], total["marked"])))
         self.assertEqual(total["enrolled"], 240)
-        # default: today (UTC); a day without school
-        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        # default: today in the school's time zone; a day without school
+        today = school_today(DEMO_TIME_ZONE)
         self.assertEqual(self.admin.get("/api/v1/reports/attendance/daily", expect=200).json["date"], today)
         saturday = self.not_a_school_day(5)
         self.assertFalse(self.demo.client("staff").get(f"/api/v1/reports/attendance/daily?date={saturday}",

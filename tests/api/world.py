@@ -11,7 +11,9 @@ student, parent) plus a second teacher ("teacher2"), each logged in. Suites
 that need more (classes, students) build on it.
 """
 
+import datetime
 import itertools
+import zoneinfo
 
 from harness import ERP_BIN, Client, run
 
@@ -21,6 +23,12 @@ SCHOOL_ROLES = ["admin", "teacher", "staff", "student", "parent"]
 ALL_ROLES = ["platform_admin"] + SCHOOL_ROLES
 
 _slug_counter = itertools.count(1)
+DEMO_TIME_ZONE = "America/New_York"  # the time zone of the school `school-erp demo` makes
+
+
+def school_today(time_zone):
+    """Today's date in a school's time zone, as the server reckons it ("YYYY-MM-DD")."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo(time_zone)).date().isoformat()
 
 
 def login(server, tenant, email, password=PASSWORD, expect=200):

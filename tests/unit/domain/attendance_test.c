@@ -188,18 +188,6 @@ static void test_current_term(void **state)
     assert_null(att_current_term(&empty, D("2024-08-01")));
 }
 
-static void test_today(void **state)
-{
-    (void)state;
-    int64_t noon = (int64_t)D("2025-11-26") * 86400000LL + 12 * 3600000LL;
-    assert_int_equal(att_utc_today(noon), D("2025-11-26"));
-    assert_int_equal(att_latest_today(noon), D("2025-11-27")); /* already tomorrow in Kiribati */
-    int64_t morning = (int64_t)D("2025-11-26") * 86400000LL + 9 * 3600000LL;
-    assert_int_equal(att_latest_today(morning), D("2025-11-26"));
-    assert_int_equal(att_latest_today(morning + 3600000LL), D("2025-11-27"));
-    assert_int_equal(att_utc_today(-1), D("1969-12-31"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,7 +198,6 @@ int main(void)
         cmocka_unit_test(test_student_summary),
         cmocka_unit_test(test_student_summary_edges),
         cmocka_unit_test(test_current_term),
-        cmocka_unit_test(test_today),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,87 @@
+#include "core/tz.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unicode/ucal.h>
+#include <unicode/ustring.h>
+
+#define ZONE_MAX 64
+#define CACHE 4
+
+/* Calendars are not thread-safe, so each thread keeps its own, for its last few zones. */
+static __thread struct {
+    char zone[ZONE_MAX];
+    UCalendar *cal;
+    unsigned used;
+} cache[CACHE];
+static __thread unsigned tick;
+
+static int to_uchars(const char *name, UChar out[ZONE_MAX])
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= ZONE_MAX)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)name[i] > 0x7e || (unsigned char)name[i] < 0x21)
+            return -1;
+    u_uastrncpy(out, name, ZONE_MAX);
+    return 0;
+}
+
+int tz_valid(const char *name)
+{
+    UChar id[ZONE_MAX], canon[ZONE_MAX];
+    if (to_uchars(name, id) != 0)
+        return 0;
+    UErrorCode st = U_ZERO_ERROR;
+    UBool system = 0;
+    ucal_getCanonicalTimeZoneID(id, -1, canon, ZONE_MAX, &system, &st);
+    return U_SUCCESS(st) && system;
+}
+
+static UCalendar *calendar(const char *zone)
+{
+    unsigned oldest = 0;
+    for (unsigned i = 0; i < CACHE; i++) {
+        if (cache[i].cal != NULL && strcmp(cache[i].zone, zone) == 0) {
+            cache[i].used = ++tick;
+            return cache[i].cal;
+        }
+        if (cache[i].used < cache[oldest].used)
+            oldest = i;
+    }
+    UChar id[ZONE_MAX];
+    if (!tz_valid(zone) || to_uchars(zone, id) != 0)
+        return NULL;
+    UErrorCode st = U_ZERO_ERROR;
+    UCalendar *cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &st);
+    if (U_FAILURE(st))
+        return NULL;
+    if (cache[oldest].cal != NULL)
+        ucal_close(cache[oldest].cal);
+    snprintf(cache[oldest].zone, ZONE_MAX, "%s", zone);
+    cache[oldest].cal = cal;
+    cache[oldest].used = ++tick;
+    return cal;
+}
+
+void tz_local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1])
+{
+    UCalendar *cal = zone != NULL ? calendar(zone) : NULL;
+    UErrorCode st = U_ZERO_ERROR;
+    if (cal != NULL) {
+        ucal_setMillis(cal, (UDate)ms, &st);
+        int y = ucal_get(cal, UCAL_YEAR, &st);
+        int m = ucal_get(cal, UCAL_MONTH, &st) + 1;
+        int d = ucal_get(cal, UCAL_DATE, &st);
+        if (U_SUCCESS(st) && y > 0 && y < 10000) {
+            snprintf(out, TZ_DATE_LEN + 1, "%04d-%02d-%02d", y, m, d);
+            return;
+        }
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, TZ_DATE_LEN + 1, "%Y-%m-%d", &tm);
+}
