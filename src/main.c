@@ -134,6 +134,8 @@ static int cmd_migrate(int argc, char **argv)
     int applied = 0, have = 0, want = 0;
     migrate_state_t st = check_only ? migrate_check(db, store_engine(app.store), &have, &want, msg, sizeof(msg))
                                     : migrate_apply(db, store_engine(app.store), &applied, msg, sizeof(msg));
+    if (st == MIGRATE_CURRENT && applied > 0 && db_analyze(db) != 0)
+        fprintf(stderr, "school-erp: ANALYZE after the migration failed: %s\n", db_error(db)->message);
     db_close(db);
     store_close(app.store);
     if (st == MIGRATE_CURRENT && !check_only)

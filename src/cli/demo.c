@@ -480,6 +480,8 @@ int cli_demo(int argc, char **argv)
                    d.example_student);
         req_release(&r);
     }
+    if (rc == 0 && db_analyze(d.db) != 0)
+        fprintf(stderr, "school-erp demo: ANALYZE failed: %s\n", db_error(d.db)->message);
     if (rc == 0)
         printf("built in %.1f s\n", (double)(clock_mono_ns() - t0) / 1e9);
     free(d.teacher_ids);

@@ -110,6 +110,7 @@ static void sq_disconnect(dbconn_t *c)
     for (int i = 0; i < c->cap; i++)
         sqlite3_finalize(c->cache[i]);
     free(c->cache);
+    sqlite3_exec(c->db, "PRAGMA optimize", NULL, NULL, NULL); /* statistics the queries of this connection want */
     sqlite3_close(c->db);
     free(c);
 }

@@ -496,6 +496,12 @@ int db_transaction(db_t *db, int (*fn)(db_t *db, void *ctx), void *ctx)
     }
 }
 
+int db_analyze(db_t *db)
+{
+    /* SQLite keeps no statistics until asked; without them it guesses that tenant_id matches ten rows */
+    return db_exec_script(db, db->s->engine == &db_engine_sqlite ? "PRAGMA analysis_limit=1000; ANALYZE;" : "ANALYZE");
+}
+
 int db_exec_script(db_t *db, const char *sql)
 {
     db->err.status = DB_OK;

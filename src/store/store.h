@@ -153,6 +153,9 @@ int db_transaction(db_t *db, int (*fn)(db_t *db, void *ctx), void *ctx);
 /* Runs SQL text without parameters or results on the primary (DDL, maintenance); 0 or -1. */
 int db_exec_script(db_t *db, const char *sql);
 
+/* Refreshes the planner's statistics (after migrations and bulk loads); 0 or -1. */
+int db_analyze(db_t *db);
+
 /* The last failure of this session. */
 const db_error_t *db_error(const db_t *db);
 
