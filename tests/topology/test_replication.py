@@ -71,6 +71,12 @@ class Topology(unittest.TestCase):
     def replica_state(self, name):
         return self.server.metrics().value(name, replica="0")
 
+    def reads_on_replica(self, client, path):
+        """Whether a read of path by client is served by the replica."""
+        before = self.count("users.get", "replica")
+        client.get(path, expect=200)
+        return self.count("users.get", "replica") > before
+
 
 class TestReads(Topology):
     MAX_LAG_MS = 60000  # a paused replica stays eligible: only read-your-writes keeps a writer off it
@@ -89,7 +95,9 @@ class TestReads(Topology):
         target = a.users["teacher"]["id"]
         path = f"/api/v1/users/{target}"
         self.caught_up()
-        wait_until(lambda: self.replica_state("db_replica_fresh") == 1, timeout=30, message="replica fresh")
+        other = self.server.client(token=second["token"])
+        # the server samples the replica every 100 ms: wait until it sends this reader there
+        wait_until(lambda: self.reads_on_replica(other, path), timeout=30, message="the reader uses the replica")
         admin = a.client("admin")
         etag = admin.get(path, expect=200).headers["etag"]
         self.standby.psql("SELECT pg_wal_replay_pause()")
@@ -100,7 +108,6 @@ class TestReads(Topology):
         self.assertEqual(admin.get(path, expect=200).json["displayName"], "Renamed while paused")
         self.assertGreater(self.count("users.get", "primary"), primary_before)
         # ... while another user, who wrote nothing, still reads the paused replica
-        other = self.server.client(token=second["token"])
         replica_before = self.count("users.get", "replica")
         self.assertNotEqual(other.get(path, expect=200).json["displayName"], "Renamed while paused")
         self.assertGreater(self.count("users.get", "replica"), replica_before)
