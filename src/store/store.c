@@ -22,6 +22,13 @@
 
 struct store {
     const db_engine_t *engine;
+    /*
+     * SQLite allows one writer at a time and makes the others poll with growing
+     * sleeps (1, 2, 5, … ms): under load that costs milliseconds per write. The
+     * threads of this process queue for the write lock on this mutex instead and
+     * get it handed over at once; SQLite's busy timeout remains for other processes.
+     */
+    pthread_mutex_t writer;
     char *url;
     replicas_t *replicas;
     int nsessions; /* atomic */
@@ -44,6 +51,7 @@ struct db {
     link_t replica;
     int replica_idx; /* -1: none */
     int in_tx;
+    int holds_writer; /* this session holds store.writer (SQLite) */
     int tx_wrote;
     int tx_failed; /* a statement failed inside the open transaction: it cannot commit */
     const char *actor;
@@ -183,6 +191,7 @@ static int make_parent_dir(const char *path, char *err, size_t errlen)
 store_t *store_open(const config_t *cfg, char *err, size_t errlen)
 {
     store_t *s = xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->writer, NULL);
     s->url = xstrdup(cfg->database_url);
     if (config_is_sqlite(cfg)) {
         s->engine = &db_engine_sqlite;
@@ -206,6 +215,7 @@ void store_close(store_t *s)
     metrics_unregister(collect, s);
     replicas_stop(s->replicas);
     free(s->url);
+    pthread_mutex_destroy(&s->writer);
     free(s);
 }
 
@@ -361,6 +371,22 @@ static void note_write(db_t *db, arena_t *a)
     db->err = keep;
 }
 
+static void writer_lock(db_t *db)
+{
+    if (db->s->engine == &db_engine_sqlite && !db->holds_writer) {
+        pthread_mutex_lock(&db->s->writer);
+        db->holds_writer = 1;
+    }
+}
+
+static void writer_unlock(db_t *db)
+{
+    if (db->holds_writer) {
+        db->holds_writer = 0;
+        pthread_mutex_unlock(&db->s->writer);
+    }
+}
+
 int db_exec(db_t *db, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, db_result_t *res)
 {
     db->err.status = DB_OK;
@@ -375,7 +401,12 @@ int db_exec(db_t *db, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, d
             /* the replica went away: this read goes to the primary */
         }
     }
+    int single_write = !is_read && !db->in_tx;
+    if (single_write)
+        writer_lock(db);
     int rc = run_on(db, &db->primary, st, args, nargs, a, res);
+    if (single_write)
+        writer_unlock(db);
     if (rc != 0 && db->in_tx)
         db->tx_failed = 1;
     if (rc != 0 && is_read && !db->in_tx && db->err.status == DB_UNAVAILABLE && db->primary.c == NULL &&
@@ -402,7 +433,9 @@ int db_begin(db_t *db)
     dbconn_t *c = link_get(db, &db->primary);
     if (c == NULL)
         return -1;
+    writer_lock(db);
     if (db->s->engine->script(c, db->s->engine->begin_sql, &db->err) != 0) {
+        writer_unlock(db);
         if (!db->s->engine->healthy(c))
             link_drop(db->s, &db->primary);
         return -1;
@@ -413,7 +446,22 @@ int db_begin(db_t *db)
     return 0;
 }
 
+static int commit(db_t *db);
+
 int db_commit(db_t *db)
+{
+    int rc = commit(db);
+    writer_unlock(db);
+    if (rc == 0 && db->tx_wrote) {
+        arena_t a;
+        arena_init(&a);
+        note_write(db, &a);
+        arena_destroy(&a);
+    }
+    return rc;
+}
+
+static int commit(db_t *db)
 {
     if (!db->in_tx) {
         set_err(db, DB_ERROR, "%s", "no transaction to commit");
@@ -446,12 +494,6 @@ int db_commit(db_t *db)
         db->err = keep;
         return -1;
     }
-    if (db->tx_wrote) {
-        arena_t a;
-        arena_init(&a);
-        note_write(db, &a);
-        arena_destroy(&a);
-    }
     return 0;
 }
 
@@ -466,6 +508,7 @@ void db_rollback(db_t *db)
         if (db->s->engine->script(c, "ROLLBACK", &ignore) != 0 && !db->s->engine->healthy(c))
             link_drop(db->s, &db->primary);
     }
+    writer_unlock(db);
 }
 
 int db_transaction(db_t *db, int (*fn)(db_t *db, void *ctx), void *ctx)
@@ -508,7 +551,12 @@ int db_exec_script(db_t *db, const char *sql)
     dbconn_t *c = link_get(db, &db->primary);
     if (c == NULL)
         return -1;
+    int single = !db->in_tx;
+    if (single)
+        writer_lock(db);
     int rc = db->s->engine->script(c, sql, &db->err);
+    if (single)
+        writer_unlock(db);
     if (rc != 0 && db->in_tx)
         db->tx_failed = 1;
     if (rc != 0 && !db->s->engine->healthy(c))
