@@ -18,46 +18,6 @@
 
 /* ------------------------------------------------------------------ shared helpers */
 
-int acad_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res)
-{
-    db_t *db = req_db(r);
-    db_result_t tmp;
-    if (res == NULL)
-        res = &tmp;
-    if (db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0)
-        return db_fail(r, db);
-    if (res->nrows == 0) {
-        res_fail(r, ERR_NOT_FOUND, "No such %s (%s).", what, field);
-        return 0;
-    }
-    return 1;
-}
-
-json_t *acad_page(req_t *r, const db_result_t *res, int limit, acad_item_fn item, int key_col, acad_key_fn key)
-{
-    json_t *items = json_array();
-    int n = res->nrows > limit ? limit : res->nrows;
-    for (int i = 0; i < n; i++)
-        json_array_append_new(items, item(r, res, i));
-    const char *next = NULL;
-    if (res->nrows > limit)
-        next = page_cursor(&r->arena, key != NULL ? key(r, res, n - 1) : db_get(res, n - 1, key_col),
-                           db_get(res, n - 1, 0));
-    return page_result(items, next);
-}
-
-db_arg_t acad_key_arg(req_t *r, const page_t *p, int numeric)
-{
-    if (!p->has_cursor)
-        return DB_NULL;
-    return numeric ? DB_INT(strtoll(p->key, NULL, 10)) : DB_TEXT(arena_strdup(&r->arena, p->key));
-}
-
-db_arg_t acad_id_arg(const page_t *p)
-{
-    return DB_TEXT(p->has_cursor ? p->id : NULL);
-}
-
 const char *acad_key2(arena_t *a, const char *first, const char *second)
 {
     return arena_printf(a, "%zu:%s%s", strlen(first), first, second != NULL ? second : "");
@@ -283,10 +243,10 @@ int years_list(req_t *r)
     db_result_t res;
     if (db_exec(
             db, &Q_YEAR_LIST[sort][desc],
-            DB_ARGS(DB_TEXT(r->auth.tenant_id), acad_key_arg(r, &page, 0), acad_id_arg(&page), DB_INT(page.limit + 1)),
+            DB_ARGS(DB_TEXT(r->auth.tenant_id), page_key_arg(r, &page, 0), page_id_arg(&page), DB_INT(page.limit + 1)),
             &r->arena, &res) != 0)
         return db_fail(r, db);
-    return res_json(r, 200, acad_page(r, &res, page.limit, year_json, year_sort_col[sort], NULL));
+    return res_json(r, 200, page_json(r, &res, page.limit, year_json, year_sort_col[sort], NULL));
 }
 
 int years_get(req_t *r)
@@ -568,16 +528,16 @@ int terms_list(req_t *r)
     const char *year = query_id(r, "academicYearId", 0);
     if (res_check_fields(r) != 0)
         return -1;
-    if (year != NULL && acad_ref(r, &Q_YEAR_GET, year, "academic year", "academicYearId", NULL) != 1)
+    if (year != NULL && school_ref(r, &Q_YEAR_GET, year, "academic year", "academicYearId", NULL) != 1)
         return -1;
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_TERM_LIST[sort][desc],
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year), acad_key_arg(r, &page, 0), acad_id_arg(&page),
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year), page_key_arg(r, &page, 0), page_id_arg(&page),
                         DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
-    return res_json(r, 200, acad_page(r, &res, page.limit, term_json, term_sort_col[sort], NULL));
+    return res_json(r, 200, page_json(r, &res, page.limit, term_json, term_sort_col[sort], NULL));
 }
 
 int terms_get(req_t *r)

@@ -27,31 +27,6 @@
 #define ACAD_JOIN_YEAR(r) " JOIN academic_years y ON y.tenant_id = " r ".tenant_id AND y.id = " r ".academic_year_id"
 
 
-/*
- * Looks up a record an id in the body or query refers to, with st taking
- * (tenant, id). Returns 1 with *res filled when it is in the caller's school;
- * 0 after answering 404 "No such <what> (<field>)."; -1 after a database error.
- * res may be NULL when only existence matters.
- */
-int acad_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res);
-
-/* Makes one JSON item of a result row. */
-typedef json_t *(*acad_item_fn)(req_t *r, const db_result_t *res, int row);
-/* Makes the cursor key of a result row (arena memory). */
-typedef const char *(*acad_key_fn)(req_t *r, const db_result_t *res, int row);
-
-/*
- * The page document {"items", "nextCursor"} of a result fetched with
- * LIMIT limit + 1: the first limit rows as items, and a cursor from the last of
- * them (its sort key from key_col, its id from column 0) when there are more.
- * With key non-NULL, the cursor key comes from key() instead of key_col.
- */
-json_t *acad_page(req_t *r, const db_result_t *res, int limit, acad_item_fn item, int key_col, acad_key_fn key);
-
-/* The keyset argument for a page's sort key: NULL without cursor, an integer when numeric, else text. */
-db_arg_t acad_key_arg(req_t *r, const page_t *p, int numeric);
-/* The keyset id argument of a page: NULL without cursor. */
-db_arg_t acad_id_arg(const page_t *p);
 
 /*
  * Two-part cursor keys ("<length of a>:<a><b>"), for orders on two columns

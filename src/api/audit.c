@@ -63,6 +63,20 @@ static const char *id_filter(req_t *r, const char *name)
     return v;
 }
 
+static json_t *event_json(req_t *r, const db_result_t *res, int i)
+{
+    json_t *e = json_pack("{s:s,s:s,s:o,s:o,s:s,s:s}", "id", db_get(res, i, 0), "at",
+                          iso_time(&r->arena, db_get_int(res, i, 1)), "actorId",
+                          db_get(res, i, 2) ? json_string(db_get(res, i, 2)) : json_null(), "actorRoles",
+                          roles_json((unsigned)db_get_int(res, i, 3)), "action", db_get(res, i, 4), "outcome",
+                          db_get(res, i, 5));
+    static const char *const optional[] = {NULL, NULL, NULL, NULL, NULL, NULL, "subjectType", "subjectId",
+                                           "requestId", "remoteAddr", "detail"};
+    for (int c = 6; c <= 10; c++)
+        json_object_set_new(e, optional[c], db_get(res, i, c) ? json_string(db_get(res, i, c)) : json_null());
+    return e;
+}
+
 int audit_list(req_t *r)
 {
     page_t page;
@@ -99,24 +113,8 @@ int audit_list(req_t *r)
                 DB_ARGS(DB_TEXT(sessions_tenant_of(r)), DB_TEXT(actor), DB_TEXT(subject_type), DB_TEXT(subject_id),
                         DB_TEXT(action), DB_INT(from), DB_INT(to),
                         page.has_cursor ? DB_INT(strtoll(page.key, NULL, 10)) : DB_NULL,
-                        DB_TEXT(page.has_cursor ? page.id : NULL), DB_INT(page.limit + 1)),
+                        page_id_arg(&page), DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
-    json_t *items = json_array();
-    int n = res.nrows > page.limit ? page.limit : res.nrows;
-    for (int i = 0; i < n; i++) {
-        json_t *e = json_pack("{s:s,s:s,s:o,s:o,s:s,s:s}", "id", db_get(&res, i, 0), "at",
-                              iso_time(&r->arena, db_get_int(&res, i, 1)), "actorId",
-                              db_get(&res, i, 2) ? json_string(db_get(&res, i, 2)) : json_null(), "actorRoles",
-                              roles_json((unsigned)db_get_int(&res, i, 3)), "action", db_get(&res, i, 4), "outcome",
-                              db_get(&res, i, 5));
-        static const char *const optional[] = {NULL, NULL, NULL, NULL, NULL, NULL, "subjectType", "subjectId",
-                                               "requestId", "remoteAddr", "detail"};
-        for (int c = 6; c <= 10; c++)
-            json_object_set_new(e, optional[c], db_get(&res, i, c) ? json_string(db_get(&res, i, c)) : json_null());
-        json_array_append_new(items, e);
-    }
-    const char *next = res.nrows > page.limit ? page_cursor(&r->arena, db_get(&res, n - 1, 1), db_get(&res, n - 1, 0))
-                                              : NULL;
-    return res_json(r, 200, page_result(items, next));
+    return res_json(r, 200, page_json(r, &res, page.limit, event_json, 1, NULL));
 }

@@ -134,7 +134,7 @@ static const char *readable_class(req_t *r)
 static int check_teacher(req_t *r, const char *id, const char *field)
 {
     db_result_t t;
-    int rc = acad_ref(r, &Q_CLASS_TEACHER, id, "teacher", field, &t);
+    int rc = school_ref(r, &Q_CLASS_TEACHER, id, "teacher", field, &t);
     if (rc != 1)
         return -1;
     if (strcmp(db_get(&t, 0, 1), "active") != 0) {
@@ -165,7 +165,7 @@ int classes_create(req_t *r)
     int has_capacity = body_int(r, "capacity", 0, 1, 1000, &capacity) == 1;
     if (res_check_fields(r) != 0)
         return -1;
-    if (acad_ref(r, &Q_CLASS_YEAR, year, "academic year", "academicYearId", NULL) != 1 ||
+    if (school_ref(r, &Q_CLASS_YEAR, year, "academic year", "academicYearId", NULL) != 1 ||
         (teacher != NULL && check_teacher(r, teacher, "classTeacherId") != 1))
         return -1;
     char id[40];
@@ -200,8 +200,8 @@ int classes_list(req_t *r)
     const char *key1 = NULL, *key2 = NULL;
     if (page.has_cursor && sort == 1 && acad_key2_split(r, page.key, &key1, &key2) != 0)
         return -1;
-    if ((year != NULL && acad_ref(r, &Q_CLASS_YEAR, year, "academic year", "academicYearId", NULL) != 1) ||
-        (teacher != NULL && acad_ref(r, &Q_CLASS_TEACHER, teacher, "teacher", "teacherId", NULL) != 1))
+    if ((year != NULL && school_ref(r, &Q_CLASS_YEAR, year, "academic year", "academicYearId", NULL) != 1) ||
+        (teacher != NULL && school_ref(r, &Q_CLASS_TEACHER, teacher, "teacher", "teacherId", NULL) != 1))
         return -1;
     /* teachers see the classes they teach */
     const char *own = NULL;
@@ -215,17 +215,17 @@ int classes_list(req_t *r)
     if (sort == 0)
         rc = db_exec(db, &Q_CLASS_LIST[0][desc],
                      DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year), grade_arg, DB_TEXT(teacher), DB_TEXT(own),
-                             DB_TEXT(today), acad_key_arg(r, &page, 0), acad_id_arg(&page), DB_INT(page.limit + 1)),
+                             DB_TEXT(today), page_key_arg(r, &page, 0), page_id_arg(&page), DB_INT(page.limit + 1)),
                      &r->arena, &res);
     else
         rc = db_exec(db, &Q_CLASS_LIST[1][desc],
                      DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(year), grade_arg, DB_TEXT(teacher), DB_TEXT(own),
                              DB_TEXT(today), key1 != NULL ? DB_INT(strtoll(key1, NULL, 10)) : DB_NULL,
-                             acad_id_arg(&page), DB_INT(page.limit + 1), DB_TEXT(key2)),
+                             page_id_arg(&page), DB_INT(page.limit + 1), DB_TEXT(key2)),
                      &r->arena, &res);
     if (rc != 0)
         return db_fail(r, db);
-    return res_json(r, 200, acad_page(r, &res, page.limit, class_json, 4, sort == 1 ? class_grade_key : NULL));
+    return res_json(r, 200, page_json(r, &res, page.limit, class_json, 4, sort == 1 ? class_grade_key : NULL));
 }
 
 int classes_get(req_t *r)
@@ -409,11 +409,11 @@ int class_subjects_list(req_t *r)
         return -1;
     db_t *db = req_db(r);
     if (db_exec(db, &Q_ASSIGN_LIST,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), acad_key_arg(r, &page, 0), acad_id_arg(&page),
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), page_key_arg(r, &page, 0), page_id_arg(&page),
                         DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
-    return res_json(r, 200, acad_page(r, &res, page.limit, assignment_json, 3, assignment_key));
+    return res_json(r, 200, page_json(r, &res, page.limit, assignment_json, 3, assignment_key));
 }
 
 int class_subjects_create(req_t *r)
@@ -430,7 +430,7 @@ int class_subjects_create(req_t *r)
         return -1;
     db_result_t c;
     if (load_class(r, class_id, &c) != 0 ||
-        acad_ref(r, &Q_ASSIGN_SUBJECT, subject, "subject", "subjectId", NULL) != 1 ||
+        school_ref(r, &Q_ASSIGN_SUBJECT, subject, "subject", "subjectId", NULL) != 1 ||
         check_teacher(r, teacher, "teacherId") != 1)
         return -1;
     char id[40];
@@ -553,14 +553,14 @@ int class_students(req_t *r)
     db_t *db = req_db(r);
     if (db_exec(db, &Q_ROSTER[desc],
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(date != NULL ? date : today), DB_TEXT(last),
-                        DB_TEXT(first), acad_id_arg(&page), DB_INT(page.limit + 1)),
+                        DB_TEXT(first), page_id_arg(&page), DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
     if (acad_audit(r, "student.list", "class", id,
                    arena_printf(&r->arena, "roster on %s, %d student(s)", date != NULL ? date : today,
                                 res.nrows > page.limit ? page.limit : res.nrows)) != 0)
         return db_fail(r, db);
-    json_t *doc = acad_page(r, &res, page.limit, roster_json, 0, roster_key);
+    json_t *doc = page_json(r, &res, page.limit, roster_json, 0, roster_key);
     json_object_set_new(doc, "classId", json_string(id));
     json_object_set_new(doc, "date", json_string(date != NULL ? date : today));
     return res_json(r, 200, doc);

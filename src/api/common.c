@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/app.h"
 #include "api/validate.h"
 #include "auth/crypto.h"
 #include "auth/roles.h"
@@ -100,6 +101,49 @@ const char *page_cursor(arena_t *a, const char *key, const char *id)
     crypto_b64_encode(raw, n, out, outlen);
     free(raw);
     return out;
+}
+
+int school_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res)
+{
+    db_t *db = req_db(r);
+    db_result_t tmp;
+    if (res == NULL)
+        res = &tmp;
+    if (db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0)
+        return db_fail(r, db);
+    if (res->nrows == 0) {
+        if (field != NULL)
+            res_fail(r, ERR_NOT_FOUND, "No such %s (%s).", what, field);
+        else
+            res_fail(r, ERR_NOT_FOUND, "No such %s.", what);
+        return 0;
+    }
+    return 1;
+}
+
+json_t *page_json(req_t *r, const db_result_t *res, int limit, page_item_fn item, int key_col, page_key_fn key)
+{
+    json_t *items = json_array();
+    int n = res->nrows > limit ? limit : res->nrows;
+    for (int i = 0; i < n; i++)
+        json_array_append_new(items, item(r, res, i));
+    const char *next = NULL;
+    if (res->nrows > limit)
+        next = page_cursor(&r->arena, key != NULL ? key(r, res, n - 1) : db_get(res, n - 1, key_col),
+                           db_get(res, n - 1, 0));
+    return page_result(items, next);
+}
+
+db_arg_t page_key_arg(req_t *r, const page_t *p, int numeric)
+{
+    if (!p->has_cursor)
+        return DB_NULL;
+    return numeric ? DB_INT(strtoll(p->key, NULL, 10)) : DB_TEXT(arena_strdup(&r->arena, p->key));
+}
+
+db_arg_t page_id_arg(const page_t *p)
+{
+    return DB_TEXT(p->has_cursor ? p->id : NULL);
 }
 
 json_t *page_result(json_t *items, const char *next_cursor)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "http/handler.h"
+#include "store/store.h"
 
 /* ISO 8601 UTC with milliseconds ("2026-11-26T03:22:19.123Z") of Unix milliseconds, in the arena. */
 const char *iso_time(arena_t *a, int64_t ms);
@@ -38,6 +39,32 @@ typedef struct page {
 int page_read(req_t *r, page_t *p);
 /* An opaque cursor for a row (sort key and id), in the arena. */
 const char *page_cursor(arena_t *a, const char *key, const char *id);
+/*
+ * Looks up a record an id in the body or query refers to, with st taking
+ * (tenant, id). Returns 1 with *res filled when it is in the caller's school;
+ * 0 after answering 404 "No such <what> (<field>)." (field may be NULL); -1 after a database error.
+ * res may be NULL when only existence matters.
+ */
+int school_ref(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res);
+
+/* Makes one JSON item of a result row. */
+typedef json_t *(*page_item_fn)(req_t *r, const db_result_t *res, int row);
+/* Makes the cursor key of a result row (arena memory). */
+typedef const char *(*page_key_fn)(req_t *r, const db_result_t *res, int row);
+
+/*
+ * The page document {"items", "nextCursor"} of a result fetched with
+ * LIMIT limit + 1: the first limit rows as items, and a cursor from the last of
+ * them (its sort key from key_col, its id from column 0) when there are more.
+ * With key non-NULL, the cursor key comes from key() instead of key_col.
+ */
+json_t *page_json(req_t *r, const db_result_t *res, int limit, page_item_fn item, int key_col, page_key_fn key);
+
+/* The keyset argument for a page's sort key: NULL without cursor, an integer when numeric, else text. */
+db_arg_t page_key_arg(req_t *r, const page_t *p, int numeric);
+/* The keyset id argument of a page: NULL without cursor. */
+db_arg_t page_id_arg(const page_t *p);
+
 /* {"items": items, "nextCursor": cursor or null}; steals items. */
 json_t *page_result(json_t *items, const char *next_cursor);
 

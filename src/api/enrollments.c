@@ -453,7 +453,7 @@ static int check_filter(req_t *r, const char *id, stmt_t *st, const char *what, 
 {
     if (id == NULL)
         return 0;
-    int rc = acad_ref(r, st, id, what, field, NULL);
+    int rc = school_ref(r, st, id, what, field, NULL);
     if (rc != 1)
         return -1;
     if (may == NULL || policy_sees_school(r))
@@ -485,7 +485,7 @@ int enrollments_list(req_t *r)
     db_result_t res;
     if (db_exec(db, &Q_ENR_LIST[desc],
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(student), DB_TEXT(class_id), DB_TEXT(year), DB_TEXT(on),
-                        DB_TEXT(own), acad_key_arg(r, &page, 0), acad_id_arg(&page), DB_INT(page.limit + 1)),
+                        DB_TEXT(own), page_key_arg(r, &page, 0), page_id_arg(&page), DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
     int n = res.nrows > page.limit ? page.limit : res.nrows;
@@ -495,5 +495,5 @@ int enrollments_list(req_t *r)
                                       : "enrollment",
                    student != NULL ? student : class_id, arena_printf(&r->arena, "enrollments, %d listed", n)) != 0)
         return db_fail(r, db);
-    return res_json(r, 200, acad_page(r, &res, page.limit, enrollment_json, E_START, NULL));
+    return res_json(r, 200, page_json(r, &res, page.limit, enrollment_json, E_START, NULL));
 }

@@ -70,7 +70,7 @@ int holidays_list(req_t *r)
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_HOL_LIST,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(from), DB_TEXT(to), acad_key_arg(r, &page, 0),
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(from), DB_TEXT(to), page_key_arg(r, &page, 0),
                         DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
@@ -78,6 +78,7 @@ int holidays_list(req_t *r)
     int n = res.nrows > page.limit ? page.limit : res.nrows;
     for (int i = 0; i < n; i++)
         json_array_append_new(items, holiday_json(r, &res, i));
+    /* holidays are keyed by date alone: the cursor's id part is a fixed placeholder */
     const char *next = res.nrows > page.limit ? page_cursor(&r->arena, db_get(&res, n - 1, 0), NO_ID) : NULL;
     return res_json(r, 200, page_result(items, next));
 }

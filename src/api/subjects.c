@@ -116,11 +116,11 @@ int subjects_list(req_t *r)
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_SUBJ_LIST[sort][desc],
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(q), acad_key_arg(r, &page, 0), acad_id_arg(&page),
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(q), page_key_arg(r, &page, 0), page_id_arg(&page),
                         DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
-    return res_json(r, 200, acad_page(r, &res, page.limit, subject_json, subject_sort_col[sort], NULL));
+    return res_json(r, 200, page_json(r, &res, page.limit, subject_json, subject_sort_col[sort], NULL));
 }
 
 int subjects_get(req_t *r)

@@ -151,20 +151,10 @@ static json_t *week_json(req_t *r, const db_result_t *res)
     return days;
 }
 
-/*
- * Looks up a record of the caller's school by id (st takes tenant and id) into
- * *res; 404 when there is none, naming the field the id came in when not NULL
- * ("No such class (classId).").
- */
+/* school_ref() as 0 (found) or -1 (404 or a database error, answered). */
 static int lookup(req_t *r, stmt_t *st, const char *id, const char *what, const char *field, db_result_t *res)
 {
-    db_t *db = req_db(r);
-    if (db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0)
-        return db_fail(r, db);
-    if (res->nrows > 0)
-        return 0;
-    return field != NULL ? res_fail(r, ERR_NOT_FOUND, "No such %s (%s).", what, field)
-                         : res_fail(r, ERR_NOT_FOUND, "No such %s.", what);
+    return school_ref(r, st, id, what, field, res) == 1 ? 0 : -1;
 }
 
 static int load_slot(req_t *r, const char *id, db_result_t *res)

@@ -136,24 +136,15 @@ int users_list(req_t *r)
         res_field_error(r, "q", "must be 1 to 100 characters");
     if (res_check_fields(r) != 0)
         return -1;
-    db_arg_t key = !page.has_cursor     ? DB_NULL
-                   : sort_numeric[sort] ? DB_INT(strtoll(page.key, NULL, 10))
-                                        : DB_TEXT(arena_strdup(&r->arena, page.key));
+    db_arg_t key = page_key_arg(r, &page, sort_numeric[sort]);
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_LIST[sort][desc],
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_INT(role), DB_TEXT(status), DB_TEXT(q), key,
-                        DB_TEXT(page.has_cursor ? page.id : NULL), DB_INT(page.limit + 1)),
+                        page_id_arg(&page), DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
-    json_t *items = json_array();
-    int n = res.nrows > page.limit ? page.limit : res.nrows;
-    for (int i = 0; i < n; i++)
-        json_array_append_new(items, user_json(r, &res, i));
-    const char *next = res.nrows > page.limit
-                           ? page_cursor(&r->arena, db_get(&res, n - 1, sort_col[sort]), db_get(&res, n - 1, 0))
-                           : NULL;
-    return res_json(r, 200, page_result(items, next));
+    return res_json(r, 200, page_json(r, &res, page.limit, user_json, sort_col[sort], NULL));
 }
 
 int users_update(req_t *r)
