@@ -30,6 +30,57 @@ static int check_args(int argc, char **argv, const char *const *known, const cha
     return 0;
 }
 
+/* One creation against the configured database, on a request stand-in whose errors are printed. */
+typedef int (*create_fn)(req_t *r, db_t *db, void *ctx, char id[40]);
+
+/* Opens the store, runs fn, prints the new id (or why it failed); returns the exit status. */
+static int run_create(const char *failed, create_fn fn, void *ctx)
+{
+    config_t cfg;
+    int rc = cli_open(&cfg);
+    if (rc != 0)
+        return rc;
+    req_t r = {0};
+    arena_init(&r.arena);
+    req_reset(&r);
+    db_t *db = store_session(app.store);
+    char id[40];
+    if (fn(&r, db, ctx, id) != 0) {
+        cli_print_error(failed, &r);
+        rc = 1;
+    } else {
+        printf("%s\n", id);
+    }
+    db_close(db);
+    req_release(&r);
+    arena_destroy(&r.arena);
+    cli_close(&cfg);
+    return rc;
+}
+
+typedef struct account {
+    const char *tenant_id;
+    const user_in_t *u;
+} account_t;
+
+static int create_account_in(req_t *r, db_t *db, void *ctx, char id[40])
+{
+    const account_t *a = ctx;
+    return identity_create_user(r, db, a->tenant_id, a->u, id);
+}
+
+typedef struct school {
+    const tenant_in_t *t;
+    const user_in_t *admin;
+} school_t;
+
+static int create_school(req_t *r, db_t *db, void *ctx, char id[40])
+{
+    const school_t *sc = ctx;
+    char admin_id[40];
+    return identity_create_tenant(r, db, sc->t, sc->admin, id, admin_id);
+}
+
 static int create_account(const char *what, const char *tenant_id, unsigned roles, const char *email_arg,
                           const char *name)
 {
@@ -42,27 +93,9 @@ static int create_account(const char *what, const char *tenant_id, unsigned role
         fprintf(stderr, "school-erp %s: no password on standard input\n", what);
         return 2;
     }
-    config_t cfg;
-    int rc = cli_open(&cfg);
-    if (rc != 0)
-        return rc;
-    req_t r = {0};
-    arena_init(&r.arena);
-    req_reset(&r);
-    db_t *db = store_session(app.store);
     user_in_t u = {email, name != NULL ? name : email, password, roles};
-    char id[40];
-    if (identity_create_user(&r, db, tenant_id, &u, id) != 0) {
-        cli_print_error("cannot create the account", &r);
-        rc = 1;
-    } else {
-        printf("%s\n", id);
-    }
-    db_close(db);
-    req_release(&r);
-    arena_destroy(&r.arena);
-    cli_close(&cfg);
-    return rc;
+    account_t a = {tenant_id, &u};
+    return run_create("cannot create the account", create_account_in, &a);
 }
 
 int cli_admin(int argc, char **argv)
@@ -123,26 +156,8 @@ int cli_tenant(int argc, char **argv)
         fprintf(stderr, "school-erp tenant create: %s\n", problem);
         return 2;
     }
-    config_t cfg;
-    int rc = cli_open(&cfg);
-    if (rc != 0)
-        return rc;
-    req_t r = {0};
-    arena_init(&r.arena);
-    req_reset(&r);
-    db_t *db = store_session(app.store);
     const char *admin_name = cli_opt(argc, argv, "--admin-name");
     user_in_t admin = {email, admin_name != NULL ? admin_name : "School administrator", password, ROLE_ADMIN};
-    char tenant_id[40], admin_id[40];
-    if (identity_create_tenant(&r, db, &t, &admin, tenant_id, admin_id) != 0) {
-        cli_print_error("cannot create the school", &r);
-        rc = 1;
-    } else {
-        printf("%s\n", tenant_id);
-    }
-    db_close(db);
-    req_release(&r);
-    arena_destroy(&r.arena);
-    cli_close(&cfg);
-    return rc;
+    school_t sc = {&t, &admin};
+    return run_create("cannot create the school", create_school, &sc);
 }
