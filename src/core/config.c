@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 static int fail(char *err, size_t errlen, const char *name, const char *expected, const char *got)
@@ -80,6 +82,34 @@ static int get_bool(config_getter_t get, void *ud, const char *name, int def, in
             return *out = 0, 0;
     }
     return fail(err, errlen, name, "one of on/off/true/false/1/0", v);
+}
+
+/* "YYYY-MM-DD" (noon UTC) or "YYYY-MM-DDTHH:MM:SSZ", years 2000-2099, as Unix milliseconds. */
+static int parse_instant(const char *v, int64_t *out)
+{
+    int y, mo, d, h = 12, mi = 0, s = 0, n = 0;
+    size_t len = strlen(v);
+    if (len == 10) {
+        if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+            return -1;
+    } else if (len == 20) {
+        if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 20)
+            return -1;
+    } else {
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) /* sscanf would take signs and spaces */
+        if (!((v[i] >= '0' && v[i] <= '9') || ((i == 4 || i == 7) && v[i] == '-') || (i == 10 && v[i] == 'T') ||
+              ((i == 13 || i == 16) && v[i] == ':') || (i == 19 && v[i] == 'Z')))
+            return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = y % 4 == 0; /* exact for 2000-2099 */
+    if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || s > 59)
+        return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s};
+    *out = (int64_t)timegm(&tm) * 1000;
+    return 0;
 }
 
 static int parse_listen(config_t *c, const char *v, char *err, size_t errlen)
@@ -291,6 +321,15 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
         return -1;
     if (get_bool(get, ud, "ERP_ENABLE_TEST_ROUTES", 0, &c->test_routes, err, errlen) != 0)
         return -1;
+    const char *clock = get("ERP_TEST_CLOCK", ud);
+    if (clock != NULL && *clock != '\0') {
+        if (!c->test_routes)
+            return fail(err, errlen, "ERP_TEST_CLOCK", "no value outside the test suite (it needs ERP_ENABLE_TEST_ROUTES=1)",
+                        clock);
+        if (parse_instant(clock, &c->test_clock_ms) != 0)
+            return fail(err, errlen, "ERP_TEST_CLOCK", "a date YYYY-MM-DD or a UTC time YYYY-MM-DDTHH:MM:SSZ from 2000 to 2099",
+                        clock);
+    }
 
     const char *queue = get("QUEUE_NAME", ud);
     if (queue != NULL && *queue != '\0') {
@@ -314,7 +353,10 @@ static const char *env_get(const char *name, void *ud)
 int config_load_env(config_t *c, char *err, size_t errlen)
 {
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    return config_load(c, env_get, NULL, ncpu > 0 && ncpu < INT_MAX ? (int)ncpu : 1, err, errlen);
+    int rc = config_load(c, env_get, NULL, ncpu > 0 && ncpu < INT_MAX ? (int)ncpu : 1, err, errlen);
+    if (rc == 0 && c->test_clock_ms != 0)
+        clock_start_at(c->test_clock_ms);
+    return rc;
 }
 
 void config_free(config_t *c)

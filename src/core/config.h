@@ -44,6 +44,7 @@ typedef struct config {
     char *queue_name;
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */
+    int64_t test_clock_ms; /* ERP_TEST_CLOCK: the instant the wall clock starts at (test servers only); 0: real time */
 } config_t;
 
 /* Looks a variable up; returns NULL when unset. */
@@ -57,7 +58,10 @@ typedef const char *(*config_getter_t)(const char *name, void *ud);
  */
 int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err, size_t errlen);
 
-/* config_load() over the process environment. */
+/*
+ * config_load() over the process environment; also starts the test clock
+ * (ERP_TEST_CLOCK) for the whole process when one is set.
+ */
 int config_load_env(config_t *c, char *err, size_t errlen);
 
 /* Frees the strings config_load() allocated. */

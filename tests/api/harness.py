@@ -661,6 +661,8 @@ class Server:
         )
         if self.test_routes:
             env["ERP_ENABLE_TEST_ROUTES"] = "1"
+        else:
+            env.pop("ERP_TEST_CLOCK", None)  # a server without the test routes refuses a test clock
         if self.pg_db is not None:
             env["ERP_DATABASE_URL"] = pg_url(self.pg_db)
             env["ERP_JWT_SECRET"] = "test-secret-for-the-black-box-suite-0123456789"
@@ -1011,6 +1013,26 @@ def clean_env(**overrides):
     return env
 
 
+# The test clock: with ERP_TEST_CLOCK set (YYYY-MM-DD for noon UTC, or YYYY-MM-DDTHH:MM:SSZ), every server
+# with the test routes (and every command run with its environment) starts its wall clock at that
+# instant; test_now() is the same clock on this side.
+TEST_CLOCK = os.environ.get("ERP_TEST_CLOCK", "")
+_clock_origin = time.monotonic()
+
+
+def test_now():
+    """The servers' "now" as an aware UTC datetime: the test clock when one is set, else the real time."""
+    import datetime
+
+    if not TEST_CLOCK:
+        return datetime.datetime.now(datetime.timezone.utc)
+    if len(TEST_CLOCK) == 10:
+        start = datetime.datetime.fromisoformat(TEST_CLOCK + "T12:00:00+00:00")
+    else:
+        start = datetime.datetime.fromisoformat(TEST_CLOCK.replace("Z", "+00:00"))
+    return start + datetime.timedelta(seconds=time.monotonic() - _clock_origin)
+
+
 ENGINE = os.environ.get("ERP_TEST_ENGINE", "sqlite")
 PG_URL = os.environ.get("ERP_TEST_PG_URL", "")
 _db_counter = [0]
@@ -1057,6 +1079,8 @@ def migrate(binary, env, timeout=120):
 
 __all__ = [
     "ENGINE",
+    "TEST_CLOCK",
+    "test_now",
     "pg_url",
     "COVERAGE",
     "Client",

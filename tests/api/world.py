@@ -15,7 +15,7 @@ import datetime
 import itertools
 import zoneinfo
 
-from harness import ERP_BIN, Client, run
+from harness import ERP_BIN, Client, run, test_now
 
 PASSWORD = "correct-horse-battery-staple"
 PLATFORM_EMAIL = "operator@platform.example"
@@ -28,7 +28,7 @@ DEMO_TIME_ZONE = "America/New_York"  # the time zone of the school `school-erp d
 
 def school_today(time_zone):
     """Today's date in a school's time zone, as the server reckons it ("YYYY-MM-DD")."""
-    return datetime.datetime.now(zoneinfo.ZoneInfo(time_zone)).date().isoformat()
+    return test_now().astimezone(zoneinfo.ZoneInfo(time_zone)).date().isoformat()
 
 
 def login(server, tenant, email, password=PASSWORD, expect=200):

@@ -524,6 +524,31 @@ static void queue_name(void **state)
     config_free(&c);
 }
 
+/* ERP_TEST_CLOCK: only with the test routes, a date (noon UTC) or a UTC time, 2000-2099. */
+static void test_clock(void **state)
+{
+    (void)state;
+    config_t c;
+    const var_t date[] = {{"ERP_ENABLE_TEST_ROUTES", "1"}, {"ERP_TEST_CLOCK", "2027-08-01"}, {NULL, NULL}};
+    assert_int_equal(load(&c, date, 1), 0);
+    assert_int_equal(c.test_clock_ms, 1817121600000LL); /* 2027-08-01T12:00:00Z */
+    config_free(&c);
+    const var_t instant[] = {{"ERP_ENABLE_TEST_ROUTES", "1"}, {"ERP_TEST_CLOCK", "2028-02-29T23:59:58Z"}, {NULL, NULL}};
+    assert_int_equal(load(&c, instant, 1), 0);
+    assert_int_equal(c.test_clock_ms, 1835481598000LL);
+    config_free(&c);
+    load_bad("ERP_TEST_CLOCK", "2027-08-01"); /* a production server refuses it */
+    static const char *const bad[] = {"2027-8-01",  "2027-02-29", "1999-12-31", "2100-01-01", "2027-08-01T10:00:00",
+                                      "+027-08-01", "2027-08-01 ", " 2027-08-01", "2027-08-01T24:00:00Z", "tomorrow"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const var_t vars[] = {{"ERP_ENABLE_TEST_ROUTES", "1"}, {"ERP_TEST_CLOCK", bad[i]}, {NULL, NULL}};
+        if (load(&c, vars, 1) != -1)
+            fail_msg("ERP_TEST_CLOCK=%s accepted", bad[i]);
+        assert_true(starts_with(err, "ERP_TEST_CLOCK: expected "));
+        config_free(&c);
+    }
+}
+
 /* A failure late in the load leaves allocated strings that config_free releases (ASan checks for leaks). */
 static void free_after_failures(void **state)
 {
@@ -583,6 +608,7 @@ int main(void)
         cmocka_unit_test(redis_and_blob_urls),
         cmocka_unit_test(jwt_secret),
         cmocka_unit_test(queue_name),
+        cmocka_unit_test(test_clock),
         cmocka_unit_test(free_after_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
