@@ -78,6 +78,7 @@ static int cmd_serve(int argc, char **argv)
     sessions_setup(&cfg);
     dispatch_set_authenticator(sessions_authenticate);
     dispatch_set_begin(app_request_begin);
+    dispatch_set_end(app_request_end);
     if (open_store(&cfg) != 0)
         return 1;
     /* Refuse to serve a schema this binary does not match. */

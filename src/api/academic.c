@@ -40,12 +40,6 @@ int acad_body_null(req_t *r, const char *field)
     return v != NULL && json_is_null(v);
 }
 
-int acad_stale(req_t *r, const char *what, const char *current_version)
-{
-    return res_fail(r, ERR_CONFLICT, "The %s was changed meanwhile (now version %s); read it again.", what,
-                    current_version);
-}
-
 void acad_created(req_t *r, long long version, const char *fmt, const char *id)
 {
     res_header(r, "location", arena_printf(&r->arena, fmt, id));
@@ -139,7 +133,8 @@ static stmt_t Q_YEAR_USES =
     STMT("years.uses", 0,
          "SELECT (SELECT count(*) FROM terms t WHERE t.tenant_id = $1 AND t.academic_year_id = $2),"
          " (SELECT count(*) FROM classes c WHERE c.tenant_id = $1 AND c.academic_year_id = $2)");
-static stmt_t Q_YEAR_DELETE = STMT("years.delete", 0, "DELETE FROM academic_years WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_YEAR_DELETE =
+    STMT("years.delete", 0, "DELETE FROM academic_years WHERE tenant_id = $1 AND id = $2 AND version = $3");
 
 #define YEAR_LIST_SQL(col, cmp, dir)                                                                                   \
     "SELECT " YEAR_COLS " FROM academic_years y WHERE y.tenant_id = $1"                                                \
@@ -270,13 +265,12 @@ int years_update(req_t *r)
         return -1;
     const char *name = NULL, *start = NULL, *end = NULL;
     int current = -1;
-    long long version;
     body_only_fields(r, fields);
     body_string(r, "name", 0, 1, 100, &name);
     body_date(r, "startDate", 0, &start);
     body_date(r, "endDate", 0, &end);
     body_bool(r, "isCurrent", 0, &current);
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_t *db = req_db(r);
     db_result_t y, res;
@@ -289,9 +283,10 @@ int years_update(req_t *r)
         db_rollback(db);
         return res_fail(r, ERR_NOT_FOUND, "No such academic year.");
     }
-    if (db_get_int(&y, 0, 5) != version) {
+    long long version = db_get_int(&y, 0, 5);
+    if (if_match(r, version, "academic year") != 0 || patch_is_empty(r)) {
         db_rollback(db);
-        return acad_stale(r, "academic year", db_get(&y, 0, 5));
+        return r->err.code != ERR_NONE ? -1 : respond_year(r, id, 200);
     }
     name = name != NULL ? name : db_get(&y, 0, 1);
     start = start != NULL ? start : db_get(&y, 0, 2);
@@ -333,7 +328,7 @@ int years_update(req_t *r)
     }
     if (res.changes == 0) {
         db_rollback(db);
-        return res_fail(r, ERR_CONFLICT, "The academic year was changed meanwhile; read it again.");
+        return stale_write(r, "academic year");
     }
     if (db_commit(db) != 0) {
         if (db_error(db)->status == DB_UNIQUE)
@@ -349,17 +344,25 @@ int years_delete(req_t *r)
     if (require_id(r, id) != 0)
         return -1;
     db_t *db = req_db(r);
-    db_result_t res;
+    db_result_t y, res;
+    if (db_exec(db, &Q_YEAR_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &y) != 0)
+        return db_fail(r, db);
+    if (y.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such academic year.");
+    long long version = db_get_int(&y, 0, 5);
+    if (if_match(r, version, "academic year") != 0)
+        return -1;
     if (db_exec(db, &Q_YEAR_USES, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
         return db_fail(r, db);
     long long terms = db_get_int(&res, 0, 0), classes = db_get_int(&res, 0, 1);
     if (terms > 0 || classes > 0)
         return res_fail(r, ERR_CONFLICT, "The academic year has %lld term(s) and %lld class(es); delete them first.",
                         terms, classes);
-    if (db_exec(db, &Q_YEAR_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_YEAR_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version)), &r->arena,
+                &res) != 0)
         return acad_write_failed(r, db, NULL, NULL, "The academic year is still in use.");
     if (res.changes == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such academic year.");
+        return stale_write(r, "academic year");
     return res_empty(r, 204);
 }
 
@@ -389,7 +392,8 @@ static stmt_t Q_TERM_UPDATE = STMT("terms.update", 0,
 static stmt_t Q_TERM_ATTENDANCE = STMT("terms.attendance", 0,
                                        "SELECT date FROM attendance WHERE tenant_id = $1 AND date >= $2 AND date <= $3"
                                        " LIMIT 1");
-static stmt_t Q_TERM_DELETE = STMT("terms.delete", 0, "DELETE FROM terms WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_TERM_DELETE =
+    STMT("terms.delete", 0, "DELETE FROM terms WHERE tenant_id = $1 AND id = $2 AND version = $3");
 
 #define TERM_LIST_SQL(col, cmp, dir)                                                                                   \
     "SELECT " TERM_COLS " FROM terms t WHERE t.tenant_id = $1 AND (t.academic_year_id = $2 OR $2 IS NULL)"             \
@@ -556,13 +560,12 @@ int terms_update(req_t *r)
         return -1;
     const char *name = NULL, *start = NULL, *end = NULL;
     unsigned weekdays = 0;
-    long long version;
     body_only_fields(r, fields);
     body_string(r, "name", 0, 1, 100, &name);
     body_date(r, "startDate", 0, &start);
     body_date(r, "endDate", 0, &end);
     body_weekdays(r, "weekdays", &weekdays);
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_t *db = req_db(r);
     db_result_t t, res;
@@ -574,9 +577,10 @@ int terms_update(req_t *r)
         db_rollback(db);
         return res_fail(r, ERR_NOT_FOUND, "No such term.");
     }
-    if (db_get_int(&t, 0, 6) != version) {
+    long long version = db_get_int(&t, 0, 6);
+    if (if_match(r, version, "term") != 0 || patch_is_empty(r)) {
         db_rollback(db);
-        return acad_stale(r, "term", db_get(&t, 0, 6));
+        return r->err.code != ERR_NONE ? -1 : respond_term(r, id, 200);
     }
     name = name != NULL ? name : db_get(&t, 0, 2);
     start = start != NULL ? start : db_get(&t, 0, 3);
@@ -589,8 +593,13 @@ int terms_update(req_t *r)
     if (db_exec(db, &Q_TERM_UPDATE,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_TEXT(start),
                         DB_TEXT(end), DB_INT(weekdays), DB_INT(clock_wall_ms())),
-                &r->arena, &res) != 0 ||
-        db_commit(db) != 0)
+                &r->arena, &res) != 0)
+        return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
+    if (res.changes == 0) {
+        db_rollback(db);
+        return stale_write(r, "term");
+    }
+    if (db_commit(db) != 0)
         return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
     return respond_term(r, id, 200);
 }
@@ -606,6 +615,9 @@ int terms_delete(req_t *r)
         return db_fail(r, db);
     if (t.nrows == 0)
         return res_fail(r, ERR_NOT_FOUND, "No such term.");
+    long long version = db_get_int(&t, 0, 6);
+    if (if_match(r, version, "term") != 0)
+        return -1;
     if (db_exec(db, &Q_TERM_ATTENDANCE,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(db_get(&t, 0, 3)), DB_TEXT(db_get(&t, 0, 4))), &r->arena,
                 &res) != 0)
@@ -613,9 +625,10 @@ int terms_delete(req_t *r)
     if (res.nrows > 0)
         return res_fail(r, ERR_CONFLICT, "Attendance was taken during the term (on %s); it cannot be deleted.",
                         db_get(&res, 0, 0));
-    if (db_exec(db, &Q_TERM_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_TERM_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version)), &r->arena,
+                &res) != 0)
         return db_fail(r, db);
     if (res.changes == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such term.");
+        return stale_write(r, "term");
     return res_empty(r, 204);
 }

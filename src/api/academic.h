@@ -51,6 +51,7 @@ int classes_delete(req_t *r);
 /* /classes/{id}/subjects: teaching assignments. */
 int class_subjects_list(req_t *r);
 int class_subjects_create(req_t *r);
+int class_subjects_get(req_t *r);
 int class_subjects_update(req_t *r);
 int class_subjects_delete(req_t *r);
 

@@ -42,9 +42,6 @@ const char *acad_query_date(req_t *r, const char *name, int required);
 /* Whether the body has the member and it is JSON null (a request to clear a nullable field). */
 int acad_body_null(req_t *r, const char *field);
 
-/* 409 for an If-Match that names another version than the record's. Returns -1. */
-int acad_stale(req_t *r, const char *what, const char *current_version);
-
 /* Sets Location (the path, formatted into the arena) and the ETag of a created record. */
 void acad_created(req_t *r, long long version, const char *fmt, const char *id);
 

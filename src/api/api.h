@@ -44,5 +44,6 @@ int audit_list(req_t *r);
 int testing_sleep(req_t *r);
 int testing_fail(req_t *r);
 int testing_echo(req_t *r);
+int testing_transaction(req_t *r);
 
 #endif

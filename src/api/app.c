@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 
+#include "core/log.h"
+#include "http/router.h"
+
 app_t app;
 
 void *app_thread_init(int idx, void *ud)
@@ -25,5 +28,19 @@ void app_thread_fini(void *ctx, void *ud)
 
 void app_request_begin(req_t *r)
 {
-    db_set_actor(req_db(r), NULL);
+    db_t *db = req_db(r);
+    db_set_actor(db, NULL);
+    /* a request that writes decides on what it reads: the primary, never a replica that may lag */
+    db_read_primary(db, !(r->method & (HTTP_GET | HTTP_HEAD)));
+}
+
+int app_request_end(req_t *r)
+{
+    db_t *db = req_db(r);
+    if (!db_in_transaction(db))
+        return 0;
+    log_error("transaction left open", "route %s request %s: rolled back", r->route != NULL ? r->route->path : "?",
+              r->request_id);
+    db_rollback(db);
+    return -1;
 }

@@ -30,6 +30,8 @@ void app_thread_fini(void *ctx, void *ud);
 
 /* Resets per-request state of the thread's resources (dispatch's begin hook). */
 void app_request_begin(req_t *r);
+/* Rolls back and logs a transaction a handler left open (dispatch's end hook); 0, or -1 when there was one. */
+int app_request_end(req_t *r);
 
 /* The database session of the thread running r. */
 static inline db_t *req_db(req_t *r)

@@ -487,17 +487,17 @@ int attendance_mark(req_t *r)
     read_marks(r, &marks, &nmarks);
     if (res_check_fields(r) != 0)
         return -1;
-    db_result_t cls;
-    if (load_class(r, class_id, NULL, &cls) != 0)
-        return -1;
+    /* a class the caller may not mark is answered as one that does not exist, as a read of it is */
     if (!policy_sees_school(r)) {
         int rc = policy_teaches_class(r, class_id);
         if (rc < 0)
             return -1;
         if (rc == 0)
-            return res_fail(r, ERR_FORBIDDEN, "Only admins and the teachers of class %s may mark its attendance.",
-                            db_get(&cls, 0, 1));
+            return policy_hidden(r, "class");
     }
+    db_result_t cls;
+    if (load_class(r, class_id, NULL, &cls) != 0)
+        return -1;
     if (day > today(r)) {
         res_field_error(r, "date", "is in the future");
         return res_check_fields(r);

@@ -48,7 +48,8 @@ static stmt_t Q_CLASS_USES =
          " (SELECT count(*) FROM timetable_slots t WHERE t.tenant_id = $1 AND t.class_id = $2)");
 static stmt_t Q_CLASS_DELETE_ASSIGNMENTS =
     STMT("classes.delete_assignments", 0, "DELETE FROM class_subjects WHERE tenant_id = $1 AND class_id = $2");
-static stmt_t Q_CLASS_DELETE = STMT("classes.delete", 0, "DELETE FROM classes WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_CLASS_DELETE =
+    STMT("classes.delete", 0, "DELETE FROM classes WHERE tenant_id = $1 AND id = $2 AND version = $3");
 
 /*
  * Lists: year $2, grade $3, teacher $4, only classes the caller teaches $5, today $6, keyset $7 (sort key),
@@ -205,8 +206,13 @@ int classes_list(req_t *r)
         return -1;
     /* teachers see the classes they teach */
     const char *own = NULL;
-    if (!policy_sees_school(r) && (own = policy_teacher_id(r)) == NULL)
-        return res_json(r, 200, page_result(json_array(), NULL));
+    if (!policy_sees_school(r)) {
+        int rc = policy_teacher_id(r, &own);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return res_json(r, 200, page_result(json_array(), NULL));
+    }
     const char *today = school_today(r);
     db_t *db = req_db(r);
     db_result_t res;
@@ -241,7 +247,7 @@ int classes_update(req_t *r)
     if (require_id(r, id) != 0)
         return -1;
     const char *section = NULL, *name = NULL, *room = NULL;
-    long long grade = -1, capacity = 0, version;
+    long long grade = -1, capacity = 0;
     body_only_fields(r, fields);
     body_int(r, "gradeLevel", 0, 0, 13, &grade);
     body_string(r, "section", 0, 1, 10, &section);
@@ -249,13 +255,16 @@ int classes_update(req_t *r)
     const char *teacher = body_id(r, "classTeacherId", 0);
     body_string(r, "room", 0, 1, 50, &room);
     int has_capacity = body_int(r, "capacity", 0, 1, 1000, &capacity) == 1;
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_result_t c, res;
     if (load_class(r, id, &c) != 0)
         return -1;
-    if (db_get_int(&c, 0, 8) != version)
-        return acad_stale(r, "class", db_get(&c, 0, 8));
+    long long version = db_get_int(&c, 0, 8);
+    if (if_match(r, version, "class") != 0)
+        return -1;
+    if (patch_is_empty(r))
+        return respond_class(r, id, 200);
     if (teacher != NULL && check_teacher(r, teacher, "classTeacherId") != 1)
         return -1;
     long long old_grade = db_get_int(&c, 0, 2);
@@ -284,7 +293,7 @@ int classes_update(req_t *r)
         return acad_write_failed(r, db, "section", "the academic year already has a class of this grade and section",
                                  NULL);
     if (res.changes == 0)
-        return res_fail(r, ERR_CONFLICT, "The class was changed meanwhile; read it again.");
+        return stale_write(r, "class");
     return respond_class(r, id, 200);
 }
 
@@ -293,8 +302,13 @@ int classes_delete(req_t *r)
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
         return -1;
+    db_result_t c, res;
+    if (load_class(r, id, &c) != 0)
+        return -1;
+    long long version = db_get_int(&c, 0, 8);
+    if (if_match(r, version, "class") != 0)
+        return -1;
     db_t *db = req_db(r);
-    db_result_t res;
     if (db_begin(db) != 0)
         return db_fail(r, db);
     if (db_exec(db, &Q_CLASS_USES, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
@@ -309,11 +323,12 @@ int classes_delete(req_t *r)
     /* its teaching assignments go with it */
     if (db_exec(db, &Q_CLASS_DELETE_ASSIGNMENTS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, NULL) !=
             0 ||
-        db_exec(db, &Q_CLASS_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        db_exec(db, &Q_CLASS_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version)), &r->arena,
+                &res) != 0)
         return acad_write_failed(r, db, NULL, NULL, "The class is still in use.");
     if (res.changes == 0) {
         db_rollback(db);
-        return res_fail(r, ERR_NOT_FOUND, "No such class.");
+        return stale_write(r, "class");
     }
     if (db_commit(db) != 0)
         return acad_write_failed(r, db, NULL, NULL, "The class is still in use.");
@@ -349,8 +364,9 @@ static stmt_t Q_ASSIGN_UPDATE = STMT("class_subjects.update", 0,
 static stmt_t Q_ASSIGN_SLOTS = STMT("class_subjects.slots", 0,
                                     "SELECT count(*) FROM timetable_slots WHERE tenant_id = $1 AND class_id = $2"
                                     " AND subject_id = $3");
-static stmt_t Q_ASSIGN_DELETE =
-    STMT("class_subjects.delete", 0, "DELETE FROM class_subjects WHERE tenant_id = $1 AND class_id = $2 AND id = $3");
+static stmt_t Q_ASSIGN_DELETE = STMT("class_subjects.delete", 0,
+                                     "DELETE FROM class_subjects WHERE tenant_id = $1 AND class_id = $2 AND id = $3"
+                                     " AND version = $4");
 
 static json_t *assignment_json(req_t *r, const db_result_t *res, int row)
 {
@@ -416,6 +432,14 @@ int class_subjects_list(req_t *r)
     return res_json(r, 200, page_json(r, &res, page.limit, assignment_json, 3, assignment_key));
 }
 
+int class_subjects_get(req_t *r)
+{
+    const char *class_id = readable_class(r), *id = req_param(r, 1);
+    if (class_id == NULL || require_id(r, id) != 0)
+        return -1;
+    return respond_assignment(r, class_id, id, 200);
+}
+
 int class_subjects_create(req_t *r)
 {
     static const char *const fields[] = {"subjectId", "teacherId", "periodsPerWeek", NULL};
@@ -451,17 +475,20 @@ int class_subjects_update(req_t *r)
     const char *class_id, *id;
     if (assignment_params(r, &class_id, &id) != 0)
         return -1;
-    long long periods = 0, version;
+    long long periods = 0;
     body_only_fields(r, fields);
     const char *teacher = body_id(r, "teacherId", 0);
     int has_periods = body_int(r, "periodsPerWeek", 0, 1, 60, &periods) == 1;
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_result_t a, res;
     if (load_assignment(r, class_id, id, &a) != 0)
         return -1;
-    if (db_get_int(&a, 0, 9) != version)
-        return acad_stale(r, "teaching assignment", db_get(&a, 0, 9));
+    long long version = db_get_int(&a, 0, 9);
+    if (if_match(r, version, "teaching assignment") != 0)
+        return -1;
+    if (patch_is_empty(r))
+        return respond_assignment(r, class_id, id, 200);
     if (teacher != NULL && check_teacher(r, teacher, "teacherId") != 1)
         return -1;
     db_arg_t per = has_periods                                                   ? DB_INT(periods)
@@ -474,7 +501,7 @@ int class_subjects_update(req_t *r)
                 &r->arena, &res) != 0)
         return db_fail(r, db);
     if (res.changes == 0)
-        return res_fail(r, ERR_CONFLICT, "The teaching assignment was changed meanwhile; read it again.");
+        return stale_write(r, "teaching assignment");
     return respond_assignment(r, class_id, id, 200);
 }
 
@@ -486,6 +513,9 @@ int class_subjects_delete(req_t *r)
     db_result_t a, res;
     if (load_assignment(r, class_id, id, &a) != 0)
         return -1;
+    long long version = db_get_int(&a, 0, 9);
+    if (if_match(r, version, "teaching assignment") != 0)
+        return -1;
     db_t *db = req_db(r);
     if (db_exec(db, &Q_ASSIGN_SLOTS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(db_get(&a, 0, 2))),
                 &r->arena, &res) != 0)
@@ -493,11 +523,12 @@ int class_subjects_delete(req_t *r)
     if (db_get_int(&res, 0, 0) > 0)
         return res_fail(r, ERR_CONFLICT, "The class has %lld timetable slot(s) of this subject; remove them first.",
                         db_get_int(&res, 0, 0));
-    if (db_exec(db, &Q_ASSIGN_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(id)), &r->arena,
+    if (db_exec(db, &Q_ASSIGN_DELETE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(id), DB_INT(version)), &r->arena,
                 &res) != 0)
         return db_fail(r, db);
     if (res.changes == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such teaching assignment.");
+        return stale_write(r, "teaching assignment");
     return res_empty(r, 204);
 }
 

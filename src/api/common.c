@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/tz.h"
+#include "http/etag.h"
 
 const char *iso_time(arena_t *a, int64_t ms)
 {
@@ -38,23 +39,25 @@ const char *school_today(req_t *r)
 
 void set_etag(req_t *r, long long version)
 {
-    res_header(r, "etag", arena_printf(&r->arena, "\"%lld\"", version));
+    res_etag(r, version);
 }
 
-int require_if_match(req_t *r, long long *version)
+int if_match(req_t *r, long long current, const char *what)
 {
-    const char *v = r->hdr.if_match;
-    if (v == NULL)
-        return res_fail(r, ERR_PRECONDITION_REQUIRED,
-                        "Send If-Match with the ETag of the version you read, so concurrent edits are not lost.");
-    if (strncmp(v, "W/", 2) == 0)
-        v += 2;
-    char *end;
-    long long n = v[0] == '"' ? strtoll(v + 1, &end, 10) : -1;
-    if (n <= 0 || v[0] != '"' || *end != '"' || end[1] != '\0')
-        return res_fail(r, ERR_MALFORMED, "If-Match must be an ETag such as \"3\".");
-    *version = n;
-    return 0;
+    if (etag_if_match(r->hdr.if_match, current) == ETAG_MATCH)
+        return 0;
+    return res_fail(r, ERR_PRECONDITION_FAILED, "The %s was changed meanwhile (now version %lld); read it again.", what,
+                    current);
+}
+
+int stale_write(req_t *r, const char *what)
+{
+    return res_fail(r, ERR_PRECONDITION_FAILED, "The %s was changed meanwhile; read it again.", what);
+}
+
+int patch_is_empty(const req_t *r)
+{
+    return r->json != NULL && json_object_size(r->json) == 0;
 }
 
 int page_read(req_t *r, page_t *p)

@@ -19,13 +19,28 @@ json_t *json_time_or_null(arena_t *a, const char *cell);
 /* The calendar date now in the caller's school (its time zone), "YYYY-MM-DD" in the arena. */
 const char *school_today(req_t *r);
 
-/* Sets ETag: "<version>". */
+/* Sets ETag: "<version>" (res_etag()). */
 void set_etag(req_t *r, long long version);
+
 /*
- * The version an If-Match header asks for. Returns 0 with *version set, or -1
- * with the error set: 428 when the header is missing, 400 when malformed.
+ * Optimistic concurrency: one pattern for every write of a versioned record.
+ *  1. The route carries ROUTE_IF_MATCH: the dispatcher answers 428 without
+ *     If-Match and 400 for a malformed one, before the handler runs.
+ *  2. The handler reads the record (inside its transaction when it has one)
+ *     and calls if_match() with the version it read: 412 unless If-Match
+ *     names that version or is "*".
+ *  3. The write names the version that was read (`… AND version = $n`), never
+ *     the client's; when it changes no row, a concurrent write got there first
+ *     and stale_write() answers 412.
+ * An empty PATCH ({}) writes nothing: the handler answers with the record as
+ * it is after step 2 (patch_is_empty()).
  */
-int require_if_match(req_t *r, long long *version);
+/* Returns 0 when If-Match matches the current version, or -1 after answering 412 ("the <what> was changed"). */
+int if_match(req_t *r, long long current, const char *what);
+/* Answers 412 for a write that matched no row at the version read; returns -1. */
+int stale_write(req_t *r, const char *what);
+/* Whether a PATCH body has no members at all. */
+int patch_is_empty(const req_t *r);
 
 /* Paging parameters: limit (1..500, default 50) and the decoded cursor. */
 typedef struct page {

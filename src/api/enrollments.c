@@ -65,7 +65,8 @@ static stmt_t Q_ENR_INSERT = STMT("enrollments.insert", 0,
 static stmt_t Q_ENR_END = STMT("enrollments.end", 0,
                                "UPDATE enrollments SET end_date = $4, end_reason = $5, version = version + 1,"
                                " updated_at = $6 WHERE tenant_id = $1 AND id = $2 AND version = $3");
-static stmt_t Q_ENR_DELETE = STMT("enrollments.delete", 0, "DELETE FROM enrollments WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_ENR_DELETE =
+    STMT("enrollments.delete", 0, "DELETE FROM enrollments WHERE tenant_id = $1 AND id = $2 AND version = $3");
 static stmt_t Q_ENR_STUDENT =
     STMT("enrollments.student", STMT_READ, "SELECT id FROM students WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_ENR_CLASS_REF =
@@ -210,7 +211,10 @@ static int check_unmarked(req_t *r, db_t *db, const db_result_t *e, const char *
     return 0;
 }
 
-/* Reads the enrollment being changed (locking its student first); 404, 409 when it has ended before date. */
+/*
+ * Reads the enrollment being changed (locking its student first): 404, 412
+ * unless If-Match names its version, 409 when it has ended.
+ */
 static int load_open(enr_tx_t *t, db_t *db, db_result_t *e)
 {
     req_t *r = t->r;
@@ -224,6 +228,8 @@ static int load_open(enr_tx_t *t, db_t *db, db_result_t *e)
         return -1;
     if (e->nrows == 0)
         return res_fail(r, ERR_NOT_FOUND, "No such enrollment.");
+    if (if_match(r, db_get_int(e, 0, E_VERSION), "enrollment") != 0)
+        return -1;
     if (db_get(e, 0, E_END) != NULL)
         return res_fail(r, ERR_CONFLICT, "The enrollment has already ended (on %s).", db_get(e, 0, E_END));
     return 0;
@@ -302,8 +308,11 @@ static int transfer_tx(db_t *db, void *ctx)
     if (db_exec(db, &Q_ENR_END,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(t->id), DB_INT(db_get_int(&e, 0, E_VERSION)), DB_TEXT(last),
                         DB_TEXT(reason), DB_INT(now)),
-                &r->arena, &res) != 0 ||
-        db_exec(db, &Q_ENR_INSERT,
+                &r->arena, &res) != 0)
+        return -1;
+    if (res.changes == 0)
+        return stale_write(r, "enrollment");
+    if (db_exec(db, &Q_ENR_INSERT,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(t->new_id), DB_TEXT(student), DB_TEXT(t->class_id),
                         DB_TEXT(db_get(&e, 0, E_YEAR)), DB_TEXT(t->date), DB_NULL, DB_NULL, DB_INT(now)),
                 &r->arena, NULL) != 0)
@@ -371,6 +380,8 @@ static int end_tx(db_t *db, void *ctx)
                         DB_TEXT(t->date), DB_TEXT(t->reason), DB_INT(clock_wall_ms())),
                 &r->arena, &res) != 0)
         return -1;
+    if (res.changes == 0)
+        return stale_write(r, "enrollment");
     return acad_audit(r, "student.update", NULL, db_get(&e, 0, E_STUDENT),
                       arena_printf(&r->arena, "enrollment %s: left class %s after %s (%s)", t->id,
                                    db_get(&e, 0, E_CLASS_NAME), t->date, t->reason));
@@ -403,10 +414,14 @@ static int delete_tx(db_t *db, void *ctx)
     int rc = fetch(r, t->id, &e);
     if (rc != 0)
         return rc > 0 ? res_fail(r, ERR_NOT_FOUND, "No such enrollment.") : -1;
-    if (check_unmarked(r, db, &e, db_get(&e, 0, E_START)) != 0)
+    long long version = db_get_int(&e, 0, E_VERSION);
+    if (if_match(r, version, "enrollment") != 0 || check_unmarked(r, db, &e, db_get(&e, 0, E_START)) != 0)
         return -1;
-    if (db_exec(db, &Q_ENR_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(t->id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_ENR_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(t->id), DB_INT(version)), &r->arena,
+                &res) != 0)
         return -1;
+    if (res.changes == 0)
+        return stale_write(r, "enrollment");
     return acad_audit(r, "student.update", NULL, db_get(&e, 0, E_STUDENT),
                       arena_printf(&r->arena, "enrollment %s: deleted (class %s from %s)", t->id,
                                    db_get(&e, 0, E_CLASS_NAME), db_get(&e, 0, E_START)));
@@ -479,8 +494,13 @@ int enrollments_list(req_t *r)
         check_filter(r, year, &Q_ENR_YEAR_REF, "academic year", "academicYearId", NULL) != 0)
         return -1;
     const char *own = NULL;
-    if (!policy_sees_school(r) && (own = policy_teacher_id(r)) == NULL)
-        return res_json(r, 200, page_result(json_array(), NULL));
+    if (!policy_sees_school(r)) {
+        int rc = policy_teacher_id(r, &own);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return res_json(r, 200, page_result(json_array(), NULL));
+    }
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_ENR_LIST[desc],

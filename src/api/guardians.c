@@ -276,8 +276,11 @@ int guardian_students_list(req_t *r)
     if (require_id(r, gid) != 0)
         return -1;
     if (!policy_sees_school(r)) {
-        const char *own = policy_guardian_id(r);
-        if (own == NULL || strcmp(own, gid) != 0)
+        const char *own;
+        int rc = policy_guardian_id(r, &own);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 || strcmp(own, gid) != 0)
             return policy_hidden(r, "guardian");
     }
     if (must_exist(r, &Q_GET, gid, "guardian") != 0)

@@ -71,7 +71,9 @@ static const char *error_description(int status)
     case 401: return "No access token, or one that is invalid, expired or revoked.";
     case 403: return "The caller's role may not do this.";
     case 404: return "No such resource in the caller's school.";
-    case 409: return "Conflicts with the current state (duplicate, or a stale version).";
+    case 304: return "Not modified: If-None-Match names the current version.";
+    case 409: return "Conflicts with the current state or a rule (duplicate, clash); `detail` says which.";
+    case 412: return "If-Match names another version than the current one: read the record again.";
     case 413: return "The body is larger than the limit.";
     case 415: return "The body is not application/json.";
     case 422: return "Well-formed but invalid; `errors` names each field.";
@@ -153,6 +155,16 @@ static json_t *operation(const route_t *r)
                                                 q->required, "description", q->description ? q->description : "",
                                                 "schema", schema != NULL ? schema : json_object()));
     }
+    if (r->flags & ROUTE_IF_MATCH)
+        json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "If-Match", "in", "header",
+                                                "required", 1, "description",
+                                                "The ETag of the version the change is based on, or * for any.",
+                                                "schema", "type", "string"));
+    if ((r->flags & ROUTE_ETAG) && r->method == HTTP_GET)
+        json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "If-None-Match", "in", "header",
+                                                "required", 0, "description",
+                                                "ETags the client holds: 304 when one names the current version.",
+                                                "schema", "type", "string"));
     if (json_array_size(params) > 0)
         json_object_set(op, "parameters", params);
     json_decref(params);
@@ -170,7 +182,21 @@ static json_t *operation(const route_t *r)
         json_object_set_new(ok, "content",
                             json_pack("{s:{s:o}}", r->response_type != NULL ? r->response_type : "application/json",
                                       "schema", ref(r->response_schema)));
+    if ((r->flags & (ROUTE_ETAG | ROUTE_IF_MATCH)) && r->status != 204)
+        json_object_set_new(ok, "headers",
+                            json_pack("{s:{s:s,s:{s:s}}}", "ETag", "description",
+                                      "The record's version as a strong entity tag, for If-Match and If-None-Match.",
+                                      "schema", "type", "string"));
     json_object_set_new(responses, key, ok);
+    if ((r->flags & ROUTE_ETAG) && r->method == HTTP_GET) {
+        json_object_set_new(responses, "304", json_pack("{s:s}", "description", error_description(304)));
+        add_error(responses, 400);
+    }
+    if (r->flags & ROUTE_IF_MATCH) {
+        add_error(responses, 400);
+        add_error(responses, 412);
+        add_error(responses, 428);
+    }
     if (r->flags & ROUTE_BODY) {
         add_error(responses, 400);
         add_error(responses, 413);
@@ -202,6 +228,16 @@ json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *e
     if (schemas == NULL) {
         snprintf(err, errlen, "schemas.json line %d: %s", jerr.line, jerr.text);
         return NULL;
+    }
+    if (include_test) {
+        json_t *test = json_loads(api_test_schemas_json, JSON_REJECT_DUPLICATES, &jerr);
+        if (test == NULL || json_object_update_missing(schemas, test) != 0) {
+            snprintf(err, errlen, "testing.json line %d: %s", jerr.line, jerr.text);
+            json_decref(test);
+            json_decref(schemas);
+            return NULL;
+        }
+        json_decref(test);
     }
     json_t *paths = json_object();
     json_t *ids = json_object(); /* operationId -> "METHOD path", to refuse duplicates */

@@ -26,5 +26,7 @@ const char *openapi_text(size_t *len);
 
 /* The embedded component schemas (schemas.json). */
 extern const char api_schemas_json[];
+/* The schemas of the test routes, merged in only when they are served. */
+extern const char api_test_schemas_json[];
 
 #endif

@@ -296,12 +296,16 @@ int person_update(req_t *r, const person_type_t *t)
         return -1;
     const char *vals[PERSON_MAX_FIELDS] = {0}, *before[PERSON_MAX_FIELDS] = {0};
     unsigned present = person_read(r, t, 0, vals);
-    long long version;
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_result_t cur;
     if (person_load(r, t, id, &cur) != 0)
         return -1;
+    long long version = db_get_int(&cur, 0, 1 + t->nfields);
+    if (if_match(r, version, t->noun) != 0)
+        return -1;
+    if (patch_is_empty(r))
+        return respond(r, t, id, 200);
     person_row(t, &cur, 0, before);
     for (int i = 0; i < t->nfields; i++)
         if (!(present & (1u << i)))
@@ -320,8 +324,7 @@ int person_update(req_t *r, const person_type_t *t)
     if (rc < 0)
         return -1;
     if (rc > 0)
-        return res_fail(r, ERR_CONFLICT, "The %s was changed meanwhile (now version %s); read it again.", t->noun,
-                        db_get(&cur, 0, 1 + t->nfields));
+        return stale_write(r, t->noun);
     return respond(r, t, id, 200);
 }
 

@@ -89,24 +89,24 @@ const route_t api_routes[] = {
      NULL, "Me", NULL, 200, NULL, NULL},
 
     /* schools (platform operators) */
-    {HTTP_POST, "/api/v1/tenants", tenants_create, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY,
+    {HTTP_POST, "/api/v1/tenants", tenants_create, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY | ROUTE_ETAG,
      "Creates a school with its first admin.", "tenants", "TenantCreate", "Tenant", NULL, 201, NULL, e409},
     {HTTP_GET, "/api/v1/tenants", tenants_list, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT, "Lists schools.", "tenants", NULL,
      "TenantList", NULL, 200, tenant_query, e422},
-    {HTTP_GET, "/api/v1/tenants/{id}", tenants_get, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT, "Reads a school.", "tenants",
+    {HTTP_GET, "/api/v1/tenants/{id}", tenants_get, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_ETAG, "Reads a school.", "tenants",
      NULL, "Tenant", NULL, 200, NULL, NULL},
-    {HTTP_PATCH, "/api/v1/tenants/{id}", tenants_update, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY,
+    {HTTP_PATCH, "/api/v1/tenants/{id}", tenants_update, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY | ROUTE_IF_MATCH,
      "Updates a school: name, time zone, currency, plan limit, or suspends/reactivates it (If-Match).", "tenants",
      "TenantUpdate", "Tenant", NULL, 200, NULL, e409_428},
 
     /* accounts */
-    {HTTP_POST, "/api/v1/users", users_create, ROLE_ADMIN, ROUTE_BODY, "Creates an account in the caller's school.",
+    {HTTP_POST, "/api/v1/users", users_create, ROLE_ADMIN, ROUTE_BODY | ROUTE_ETAG, "Creates an account in the caller's school.",
      "users", "UserCreate", "User", NULL, 201, NULL, e409},
     {HTTP_GET, "/api/v1/users", users_list, ROLE_ADMIN, 0, "Lists the school's accounts.", "users", NULL, "UserList",
      NULL, 200, user_query, e422},
-    {HTTP_GET, "/api/v1/users/{id}", users_get, ROLE_ADMIN, 0, "Reads an account.", "users", NULL, "User", NULL, 200,
+    {HTTP_GET, "/api/v1/users/{id}", users_get, ROLE_ADMIN, ROUTE_ETAG, "Reads an account.", "users", NULL, "User", NULL, 200,
      NULL, NULL},
-    {HTTP_PATCH, "/api/v1/users/{id}", users_update, ROLE_ADMIN, ROUTE_BODY,
+    {HTTP_PATCH, "/api/v1/users/{id}", users_update, ROLE_ADMIN, ROUTE_BODY | ROUTE_IF_MATCH,
      "Updates an account: email, name, roles, disable/enable, unlock (If-Match).", "users", "UserUpdate", "User", NULL,
      200, NULL, e409_428},
 
@@ -126,6 +126,12 @@ const route_t api_routes[] = {
      NULL, "TestSleep", NULL, 200, sleep_query, (const int[]){422, 0}},
     {HTTP_GET, "/api/v1/_test/fail", testing_fail, 0, ROUTE_PUBLIC | ROUTE_TEST, "Fails with an internal error.",
      "testing", NULL, "Problem", "application/problem+json", 500, NULL, NULL},
+    {HTTP_POST, "/api/v1/_test/transaction", testing_transaction, 0, ROUTE_PUBLIC | ROUTE_TEST,
+     "Writes in a transaction and commits it only with commit=1.", "testing", NULL, "TestTransaction", NULL, 200,
+     (const route_param_t[]){{"tag", "{\"type\":\"string\",\"minLength\":1,\"maxLength\":64}", "A marker.", 1},
+                             {"commit", "{\"enum\":[\"0\",\"1\"]}", "1 commits.", 0},
+                             {NULL, NULL, NULL, 0}},
+     (const int[]){422, 0}},
     {HTTP_POST, "/api/v1/_test/echo", testing_echo, 0, ROUTE_PUBLIC | ROUTE_TEST | ROUTE_BODY,
      "Validates and echoes a body.", "testing", "TestEcho", "TestEcho", NULL, 200, NULL, NULL},
 };

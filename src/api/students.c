@@ -69,8 +69,7 @@ static stmt_t Q_UPDATE = STMT("students.update", 0,
                               " WHERE tenant_id = $1 AND id = $2 AND version = $3 AND deleted_at IS NULL");
 static stmt_t Q_DELETE = STMT("students.delete", 0,
                               "UPDATE students SET deleted_at = $3, updated_at = $3, version = version + 1"
-                              " WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
-                              " AND (version = $4 OR $4 IS NULL)");
+                              " WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND version = $4");
 
 /* Enrolled on a day ($3): start_date <= day and not ended before it. */
 #define CURRENT(e, day) " AND " e ".start_date <= " day " AND (" e ".end_date IS NULL OR " e ".end_date >= " day ")"
@@ -302,23 +301,20 @@ int students_delete(req_t *r)
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
         return -1;
-    long long version = 0;
-    if (r->hdr.if_match != NULL && require_if_match(r, &version) != 0)
+    db_result_t cur;
+    if (person_load(r, &STUDENT, id, &cur) != 0)
+        return -1; /* missing or already deleted: 404 */
+    long long version = db_get_int(&cur, 0, COL_VERSION);
+    if (if_match(r, version, "student") != 0)
         return -1;
     long long now = (long long)clock_wall_ms();
     int rc = person_write(r, NULL, &Q_DELETE,
-                          DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(now),
-                                  version > 0 ? DB_INT(version) : DB_NULL),
+                          DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(now), DB_INT(version)),
                           "student.delete", id, NULL);
     if (rc < 0)
         return -1;
-    if (rc > 0) {
-        db_result_t res;
-        if (person_load(r, &STUDENT, id, &res) != 0)
-            return -1; /* missing or already deleted: 404 */
-        return res_fail(r, ERR_CONFLICT, "The student was changed meanwhile (now version %s); read it again.",
-                        db_get(&res, 0, COL_VERSION));
-    }
+    if (rc > 0)
+        return stale_write(r, "student");
     return res_empty(r, 204);
 }
 
@@ -355,10 +351,10 @@ static int list(req_t *r, int mine)
             return res_fail(r, ERR_NOT_FOUND, "No such class (classId).");
     }
     policy_scope_t scope;
-    if (mine)
-        scope = (policy_scope_t){0, policy_student_id(r), policy_guardian_id(r), NULL};
-    else
-        policy_student_scope(r, &scope);
+    if (policy_student_scope(r, &scope) != 0)
+        return -1;
+    if (mine) /* /me/students: their own record or their children, whatever else the caller may see */
+        scope = (policy_scope_t){0, scope.student, scope.guardian, NULL};
     db_arg_t args[16] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(status), DB_TEXT(q), DB_TEXT(class_id),
                          grade >= 0 ? DB_INT(grade) : DB_NULL, DB_TEXT(school_today(r)), DB_INT(deleted)};
     db_arg_t tail[3] = {DB_TEXT(scope.student), DB_TEXT(scope.guardian), DB_TEXT(scope.teacher)};

@@ -26,7 +26,8 @@ static stmt_t Q_SUBJ_USES = STMT("subjects.uses", 0,
                                  "SELECT (SELECT count(*) FROM class_subjects a WHERE a.tenant_id = $1"
                                  " AND a.subject_id = $2), (SELECT count(*) FROM timetable_slots t"
                                  " WHERE t.tenant_id = $1 AND t.subject_id = $2)");
-static stmt_t Q_SUBJ_DELETE = STMT("subjects.delete", 0, "DELETE FROM subjects WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_SUBJ_DELETE =
+    STMT("subjects.delete", 0, "DELETE FROM subjects WHERE tenant_id = $1 AND id = $2 AND version = $3");
 
 #define SUBJ_LIST_SQL(search, col, cmp, dir)                                                                           \
     "SELECT " SUBJECT_COLS " FROM subjects s WHERE s.tenant_id = $1 AND (" search " OR $2 IS NULL)"                    \
@@ -138,10 +139,9 @@ int subjects_update(req_t *r)
     if (require_id(r, id) != 0)
         return -1;
     const char *code = NULL, *name = NULL, *description = NULL;
-    long long version;
     body_only_fields(r, fields);
     read_subject(r, 0, &code, &name, &description);
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_t *db = req_db(r);
     db_result_t s, res;
@@ -149,8 +149,11 @@ int subjects_update(req_t *r)
         return db_fail(r, db);
     if (s.nrows == 0)
         return res_fail(r, ERR_NOT_FOUND, "No such subject.");
-    if (db_get_int(&s, 0, 4) != version)
-        return acad_stale(r, "subject", db_get(&s, 0, 4));
+    long long version = db_get_int(&s, 0, 4);
+    if (if_match(r, version, "subject") != 0)
+        return -1;
+    if (patch_is_empty(r))
+        return respond_subject(r, id, 200);
     if (description == NULL && !acad_body_null(r, "description"))
         description = db_get(&s, 0, 3);
     if (db_exec(db, &Q_SUBJ_UPDATE,
@@ -160,7 +163,7 @@ int subjects_update(req_t *r)
                 &r->arena, &res) != 0)
         return acad_write_failed(r, db, "code", "is already the code of another subject", NULL);
     if (res.changes == 0)
-        return res_fail(r, ERR_CONFLICT, "The subject was changed meanwhile; read it again.");
+        return stale_write(r, "subject");
     return respond_subject(r, id, 200);
 }
 
@@ -170,7 +173,14 @@ int subjects_delete(req_t *r)
     if (require_id(r, id) != 0)
         return -1;
     db_t *db = req_db(r);
-    db_result_t res;
+    db_result_t s, res;
+    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &s) != 0)
+        return db_fail(r, db);
+    if (s.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    long long version = db_get_int(&s, 0, 4);
+    if (if_match(r, version, "subject") != 0)
+        return -1;
     if (db_exec(db, &Q_SUBJ_USES, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
         return db_fail(r, db);
     long long classes = db_get_int(&res, 0, 0), slots = db_get_int(&res, 0, 1);
@@ -178,9 +188,10 @@ int subjects_delete(req_t *r)
         return res_fail(r, ERR_CONFLICT,
                         "The subject is taught in %lld class(es) and has %lld timetable slot(s); remove them first.",
                         classes, slots);
-    if (db_exec(db, &Q_SUBJ_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_SUBJ_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version)), &r->arena,
+                &res) != 0)
         return acad_write_failed(r, db, NULL, NULL, "The subject is still in use.");
     if (res.changes == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+        return stale_write(r, "subject");
     return res_empty(r, 204);
 }

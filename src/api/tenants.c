@@ -187,7 +187,6 @@ int tenants_update(req_t *r)
     static const char *const fields[] = {"name", "status", "timeZone", "currency", "maxUsers", NULL};
     static const char *const statuses[] = {"active", "suspended", NULL};
     const char *id = req_param(r, 0);
-    long long version;
     if (require_id(r, id) != 0)
         return -1;
     const char *name = NULL, *tz = NULL, *currency = NULL;
@@ -197,10 +196,19 @@ int tenants_update(req_t *r)
     body_string(r, "name", 0, 1, 200, &name);
     body_enum(r, "status", 0, statuses, &status);
     read_settings(r, &tz, &currency, &max_users);
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_t *db = req_db(r);
     db_result_t res;
+    if (db_exec(db, &Q_EXISTS, DB_ARGS(DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "No such school.");
+    long long version = db_get_int(&res, 0, 0);
+    if (if_match(r, version, "school") != 0)
+        return -1;
+    if (patch_is_empty(r))
+        return respond_tenant(r, id, 200);
     if (db_begin(db) != 0)
         return db_fail(r, db);
     if (db_exec(db, &Q_UPDATE,
@@ -211,12 +219,7 @@ int tenants_update(req_t *r)
         goto db_error;
     if (res.changes == 0) {
         db_rollback(db);
-        if (db_exec(db, &Q_EXISTS, DB_ARGS(DB_TEXT(id)), &r->arena, &res) != 0)
-            return db_fail(r, db);
-        if (res.nrows == 0)
-            return res_fail(r, ERR_NOT_FOUND, "No such school.");
-        return res_fail(r, ERR_CONFLICT, "The school was changed meanwhile (now version %s); read it again.",
-                        db_get(&res, 0, 0));
+        return stale_write(r, "school");
     }
     audit_event_t e = {.tenant_id = PLATFORM_TENANT_ID,
                        .actor_id = r->auth.user_id,

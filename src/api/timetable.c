@@ -83,7 +83,8 @@ static stmt_t Q_UPDATE = STMT("timetable.update", 0,
                               " teacher_id = $7, weekday = $8, start_minute = $9, end_minute = $10, room = $11,"
                               " version = version + 1, updated_at = $12"
                               " WHERE tenant_id = $1 AND id = $2 AND version = $3");
-static stmt_t Q_DELETE = STMT("timetable.delete", 0, "DELETE FROM timetable_slots WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_DELETE =
+    STMT("timetable.delete", 0, "DELETE FROM timetable_slots WHERE tenant_id = $1 AND id = $2 AND version = $3");
 static stmt_t Q_OF_CLASS = STMT("timetable.of_class", STMT_READ,
                                 "SELECT " SLOT_COLS SLOT_FROM " WHERE t.tenant_id = $1 AND t.class_id = $2"
                                 " ORDER BY t.weekday, t.start_minute, t.id");
@@ -272,7 +273,7 @@ typedef struct slot_write {
     req_t *r;
     const slot_in_t *s;
     char id[40];       /* the slot's id (made on create) */
-    long long version; /* update: the version the caller read; 0 on create */
+    long long version; /* update: the version read and matched against If-Match; 0 on create */
     int clashes;       /* the write was refused: it clashes (r->err has the fields) */
     int stale;         /* update: the slot changed meanwhile */
 } slot_write_t;
@@ -376,7 +377,7 @@ static int checked_write(req_t *r, slot_write_t *w)
     if (w->clashes)
         return -1;
     if (w->stale)
-        return res_fail(r, ERR_CONFLICT, "The timetable slot was changed meanwhile; read it again.");
+        return stale_write(r, "timetable slot");
     return db_fail(r, db);
 }
 
@@ -411,14 +412,14 @@ int timetable_update(req_t *r)
                    .weekday = (int)db_get_int(&cur, 0, S_WEEKDAY),
                    .start = (int)db_get_int(&cur, 0, S_START),
                    .end = (int)db_get_int(&cur, 0, S_END)};
-    long long version;
+    long long version = db_get_int(&cur, 0, S_VERSION);
     read_slot(r, 0, &s);
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0 ||
-        check_references(r, &s, json_object_get(r->json, "teacherId") != NULL) != 0)
+    if (res_check_fields(r) != 0 || if_match(r, version, "timetable slot") != 0)
         return -1;
-    if (version != db_get_int(&cur, 0, S_VERSION))
-        return res_fail(r, ERR_CONFLICT, "The timetable slot was changed meanwhile (now version %s); read it again.",
-                        db_get(&cur, 0, S_VERSION));
+    if (patch_is_empty(r))
+        return respond_slot(r, id, 200);
+    if (check_references(r, &s, json_object_get(r->json, "teacherId") != NULL) != 0)
+        return -1;
     slot_write_t w = {.r = r, .s = &s, .version = version};
     snprintf(w.id, sizeof(w.id), "%s", id);
     if (checked_write(r, &w) != 0)
@@ -431,12 +432,18 @@ int timetable_delete(req_t *r)
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
         return -1;
+    db_result_t cur, res;
+    if (load_slot(r, id, &cur) != 0)
+        return -1;
+    long long version = db_get_int(&cur, 0, S_VERSION);
+    if (if_match(r, version, "timetable slot") != 0)
+        return -1;
     db_t *db = req_db(r);
-    db_result_t res;
-    if (db_exec(db, &Q_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version)), &r->arena, &res) !=
+        0)
         return db_fail(r, db);
     if (res.changes == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such timetable slot.");
+        return stale_write(r, "timetable slot");
     return res_empty(r, 204);
 }
 
@@ -534,9 +541,14 @@ int timetable_of_teacher(req_t *r)
     db_result_t teacher, year, res = {0};
     if (lookup(r, &Q_TEACHER, id, "teacher", NULL, &teacher) != 0)
         return -1;
-    const char *own = policy_teacher_id(r);
-    if (!policy_sees_school(r) && (own == NULL || strcmp(own, id) != 0))
-        return policy_hidden(r, "teacher");
+    if (!policy_sees_school(r)) {
+        const char *own;
+        int rc = policy_teacher_id(r, &own);
+        if (rc < 0)
+            return -1;
+        if (rc == 0 || strcmp(own, id) != 0)
+            return policy_hidden(r, "teacher");
+    }
     const char *year_id = query_id(r, "academicYearId", 0);
     if (res_check_fields(r) != 0)
         return -1;

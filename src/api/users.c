@@ -158,7 +158,6 @@ int users_update(req_t *r)
     char email[256];
     unsigned roles = 0;
     int status = -1, unlock = 0;
-    long long version;
     body_only_fields(r, fields);
     if (body_string(r, "email", 0, 3, 254, &raw) == 1 && !valid_email(raw, email, sizeof(email)))
         res_field_error(r, "email", "must be an email address");
@@ -173,12 +172,17 @@ int users_update(req_t *r)
         if (has_roles && !(roles & ROLE_ADMIN))
             res_field_error(r, "roles", "you cannot remove your own admin role");
     }
-    if (res_check_fields(r) != 0 || require_if_match(r, &version) != 0)
+    if (res_check_fields(r) != 0)
         return -1;
     db_t *db = req_db(r);
     db_result_t before, res;
     if (load(r, id, &before) != 0)
         return -1;
+    long long version = db_get_int(&before, 0, 6);
+    if (if_match(r, version, "user") != 0)
+        return -1;
+    if (patch_is_empty(r))
+        return respond_user(r, id, 200);
     int64_t now = (int64_t)clock_wall_ms();
     if (db_begin(db) != 0)
         return db_fail(r, db);
@@ -197,8 +201,7 @@ int users_update(req_t *r)
     }
     if (res.changes == 0) {
         db_rollback(db);
-        return res_fail(r, ERR_CONFLICT, "The user was changed meanwhile (now version %s); read it again.",
-                        db_get(&before, 0, 6));
+        return stale_write(r, "user");
     }
     unsigned old_roles = (unsigned)db_get_int(&before, 0, 3);
     const char *old_status = db_get(&before, 0, 4);

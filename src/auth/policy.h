@@ -4,13 +4,16 @@
  *
  *   admin, staff   everything of their school
  *   teacher        the classes they teach (as class teacher or subject
- *                  teacher) and the students enrolled in them, at any time
+ *                  teacher) and the students enrolled in them, at any time,
+ *                  while their teacher record is active
  *   parent         the students linked to their guardian record
  *   student        their own student record
  *
  * A record the caller may not see is answered as 404, exactly as a record that
  * does not exist, so its existence is not revealed. Functions return 1 (may),
- * 0 (may not) or -1 after a database error (r->err set).
+ * 0 (may not) or -1 after a database error (r->err set: 503 or 500, never
+ * taken for "may not"). The statements run on the primary (STMT_ACCESS): a
+ * link just removed is no longer honoured on the very next request.
  */
 #ifndef ERP_AUTH_POLICY_H
 #define ERP_AUTH_POLICY_H
@@ -20,12 +23,17 @@
 /* Whether the caller sees the whole school (admin or staff). */
 int policy_sees_school(const req_t *r);
 
-/* The caller's teacher record id (teachers.user_id), or NULL when there is none; cached per request. */
-const char *policy_teacher_id(req_t *r);
-/* The caller's guardian record id (guardians.user_id), or NULL; cached per request. */
-const char *policy_guardian_id(req_t *r);
-/* The caller's student record id (students.user_id), or NULL; cached per request. */
-const char *policy_student_id(req_t *r);
+/*
+ * The caller's own records, looked up once per request: 1 with *id set, 0
+ * when there is none (*id NULL), -1 after a database error (503 answered).
+ * A teacher record counts only while the teacher is active.
+ */
+/* The caller's teacher record (teachers.user_id, status active). */
+int policy_teacher_id(req_t *r, const char **id);
+/* The caller's guardian record (guardians.user_id). */
+int policy_guardian_id(req_t *r, const char **id);
+/* The caller's student record (students.user_id, not deleted). */
+int policy_student_id(req_t *r, const char **id);
 
 /* Whether the caller teaches the class (class teacher or a subject teacher of it). */
 int policy_teaches_class(req_t *r, const char *class_id);
@@ -58,7 +66,8 @@ typedef struct policy_scope {
     const char *guardian; /* the caller's guardian record, or NULL */
     const char *teacher;  /* the caller's teacher record, or NULL */
 } policy_scope_t;
-void policy_student_scope(req_t *r, policy_scope_t *out);
+/* Fills *out; 0, or -1 after a database error (503 answered). */
+int policy_student_scope(req_t *r, policy_scope_t *out);
 
 #define POLICY_STUDENT_IDS(t, student, guardian, teacher)                                                              \
     "SELECT ps0.id FROM students ps0 WHERE ps0.tenant_id = " t " AND ps0.id = " student                              \

@@ -87,7 +87,7 @@ static stmt_t Q_SESSION_REVOKE_OTHERS = STMT("sessions.revoke_others", 0,
                                              "UPDATE sessions SET status = 'revoked', revoked_reason = $4"
                                              " WHERE tenant_id = $1 AND user_id = $2 AND id <> $3"
                                              " AND status = 'active'");
-static stmt_t Q_AUTH = STMT("sessions.authenticate", STMT_READ,
+static stmt_t Q_AUTH = STMT("sessions.authenticate", STMT_ACCESS,
                             "SELECT s.status, s.expires_at, u.status, u.roles, t.status, t.time_zone"
                             " FROM sessions s"
                             " JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id"

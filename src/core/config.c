@@ -305,6 +305,9 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     if (get_int(get, ud, "ERP_REPLICA_MAX_LAG_MS", 0, 3600000, 1000, &n, err, errlen) != 0)
         return -1;
     c->replica_max_lag_ms = (int)n;
+    if (get_int(get, ud, "ERP_DB_STATEMENT_TIMEOUT_MS", 100, 3600000, 30000, &n, err, errlen) != 0)
+        return -1;
+    c->statement_timeout_ms = (int)n;
     if (get_int(get, ud, "ERP_WORKER_CONCURRENCY", 1, 256, 4, &n, err, errlen) != 0)
         return -1;
     c->worker_concurrency = (int)n;

@@ -41,6 +41,7 @@ typedef struct config {
     int log_level;         /* log_level_t */
     int access_log;        /* 0/1 */
     int replica_max_lag_ms;
+    int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (503) */
     char *queue_name;
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */

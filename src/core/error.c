@@ -16,6 +16,7 @@ static const struct {
     [ERR_METHOD] = {405, TYPE("method-not-allowed"), "Method not allowed"},
     [ERR_NOT_ACCEPTABLE] = {406, TYPE("not-acceptable"), "Not acceptable"},
     [ERR_CONFLICT] = {409, TYPE("conflict"), "Conflict"},
+    [ERR_PRECONDITION_FAILED] = {412, TYPE("precondition-failed"), "Precondition failed"},
     [ERR_TOO_LARGE] = {413, TYPE("payload-too-large"), "Payload too large"},
     [ERR_MEDIA_TYPE] = {415, TYPE("unsupported-media-type"), "Unsupported media type"},
     [ERR_VALIDATION] = {422, TYPE("validation"), "Validation failed"},

@@ -21,7 +21,8 @@ typedef enum {
     ERR_NOT_FOUND,        /* 404 no such thing, or another tenant's */
     ERR_METHOD,           /* 405 path exists, method does not */
     ERR_NOT_ACCEPTABLE,   /* 406 */
-    ERR_CONFLICT,         /* 409 state conflict, duplicate, version mismatch */
+    ERR_CONFLICT,         /* 409 state conflict: duplicate, clash, a business rule */
+    ERR_PRECONDITION_FAILED, /* 412 If-Match names another version than the current one */
     ERR_TOO_LARGE,        /* 413 body over the limit */
     ERR_MEDIA_TYPE,       /* 415 content type not accepted */
     ERR_VALIDATION,       /* 422 well-formed but invalid */

@@ -5,10 +5,12 @@
 
 #include "auth/roles.h"
 #include "core/log.h"
+#include "http/etag.h"
 #include "http/router.h"
 
 static authenticate_fn authenticator;
 static void (*begin_hook)(req_t *r);
+static int (*end_hook)(req_t *r);
 
 void dispatch_set_authenticator(authenticate_fn fn)
 {
@@ -18,6 +20,11 @@ void dispatch_set_authenticator(authenticate_fn fn)
 void dispatch_set_begin(void (*fn)(req_t *r))
 {
     begin_hook = fn;
+}
+
+void dispatch_set_end(int (*fn)(req_t *r))
+{
+    end_hook = fn;
 }
 
 int dispatch_is_json_type(const char *ct)
@@ -67,6 +74,34 @@ static int parse_body(req_t *r)
     return 0;
 }
 
+/* A write of a versioned record needs a well-formed If-Match before the handler runs. */
+static int check_if_match(req_t *r)
+{
+    if (r->hdr.if_match == NULL)
+        return res_fail(r, ERR_PRECONDITION_REQUIRED,
+                        "Send If-Match with the ETag of the version you read (or *), so concurrent edits are not lost.");
+    if (etag_if_match(r->hdr.if_match, 0) == ETAG_MALFORMED)
+        return res_fail(r, ERR_MALFORMED, "If-Match must be * or a list of ETags such as \"3\".");
+    return 0;
+}
+
+/* A GET of a versioned record whose ETag the client has: 304 without a body. */
+static int conditional_get(req_t *r)
+{
+    if (r->res.status != 200 || r->res.etag <= 0 || r->hdr.if_none_match == NULL)
+        return 0;
+    int m = etag_if_none_match(r->hdr.if_none_match, r->res.etag);
+    if (m == ETAG_MALFORMED)
+        return res_fail(r, ERR_MALFORMED, "If-None-Match must be * or a list of ETags such as \"3\".");
+    if (m == ETAG_MATCH) {
+        r->res.status = 304;
+        r->res.content_type = NULL;
+        r->res.body = NULL;
+        r->res.body_len = 0;
+    }
+    return 0;
+}
+
 void dispatch_run(req_t *r)
 {
     if (begin_hook != NULL && r->thread != NULL)
@@ -75,6 +110,8 @@ void dispatch_run(req_t *r)
     int handled = 0;
     if (rc == 0 && (r->route->flags & ROUTE_BODY))
         rc = parse_body(r);
+    if (rc == 0 && (r->route->flags & ROUTE_IF_MATCH))
+        rc = check_if_match(r);
     if (rc == 0) {
         handled = 1;
         rc = r->route->handler(r);
@@ -82,7 +119,11 @@ void dispatch_run(req_t *r)
             rc = res_fail(r, ERR_INTERNAL, NULL);
             log_error("handler set no response", "route %s request %s", r->route->path, r->request_id);
         }
+        if (rc == 0 && (r->method & (HTTP_GET | HTTP_HEAD)))
+            rc = conditional_get(r);
     }
+    if (end_hook != NULL && r->thread != NULL && end_hook(r) != 0 && rc == 0)
+        rc = res_fail(r, ERR_INTERNAL, "the handler left a transaction open; it was rolled back");
     if (rc != 0) {
         if (r->err.code == ERR_NONE || r->err.code == ERR_INTERNAL) {
             r->err.code = ERR_INTERNAL;

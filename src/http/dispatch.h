@@ -21,6 +21,13 @@ void dispatch_set_authenticator(authenticate_fn fn);
 void dispatch_set_begin(void (*fn)(req_t *r));
 
 /*
+ * Installs a function run after the handler of every request on a pool thread
+ * (to check per-thread state: a transaction left open). It returns 0, or -1
+ * when it had to clean up after the handler; a success is then answered 500.
+ */
+void dispatch_set_end(int (*fn)(req_t *r));
+
+/*
  * Runs r (r->route set) to completion: afterwards r->res holds the response to
  * send, a problem document when anything failed. Never fails.
  */

@@ -171,6 +171,12 @@ int res_empty(req_t *r, int status)
     return res_body(r, status, NULL, NULL, 0);
 }
 
+void res_etag(req_t *r, long long version)
+{
+    res_header(r, "etag", arena_printf(&r->arena, "\"%lld\"", version));
+    r->res.etag = version;
+}
+
 void res_header(req_t *r, const char *name, const char *value)
 {
     if (r->res.nheaders < RES_MAX_HEADERS) {

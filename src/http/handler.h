@@ -76,6 +76,7 @@ typedef struct response {
     size_t body_len;
     res_header_t headers[RES_MAX_HEADERS];
     int nheaders;
+    long long etag;           /* the version the ETag header names; 0: none (see res_etag()) */
 } response_t;
 
 struct route;
@@ -142,6 +143,11 @@ int res_body(req_t *r, int status, const char *content_type, const char *body, s
 int res_empty(req_t *r, int status);
 /* Adds a response header; both strings must outlive the request (arena or static). */
 void res_header(req_t *r, const char *name, const char *value);
+/*
+ * Sets ETag: "<version>" for a versioned record. On a GET the dispatcher then
+ * answers 304 when If-None-Match names that version.
+ */
+void res_etag(req_t *r, long long version);
 
 /*
  * Turns r->err into the problem+json response (status, body, Retry-After).

@@ -21,6 +21,8 @@ enum {
     ROUTE_BODY = 1u << 2,     /* takes a JSON body (application/json), parsed before the handler */
     ROUTE_TEST = 1u << 3,     /* exists only with ERP_ENABLE_TEST_ROUTES=1 */
     ROUTE_NO_TENANT = 1u << 4, /* for callers without a school (platform admins) */
+    ROUTE_IF_MATCH = 1u << 5,  /* a write of a versioned record: If-Match required (428), checked by the handler (412) */
+    ROUTE_ETAG = 1u << 6,      /* a read of a versioned record: answers with its ETag, 304 for a matching If-None-Match */
 };
 
 /* A documented query parameter. */

@@ -156,15 +156,19 @@ static void job_put(job_t *j)
     lc->nfree++;
 }
 
-/* h2o disposes the request (response written, or connection gone): loop thread. */
+/*
+ * h2o disposes the request (response written, or connection gone): loop thread.
+ * A job still in the pool stays in flight until its handler returns: a drain
+ * waits for it, since its handler may be in the middle of a write.
+ */
 static void on_link_dispose(void *p)
 {
     job_t *j = *(job_t **)p;
-    __atomic_fetch_sub(&j->lc->in_flight, 1, __ATOMIC_RELAXED);
     if (j->state == JOB_POOL) {
-        j->h2o = NULL; /* orphaned: freed when the pool hands it back */
+        j->h2o = NULL; /* orphaned: counted and freed when the pool hands it back */
         return;
     }
+    __atomic_fetch_sub(&j->lc->in_flight, 1, __ATOMIC_RELAXED);
     job_put(j);
 }
 
@@ -261,6 +265,7 @@ static void on_done(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
         h2o_linklist_unlink(&m->link);
         job_t *j = H2O_STRUCT_FROM_MEMBER(job_t, msg, m);
         if (j->h2o == NULL) {
+            __atomic_fetch_sub(&j->lc->in_flight, 1, __ATOMIC_RELAXED);
             job_put(j); /* the client went away meanwhile */
             continue;
         }
@@ -608,7 +613,8 @@ static void collect(sbuf_t *out, void *ud)
     int in_flight = 0;
     for (int i = 0; i < srv.nloops; i++)
         in_flight += __atomic_load_n(&srv.loops[i].in_flight, __ATOMIC_RELAXED);
-    metrics_family(out, "http_requests_in_flight", "gauge", "Requests received and not yet fully answered.");
+    metrics_family(out, "http_requests_in_flight", "gauge",
+                   "Requests received and not yet fully answered (or still running for a client that left).");
     sbuf_printf(out, "http_requests_in_flight %d\n", in_flight);
     metrics_family(out, "school_erp_handler_pool_threads", "gauge", "Handler threads.");
     sbuf_printf(out, "school_erp_handler_pool_threads %d\n", pool_threads(srv.pool));

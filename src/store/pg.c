@@ -33,6 +33,9 @@ static db_status_t status_of(const char *sqlstate)
     if (strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 || strcmp(sqlstate, "57P02") == 0 ||
         strcmp(sqlstate, "57P03") == 0 || strcmp(sqlstate, "25006") == 0 || strcmp(sqlstate, "53300") == 0)
         return DB_UNAVAILABLE;
+    /* cancelled (the statement timeout) or a lock not granted in time: the database is too busy right now */
+    if (strcmp(sqlstate, "57014") == 0 || strcmp(sqlstate, "55P03") == 0)
+        return DB_UNAVAILABLE;
     return DB_ERROR;
 }
 
@@ -60,12 +63,19 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+static char options[64] = "-c statement_timeout=30000 -c TimeZone=UTC";
+
+void pg_set_statement_timeout(int ms)
+{
+    snprintf(options, sizeof(options), "-c statement_timeout=%d -c TimeZone=UTC", ms);
+}
+
 static dbconn_t *pg_connect(const char *url, db_error_t *err)
 {
     /* Defaults first: settings in the URL override them (expand_dbname). */
     const char *keys[] = {"connect_timeout", "application_name", "keepalives_idle", "keepalives_interval",
                           "keepalives_count", "options", "dbname", NULL};
-    const char *vals[] = {"3", "school-erp", "10", "3", "3", "-c statement_timeout=30000 -c TimeZone=UTC", url, NULL};
+    const char *vals[] = {"3", "school-erp", "10", "3", "3", options, url, NULL};
     PGconn *pg = PQconnectdbParams(keys, vals, 1);
     if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
         err->status = DB_UNAVAILABLE;

@@ -54,6 +54,8 @@ struct db {
     int holds_writer; /* this session holds store.writer (SQLite) */
     int tx_wrote;
     int tx_failed; /* a statement failed inside the open transaction: it cannot commit */
+    int tx_lost;   /* the transaction's connection was lost: every statement fails until rollback */
+    int read_primary; /* db_read_primary(): no replica for this request */
     const char *actor;
     db_error_t err;
     int last_target;
@@ -201,6 +203,7 @@ store_t *store_open(const config_t *cfg, char *err, size_t errlen)
         }
     } else {
         s->engine = &db_engine_pg;
+        pg_set_statement_timeout(cfg->statement_timeout_ms > 0 ? cfg->statement_timeout_ms : 30000);
         if (cfg->n_read_urls > 0)
             s->replicas = replicas_start(cfg->database_url, cfg->read_urls, cfg->n_read_urls, cfg->replica_max_lag_ms);
     }
@@ -263,6 +266,16 @@ void db_close(db_t *db)
 void db_set_actor(db_t *db, const char *actor)
 {
     db->actor = actor;
+}
+
+void db_read_primary(db_t *db, int on)
+{
+    db->read_primary = on;
+}
+
+int db_in_transaction(const db_t *db)
+{
+    return db->in_tx;
 }
 
 const db_error_t *db_error(const db_t *db)
@@ -340,7 +353,7 @@ static int run_on(db_t *db, link_t *l, stmt_t *st, const db_arg_t *args, int nar
 /* The replica this read may use, or NULL for the primary. */
 static link_t *pick_replica(db_t *db)
 {
-    if (db->replica_idx < 0 || db->in_tx)
+    if (db->replica_idx < 0 || db->in_tx || db->read_primary)
         return NULL;
     replica_state_t *r = replicas_get(db->s->replicas, db->replica_idx);
     if (!__atomic_load_n(&r->up, __ATOMIC_ACQUIRE) || !__atomic_load_n(&r->fresh, __ATOMIC_ACQUIRE))
@@ -387,11 +400,26 @@ static void writer_unlock(db_t *db)
     }
 }
 
+/* Inside a transaction whose connection died: fail instead of reconnecting into autocommit. */
+static int tx_gone(db_t *db)
+{
+    if (!db->in_tx)
+        return 0;
+    if (!db->tx_lost && db->primary.c != NULL && db->s->engine->healthy(db->primary.c))
+        return 0;
+    db->tx_lost = 1;
+    db->tx_failed = 1;
+    set_err(db, DB_UNAVAILABLE, "%s", "the connection of the open transaction was lost; roll it back");
+    return 1;
+}
+
 int db_exec(db_t *db, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, db_result_t *res)
 {
     db->err.status = DB_OK;
-    int is_read = (st->flags & STMT_READ) != 0;
-    if (is_read) {
+    if (tx_gone(db))
+        return -1;
+    int is_read = (st->flags & (STMT_READ | STMT_ACCESS)) != 0;
+    if ((st->flags & STMT_READ) && !(st->flags & STMT_ACCESS)) {
         link_t *rl = pick_replica(db);
         if (rl != NULL) {
             if (run_on(db, rl, st, args, nargs, a, res) == 0)
@@ -443,6 +471,7 @@ int db_begin(db_t *db)
     db->in_tx = 1;
     db->tx_wrote = 0;
     db->tx_failed = 0;
+    db->tx_lost = 0;
     return 0;
 }
 
@@ -469,7 +498,9 @@ static int commit(db_t *db)
     }
     db->in_tx = 0;
     dbconn_t *c = db->primary.c;
-    if (c == NULL) {
+    if (c == NULL || db->tx_lost) {
+        db->tx_lost = 0;
+        link_drop(db->s, &db->primary);
         set_err(db, DB_UNAVAILABLE, "%s", "connection lost during the transaction");
         return -1;
     }
@@ -502,6 +533,7 @@ void db_rollback(db_t *db)
     if (!db->in_tx)
         return;
     db->in_tx = 0;
+    db->tx_lost = 0;
     dbconn_t *c = db->primary.c;
     if (c != NULL) {
         db_error_t ignore;
@@ -548,6 +580,8 @@ int db_analyze(db_t *db)
 int db_exec_script(db_t *db, const char *sql)
 {
     db->err.status = DB_OK;
+    if (tx_gone(db))
+        return -1;
     dbconn_t *c = link_get(db, &db->primary);
     if (c == NULL)
         return -1;

@@ -30,7 +30,9 @@ typedef struct store store_t;
 typedef struct db db_t;
 
 enum {
-    STMT_READ = 1u << 0, /* reads only: may run on a replica outside transactions */
+    STMT_READ = 1u << 0,   /* reads only: may run on a replica outside transactions */
+    STMT_ACCESS = 1u << 1, /* reads what decides access (session, account, school, roles, the policy's links):
+                              always the primary, so a revocation applies to the very next request */
 };
 
 typedef struct stmt_stats stmt_stats_t;
@@ -125,9 +127,23 @@ void db_close(db_t *db);
 void db_set_actor(db_t *db, const char *actor);
 
 /*
+ * Makes every read of the session go to the primary (on) or lets STMT_READ
+ * statements use a replica again (off). A request that writes reads the
+ * primary: what it checks and the version it writes must be current.
+ */
+void db_read_primary(db_t *db, int on);
+
+/* Whether a transaction is open (a handler that returns with one open is a bug: see app_request_end()). */
+int db_in_transaction(const db_t *db);
+
+/*
  * Runs a statement with n arguments; the result (may be NULL when not needed)
  * is allocated from a. Outside a transaction a STMT_READ statement may run on
- * a replica; everything else runs on the primary, in its own transaction.
+ * a replica (unless db_read_primary() is on); everything else runs on the
+ * primary, writes in their own transaction. Inside a transaction whose
+ * connection was lost, every statement fails (DB_UNAVAILABLE) until
+ * db_rollback(): a transaction never continues in autocommit on a new
+ * connection.
  * Returns 0, or -1 (see db_error()).
  */
 int db_exec(db_t *db, stmt_t *st, const db_arg_t *args, int nargs, arena_t *a, db_result_t *res);

@@ -32,6 +32,9 @@ typedef struct db_engine {
 extern const db_engine_t db_engine_sqlite;
 extern const db_engine_t db_engine_pg;
 
+/* Sets the statement timeout of PostgreSQL connections made from now on (store_open()). */
+void pg_set_statement_timeout(int ms);
+
 /* The SQL text of st for an engine. */
 const char *stmt_sql(const stmt_t *st, const db_engine_t *e);
 /* Gives st its id (and stats) on first use; thread-safe. */

@@ -199,6 +199,7 @@ _register("GET", C + "/subjects", _class)
 _register("POST", C + "/subjects", _class,
           lambda w: {"subjectId": _b(w, "subject")["id"], "teacherId": _b(w, "teacher")["id"]})
 _register("GET", C + "/students", _class)
+_register("GET", C + "/subjects/{assignmentId}", _assignment)
 _register("PATCH", C + "/subjects/{assignmentId}", _assignment, {"periodsPerWeek": 9}, True)
 _register("DELETE", C + "/subjects/{assignmentId}", _assignment)
 _register("GET", "/api/v1/enrollments/{id}", _enrollment)

@@ -98,15 +98,22 @@ def uncovered(doc, tag, unreachable=()):
     """
     The statuses of the operations tagged tag that no response of this process
     had, as "METHOD template status" (all but 401, 431, 500 and 503, those in
-    unreachable, and the 403 of operations every school role may call, which
-    only the platform's operators get: test_isolation asks for those).
+    unreachable, the 403 of operations every school role may call, which only
+    the platform's operators get: test_isolation asks for those, and the
+    statuses of conditional requests, which test_conditional asks of every
+    versioned operation: 304, 412, 428, and the 400 of a malformed If-Match or
+    If-None-Match on an operation without a body).
     """
     missing = []
     for method, template, op in Contract(doc).operations():
         if tag not in op.get("tags", []):
             continue
+        headers = {p["name"] for p in op.get("parameters", []) if p.get("in") == "header"}
+        conditional = {304, 412, 428} | ({400} if headers and "requestBody" not in op else set())
         for code in sorted(int(c) for c in op["responses"] if c.isdigit()):
             if code in (401, 431, 500, 503) or (method, template, code) in unreachable:
+                continue
+            if headers & {"If-Match", "If-None-Match"} and code in conditional:
                 continue
             if code == 403 and set(SCHOOL_ROLES) <= set(op["x-roles"]):
                 continue

@@ -52,6 +52,7 @@ import shutil
 import signal
 import string
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -384,6 +385,8 @@ class Contract:
             )
         if "$ref" in declared:
             declared = self.resolver.resolve(declared["$ref"])[1]
+        if res.headers.get("etag") is not None and res.status != 304 and "ETag" not in (declared.get("headers") or {}):
+            raise ContractError(f"{where}: an ETag header the document does not declare for this response")
         content = declared.get("content") or {}
         if method == "HEAD" or res.status in (204, 304):
             if res.body:
@@ -1068,6 +1071,21 @@ def pg_drop_database(name):
         pass
 
 
+def db_rows(server, sql):
+    """Rows of a read-only query on the server's database (the test oracle), as tuples of text."""
+    if server.pg_db is not None:
+        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", pg_url(server.pg_db),
+                            "-c", sql], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise AssertionError(f"psql: {r.stderr}")
+        return [tuple(line.split("\t")) for line in r.stdout.splitlines() if line]
+    con = sqlite3.connect(f"file:{os.path.join(server.data_dir, 'erp.db')}?mode=ro", uri=True)
+    try:
+        return [tuple(str(c) for c in row) for row in con.execute(sql).fetchall()]
+    finally:
+        con.close()
+
+
 def migrate(binary, env, timeout=120):
     """Runs `school-erp migrate` with env (a fresh ERP_DATA_DIR or ERP_DATABASE_URL); fails loudly."""
     r = subprocess.run([binary, "migrate"], env=env, capture_output=True, text=True, timeout=timeout,
@@ -1097,6 +1115,7 @@ __all__ = [
     "ServerTestCase",
     "TOOLS",
     "clean_env",
+    "db_rows",
     "migrate",
     "read_raw_response",
     "recv_until_closed",

@@ -258,13 +258,21 @@ class TestClientGoesAway(ServerTestCase):
         self.assertEqual(s.stop(), 0)
 
     def test_disconnect_then_drain(self):
+        # a handler whose client left is still running (it may be writing): it counts as in flight,
+        # and the drain waits for it
         s = self.start_server({"ERP_DRAIN_SECONDS": "30"})
-        conn = self.abandon(s, SLEEP + "?ms=800")
+        t0 = time.monotonic()
+        conn = self.abandon(s, SLEEP + "?ms=1500")
         wait_until(pool_busy(s, 1), message="the request to run")
         self.close(conn, rst=True)
-        wait_until(lambda: in_flight(s) == 0, message="the request to be disposed")
+        time.sleep(0.2)
+        self.assertEqual((in_flight(s), s.metrics().value("school_erp_handler_pool_busy")), (1, 1))
         s.send_signal(signal.SIGTERM)
+        line = s.wait_log(lambda e: e.get("msg") == "draining")
+        self.assertIn("for 1 requests in flight", line.get("detail", ""))
         self.assertEqual(s.wait_exit(), 0)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.5, "the server exited before the handler returned")
+        self.assertFalse(s.log_entries(msg="drain time over"))
 
     def test_half_closed_client_gets_its_answer(self):
         s = self.start_server()

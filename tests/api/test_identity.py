@@ -119,7 +119,7 @@ class TestTenants(IdentityCase):
         self.assertEqual(res.status, 200, res)
         self.assertEqual((res.json["name"], res.json["version"], res.headers["etag"]), ("New", 2, '"2"'))
         stale = self.world.platform.patch(path, json={"name": "Newer"}, headers={"If-Match": '"1"'})
-        self.assertProblem(stale, 409)
+        self.assertProblem(stale, 412)
         self.assertEqual(self.world.platform.get(path, expect=200).json["name"], "New")
         self.assertProblem(self.world.platform.patch(path, json={"name": "x"}, headers={"If-Match": "1"}), 400)
         self.assertProblem(self.world.platform.get(f"/api/v1/tenants/{uuid.uuid4()}"), 404)

@@ -22,7 +22,7 @@ import unittest
 
 import fixtures_people
 from fixtures_daily import uncovered
-from harness import Client, ServerTestCase, pg_url, run
+from harness import Client, ServerTestCase, db_rows, run
 from world import PASSWORD, World, login
 
 TEACHERS, STUDENTS, GUARDIANS = "/api/v1/teachers", "/api/v1/students", "/api/v1/guardians"
@@ -48,21 +48,6 @@ def all_pages(client, path, limit=3):
         cursor = res["nextCursor"]
         if cursor is None:
             return items, pages
-
-
-def db_rows(server, sql):
-    """Rows of a read-only query on the server's database (the test oracle), as tuples of text."""
-    if server.pg_db is not None:
-        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", pg_url(server.pg_db),
-                            "-c", sql], capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"psql: {r.stderr}")
-        return [tuple(line.split("\t")) for line in r.stdout.splitlines() if line]
-    con = sqlite3.connect(f"file:{os.path.join(server.data_dir, 'erp.db')}?mode=ro", uri=True)
-    try:
-        return [tuple(str(c) for c in row) for row in con.execute(sql).fetchall()]
-    finally:
-        con.close()
 
 
 class PeopleCase(ServerTestCase):
@@ -201,7 +186,7 @@ class TestTeachers(PeopleCase, BodyChecks):
         self.assertEqual((res.json["lastName"], res.json["phone"], res.json["status"], res.json["version"]),
                          ("New", None, "inactive", 2))
         self.assertEqual(res.headers["etag"], '"2"')
-        self.assertProblem(admin.patch(path, json={"lastName": "Stale"}, headers={"If-Match": '"1"'}), 409)
+        self.assertProblem(admin.patch(path, json={"lastName": "Stale"}, headers={"If-Match": '"1"'}), 412)
         self.assertProblem(admin.patch(path, json={"firstName": None}, headers={"If-Match": '"2"'}), 422,
                            fields=["firstName"])
         self.assertEqual(admin.get(path, expect=200).json["lastName"], "New")
@@ -319,6 +304,12 @@ class TestStudents(PeopleCase, BodyChecks):
                                                 "dateOfBirth": "2012-01-01"})
         self.assertProblem(res, 409, "conflict", fields=["admissionNo"])
         self.new_student(client=self.admin("B"), admissionNo="SAME-1")
+        # a change to a number in use is refused the same way, and changes nothing
+        other = self.new_student(admissionNo="SAME-2")
+        path = f"{STUDENTS}/{other['id']}"
+        self.assertProblem(self.admin().patch(path, json={"admissionNo": "SAME-1"}, headers={"If-Match": '"1"'}), 409,
+                           "conflict", fields=["admissionNo"])
+        self.assertEqual(self.admin().get(path, expect=200).json["admissionNo"], "SAME-2")
 
     def test_account_link_must_be_a_student_account_of_the_school(self):
         body = {"admissionNo": f"U-{seq()}", "firstName": "A", "lastName": "B", "dateOfBirth": "2012-01-01"}
@@ -414,7 +405,7 @@ class TestStudents(PeopleCase, BodyChecks):
         self.assertEqual((res.json["status"], res.json["middleName"], res.json["phone"], res.json["version"]),
                          ("withdrawn", None, None, 2))
         self.assertEqual(res.headers["etag"], '"2"')
-        self.assertProblem(staff.patch(path, json={"status": "active"}, headers={"If-Match": '"1"'}), 409)
+        self.assertProblem(staff.patch(path, json={"status": "active"}, headers={"If-Match": '"1"'}), 412)
         self.assertProblem(staff.patch(path, json={"lastName": None, "gender": None}, headers={"If-Match": '"2"'}),
                            422, fields=["lastName", "gender"])
         self.assertProblem(staff.patch(path, json={"id": str(uuid.uuid4())}, headers={"If-Match": '"2"'}), 422,
@@ -437,7 +428,7 @@ class TestStudents(PeopleCase, BodyChecks):
                 t.start()
             for t in threads:
                 t.join()
-            self.assertEqual(sorted(statuses), [200, 409])
+            self.assertEqual(sorted(statuses), [200, 412])
             self.assertEqual(self.admin().get(path, expect=200).json["version"], 2)
 
     def test_soft_delete_hides_the_student_but_keeps_the_record(self):
@@ -447,10 +438,11 @@ class TestStudents(PeopleCase, BodyChecks):
         admin.put(f"{STUDENTS}/{s['id']}/guardians/{g['id']}", json={"relationship": "father"}, expect=200)
         path = f"{STUDENTS}/{s['id']}"
         self.assertProblem(self.A.client("staff").delete(path), 403)
-        self.assertProblem(admin.delete(path, headers={"If-Match": '"7"'}), 409)
+        self.assertProblem(admin.delete(path), 428)
+        self.assertProblem(admin.delete(path, headers={"If-Match": '"7"'}), 412)
         self.assertProblem(admin.delete(path, headers={"If-Match": "seven"}), 400)
         self.assertEqual(admin.delete(path, headers={"If-Match": '"1"'}).status, 204)
-        self.assertProblem(admin.delete(path), 404)
+        self.assertProblem(admin.delete(path, headers={"If-Match": "*"}), 404)
         self.assertProblem(admin.get(path), 404)
         self.assertProblem(self.A.client("staff").get(path), 404)
         self.assertProblem(admin.patch(path, json={"firstName": "X"}, headers={"If-Match": '"2"'}), 404)
@@ -518,7 +510,7 @@ class TestStudents(PeopleCase, BodyChecks):
         self.assertIn(s["id"], [x["id"] for x in all_pages(admin, f"{STUDENTS}?gradeLevel=4", 100)[0]])
         # the enrollment ends: not in the class today, still a student the teacher taught
         admin.post(f"/api/v1/enrollments/{enrollment['id']}/end", json={"endDate": day(-1), "reason": "moved"},
-                   expect=200)
+                   headers={"If-Match": f'"{enrollment["version"]}"'}, expect=200)
         self.assertEqual(admin.get(f"{STUDENTS}?classId={cls['id']}", expect=200).json["items"], [])
         self.assertNotIn(s["id"], [x["id"] for x in all_pages(admin, f"{STUDENTS}?gradeLevel=4", 100)[0]])
         self.assertIsNone(admin.get(f"{STUDENTS}/{s['id']}", expect=200).json["currentClass"])
@@ -544,7 +536,7 @@ class TestStudents(PeopleCase, BodyChecks):
         sid = self.B.students["student"]["id"]
         for role in ("admin", "staff", "teacher", "student", "parent"):
             self.assertProblem(self.A.client(role).get(f"{STUDENTS}/{sid}"), 404)
-        self.assertProblem(self.admin().delete(f"{STUDENTS}/{sid}"), 404)
+        self.assertProblem(self.admin().delete(f"{STUDENTS}/{sid}", headers={"If-Match": '"1"'}), 404)
         self.assertProblem(self.admin().patch(f"{STUDENTS}/{sid}", json={"firstName": "X"},
                                               headers={"If-Match": '"1"'}), 404)
         self.assertIsNone(self.admin("B").get(f"{STUDENTS}/{sid}", expect=200).json["deletedAt"])
@@ -558,7 +550,7 @@ class TestStudents(PeopleCase, BodyChecks):
         admin.patch(f"{STUDENTS}/{sid}", json={"firstName": "Renamed", "phone": "555-0199"},
                     headers={"If-Match": '"1"'}, expect=200)
         self.A.client("parent").get(f"{STUDENTS}/{sid}")  # not their child: 404, recorded as denied
-        admin.delete(f"{STUDENTS}/{sid}", expect=204)
+        admin.delete(f"{STUDENTS}/{sid}", headers={"If-Match": '"2"'}, expect=204)
         events = self.audit(subjectId=sid)
         # as a set: events of one millisecond have no order among them
         got = sorted((e["action"], e["outcome"], e["actorId"], e["detail"] or "") for e in events)
@@ -601,7 +593,7 @@ class TestGuardiansAndLinks(PeopleCase, BodyChecks):
         upd = self.A.client("staff").patch(path, json={"occupation": None, "lastName": "Okafor-Smith"},
                                            headers={"If-Match": '"1"'}, expect=200).json
         self.assertEqual((upd["occupation"], upd["lastName"], upd["version"]), (None, "Okafor-Smith", 2))
-        self.assertProblem(self.admin().patch(path, json={"lastName": "X"}, headers={"If-Match": '"1"'}), 409)
+        self.assertProblem(self.admin().patch(path, json={"lastName": "X"}, headers={"If-Match": '"1"'}), 412)
         self.check_body_errors(self.admin(), "PATCH", path, {"If-Match": '"2"'})
         self.assertProblem(self.admin().patch(path, json={"phone": "x"}, headers={"If-Match": '"2"'}), 422,
                            fields=["phone"])
@@ -622,6 +614,12 @@ class TestGuardiansAndLinks(PeopleCase, BodyChecks):
         self.assertProblem(self.admin().post(GUARDIANS, json=dict(body, userId=self.B.users["parent"]["id"])), 404)
         self.assertProblem(self.admin().post(GUARDIANS, json=dict(body, userId=self.A.users["parent"]["id"])), 409,
                            fields=["userId"])
+        # linking another guardian to the account in use: 409 as well, nothing changed
+        g = self.new_guardian()
+        path = f"{GUARDIANS}/{g['id']}"
+        self.assertProblem(self.admin().patch(path, json={"userId": self.A.users["parent"]["id"]},
+                                              headers={"If-Match": '"1"'}), 409, fields=["userId"])
+        self.assertIsNone(self.admin().get(path, expect=200).json["userId"])
 
     def test_list_search_sort_pages(self):
         tag = f"Kin{seq()}"
@@ -875,7 +873,7 @@ class TestVisibilityInTheDemoSchool(ServerTestCase):
                              f" AND g.id = l.guardian_id JOIN users u ON u.tenant_id = g.tenant_id AND u.id = g.user_id"
                              f" WHERE l.tenant_id = $T AND l.student_id = '{sid}'")[0][0].split("@")[0]
         self.assertIn(sid, self.listed(guardian))
-        self.assertEqual(self.admin().delete(f"{STUDENTS}/{sid}").status, 204)
+        self.assertEqual(self.admin().delete(f"{STUDENTS}/{sid}", headers={"If-Match": "*"}).status, 204)
         self.assertEqual(history(), before)
         self.assertNotIn(sid, self.listed(guardian))
         self.assertNotIn(sid, self.listed("admin", limit=100))

@@ -132,7 +132,7 @@ class TestSlots(TimetableCase):
         self.assertEqual(res.status, 200, res)
         self.assertEqual((res.json["startTime"], res.json["version"], res.headers["etag"]), ("14:15", 2, '"2"'))
         # stale versions are refused, nothing changes
-        self.assertProblem(self.admin.patch(path, json={"room": "X"}, headers={"If-Match": '"1"'}), 409)
+        self.assertProblem(self.admin.patch(path, json={"room": "X"}, headers={"If-Match": '"1"'}), 412)
         self.assertProblem(self.admin.patch(path, json={"room": "X"}, headers={"If-Match": "2"}), 400)
         # moving to another class, weekday and teacher; clearing the room
         res = self.admin.patch(path, json={"classId": self.class_ids["9-A"], "weekday": 7, "teacherId": self.teacher_ids[5],
@@ -159,9 +159,10 @@ class TestSlots(TimetableCase):
         self.assertProblem(self.demo.client("staff").delete(path), 403)
         self.assertProblem(self.demo.client("staff").patch(path, json={"room": "X"}, headers={"If-Match": '"1"'}), 403)
         self.assertProblem(self.demo.client("teacher1").get(path), 403)
-        self.admin.delete(path, expect=204)
+        self.assertProblem(self.admin.delete(path), 428)
+        self.admin.delete(path, headers={"If-Match": '"1"'}, expect=204)
         self.assertProblem(self.admin.get(path), 404)
-        self.assertProblem(self.admin.delete(path), 404)
+        self.assertProblem(self.admin.delete(path, headers={"If-Match": '"1"'}), 404)
         self.create(start="16:00", end="16:45")  # the time is free again
 
     def test_bad_bodies(self):
@@ -201,7 +202,7 @@ class TestSlots(TimetableCase):
                 p = self.assertProblem(self.admin.post(SLOTS, json=dict(good, **{field: value})), 404)
                 self.assertIn(f"({field})", p["detail"])
         for method in ("get", "delete"):
-            self.assertProblem(getattr(self.admin, method)(f"{SLOTS}/{b['id']}"), 404)
+            self.assertProblem(getattr(self.admin, method)(f"{SLOTS}/{b['id']}", headers={"If-Match": '"1"'}), 404)
         self.assertProblem(self.admin.patch(f"{SLOTS}/{b['id']}", json={"room": "X"}, headers={"If-Match": '"1"'}),
                            404)
         self.assertProblem(self.admin.get(f"{SLOTS}/not-an-id"), 404)

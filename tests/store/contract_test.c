@@ -1210,7 +1210,13 @@ static void connection_loss_in_transaction(void **state)
     kill_others(pid);
     /* inside a transaction even a read is not retried: the transaction is gone */
     assert_db_fails(db, db_exec(db, &Q_PARENT_COUNT, DB_NOARGS, NULL, NULL), DB_UNAVAILABLE);
+    /* and it stays gone until rolled back: no statement runs in autocommit on a new connection */
+    assert_true(db_in_transaction(db));
+    assert_db_fails(db, db_exec(db, &Q_PARENT_INS, DB_ARGS(DB_INT(3), DB_TEXT("c")), NULL, NULL), DB_UNAVAILABLE);
+    assert_db_fails(db, db_exec(db, &Q_PARENT_COUNT, DB_NOARGS, NULL, NULL), DB_UNAVAILABLE);
+    assert_int_equal(seen_by_other(&Q_PARENT_COUNT, DB_NOARGS), 0);
     assert_db_fails(db, db_commit(db), DB_UNAVAILABLE);
+    assert_false(db_in_transaction(db));
     assert_int_equal(seen_by_other(&Q_PARENT_COUNT, DB_NOARGS), 0);
     /* the session reconnects and works */
     assert_db_ok(db, db_begin(db));

@@ -210,6 +210,8 @@ static long field_of(const config_t *c, const char *name)
         return c->client_timeout_ms / 1000;
     if (strcmp(name, "ERP_REPLICA_MAX_LAG_MS") == 0)
         return c->replica_max_lag_ms;
+    if (strcmp(name, "ERP_DB_STATEMENT_TIMEOUT_MS") == 0)
+        return c->statement_timeout_ms;
     if (strcmp(name, "ERP_WORKER_CONCURRENCY") == 0)
         return c->worker_concurrency;
     fail_msg("no field for %s", name);
@@ -231,6 +233,7 @@ static void integer_bounds(void **state)
         {"ERP_MAX_HEADER_BYTES", 1024, 262144},
         {"ERP_CLIENT_TIMEOUT_SECONDS", 1, 3600},
         {"ERP_REPLICA_MAX_LAG_MS", 0, 3600000},
+        {"ERP_DB_STATEMENT_TIMEOUT_MS", 100, 3600000},
         {"ERP_WORKER_CONCURRENCY", 1, 256},
     };
     for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
