@@ -5,6 +5,8 @@ pg_basebackup, on loopback, with the real server in front.
 * reads go to the replica (db_query_duration_seconds by target);
 * with replay paused, a user who just wrote reads their write; another user
   still reads the replica (the rule is per user, not a global switch);
+* with replay paused, a revocation by one user (disable, role removal, school
+  suspension, refresh-token reuse) refuses the affected user's next request;
 * a replica further behind than ERP_REPLICA_MAX_LAG_MS gets no reads;
 * a stopped replica: reads keep succeeding, from the primary;
 * failover: the primary stops, the standby is promoted, and writes succeed
@@ -71,11 +73,11 @@ class Topology(unittest.TestCase):
     def replica_state(self, name):
         return self.server.metrics().value(name, replica="0")
 
-    def reads_on_replica(self, client, path):
-        """Whether a read of path by client is served by the replica."""
-        before = self.count("users.get", "replica")
+    def reads_on_replica(self, client, path, statement="users.get"):
+        """Whether a read of path by client is served by the replica (its statement counted there)."""
+        before = self.count(statement, "replica")
         client.get(path, expect=200)
-        return self.count("users.get", "replica") > before
+        return self.count(statement, "replica") > before
 
 
 class TestReads(Topology):
@@ -114,6 +116,76 @@ class TestReads(Topology):
         self.standby.psql("SELECT pg_wal_replay_resume()")
         wait_until(lambda: other.get(path, expect=200).json["displayName"] == "Renamed while paused", timeout=30,
                    message="the replica catches up")
+
+
+class TestRevocations(Topology):
+    """
+    A revocation made by one user applies to another user's very next request, even while the
+    replica has not replayed it: the checks that decide access read the primary.
+    """
+
+    MAX_LAG_MS = 60000  # a paused replica stays eligible for ordinary reads
+
+    def pause(self, reader_token):
+        """Waits until reader's reads (their /me) use the replica, then pauses its replay."""
+        self.caught_up()
+        reader = self.server.client(token=reader_token)
+        wait_until(lambda: self.reads_on_replica(reader, "/api/v1/me", "users.me"), timeout=30,
+                   message="the reader uses the replica")
+        self.standby.psql("SELECT pg_wal_replay_pause()")
+        self.addCleanup(lambda: self.standby.psql("SELECT pg_wal_replay_resume()"))
+        return reader
+
+    def patch_user(self, admin, uid, body):
+        path = f"/api/v1/users/{uid}"
+        etag = admin.get(path, expect=200).headers["etag"]
+        admin.patch(path, json=body, headers={"If-Match": etag}, expect=200)
+
+    def test_a_disabled_admin_is_refused_at_once(self):
+        a = self.world.A
+        second = a.add_user("second-admin", "admin")
+        path = f"/api/v1/users/{second['id']}"
+        victim = self.pause(second["token"])
+        self.patch_user(a.client("admin"), second["id"], {"status": "disabled"})
+        res = victim.get("/api/v1/me")
+        self.assertEqual(res.status, 401, res)
+        # and cannot undo it on the lagging replica's word
+        res = victim.patch(path, json={"status": "active"}, headers={"If-Match": "*"})
+        self.assertEqual(res.status, 401, res)
+        self.assertEqual(self.primary.psql(f"SELECT status FROM users WHERE id = '{second['id']}'", db="erp"),
+                         "disabled")
+
+    def test_a_removed_role_is_refused_at_once(self):
+        a = self.world.A
+        second = a.add_user("demoted-admin", "admin")
+        victim = self.pause(second["token"])
+        self.patch_user(a.client("admin"), second["id"], {"roles": ["staff"]})
+        res = victim.get("/api/v1/users")
+        self.assertEqual(res.status, 403, res)
+        self.assertEqual(victim.get("/api/v1/me", expect=200).json["user"]["roles"], ["staff"])
+
+    def test_a_suspended_school_is_refused_at_once(self):
+        b = self.world.B
+        victim = self.pause(b.users["admin"]["token"])
+        path = f"/api/v1/tenants/{b.id}"
+        platform = self.world.platform
+        etag = platform.get(path, expect=200).headers["etag"]
+        platform.patch(path, json={"status": "suspended"}, headers={"If-Match": etag}, expect=200)
+        res = victim.get("/api/v1/me")
+        self.assertEqual(res.status, 401, res)
+        self.assertIn("suspended", res.json["detail"])
+
+    def test_a_session_revoked_by_refresh_reuse_is_refused_at_once(self):
+        a = self.world.A
+        first = login(self.server, a.slug, a.users["staff"]["email"], PASSWORD)
+        anon = self.server.client()
+        second = anon.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]}, expect=200).json
+        victim = self.pause(second["accessToken"])
+        # someone replays the spent refresh token: the whole session is revoked
+        self.assertEqual(anon.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]}).status, 401)
+        res = victim.get("/api/v1/me")
+        self.assertEqual(res.status, 401, res)
+        self.assertIn("session", res.json["detail"])
 
 
 class TestLag(Topology):
