@@ -83,8 +83,9 @@ const route_t api_routes[] = {
     {HTTP_POST, "/api/v1/auth/logout", auth_logout, ROLES_ANY, ROUTE_NO_TENANT, "Ends the session of this token at once.",
      "auth", NULL, NULL, NULL, 204, NULL, NULL},
     {HTTP_POST, "/api/v1/auth/password", auth_password, ROLES_ANY, ROUTE_NO_TENANT | ROUTE_BODY,
-     "Changes the caller's password and ends their other sessions.", "auth", "PasswordChange", NULL, NULL, 204, NULL,
-     NULL},
+     "Changes the caller's password and ends their other sessions; guesses of the current password are limited as "
+     "logins are (429).",
+     "auth", "PasswordChange", NULL, NULL, 204, NULL, (const int[]){429, 0}},
     {HTTP_GET, "/api/v1/me", auth_me, ROLES_ANY, ROUTE_NO_TENANT, "The caller's account, school and session.", "auth",
      NULL, "Me", NULL, 200, NULL, NULL},
 

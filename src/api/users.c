@@ -10,11 +10,13 @@
 #include "auth/identity.h"
 #include "auth/password.h"
 #include "auth/roles.h"
+#include "auth/throttle.h"
 #include "core/clock.h"
 
 #define USER_COLS                                                                                                      \
     "u.id, u.email, u.display_name, u.roles, u.status, u.last_login_at, u.version, u.created_at, u.updated_at,"        \
-    " u.locked_until"
+    " (SELECT lt.locked_until FROM tenants t JOIN login_throttle lt"                                                  \
+    " ON lt.key = " THROTTLE_ACCOUNT_KEY("t.slug", "u.email") " WHERE t.id = u.tenant_id)"
 
 static stmt_t Q_GET = STMT("users.get", STMT_READ, "SELECT " USER_COLS " FROM users u WHERE u.tenant_id = $1 AND u.id = $2");
 
@@ -42,10 +44,9 @@ static stmt_t Q_LIST[3][2] = {
 static stmt_t Q_UPDATE = STMT("users.update", 0,
                               "UPDATE users SET email = COALESCE($4, email), display_name = COALESCE($5, display_name),"
                               " roles = COALESCE($6, roles), status = COALESCE($7, status),"
-                              " failed_logins = CASE WHEN $8 THEN 0 ELSE failed_logins END,"
-                              " locked_until = CASE WHEN $8 THEN 0 ELSE locked_until END,"
-                              " version = version + 1, updated_at = $9"
+                              " version = version + 1, updated_at = $8"
                               " WHERE tenant_id = $1 AND id = $2 AND version = $3");
+static stmt_t Q_SLUG = STMT("tenants.slug", 0, "SELECT slug FROM tenants WHERE id = $1");
 static stmt_t Q_REVOKE_ALL = STMT("sessions.revoke_user", 0,
                                   "UPDATE sessions SET status = 'revoked', revoked_reason = $3"
                                   " WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'");
@@ -189,7 +190,7 @@ int users_update(req_t *r)
     if (db_exec(db, &Q_UPDATE,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(raw != NULL ? email : NULL),
                         DB_TEXT(name), has_roles ? DB_INT(roles) : DB_NULL,
-                        DB_TEXT(status >= 0 ? statuses[status] : NULL), DB_BOOL(unlock), DB_INT(now)),
+                        DB_TEXT(status >= 0 ? statuses[status] : NULL), DB_INT(now)),
                 &r->arena, &res) != 0) {
         db_rollback(db);
         if (db_error(db)->status == DB_UNIQUE) {
@@ -222,6 +223,11 @@ int users_update(req_t *r)
                                      ? arena_printf(&r->arena, "roles %u -> %u", old_roles, roles)
                                      : NULL};
     if (audit_record(db, r, &e) != 0)
+        goto db_error;
+    db_result_t slug;
+    if (unlock && (db_exec(db, &Q_SLUG, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &slug) != 0 ||
+                   slug.nrows != 1 ||
+                   throttle_clear(r, db, db_get(&slug, 0, 0), db_get(&before, 0, 1)) != 0))
         goto db_error;
     if (strcmp(action, "user.disable") == 0 &&
         db_exec(db, &Q_REVOKE_ALL, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT("account disabled")),

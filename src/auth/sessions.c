@@ -10,12 +10,12 @@
 #include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/roles.h"
+#include "auth/throttle.h"
 #include "auth/token.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
 
-static int max_failures = 5, ip_max_failures = 50, lockout_ms = 900000;
 static int access_ttl = 900;
 static int64_t refresh_ttl_ms = 2592000000LL;
 
@@ -23,9 +23,7 @@ static int64_t refresh_ttl_ms = 2592000000LL;
 
 void sessions_setup(const config_t *cfg)
 {
-    max_failures = cfg->login_max_failures;
-    ip_max_failures = cfg->login_ip_max_failures;
-    lockout_ms = cfg->login_lockout_seconds * 1000;
+    throttle_setup(cfg);
     access_ttl = cfg->access_ttl;
     refresh_ttl_ms = (int64_t)cfg->refresh_ttl * 1000;
 }
@@ -35,32 +33,11 @@ void sessions_setup(const config_t *cfg)
 /* Logins read the primary: a school or account made a moment ago must be found (the caller is anonymous). */
 static stmt_t Q_TENANT_BY_SLUG = STMT("tenants.by_slug", 0, "SELECT id, status FROM tenants WHERE slug = $1");
 static stmt_t Q_USER_BY_EMAIL = STMT("users.by_email", 0,
-                                     "SELECT id, password_hash, status, roles, locked_until, display_name, email"
+                                     "SELECT id, password_hash, status, roles, display_name, email"
                                      " FROM users WHERE tenant_id = $1 AND email = $2");
-static stmt_t Q_USER_FAILED = STMT("users.login_failed", 0,
-                                   "UPDATE users SET"
-                                   " failed_logins = CASE WHEN locked_until <> 0 AND locked_until <= $3 THEN 1"
-                                   "   ELSE failed_logins + 1 END,"
-                                   " locked_until = CASE"
-                                   "   WHEN (CASE WHEN locked_until <> 0 AND locked_until <= $3 THEN 1"
-                                   "     ELSE failed_logins + 1 END) >= $4 THEN $5"
-                                   "   WHEN locked_until <= $3 THEN 0 ELSE locked_until END"
-                                   " WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_USER_LOGGED_IN = STMT("users.login_ok", 0,
-                                      "UPDATE users SET failed_logins = 0, locked_until = 0, last_login_at = $3,"
-                                      " password_hash = COALESCE($4, password_hash) WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_THROTTLE_GET = STMT("login_throttle.get", 0, "SELECT locked_until FROM login_throttle WHERE key = $1");
-static stmt_t Q_THROTTLE_FAIL = STMT("login_throttle.fail", 0,
-                                     "INSERT INTO login_throttle (key, window_start, failures, locked_until)"
-                                     " VALUES ($1, $2, 1, CASE WHEN $4 <= 1 THEN $5 ELSE CAST(0 AS BIGINT) END)"
-                                     " ON CONFLICT (key) DO UPDATE SET"
-                                     " failures = CASE WHEN login_throttle.window_start < $3 THEN 1"
-                                     "   ELSE login_throttle.failures + 1 END,"
-                                     " locked_until = CASE WHEN (CASE WHEN login_throttle.window_start < $3 THEN 1"
-                                     "   ELSE login_throttle.failures + 1 END) >= $4 THEN $5"
-                                     "   ELSE login_throttle.locked_until END,"
-                                     " window_start = CASE WHEN login_throttle.window_start < $3 THEN $2"
-                                     "   ELSE login_throttle.window_start END");
+                                      "UPDATE users SET last_login_at = $3, password_hash = COALESCE($4, password_hash)"
+                                      " WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_SESSION_INSERT = STMT("sessions.insert", 0,
                                       "INSERT INTO sessions (tenant_id, id, user_id, created_at, last_used_at,"
                                       " expires_at, remote_addr, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)");
@@ -94,7 +71,8 @@ static stmt_t Q_AUTH = STMT("sessions.authenticate", STMT_ACCESS,
                             " JOIN tenants t ON t.id = s.tenant_id"
                             " WHERE s.tenant_id = $1 AND s.id = $2 AND s.user_id = $3");
 static stmt_t Q_USER_PASSWORD = STMT("users.password_hash", 0,
-                                     "SELECT password_hash, email FROM users WHERE tenant_id = $1 AND id = $2");
+                                     "SELECT u.password_hash, u.email, t.slug FROM users u"
+                                     " JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = $1 AND u.id = $2");
 static stmt_t Q_USER_SET_PASSWORD = STMT("users.set_password", 0,
                                          "UPDATE users SET password_hash = $3, password_changed_at = $4,"
                                          " updated_at = $4, version = version + 1 WHERE tenant_id = $1 AND id = $2");
@@ -161,32 +139,11 @@ static json_t *user_doc(const char *id, const char *tenant_id, const char *email
 
 /* ---- login ---- */
 
-static int ip_locked(req_t *r, db_t *db, const char *key, int64_t now)
-{
-    db_result_t res;
-    if (db_exec(db, &Q_THROTTLE_GET, DB_ARGS(DB_TEXT(key)), &r->arena, &res) != 0)
-        return db_fail(r, db);
-    if (res.nrows == 1 && db_get_int(&res, 0, 0) > now) {
-        r->err.retry_after = (int)((db_get_int(&res, 0, 0) - now) / 1000) + 1;
-        return res_fail(r, ERR_RATE_LIMITED, "Too many failed logins from this address; try again later.");
-    }
-    return 0;
-}
-
-static void ip_failed(req_t *r, db_t *db, const char *key, int64_t now)
-{
-    if (db_exec(db, &Q_THROTTLE_FAIL,
-                DB_ARGS(DB_TEXT(key), DB_INT(now), DB_INT(now - lockout_ms), DB_INT(ip_max_failures),
-                        DB_INT(now + lockout_ms)),
-                &r->arena, NULL) != 0)
-        log_warn("login throttle write failed", "%s", db_error(db)->message);
-}
-
 int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, const char *password, json_t **out)
 {
     int64_t now = (int64_t)clock_wall_ms();
-    const char *ip_key = arena_printf(&r->arena, "ip:%s", r->remote_addr);
-    if (ip_locked(r, db, ip_key, now) != 0)
+    throttle_t th;
+    if (throttle_begin(r, db, tenant, email, &th) != 0)
         return -1;
 
     const char *tenant_id = PLATFORM_TENANT_ID;
@@ -197,7 +154,6 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
             return db_fail(r, db);
         if (res.nrows == 0 || strcmp(tenant, "-platform-") == 0) {
             password_verify_dummy(password);
-            ip_failed(r, db, ip_key, now);
             return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
         }
         tenant_id = db_get(&res, 0, 0);
@@ -207,7 +163,6 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
         return db_fail(r, db);
     if (res.nrows == 0) {
         password_verify_dummy(password);
-        ip_failed(r, db, ip_key, now);
         audit_login(db, r, tenant_id, NULL, 0, "failed", "unknown email");
         return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
     }
@@ -215,25 +170,15 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
     const char *hash = db_get(&res, 0, 1);
     int user_active = strcmp(db_get(&res, 0, 2), "active") == 0;
     unsigned roles = (unsigned)db_get_int(&res, 0, 3);
-    int64_t locked_until = db_get_int(&res, 0, 4);
-    const char *name = db_get(&res, 0, 5);
-    const char *stored_email = db_get(&res, 0, 6);
+    const char *name = db_get(&res, 0, 4);
+    const char *stored_email = db_get(&res, 0, 5);
 
-    int ok = password_verify(hash, password);
-    if (locked_until > now) {
-        audit_login(db, r, tenant_id, user_id, roles, "failed", "account locked");
-        return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
-    }
-    if (!ok) {
-        if (db_exec(db, &Q_USER_FAILED,
-                    DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(user_id), DB_INT(now), DB_INT(max_failures),
-                            DB_INT(now + lockout_ms)),
-                    &r->arena, NULL) != 0)
-            log_warn("login failure count write failed", "%s", db_error(db)->message);
-        ip_failed(r, db, ip_key, now);
+    if (!password_verify(hash, password)) {
         audit_login(db, r, tenant_id, user_id, roles, "failed", "wrong password");
         return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
     }
+    if (throttle_succeeded(r, db, &th) != 0)
+        return db_fail(r, db);
     /* The password is right: the owner may learn why they cannot come in. */
     if (!tenant_active) {
         audit_login(db, r, tenant_id, user_id, roles, "denied", "school suspended");
@@ -403,10 +348,17 @@ int sessions_change_password(req_t *r, db_t *db, const char *current, const char
         return db_fail(r, db);
     if (res.nrows != 1)
         return res_fail(r, ERR_UNAUTHENTICATED, "The account no longer exists.");
+    /* a stolen access token must not buy unlimited guesses of the password: the login's limits apply */
+    const char *slug = r->auth.tenant_id[0] != '\0' ? db_get(&res, 0, 2) : "";
+    throttle_t th;
+    if (throttle_begin(r, db, slug, db_get(&res, 0, 1), &th) != 0)
+        return -1;
     if (!password_verify(db_get(&res, 0, 0), current)) {
         res_field_error(r, "currentPassword", "is not correct");
         return res_check_fields(r);
     }
+    if (throttle_succeeded(r, db, &th) != 0)
+        return db_fail(r, db);
     if (strcmp(current, next) == 0) {
         res_field_error(r, "newPassword", "must differ from the current password");
         return res_check_fields(r);

@@ -9,11 +9,11 @@
  * logout, a disabled account, a suspended school or a role change takes effect
  * on the next request, without waiting for tokens to expire.
  *
- * Failed logins are counted per account (ERP_LOGIN_MAX_FAILURES, then locked
- * for ERP_LOGIN_LOCKOUT_SECONDS) and per client address
- * (ERP_LOGIN_IP_MAX_FAILURES, then 429). Every failure answers with the same
- * message, whether or not the email exists or the account is locked, and
- * takes as long as a real password check.
+ * Password guesses (logins and password changes) are limited per address,
+ * per account and address, and per account (auth/throttle.h; 429 with
+ * Retry-After). A wrong school, email or password answers with the same
+ * message, whether or not the email exists, and takes as long as a real
+ * password check.
  */
 #ifndef ERP_AUTH_SESSIONS_H
 #define ERP_AUTH_SESSIONS_H

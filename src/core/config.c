@@ -324,6 +324,11 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
         return -1;
     if (get_bool(get, ud, "ERP_ENABLE_TEST_ROUTES", 0, &c->test_routes, err, errlen) != 0)
         return -1;
+    const char *proxies = get("ERP_TRUSTED_PROXIES", ud);
+    if (proxies != NULL && *proxies != '\0' &&
+        cidr_parse_list(proxies, c->trusted_proxies, CIDR_MAX, &c->n_trusted_proxies) != 0)
+        return fail(err, errlen, "ERP_TRUSTED_PROXIES",
+                    "a comma-separated list of up to 32 addresses or networks (10.0.0.0/8, ::1)", proxies);
     const char *clock = get("ERP_TEST_CLOCK", ud);
     if (clock != NULL && *clock != '\0') {
         if (!c->test_routes)

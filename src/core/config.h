@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/netaddr.h"
+
 #define CONFIG_MAX_READ_URLS 16
 
 typedef struct config {
@@ -45,6 +47,8 @@ typedef struct config {
     char *queue_name;
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */
+    cidr_t trusted_proxies[CIDR_MAX]; /* ERP_TRUSTED_PROXIES: peers whose forwarding headers name the client */
+    int n_trusted_proxies;
     int64_t test_clock_ms; /* ERP_TEST_CLOCK: the instant the wall clock starts at (test servers only); 0: real time */
 } config_t;
 

@@ -43,6 +43,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "core/netaddr.h"
 #include "http/dispatch.h"
 #include "http/pool.h"
 #include "obs/crash.h"
@@ -298,17 +299,32 @@ static int valid_request_id(const char *s, size_t n)
     return 1;
 }
 
+static void peer_address(h2o_req_t *req, char *out, size_t len);
+
 static const char *header_copy(job_t *j, const h2o_header_t *h)
 {
     return arena_strndup(&j->r.arena, h->value.base, h->value.len);
 }
 
-/* Copies headers handlers may read; returns the total size of all request headers. */
+/* Appends a repeated header's value to the one kept so far (", " between): a list header may be split over lines. */
+static const char *header_join(job_t *j, const char *prev, const h2o_header_t *h)
+{
+    if (prev == NULL)
+        return header_copy(j, h);
+    return arena_printf(&j->r.arena, "%s, %.*s", prev, (int)h->value.len, h->value.base);
+}
+
+/*
+ * Copies headers handlers may read and sets the client's address (behind a
+ * trusted proxy, from the forwarding headers); returns the total size of all
+ * request headers.
+ */
 static size_t copy_headers(job_t *j, h2o_req_t *req)
 {
     req_t *r = &j->r;
     size_t total = req->input.path.len + req->method.len;
     int have_id = 0;
+    const char *forwarded = NULL, *xff = NULL;
     for (size_t i = 0; i != req->headers.size; i++) {
         const h2o_header_t *h = req->headers.entries + i;
         total += h->name->len + h->value.len + 4;
@@ -324,6 +340,10 @@ static size_t copy_headers(job_t *j, h2o_req_t *req)
             r->hdr.user_agent = header_copy(j, h);
         else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("idempotency-key")))
             r->hdr.idempotency_key = header_copy(j, h);
+        else if (srv.cfg->n_trusted_proxies > 0 && h->name == &H2O_TOKEN_X_FORWARDED_FOR->buf)
+            xff = header_join(j, xff, h);
+        else if (srv.cfg->n_trusted_proxies > 0 && h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("forwarded")))
+            forwarded = header_join(j, forwarded, h);
         else if (!have_id && h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("x-request-id")) &&
                  valid_request_id(h->value.base, h->value.len)) {
             memcpy(r->request_id, h->value.base, h->value.len);
@@ -333,6 +353,10 @@ static size_t copy_headers(job_t *j, h2o_req_t *req)
     }
     if (!have_id)
         ids_random_hex(r->request_id, 16);
+    char peer[sizeof(r->remote_addr)];
+    peer_address(req, peer, sizeof(peer));
+    client_addr(peer, forwarded, xff, srv.cfg->trusted_proxies, srv.cfg->n_trusted_proxies, r->remote_addr,
+                sizeof(r->remote_addr));
     return total;
 }
 
@@ -362,7 +386,6 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     __atomic_fetch_add(&lc->in_flight, 1, __ATOMIC_RELAXED);
 
     size_t header_bytes = copy_headers(j, req);
-    peer_address(req, r->remote_addr, sizeof(r->remote_addr));
     r->method = http_method_parse(req->method.base, req->method.len);
     size_t plen = req->path_normalized.len;
     r->path = arena_strndup(&r->arena, req->path_normalized.base, plen);
@@ -467,7 +490,6 @@ static void problem_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostrea
     *link = j;
     __atomic_fetch_add(&lc->in_flight, 1, __ATOMIC_RELAXED);
     copy_headers(j, req);
-    peer_address(req, r->remote_addr, sizeof(r->remote_addr));
     r->method = http_method_parse(req->input.method.base, req->input.method.len);
     r->path = arena_strndup(&r->arena, req->input.path.base, req->input.path.len);
     r->path_len = req->input.path.len;
