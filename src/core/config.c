@@ -112,7 +112,9 @@ static int parse_instant(const char *v, int64_t *out)
     return 0;
 }
 
-static int parse_listen(config_t *c, const char *v, char *err, size_t errlen)
+/* HOST:PORT of a listener named by variable name, into host (hostlen bytes) and *port. */
+static int parse_listen(const char *name, char *hostout, size_t hostoutlen, int *portout, const char *v, char *err,
+                        size_t errlen)
 {
     static const char expected[] = "HOST:PORT (for example 127.0.0.1:8080 or [::1]:8080)";
     const char *host = v, *colon;
@@ -120,27 +122,58 @@ static int parse_listen(config_t *c, const char *v, char *err, size_t errlen)
     if (v[0] == '[') {
         const char *close = strchr(v, ']');
         if (close == NULL || close[1] != ':')
-            return fail(err, errlen, "ERP_LISTEN", expected, v);
+            return fail(err, errlen, name, expected, v);
         host = v + 1;
         hostlen = (size_t)(close - host);
         colon = close + 1;
     } else {
         colon = strrchr(v, ':');
         if (colon == NULL || memchr(v, ':', (size_t)(colon - v)) != NULL)
-            return fail(err, errlen, "ERP_LISTEN", expected, v);
+            return fail(err, errlen, name, expected, v);
         hostlen = (size_t)(colon - v);
     }
-    if (hostlen == 0 || hostlen >= sizeof(c->listen_host))
-        return fail(err, errlen, "ERP_LISTEN", expected, v);
+    if (hostlen == 0 || hostlen >= hostoutlen)
+        return fail(err, errlen, name, expected, v);
     char *end;
     errno = 0;
     long port = strtol(colon + 1, &end, 10);
     if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || port < 0 || port > 65535)
-        return fail(err, errlen, "ERP_LISTEN", expected, v);
-    memcpy(c->listen_host, host, hostlen);
-    c->listen_host[hostlen] = '\0';
-    c->listen_port = (int)port;
+        return fail(err, errlen, name, expected, v);
+    memcpy(hostout, host, hostlen);
+    hostout[hostlen] = '\0';
+    *portout = (int)port;
     return 0;
+}
+
+/* Whether v[0..n) is an origin: http(s)://host[:port], without path, in lower case (as browsers send it). */
+static int valid_origin(const char *v, size_t n)
+{
+    size_t i = n > 8 && strncmp(v, "https://", 8) == 0 ? 8 : n > 7 && strncmp(v, "http://", 7) == 0 ? 7 : 0;
+    if (i == 0 || n - i > 253)
+        return 0;
+    size_t start = i;
+    if (v[i] == '[') { /* an IPv6 literal */
+        for (i++; i < n && v[i] != ']'; i++)
+            if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f') || v[i] == ':' || v[i] == '.'))
+                return 0;
+        if (i == n || i == start + 1)
+            return 0;
+        i++;
+    } else {
+        while (i < n && ((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '.'))
+            i++;
+        if (i == start || v[start] == '.' || v[i - 1] == '.')
+            return 0;
+    }
+    if (i < n && v[i] == ':') {
+        size_t digits = ++i;
+        long port = 0;
+        while (i < n && v[i] >= '0' && v[i] <= '9' && i - digits < 5)
+            port = port * 10 + (v[i++] - '0');
+        if (i == digits || v[digits] == '0' || port > 65535)
+            return 0;
+    }
+    return i == n;
 }
 
 static int valid_db_url(const char *v)
@@ -180,8 +213,39 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
         ncpu = 1;
 
     const char *listen = get("ERP_LISTEN", ud);
-    if (parse_listen(c, listen != NULL && *listen != '\0' ? listen : "127.0.0.1:8080", err, errlen) != 0)
+    if (parse_listen("ERP_LISTEN", c->listen_host, sizeof(c->listen_host), &c->listen_port,
+                     listen != NULL && *listen != '\0' ? listen : "127.0.0.1:8080", err, errlen) != 0)
         return -1;
+    const char *metrics = get("ERP_METRICS_LISTEN", ud);
+    if (metrics != NULL && *metrics != '\0') {
+        if (parse_listen("ERP_METRICS_LISTEN", c->metrics_host, sizeof(c->metrics_host), &c->metrics_port, metrics,
+                         err, errlen) != 0)
+            return -1;
+        c->metrics_listen = 1;
+    }
+    const char *origins = get("ERP_CORS_ORIGINS", ud);
+    if (origins != NULL && *origins != '\0') {
+        for (const char *p = origins;;) {
+            const char *comma = strchr(p, ',');
+            size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+            while (len > 0 && *p == ' ')
+                p++, len--;
+            while (len > 0 && p[len - 1] == ' ')
+                len--;
+            if (c->n_cors_origins == CONFIG_MAX_ORIGINS || !valid_origin(p, len))
+                return fail(err, errlen, "ERP_CORS_ORIGINS",
+                            "a comma-separated list of up to 16 origins such as https://app.example.org (exact, "
+                            "lower case, no path; * is not accepted)",
+                            origins);
+            char *o = xmalloc(len + 1);
+            memcpy(o, p, len);
+            o[len] = '\0';
+            c->cors_origins[c->n_cors_origins++] = o;
+            if (comma == NULL)
+                break;
+            p = comma + 1;
+        }
+    }
 
     c->data_dir = dup_or(get, ud, "ERP_DATA_DIR", "./var");
     const char *db = get("ERP_DATABASE_URL", ud);
@@ -378,6 +442,8 @@ void config_free(config_t *c)
     free(c->jwt_previous);
     free(c->data_dir);
     free(c->queue_name);
+    for (int i = 0; i < c->n_cors_origins; i++)
+        free(c->cors_origins[i]);
     memset(c, 0, sizeof(*c));
 }
 

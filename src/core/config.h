@@ -14,10 +14,16 @@
 #include "core/netaddr.h"
 
 #define CONFIG_MAX_READ_URLS 16
+#define CONFIG_MAX_ORIGINS 16
 
 typedef struct config {
     char listen_host[256]; /* numeric IPv4/IPv6 address or host name */
     int listen_port;       /* 0: any free port (the bound port is logged) */
+    int metrics_listen;    /* 1: /metrics only on metrics_host:metrics_port (ERP_METRICS_LISTEN), not on the main port */
+    char metrics_host[256];
+    int metrics_port;
+    char *cors_origins[CONFIG_MAX_ORIGINS]; /* ERP_CORS_ORIGINS: browser origins allowed to call the API */
+    int n_cors_origins;
     char *database_url;    /* "sqlite:PATH" or a libpq URL / conninfo */
     char *read_urls[CONFIG_MAX_READ_URLS];
     int n_read_urls;

@@ -98,7 +98,9 @@ typedef struct req {
         const char *if_none_match;
         const char *idempotency_key;
         const char *user_agent;
+        const char *origin;
     } hdr;                /* NULL when absent */
+    const char *cors_origin; /* the request's Origin when ERP_CORS_ORIGINS allows it (echoed back); else NULL */
     const char *body;     /* NULL when none */
     size_t body_len;
     json_t *json;         /* parsed body of ROUTE_BODY routes; released with the request */

@@ -74,6 +74,8 @@ typedef struct loop_ctx {
     h2o_accept_ctx_t accept_ctx;
     h2o_socket_t *listener;
     int listen_fd;
+    h2o_accept_ctx_t metrics_accept_ctx; /* loop 0 only, with ERP_METRICS_LISTEN */
+    h2o_socket_t *metrics_listener;
     h2o_multithread_receiver_t done_rx; /* jobs back from the pool */
     h2o_multithread_receiver_t ctl_rx;  /* drain request from the main thread */
     h2o_multithread_message_t ctl_msg;
@@ -93,6 +95,9 @@ typedef struct server {
     http_metrics_t *metrics;
     h2o_globalconf_t globalconf;
     h2o_hostconf_t *hostconf;
+    h2o_hostconf_t *metrics_hostconf; /* the metrics listener's; NULL without ERP_METRICS_LISTEN */
+    h2o_hostconf_t *main_hosts[2], *metrics_hosts[2];
+    int metrics_fd;
     loop_ctx_t *loops;
     int nloops;
     h2o_barrier_t started;
@@ -202,6 +207,40 @@ static void access_log(loop_ctx_t *lc, h2o_req_t *req, req_t *r, int status, dou
     log_end(b);
 }
 
+/*
+ * What every response carries for browsers and scanners: no content sniffing,
+ * no caching of what a token gave access to (unless the handler said
+ * otherwise), a policy that forbids a JSON document to load or frame anything,
+ * and the CORS answer for an allowed origin.
+ */
+static void security_headers(h2o_req_t *req, const req_t *r, const char *content_type, int has_cache_control)
+{
+    add_header(req, "x-content-type-options", "nosniff");
+    add_header(req, "referrer-policy", "no-referrer");
+    if (!has_cache_control)
+        add_header(req, "cache-control", "no-store");
+    if (content_type != NULL && strstr(content_type, "json") != NULL)
+        add_header(req, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+    if (srv.cfg->n_cors_origins > 0) {
+        add_header(req, "vary", "Origin");
+        if (r->cors_origin != NULL) {
+            add_header(req, "access-control-allow-origin", r->cors_origin);
+            add_header(req, "access-control-expose-headers", "ETag, Location, Retry-After, X-Request-Id");
+        }
+    }
+}
+
+/* The allowed origin the request names, or NULL (ERP_CORS_ORIGINS, exact match). */
+static const char *cors_origin(const req_t *r)
+{
+    if (r->hdr.origin == NULL)
+        return NULL;
+    for (int i = 0; i < srv.cfg->n_cors_origins; i++)
+        if (strcmp(r->hdr.origin, srv.cfg->cors_origins[i]) == 0)
+            return srv.cfg->cors_origins[i];
+    return NULL;
+}
+
 static void respond(job_t *j)
 {
     h2o_req_t *req = j->h2o;
@@ -215,8 +254,12 @@ static void respond(job_t *j)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, res->content_type,
                        strlen(res->content_type));
     add_header(req, "x-request-id", r->request_id);
-    for (int i = 0; i < res->nheaders; i++)
+    int has_cache_control = 0;
+    for (int i = 0; i < res->nheaders; i++) {
         add_header(req, res->headers[i].name, res->headers[i].value);
+        has_cache_control |= strcmp(res->headers[i].name, "cache-control") == 0;
+    }
+    security_headers(req, r, res->content_type, has_cache_control);
     if (lc->draining || server_draining())
         req->http1_is_persistent = 0;
     req->res.content_length = res->body_len;
@@ -338,6 +381,8 @@ static size_t copy_headers(job_t *j, h2o_req_t *req)
             r->hdr.if_none_match = header_copy(j, h);
         else if (h->name == &H2O_TOKEN_USER_AGENT->buf)
             r->hdr.user_agent = header_copy(j, h);
+        else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("origin")))
+            r->hdr.origin = header_copy(j, h);
         else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("idempotency-key")))
             r->hdr.idempotency_key = header_copy(j, h);
         else if (srv.cfg->n_trusted_proxies > 0 && h->name == &H2O_TOKEN_X_FORWARDED_FOR->buf)
@@ -373,6 +418,35 @@ static void peer_address(h2o_req_t *req, char *out, size_t len)
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)len);
 }
 
+/*
+ * A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method):
+ * 204 with the methods of the path for an allowed origin, 403 for another
+ * origin, 404 for a path that does not exist. Answered on the loop.
+ */
+static void preflight(job_t *j, h2o_req_t *req)
+{
+    req_t *r = &j->r;
+    if (r->cors_origin == NULL) {
+        respond_error(j, ERR_FORBIDDEN, "This origin may not call the API (ERP_CORS_ORIGINS).");
+        return;
+    }
+    unsigned allow = 0;
+    const route_t *route;
+    err_code_t rc = router_match(srv.router, HTTP_OPTIONS, r->path, r->path_len, &r->arena, &route, r->params,
+                                 &r->nparams, &allow);
+    if (rc == ERR_NOT_FOUND) {
+        respond_error(j, ERR_NOT_FOUND, "No such resource.");
+        return;
+    }
+    (void)req;
+    res_header(r, "access-control-allow-methods", router_allow_header(&r->arena, allow));
+    res_header(r, "access-control-allow-headers",
+               "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id");
+    res_header(r, "access-control-max-age", "600");
+    res_empty(r, 204);
+    respond(j);
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -401,6 +475,12 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                       arena_printf(&r->arena, "Request headers may not exceed %zu bytes.", srv.cfg->max_header_bytes));
         return 0;
     }
+    r->cors_origin = cors_origin(r);
+    if (r->method == HTTP_OPTIONS && srv.cfg->n_cors_origins > 0 && r->hdr.origin != NULL &&
+        h2o_find_header_by_str(&req->headers, H2O_STRLIT("access-control-request-method"), -1) >= 0) {
+        preflight(j, req);
+        return 0;
+    }
     unsigned allow = 0;
     /* an unknown method is matched as OPTIONS, which no route has: 405 where the path exists */
     err_code_t rc = router_match(srv.router, r->method != 0 ? r->method : HTTP_OPTIONS, r->path, plen, &r->arena,
@@ -412,6 +492,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         } else {
             respond_error(j, ERR_NOT_FOUND, "No such resource.");
         }
+        return 0;
+    }
+    /* /metrics lives on its own listener when there is one, and nothing else does */
+    int metrics_listener = req->hostconf == srv.metrics_hostconf;
+    int is_metrics = strcmp(r->route->path, "/metrics") == 0;
+    if (srv.metrics_hostconf != NULL &&
+        (metrics_listener ? !is_metrics && strcmp(r->route->path, "/healthz") != 0 : is_metrics)) {
+        respond_error(j, ERR_NOT_FOUND, "No such resource.");
         return 0;
     }
     if (j->bytes_in > 0 && (r->route->flags & ROUTE_BODY)) {
@@ -501,6 +589,8 @@ static void problem_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostrea
     memset(&req->res.headers, 0, sizeof(req->res.headers));
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("application/problem+json"));
     add_header(req, "x-request-id", r->request_id);
+    r->cors_origin = cors_origin(r);
+    security_headers(req, r, "application/problem+json", 0);
     req->res.content_length = r->res.body_len;
     problem_ostream_t *po = (problem_ostream_t *)h2o_add_ostream(req, sizeof(*po), slot);
     po->super.do_send = problem_do_send;
@@ -515,21 +605,21 @@ static void problem_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostrea
 
 /* ---- loops ---- */
 
-/* Accepts up to max pending connections of the listener. */
-static void accept_pending(loop_ctx_t *lc, h2o_socket_t *listener, int max)
+/* Accepts up to max pending connections of the listener (whose data is its accept context). */
+static void accept_pending(h2o_socket_t *listener, int max)
 {
     for (int i = 0; i < max; i++) {
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
         if (sock == NULL)
             break;
-        h2o_accept(&lc->accept_ctx, sock);
+        h2o_accept(listener->data, sock);
     }
 }
 
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err == NULL)
-        accept_pending(listener->data, listener, ACCEPT_BATCH);
+        accept_pending(listener, ACCEPT_BATCH);
 }
 
 /* Drain request from the main thread: stop accepting, let connections finish. */
@@ -543,10 +633,15 @@ static void on_ctl(h2o_multithread_receiver_t *rx, h2o_linklist_t *messages)
     lc->draining = 1;
     if (lc->listener != NULL) {
         /* connections the kernel completed before the signal are served, not reset */
-        accept_pending(lc, lc->listener, 1 << 20);
+        accept_pending(lc->listener, 1 << 20);
         h2o_socket_read_stop(lc->listener);
         h2o_socket_close(lc->listener); /* closes this loop's descriptor of the listening socket */
         lc->listener = NULL;
+    }
+    if (lc->metrics_listener != NULL) {
+        h2o_socket_read_stop(lc->metrics_listener);
+        h2o_socket_close(lc->metrics_listener);
+        lc->metrics_listener = NULL;
     }
     h2o_context_request_shutdown(&lc->ctx);
 }
@@ -557,13 +652,20 @@ static void *loop_main(void *arg)
     lc->loop = h2o_evloop_create();
     h2o_context_init(&lc->ctx, lc->loop, &srv.globalconf);
     lc->accept_ctx.ctx = &lc->ctx;
-    lc->accept_ctx.hosts = srv.globalconf.hosts;
+    lc->accept_ctx.hosts = srv.main_hosts; /* the metrics host is reachable through its own listener only */
     h2o_multithread_register_receiver(lc->ctx.queue, &lc->done_rx, on_done);
     h2o_multithread_register_receiver(lc->ctx.queue, &lc->ctl_rx, on_ctl);
     sbuf_init(&lc->log, NULL, 16384);
     lc->listener = h2o_evloop_socket_create(lc->loop, lc->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
-    lc->listener->data = lc;
+    lc->listener->data = &lc->accept_ctx;
     h2o_socket_read_start(lc->listener, on_accept);
+    if (lc->idx == 0 && srv.metrics_fd >= 0) {
+        lc->metrics_accept_ctx.ctx = &lc->ctx;
+        lc->metrics_accept_ctx.hosts = srv.metrics_hosts;
+        lc->metrics_listener = h2o_evloop_socket_create(lc->loop, srv.metrics_fd, H2O_SOCKET_FLAG_DONT_READ);
+        lc->metrics_listener->data = &lc->metrics_accept_ctx;
+        h2o_socket_read_start(lc->metrics_listener, on_accept);
+    }
     h2o_barrier_wait(&srv.started);
 
     for (;;) {
@@ -577,17 +679,17 @@ static void *loop_main(void *arg)
 
 /* ---- listening ---- */
 
-static int open_listener(const config_t *cfg, char *bound, size_t boundlen)
+static int open_listener(const char *what, const char *listen_host, int listen_port, char *bound, size_t boundlen)
 {
     struct addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     char port[16];
-    snprintf(port, sizeof(port), "%d", cfg->listen_port);
-    int gai = getaddrinfo(cfg->listen_host, port, &hints, &res);
+    snprintf(port, sizeof(port), "%d", listen_port);
+    int gai = getaddrinfo(listen_host, port, &hints, &res);
     if (gai != 0) {
-        log_error("cannot resolve listen address", "ERP_LISTEN %s: %s", cfg->listen_host, gai_strerror(gai));
+        log_error("cannot resolve listen address", "%s %s: %s", what, listen_host, gai_strerror(gai));
         return -1;
     }
     int fd = -1;
@@ -606,7 +708,7 @@ static int open_listener(const config_t *cfg, char *bound, size_t boundlen)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        log_error("cannot listen", "ERP_LISTEN %s:%d: %s", cfg->listen_host, cfg->listen_port, strerror(errno));
+        log_error("cannot listen", "%s %s:%d: %s", what, listen_host, listen_port, strerror(errno));
         return -1;
     }
     struct sockaddr_storage ss;
@@ -653,6 +755,24 @@ static void collect(sbuf_t *out, void *ud)
 }
 
 /* ---- run ---- */
+
+/* The request handler and the problem filter on a host's paths. */
+static void setup_host(h2o_hostconf_t *host)
+{
+    h2o_pathconf_t *pathconf = h2o_config_register_path(host, "/", 0);
+    h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
+    handler->on_req = on_req;
+    h2o_filter_t *f = h2o_create_filter(pathconf, sizeof(*f));
+    f->on_setup_ostream = problem_setup_ostream;
+    f = h2o_create_filter(&host->fallback_path, sizeof(*f));
+    f->on_setup_ostream = problem_setup_ostream;
+}
+
+/* Whether a listen host is a loopback address (or localhost): reachable from this machine only. */
+static int loopback_host(const char *host)
+{
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
+}
 
 static int total_in_flight(void)
 {
@@ -701,10 +821,20 @@ int server_run(const server_opts_t *o)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit the mask; only sigwait sees these */
     signal(SIGPIPE, SIG_IGN);
 
-    char bound[128] = "";
-    srv.listen_fd = open_listener(cfg, bound, sizeof(bound));
+    char bound[128] = "", metrics_bound[128] = "";
+    srv.listen_fd = open_listener("ERP_LISTEN", cfg->listen_host, cfg->listen_port, bound, sizeof(bound));
     if (srv.listen_fd < 0)
         return 1;
+    srv.metrics_fd = -1;
+    if (cfg->metrics_listen) {
+        srv.metrics_fd = open_listener("ERP_METRICS_LISTEN", cfg->metrics_host, cfg->metrics_port, metrics_bound,
+                                       sizeof(metrics_bound));
+        if (srv.metrics_fd < 0)
+            return 1;
+    } else if (!loopback_host(cfg->listen_host)) {
+        log_warn("metrics on the public port", "ERP_LISTEN %s is not a loopback address and ERP_METRICS_LISTEN is not "
+                 "set: /metrics is served to whoever reaches this port", cfg->listen_host);
+    }
 
     srv.router = router_create(o->routes, o->nroutes, cfg->test_routes);
     srv.metrics = http_metrics_create(srv.router, cfg->threads);
@@ -721,13 +851,14 @@ int server_run(const server_opts_t *o)
     srv.globalconf.http1.req_timeout = (uint64_t)cfg->client_timeout_ms;
     srv.globalconf.http2.idle_timeout = (uint64_t)cfg->client_timeout_ms;
     srv.hostconf = h2o_config_register_host(&srv.globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    h2o_pathconf_t *pathconf = h2o_config_register_path(srv.hostconf, "/", 0);
-    h2o_handler_t *handler = h2o_create_handler(pathconf, sizeof(*handler));
-    handler->on_req = on_req;
-    h2o_filter_t *f = h2o_create_filter(pathconf, sizeof(*f));
-    f->on_setup_ostream = problem_setup_ostream;
-    f = h2o_create_filter(&srv.hostconf->fallback_path, sizeof(*f));
-    f->on_setup_ostream = problem_setup_ostream;
+    setup_host(srv.hostconf);
+    srv.main_hosts[0] = srv.hostconf;
+    if (srv.metrics_fd >= 0) {
+        srv.metrics_hostconf =
+            h2o_config_register_host(&srv.globalconf, h2o_iovec_init(H2O_STRLIT("metrics")), 65535);
+        setup_host(srv.metrics_hostconf);
+        srv.metrics_hosts[0] = srv.metrics_hostconf;
+    }
 
     srv.nloops = cfg->threads;
     srv.loops = xcalloc((size_t)srv.nloops, sizeof(loop_ctx_t));
@@ -748,6 +879,10 @@ int server_run(const server_opts_t *o)
     sbuf_init(&line, NULL, 256);
     log_begin(&line, LOG_INFO, "listening");
     log_str(&line, "url", url);
+    if (srv.metrics_fd >= 0) {
+        snprintf(url, sizeof(url), "http://%s/metrics", metrics_bound);
+        log_str(&line, "metricsUrl", url);
+    }
     log_int(&line, "threads", cfg->threads);
     log_int(&line, "poolSize", cfg->pool_size);
     log_int(&line, "pid", getpid());
