@@ -552,6 +552,47 @@ static void test_clock(void **state)
     }
 }
 
+/* ERP_METRICS_LISTEN, ERP_CORS_ORIGINS, ERP_TRUSTED_PROXIES. */
+static void listeners_origins_and_proxies(void **state)
+{
+    (void)state;
+    config_t c;
+    load_ok(&c, "ERP_METRICS_LISTEN", "127.0.0.1:9100");
+    assert_int_equal(c.metrics_listen, 1);
+    assert_string_equal(c.metrics_host, "127.0.0.1");
+    assert_int_equal(c.metrics_port, 9100);
+    config_free(&c);
+    load_ok(&c, "ERP_LISTEN", "127.0.0.1:8080");
+    assert_int_equal(c.metrics_listen, 0);
+    config_free(&c);
+    load_bad("ERP_METRICS_LISTEN", "9100");
+    load_bad("ERP_METRICS_LISTEN", "[::1:9100");
+
+    load_ok(&c, "ERP_CORS_ORIGINS", "https://app.example.org, http://localhost:5173,https://[::1]:8443");
+    assert_int_equal(c.n_cors_origins, 3);
+    assert_string_equal(c.cors_origins[0], "https://app.example.org");
+    assert_string_equal(c.cors_origins[1], "http://localhost:5173");
+    assert_string_equal(c.cors_origins[2], "https://[::1]:8443");
+    config_free(&c);
+    static const char *const bad_origins[] = {"*", "https://app.example/", "app.example", "https://App.example",
+                                              "ftp://app.example", "https://app.example:0", "https://app.example:70000",
+                                              "https://a.example,,https://b.example", "https://", "https://.a",
+                                              "https://[]", "https://a.example:08080"};
+    for (size_t i = 0; i < sizeof(bad_origins) / sizeof(bad_origins[0]); i++)
+        load_bad("ERP_CORS_ORIGINS", bad_origins[i]);
+    char many[2048] = "";
+    for (int i = 0; i <= CONFIG_MAX_ORIGINS; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "%shttps://a%d.example", i ? "," : "", i);
+    load_bad("ERP_CORS_ORIGINS", many);
+
+    load_ok(&c, "ERP_TRUSTED_PROXIES", "10.0.0.0/8, ::1");
+    assert_int_equal(c.n_trusted_proxies, 2);
+    assert_true(cidr_contains(c.trusted_proxies, c.n_trusted_proxies, "10.9.8.7"));
+    config_free(&c);
+    load_bad("ERP_TRUSTED_PROXIES", "10.0.0.0/33");
+    load_bad("ERP_TRUSTED_PROXIES", "proxy.internal");
+}
+
 /* A failure late in the load leaves allocated strings that config_free releases (ASan checks for leaks). */
 static void free_after_failures(void **state)
 {
@@ -568,6 +609,8 @@ static void free_after_failures(void **state)
         {"ERP_DATABASE_READ_URLS", "postgres://r1/erp,bad"},
         {"ERP_DATABASE_URL", "nope"},
         {"ERP_LISTEN", "nope"},
+        {"ERP_CORS_ORIGINS", "https://ok.example,*"},
+        {"ERP_METRICS_LISTEN", "nope"},
     };
     for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
         /* everything valid except the one variable */
@@ -612,6 +655,7 @@ int main(void)
         cmocka_unit_test(jwt_secret),
         cmocka_unit_test(queue_name),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(listeners_origins_and_proxies),
         cmocka_unit_test(free_after_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
