@@ -411,8 +411,10 @@ static json_t *weekdays_json(unsigned bits)
 {
     json_t *a = json_array();
     for (int d = 1; d <= 7; d++)
-        if (bits & cal_weekday_bit(d))
-            json_array_append_new(a, json_string(cal_weekday_name(d)));
+        if ((bits & cal_weekday_bit(d)) && json_array_append_new(a, json_string(cal_weekday_name(d))) != 0) {
+            json_decref(a);
+            return NULL;
+        }
     return a;
 }
 

@@ -262,8 +262,7 @@ static json_t *counts_json(const att_counts_t *c, const char *expected_name, con
     json_t *o = json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i}", expected_name, c->expected, "present", c->n[ATT_PRESENT],
                           "absent", c->n[ATT_ABSENT], "late", c->n[ATT_LATE], "excused", c->n[ATT_EXCUSED], "marked",
                           att_marked(c), "unmarked", c->unmarked);
-    json_object_set_new(o, rate_name, att_rate(c, &rate) == 0 ? json_real(rate) : json_null());
-    return o;
+    return json_with(o, rate_name, att_rate(c, &rate) == 0 ? json_real(rate) : json_null());
 }
 
 static json_t *str_or_null(const char *s)
@@ -288,10 +287,10 @@ static json_t *sheet_json(req_t *r, const db_result_t *cls, const char *date, in
         int st = att_status_parse(db_get(roster, i, R_STATUS));
         if (st >= 0)
             n[st]++;
-        json_array_append_new(students, json_pack("{s:s,s:s,s:s,s:s,s:o}", "studentId", db_get(roster, i, R_ID),
-                                                  "admissionNo", db_get(roster, i, R_ADMISSION), "firstName",
-                                                  db_get(roster, i, R_FIRST), "lastName", db_get(roster, i, R_LAST),
-                                                  "mark", st >= 0 ? mark_json(r, roster, i, R_STATUS) : json_null()));
+        students = json_push(students, json_pack("{s:s,s:s,s:s,s:s,s:o}", "studentId", db_get(roster, i, R_ID),
+                                                 "admissionNo", db_get(roster, i, R_ADMISSION), "firstName",
+                                                 db_get(roster, i, R_FIRST), "lastName", db_get(roster, i, R_LAST),
+                                                 "mark", st >= 0 ? mark_json(r, roster, i, R_STATUS) : json_null()));
     }
     att_counts_t c;
     att_day_counts(roster->nrows, n, &c);
@@ -596,10 +595,10 @@ int attendance_student(req_t *r)
         m[i].day = cell_day(&marks, i, 0);
         m[i].status = att_status_parse(db_get(&marks, i, 3));
         json_t *rec = mark_json(r, &marks, i, 3);
-        json_object_set_new(rec, "date", json_string(db_get(&marks, i, 0)));
-        json_object_set_new(rec, "classId", json_string(db_get(&marks, i, 1)));
-        json_object_set_new(rec, "className", json_string(db_get(&marks, i, 2)));
-        json_array_append_new(records, rec);
+        rec = json_with(rec, "date", json_string(db_get(&marks, i, 0)));
+        rec = json_with(rec, "classId", json_string(db_get(&marks, i, 1)));
+        rec = json_with(rec, "className", json_string(db_get(&marks, i, 2)));
+        records = json_push(records, rec);
     }
     size_t ndays;
     cal_day_t *days = school_days(r, &cal, from, to, &ndays);
@@ -648,9 +647,7 @@ int attendance_class_report(req_t *r)
         att_counts_t c;
         att_day_counts(att_enrolled(sp, (size_t)spans.nrows, days[i]), n, &c);
         att_counts_add(&total, &c);
-        json_t *d = counts_json(&c, "enrolled", "rate");
-        json_object_set_new(d, "date", json_string(day_str(r, days[i])));
-        json_array_append_new(out, d);
+        out = json_push(out, json_with(counts_json(&c, "enrolled", "rate"), "date", json_string(day_str(r, days[i]))));
     }
     return res_json(r, 200,
                     json_pack("{s:s,s:s,s:s,s:s,s:o,s:o}", "classId", class_id, "className", db_get(&cls, 0, 1), "from",
@@ -724,10 +721,10 @@ int attendance_daily_report(req_t *r)
         att_day_counts(list[i].enrolled, list[i].n, &c);
         att_counts_add(&total, &c);
         json_t *o = counts_json(&c, "enrolled", "rate");
-        json_object_set_new(o, "classId", json_string(list[i].id));
-        json_object_set_new(o, "className", json_string(list[i].name));
-        json_object_set_new(o, "gradeLevel", json_integer(list[i].grade));
-        json_array_append_new(classes, o);
+        o = json_with(o, "classId", json_string(list[i].id));
+        o = json_with(o, "className", json_string(list[i].name));
+        o = json_with(o, "gradeLevel", json_integer(list[i].grade));
+        classes = json_push(classes, o);
     }
     return res_json(r, 200,
                     json_pack("{s:s,s:b,s:o,s:o}", "date", date, "schoolDay", cal_is_school_day(&cal.c, day), "classes",

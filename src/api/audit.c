@@ -72,8 +72,12 @@ static json_t *event_json(req_t *r, const db_result_t *res, int i)
                           db_get(res, i, 5));
     static const char *const optional[] = {NULL, NULL, NULL, NULL, NULL, NULL, "subjectType", "subjectId",
                                            "requestId", "remoteAddr", "detail"};
-    for (int c = 6; c <= 10; c++)
-        json_object_set_new(e, optional[c], db_get(res, i, c) ? json_string(db_get(res, i, c)) : json_null());
+    for (int c = 6; c <= 10 && e != NULL; c++)
+        if (json_object_set_new(e, optional[c], db_get(res, i, c) ? json_string(db_get(res, i, c)) : json_null()) !=
+            0) {
+            json_decref(e);
+            e = NULL;
+        }
     return e;
 }
 

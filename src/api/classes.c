@@ -592,7 +592,6 @@ int class_students(req_t *r)
                                 res.nrows > page.limit ? page.limit : res.nrows)) != 0)
         return db_fail(r, db);
     json_t *doc = page_json(r, &res, page.limit, roster_json, 0, roster_key);
-    json_object_set_new(doc, "classId", json_string(id));
-    json_object_set_new(doc, "date", json_string(date != NULL ? date : today));
-    return res_json(r, 200, doc);
+    doc = json_with(doc, "classId", json_string(id));
+    return res_json(r, 200, json_with(doc, "date", json_string(date != NULL ? date : today)));
 }

@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/tz.h"
+#include "core/utf8.h"
 #include "http/etag.h"
 
 const char *iso_time(arena_t *a, int64_t ms)
@@ -95,9 +96,11 @@ int page_read(req_t *r, page_t *p)
 
 const char *page_cursor(arena_t *a, const char *key, const char *id)
 {
-    json_t *j = json_pack("[ss]", key != NULL ? key : "", id);
-    char *raw = json_dumps(j, JSON_COMPACT);
+    json_t *j = json_pack("[ss]", key != NULL ? key : "", id); /* NULL for a key that is not UTF-8 */
+    char *raw = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
+    if (raw == NULL)
+        return NULL;
     size_t n = strlen(raw);
     size_t outlen = n * 4 / 3 + 4;
     char *out = arena_alloc(a, outlen);
@@ -129,11 +132,17 @@ json_t *page_json(req_t *r, const db_result_t *res, int limit, page_item_fn item
     json_t *items = json_array();
     int n = res->nrows > limit ? limit : res->nrows;
     for (int i = 0; i < n; i++)
-        json_array_append_new(items, item(r, res, i));
+        if (json_array_append_new(items, item(r, res, i)) != 0) {
+            json_decref(items);
+            return NULL;
+        }
     const char *next = NULL;
-    if (res->nrows > limit)
-        next = page_cursor(&r->arena, key != NULL ? key(r, res, n - 1) : db_get(res, n - 1, key_col),
-                           db_get(res, n - 1, 0));
+    if (res->nrows > limit &&
+        (next = page_cursor(&r->arena, key != NULL ? key(r, res, n - 1) : db_get(res, n - 1, key_col),
+                            db_get(res, n - 1, 0))) == NULL) {
+        json_decref(items);
+        return NULL;
+    }
     return page_result(items, next);
 }
 
@@ -152,7 +161,7 @@ db_arg_t page_id_arg(const page_t *p)
 json_t *page_result(json_t *items, const char *next_cursor)
 {
     return json_pack("{s:o,s:o}", "items", items, "nextCursor",
-                     next_cursor != NULL ? json_string(next_cursor) : json_null());
+                     next_cursor != NULL ? json_string(next_cursor) : json_null()); /* NULL items: NULL */
 }
 
 int sort_read(req_t *r, const char *const *names, int default_desc, int *desc)
@@ -176,12 +185,36 @@ int sort_read(req_t *r, const char *const *names, int default_desc, int *desc)
     return res_check_fields(r);
 }
 
+json_t *json_with(json_t *o, const char *key, json_t *v)
+{
+    if (o == NULL || v == NULL || json_object_set_new(o, key, v) != 0) { /* set_new releases v itself */
+        if (o == NULL)
+            json_decref(v);
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *json_push(json_t *a, json_t *v)
+{
+    if (a == NULL || v == NULL || json_array_append_new(a, v) != 0) {
+        if (a == NULL)
+            json_decref(v);
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 json_t *roles_json(unsigned roles)
 {
     json_t *a = json_array();
     for (int i = 0; i < ROLE_COUNT; i++)
-        if (roles & (1u << i))
-            json_array_append_new(a, json_string(role_name(i)));
+        if ((roles & (1u << i)) && json_array_append_new(a, json_string(role_name(i))) != 0) {
+            json_decref(a);
+            return NULL;
+        }
     return a;
 }
 
@@ -223,6 +256,8 @@ int body_roles(req_t *r, const char *field, int required, unsigned allowed, unsi
 int valid_email(const char *s, char *out, size_t outlen)
 {
     size_t n = strlen(s);
+    if (!utf8_valid(s, n))
+        return 0;
     const char *at = strchr(s, '@');
     if (n < 3 || n > 254 || n >= outlen || at == NULL || at == s || strchr(at + 1, '@') != NULL)
         return 0;

@@ -52,7 +52,7 @@ typedef struct page {
 
 /* Reads ?limit= and ?cursor=; returns 0, or -1 with a 422/400 error. */
 int page_read(req_t *r, page_t *p);
-/* An opaque cursor for a row (sort key and id), in the arena. */
+/* An opaque cursor for a row (sort key and id), in the arena; NULL when the key is not UTF-8 (or out of memory). */
 const char *page_cursor(arena_t *a, const char *key, const char *id);
 /*
  * Looks up a record an id in the body or query refers to, with st taking
@@ -72,6 +72,8 @@ typedef const char *(*page_key_fn)(req_t *r, const db_result_t *res, int row);
  * LIMIT limit + 1: the first limit rows as items, and a cursor from the last of
  * them (its sort key from key_col, its id from column 0) when there are more.
  * With key non-NULL, the cursor key comes from key() instead of key_col.
+ * NULL when an item or the cursor cannot be built (text from the database
+ * that is not UTF-8): res_json() then answers 500, never a page missing rows.
  */
 json_t *page_json(req_t *r, const db_result_t *res, int limit, page_item_fn item, int key_col, page_key_fn key);
 
@@ -89,6 +91,17 @@ json_t *page_result(json_t *items, const char *next_cursor);
  * ascending unless default_desc) when absent; -1 with a 422 when unknown.
  */
 int sort_read(req_t *r, const char *const *names, int default_desc, int *desc);
+
+/*
+ * Building documents, checked. jansson answers NULL for a string that is not
+ * UTF-8 (text a database may hold from elsewhere) and on out of memory; these
+ * pass that NULL on instead of dropping a key or an item, so the request ends
+ * in res_json(NULL), a 500, never in a document missing data or a crash.
+ */
+/* Sets o[key] = v (stolen) and returns o; when o or v is NULL, or the set fails, releases both and returns NULL. */
+json_t *json_with(json_t *o, const char *key, json_t *v);
+/* Appends v (stolen) to a and returns a; NULL likewise. */
+json_t *json_push(json_t *a, json_t *v);
 
 /* JSON array of the role names in a role bit set. */
 json_t *roles_json(unsigned roles);

@@ -167,7 +167,10 @@ static json_t *links_json(req_t *r, const db_result_t *res)
 {
     json_t *items = json_array();
     for (int i = 0; i < res->nrows; i++)
-        json_array_append_new(items, link_json(r, res, i));
+        if (json_array_append_new(items, link_json(r, res, i)) != 0) {
+            json_decref(items);
+            return NULL;
+        }
     return page_result(items, NULL);
 }
 

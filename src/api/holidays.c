@@ -77,9 +77,16 @@ int holidays_list(req_t *r)
     json_t *items = json_array();
     int n = res.nrows > page.limit ? page.limit : res.nrows;
     for (int i = 0; i < n; i++)
-        json_array_append_new(items, holiday_json(r, &res, i));
+        if (json_array_append_new(items, holiday_json(r, &res, i)) != 0) {
+            json_decref(items);
+            return res_fail(r, ERR_INTERNAL, "a holiday could not be rendered (a name that is not UTF-8?)");
+        }
     /* holidays are keyed by date alone: the cursor's id part is a fixed placeholder */
     const char *next = res.nrows > page.limit ? page_cursor(&r->arena, db_get(&res, n - 1, 0), NO_ID) : NULL;
+    if (res.nrows > page.limit && next == NULL) {
+        json_decref(items);
+        return res_fail(r, ERR_INTERNAL, "a holiday cursor could not be made");
+    }
     return res_json(r, 200, page_result(items, next));
 }
 
@@ -171,7 +178,10 @@ int calendar_school_days(req_t *r)
     char s[CAL_DATE_LEN + 1];
     for (size_t i = 0; i < n && i < SCHOOL_DAYS_MAX; i++) {
         cal_format(days[i], s);
-        json_array_append_new(list, json_string(s));
+        if (json_array_append_new(list, json_string(s)) != 0) {
+            json_decref(list);
+            return res_fail(r, ERR_INTERNAL, NULL);
+        }
     }
     return res_json(r, 200,
                     json_pack("{s:s,s:s,s:I,s:o}", "from", from, "to", to, "count", (json_int_t)n, "days", list));

@@ -133,13 +133,17 @@ void person_row(const person_type_t *t, const db_result_t *res, int row, const c
 json_t *person_json(req_t *r, const person_type_t *t, const db_result_t *res, int row)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(db_get(res, row, 0)));
+    int bad = json_object_set_new(o, "id", json_string(db_get(res, row, 0))) != 0;
     for (int i = 0; i < t->nfields; i++)
-        json_object_set_new(o, t->fields[i].name, json_cell(db_get(res, row, 1 + i)));
+        bad |= json_object_set_new(o, t->fields[i].name, json_cell(db_get(res, row, 1 + i))) != 0;
     int c = 1 + t->nfields;
-    json_object_set_new(o, "version", json_integer(db_get_int(res, row, c)));
-    json_object_set_new(o, "createdAt", json_string(iso_time(&r->arena, db_get_int(res, row, c + 1))));
-    json_object_set_new(o, "updatedAt", json_string(iso_time(&r->arena, db_get_int(res, row, c + 2))));
+    bad |= json_object_set_new(o, "version", json_integer(db_get_int(res, row, c))) != 0;
+    bad |= json_object_set_new(o, "createdAt", json_string(iso_time(&r->arena, db_get_int(res, row, c + 1)))) != 0;
+    bad |= json_object_set_new(o, "updatedAt", json_string(iso_time(&r->arena, db_get_int(res, row, c + 2)))) != 0;
+    if (bad) { /* a value that is not UTF-8: no document rather than one missing a field */
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -395,7 +399,10 @@ int person_list(req_t *r, const person_list_t *l, stmt_t (*stmts)[2], db_arg_t *
     json_t *items = json_array();
     int rows = res.nrows > page.limit ? page.limit : res.nrows;
     for (int i = 0; i < rows; i++)
-        json_array_append_new(items, l->item(r, &res, i));
+        if (json_array_append_new(items, l->item(r, &res, i)) != 0) {
+            json_decref(items);
+            return res_fail(r, ERR_INTERNAL, "a list item could not be rendered (text that is not UTF-8?)");
+        }
     const char *next = NULL;
     if (res.nrows > page.limit) {
         const char *key = db_get(&res, rows - 1, o->col[0]);
@@ -406,7 +413,10 @@ int person_list(req_t *r, const person_list_t *l, stmt_t (*stmts)[2], db_arg_t *
             people_key_join(joined, len, key, k2);
             key = joined;
         }
-        next = page_cursor(&r->arena, key, db_get(&res, rows - 1, 0));
+        if ((next = page_cursor(&r->arena, key, db_get(&res, rows - 1, 0))) == NULL) {
+            json_decref(items);
+            return res_fail(r, ERR_INTERNAL, "a cursor could not be made (text that is not UTF-8?)");
+        }
     }
     *count = rows;
     *doc = page_result(items, next);

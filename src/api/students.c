@@ -195,7 +195,10 @@ static const char *search_text(req_t *r, const char **vals)
 static json_t *student_json(req_t *r, const db_result_t *res, int row)
 {
     json_t *o = person_json(r, &STUDENT, res, row);
-    json_object_set_new(o, "deletedAt", json_time_or_null(&r->arena, db_get(res, row, COL_DELETED)));
+    if (o != NULL && json_object_set_new(o, "deletedAt", json_time_or_null(&r->arena, db_get(res, row, COL_DELETED))) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -212,18 +215,26 @@ static json_t *student_detail(req_t *r, const db_result_t *student)
         return NULL;
     }
     json_t *o = student_json(r, student, 0);
-    json_object_set_new(o, "currentClass",
-                        cls.nrows == 0 ? json_null()
-                                       : json_pack("{s:s,s:s,s:I}", "id", db_get(&cls, 0, 0), "name",
-                                                   db_get(&cls, 0, 1), "gradeLevel",
-                                                   (json_int_t)db_get_int(&cls, 0, 2)));
+    int bad = o == NULL ||
+              json_object_set_new(o, "currentClass",
+                                  cls.nrows == 0 ? json_null()
+                                                 : json_pack("{s:s,s:s,s:I}", "id", db_get(&cls, 0, 0), "name",
+                                                             db_get(&cls, 0, 1), "gradeLevel",
+                                                             (json_int_t)db_get_int(&cls, 0, 2))) != 0;
     json_t *list = json_array();
-    for (int i = 0; i < gs.nrows; i++)
-        json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b,s:b}", "id", db_get(&gs, i, 0), "name",
-                                              arena_printf(&r->arena, "%s %s", db_get(&gs, i, 1), db_get(&gs, i, 2)),
-                                              "relationship", db_get(&gs, i, 3), "isPrimary",
-                                              db_get_bool(&gs, i, 4), "canPickUp", db_get_bool(&gs, i, 5)));
-    json_object_set_new(o, "guardians", list);
+    for (int i = 0; i < gs.nrows && !bad; i++)
+        bad = json_array_append_new(
+                  list, json_pack("{s:s,s:s,s:s,s:b,s:b}", "id", db_get(&gs, i, 0), "name",
+                                  arena_printf(&r->arena, "%s %s", db_get(&gs, i, 1), db_get(&gs, i, 2)),
+                                  "relationship", db_get(&gs, i, 3), "isPrimary", db_get_bool(&gs, i, 4),
+                                  "canPickUp", db_get_bool(&gs, i, 5))) != 0;
+    if (bad || json_object_set_new(o, "guardians", list) != 0) {
+        if (bad)
+            json_decref(list);
+        json_decref(o);
+        res_fail(r, ERR_INTERNAL, "a student document could not be built (text that is not UTF-8?)");
+        return NULL;
+    }
     return o;
 }
 

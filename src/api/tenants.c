@@ -141,7 +141,10 @@ int tenants_create(req_t *r)
     if (load_tenant(r, tenant_id, &doc) != 0)
         return -1;
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/tenants/%s", tenant_id));
-    json_object_set_new(doc, "admin", json_pack("{s:s,s:s}", "id", admin_id, "email", email));
+    if (json_object_set_new(doc, "admin", json_pack("{s:s,s:s}", "id", admin_id, "email", email)) != 0) {
+        json_decref(doc);
+        return res_fail(r, ERR_INTERNAL, NULL);
+    }
     return res_json(r, 201, doc);
 }
 

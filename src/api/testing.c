@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/common.h"
 #include "api/validate.h"
 #include "auth/audit.h"
 
@@ -61,6 +62,6 @@ int testing_echo(req_t *r)
         return -1;
     json_t *out = json_pack("{s:s}", "name", name);
     if (has_count)
-        json_object_set_new(out, "count", json_integer(count));
+        out = json_with(out, "count", json_integer(count));
     return res_json(r, 200, out);
 }

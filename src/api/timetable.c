@@ -137,7 +137,14 @@ static json_t *slot_json(req_t *r, const db_result_t *res, int row)
         "updatedAt", iso_time(&r->arena, db_get_int(res, row, S_UPDATED)));
 }
 
-/* The seven days of a week, Monday first, each with its slots (rows sorted by weekday and start). */
+/* The cursor key of the time order: the minute of the week a slot starts. */
+static const char *slot_time_key(req_t *r, const db_result_t *res, int row)
+{
+    return arena_printf(&r->arena, "%lld",
+                        db_get_int(res, row, S_WEEKDAY) * TT_MINUTES_PER_DAY + db_get_int(res, row, S_START));
+}
+
+/* The seven days of a week, Monday first, each with its slots (rows sorted by weekday and start); NULL on failure. */
 static json_t *week_json(req_t *r, const db_result_t *res)
 {
     json_t *days = json_array();
@@ -145,9 +152,18 @@ static json_t *week_json(req_t *r, const db_result_t *res)
     for (int wd = 1; wd <= 7; wd++) {
         json_t *slots = json_array();
         for (; row < res->nrows && db_get_int(res, row, S_WEEKDAY) == wd; row++)
-            json_array_append_new(slots, slot_json(r, res, row));
-        json_array_append_new(days,
-                              json_pack("{s:i,s:s,s:o}", "weekday", wd, "name", cal_weekday_name(wd), "slots", slots));
+            if (json_array_append_new(slots, slot_json(r, res, row)) != 0)
+                goto fail;
+        if (json_array_append_new(days, json_pack("{s:i,s:s,s:o}", "weekday", wd, "name", cal_weekday_name(wd),
+                                                  "slots", slots)) != 0) {
+            slots = NULL; /* json_pack took it */
+            goto fail;
+        }
+        continue;
+    fail:
+        json_decref(slots);
+        json_decref(days);
+        return NULL;
     }
     return days;
 }
@@ -497,18 +513,7 @@ int timetable_list(req_t *r)
                         DB_TEXT(page.has_cursor ? page.id : NULL), DB_INT(page.limit + 1)),
                 &r->arena, &res) != 0)
         return db_fail(r, db);
-    json_t *items = json_array();
-    int n = res.nrows > page.limit ? page.limit : res.nrows;
-    for (int i = 0; i < n; i++)
-        json_array_append_new(items, slot_json(r, &res, i));
-    const char *next = NULL;
-    if (res.nrows > page.limit) {
-        long long k = sort == 0
-                          ? db_get_int(&res, n - 1, S_WEEKDAY) * TT_MINUTES_PER_DAY + db_get_int(&res, n - 1, S_START)
-                          : db_get_int(&res, n - 1, S_CREATED);
-        next = page_cursor(&r->arena, arena_printf(&r->arena, "%lld", k), db_get(&res, n - 1, S_ID));
-    }
-    return res_json(r, 200, page_result(items, next));
+    return res_json(r, 200, page_json(r, &res, page.limit, slot_json, S_CREATED, sort == 0 ? slot_time_key : NULL));
 }
 
 int timetable_of_class(req_t *r)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/ids.h"
+#include "core/utf8.h"
 
 /* The member, or NULL when absent or null; records "is required" when required. */
 static json_t *member(req_t *r, const char *field, int required)
@@ -19,14 +20,6 @@ static json_t *member(req_t *r, const char *field, int required)
     return v;
 }
 
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s != '\0'; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
 int body_string(req_t *r, const char *field, int required, size_t minlen, size_t maxlen, const char **out)
 {
     json_t *v = member(r, field, required);
@@ -37,17 +30,9 @@ int body_string(req_t *r, const char *field, int required, size_t minlen, size_t
         return -1;
     }
     const char *s = json_string_value(v);
-    size_t n = utf8_chars(s);
-    if (n < minlen || n > maxlen) {
-        if (minlen > 0 && n == 0)
-            res_field_error(r, field, "must not be empty");
-        else
-            res_field_error(r, field, "must be %zu to %zu characters long", minlen, maxlen);
-        return -1;
-    }
-    size_t bytes = strlen(s);
-    if (bytes > 0 && (isspace((unsigned char)s[0]) || isspace((unsigned char)s[bytes - 1]))) {
-        res_field_error(r, field, "must not start or end with whitespace");
+    char why[80];
+    if (utf8_text_check(s, minlen, maxlen, why, sizeof(why)) != 0) {
+        res_field_error(r, field, "%s", why);
         return -1;
     }
     *out = s;

@@ -14,7 +14,11 @@
 
 #include "http/handler.h"
 
-/* A string of minlen..maxlen characters (Unicode code points); surrounding whitespace is an error. */
+/*
+ * A string of minlen..maxlen characters (Unicode code points), checked by
+ * utf8_text_check() as the command line checks its texts: no control
+ * characters but tab and line breaks, no whitespace at either end.
+ */
 int body_string(req_t *r, const char *field, int required, size_t minlen, size_t maxlen, const char **out);
 /* An integer (JSON integer, not a real) in [min, max]. */
 int body_int(req_t *r, const char *field, int required, long long min, long long max, long long *out);

@@ -9,6 +9,24 @@
 #include "auth/identity.h"
 #include "auth/roles.h"
 #include "cli/cli.h"
+#include "core/utf8.h"
+
+/* The texts the API bounds (TenantCreate, UserCreate): the command line takes the same. */
+#define NAME_CHARS 200
+#define PASSWORD_CHARS 1024
+
+/*
+ * Checks an option's text as the API checks the same field (core/utf8.h);
+ * prints why it is refused and returns -1, or 0. A missing optional value is fine.
+ */
+static int check_text(const char *what, const char *flag, const char *v, size_t max)
+{
+    char why[80];
+    if (v == NULL || utf8_text_check(v, 1, max, why, sizeof(why)) == 0)
+        return 0;
+    fprintf(stderr, "school-erp %s: %s %s\n", what, flag, why);
+    return -1;
+}
 
 /* Checks that every "--x" in argv is one of known (each taking a value unless listed in flags). */
 static int check_args(int argc, char **argv, const char *const *known, const char *const *flags)
@@ -89,10 +107,14 @@ static int create_account(const char *what, const char *tenant_id, unsigned role
         fprintf(stderr, "school-erp %s: --email must be an email address\n", what);
         return 2;
     }
+    if (check_text(what, "--name", name, NAME_CHARS) != 0)
+        return 2;
     if (cli_read_secret(password, sizeof(password)) != 0) {
         fprintf(stderr, "school-erp %s: no password on standard input\n", what);
         return 2;
     }
+    if (check_text(what, "the password", password, PASSWORD_CHARS) != 0)
+        return 2;
     user_in_t u = {email, name != NULL ? name : email, password, roles};
     account_t a = {tenant_id, &u};
     return run_create("cannot create the account", create_account_in, &a);
@@ -136,8 +158,12 @@ int cli_tenant(int argc, char **argv)
     const char *email_arg = cli_opt(argc, argv, "--admin-email");
     char email[256], password[1100];
     const char *problem = NULL;
+    const char *admin_name = cli_opt(argc, argv, "--admin-name");
     if (t.name == NULL || *t.name == '\0')
         problem = "--name is required";
+    else if (check_text("tenant create", "--name", t.name, NAME_CHARS) != 0 ||
+             check_text("tenant create", "--admin-name", admin_name, NAME_CHARS) != 0)
+        return 2;
     else if (t.slug == NULL || !valid_slug(t.slug))
         problem = "--slug must be 3-63 characters of a-z, 0-9 and '-'";
     else if (email_arg == NULL || !valid_email(email_arg, email, sizeof(email)))
@@ -152,11 +178,12 @@ int cli_tenant(int argc, char **argv)
         problem = "give the admin's password on standard input with --admin-password-stdin";
     else if (cli_read_secret(password, sizeof(password)) != 0)
         problem = "no password on standard input";
+    if (problem == NULL && check_text("tenant create", "the password", password, PASSWORD_CHARS) != 0)
+        return 2;
     if (problem != NULL) {
         fprintf(stderr, "school-erp tenant create: %s\n", problem);
         return 2;
     }
-    const char *admin_name = cli_opt(argc, argv, "--admin-name");
     user_in_t admin = {email, admin_name != NULL ? admin_name : "School administrator", password, ROLE_ADMIN};
     school_t sc = {&t, &admin};
     return run_create("cannot create the school", create_school, &sc);
