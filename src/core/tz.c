@@ -58,6 +58,12 @@ static UCalendar *calendar(const char *zone)
     UCalendar *cal = ucal_open(id, -1, "en_US_POSIX", UCAL_GREGORIAN, &st);
     if (U_FAILURE(st))
         return NULL;
+    /* proleptic Gregorian, as every date of the API (domain/calendar.h): no Julian dates before 1582 */
+    ucal_setGregorianChange(cal, U_DATE_MIN, &st);
+    if (U_FAILURE(st)) {
+        ucal_close(cal);
+        return NULL;
+    }
     if (cache[oldest].cal != NULL)
         ucal_close(cache[oldest].cal);
     snprintf(cache[oldest].zone, ZONE_MAX, "%s", zone);
@@ -66,22 +72,45 @@ static UCalendar *calendar(const char *zone)
     return cal;
 }
 
+/* The instants a "YYYY-MM-DD" date can show: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
+#define FIRST_MS (-62135596800000LL)
+#define LAST_MS 253402300799999LL
+
+/* The UTC date of ms; an instant before year 1 or after year 9999 gives the first or the last day. */
+static void utc_date(int64_t ms, char out[TZ_DATE_LEN + 1])
+{
+    if (ms < FIRST_MS)
+        ms = FIRST_MS;
+    if (ms > LAST_MS)
+        ms = LAST_MS;
+    time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0)); /* floor: -1 ms is still 1969-12-31 */
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL) { /* cannot fail in that range */
+        snprintf(out, TZ_DATE_LEN + 1, "1970-01-01");
+        return;
+    }
+    snprintf(out, TZ_DATE_LEN + 1, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+/*
+ * Always writes a date of years 0001-9999 with its NUL: an instant whose local
+ * date lies outside them (or an unknown zone) falls back to the UTC date,
+ * clamped to that range.
+ */
 void tz_local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1])
 {
     UCalendar *cal = zone != NULL ? calendar(zone) : NULL;
     UErrorCode st = U_ZERO_ERROR;
-    if (cal != NULL) {
+    if (cal != NULL && ms >= FIRST_MS && ms <= LAST_MS) {
         ucal_setMillis(cal, (UDate)ms, &st);
+        int era = ucal_get(cal, UCAL_ERA, &st);
         int y = ucal_get(cal, UCAL_YEAR, &st);
         int m = ucal_get(cal, UCAL_MONTH, &st) + 1;
         int d = ucal_get(cal, UCAL_DATE, &st);
-        if (U_SUCCESS(st) && y > 0 && y < 10000) {
+        if (U_SUCCESS(st) && era == 1 && y > 0 && y < 10000) { /* era 0 is BC, whose years count down */
             snprintf(out, TZ_DATE_LEN + 1, "%04d-%02d-%02d", y, m, d);
             return;
         }
     }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, TZ_DATE_LEN + 1, "%Y-%m-%d", &tm);
+    utc_date(ms, out);
 }

@@ -59,12 +59,49 @@ static void many_zones_one_thread(void **state)
         }
 }
 
+/*
+ * Instants outside the years 0001-9999 (found by tests/fuzz/tz_fuzz): the date
+ * is always a NUL-terminated "YYYY-MM-DD", clamped to that range; before 1970
+ * a millisecond still belongs to its day; dates are proleptic Gregorian like
+ * the rest of the API (findings tz-unterminated-date, tz-negative-ms-rounding,
+ * tz-bc-era-date).
+ */
+static void dates_at_the_edges(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"UTC", "Europe/Atlantis", "Etc/GMT+5", "Asia/Tokyo"};
+    char d[TZ_DATE_LEN + 1]; /* exactly the size, so ASan sees a missing NUL being read */
+    for (int i = 0; i < 4; i++) {
+        memset(d, 'x', TZ_DATE_LEN + 1);
+        tz_local_date(zones[i], 300000000000000LL, d); /* year 11476 */
+        assert_non_null(memchr(d, '\0', TZ_DATE_LEN + 1));
+        assert_string_equal(d, "9999-12-31");
+        tz_local_date(zones[i], INT64_MAX, d);
+        assert_string_equal(d, "9999-12-31");
+        tz_local_date(zones[i], INT64_MIN, d);
+        assert_string_equal(d, "0001-01-01");
+        tz_local_date(zones[i], -63000000000000LL, d); /* 27 BC: no year "0027" */
+        assert_string_equal(d, "0001-01-01");
+        tz_local_date(zones[i], -62135596800000LL + 86400000LL * 400, d); /* 0002-02-05T00:00Z */
+        assert_string_equal(d, i == 2 ? "0002-02-04" : "0002-02-05");
+    }
+    tz_local_date("UTC", -1, d);
+    assert_string_equal(d, "1969-12-31");
+    tz_local_date("Europe/Atlantis", -1, d);
+    assert_string_equal(d, "1969-12-31");
+    tz_local_date(NULL, -86400001LL, d);
+    assert_string_equal(d, "1969-12-30");
+    tz_local_date("UTC", -12219724800000LL, d); /* 1582-10-10 Gregorian (1582-09-30 in the Julian calendar) */
+    assert_string_equal(d, "1582-10-10");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names),
         cmocka_unit_test(local_dates),
         cmocka_unit_test(many_zones_one_thread),
+        cmocka_unit_test(dates_at_the_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
