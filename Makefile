@@ -3,9 +3,11 @@
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 BIN        := $(BUILD)/school-erp
 
-.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format
+.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format fuzz
 
 all: build
 
@@ -20,6 +22,10 @@ $(BUILD)/build.ninja:
 
 $(ASAN_BUILD)/build.ninja:
 	@meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+# The libFuzzer harnesses (tests/fuzz): clang, ASan + UBSan, the library instrumented for coverage.
+$(FUZZ_BUILD)/build.ninja:
+	@CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug >/dev/null
 
 build: $(BUILD)/build.ninja
 	@ninja -C $(BUILD) --quiet
@@ -37,8 +43,10 @@ test: test-deps
 	@meson configure $(BUILD) -Dtests=enabled >/dev/null
 	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 	@meson configure $(ASAN_BUILD) -Dtests=enabled >/dev/null
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug >/dev/null
 	@ninja -C $(BUILD) --quiet
 	@ninja -C $(ASAN_BUILD) --quiet
+	@ninja -C $(FUZZ_BUILD) --quiet fuzz
 	@tests/run
 
 # Unit and black-box tests of the normal build only, without service topologies.
@@ -46,6 +54,10 @@ test-quick: build
 	@meson configure $(BUILD) -Dtests=enabled >/dev/null
 	@ninja -C $(BUILD) --quiet
 	@tests/run --quick
+
+# Every fuzzing harness for FUZZ_SECONDS seconds each, one after the other (tests/fuzz/README.md).
+fuzz: test-deps $(FUZZ_BUILD)/build.ninja
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
 
 bench: build
 	@bench/run
