@@ -62,11 +62,8 @@ int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message
 {
     db_status_t st = db_error(db)->status;
     db_rollback(db);
-    if (st == DB_UNIQUE && field != NULL) {
-        res_field_error(r, field, "%s", message);
-        r->err.code = ERR_CONFLICT;
-        return res_check_fields(r);
-    }
+    if (st == DB_UNIQUE && field != NULL)
+        return duplicate(r, field, message);
     if (st == DB_UNIQUE)
         return res_fail(r, ERR_CONFLICT, "%s", message);
     if (st == DB_FOREIGN_KEY && in_use != NULL)
@@ -179,11 +176,8 @@ static int year_conflict(req_t *r, db_t *db, const char *name)
     db_result_t res;
     if (db_exec(db, &Q_YEAR_NAMED, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(name)), &r->arena, &res) != 0)
         return db_fail(r, db);
-    if (res.nrows > 0) {
-        res_field_error(r, "name", "is already the name of another academic year");
-        r->err.code = ERR_CONFLICT;
-        return res_check_fields(r);
-    }
+    if (res.nrows > 0)
+        return duplicate(r, "name", arena_printf(&r->arena, "academic year name %s is already used", name));
     return res_fail(r, ERR_CONFLICT, "Another academic year was made current at the same time; try again.");
 }
 
@@ -519,7 +513,9 @@ int terms_create(req_t *r)
                         DB_TEXT(end), DB_INT(weekdays), DB_INT(clock_wall_ms())),
                 &r->arena, NULL) != 0 ||
         db_commit(db) != 0)
-        return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
+        return acad_write_failed(r, db, "name",
+                                 arena_printf(&r->arena, "term name %s is already used in this academic year", name),
+                                 NULL);
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/terms/%s", id));
     return respond_term(r, id, 201);
 }
@@ -596,13 +592,17 @@ int terms_update(req_t *r)
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_TEXT(start),
                         DB_TEXT(end), DB_INT(weekdays), DB_INT(clock_wall_ms())),
                 &r->arena, &res) != 0)
-        return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
+        return acad_write_failed(r, db, "name",
+                                 arena_printf(&r->arena, "term name %s is already used in this academic year", name),
+                                 NULL);
     if (res.changes == 0) {
         db_rollback(db);
         return stale_write(r, "term");
     }
     if (db_commit(db) != 0)
-        return acad_write_failed(r, db, "name", "is already the name of another term of this academic year", NULL);
+        return acad_write_failed(r, db, "name",
+                                 arena_printf(&r->arena, "term name %s is already used in this academic year", name),
+                                 NULL);
     return respond_term(r, id, 200);
 }
 

@@ -178,7 +178,9 @@ int classes_create(req_t *r)
                         DB_TEXT(teacher), DB_TEXT(room), has_capacity ? DB_INT(capacity) : DB_NULL,
                         DB_INT(clock_wall_ms())),
                 &r->arena, NULL) != 0)
-        return acad_write_failed(r, db, "section", "the academic year already has a class of this grade and section",
+        return acad_write_failed(r, db, "section",
+                                 arena_printf(&r->arena, "grade %lld section %s is already a class of this academic year",
+                                              grade, section),
                                  NULL);
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/classes/%s", id));
     return respond_class(r, id, 201);
@@ -290,7 +292,9 @@ int classes_update(req_t *r)
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_INT(grade),
                         DB_TEXT(section), DB_TEXT(teacher), DB_TEXT(room), cap, DB_INT(clock_wall_ms())),
                 &r->arena, &res) != 0)
-        return acad_write_failed(r, db, "section", "the academic year already has a class of this grade and section",
+        return acad_write_failed(r, db, "section",
+                                 arena_printf(&r->arena, "grade %lld section %s is already a class of this academic year",
+                                              grade, section),
                                  NULL);
     if (res.changes == 0)
         return stale_write(r, "class");
@@ -464,7 +468,8 @@ int class_subjects_create(req_t *r)
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(class_id), DB_TEXT(subject), DB_TEXT(teacher),
                         has_periods ? DB_INT(periods) : DB_NULL, DB_INT(clock_wall_ms())),
                 &r->arena, NULL) != 0)
-        return acad_write_failed(r, db, "subjectId", "is already taught in this class", NULL);
+        return acad_write_failed(r, db, "subjectId", arena_printf(&r->arena, "subject %s is already taught in this class", subject),
+                                 NULL);
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/classes/%s/subjects/%s", class_id, id));
     return respond_assignment(r, class_id, id, 201);
 }

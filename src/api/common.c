@@ -207,6 +207,15 @@ json_t *json_push(json_t *a, json_t *v)
     return a;
 }
 
+int duplicate(req_t *r, const char *field, const char *message)
+{
+    res_field_error(r, field, "%s", message);
+    res_check_fields(r);
+    r->err.code = ERR_CONFLICT;
+    r->err.detail = arena_printf(&r->arena, "%c%s.", toupper((unsigned char)message[0]), message + 1);
+    return -1;
+}
+
 json_t *roles_json(unsigned roles)
 {
     json_t *a = json_array();

@@ -103,6 +103,13 @@ json_t *json_with(json_t *o, const char *key, json_t *v);
 /* Appends v (stolen) to a and returns a; NULL likewise. */
 json_t *json_push(json_t *a, json_t *v);
 
+/*
+ * Answers 409 for a value another record already holds: a field error on
+ * field with the message, which names the value ("subject code MATH is
+ * already used"), and the same message as the problem's detail. Returns -1.
+ */
+int duplicate(req_t *r, const char *field, const char *message);
+
 /* JSON array of the role names in a role bit set. */
 json_t *roles_json(unsigned roles);
 /*

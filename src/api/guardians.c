@@ -33,7 +33,7 @@ static const field_t fields[] = {
     {"userId", K_ID, F_CLEARABLE, 0, NULL, NULL},
 };
 static const conflict_t conflicts[] = {
-    {"user", "userId", "is already linked to another guardian"},
+    {"user", "userId", "account %s is already linked to another guardian"},
     {NULL, NULL, NULL},
 };
 

@@ -48,7 +48,7 @@ int holidays_create(req_t *r)
     if (db_exec(db, &Q_HOL_INSERT,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date), DB_TEXT(name), DB_INT(clock_wall_ms())), &r->arena,
                 NULL) != 0)
-        return acad_write_failed(r, db, "date", "is already a holiday", NULL);
+        return acad_write_failed(r, db, "date", arena_printf(&r->arena, "%s is already a holiday", date), NULL);
     if (db_exec(db, &Q_HOL_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date)), &r->arena, &res) != 0)
         return db_fail(r, db);
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/holidays/%s", date));

@@ -181,9 +181,9 @@ static int write_failed(req_t *r, const person_type_t *t, db_t *db)
     if (e->status == DB_UNIQUE && t != NULL) {
         for (const conflict_t *c = t->conflicts; c->needle != NULL; c++) {
             if (strstr(e->constraint, c->needle) != NULL) {
-                res_field_error(r, c->field, "%s", c->message);
-                r->err.code = ERR_CONFLICT;
-                return res_check_fields(r);
+                json_t *v = json_object_get(r->json, c->field);
+                return duplicate(r, c->field,
+                                 arena_printf(&r->arena, c->message, json_is_string(v) ? json_string_value(v) : "?"));
             }
         }
     }

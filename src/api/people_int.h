@@ -54,7 +54,7 @@ typedef struct field {
 typedef struct conflict {
     const char *needle; /* part of the constraint as both engines name it ("admission_no") */
     const char *field;
-    const char *message;
+    const char *message; /* a format naming the value the body gave the field: "admission number %s is already used …" */
 } conflict_t;
 
 typedef struct person_type person_type_t;

@@ -45,8 +45,8 @@ static const field_t fields[NFIELDS] = {
     {"userId", K_ID, F_CLEARABLE, 0, NULL, NULL},
 };
 static const conflict_t conflicts[] = {
-    {"admission_no", "admissionNo", "is already the admission number of another student of this school"},
-    {"user", "userId", "is already linked to another student"},
+    {"admission_no", "admissionNo", "admission number %s is already used by another student"},
+    {"user", "userId", "account %s is already linked to another student"},
     {NULL, NULL, NULL},
 };
 

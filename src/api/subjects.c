@@ -97,7 +97,7 @@ int subjects_create(req_t *r)
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(code), DB_TEXT(name), DB_TEXT(description),
                         DB_INT(clock_wall_ms())),
                 &r->arena, NULL) != 0)
-        return acad_write_failed(r, db, "code", "is already the code of another subject", NULL);
+        return acad_write_failed(r, db, "code", arena_printf(&r->arena, "subject code %s is already used", code), NULL);
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/subjects/%s", id));
     return respond_subject(r, id, 201);
 }
@@ -161,7 +161,7 @@ int subjects_update(req_t *r)
                         DB_TEXT(code != NULL ? code : db_get(&s, 0, 1)),
                         DB_TEXT(name != NULL ? name : db_get(&s, 0, 2)), DB_TEXT(description), DB_INT(clock_wall_ms())),
                 &r->arena, &res) != 0)
-        return acad_write_failed(r, db, "code", "is already the code of another subject", NULL);
+        return acad_write_failed(r, db, "code", arena_printf(&r->arena, "subject code %s is already used", code), NULL);
     if (res.changes == 0)
         return stale_write(r, "subject");
     return respond_subject(r, id, 200);

@@ -23,8 +23,8 @@ static const field_t fields[] = {
     {"userId", K_ID, F_CLEARABLE, 0, NULL, NULL},
 };
 static const conflict_t conflicts[] = {
-    {"employee_no", "employeeNo", "is already the number of another teacher of this school"},
-    {"user", "userId", "is already linked to another teacher"},
+    {"employee_no", "employeeNo", "employee number %s is already used by another teacher"},
+    {"user", "userId", "account %s is already linked to another teacher"},
     {NULL, NULL, NULL},
 };
 

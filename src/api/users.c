@@ -193,11 +193,10 @@ int users_update(req_t *r)
                         DB_TEXT(status >= 0 ? statuses[status] : NULL), DB_INT(now)),
                 &r->arena, &res) != 0) {
         db_rollback(db);
-        if (db_error(db)->status == DB_UNIQUE) {
-            res_field_error(r, "email", "is already used by another account of this school");
-            r->err.code = ERR_CONFLICT;
-            return res_check_fields(r);
-        }
+        if (db_error(db)->status == DB_UNIQUE)
+            return duplicate(r, "email",
+                             arena_printf(&r->arena, "email %s is already used by another account of this school",
+                                          email));
         return db_fail(r, db);
     }
     if (res.changes == 0) {

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "api/common.h"
 #include "auth/audit.h"
 #include "auth/password.h"
 #include "core/clock.h"
@@ -81,11 +82,10 @@ static int user_create_failed(req_t *r, db_t *db, const create_user_t *c)
     if (c->limit_hit)
         return res_fail(r, ERR_CONFLICT, "The school has reached its limit of %d users; raise maxUsers to add more.",
                         c->limit_hit);
-    if (db_error(db)->status == DB_UNIQUE) {
-        res_field_error(r, "email", "is already used by another account of this school");
-        r->err.code = ERR_CONFLICT;
-        return res_check_fields(r);
-    }
+    if (db_error(db)->status == DB_UNIQUE)
+        return duplicate(r, "email",
+                         arena_printf(&r->arena, "email %s is already used by another account of this school",
+                                      c->u->email));
     return db_fail(r, db);
 }
 
@@ -141,11 +141,8 @@ int identity_create_tenant(req_t *r, db_t *db, const tenant_in_t *t, const user_
         return -1;
     create_tenant_t c = {r, t, tenant_id, {r, NULL, admin, hash, admin_id, 0, 0}};
     if (db_transaction(db, insert_tenant, &c) != 0) {
-        if (db_error(db)->status == DB_UNIQUE && c.user.tenant_id == NULL) {
-            res_field_error(r, "slug", "is already used by another school");
-            r->err.code = ERR_CONFLICT;
-            return res_check_fields(r);
-        }
+        if (db_error(db)->status == DB_UNIQUE && c.user.tenant_id == NULL)
+            return duplicate(r, "slug", arena_printf(&r->arena, "slug %s is already used by another school", t->slug));
         return user_create_failed(r, db, &c.user);
     }
     return 0;
