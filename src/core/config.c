@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,12 +19,69 @@ static int fail(char *err, size_t errlen, const char *name, const char *expected
     return -1;
 }
 
-/* As fail(), with any password in URLs of the value ("//user:secret@") masked. */
+/* Length of a libpq password value at v: 'quoted' (with \ escapes), else up to a blank, ',' or '&'. */
+static size_t secret_len(const char *v)
+{
+    size_t n = 0;
+    if (v[0] == '\'') {
+        for (n = 1; v[n] != '\0' && v[n] != '\''; n++)
+            if (v[n] == '\\' && v[n + 1] != '\0')
+                n++;
+        return v[n] == '\'' ? n + 1 : n;
+    }
+    while (v[n] != '\0' && v[n] != ' ' && v[n] != '\t' && v[n] != ',' && v[n] != '&')
+        n++;
+    return n;
+}
+
+/*
+ * The value of a "password" or "sslpassword" keyword at p (conninfo "password = x",
+ * URI query "?password=x"), when p starts one: *keep gets the length of the
+ * keyword, the '=' and the blanks around it. NULL otherwise.
+ */
+static const char *password_at(const char *got, const char *p, size_t *keep)
+{
+    const char *kw = p;
+    if (strncasecmp(p, "sslpassword", 11) == 0)
+        p += 11;
+    else if (strncasecmp(p, "password", 8) == 0)
+        p += 8;
+    else
+        return NULL;
+    if (kw != got && strchr(" \t?&,", kw[-1]) == NULL)
+        return NULL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p++ != '=')
+        return NULL;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    *keep = (size_t)(p - kw);
+    return p;
+}
+
+/*
+ * As fail(), with the passwords of the value masked: the one of a URL's user
+ * ("//user:secret@") and libpq's password and sslpassword keywords (conninfo
+ * "password=secret", URI query "?password=secret").
+ */
 static int fail_url(char *err, size_t errlen, const char *name, const char *expected, const char *got)
 {
     char masked[128];
     size_t o = 0;
     for (const char *p = got; *p != '\0' && o < sizeof(masked) - 4; p++) {
+        size_t keep;
+        const char *secret = password_at(got, p, &keep);
+        if (secret != NULL) {
+            if (o + keep + 4 >= sizeof(masked))
+                break;
+            memcpy(masked + o, p, keep);
+            o += keep;
+            memcpy(masked + o, "***", 3);
+            o += 3;
+            p = secret + secret_len(secret) - 1;
+            continue;
+        }
         masked[o++] = *p;
         if (p[0] == '/' && p[1] == '/') {
             const char *at = strpbrk(p + 2, "@,/");
@@ -372,6 +430,9 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     if (get_int(get, ud, "ERP_DB_STATEMENT_TIMEOUT_MS", 100, 3600000, 30000, &n, err, errlen) != 0)
         return -1;
     c->statement_timeout_ms = (int)n;
+    if (get_int(get, ud, "ERP_IDEMPOTENCY_TTL_SECONDS", 1, 604800, 86400, &n, err, errlen) != 0)
+        return -1;
+    c->idempotency_ttl_seconds = (int)n;
     if (get_int(get, ud, "ERP_WORKER_CONCURRENCY", 1, 256, 4, &n, err, errlen) != 0)
         return -1;
     c->worker_concurrency = (int)n;

@@ -456,6 +456,42 @@ static void read_urls_trailing_comma(void **state)
     config_free(&c);
 }
 
+/*
+ * A message about a URL variable never shows a password: a URL's user password,
+ * and libpq's password and sslpassword keywords, in a conninfo or in a URI's
+ * query (found by tests/fuzz/config_fuzz: tests/fuzz/findings/config-conninfo-password).
+ */
+static void url_messages_mask_passwords(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value, *shown;
+    } cases[] = {
+        {"postgres://u:hunter2secret@r1/erp,,", "postgres://u:***@r1/erp,,"},
+        {"host=r1 password=hunter2secret,,", "host=r1 password=***,,"},
+        {"host=r1 PASSWORD = hunter2secret,,", "host=r1 PASSWORD = ***,,"},
+        {"host=r1 password='hunter2 \\'secret' port=5433,,", "host=r1 password=*** port=5433,,"},
+        {"postgres://r1/erp?password=hunter2secret&sslmode=require,,",
+         "postgres://r1/erp?password=***&sslmode=require,,"},
+        {"host=r1 sslpassword=hunter2secret,,", "host=r1 sslpassword=***,,"},
+        {"password=hunter2secret,,", "password=***,,"},
+        {"host=r1 passwordx=1,,", "host=r1 passwordx=1,,"}, /* another keyword: shown as is */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        config_t c;
+        const var_t vars[] = {
+            {"ERP_DATABASE_URL", "postgres://p/erp"}, {"ERP_DATABASE_READ_URLS", cases[i].value}, {NULL, NULL}};
+        assert_int_equal(load(&c, vars, 1), -1);
+        char want[256];
+        snprintf(want, sizeof(want), "got \"%s\"", cases[i].shown);
+        if (strstr(err, want) == NULL || strstr(err, "hunter2") != NULL)
+            print_error("%s: message \"%s\", want %s\n", cases[i].value, err, want);
+        assert_non_null(strstr(err, want));
+        assert_null(strstr(err, "hunter2"));
+        config_free(&c);
+    }
+}
+
 static void redis_and_blob_urls(void **state)
 {
     (void)state;
@@ -651,6 +687,7 @@ int main(void)
         cmocka_unit_test(database_url_forms),
         cmocka_unit_test(read_urls),
         cmocka_unit_test(read_urls_trailing_comma),
+        cmocka_unit_test(url_messages_mask_passwords),
         cmocka_unit_test(redis_and_blob_urls),
         cmocka_unit_test(jwt_secret),
         cmocka_unit_test(queue_name),
