@@ -17,8 +17,9 @@
  *
  * Properties: on success every field is in its documented range and the
  * strings are set; on failure the one-line message starts with the variable's
- * name and never shows a secret (ERP_JWT_SECRET, ERP_JWT_PREVIOUS_SECRETS, or
- * the password of a "scheme://user:password@" URL).
+ * name and never shows a secret (ERP_JWT_SECRET, ERP_JWT_PREVIOUS_SECRETS, the
+ * password of a "scheme://user:password@" URL, or libpq's "password=…" as a
+ * conninfo keyword or URI query parameter).
  */
 #include "fuzz.h"
 
@@ -115,6 +116,17 @@ static void check_no_secret(const vars_t *v, const char *msg)
                 !elsewhere(v, urls[u], needle, plen + 1))
                 FUZZ_CHECK(!contains(err, needle, plen + 1));
         }
+        /* libpq's "password=secret", a conninfo keyword or a URI query parameter, is masked too */
+        for (const char *p = val; p != NULL && (p = strcasestr(p, "password=")) != NULL; p += 9) {
+            if (p != val && strchr(" \t?&,", p[-1]) == NULL)
+                continue;
+            const char *pw = p + 9;
+            size_t plen = strcspn(pw, " \t,&'\"");
+            if (plen < 8 || memmem(pw + 1, strlen(pw + 1), pw, plen) != NULL ||
+                memmem(val, (size_t)(pw - val), pw, plen) != NULL || elsewhere(v, urls[u], pw, plen))
+                continue;
+            FUZZ_CHECK(!contains(err, pw, plen));
+        }
     }
 }
 
@@ -168,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         v.n++;
     }
 
-    size_t errlen = 1 + size % 300;
+    size_t errlen = size % 4 == 0 ? 1 + size % 61 : 512; /* mostly whole messages, sometimes cut short */
     char *err = malloc(errlen);
     if (err == NULL)
         abort();
