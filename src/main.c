@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/idempotency.h"
 #include "api/openapi.h"
 #include "auth/crypto.h"
 #include "auth/password.h"
@@ -79,6 +80,8 @@ static int cmd_serve(int argc, char **argv)
     dispatch_set_authenticator(sessions_authenticate);
     dispatch_set_begin(app_request_begin);
     dispatch_set_end(app_request_end);
+    dispatch_set_before(idempotency_begin);
+    idempotency_setup(&cfg);
     if (open_store(&cfg) != 0)
         return 1;
     /* Refuse to serve a schema this binary does not match. */

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "api/idempotency.h"
 #include "core/log.h"
 #include "http/router.h"
 
@@ -37,10 +38,15 @@ void app_request_begin(req_t *r)
 int app_request_end(req_t *r)
 {
     db_t *db = req_db(r);
-    if (!db_in_transaction(db))
-        return 0;
-    log_error("transaction left open", "route %s request %s: rolled back", r->route != NULL ? r->route->path : "?",
-              r->request_id);
-    db_rollback(db);
-    return -1;
+    int rc = 0;
+    if (db_in_transaction(db)) {
+        log_error("transaction left open", "route %s request %s: rolled back",
+                  r->route != NULL ? r->route->path : "?", r->request_id);
+        db_rollback(db);
+        if (r->err.code == ERR_NONE)
+            res_fail(r, ERR_INTERNAL, "the handler left a transaction open; it was rolled back");
+        rc = -1;
+    }
+    idempotency_end(r);
+    return rc;
 }

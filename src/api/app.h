@@ -30,7 +30,11 @@ void app_thread_fini(void *ctx, void *ud);
 
 /* Resets per-request state of the thread's resources (dispatch's begin hook). */
 void app_request_begin(req_t *r);
-/* Rolls back and logs a transaction a handler left open (dispatch's end hook); 0, or -1 when there was one. */
+/*
+ * Dispatch's end hook: rolls back and logs a transaction a handler left open
+ * (a 500 then), and settles the request's Idempotency-Key. 0, or -1 when a
+ * transaction was left open.
+ */
 int app_request_end(req_t *r);
 
 /* The database session of the thread running r. */

@@ -160,6 +160,14 @@ static json_t *operation(const route_t *r)
                                                 "required", 1, "description",
                                                 "The ETag of the version the change is based on, or * for any.",
                                                 "schema", "type", "string"));
+    if (r->method == HTTP_POST && !(r->flags & ROUTE_PUBLIC))
+        json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s,s:i,s:i,s:s}}", "name", "Idempotency-Key",
+                                                "in", "header", "required", 0, "description",
+                                                "A key the client made for this request (1-255 visible ASCII "
+                                                "characters): a retry with the same key answers the first success "
+                                                "again instead of running twice.",
+                                                "schema", "type", "string", "minLength", 1, "maxLength", 255,
+                                                "pattern", "^[!-~]+$"));
     if ((r->flags & ROUTE_ETAG) && r->method == HTTP_GET)
         json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:s,s:{s:s}}", "name", "If-None-Match", "in", "header",
                                                 "required", 0, "description",
@@ -196,6 +204,11 @@ static json_t *operation(const route_t *r)
         add_error(responses, 400);
         add_error(responses, 412);
         add_error(responses, 428);
+    }
+    if (r->method == HTTP_POST && !(r->flags & ROUTE_PUBLIC)) {
+        add_error(responses, 400); /* a malformed Idempotency-Key */
+        add_error(responses, 409); /* its first request still running */
+        add_error(responses, 422); /* the key used with another request */
     }
     if (r->flags & ROUTE_BODY) {
         add_error(responses, 400);

@@ -50,6 +50,7 @@ typedef struct config {
     int access_log;        /* 0/1 */
     int replica_max_lag_ms;
     int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (503) */
+    int idempotency_ttl_seconds; /* how long a POST's response is kept for its Idempotency-Key */
     char *queue_name;
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */

@@ -11,6 +11,7 @@
 static authenticate_fn authenticator;
 static void (*begin_hook)(req_t *r);
 static int (*end_hook)(req_t *r);
+static int (*before_hook)(req_t *r);
 
 void dispatch_set_authenticator(authenticate_fn fn)
 {
@@ -25,6 +26,11 @@ void dispatch_set_begin(void (*fn)(req_t *r))
 void dispatch_set_end(int (*fn)(req_t *r))
 {
     end_hook = fn;
+}
+
+void dispatch_set_before(int (*fn)(req_t *r))
+{
+    before_hook = fn;
 }
 
 int dispatch_is_json_type(const char *ct)
@@ -112,7 +118,13 @@ void dispatch_run(req_t *r)
         rc = parse_body(r);
     if (rc == 0 && (r->route->flags & ROUTE_IF_MATCH))
         rc = check_if_match(r);
-    if (rc == 0) {
+    int answered = 0;
+    if (rc == 0 && before_hook != NULL && r->thread != NULL) {
+        int b = before_hook(r);
+        rc = b < 0 ? -1 : 0;
+        answered = b == 1;
+    }
+    if (rc == 0 && !answered) {
         handled = 1;
         rc = r->route->handler(r);
         if (rc == 0 && r->res.status == 0) {
@@ -123,7 +135,7 @@ void dispatch_run(req_t *r)
             rc = conditional_get(r);
     }
     if (end_hook != NULL && r->thread != NULL && end_hook(r) != 0 && rc == 0)
-        rc = res_fail(r, ERR_INTERNAL, "the handler left a transaction open; it was rolled back");
+        rc = -1;
     if (rc != 0) {
         if (r->err.code == ERR_NONE || r->err.code == ERR_INTERNAL) {
             r->err.code = ERR_INTERNAL;

@@ -21,9 +21,17 @@ void dispatch_set_authenticator(authenticate_fn fn);
 void dispatch_set_begin(void (*fn)(req_t *r));
 
 /*
+ * Installs a function run on a pool thread after the checks and just before
+ * the handler (Idempotency-Key): it returns 0 to run the handler, 1 when it
+ * answered instead (a kept response), -1 after setting an error.
+ */
+void dispatch_set_before(int (*fn)(req_t *r));
+
+/*
  * Installs a function run after the handler of every request on a pool thread
- * (to check per-thread state: a transaction left open). It returns 0, or -1
- * when it had to clean up after the handler; a success is then answered 500.
+ * (to check per-thread state, a transaction left open, and to settle what the
+ * before hook began). It sees the response or the error as they will be sent;
+ * it returns 0, or -1 after setting an error in place of the handler's success.
  */
 void dispatch_set_end(int (*fn)(req_t *r));
 

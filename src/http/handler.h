@@ -101,6 +101,7 @@ typedef struct req {
         const char *origin;
     } hdr;                /* NULL when absent */
     const char *cors_origin; /* the request's Origin when ERP_CORS_ORIGINS allows it (echoed back); else NULL */
+    long long idempotency_at; /* the Idempotency-Key this request reserved (its time), 0: none (api/idempotency.h) */
     const char *body;     /* NULL when none */
     size_t body_len;
     json_t *json;         /* parsed body of ROUTE_BODY routes; released with the request */
