@@ -71,6 +71,45 @@ int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message
     return db_fail(r, db);
 }
 
+static stmt_t Q_CALENDAR_EXCLUSIVE = STMT2("calendar.lock", 0, "SELECT 1 FROM tenants WHERE id = $1",
+                                          "SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE");
+static stmt_t Q_CALENDAR_SHARED = STMT2("calendar.lock_shared", 0, "SELECT 1 FROM tenants WHERE id = $1",
+                                       "SELECT 1 FROM tenants WHERE id = $1 FOR SHARE");
+
+int acad_lock_calendar(req_t *r, db_t *db, int exclusive)
+{
+    if (db_exec(db, exclusive ? &Q_CALENDAR_EXCLUSIVE : &Q_CALENDAR_SHARED, DB_ARGS(DB_TEXT(r->auth.tenant_id)),
+                &r->arena, NULL) != 0)
+        return db_fail(r, db);
+    return 0;
+}
+
+/*
+ * The busiest day of class $2 in [$3, $4] without enrollment $5: the count only rises on a day an
+ * enrollment starts, so the candidates are $3 and the start days after it.
+ */
+#define PEAK_SQL(first_day)                                                                                            \
+    "SELECT d.day, (SELECT count(*) FROM enrollments e"                                                              \
+    " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id" ACAD_JOIN_YEAR("e")                      \
+    " WHERE e.tenant_id = $1 AND e.class_id = $2 AND (e.id <> $5 OR $5 IS NULL) AND s.deleted_at IS NULL"           \
+    " AND " ACAD_COVERS("e", "y", "d.day") ") AS n"                                                                  \
+    " FROM (SELECT " first_day " AS day UNION SELECT e.start_date FROM enrollments e WHERE e.tenant_id = $1"          \
+    " AND e.class_id = $2 AND e.start_date > $3 AND e.start_date <= $4) d ORDER BY n DESC, d.day LIMIT 1"
+static stmt_t Q_CLASS_PEAK = STMT2("classes.peak", 0, PEAK_SQL("$3"), PEAK_SQL("CAST($3 AS date)"));
+
+int acad_class_peak(req_t *r, db_t *db, const char *class_id, const char *from, const char *to, const char *except,
+                    const char **day, long long *peak)
+{
+    db_result_t res;
+    if (db_exec(db, &Q_CLASS_PEAK,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(from), DB_TEXT(to), DB_TEXT(except)),
+                &r->arena, &res) != 0)
+        return -1;
+    *day = res.nrows > 0 ? db_get(&res, 0, 0) : from;
+    *peak = res.nrows > 0 ? db_get_int(&res, 0, 1) : 0;
+    return 0;
+}
+
 json_t *acad_json_str(const char *cell)
 {
     return cell != NULL ? json_string(cell) : json_null();
@@ -383,9 +422,44 @@ static stmt_t Q_TERM_UPDATE = STMT("terms.update", 0,
                                    "UPDATE terms SET name = $4, start_date = $5, end_date = $6, weekdays = $7,"
                                    " version = version + 1, updated_at = $8"
                                    " WHERE tenant_id = $1 AND id = $2 AND version = $3");
-static stmt_t Q_TERM_ATTENDANCE = STMT("terms.attendance", 0,
-                                       "SELECT date FROM attendance WHERE tenant_id = $1 AND date >= $2 AND date <= $3"
-                                       " LIMIT 1");
+/*
+ * The first day marked in a class of year $2 between $3 and $4 (a term's days as they were) that would no
+ * longer be a school day of the term: before $5, after $6, or on a weekday not in the bits $7 (ISO weekday
+ * d is bit d - 1). $5 > $6 (a term deleted) makes every day count.
+ */
+#define TERM_MARKED_SQL(isodow)                                                                                        \
+    "SELECT a.date FROM attendance a JOIN classes c ON c.tenant_id = a.tenant_id AND c.id = a.class_id"              \
+    " WHERE a.tenant_id = $1 AND c.academic_year_id = $2 AND a.date >= $3 AND a.date <= $4"                         \
+    " AND (a.date < $5 OR a.date > $6 OR ($7 & (1 << (" isodow " - 1))) = 0) ORDER BY a.date LIMIT 1"
+static stmt_t Q_TERM_MARKED = STMT2("terms.marked_days", 0,
+                                    TERM_MARKED_SQL("((CAST(strftime('%w', a.date) AS INTEGER) + 6) % 7 + 1)"),
+                                    TERM_MARKED_SQL("CAST(extract(isodow FROM a.date) AS INTEGER)"));
+/*
+ * 409 when registers were marked on days of term t (a Q_TERM_GET row) that the term as changed (start..end,
+ * weekdays; NULL start for a deletion) would no longer hold, naming the first of them. 0 when none, -1 after
+ * an error (answered). Run under the calendar lock.
+ */
+static int check_marked_days(req_t *r, db_t *db, const db_result_t *t, const char *start, const char *end,
+                             unsigned weekdays)
+{
+    db_result_t res;
+    if (db_exec(db, &Q_TERM_MARKED,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(db_get(t, 0, 1)), DB_TEXT(db_get(t, 0, 3)),
+                        DB_TEXT(db_get(t, 0, 4)), DB_TEXT(start != NULL ? start : "9999-12-31"),
+                        DB_TEXT(start != NULL ? end : "0001-01-01"), DB_INT(weekdays)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return 0;
+    if (start == NULL)
+        return res_fail(r, ERR_CONFLICT, "Registers were marked during the term (on %s and maybe later); it cannot be "
+                        "deleted.", db_get(&res, 0, 0));
+    return res_fail(r, ERR_CONFLICT,
+                    "Registers were marked on %s, which the term would no longer hold as a school day; keep that day "
+                    "in the term, or correct those registers first.",
+                    db_get(&res, 0, 0));
+}
+
 static stmt_t Q_TERM_DELETE =
     STMT("terms.delete", 0, "DELETE FROM terms WHERE tenant_id = $1 AND id = $2 AND version = $3");
 
@@ -584,7 +658,8 @@ int terms_update(req_t *r)
     start = start != NULL ? start : db_get(&t, 0, 3);
     end = end != NULL ? end : db_get(&t, 0, 4);
     weekdays = weekdays != 0 ? weekdays : (unsigned)db_get_int(&t, 0, 5);
-    if (check_term(r, db, db_get(&t, 0, 1), id, start, end) != 0) {
+    if (check_term(r, db, db_get(&t, 0, 1), id, start, end) != 0 || acad_lock_calendar(r, db, 1) != 0 ||
+        check_marked_days(r, db, &t, start, end, weekdays) != 0) {
         db_rollback(db);
         return -1;
     }
@@ -613,24 +688,24 @@ int terms_delete(req_t *r)
         return -1;
     db_t *db = req_db(r);
     db_result_t t, res;
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
     if (db_exec(db, &Q_TERM_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &t) != 0)
-        return db_fail(r, db);
-    if (t.nrows == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such term.");
-    long long version = db_get_int(&t, 0, 6);
-    if (if_match(r, version, "term") != 0)
-        return -1;
-    if (db_exec(db, &Q_TERM_ATTENDANCE,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(db_get(&t, 0, 3)), DB_TEXT(db_get(&t, 0, 4))), &r->arena,
-                &res) != 0)
-        return db_fail(r, db);
-    if (res.nrows > 0)
-        return res_fail(r, ERR_CONFLICT, "Attendance was taken during the term (on %s); it cannot be deleted.",
-                        db_get(&res, 0, 0));
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    long long version = t.nrows > 0 ? db_get_int(&t, 0, 6) : 0;
+    if (t.nrows == 0 || if_match(r, version, "term") != 0 || acad_lock_calendar(r, db, 1) != 0 ||
+        check_marked_days(r, db, &t, NULL, NULL, 0) != 0) {
+        db_rollback(db);
+        return t.nrows == 0 ? res_fail(r, ERR_NOT_FOUND, "No such term.") : -1;
+    }
     if (db_exec(db, &Q_TERM_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version)), &r->arena,
                 &res) != 0)
-        return db_fail(r, db);
-    if (res.changes == 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (res.changes == 0) {
+        db_rollback(db);
         return stale_write(r, "term");
+    }
+    if (db_commit(db) != 0)
+        return db_fail(r, db);
     return res_empty(r, 204);
 }

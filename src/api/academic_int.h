@@ -23,6 +23,8 @@
  * year; an open one does not run on into the next).
  */
 #define ACAD_COVERS(e, y, p) "(" e ".start_date <= " p " AND COALESCE(" e ".end_date, " y ".end_date) >= " p ")"
+/* SQL: enrollment e (of year y) shares a day with [p, q] (parameters). */
+#define ACAD_COVERS_RANGE(e, y, p, q) "(" e ".start_date <= " q " AND COALESCE(" e ".end_date, " y ".end_date) >= " p ")"
 /* SQL: the academic year y of a row r (a class or an enrollment). */
 #define ACAD_JOIN_YEAR(r) " JOIN academic_years y ON y.tenant_id = " r ".tenant_id AND y.id = " r ".academic_year_id"
 
@@ -59,6 +61,25 @@ int acad_audit(req_t *r, const char *action, const char *subject_type, const cha
  * NULL: 409 with that detail), else whatever db_fail() answers. Returns -1.
  */
 int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message, const char *in_use);
+
+/*
+ * The school's calendar lock: a change of terms or holidays takes it
+ * exclusively (exclusive 1), the marking of a register shared (0), inside
+ * their transactions, so no register is marked on a day a concurrent change
+ * makes no school day. PostgreSQL: the school's row (FOR NO KEY UPDATE / FOR
+ * SHARE); SQLite's write transactions are serialized already. 0, or -1 after a
+ * database error (answered).
+ */
+int acad_lock_calendar(req_t *r, db_t *db, int exclusive);
+
+/*
+ * The most students (not deleted) enrolled in a class on one day of [from,
+ * to], leaving out enrollment except (NULL: none), and the first such day:
+ * what a capacity must hold. 0 with *day and *peak set (*day = from and *peak
+ * = 0 when nobody is enrolled), or -1 after a database error (nothing answered).
+ */
+int acad_class_peak(req_t *r, db_t *db, const char *class_id, const char *from, const char *to, const char *except,
+                    const char **day, long long *peak);
 
 /* Text of a result cell, or JSON null. */
 json_t *acad_json_str(const char *cell);

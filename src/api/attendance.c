@@ -11,6 +11,7 @@
  * domain/attendance.c and domain/calendar.c.
  */
 #include "api/attendance.h"
+#include "api/academic_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -94,9 +95,12 @@ static stmt_t Q_CLASS_SPANS = STMT("attendance.class_spans", STMT_READ,
                                    " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id" JOIN_YEAR
                                    " WHERE e.tenant_id = $1 AND e.class_id = $2 AND e.start_date <= $4"
                                    " AND " SPAN_END " >= $3 AND s.deleted_at IS NULL");
+/* marks of students deleted since are left out, as they are from the enrolled counts (Q_CLASS_SPANS) */
 static stmt_t Q_CLASS_DAYS = STMT("attendance.class_days", STMT_READ,
-                                  "SELECT date, status, COUNT(*) FROM attendance WHERE tenant_id = $1 AND class_id = $2"
-                                  " AND date >= $3 AND date <= $4 GROUP BY date, status ORDER BY date");
+                                  "SELECT a.date, a.status, COUNT(*) FROM attendance a"
+                                  " JOIN students s ON s.tenant_id = a.tenant_id AND s.id = a.student_id"
+                                  " WHERE a.tenant_id = $1 AND a.class_id = $2 AND a.date >= $3 AND a.date <= $4"
+                                  " AND s.deleted_at IS NULL GROUP BY a.date, a.status ORDER BY a.date");
 static stmt_t Q_DAY_ENROLLED = STMT("attendance.day_enrolled", STMT_READ,
                                     "SELECT c.id, c.name, c.grade_level, COUNT(*) FROM enrollments e"
                                     " JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
@@ -107,7 +111,8 @@ static stmt_t Q_DAY_ENROLLED = STMT("attendance.day_enrolled", STMT_READ,
 static stmt_t Q_DAY_MARKS = STMT("attendance.day_marks", STMT_READ,
                                  "SELECT a.class_id, c.name, c.grade_level, a.status, COUNT(*) FROM attendance a"
                                  " JOIN classes c ON c.tenant_id = a.tenant_id AND c.id = a.class_id"
-                                 " WHERE a.tenant_id = $1 AND a.date = $2"
+                                 " JOIN students s ON s.tenant_id = a.tenant_id AND s.id = a.student_id"
+                                 " WHERE a.tenant_id = $1 AND a.date = $2 AND s.deleted_at IS NULL"
                                  " GROUP BY a.class_id, c.name, c.grade_level, a.status");
 
 /* ---------------------------------------------------------------- shared pieces */
@@ -392,7 +397,9 @@ typedef struct marking {
     const mark_in_t *marks;
     int nmarks;
     const char *json; /* the marks as the upsert reads them */
+    cal_day_t day;
     int not_enrolled; /* set when some students are not in the class that day */
+    int not_school_day; /* set when the day is no school day (a 422 on date) */
     json_t *sheet;    /* the answer, built inside the transaction */
 } marking_t;
 
@@ -432,6 +439,19 @@ static int mark_in_tx(db_t *db, void *ctx)
     if (mk->sheet != NULL) { /* an earlier attempt that rolled back */
         json_decref(mk->sheet);
         mk->sheet = NULL;
+    }
+    /*
+     * The day must be a school day while the marks are written: the calendar is read under the school's
+     * calendar lock, which a change of terms or holidays takes exclusively (acad_lock_calendar()).
+     */
+    calendar_t cal;
+    if (acad_lock_calendar(r, db, 0) != 0 || load_day_calendar(r, &cal, mk->day) != 0)
+        return -1;
+    const char *why = why_not_school_day(r, &cal, mk->day);
+    if (why != NULL) {
+        res_field_error(r, "date", "%s", why);
+        mk->not_school_day = 1;
+        return 1;
     }
     db_result_t roster;
     db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(mk->class_id), DB_TEXT(mk->date)};
@@ -501,19 +521,13 @@ int attendance_mark(req_t *r)
         res_field_error(r, "date", "is in the future");
         return res_check_fields(r);
     }
-    calendar_t cal;
-    if (load_day_calendar(r, &cal, day) != 0)
-        return -1;
-    const char *why = why_not_school_day(r, &cal, day);
-    if (why != NULL) {
-        res_field_error(r, "date", "%s", why);
-        return res_check_fields(r);
-    }
-    marking_t mk = {r, class_id, date, &cls, marks, nmarks, marks_json(r, marks, nmarks), 0, NULL};
+    marking_t mk = {r, class_id, date, &cls, marks, nmarks, marks_json(r, marks, nmarks), day, 0, 0, NULL};
     db_t *db = req_db(r);
     if (db_transaction(db, mark_in_tx, &mk) != 0) {
         json_decref(mk.sheet);
-        return mk.not_enrolled ? res_check_fields(r) : db_fail(r, db);
+        if (mk.not_enrolled || mk.not_school_day)
+            return res_check_fields(r);
+        return r->err.code != ERR_NONE ? -1 : db_fail(r, db);
     }
     return res_json(r, 200, mk.sheet);
 }

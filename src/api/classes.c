@@ -284,10 +284,16 @@ int classes_update(req_t *r)
     db_arg_t cap = has_capacity                                            ? DB_INT(capacity)
                    : acad_body_null(r, "capacity") || db_is_null(&c, 0, 7) ? DB_NULL
                                                                            : DB_INT(db_get_int(&c, 0, 7));
-    if (has_capacity && capacity < db_get_int(&c, 0, 11))
-        return res_fail(r, ERR_CONFLICT, "%lld students are enrolled in the class today; the capacity cannot be less.",
-                        db_get_int(&c, 0, 11));
     db_t *db = req_db(r);
+    if (has_capacity) { /* today, or on any later day of the year's enrollments */
+        const char *day;
+        long long peak;
+        if (acad_class_peak(r, db, id, school_today(r), "9999-12-31", NULL, &day, &peak) != 0)
+            return db_fail(r, db);
+        if (capacity < peak)
+            return res_fail(r, ERR_CONFLICT, "%lld students are enrolled in the class on %s; the capacity cannot be less.",
+                            peak, day);
+    }
     if (db_exec(db, &Q_CLASS_UPDATE,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_INT(grade),
                         DB_TEXT(section), DB_TEXT(teacher), DB_TEXT(room), cap, DB_INT(clock_wall_ms())),

@@ -41,18 +41,14 @@ static stmt_t Q_ENR_LOCK_STUDENT = STMT2("enrollments.lock_student", 0,
     " JOIN academic_years y ON y.tenant_id = c.tenant_id AND y.id = c.academic_year_id"                                \
     " WHERE c.tenant_id = $1 AND c.id = $2"
 static stmt_t Q_ENR_CLASS = STMT2("enrollments.lock_class", 0, CLASS_SQL, CLASS_SQL " FOR NO KEY UPDATE OF c");
-/* another enrollment of the student in the year (not $4) sharing a day with [$5, $6] */
+/*
+ * another enrollment of the student (not $3), in any academic year, sharing a day with [$4, $5]: years may
+ * overlap, a student is on one roster a day
+ */
 static stmt_t Q_ENR_OVERLAP = STMT("enrollments.overlap", 0,
                                    "SELECT e.id, c.name, e.start_date, e.end_date" ENR_FROM
-                                   " WHERE e.tenant_id = $1 AND e.student_id = $2 AND e.academic_year_id = $3"
-                                   " AND e.id <> $4 AND (e.end_date >= $5 OR e.end_date IS NULL) AND e.start_date <= $6"
-                                   " ORDER BY e.start_date LIMIT 1");
-/* students of a class (but enrollment $5) on some day of [$3, $4] */
-static stmt_t Q_ENR_SEATS = STMT("enrollments.seats", 0,
-                                 "SELECT count(*) FROM enrollments e JOIN students s ON s.tenant_id = e.tenant_id"
-                                 " AND s.id = e.student_id WHERE e.tenant_id = $1 AND e.class_id = $2"
-                                 " AND (e.end_date >= $3 OR e.end_date IS NULL) AND e.start_date <= $4 AND e.id <> $5"
-                                 " AND s.deleted_at IS NULL");
+                                   " WHERE e.tenant_id = $1 AND e.student_id = $2 AND e.id <> $3"
+                                   " AND " ACAD_COVERS_RANGE("e", "y", "$4", "$5") " ORDER BY e.start_date LIMIT 1");
 /* the first attendance mark of a student in a class in [$4, $5] */
 static stmt_t Q_ENR_MARKED =
     STMT("enrollments.marked", 0,
@@ -168,26 +164,22 @@ static int check_place(enr_tx_t *t, db_t *db, const char *student, const char *s
         res_field_error(r, date_field, "must be within the class's academic year (%s to %s)", ys, ye);
         return res_check_fields(r);
     }
-    const char *last = end != NULL ? end : FAR_FUTURE;
+    const char *last = end != NULL ? end : ye; /* an open enrollment ends with its year */
     if (db_exec(db, &Q_ENR_OVERLAP,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(student), DB_TEXT(db_get(cls, 0, C_YEAR)), DB_TEXT(except),
-                        DB_TEXT(start), DB_TEXT(last)),
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(student), DB_TEXT(except), DB_TEXT(start), DB_TEXT(last)),
                 &r->arena, &res) != 0)
         return -1;
     if (res.nrows > 0)
-        return res_fail(
-            r, ERR_CONFLICT,
-            "The student is already enrolled in class %s from %s%s%s (enrollment %s) in this academic year.",
-            db_get(&res, 0, 1), db_get(&res, 0, 2), db_get(&res, 0, 3) != NULL ? " to " : "",
-            db_get(&res, 0, 3) != NULL ? db_get(&res, 0, 3) : "", db_get(&res, 0, 0));
+        return res_fail(r, ERR_CONFLICT, "The student is already enrolled in class %s from %s%s%s (enrollment %s).",
+                        db_get(&res, 0, 1), db_get(&res, 0, 2), db_get(&res, 0, 3) != NULL ? " to " : "",
+                        db_get(&res, 0, 3) != NULL ? db_get(&res, 0, 3) : "", db_get(&res, 0, 0));
     if (!db_is_null(cls, 0, C_CAPACITY)) {
-        if (db_exec(db, &Q_ENR_SEATS,
-                    DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(t->class_id), DB_TEXT(start), DB_TEXT(last),
-                            DB_TEXT(except)),
-                    &r->arena, &res) != 0)
+        const char *day;
+        long long peak;
+        if (acad_class_peak(r, db, t->class_id, start, last, except, &day, &peak) != 0)
             return -1;
-        if (db_get_int(&res, 0, 0) >= db_get_int(cls, 0, C_CAPACITY))
-            return res_fail(r, ERR_CONFLICT, "Class %s is full (capacity %s).", db_get(cls, 0, C_NAME),
+        if (peak >= db_get_int(cls, 0, C_CAPACITY))
+            return res_fail(r, ERR_CONFLICT, "Class %s is full on %s (capacity %s).", db_get(cls, 0, C_NAME), day,
                             db_get(cls, 0, C_CAPACITY));
     }
     return 0;

@@ -19,6 +19,10 @@ static stmt_t Q_HOL_GET =
     STMT("holidays.get", STMT_READ, "SELECT date, name, created_at FROM holidays WHERE tenant_id = $1 AND date = $2");
 static stmt_t Q_HOL_INSERT =
     STMT("holidays.insert", 0, "INSERT INTO holidays (tenant_id, date, name, created_at) VALUES ($1, $2, $3, $4)");
+/* the first class whose register was marked on $2 (its students are not on holiday that day) */
+static stmt_t Q_HOL_MARKED = STMT("holidays.marked", 0,
+                                  "SELECT c.name FROM attendance a JOIN classes c ON c.tenant_id = a.tenant_id"
+                                  " AND c.id = a.class_id WHERE a.tenant_id = $1 AND a.date = $2 LIMIT 1");
 static stmt_t Q_HOL_DELETE = STMT("holidays.delete", 0, "DELETE FROM holidays WHERE tenant_id = $1 AND date = $2");
 /* from $2, to $3, after $4 (the cursor), limit $5 */
 static stmt_t Q_HOL_LIST = STMT("holidays.list", STMT_READ,
@@ -45,9 +49,24 @@ int holidays_create(req_t *r)
         return -1;
     db_t *db = req_db(r);
     db_result_t res;
+    if (db_begin(db) != 0)
+        return db_fail(r, db);
+    if (acad_lock_calendar(r, db, 1) != 0) {
+        db_rollback(db);
+        return -1;
+    }
+    if (db_exec(db, &Q_HOL_MARKED, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date)), &r->arena, &res) != 0)
+        return acad_write_failed(r, db, NULL, NULL, NULL);
+    if (res.nrows > 0) {
+        db_rollback(db);
+        return res_fail(r, ERR_CONFLICT,
+                        "Registers were marked on %s (class %s, and maybe others); it cannot become a holiday.", date,
+                        db_get(&res, 0, 0));
+    }
     if (db_exec(db, &Q_HOL_INSERT,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date), DB_TEXT(name), DB_INT(clock_wall_ms())), &r->arena,
-                NULL) != 0)
+                NULL) != 0 ||
+        db_commit(db) != 0)
         return acad_write_failed(r, db, "date", arena_printf(&r->arena, "%s is already a holiday", date), NULL);
     if (db_exec(db, &Q_HOL_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(date)), &r->arena, &res) != 0)
         return db_fail(r, db);

@@ -83,6 +83,11 @@ static stmt_t Q_UPDATE = STMT("timetable.update", 0,
                               " teacher_id = $7, weekday = $8, start_minute = $9, end_minute = $10, room = $11,"
                               " version = version + 1, updated_at = $12"
                               " WHERE tenant_id = $1 AND id = $2 AND version = $3");
+static stmt_t Q_ASSIGNED = STMT("timetable.assigned", STMT_READ,
+                                "SELECT 1 FROM class_subjects WHERE tenant_id = $1 AND class_id = $2 AND subject_id = $3"
+                                " AND teacher_id = $4");
+static stmt_t Q_TERM_WEEKDAYS = STMT("timetable.term_weekdays", STMT_READ,
+                                     "SELECT weekdays FROM terms WHERE tenant_id = $1 AND academic_year_id = $2");
 static stmt_t Q_DELETE =
     STMT("timetable.delete", 0, "DELETE FROM timetable_slots WHERE tenant_id = $1 AND id = $2 AND version = $3");
 static stmt_t Q_OF_CLASS = STMT("timetable.of_class", STMT_READ,
@@ -270,7 +275,7 @@ static void read_slot(req_t *r, int create, slot_in_t *s)
  */
 static int check_references(req_t *r, slot_in_t *s, int new_teacher)
 {
-    db_result_t cls, subj, teacher;
+    db_result_t cls, subj, teacher, res;
     if (lookup(r, &Q_CLASS, s->class_id, "class", "classId", &cls) != 0 ||
         lookup(r, &Q_SUBJECT, s->subject_id, "subject", "subjectId", &subj) != 0 ||
         lookup(r, &Q_TEACHER, s->teacher_id, "teacher", "teacherId", &teacher) != 0)
@@ -278,6 +283,32 @@ static int check_references(req_t *r, slot_in_t *s, int new_teacher)
     s->year_id = db_get(&cls, 0, 2);
     if (new_teacher && strcmp(db_get(&teacher, 0, 3), "active") != 0) {
         res_field_error(r, "teacherId", "is an inactive teacher");
+        return res_check_fields(r);
+    }
+    /* a lesson is what a teaching assignment says: this teacher teaches this subject to this class */
+    db_t *db = req_db(r);
+    if (db_exec(db, &Q_ASSIGNED,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(s->class_id), DB_TEXT(s->subject_id), DB_TEXT(s->teacher_id)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0) {
+        res_field_error(r, "teacherId",
+                        "does not teach this subject in this class: assign them first (POST /classes/{id}/subjects)");
+        return res_check_fields(r);
+    }
+    /* and falls on a weekday the year's terms have lessons on */
+    if (db_exec(db, &Q_TERM_WEEKDAYS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(s->year_id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    unsigned weekdays = 0;
+    for (int i = 0; i < res.nrows; i++)
+        weekdays |= (unsigned)db_get_int(&res, i, 0);
+    if (res.nrows == 0) {
+        res_field_error(r, "classId", "is of an academic year without terms yet: add its terms first");
+        return res_check_fields(r);
+    }
+    if (!(weekdays & cal_weekday_bit(s->weekday))) {
+        res_field_error(r, "weekday", "is not a school day in the terms of the class's academic year (%s)",
+                        cal_weekday_name(s->weekday));
         return res_check_fields(r);
     }
     return 0;

@@ -153,6 +153,8 @@ def build_school(school, tag):
                                             "startDate": "2019-09-02"}, expect=201)
     admin.put(f"/api/v1/classes/{d['class']['id']}/attendance/{DAY}",
               json={"marks": [{"studentId": d["student"]["id"], "status": "late", "note": "fixture"}]}, expect=200)
+    admin.post(f"/api/v1/classes/{d['class']['id']}/subjects", json={"subjectId": d["subject"]["id"],
+                                                                     "teacherId": d["teacher"]["id"]}, expect=201)
     d["slot"] = admin.post("/api/v1/timetable-slots", json={
         "classId": d["class"]["id"], "subjectId": d["subject"]["id"], "teacherId": d["teacher"]["id"],
         "weekday": "monday", "startTime": "08:00", "endTime": "08:45", "room": f"DX-{tag}"}, expect=201).json

@@ -38,6 +38,30 @@ class TimetableCase(ServerTestCase):
         cls.login_of = cls.demo.teacher_logins()  # teacher name -> login key
         cls.teacher_ids = sorted(cls.teachers)
         cls.subject_ids = sorted(cls.subjects)
+        # the suite's lessons go where the demo has none: the current year's terms get lessons every day
+        year = cls.admin.get("/api/v1/academic-years/current", expect=200).json["id"]
+        for t in cls.admin.get(f"/api/v1/terms?academicYearId={year}", expect=200).json["items"]:
+            cls.admin.patch(f"/api/v1/terms/{t['id']}", json={"weekdays": [
+                "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]},
+                headers={"If-Match": f'"{t["version"]}"'}, expect=200)
+        cls.own_subjects = {}  # teacher index -> the subject this suite has them teach
+        cls.assigned = set()  # (class, teacher, subject) assigned by this suite
+
+    def subject_of(self, teacher):
+        """A subject of this suite's own that teacher (an index) teaches, in whichever classes assign() says."""
+        if teacher not in self.own_subjects:
+            self.own_subjects[teacher] = self.admin.post("/api/v1/subjects", json={
+                "code": f"TT-{teacher}", "name": f"Timetable subject {teacher}"}, expect=201).json
+        return self.own_subjects[teacher]
+
+    def assign(self, cls, teacher, subject=None):
+        """Makes sure the teacher teaches the subject (default: subject_of(teacher)) in the class; its id."""
+        sid = subject if subject is not None else self.subject_of(teacher)["id"]
+        if (cls, teacher, sid) not in self.assigned:
+            self.admin.post(f"/api/v1/classes/{self.class_ids[cls]}/subjects",
+                            json={"subjectId": sid, "teacherId": self.teacher_ids[teacher]}, expect=201)
+            self.assigned.add((cls, teacher, sid))
+        return sid
 
     @staticmethod
     def all_slots(client, path):
@@ -50,8 +74,9 @@ class TimetableCase(ServerTestCase):
             if cursor is None:
                 return out
 
-    def body(self, cls="7-A", teacher=0, room="LAB-1", weekday="saturday", start="10:00", end="10:45", subject=0):
-        return {"classId": self.class_ids[cls], "subjectId": self.subject_ids[subject],
+    def body(self, cls="7-A", teacher=0, room="LAB-1", weekday="saturday", start="10:00", end="10:45"):
+        """A lesson of the teacher's own subject in the class (assigned on the way)."""
+        return {"classId": self.class_ids[cls], "subjectId": self.assign(cls, teacher),
                 "teacherId": self.teacher_ids[teacher], "weekday": weekday, "startTime": start, "endTime": end,
                 "room": room}
 
@@ -69,7 +94,7 @@ class TestSlots(TimetableCase):
                          (6, "saturday", "07:00", "07:40", "Hall", 1))
         self.assertEqual((s["classId"], s["className"]), (self.class_ids["7-A"], "7-A"))
         self.assertEqual(s["teacherName"], self.teachers[self.teacher_ids[0]])
-        self.assertEqual(s["subjectName"], self.subjects[self.subject_ids[0]])
+        self.assertEqual((s["subjectId"], s["subjectName"]), (self.subject_of(0)["id"], "Timetable subject 0"))
         got = self.demo.client("staff").get(f"{SLOTS}/{s['id']}", expect=200)
         self.assertEqual((got.json, got.headers["etag"]), (s, '"1"'))
         year = self.demo.admin_get(f"/api/v1/classes/{s['classId']}/timetable")["academicYearId"]
@@ -109,9 +134,11 @@ class TestSlots(TimetableCase):
 
     def test_the_demo_timetable_is_checked_too(self):
         mine = next(s for s in self.demo_slots if s["weekday"] == 1 and s["startTime"] == "08:00")
-        body = {"classId": self.class_ids["12-A"] if mine["className"] != "12-A" else self.class_ids["11-A"],
-                "subjectId": mine["subjectId"], "teacherId": mine["teacherId"], "weekday": 1,
-                "startTime": "08:10", "endTime": "08:20", "room": "Elsewhere"}
+        cls = "12-A" if mine["className"] != "12-A" else "11-A"
+        teacher = self.teacher_ids.index(mine["teacherId"])
+        body = {"classId": self.class_ids[cls], "subjectId": self.assign(cls, teacher),
+                "teacherId": mine["teacherId"], "weekday": 1, "startTime": "08:10", "endTime": "08:20",
+                "room": "Elsewhere"}
         p = self.assertProblem(self.admin.post(SLOTS, json=body), 409)
         teacher = [e for e in p["errors"] if e["field"] == "teacherId"]
         self.assertEqual(len(teacher), 1)
@@ -134,8 +161,12 @@ class TestSlots(TimetableCase):
         # stale versions are refused, nothing changes
         self.assertProblem(self.admin.patch(path, json={"room": "X"}, headers={"If-Match": '"1"'}), 412)
         self.assertProblem(self.admin.patch(path, json={"room": "X"}, headers={"If-Match": "2"}), 400)
-        # moving to another class, weekday and teacher; clearing the room
-        res = self.admin.patch(path, json={"classId": self.class_ids["9-A"], "weekday": 7, "teacherId": self.teacher_ids[5],
+        # a teacher who does not teach the subject in the class: refused
+        self.assertProblem(self.admin.patch(path, json={"teacherId": self.teacher_ids[5]}, headers={"If-Match": '"2"'}),
+                           422, fields=["teacherId"])
+        # moving to another class, weekday, subject and teacher; clearing the room
+        res = self.admin.patch(path, json={"classId": self.class_ids["9-A"], "weekday": 7,
+                                           "subjectId": self.assign("9-A", 5), "teacherId": self.teacher_ids[5],
                                            "room": None}, headers={"If-Match": '"2"'}, expect=200).json
         self.assertEqual((res["className"], res["weekday"], res["teacherId"], res["room"], res["version"]),
                          ("9-A", 7, self.teacher_ids[5], None, 3))
