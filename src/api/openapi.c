@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/common.h"
 #include "auth/roles.h"
 #include "core/log.h"
 
@@ -234,6 +235,38 @@ static json_t *operation(const route_t *r)
     return op;
 }
 
+/* The tags operations are grouped by, each described (a tag a route names must be here). */
+static const struct {
+    const char *name, *description;
+} tags[] = {
+    {"operations", "Health, readiness, metrics and this document."},
+    {"auth", "Logging in and out, refreshing tokens, changing passwords, the caller's account."},
+    {"tenants", "Schools, for platform operators."},
+    {"users", "A school's accounts and their roles."},
+    {"audit", "Who read or changed what, when."},
+    {"academic-years", "A school's academic years; one is current."},
+    {"terms", "Terms of an academic year and their weekdays."},
+    {"holidays", "Days without school."},
+    {"calendar", "School days: inside a term, on its weekdays, not holidays."},
+    {"subjects", "What is taught."},
+    {"classes", "Homeroom classes, their teaching assignments and rosters."},
+    {"enrollments", "Students in classes over time: enrolling, transfers, ends."},
+    {"teachers", "Teachers of the school."},
+    {"students", "Students: admission, records, search."},
+    {"guardians", "Parents and guardians, linked to students."},
+    {"attendance", "Registers: marking a class's day, a student's history, reports."},
+    {"timetable", "Weekly lessons with clash detection; class and teacher weeks."},
+    {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
+};
+
+static int tag_known(const char *name)
+{
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+        if (strcmp(tags[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *err, size_t errlen)
 {
     json_error_t jerr;
@@ -261,7 +294,10 @@ json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *e
         if ((r->flags & ROUTE_BODY) && r->request_schema == NULL)
             snprintf(err, errlen, "route %s %s takes a body but names no request schema", http_method_name(r->method),
                      r->path);
-        if (((r->flags & ROUTE_BODY) && r->request_schema == NULL) ||
+        if (r->tag == NULL || !tag_known(r->tag))
+            snprintf(err, errlen, "route %s %s has the tag %s, which openapi.c does not describe",
+                     http_method_name(r->method), r->path, r->tag != NULL ? r->tag : "(none)");
+        if (((r->flags & ROUTE_BODY) && r->request_schema == NULL) || r->tag == NULL || !tag_known(r->tag) ||
             !schema_exists(schemas, r->request_schema, err, errlen, r) ||
             !schema_exists(schemas, r->response_schema, err, errlen, r)) {
             json_decref(schemas);
@@ -295,13 +331,21 @@ json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *e
         json_object_set_new(item, method, op);
     }
     json_decref(ids);
+    json_t *tag_list = json_array();
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+        if (include_test || strcmp(tags[i].name, "testing") != 0)
+            tag_list = json_push(tag_list, json_pack("{s:s,s:s}", "name", tags[i].name, "description",
+                                                     tags[i].description));
     json_t *doc = json_pack(
-        "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:o,s:{s:{s:s,s:s,s:s}}}}", "openapi", "3.1.0", "info", "title",
-        "school-erp API", "version", API_VERSION, "description",
-        "Multi-tenant school administration: schools, people, classes, attendance, timetables, marks and fees. "
-        "Every operation lists the roles allowed in `x-roles`; errors are RFC 9457 problem documents.",
-        "servers", "url", "/", "paths", paths, "components", "schemas", schemas, "securitySchemes", "bearerAuth",
-        "type", "http", "scheme", "bearer", "bearerFormat", "JWT");
+        "{s:s,s:{s:s,s:s,s:s,s:{s:s,s:s}},s:[{s:s}],s:o,s:o,s:{s:o,s:{s:{s:s,s:s,s:s}}}}", "openapi", "3.1.0", "info",
+        "title", "school-erp API", "version", API_VERSION, "description",
+        "Multi-tenant school administration: schools and their accounts, academic years and terms, classes and "
+        "enrollments, students, teachers and guardians, attendance registers and timetables. Every operation lists "
+        "the roles allowed in `x-roles`; errors are RFC 9457 problem documents.",
+        "license", "name", "Proprietary", "identifier", "LicenseRef-school-erp-proprietary", "servers", "url", "/", "tags", tag_list, "paths", paths, "components",
+        "schemas", schemas, "securitySchemes", "bearerAuth", "type", "http", "scheme", "bearer", "bearerFormat", "JWT");
+    if (doc == NULL)
+        snprintf(err, errlen, "the document could not be assembled");
     return doc;
 }
 
@@ -315,8 +359,12 @@ int openapi_init(const route_t *routes, size_t n, int include_test)
     }
     free(doc_text);
     doc_text = json_dumps(doc, JSON_COMPACT);
-    doc_len = strlen(doc_text);
     json_decref(doc);
+    if (doc_text == NULL) {
+        log_error("cannot build the OpenAPI document", "out of memory");
+        return -1;
+    }
+    doc_len = strlen(doc_text);
     return 0;
 }
 

@@ -244,6 +244,31 @@ class TestOpenApi(ServerTestCase):
             os.unlink(name)
         self.assertNotEqual(r.returncode, 0, r.stdout)
 
+    def lint(self, doc):
+        """Runs Redocly's linter with tests/tools/redocly.yaml on a document; the CompletedProcess."""
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(doc, f)
+            name = f.name
+        try:
+            return run([os.path.join(TOOLS, "node_modules", ".bin", "redocly"), "lint", name, "--config",
+                        os.path.join(TOOLS, "redocly.yaml"), "--format", "summary"], timeout=180)
+        finally:
+            os.unlink(name)
+
+    def test_public_document_lints_clean(self):
+        if not node_available():
+            self.fail("node or tests/tools/node_modules is missing (tests/run runs npm ci)")
+        public = self.start_server(test_routes=False)
+        doc = public.openapi
+        self.assertFalse([k for k in doc["components"]["schemas"] if k.startswith("Test")])
+        self.assertFalse([p for p in doc["paths"] if "/_test/" in p])
+        r = self.lint(doc)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotRegex(r.stdout + r.stderr, r"(error|warning) ")
+        # the linter is not a rubber stamp: an undeclared tag fails it
+        doc["paths"]["/healthz"]["get"]["tags"] = ["nowhere"]
+        self.assertNotEqual(self.lint(doc).returncode, 0)
+
     def test_served_bytes_are_the_parsed_document(self):
         res = self.server.get("/api/v1/openapi.json", expect=200)
         self.assertEqual(res.media_type, "application/json")

@@ -376,9 +376,9 @@ static const route_t synthetic[] = {
      NULL},
     {HTTP_PUT, "/api/v1/students/{id}", h, ROLE_ADMIN, ROUTE_BODY, "Replace a student.", "students", "Version", NULL,
      NULL, 204, NULL, (const int[]){409, 428, 0}},
-    {HTTP_DELETE, "/api/v1/students/{studentId}/marks/{markId}", h, ROLE_TEACHER, 0, NULL, NULL, NULL, NULL, NULL, 204,
-     NULL, NULL},
-    {HTTP_GET, "/api/v1/platform/schools", h, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT, "Schools.", "platform", NULL, NULL,
+    {HTTP_DELETE, "/api/v1/students/{studentId}/marks/{markId}", h, ROLE_TEACHER, 0, NULL, "students", NULL, NULL, NULL,
+     204, NULL, NULL},
+    {HTTP_GET, "/api/v1/platform/schools", h, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT, "Schools.", "tenants", NULL, NULL,
      NULL, 200, NULL, NULL},
     {HTTP_GET, "/api/v1/_test/x", h, 0, ROUTE_PUBLIC | ROUTE_TEST, "Test only.", "testing", NULL, "MetricsText",
      "text/plain", 200, NULL, NULL},
@@ -418,7 +418,7 @@ static void unknown_schema_fails(void **state)
     (void)state;
     route_t bad_request[] = {
         synthetic[0],
-        {HTTP_POST, "/api/v1/widgets", h, ROLE_ADMIN, ROUTE_BODY, "x", "x", "NoSuchSchema", NULL, NULL, 201, NULL,
+        {HTTP_POST, "/api/v1/widgets", h, ROLE_ADMIN, ROUTE_BODY, "x", "students", "NoSuchSchema", NULL, NULL, 201, NULL,
          NULL},
     };
     assert_null(build(bad_request, 2, 1));
@@ -426,7 +426,7 @@ static void unknown_schema_fails(void **state)
     assert_non_null(strstr(err, "NoSuchSchema"));
 
     route_t bad_response[] = {
-        {HTTP_GET, "/api/v1/widgets/{id}", h, ROLE_ADMIN, 0, "x", "x", NULL, "Widget", NULL, 200, NULL, NULL},
+        {HTTP_GET, "/api/v1/widgets/{id}", h, ROLE_ADMIN, 0, "x", "students", NULL, "Widget", NULL, 200, NULL, NULL},
         synthetic[1],
     };
     assert_null(build(bad_response, 2, 1));
@@ -436,7 +436,7 @@ static void unknown_schema_fails(void **state)
     /* a test route is not looked at when test routes are left out */
     route_t bad_test[] = {
         synthetic[0],
-        {HTTP_GET, "/api/v1/_test/y", h, 0, ROUTE_PUBLIC | ROUTE_TEST, "x", "x", NULL, "Missing", NULL, 200, NULL,
+        {HTTP_GET, "/api/v1/_test/y", h, 0, ROUTE_PUBLIC | ROUTE_TEST, "x", "students", NULL, "Missing", NULL, 200, NULL,
          NULL},
     };
     json_t *doc = build(bad_test, 2, 0);
@@ -446,12 +446,38 @@ static void unknown_schema_fails(void **state)
     assert_non_null(strstr(err, "/api/v1/_test/y"));
 }
 
+/* Every tag an operation names is declared, with a description, in the document's tags: an unknown one fails the build. */
+static void tags_are_declared(void **state)
+{
+    (void)state;
+    json_t *doc = build(synthetic, NSYN, 0);
+    assert_non_null(doc);
+    json_t *tags = json_object_get(doc, "tags");
+    assert_true(json_array_size(tags) >= 10);
+    size_t i;
+    json_t *t;
+    int students = 0, testing = 0;
+    json_array_foreach(tags, i, t)
+    {
+        assert_true(json_string_length(json_object_get(t, "description")) > 0);
+        students |= strcmp(json_string_value(json_object_get(t, "name")), "students") == 0;
+        testing |= strcmp(json_string_value(json_object_get(t, "name")), "testing") == 0;
+    }
+    assert_true(students);
+    assert_false(testing); /* the test routes' tag only with the test routes */
+    assert_non_null(json_object_get(json_object_get(json_object_get(doc, "info"), "license"), "name"));
+    json_decref(doc);
+    route_t t2[] = {{HTTP_GET, "/api/v1/gadgets", h, ROLE_ADMIN, 0, "x", "gadgets", NULL, NULL, NULL, 200, NULL, NULL}};
+    assert_null(build(t2, 1, 1));
+    assert_non_null(strstr(err, "gadgets"));
+}
+
 /* A ROUTE_BODY row without request_schema would hide the body the server requires: the build refuses it. */
 static void body_route_without_schema(void **state)
 {
     (void)state;
     route_t t[] = {
-        {HTTP_POST, "/api/v1/things", h, ROLE_ADMIN, ROUTE_BODY, "x", "x", NULL, NULL, NULL, 201, NULL, NULL}};
+        {HTTP_POST, "/api/v1/things", h, ROLE_ADMIN, ROUTE_BODY, "x", "students", NULL, NULL, NULL, 201, NULL, NULL}};
     assert_null(build(t, 1, 1));
     assert_non_null(strstr(err, "/api/v1/things"));
     assert_non_null(strstr(err, "request schema"));
@@ -465,10 +491,10 @@ static void operation_ids_cannot_collide(void **state)
 {
     (void)state;
     route_t t[] = {
-        {HTTP_GET, "/api/v1/a/{id}", h, ROLE_ADMIN, 0, "x", "x", NULL, NULL, NULL, 200, NULL, NULL},
-        {HTTP_GET, "/api/v1/a/by-id", h, ROLE_ADMIN, 0, "x", "x", NULL, NULL, NULL, 200, NULL, NULL},
-        {HTTP_GET, "/healthz", h, 0, ROUTE_PUBLIC, "x", "x", NULL, NULL, NULL, 200, NULL, NULL},
-        {HTTP_GET, "/api/v1/healthz", h, 0, ROUTE_PUBLIC, "x", "x", NULL, NULL, NULL, 200, NULL, NULL},
+        {HTTP_GET, "/api/v1/a/{id}", h, ROLE_ADMIN, 0, "x", "students", NULL, NULL, NULL, 200, NULL, NULL},
+        {HTTP_GET, "/api/v1/a/by-id", h, ROLE_ADMIN, 0, "x", "students", NULL, NULL, NULL, 200, NULL, NULL},
+        {HTTP_GET, "/healthz", h, 0, ROUTE_PUBLIC, "x", "students", NULL, NULL, NULL, 200, NULL, NULL},
+        {HTTP_GET, "/api/v1/healthz", h, 0, ROUTE_PUBLIC, "x", "students", NULL, NULL, NULL, 200, NULL, NULL},
     };
     json_t *doc = build(t, 4, 1);
     if (doc != NULL) { /* either the build refuses, or the ids differ */
@@ -487,6 +513,7 @@ int main(void)
         cmocka_unit_test(synthetic_table),
         cmocka_unit_test(unknown_schema_fails),
         cmocka_unit_test(body_route_without_schema),
+        cmocka_unit_test(tags_are_declared),
         cmocka_unit_test(operation_ids_cannot_collide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
