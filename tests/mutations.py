@@ -63,7 +63,7 @@ MUTATIONS = [
     dict(id="users.update-version-check", file="src/api/users.c",
          find="\" WHERE tenant_id = $1 AND id = $2 AND version = $3\");\nstatic stmt_t Q_SLUG",
          replace="\" WHERE tenant_id = $1 AND id = $2 AND ($3 IS NOT NULL)\");\nstatic stmt_t Q_SLUG",
-         tests=["api:test_conditional"], why="account updates that ignore the version"),
+         tests=["api:test_conditional"], engine="postgres", why="account updates that ignore the version"),
     dict(id="terms.lost-update", file="src/api/academic.c",
          find="    if (res.changes == 0) {\n        db_rollback(db);\n        return stale_write(r, \"term\");\n    }\n"
               "    if (db_commit(db) != 0)\n        return acad_write_failed(r, db, \"name\",",

@@ -200,6 +200,10 @@ class TestClientAddress(ServerTestCase):
         plain = self.start_server()  # no trusted proxies: the headers are the client's own words
         self.assertEqual(self.remote_of(plain, {"X-Forwarded-For": "203.0.113.5"}), "127.0.0.1")
         self.assertEqual(self.remote_of(plain, {"Forwarded": "for=203.0.113.5"}), "127.0.0.1")
+        # proxies elsewhere are trusted, this peer is not: its headers are its own words too
+        other = self.start_server({"ERP_TRUSTED_PROXIES": "10.0.0.0/8, ::1"})
+        self.assertEqual(self.remote_of(other, {"X-Forwarded-For": "203.0.113.5"}), "127.0.0.1")
+        self.assertEqual(self.remote_of(other, {"Forwarded": "for=203.0.113.5"}), "127.0.0.1")
 
     def test_the_audit_trail_records_the_client(self):
         w = World(self.server)
