@@ -10,7 +10,7 @@ import json
 import time
 import uuid
 
-from harness import Client, ServerTestCase, wait_until
+from harness import Client, ServerTestCase, test_now, wait_until
 from world import PASSWORD, PLATFORM_EMAIL, School, World, create_platform_admin, login
 
 SECRET = "identity-suite-secret-0123456789abcdef-XYZ"
@@ -361,7 +361,8 @@ class TestTokens(IdentityCase):
 
     def test_expired(self):
         c = self.valid_claims()
-        c["iat"], c["exp"] = int(time.time()) - 1000, int(time.time()) - 10
+        now = int(test_now().timestamp())  # the server's clock
+        c["iat"], c["exp"] = now - 1000, now - 10
         self.assert_refused(sign(c), "expired")
 
     def test_tampered(self):
