@@ -291,3 +291,16 @@ def _enrollments_refs(w):
     return [{"query": {"studentId": _b(w, "student")["id"]}},
             {"query": {"classId": _b(w, "classes")[0]["id"]}},
             {"query": {"academicYearId": _b(w, "year")["id"]}}]
+
+
+# ---- collections: each school's own (test_isolation lists them as every allowed role of school A)
+
+for _t in ("/api/v1/academic-years", "/api/v1/academic-years/current", "/api/v1/terms", "/api/v1/holidays",
+           "/api/v1/subjects", "/api/v1/classes", "/api/v1/enrollments"):
+    isolation.collection(_t)
+for _t in (C + "/subjects", C + "/students"):
+    isolation.lists(_t)(lambda school: {"id": school.academic["classes"][0]["id"]})
+for _t in ("/api/v1/academic-years", "/api/v1/holidays", "/api/v1/subjects"):
+    isolation.EXEMPT[("POST", _t)] = "creates a record of the caller's school from values; refers to no record"
+isolation.EXEMPT[("GET", "/api/v1/calendar/school-days")] = (
+    "dates of the caller's school's calendar, no ids (test_academic compares two schools' calendars)")

@@ -396,3 +396,21 @@ def _update_refs(w):
 @isolation.references("GET", "/api/v1/teachers/{id}/timetable")
 def _week_refs(w):
     return [{"params": {"id": w.A.daily["teacher"]["id"]}, "query": {"academicYearId": _b(w, "year")}}]
+
+
+# ---- collections and reports: each school's own (test_isolation lists them as every allowed role of school A)
+
+isolation.collection("/api/v1/timetable-slots")
+isolation.lists("/api/v1/classes/{id}/timetable")(lambda school: {"id": school.academic["classes"][0]["id"]})
+isolation.lists("/api/v1/teachers/{id}/timetable")(lambda school: {"id": school.teachers["teacher"]["id"]})
+isolation.lists("/api/v1/students/{id}/attendance")(lambda school: {"id": school.students["student"]["id"]})
+
+
+@isolation.report("/api/v1/reports/attendance")
+def _class_report(school):
+    return {"classId": school.academic["classes"][0]["id"]}  # the current term, by default
+
+
+@isolation.report("/api/v1/reports/attendance/daily")
+def _daily_report(school):
+    return {"date": school.links["day"]}  # a day both schools marked (fixtures_people.link_school)
