@@ -390,10 +390,48 @@ class TestTokens(IdentityCase):
         self.assertProblem(res, 401)
         self.assertIn("Bearer", res.headers["www-authenticate"])
 
+    def live(self, token):
+        """A token the server accepts now, well within its lifetime (so a refusal is about its session)."""
+        self.client(token).get("/api/v1/me", expect=200)
+        self.assertGreater(claims_of(token)["exp"], test_now().timestamp() + 60)
+        return token
+
     def test_tokens_of_a_revoked_session_or_disabled_account(self):
+        s = self.world.A
+        user = s.add_user("revoked-sessions", "staff")
+        http = self.server.http
+        # a session that never existed
         c = self.valid_claims()
-        c["sid"] = str(uuid.uuid4())  # a session that does not exist
+        c["sid"] = str(uuid.uuid4())
         self.assert_refused(sign(c), "session")
+        # logout: the access token of the ended session, still unexpired
+        t = login(self.server, s.slug, user["email"])
+        self.assertEqual(self.client(self.live(t["accessToken"])).post("/api/v1/auth/logout").status, 204)
+        self.assert_refused(t["accessToken"], "session")
+        # ... and the same claims signed anew with a fresh expiry: the session, not the token, has ended
+        c = claims_of(t["accessToken"])
+        c["iat"], c["exp"] = int(test_now().timestamp()), int(test_now().timestamp()) + 600
+        self.assert_refused(sign(c), "session")
+        # refresh token reuse ends the session: the tokens of before and after the rotation
+        first = login(self.server, s.slug, user["email"])
+        second = http.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]}, expect=200).json
+        self.live(first["accessToken"])
+        self.live(second["accessToken"])
+        self.assertProblem(http.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]}), 401)
+        self.assert_refused(first["accessToken"], "session")
+        self.assert_refused(second["accessToken"], "session")
+        # a password change ends the user's other sessions, not the one that changed it
+        other = self.live(login(self.server, s.slug, user["email"])["accessToken"])
+        mine = self.live(login(self.server, s.slug, user["email"])["accessToken"])
+        self.assertEqual(self.client(mine).post("/api/v1/auth/password", json={
+            "currentPassword": PASSWORD, "newPassword": "a new long password, revoked"}).status, 204)
+        self.assert_refused(other, "session")
+        self.live(mine)
+        # a disabled account: every token of its live sessions
+        admin, path = s.client("admin"), f"/api/v1/users/{user['id']}"
+        admin.patch(path, json={"status": "disabled"}, headers={"If-Match": etag(admin, path)}, expect=200)
+        p = self.assert_refused(mine)
+        self.assertTrue("session" in p["detail"] or "disabled" in p["detail"], p)
 
     def test_key_rotation(self):
         old = "previous-secret-0123456789-abcdefghijkl"
