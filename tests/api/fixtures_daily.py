@@ -116,6 +116,7 @@ class AttendanceSchool:
 
         school = AttendanceSchool(server)
         school.today                        # datetime.date
+        school.year                         # school A's current year (as the API returned it)
         school.term_start, school.term_end  # the current term: from the Monday seven weeks before this week's,
                                             # to 45 days from today (a year around it, marked current)
         school.holidays                     # {date: name}: two weekdays of the term before today
@@ -171,6 +172,7 @@ class AttendanceSchool:
         year = admin.post("/api/v1/academic-years", json={
             "name": f"Attendance {tag}", "startDate": t(self.term_start - dates.DAY * 14),
             "endDate": t(self.term_end + dates.DAY * 60), "isCurrent": True}, expect=201).json
+        self.year = getattr(self, "year", year)  # school A's (built first)
         admin.post("/api/v1/terms", json={"academicYearId": year["id"], "name": "This term",
                                           "startDate": t(self.term_start), "endDate": t(self.term_end)}, expect=201)
         for d, name in self.holidays.items():

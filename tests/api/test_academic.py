@@ -575,6 +575,17 @@ class TestClasses(AcademicCase):
             res = self.admin.post(p, json=dict(body, gradeLevel=9, section="Q"))
             self.assertIn(field, self.assertProblem(res, 404)["detail"])
 
+    def test_lists_refuse_cursors_they_did_not_make_and_bad_limits(self):
+        c = self.new_class(4, "Q")
+        for path in ("/api/v1/academic-years", "/api/v1/terms", "/api/v1/holidays", "/api/v1/subjects",
+                     "/api/v1/classes", f"/api/v1/classes/{c['id']}/subjects", "/api/v1/enrollments",
+                     f"/api/v1/classes/{c['id']}/students"):
+            with self.subTest(path=path):
+                self.assertProblem(self.admin.get(f"{path}?cursor=not-a-cursor"), 400)
+                self.assertProblem(self.admin.get(f"{path}?limit=0"), 422, fields=["limit"])
+                self.assertProblem(self.admin.get(f"{path}?limit=501"), 422, fields=["limit"])
+                self.admin.get(f"{path}?limit=500", expect=200)
+
     def test_inactive_teachers_are_422(self):
         t = self.admin.post("/api/v1/teachers", json={"employeeNo": "ACAD-INACTIVE", "firstName": "Ina",
                                                       "lastName": "Ctive", "status": "inactive"}, expect=201).json

@@ -238,6 +238,33 @@ class TestMarking(AttendanceCase):
         self.assertProblem(res, 422)
         self.assertEqual(len(res.json["errors"]), 32)  # errors are capped; the first ones are named
 
+    def test_deleted_students_leave_the_sheet_and_cannot_be_marked(self):
+        # a class of its own (the fixture's classes keep their 20), two students, one deleted after a mark
+        a = self.admin
+        cls = a.post("/api/v1/classes", json={"academicYearId": self.school.year["id"], "gradeLevel": 6,
+                                              "section": "DEL"}, expect=201).json["id"]
+        kept, gone = [a.post("/api/v1/students", json={"admissionNo": f"DEL-{n}", "firstName": n, "lastName": "Del",
+                                                       "dateOfBirth": "2015-01-02"}, expect=201).json["id"]
+                      for n in ("Kept", "Gone")]
+        for sid in (kept, gone):
+            a.post("/api/v1/enrollments", json={"studentId": sid, "classId": cls,
+                                                "startDate": self.school.year["startDate"]}, expect=201)
+        day, later = self.days[-9], self.days[-8]
+        self.mark(day, [{"studentId": gone, "status": "late"}, {"studentId": kept, "status": "present"}],
+                  class_id=cls)
+        self.assertEqual(a.delete(f"/api/v1/students/{gone}").status, 204)
+        # the sheets list the remaining student only, before and after the deletion's day
+        for d in (day, later):
+            doc = self.sheet(d, cls)
+            self.assertEqual([s["studentId"] for s in doc["students"]], [kept], d)
+            self.assertEqual(doc["counts"]["enrolled"], 1)
+        # and a deleted student is no longer one that may be marked: 422 naming them, nothing written
+        p = self.assertProblem(self.mark(later, [{"studentId": kept, "status": "absent"},
+                                                 {"studentId": gone, "status": "present"}],
+                                         class_id=cls, expect=422), 422, "validation", fields=["marks[1].studentId"])
+        self.assertIn(gone, p["detail"])
+        self.assertEqual(self.sheet(later, cls)["counts"]["marked"], 0)
+
     def test_marking_is_audited(self):
         day = self.days[-7]
         sid = self.sheet(day)["students"][0]["studentId"]

@@ -118,6 +118,17 @@ class TestSlots(TimetableCase):
         self.assertIn(mine["id"], teacher[0]["message"])
         self.assertIn(mine["id"], p["detail"])
 
+    def test_an_assignment_with_slots_stays(self):
+        # a subject's teaching assignment cannot go while the class has slots of that subject
+        slot = next(s for s in self.demo_slots if s["className"] == "5-A")
+        assignments = self.admin.get(f"/api/v1/classes/{slot['classId']}/subjects", expect=200).json["items"]
+        a = next(x for x in assignments if x["subjectId"] == slot["subjectId"])
+        path = f"/api/v1/classes/{slot['classId']}/subjects/{a['id']}"
+        p = self.assertProblem(self.admin.delete(path), 409)
+        self.assertIn("timetable slot", p["detail"])
+        self.assertEqual(self.admin.get(f"/api/v1/classes/{slot['classId']}/subjects", expect=200).json["items"],
+                         assignments)
+
     def test_moving_a_slot(self):
         a = self.create(start="13:00", end="13:45").json
         b = self.create(start="14:00", end="14:45").json
