@@ -40,6 +40,16 @@ What it gives:
 * Engines: with ERP_TEST_ENGINE=postgres (and ERP_TEST_PG_URL naming a server
   tests may create databases on, as tests/run provides), every Server gets a
   fresh PostgreSQL database instead of an SQLite file, and drops it at stop.
+* The test clock: with ERP_TEST_CLOCK (YYYY-MM-DD, noon UTC, or
+  YYYY-MM-DDTHH:MM:SSZ) every server with the test routes, and every command
+  run with its environment (demo, admin create), starts its wall clock at that
+  instant; test_now() is the same clock here (dates.py builds on it).
+* wait_until(predicate): polls until the predicate holds; only "not yet" (a
+  falsy result, a connection error) keeps it polling, a failed assertion inside
+  the predicate fails at once.
+* skip_allowed(reason) and known_bug(reason, when): the only skips tests/run
+  accepts (a reason why a test may skip on some machine or partial run), and an
+  expected failure a server bug causes; tests/run lists both under the stage.
 """
 
 import atexit
