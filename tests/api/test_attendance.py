@@ -252,7 +252,8 @@ class TestMarking(AttendanceCase):
         day, later = self.days[-9], self.days[-8]
         self.mark(day, [{"studentId": gone, "status": "late"}, {"studentId": kept, "status": "present"}],
                   class_id=cls)
-        self.assertEqual(a.delete(f"/api/v1/students/{gone}").status, 204)
+        etag = a.get(f"/api/v1/students/{gone}", expect=200).headers["etag"]
+        self.assertEqual(a.delete(f"/api/v1/students/{gone}", headers={"If-Match": etag}).status, 204)
         # the sheets list the remaining student only, before and after the deletion's day
         for d in (day, later):
             doc = self.sheet(d, cls)

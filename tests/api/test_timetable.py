@@ -124,7 +124,7 @@ class TestSlots(TimetableCase):
         assignments = self.admin.get(f"/api/v1/classes/{slot['classId']}/subjects", expect=200).json["items"]
         a = next(x for x in assignments if x["subjectId"] == slot["subjectId"])
         path = f"/api/v1/classes/{slot['classId']}/subjects/{a['id']}"
-        p = self.assertProblem(self.admin.delete(path), 409)
+        p = self.assertProblem(self.admin.delete(path, headers={"If-Match": f'"{a["version"]}"'}), 409)
         self.assertIn("timetable slot", p["detail"])
         self.assertEqual(self.admin.get(f"/api/v1/classes/{slot['classId']}/subjects", expect=200).json["items"],
                          assignments)
