@@ -1076,7 +1076,12 @@ _clock_origin = time.monotonic()
 
 
 def test_now():
-    """The servers' "now" as an aware UTC datetime: the test clock when one is set, else the real time."""
+    """
+    The servers' "now" as an aware UTC datetime: the test clock when one is set, else the real time.
+    With a test clock, each process starts its clock at that instant when it starts, and this one when the
+    harness was imported: they differ by the seconds (minutes, over a whole run) in between. Good for dates;
+    a test that needs a server's own second asks the server (the iat of a token it just issued).
+    """
     import datetime
 
     if not TEST_CLOCK:
