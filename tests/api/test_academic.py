@@ -16,7 +16,7 @@ import threading
 import unittest
 import uuid
 
-from dates import DAY, MONDAY, WEEK, YEARS_BACK, DemoCalendar, iso, monday_of, on_or_after
+from dates import DAY, MONDAY, WEEK, YEARS_BACK, iso, monday_of, on_or_after
 from fixtures_academic import Demo
 from harness import COVERAGE, Contract, ServerTestCase, skip_allowed
 from world import DEMO_TIME_ZONE, school_today
