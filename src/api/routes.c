@@ -99,7 +99,7 @@ const route_t api_routes[] = {
      NULL, "Tenant", NULL, 200, NULL, NULL},
     {HTTP_PATCH, "/api/v1/tenants/{id}", tenants_update, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY | ROUTE_IF_MATCH,
      "Updates a school: name, time zone, currency, plan limit, or suspends/reactivates it (If-Match).", "tenants",
-     "TenantUpdate", "Tenant", NULL, 200, NULL, e409_428},
+     "TenantUpdate", "Tenant", NULL, 200, NULL, NULL},
 
     /* accounts */
     {HTTP_POST, "/api/v1/users", users_create, ROLE_ADMIN, ROUTE_BODY | ROUTE_ETAG, "Creates an account in the caller's school.",

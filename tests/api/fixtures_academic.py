@@ -11,17 +11,19 @@ the academic suite's realistic school:
     demo.client("teacher1", school=2)    # teacher1@demo2.school
     demo.teacher_id("teacher1")          # the teacher record of that account
     demo.classes()                       # the current year's classes of school 1, by name
-    demo.roster("7-A")                   # the students of class 7-A today
+    demo.roster("7-A")                   # the students of class 7-A on a day its enrollments are open
+    demo.calendar                        # dates.DemoCalendar: the demo's year, terms, holidays by the clock
 
 build_world (isolation.WORLD_BUILDERS) makes in schools A and B of the World an
-academic year, a term, a holiday, a subject, two classes, a teacher teaching
-the subject in the first class and a student enrolled in it (w.A.academic,
-w.B.academic), through the API.
+academic year holding today, a term, a holiday, a subject, two classes, a
+teacher teaching the subject in the first class and a student enrolled in it
+(w.A.academic, w.B.academic), through the API, on dates relative to today.
 """
 
 import re
 
 import isolation
+from dates import DAY, DemoCalendar, iso, today
 from harness import Client, run
 from world import PASSWORD, login
 
@@ -39,6 +41,7 @@ class Demo:
             raise AssertionError(f"school-erp demo failed ({r.returncode}): {r.stderr}")
         self.password = re.search(r"admin login:\s+\S+ / (\S+)", r.stdout).group(1)
         self._login = {}
+        self.calendar = DemoCalendar()
 
     @staticmethod
     def slug(school):
@@ -76,9 +79,11 @@ class Demo:
         return {c["name"]: c for c in items}
 
     def roster(self, class_name, school=1, date=None):
+        """The students of a class on a date (default: a day the demo's enrollments are open, whatever today is)."""
         cid = self.classes(school)[class_name]["id"]
-        q = f"?date={date}" if date else ""
-        return self.client("admin", school).get(f"/api/v1/classes/{cid}/students{q}", expect=200).json["items"]
+        date = date or self.calendar.open_day().isoformat()
+        return self.client("admin", school).get(f"/api/v1/classes/{cid}/students?date={date}",
+                                                expect=200).json["items"]
 
     def assignments(self, class_name, school=1):
         cid = self.classes(school)[class_name]["id"]
@@ -101,17 +106,25 @@ class Demo:
 
 # ---- the isolation registry
 
-def build_school(school, tag, holiday):
+def build_school(school, tag, holiday_offset):
     """
-    An academic year (current), a term, a holiday, a subject, two classes, a
-    teacher teaching the subject in the first class and a student enrolled in it.
+    An academic year (current, holding today: from 60 days ago), a term (from its 13th day, holding today), a
+    holiday (on the year's day holiday_offset), a subject, two classes, a teacher teaching the subject in the
+    first class and a student enrolled in it from the term's first day; school.academic["on"](n) is the year's
+    day n (YYYY-MM-DD).
     """
     admin = school.client("admin")
+    start = today(school.tenant["timeZone"]) - DAY * 60
+
+    def on(n):
+        return iso(start + DAY * n)
+
     year = admin.post("/api/v1/academic-years", json={
-        "name": f"2040-2041 {tag}", "startDate": "2040-08-20", "endDate": "2041-06-30", "isCurrent": True},
+        "name": f"Academic fixtures {tag}", "startDate": on(0), "endDate": on(360), "isCurrent": True},
         expect=201).json
-    term = admin.post("/api/v1/terms", json={"academicYearId": year["id"], "name": "Autumn", "startDate": "2040-09-01",
-                                             "endDate": "2040-12-20"}, expect=201).json
+    term = admin.post("/api/v1/terms", json={"academicYearId": year["id"], "name": "Autumn", "startDate": on(12),
+                                             "endDate": on(130)}, expect=201).json
+    holiday = on(holiday_offset)
     admin.post("/api/v1/holidays", json={"date": holiday, "name": f"Holiday {tag}"}, expect=201)
     subject = admin.post("/api/v1/subjects", json={"code": f"S{tag}", "name": f"Subject {tag}"}, expect=201).json
     classes = [admin.post("/api/v1/classes", json={"academicYearId": year["id"], "gradeLevel": 5, "section": s},
@@ -124,14 +137,16 @@ def build_school(school, tag, holiday):
     assignment = admin.post(f"/api/v1/classes/{classes[0]['id']}/subjects", json={
         "subjectId": subject["id"], "teacherId": teacher["id"]}, expect=201).json
     enrollment = admin.post("/api/v1/enrollments", json={"studentId": student["id"], "classId": classes[0]["id"],
-                                                         "startDate": "2040-09-01"}, expect=201).json
+                                                         "startDate": on(12)}, expect=201).json
     school.academic = {"year": year, "term": term, "holiday": holiday, "subject": subject, "classes": classes,
-                       "teacher": teacher, "student": student, "assignment": assignment, "enrollment": enrollment}
+                       "teacher": teacher, "student": student, "assignment": assignment, "enrollment": enrollment,
+                       "on": on}
 
 
 def build_world(w):
-    build_school(w.A, "A", "2040-10-01")
-    build_school(w.B, "B", "2040-10-02")
+    # distinct holidays: school A has none on school B's (the path fixture of a holiday is B's date)
+    build_school(w.A, "A", 40)
+    build_school(w.B, "B", 41)
 
 
 isolation.WORLD_BUILDERS.append(build_world)
@@ -205,14 +220,15 @@ _register("DELETE", C + "/subjects/{assignmentId}", _assignment)
 _register("GET", "/api/v1/enrollments/{id}", _enrollment)
 _register("DELETE", "/api/v1/enrollments/{id}", _enrollment)
 _register("POST", "/api/v1/enrollments/{id}/transfer", _enrollment,
-          lambda w: {"classId": _b(w, "classes")[1]["id"], "date": "2040-10-01"})
-_register("POST", "/api/v1/enrollments/{id}/end", _enrollment, {"endDate": "2040-10-01", "reason": "withdrawn"})
+          lambda w: {"classId": _b(w, "classes")[1]["id"], "date": _b(w, "on")(40)})
+_register("POST", "/api/v1/enrollments/{id}/end", _enrollment,
+          lambda w: {"endDate": _b(w, "on")(40), "reason": "withdrawn"})
 
 
 @isolation.references("POST", "/api/v1/terms")
 def _term_refs(w):
-    return [{"body": {"academicYearId": _b(w, "year")["id"], "name": "X", "startDate": "2040-09-01",
-                      "endDate": "2040-09-30"}}]
+    return [{"body": {"academicYearId": _b(w, "year")["id"], "name": "X", "startDate": _b(w, "on")(12),
+                      "endDate": _b(w, "on")(41)}}]
 
 
 @isolation.references("GET", "/api/v1/terms")
@@ -252,15 +268,15 @@ def _assignment_refs(w):
 @isolation.references("POST", "/api/v1/enrollments")
 def _enrollment_refs(w):
     return [{"body": {"studentId": _b(w, "student")["id"], "classId": w.A.academic["classes"][1]["id"],
-                      "startDate": "2040-09-01"}},
+                      "startDate": _b(w, "on")(12)}},
             {"body": {"studentId": w.A.academic["student"]["id"], "classId": _b(w, "classes")[1]["id"],
-                      "startDate": "2040-09-01"}}]
+                      "startDate": _b(w, "on")(12)}}]
 
 
 @isolation.references("POST", "/api/v1/enrollments/{id}/transfer")
 def _transfer_refs(w):
     e = w.A.academic["enrollment"]["id"]
-    return [{"params": {"id": e}, "body": {"classId": _b(w, "classes")[1]["id"], "date": "2040-10-01"},
+    return [{"params": {"id": e}, "body": {"classId": _b(w, "classes")[1]["id"], "date": _b(w, "on")(40)},
              "snapshot": None}]
 
 
@@ -276,3 +292,16 @@ def _enrollments_refs(w):
     return [{"query": {"studentId": _b(w, "student")["id"]}},
             {"query": {"classId": _b(w, "classes")[0]["id"]}},
             {"query": {"academicYearId": _b(w, "year")["id"]}}]
+
+
+# ---- collections: each school's own (test_isolation lists them as every allowed role of school A)
+
+for _t in ("/api/v1/academic-years", "/api/v1/academic-years/current", "/api/v1/terms", "/api/v1/holidays",
+           "/api/v1/subjects", "/api/v1/classes", "/api/v1/enrollments"):
+    isolation.collection(_t)
+for _t in (C + "/subjects", C + "/students"):
+    isolation.lists(_t)(lambda school: {"id": school.academic["classes"][0]["id"]})
+for _t in ("/api/v1/academic-years", "/api/v1/holidays", "/api/v1/subjects"):
+    isolation.EXEMPT[("POST", _t)] = "creates a record of the caller's school from values; refers to no record"
+isolation.EXEMPT[("GET", "/api/v1/calendar/school-days")] = (
+    "dates of the caller's school's calendar, no ids (test_academic compares two schools' calendars)")

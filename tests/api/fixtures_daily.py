@@ -3,20 +3,26 @@ fixtures_daily.py - fixture data of the attendance and timetable suites, and the
 entries in the isolation registry (see isolation.py).
 
 DemoSchool: the demo school (`school-erp demo`) as fixture data for the
-attendance and timetable suites (realistic size, a term of attendance):
+timetable suite (realistic size, a clash-free Monday-Friday timetable):
 
     demo = DemoSchool(server, students=240, tenants=2)
     demo.client("admin")                     # admin@demo.school, logged in
     demo.client("teacher3")                  # teacher3@demo.school
     demo.client("admin", school=2)           # admin@demo2.school (another school)
-    demo.classes                             # [{id, name, ...}] of "demo", by grade
-    demo.school_days()                       # the current term's school days up to today
+    demo.classes                             # [{classId, className, gradeLevel}] of its current year, by grade
 
 The demo gives each school terms, holidays, classes with enrolled students,
 teachers with accounts (teacherN@…), parents (parentN@…, each linked to two
-students), student accounts from grade 7, a clash-free Monday-Friday
-timetable and attendance for every school day of the current term up to today.
-Accounts of other roles the demo has not (staff) are made through /users.
+students), student accounts from grade 7 and a timetable. Accounts of other
+roles the demo has not (staff) are made through /users. Nothing here depends
+on where today falls in the demo's calendar.
+
+AttendanceSchool: the attendance suite's schools, made through the API on a
+calendar relative to today (dates.py), so that they have the school days a
+test needs whatever the date: a current year whose term began seven weeks
+before this week, with two holidays since, three classes of 20 students
+marked on every school day up to today, teachers, a parent and a student with
+accounts; and another school with its own marked class (see the class).
 
 build_world (isolation.WORLD_BUILDERS) gives schools A and B of the World,
 through the API, a past academic year of their own with a term, a subject, a
@@ -27,9 +33,10 @@ entries use school B's.
 
 import re
 
+import dates
 import isolation
 from harness import COVERAGE, Client, Contract, run
-from world import PASSWORD, SCHOOL_ROLES, login
+from world import PASSWORD, SCHOOL_ROLES, World, login
 
 
 class DemoSchool:
@@ -46,7 +53,7 @@ class DemoSchool:
         self._users = {}
         admin = self.client("admin")
         self.nteachers = max(students // 20, 1)
-        self.classes = self.admin_get("/api/v1/reports/attendance/daily")["classes"]
+        self.classes = self.year_classes()
         for key in ("staff",):
             admin.post("/api/v1/users", json={"email": f"{key}@demo.school", "displayName": key.title(),
                                               "roles": [key], "password": PASSWORD}, expect=201)
@@ -77,21 +84,165 @@ class DemoSchool:
     def admin_get(self, path, school=1):
         return self.client("admin", school).get(path, expect=200).json
 
+    def year_classes(self, school=1):
+        """[{classId, className, gradeLevel}] of the school's current year, by grade and name (whatever today is)."""
+        year = self.admin_get("/api/v1/academic-years/current", school)["id"]
+        items = self.admin_get(f"/api/v1/classes?academicYearId={year}&limit=500", school)["items"]
+        return sorted(({"classId": c["id"], "className": c["name"], "gradeLevel": c["gradeLevel"]} for c in items),
+                      key=lambda c: (c["gradeLevel"], c["className"]))
+
     def class_named(self, name, school=1):
-        classes = self.classes if school == 1 else self.admin_get("/api/v1/reports/attendance/daily", school)["classes"]
+        classes = self.classes if school == 1 else self.year_classes(school)
         return next(c for c in classes if c["className"] == name)
 
     def sheet(self, class_id, date, school=1):
         return self.admin_get(f"/api/v1/classes/{class_id}/attendance/{date}", school)
 
-    def school_days(self, class_id=None):
-        """The school days of the current term up to today (by the class report)."""
-        cid = class_id or self.classes[0]["classId"]
-        return [d["date"] for d in self.admin_get(f"/api/v1/reports/attendance?classId={cid}")["days"]]
-
     def teacher_logins(self, school=1):
         """{displayName: key} of the demo's teachers (teacher1 … teacherN)."""
         return {self.user(f"teacher{i}", school)["displayName"]: f"teacher{i}" for i in range(1, self.nteachers + 1)}
+
+
+FIRST_NAMES = ["Aisha", "Ben", "Chloe", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonas", "Keira",
+               "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar"]
+LAST_NAMES = ["Adams", "Bauer", "Chen", "Diaz", "Eriksen", "Fischer", "Garcia", "Haddad", "Ibrahim", "Jensen",
+              "Kowalski", "Lopez", "Mensah", "Nakamura", "Okafor", "Petrov", "Quispe", "Rossi", "Sato", "Tanaka"]
+
+
+class AttendanceSchool:
+    """
+    Schools A and B of a World (tests/api/world.py) with the calendar and classes of the attendance suite,
+    all through the API, on dates relative to today in their time zone (Europe/Paris):
+
+        school = AttendanceSchool(server)
+        school.today                        # datetime.date
+        school.year                         # school A's current year (as the API returned it)
+        school.term_start, school.term_end  # the current term: from the Monday seven weeks before this week's,
+                                            # to 45 days from today (a year around it, marked current)
+        school.holidays                     # {date: name}: two weekdays of the term before today
+        school.days                         # its school days up to today, computed here (dates.school_days):
+                                            # Monday to Friday, less the holidays (at least 33 of them)
+        school.classes                      # {"7-A": class, "8-A": …, "9-A": …} of school A, 20 students each,
+                                            # enrolled from the year's first day, marked on every one of those days
+        school.client(key), school.user(key)
+            admin, staff
+            teacher     class teacher of 7-A             teacher3   teaches a subject in 7-A
+            teacher2    class teacher of 8-A and 9-A
+            student     a student of 7-A                 parent     their parent, and of a student of 8-A
+        school.client("admin", school=2)    school B: the same calendar, a class "7-A" of 20 students, marked
+        school.class_named(name, school), school.sheet(class_id, date, school)
+
+    The marks: mostly present, by the class teacher; a few absent, late or excused (with a note).
+    """
+
+    CLASSES = ("7-A", "8-A", "9-A")
+    STUDENTS_PER_CLASS = 20
+    TEACHING = {"7-A": ("teacher", "teacher3"), "8-A": ("teacher2",), "9-A": ("teacher2",)}
+
+    def __init__(self, server):
+        self.server = server
+        self.world = World(server)
+        a = self.world.A
+        for school in (a, self.world.B):
+            school.add_user("teacher3", "teacher")
+        self.today = dates.today(a.tenant["timeZone"])
+        self.term_start = dates.monday_of(self.today) - dates.WEEK * 7
+        self.term_end = self.today + dates.DAY * 45
+        self.holidays = {self.term_start + dates.DAY * 9: "Fixture holiday (a Wednesday)",
+                         self.term_start + dates.DAY * 22: "Fixture holiday (a Tuesday)"}
+        self.days = dates.school_days(self.term_start, self.today, holidays=self.holidays)
+        self.classes = self._build(a, "A", self.CLASSES)
+        self._build(self.world.B, "B", ("7-A",))
+        # the student account's record is the first student of 7-A; the parent account's guardian has them and
+        # the first student of 8-A
+        admin = a.client("admin")
+        self.child = self.roster["A"]["7-A"][0]
+        path = f"/api/v1/students/{self.child['id']}"
+        admin.patch(path, json={"userId": a.users["student"]["id"]},
+                    headers={"If-Match": admin.get(path, expect=200).headers["etag"]}, expect=200)
+        guardian = admin.post("/api/v1/guardians", json={"firstName": "Pat", "lastName": "Parent",
+                                                         "userId": a.users["parent"]["id"]}, expect=201).json
+        for kid in (self.child, self.roster["A"]["8-A"][0]):
+            admin.put(f"/api/v1/students/{kid['id']}/guardians/{guardian['id']}", json={"relationship": "mother"},
+                      expect=200)
+
+    def _build(self, school, tag, names):
+        admin = school.client("admin")
+        t = dates.iso
+        year = admin.post("/api/v1/academic-years", json={
+            "name": f"Attendance {tag}", "startDate": t(self.term_start - dates.DAY * 14),
+            "endDate": t(self.term_end + dates.DAY * 60), "isCurrent": True}, expect=201).json
+        self.year = getattr(self, "year", year)  # school A's (built first)
+        admin.post("/api/v1/terms", json={"academicYearId": year["id"], "name": "This term",
+                                          "startDate": t(self.term_start), "endDate": t(self.term_end)}, expect=201)
+        for d, name in self.holidays.items():
+            admin.post("/api/v1/holidays", json={"date": t(d), "name": name}, expect=201)
+        teachers = {}
+        for key in sorted({k for n in names for k in self.TEACHING[n]}):
+            teachers[key] = admin.post("/api/v1/teachers", json={
+                "employeeNo": f"ATT-{tag}-{key}", "firstName": key.title(), "lastName": f"School {tag}",
+                "userId": school.users[key]["id"]}, expect=201).json
+        subject = admin.post("/api/v1/subjects", json={"code": f"ATT-{tag}", "name": "Attendance studies"},
+                             expect=201).json
+        classes, rosters = {}, {}
+        for c, name in enumerate(names):
+            grade, section = name.split("-")
+            who = self.TEACHING[name]
+            cls = admin.post("/api/v1/classes", json={"academicYearId": year["id"], "gradeLevel": int(grade),
+                                                      "section": section, "classTeacherId": teachers[who[0]]["id"]},
+                             expect=201).json
+            for key in who[1:]:
+                admin.post(f"/api/v1/classes/{cls['id']}/subjects", json={
+                    "subjectId": subject["id"], "teacherId": teachers[key]["id"]}, expect=201)
+            students = []
+            for i in range(self.STUDENTS_PER_CLASS):
+                n = c * self.STUDENTS_PER_CLASS + i
+                st = admin.post("/api/v1/students", json={
+                    "admissionNo": f"ATT-{tag}-{n:03d}", "firstName": FIRST_NAMES[n % len(FIRST_NAMES)],
+                    "lastName": LAST_NAMES[(n * 7) % len(LAST_NAMES)], "dateOfBirth": "2014-03-04"},
+                    expect=201).json
+                admin.post("/api/v1/enrollments", json={"studentId": st["id"], "classId": cls["id"],
+                                                        "startDate": year["startDate"]}, expect=201)
+                students.append(st)
+            marker = school.client(who[0])
+            for i, d in enumerate(self.days):
+                marks = []
+                for j, st in enumerate(students):
+                    roll = (i * 7 + j * 13 + c * 5) % 25
+                    status = ("absent", "late", "excused")[roll] if roll < 3 else "present"
+                    marks.append({"studentId": st["id"], "status": status,
+                                  "note": "doctor's appointment" if status == "excused" else None})
+                marker.put(f"/api/v1/classes/{cls['id']}/attendance/{t(d)}", json={"marks": marks}, expect=200)
+            classes[name] = cls
+            rosters[name] = students
+        self.roster = getattr(self, "roster", {})
+        self.roster[tag] = rosters
+        return classes
+
+    def school(self, school=1):
+        return self.world.A if school == 1 else self.world.B
+
+    def client(self, key, school=1, **kw):
+        return self.school(school).client(key, **kw)
+
+    def user(self, key, school=1):
+        """The account (id, email) of a key."""
+        return self.school(school).users[key]
+
+    def admin_get(self, path, school=1):
+        return self.client("admin", school).get(path, expect=200).json
+
+    def class_named(self, name, school=1):
+        """{classId, className}: the class of that name of school A (1) or B (2)."""
+        c = self.classes[name] if school == 1 else self._b_class(name)
+        return {"classId": c["id"], "className": c["name"]}
+
+    def _b_class(self, name):
+        items = self.admin_get("/api/v1/classes?limit=500", school=2)["items"]
+        return next(c for c in items if c["name"] == name)
+
+    def sheet(self, class_id, date, school=1):
+        return self.admin_get(f"/api/v1/classes/{class_id}/attendance/{date}", school)
 
 
 def uncovered(doc, tag, unreachable=()):
@@ -124,7 +275,9 @@ def uncovered(doc, tag, unreachable=()):
 
 # ---------------------------------------------------------------- the isolation registry
 
-DAY = "2019-09-03"  # a Tuesday of the fixtures' own term
+# The fixtures' own past year: its term begins on the Monday of the week two years ago; DAY is its Tuesday.
+TERM_START = dates.monday_of(dates.today() - dates.DAY * 730)
+DAY = dates.iso(TERM_START + dates.DAY)
 
 
 def build_school(school, tag):
@@ -135,11 +288,12 @@ def build_school(school, tag):
     admin = school.client("admin")
     d = {}
     d["year"] = admin.post("/api/v1/academic-years", json={
-        "name": f"Daily fixtures 2019-2020 {tag}", "startDate": "2019-09-01", "endDate": "2020-06-30"},
-        expect=201).json
+        "name": f"Daily fixtures {tag}", "startDate": dates.iso(TERM_START - dates.DAY),
+        "endDate": dates.iso(TERM_START + dates.DAY * 300)}, expect=201).json
     year = d["year"]["id"]
-    admin.post("/api/v1/terms", json={"academicYearId": year, "name": "Daily fixtures term", "startDate": "2019-09-02",
-                                      "endDate": "2019-12-20"}, expect=201)
+    admin.post("/api/v1/terms", json={"academicYearId": year, "name": "Daily fixtures term",
+                                      "startDate": dates.iso(TERM_START),
+                                      "endDate": dates.iso(TERM_START + dates.DAY * 109)}, expect=201)
     d["subject"] = admin.post("/api/v1/subjects", json={"code": f"DAILY-{tag}", "name": f"Daily subject {tag}"},
                               expect=201).json
     d["teacher"] = admin.post("/api/v1/teachers", json={"employeeNo": f"DAILY-T-{tag}", "firstName": "Dana",
@@ -150,7 +304,7 @@ def build_school(school, tag):
                                                         "lastName": f"Daily {tag}", "dateOfBirth": "2011-02-03"},
                               expect=201).json
     admin.post("/api/v1/enrollments", json={"studentId": d["student"]["id"], "classId": d["class"]["id"],
-                                            "startDate": "2019-09-02"}, expect=201)
+                                            "startDate": dates.iso(TERM_START)}, expect=201)
     admin.put(f"/api/v1/classes/{d['class']['id']}/attendance/{DAY}",
               json={"marks": [{"studentId": d["student"]["id"], "status": "late", "note": "fixture"}]}, expect=200)
     admin.post(f"/api/v1/classes/{d['class']['id']}/subjects", json={"subjectId": d["subject"]["id"],
@@ -191,7 +345,8 @@ def _sheet_get(w):
 @isolation.path_fixture("GET", "/api/v1/students/{id}/attendance")
 def _history(w):
     sid = _b(w, "student")
-    return {"params": {"id": sid}, "snapshot": f"/api/v1/students/{sid}/attendance?from=2019-09-01&to=2019-09-30"}
+    return {"params": {"id": sid}, "snapshot": f"/api/v1/students/{sid}/attendance?from={dates.iso(TERM_START)}"
+                                               f"&to={dates.iso(TERM_START + dates.DAY * 29)}"}
 
 
 def _slot_fixture(method, body=None, if_match=False):
@@ -252,3 +407,21 @@ def _update_refs(w):
 @isolation.references("GET", "/api/v1/teachers/{id}/timetable")
 def _week_refs(w):
     return [{"params": {"id": w.A.daily["teacher"]["id"]}, "query": {"academicYearId": _b(w, "year")}}]
+
+
+# ---- collections and reports: each school's own (test_isolation lists them as every allowed role of school A)
+
+isolation.collection("/api/v1/timetable-slots")
+isolation.lists("/api/v1/classes/{id}/timetable")(lambda school: {"id": school.academic["classes"][0]["id"]})
+isolation.lists("/api/v1/teachers/{id}/timetable")(lambda school: {"id": school.teachers["teacher"]["id"]})
+isolation.lists("/api/v1/students/{id}/attendance")(lambda school: {"id": school.students["student"]["id"]})
+
+
+@isolation.report("/api/v1/reports/attendance")
+def _class_report(school):
+    return {"classId": school.academic["classes"][0]["id"]}  # the current term, by default
+
+
+@isolation.report("/api/v1/reports/attendance/daily")
+def _daily_report(school):
+    return {"date": school.links["day"]}  # a day both schools marked (fixtures_people.link_school)

@@ -18,6 +18,7 @@ have their people records, so the access policy applies to them as in real use
 class until a suite enrolls students in one of theirs).
 """
 
+import dates
 import isolation
 
 TEACHERS = "/api/v1/teachers"
@@ -171,3 +172,45 @@ def _unlink_refs(w):
     return [{"params": {"id": w.A.students["student"]["id"], "guardianId": w.B.guardians["parent"]["id"]}},
             {"params": {"id": w.B.students["student"]["id"], "guardianId": w.A.guardians["parent"]["id"]},
              "snapshot": f"{STUDENTS}/{w.B.students['student']['id']}/guardians"}]
+
+
+# ---- collections: each school's own (test_isolation lists them as every allowed role of school A)
+
+for _t in (TEACHERS, STUDENTS, GUARDIANS, "/api/v1/me/students"):
+    isolation.collection(_t)
+isolation.lists(STUDENTS + "/{id}/guardians")(lambda school: {"id": school.students["student"]["id"]})
+isolation.lists(GUARDIANS + "/{id}/students")(lambda school: {"id": school.guardians["parent"]["id"]})
+
+
+def link_school(school, tag):
+    """
+    After every builder: the teacher account's record teaches a subject in the first class of the academic
+    fixtures (fixtures_academic), which gets a timetable slot of it; the student account's record is enrolled
+    there from the term's first day and marked present on a school day since (school.links["day"]). So each
+    role of the school has records of its own in every collection (test_isolation's list checks).
+    """
+    admin = school.client("admin")
+    academic = school.academic
+    cls, teacher = academic["classes"][0], school.teachers["teacher"]
+    subject = admin.post("/api/v1/subjects", json={"code": f"LINK-{tag}", "name": f"Linked subject {tag}"},
+                         expect=201).json
+    admin.post(f"/api/v1/classes/{cls['id']}/subjects", json={"subjectId": subject["id"], "teacherId": teacher["id"]},
+               expect=201)
+    student = school.students["student"]["id"]
+    admin.post("/api/v1/enrollments", json={"studentId": student, "classId": cls["id"],
+                                            "startDate": academic["term"]["startDate"]}, expect=201)
+    admin.post("/api/v1/timetable-slots", json={
+        "classId": cls["id"], "subjectId": subject["id"], "teacherId": teacher["id"], "weekday": "tuesday",
+        "startTime": "09:00", "endTime": "09:45", "room": f"LINK-{tag}"}, expect=201)
+    day = dates.on_or_after(dates.day(academic["term"]["startDate"]) + dates.WEEK, dates.TUESDAY)
+    admin.put(f"/api/v1/classes/{cls['id']}/attendance/{dates.iso(day)}",
+              json={"marks": [{"studentId": student, "status": "present"}]}, expect=200)
+    school.links = {"subject": subject, "day": dates.iso(day)}
+
+
+def link_world(w):
+    link_school(w.A, "A")
+    link_school(w.B, "B")
+
+
+isolation.FINAL_BUILDERS.append(link_world)

@@ -12,6 +12,18 @@ Routes whose query or body refer to other records add REFERENCES entries: a
 function giving (query, body) pairs that carry B's ids; A's admin must get 404
 for each and nothing may change.
 
+Collections and reports (every list, {items, nextCursor}, with or without
+path parameters, and the other reads that gather a school's records) add
+LISTS entries: a function of a school giving its own values for the path
+parameters (and the query a report needs, never a narrowing filter). Each
+role of school A the access table (access.py) allows then lists it, every
+page, and no answer may carry an id of school B's records (which B's admin
+lists the same way).
+
+A route without path parameters needs a LISTS or REFERENCES entry too, or an
+EXEMPT one saying why it needs none (it creates from values only, it is the
+caller's own account, …): a new route cannot go unchecked by accident.
+
 Area suites register their routes by importing this module and adding entries
 (see the identity entries at the end), keyed by (METHOD, template).
 """
@@ -20,10 +32,15 @@ Area suites register their routes by importing this module and adding entries
 PATH_FIXTURES = {}
 # (METHOD, template) -> fn(world) -> list of dict(query={...}, body={...}, params={...})
 REFERENCES = {}
-# (METHOD, template) -> reason the path check does not apply
+# (GET, template) -> fn(school) -> dict(params={...}, query={...}): a collection or report of the school's own
+LISTS = {}
+# (METHOD, template) -> why the route needs no path fixture (with path parameters) or no LISTS/REFERENCES entry
 EXEMPT = {}
 # fn(world) run once after the World is built, to add the records fixtures refer to (classes, students, …)
 WORLD_BUILDERS = []
+# fn(world) run after every WORLD_BUILDER: records that link those of several areas (an account's record
+# teaching or enrolled in another area's class), so every role has something of its own to list
+FINAL_BUILDERS = []
 
 
 def path_fixture(method, template):
@@ -42,10 +59,41 @@ def references(method, template):
     return register
 
 
+def lists(template, query=None):
+    """Registers GET template as a collection: fn(school) -> its path parameters (a dict), query a fixed query."""
+    def register(fn):
+        LISTS[("GET", template)] = lambda school: {"params": fn(school), "query": dict(query or {})}
+        return fn
+
+    return register
+
+
+def collection(template, query=None):
+    """A collection without path parameters."""
+    lists(template, query)(lambda school: {})
+
+
+def report(template):
+    """Registers GET template as a report: fn(school) -> the query it needs (of the school's own records)."""
+    def register(fn):
+        LISTS[("GET", template)] = lambda school: {"params": {}, "query": fn(school)}
+        return fn
+
+    return register
+
+
 # ---- identity routes
 
 for _m in ("GET", "PATCH"):
     EXEMPT[(_m, "/api/v1/tenants/{id}")] = "platform operators manage every school; no school owns a school"
+for _m in ("GET", "POST"):
+    EXEMPT[(_m, "/api/v1/tenants")] = "platform operators manage every school: the list is the platform's"
+EXEMPT[("POST", "/api/v1/users")] = "creates an account of the caller's school from values; refers to no record"
+EXEMPT[("GET", "/api/v1/me")] = "the caller's own account and school, from the token"
+EXEMPT[("POST", "/api/v1/auth/logout")] = "ends the caller's own session"
+EXEMPT[("POST", "/api/v1/auth/password")] = "changes the caller's own password"
+collection("/api/v1/users")
+collection("/api/v1/audit-events")
 
 
 @path_fixture("GET", "/api/v1/users/{id}")

@@ -2,9 +2,12 @@
 Attendance: marking a class's day (PUT), its sheet, a student's history and
 summary, and the reports by class and by day. Runs on both engines.
 
-The school is the demo school (fixtures_daily.DemoSchool): 12 classes of 20
-students, a term of attendance already marked up to today. Each test that
-marks uses its own school day so the tests do not depend on each other.
+The schools are fixtures_daily.AttendanceSchool: a current term that began
+seven weeks before this week (two holidays since), three classes of 20
+students marked on every school day up to today, whatever today is. The
+school days the tests expect are computed from the fixture's own term dates,
+weekdays and holidays, never read from the server. Each test that marks uses
+its own school day so the tests do not depend on each other.
 """
 
 import datetime
@@ -12,11 +15,12 @@ import json
 import unittest
 import uuid
 
-from fixtures_daily import DemoSchool, uncovered
-from harness import Contract, ServerTestCase
-from world import DEMO_TIME_ZONE, school_today
+import dates
+from fixtures_daily import AttendanceSchool, uncovered
+from harness import Contract, ServerTestCase, skip_allowed
 
-CLASS = "7-A"  # student7@ (the demo's student 6) is in it; parent4@ is their parent
+CLASS = "7-A"  # the student account's record is in it; the parent account is their parent (and of one in 8-A)
+STUDENT, PARENT = "student", "parent"
 STATUSES = ("present", "absent", "late", "excused")
 
 
@@ -43,19 +47,15 @@ class AttendanceCase(ServerTestCase):
         super().setUpClass()
         RAN.add(cls.__name__)
         DOC[:] = [cls.server.openapi]
-        cls.demo = DemoSchool(cls.server)
-        cls.cls = cls.demo.class_named(CLASS)
+        cls.school = AttendanceSchool(cls.server)
+        cls.cls = cls.school.class_named(CLASS)
         cls.cid = cls.cls["classId"]
-        cls.other = cls.demo.class_named("8-A")
-        cls.days = cls.demo.school_days(cls.cid)
-        assert len(cls.days) >= 12, "the demo's current term has too few school days so far"
-        cls.admin = cls.demo.client("admin")
-        # which demo teachers teach the class (they can read its sheet) and which do not
-        cls.teaching, cls.not_teaching = [], []
-        for key in cls.demo.teacher_logins().values():
-            res = cls.demo.client(key).get(f"/api/v1/classes/{cls.cid}/attendance/{cls.days[0]}")
-            (cls.teaching if res.status == 200 else cls.not_teaching).append(key)
-        assert cls.teaching and cls.not_teaching, (cls.teaching, cls.not_teaching)
+        cls.other = cls.school.class_named("8-A")
+        cls.days = [dates.iso(d) for d in cls.school.days]
+        assert len(cls.days) >= 12, cls.days
+        cls.admin = cls.school.client("admin")
+        # the teachers of the class (its class teacher and a subject's) and one of other classes only
+        cls.teaching, cls.not_teaching = list(AttendanceSchool.TEACHING[CLASS]), ["teacher2"]
 
     def path(self, date, class_id=None):
         return f"/api/v1/classes/{class_id or self.cid}/attendance/{date}"
@@ -67,15 +67,8 @@ class AttendanceCase(ServerTestCase):
         return (client or self.admin).put(self.path(date, class_id), json={"marks": marks}, expect=expect)
 
     def not_a_school_day(self, weekday):
-        """A date of the current term up to today that falls on weekday (0 Monday), or None."""
-        first = datetime.date.fromisoformat(self.days[0])
-        last = datetime.date.fromisoformat(self.days[-1])
-        d = first
-        while d <= last:
-            if d.weekday() == weekday:
-                return d.isoformat()
-            d += datetime.timedelta(days=1)
-        return None
+        """The first date of the current term that falls on weekday (0 Monday): of its first week, so before today."""
+        return dates.iso(dates.on_or_after(self.school.term_start, weekday))
 
 
 class TestMarking(AttendanceCase):
@@ -89,14 +82,14 @@ class TestMarking(AttendanceCase):
         res = self.mark(day, marks)
         doc = res.json
         self.assertEqual((doc["classId"], doc["className"], doc["date"], doc["schoolDay"]), (self.cid, CLASS, day, True))
-        admin_id = self.demo.user("admin")["id"]
+        admin_id = self.school.user("admin")["id"]
         by_id = {s["studentId"]: s for s in doc["students"]}
         old = {s["studentId"]: s["mark"] for s in before["students"]}
         for i, sid in enumerate(ids):
             m = by_id[sid]["mark"]
             self.assertEqual(m["status"], STATUSES[i % 4])
             self.assertEqual(m["note"], f"note {i}" if i % 4 == 3 else None)
-            # a mark that did not change keeps who made it (the demo marked most students present)
+            # a mark that did not change keeps who made it (the fixture marked most students present)
             same = old[sid] is not None and (old[sid]["status"], old[sid]["note"]) == (m["status"], m["note"])
             self.assertEqual(m["markedBy"], old[sid]["markedBy"] if same else admin_id)
         self.assertEqual(doc["counts"], {"enrolled": 20, "present": 5, "absent": 5, "late": 5, "excused": 5,
@@ -121,10 +114,10 @@ class TestMarking(AttendanceCase):
         day = self.days[-4]
         before = self.sheet(day)
         ids = [s["studentId"] for s in before["students"]]
-        teacher = self.demo.client(self.teaching[0])
+        teacher = self.school.client(self.teaching[0])
         doc = self.mark(day, [{"studentId": ids[0], "status": "excused", "note": "doctor"},
                               {"studentId": ids[1], "status": "absent"}], client=teacher).json
-        teacher_id = self.demo.user(self.teaching[0])["id"]
+        teacher_id = self.school.user(self.teaching[0])["id"]
         rows = {s["studentId"]: s["mark"] for s in doc["students"]}
         self.assertEqual((rows[ids[0]]["status"], rows[ids[0]]["note"], rows[ids[0]]["markedBy"]),
                          ("excused", "doctor", teacher_id))
@@ -135,7 +128,7 @@ class TestMarking(AttendanceCase):
         # a changed mark records who changed it and when; an empty note is no note
         later = self.mark(day, [{"studentId": ids[0], "status": "present", "note": ""}]).json
         m = next(s["mark"] for s in later["students"] if s["studentId"] == ids[0])
-        self.assertEqual((m["status"], m["note"], m["markedBy"]), ("present", None, self.demo.user("admin")["id"]))
+        self.assertEqual((m["status"], m["note"], m["markedBy"]), ("present", None, self.school.user("admin")["id"]))
         self.assertGreaterEqual(m["markedAt"], rows[ids[0]]["markedAt"])
         c = counts_of([s["mark"] for s in later["students"]])
         self.assertEqual(later["counts"]["present"], c["present"])
@@ -164,23 +157,19 @@ class TestMarking(AttendanceCase):
         saturday = self.not_a_school_day(5)
         p = self.assertProblem(self.mark(saturday, marks, expect=422), 422, fields=["date"])
         self.assertIn("saturday", p["errors"][0]["message"])
-        # a weekday of the term that is not a school day is a holiday
-        weekdays = set()
-        d = datetime.date.fromisoformat(self.days[0])
-        while d.isoformat() <= self.days[-1]:
-            if d.weekday() < 5:
-                weekdays.add(d.isoformat())
-            d += datetime.timedelta(days=1)
-        holidays = sorted(weekdays - set(self.days))
-        if holidays:
-            p = self.assertProblem(self.mark(holidays[0], marks, expect=422), 422, fields=["date"])
+        # a weekday of the term that is a holiday (the fixture's, both before today)
+        for holiday, name in self.school.holidays.items():
+            p = self.assertProblem(self.mark(dates.iso(holiday), marks, expect=422), 422, fields=["date"])
             self.assertIn("holiday", p["errors"][0]["message"])
+            self.assertIn(name, p["errors"][0]["message"])
         # outside every term: the days just before the current term
         first = datetime.date.fromisoformat(self.days[0])
         before_term = first - datetime.timedelta(days=3)
         p = self.assertProblem(self.mark(before_term.isoformat(), marks, expect=422), 422, fields=["date"])
         self.assertIn("no term", p["errors"][0]["message"])
-        future = (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=2)).isoformat()
+        # the next school day of the term, not begun yet
+        tomorrow = self.school.today + dates.DAY
+        future = dates.iso(dates.school_days(tomorrow, self.school.term_end, holidays=self.school.holidays)[0])
         p = self.assertProblem(self.mark(future, marks, expect=422), 422, fields=["date"])
         self.assertIn("future", p["errors"][0]["message"])
         self.assertProblem(self.mark("2025-02-30", marks, expect=422), 422, fields=["date"])
@@ -190,27 +179,27 @@ class TestMarking(AttendanceCase):
         day = self.days[-6]
         ids = [s["studentId"] for s in self.sheet(day)["students"]]
         marks = [{"studentId": ids[0], "status": "late"}]
-        self.mark(day, marks, client=self.demo.client(self.teaching[-1]))
+        self.mark(day, marks, client=self.school.client(self.teaching[-1]))
         # a teacher of other classes: the class is answered as one that does not exist, exactly as a read of it is
-        other = self.demo.client(self.not_teaching[0])
+        other = self.school.client(self.not_teaching[0])
         p = self.assertProblem(self.mark(day, marks, client=other, expect=404), 404)
         self.assertNotIn(CLASS, p["detail"])
         self.assertEqual(p["detail"], self.assertProblem(other.get(f"/api/v1/classes/{self.cid}"), 404)["detail"])
-        for key in ("staff", "parent4", "student7"):
-            self.assertProblem(self.mark(day, marks, client=self.demo.client(key), expect=403), 403)
+        for key in ("staff", PARENT, STUDENT):
+            self.assertProblem(self.mark(day, marks, client=self.school.client(key), expect=403), 403)
         # nothing but the first teacher's mark
         self.assertEqual(self.sheet(day)["students"][0]["mark"]["status"], "late")
 
     def test_other_schools_and_unknown_classes_are_404(self):
         day = self.days[-1]
-        other_school = self.demo.class_named(CLASS, school=2)["classId"]
+        other_school = self.school.class_named(CLASS, school=2)["classId"]
         ids = [s["studentId"] for s in self.sheet(day)["students"]]
         for cid in (other_school, str(uuid.uuid4()), "not-an-id"):
             res = self.mark(day, [{"studentId": ids[0], "status": "present"}], class_id=cid, expect=404)
             self.assertProblem(res, 404)
             self.assertProblem(self.admin.get(self.path(day, cid)), 404)
         # another school's student in my class: not enrolled here
-        b_student = self.demo.sheet(other_school, day, school=2)["students"][0]["studentId"]
+        b_student = self.school.sheet(other_school, day, school=2)["students"][0]["studentId"]
         self.assertProblem(self.mark(day, [{"studentId": b_student, "status": "present"}], expect=422), 422,
                            fields=["marks[0].studentId"])
 
@@ -251,6 +240,34 @@ class TestMarking(AttendanceCase):
         self.assertProblem(res, 422)
         self.assertEqual(len(res.json["errors"]), 32)  # errors are capped; the first ones are named
 
+    def test_deleted_students_leave_the_sheet_and_cannot_be_marked(self):
+        # a class of its own (the fixture's classes keep their 20), two students, one deleted after a mark
+        a = self.admin
+        cls = a.post("/api/v1/classes", json={"academicYearId": self.school.year["id"], "gradeLevel": 6,
+                                              "section": "DEL"}, expect=201).json["id"]
+        kept, gone = [a.post("/api/v1/students", json={"admissionNo": f"DEL-{n}", "firstName": n, "lastName": "Del",
+                                                       "dateOfBirth": "2015-01-02"}, expect=201).json["id"]
+                      for n in ("Kept", "Gone")]
+        for sid in (kept, gone):
+            a.post("/api/v1/enrollments", json={"studentId": sid, "classId": cls,
+                                                "startDate": self.school.year["startDate"]}, expect=201)
+        day, later = self.days[-9], self.days[-8]
+        self.mark(day, [{"studentId": gone, "status": "late"}, {"studentId": kept, "status": "present"}],
+                  class_id=cls)
+        etag = a.get(f"/api/v1/students/{gone}", expect=200).headers["etag"]
+        self.assertEqual(a.delete(f"/api/v1/students/{gone}", headers={"If-Match": etag}).status, 204)
+        # the sheets list the remaining student only, before and after the deletion's day
+        for d in (day, later):
+            doc = self.sheet(d, cls)
+            self.assertEqual([s["studentId"] for s in doc["students"]], [kept], d)
+            self.assertEqual(doc["counts"]["enrolled"], 1)
+        # and a deleted student is no longer one that may be marked: 422 naming them, nothing written
+        p = self.assertProblem(self.mark(later, [{"studentId": kept, "status": "absent"},
+                                                 {"studentId": gone, "status": "present"}],
+                                         class_id=cls, expect=422), 422, "validation", fields=["marks[1].studentId"])
+        self.assertIn(gone, p["detail"])
+        self.assertEqual(self.sheet(later, cls)["counts"]["marked"], 0)
+
     def test_marking_is_audited(self):
         day = self.days[-7]
         sid = self.sheet(day)["students"][0]["studentId"]
@@ -281,16 +298,17 @@ class TestSheetAndReports(AttendanceCase):
         self.assertEqual(doc["counts"], {"enrolled": 20, "present": 0, "absent": 0, "late": 0, "excused": 0,
                                          "marked": 0, "unmarked": 20, "rate": None})
         # before the year began nobody was enrolled
-        self.assertEqual(self.sheet("2001-01-01")["students"], [])
+        before = self.school.term_start - dates.DAY * 15
+        self.assertEqual(self.sheet(dates.iso(before))["students"], [])
 
     def test_who_may_read_a_sheet(self):
         day = self.days[0]
         for key in ("staff", self.teaching[0]):
-            self.demo.client(key).get(self.path(day), expect=200)
+            self.school.client(key).get(self.path(day), expect=200)
         # teachers see the classes they teach; another class is not theirs to see
-        self.assertProblem(self.demo.client(self.not_teaching[0]).get(self.path(day)), 404)
-        for key in ("parent4", "student7"):
-            self.assertProblem(self.demo.client(key).get(self.path(day)), 403)
+        self.assertProblem(self.school.client(self.not_teaching[0]).get(self.path(day)), 404)
+        for key in (PARENT, STUDENT):
+            self.assertProblem(self.school.client(key).get(self.path(day)), 403)
         self.assertProblem(self.admin.get(self.path("2025-13-01")), 422)
         events = self.admin.get(f"/api/v1/audit-events?action=attendance.list&subjectId={self.cid}",
                                 expect=200).json["items"]
@@ -299,9 +317,11 @@ class TestSheetAndReports(AttendanceCase):
     def test_class_report_rates_per_school_day(self):
         rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.cid}", expect=200).json
         self.assertEqual((rep["classId"], rep["className"]), (self.cid, CLASS))
+        # the school days of the current term up to today, as the fixture's calendar gives them
         self.assertEqual([d["date"] for d in rep["days"]], self.days)
-        self.assertLessEqual(rep["from"], self.days[0])
-        self.assertGreaterEqual(rep["to"], self.days[-1])
+        self.assertEqual((rep["from"], rep["to"]), (dates.iso(self.school.term_start), dates.iso(self.school.term_end)))
+        for holiday in self.school.holidays:
+            self.assertNotIn(dates.iso(holiday), [d["date"] for d in rep["days"]])
         total = {k: 0 for k in ("enrolled", "present", "absent", "late", "excused", "marked", "unmarked")}
         for d in rep["days"][:3] + rep["days"][-2:]:
             sheet = self.sheet(d["date"])
@@ -321,13 +341,13 @@ class TestSheetAndReports(AttendanceCase):
 
     def test_class_report_access_and_bad_queries(self):
         base = "/api/v1/reports/attendance"
-        self.demo.client("staff").get(f"{base}?classId={self.cid}", expect=200)
-        self.demo.client(self.teaching[0]).get(f"{base}?classId={self.cid}", expect=200)
-        p = self.assertProblem(self.demo.client(self.not_teaching[0]).get(f"{base}?classId={self.cid}"), 404)
+        self.school.client("staff").get(f"{base}?classId={self.cid}", expect=200)
+        self.school.client(self.teaching[0]).get(f"{base}?classId={self.cid}", expect=200)
+        p = self.assertProblem(self.school.client(self.not_teaching[0]).get(f"{base}?classId={self.cid}"), 404)
         self.assertIn("classId", p["detail"])
-        for key in ("parent4", "student7"):
-            self.assertProblem(self.demo.client(key).get(f"{base}?classId={self.cid}"), 403)
-        other = self.demo.class_named(CLASS, school=2)["classId"]
+        for key in (PARENT, STUDENT):
+            self.assertProblem(self.school.client(key).get(f"{base}?classId={self.cid}"), 403)
+        other = self.school.class_named(CLASS, school=2)["classId"]
         for cid in (other, str(uuid.uuid4())):
             p = self.assertProblem(self.admin.get(f"{base}?classId={cid}"), 404)
             self.assertEqual(p["detail"], "No such class (classId).")
@@ -345,7 +365,7 @@ class TestSheetAndReports(AttendanceCase):
         day = self.days[-1]
         rep = self.admin.get(f"/api/v1/reports/attendance/daily?date={day}", expect=200).json
         self.assertEqual((rep["date"], rep["schoolDay"]), (day, True))
-        self.assertEqual(len(rep["classes"]), 12)
+        self.assertEqual(len(rep["classes"]), len(AttendanceSchool.CLASSES))
         order = [(c["gradeLevel"], c["className"]) for c in rep["classes"]]
         self.assertEqual(order, sorted(order))
         mine = next(c for c in rep["classes"] if c["classId"] == self.cid)
@@ -354,18 +374,18 @@ class TestSheetAndReports(AttendanceCase):
         keys = ("enrolled", "present", "absent", "late", "excused", "marked", "unmarked")
         total = {k: sum(c[k] for c in rep["classes"]) for k in keys}
         self.assertEqual(rep["totals"], dict(total, rate=rate(total["present"], total["late"], total["marked"])))
-        self.assertEqual(total["enrolled"], 240)
+        self.assertEqual(total["enrolled"], AttendanceSchool.STUDENTS_PER_CLASS * len(AttendanceSchool.CLASSES))
         # default: today in the school's time zone; a day without school
-        today = school_today(DEMO_TIME_ZONE)
+        today = dates.iso(self.school.today)
         self.assertEqual(self.admin.get("/api/v1/reports/attendance/daily", expect=200).json["date"], today)
         saturday = self.not_a_school_day(5)
-        self.assertFalse(self.demo.client("staff").get(f"/api/v1/reports/attendance/daily?date={saturday}",
+        self.assertFalse(self.school.client("staff").get(f"/api/v1/reports/attendance/daily?date={saturday}",
                                                         expect=200).json["schoolDay"])
         self.assertProblem(self.admin.get("/api/v1/reports/attendance/daily?date=today"), 422, fields=["date"])
-        for key in (self.teaching[0], "parent4", "student7"):
-            self.assertProblem(self.demo.client(key).get("/api/v1/reports/attendance/daily"), 403)
+        for key in (self.teaching[0], PARENT, STUDENT):
+            self.assertProblem(self.school.client(key).get("/api/v1/reports/attendance/daily"), 403)
         # the other school's report is its own
-        other = self.demo.client("admin", school=2).get(f"/api/v1/reports/attendance/daily?date={day}",
+        other = self.school.client("admin", school=2).get(f"/api/v1/reports/attendance/daily?date={day}",
                                                         expect=200).json
         self.assertFalse({c["classId"] for c in other["classes"]} & {c["classId"] for c in rep["classes"]})
 
@@ -398,25 +418,27 @@ class TestStudentHistory(AttendanceCase):
     def test_summary_over_the_term(self):
         sid = self.roster[5]
         doc = self.history(sid).json  # default: the current term
-        rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.cid}", expect=200).json
-        self.assertEqual((doc["from"], doc["to"]), (rep["from"], rep["to"]))
+        self.assertEqual((doc["from"], doc["to"]), (dates.iso(self.school.term_start), dates.iso(self.school.term_end)))
         c = counts_of(doc["records"])
         marked = len(doc["records"])
-        dates = [r["date"] for r in doc["records"]]
-        self.assertEqual(dates, sorted(dates))
-        marked_school_days = len(set(dates) & set(self.days))
+        marked_dates = [r["date"] for r in doc["records"]]
+        self.assertEqual(marked_dates, sorted(marked_dates))
+        self.assertEqual(marked_dates, self.days, "the fixture marked every school day")
+        marked_school_days = len(set(marked_dates) & set(self.days))
         self.assertEqual(doc["summary"], {"schoolDays": len(self.days), **c, "marked": marked,
                                           "unmarked": len(self.days) - marked_school_days,
                                           "attendanceRate": rate(c["present"], c["late"], marked)})
         # nothing marked: no rate
-        empty = self.history(sid, "?from=2001-01-01&to=2001-06-30").json
+        long_ago = self.school.today.year - 25
+        empty = self.history(sid, f"?from={long_ago}-01-01&to={long_ago}-06-30").json
         self.assertEqual(empty["records"], [])
         self.assertEqual(empty["summary"], {"schoolDays": 0, "present": 0, "absent": 0, "late": 0, "excused": 0,
                                             "marked": 0, "unmarked": 0, "attendanceRate": None})
 
     def test_who_may_read_a_students_attendance(self):
-        # the demo's parent4 is the parent of student7 (in this class); each reads only their own
-        parent, student = self.demo.client("parent4"), self.demo.client("student7")
+        # the parent account is the parent of the student account's record (in this class, and of one in 8-A);
+        # each reads only their own
+        parent, student = self.school.client(PARENT), self.school.client(STUDENT)
         mine = [sid for sid in self.roster if self.history(sid, client=parent, expect=None).status == 200]
         self.assertEqual(len(mine), 1)
         child = mine[0]
@@ -427,11 +449,11 @@ class TestStudentHistory(AttendanceCase):
         other = self.roster[0] if self.roster[0] != child else self.roster[1]
         self.assertProblem(self.history(other, client=student, expect=None), 404)
         # teachers: those of the student's classes; staff: everyone
-        self.history(child, client=self.demo.client(self.teaching[0]))
-        self.assertProblem(self.history(child, client=self.demo.client(self.not_teaching[0]), expect=None), 404)
-        self.history(child, client=self.demo.client("staff"))
+        self.history(child, client=self.school.client(self.teaching[0]))
+        self.assertProblem(self.history(child, client=self.school.client(self.not_teaching[0]), expect=None), 404)
+        self.history(child, client=self.school.client("staff"))
         # unknown, malformed and other schools' students
-        b_student = self.demo.sheet(self.demo.class_named(CLASS, school=2)["classId"], self.days[0], school=2)
+        b_student = self.school.sheet(self.school.class_named(CLASS, school=2)["classId"], self.days[0], school=2)
         for sid in (str(uuid.uuid4()), "nope", b_student["students"][0]["studentId"]):
             self.assertProblem(self.history(sid, expect=None), 404)
         # reading is audited
@@ -449,6 +471,15 @@ class TestStudentHistory(AttendanceCase):
 
 
 
+# TestPastYear's year: its first day is the first Wednesday of September six years ago; its other days are
+# named by their distance from it (past(n)), so each falls on the weekday its comment says, whatever the year.
+PAST_FIRST = dates.on_or_after(datetime.date(dates.today().year - 6, 9, 1), dates.WEDNESDAY)
+
+
+def past(n):
+    return dates.iso(PAST_FIRST + dates.DAY * n)
+
+
 class TestPastYear(AttendanceCase):
     """
     A year of the past made through the academic area's endpoints: terms with
@@ -456,16 +487,18 @@ class TestPastYear(AttendanceCase):
     one who changes class. Nothing is marked there until the tests mark it.
     """
 
-    START, LATE_START, TRANSFER, HOLIDAY = "2021-09-01", "2021-09-15", "2021-10-04", "2021-10-11"
+    # Wednesday, a Wednesday two weeks later, a Monday, the Monday after
+    START, LATE_START, TRANSFER, HOLIDAY = past(0), past(14), past(33), past(40)
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         a = cls.admin
-        year = a.post("/api/v1/academic-years", json={"name": "2021-2022", "startDate": "2021-09-01",
-                                                      "endDate": "2022-06-30"}, expect=201).json["id"]
-        a.post("/api/v1/terms", json={"academicYearId": year, "name": "Autumn 2021", "startDate": "2021-09-01",
-                                      "endDate": "2021-12-17"}, expect=201)
+        first = PAST_FIRST.year
+        year = a.post("/api/v1/academic-years", json={"name": f"{first}-{first + 1}", "startDate": past(0),
+                                                      "endDate": f"{first + 1}-06-30"}, expect=201).json["id"]
+        a.post("/api/v1/terms", json={"academicYearId": year, "name": f"Autumn {first}", "startDate": past(0),
+                                      "endDate": past(107)}, expect=201)
         a.post("/api/v1/holidays", json={"date": cls.HOLIDAY, "name": "Test holiday"}, expect=201)
         cls.x = a.post("/api/v1/classes", json={"academicYearId": year, "gradeLevel": 5, "section": "X"},
                        expect=201).json
@@ -473,8 +506,8 @@ class TestPastYear(AttendanceCase):
                        expect=201).json
         pupils = []
         for name in ("7-A", "8-A", "9-A"):
-            cid = cls.demo.class_named(name)["classId"]
-            pupils += [s["studentId"] for s in cls.demo.sheet(cid, cls.days[0])["students"]]
+            cid = cls.school.class_named(name)["classId"]
+            pupils += [s["studentId"] for s in cls.school.sheet(cid, cls.days[0])["students"]]
         cls.forty, cls.late = pupils[:40], pupils[40]
         cls.mover = cls.forty[0]
         enrollment = {}
@@ -488,60 +521,60 @@ class TestPastYear(AttendanceCase):
 
     def test_the_roster_follows_enrollments(self):
         x = self.x["id"]
-        self.assertEqual({s["studentId"] for s in self.sheet("2021-09-14", x)["students"]}, set(self.forty))
+        self.assertEqual({s["studentId"] for s in self.sheet(past(13), x)["students"]}, set(self.forty))
         self.assertEqual({s["studentId"] for s in self.sheet(self.LATE_START, x)["students"]},
                          set(self.forty) | {self.late})
         self.assertEqual({s["studentId"] for s in self.sheet(self.TRANSFER, x)["students"]},
                          set(self.forty[1:]) | {self.late})
         self.assertEqual([s["studentId"] for s in self.sheet(self.TRANSFER, self.y["id"])["students"]], [self.mover])
-        self.assertEqual(self.sheet("2021-10-01", self.y["id"])["students"], [])
-        # an open enrollment ends with its year: on a school day of today's term the class of 2021 has nobody
+        self.assertEqual(self.sheet(past(30), self.y["id"])["students"], [])
+        # an open enrollment ends with its year: on a school day of today's term the class of that year has nobody
         self.assertEqual(self.sheet(self.days[-1], x)["students"], [])
         self.assertProblem(self.mark(self.days[-1], [{"studentId": self.forty[1], "status": "present"}], class_id=x,
                                      expect=422), 422, fields=["marks[0].studentId"])
 
     def test_marks_only_while_enrolled(self):
         x, y = self.x["id"], self.y["id"]
-        self.assertProblem(self.mark("2021-09-14", [{"studentId": self.late, "status": "present"}], class_id=x,
+        self.assertProblem(self.mark(past(13), [{"studentId": self.late, "status": "present"}], class_id=x,
                                      expect=422), 422, fields=["marks[0].studentId"])
         self.mark(self.LATE_START, [{"studentId": self.late, "status": "present"}], class_id=x)
         self.assertProblem(self.mark(self.TRANSFER, [{"studentId": self.mover, "status": "absent"}], class_id=x,
                                      expect=422), 422, fields=["marks[0].studentId"])
-        for day, status, cid in (("2021-09-01", "present", x), ("2021-09-02", "present", x),
-                                 (self.TRANSFER, "absent", y), ("2021-10-05", "late", y)):
+        for day, status, cid in ((past(0), "present", x), (past(1), "present", x),
+                                 (self.TRANSFER, "absent", y), (past(34), "late", y)):
             self.mark(day, [{"studentId": self.mover, "status": status}], class_id=cid)
         p = self.assertProblem(self.mark(self.HOLIDAY, [{"studentId": self.forty[1], "status": "present"}],
                                          class_id=x, expect=422), 422, fields=["date"])
         self.assertIn("Test holiday", p["errors"][0]["message"])
         # the summary counts the school days enrolled, in either class, up to the end of the range
-        doc = self.admin.get(f"/api/v1/students/{self.mover}/attendance?from=2021-09-01&to=2021-10-08",
+        doc = self.admin.get(f"/api/v1/students/{self.mover}/attendance?from={past(0)}&to={past(37)}",
                              expect=200).json
         self.assertEqual([(r["date"], r["className"]) for r in doc["records"]],
-                         [("2021-09-01", self.x["name"]), ("2021-09-02", self.x["name"]),
-                          (self.TRANSFER, self.y["name"]), ("2021-10-05", self.y["name"])])
-        # 2021-09-01 (Wed) to 2021-10-08 (Fri): 28 weekdays, all school days
+                         [(past(0), self.x["name"]), (past(1), self.x["name"]),
+                          (self.TRANSFER, self.y["name"]), (past(34), self.y["name"])])
+        # START (a Wednesday) to past(37) (a Friday five weeks later): 28 weekdays, all school days
         self.assertEqual(doc["summary"], {"schoolDays": 28, "present": 2, "absent": 1, "late": 1, "excused": 0,
                                           "marked": 4, "unmarked": 24, "attendanceRate": 0.75})
-        late = self.admin.get(f"/api/v1/students/{self.late}/attendance?from=2021-09-01&to=2021-09-30",
+        late = self.admin.get(f"/api/v1/students/{self.late}/attendance?from={past(0)}&to={past(29)}",
                               expect=200).json["summary"]
-        # enrolled from Wednesday the 15th: 3 + 5 + 4 school days
+        # enrolled from LATE_START (a Wednesday) to past(29) (a Thursday): 3 + 5 + 4 school days
         self.assertEqual(late, {"schoolDays": 12, "present": 1, "absent": 0, "late": 0, "excused": 0, "marked": 1,
                                 "unmarked": 11, "attendanceRate": 1.0})
         # the holiday is no school day: the range over it counts one day less than its weekdays
-        over = self.admin.get(f"/api/v1/students/{self.forty[1]}/attendance?from=2021-10-11&to=2021-10-15",
+        over = self.admin.get(f"/api/v1/students/{self.forty[1]}/attendance?from={past(40)}&to={past(44)}",
                               expect=200).json["summary"]
         self.assertEqual((over["schoolDays"], over["unmarked"], over["attendanceRate"]), (4, 4, None))
 
     def test_class_report_follows_enrollments(self):
-        rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.x['id']}&from=2021-09-13&to=2021-10-15",
+        rep = self.admin.get(f"/api/v1/reports/attendance?classId={self.x['id']}&from={past(12)}&to={past(44)}",
                              expect=200).json
         days = {d["date"]: d for d in rep["days"]}
         self.assertNotIn(self.HOLIDAY, days)
-        self.assertNotIn("2021-09-18", days)  # a Saturday
+        self.assertNotIn(past(17), days)  # a Saturday
         self.assertEqual(len(days), 24)  # five weeks of weekdays, less the holiday
-        self.assertEqual((days["2021-09-14"]["enrolled"], days[self.LATE_START]["enrolled"],
+        self.assertEqual((days[past(13)]["enrolled"], days[self.LATE_START]["enrolled"],
                           days[self.TRANSFER]["enrolled"]), (40, 41, 40))
-        daily = self.admin.get("/api/v1/reports/attendance/daily?date=2021-09-14", expect=200).json
+        daily = self.admin.get(f"/api/v1/reports/attendance/daily?date={past(13)}", expect=200).json
         self.assertEqual([(c["classId"], c["enrolled"]) for c in daily["classes"]], [(self.x["id"], 40)])
         self.assertTrue(daily["schoolDay"])
 
@@ -554,7 +587,7 @@ class TestPastYear(AttendanceCase):
         return self.statements() - before
 
     def test_a_class_of_40_is_a_handful_of_statements(self):
-        x, day = self.x["id"], "2021-10-06"  # after the transfer (39 + the late one); other tests mark September
+        x, day = self.x["id"], past(35)  # after the transfer (39 + the late one); other tests mark the first weeks
         roster = [s["studentId"] for s in self.sheet(day, x)["students"]]
         self.assertEqual(len(roster), 40)
         one = self.cost(lambda: self.mark(day, [{"studentId": roster[0], "status": "late"}], class_id=x))
@@ -574,7 +607,7 @@ class TestZZAttendanceCoverage(unittest.TestCase):
 
     def test_every_operation_answered_its_statuses(self):
         if not DOC or not {c.__name__ for c in AttendanceCase.__subclasses__()} <= RAN:
-            self.skipTest("only after the whole module")
+            skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "attendance" in op.get("tags", [])]
         self.assertEqual(len(ops), 5)
         self.assertEqual(uncovered(DOC[0], "attendance", UNREACHABLE), [])

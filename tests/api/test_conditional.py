@@ -244,6 +244,7 @@ class TestConditionalRequests(ServerTestCase):
         cur = self.ctx.admin.get("/api/v1/academic-years/current", expect=200)
         r = self.ctx.admin.get("/api/v1/academic-years/current", headers={"If-None-Match": cur.headers["etag"]})
         self.assertEqual(r.status, 304)
+        self.assertProblem(self.ctx.admin.get("/api/v1/academic-years/current", headers={"If-None-Match": "3"}), 400)
 
     def test_writes_need_a_matching_if_match(self):
         for res in RESOURCES:
@@ -333,6 +334,10 @@ class TestConditionalRequests(ServerTestCase):
         admin = self.ctx.admin
         path, e, second = self.ctx.fresh_enrollment()
         self.assertEqual(admin.get(path, expect=200).headers["etag"], '"1"')
+        self.assertEqual(admin.get(path, headers={"If-None-Match": '"1"'}).status, 304)
+        self.assertProblem(admin.get(path, headers={"If-None-Match": "1"}), 400)
+        self.assertProblem(admin.delete(path, headers={"If-Match": "1"}), 400)
+        self.assertProblem(admin.delete(path, headers={"If-Match": '"2"'}), 412)
         end = {"endDate": self.ctx.today.isoformat(), "reason": "moved away"}
         self.assertProblem(admin.post(f"{path}/end", json=end), 428)
         self.assertProblem(admin.post(f"{path}/end", json=end, headers={"If-Match": '"2"'}), 412)

@@ -7,7 +7,8 @@ import textwrap
 import unittest
 from unittest import mock
 
-from harness import COVERAGE, Contract, Server, ServerError, normalize_path
+from harness import ALLOWED_SKIP, COVERAGE, Contract, ContractError, Server, ServerError, normalize_path, skip_allowed, \
+    wait_until
 
 FAKE = textwrap.dedent(
     """\
@@ -162,6 +163,48 @@ class TestContractUnits(unittest.TestCase):
 
     def test_global_coverage_is_a_counter(self):
         self.assertTrue(hasattr(COVERAGE, "most_common"))
+
+
+class TestWaitUntil(unittest.TestCase):
+    def test_not_yet_keeps_polling(self):
+        answers = iter([0, None, ConnectionRefusedError(), OSError("reset"), "done"])
+
+        def predicate():
+            a = next(answers)
+            if isinstance(a, Exception):
+                raise a
+            return a
+
+        self.assertEqual(wait_until(predicate, timeout=10, interval=0), "done")
+
+    def test_a_failed_check_inside_the_predicate_fails_at_once(self):
+        calls = []
+
+        def predicate():
+            calls.append(1)
+            if len(calls) == 2:
+                raise ContractError("GET /x -> 500: status 500 is not declared")
+            return False
+
+        with self.assertRaisesRegex(ContractError, "not declared"):
+            wait_until(predicate, timeout=10, interval=0)
+        self.assertEqual(len(calls), 2)
+        with self.assertRaisesRegex(AssertionError, "expected 503"):
+            wait_until(lambda: self.fail("expected 503, got 500"), timeout=10, interval=0)
+
+    def test_timeout_names_what_it_waited_for_and_the_last_error(self):
+        def predicate():
+            raise ConnectionResetError("peer went away")
+
+        with self.assertRaisesRegex(AssertionError, "the database to return.*peer went away"):
+            wait_until(predicate, timeout=0.05, interval=0.01, message="the database to return")
+
+
+class TestSkips(unittest.TestCase):
+    def test_allowed_skips_carry_the_marker_tests_run_looks_for(self):
+        with self.assertRaises(unittest.SkipTest) as cm:
+            skip_allowed("no IPv6 loopback here")
+        self.assertEqual(str(cm.exception), ALLOWED_SKIP + "no IPv6 loopback here")
 
 
 if __name__ == "__main__":

@@ -640,6 +640,41 @@ class TestOverload(ServerTestCase):
         self.assertIsNotNone(m.value("http_request_duration_seconds_count", route=SLEEP, code="503"))
         self.server.get(SLEEP + "?ms=0", expect=200)
 
+    def test_every_pooled_operation_sheds_load_with_503(self):
+        """With the handler pool busy and its queue full, every operation but the inline ones answers 503 at once,
+        before anything else is looked at (token, body, path parameters)."""
+        inline = {"/healthz", "/metrics", "/api/v1/openapi.json"}
+        out = {}
+        busy = [threading.Thread(target=self.slow, args=(4000, out, k)) for k in ("a", "b")]
+        try:
+            busy[0].start()
+            wait_until(lambda: self.server.metrics().value("school_erp_handler_pool_busy") == 1, message="pool busy")
+            busy[1].start()
+            wait_until(lambda: self.server.metrics().value("school_erp_handler_pool_queue_depth") == 1,
+                       message="one request queued")
+            shed = []
+            for method, template, op in self.server.contract.operations():
+                if template in inline:
+                    continue
+                path = template.replace("{date}", "2030-01-02")
+                for name in ("id", "assignmentId", "guardianId"):
+                    path = path.replace("{" + name + "}", "00000000-0000-7000-8000-000000000000")
+                kw = {"json": {}} if "requestBody" in op else {}
+                res = self.server.client().request(method, path, **kw)
+                with self.subTest(method=method, route=template):
+                    p = self.assertProblem(res, 503, "unavailable")
+                    self.assertTrue(p.get("detail"))
+                    self.assertRegex(res.headers.get("retry-after", ""), r"^[1-9][0-9]*$")
+                    shed.append(template)
+            self.assertGreater(len(shed), 80)
+            # the inline ones still answer
+            for path in sorted(inline):
+                self.server.get(path, expect=200)
+        finally:
+            for t in busy:
+                t.join(60)
+        self.assertEqual([out[k].status for k in ("a", "b")], [200, 200], out)
+
     def test_concurrent_slow_requests_some_get_503(self):
         n = 8
         barrier = threading.Barrier(n)

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 
+import access
 from harness import Client, ServerTestCase, db_rows
 from world import PASSWORD, World
 
@@ -134,3 +135,27 @@ class TestConcurrentRequests(IdempotencyCase):
             # and afterwards every retry gets the kept answer
             again = self.admin.post(STUDENTS, json=student(100 + round_), headers=key, expect=201)
             self.assertEqual(again.json["id"], made[0].json["id"])
+
+
+class TestEveryPost(IdempotencyCase):
+    def test_a_malformed_key_is_400_on_every_post_that_keeps_answers(self):
+        checked = 0
+        for template, item in self.server.openapi["paths"].items():
+            op = item.get("post")
+            if op is None or "public" in op.get("x-roles", []):
+                continue
+            self.assertIn("Idempotency-Key", [p["name"] for p in op.get("parameters", []) if p["in"] == "header"])
+            roles = access.allowed("POST", template)
+            role = next(r for r in ("admin", "staff", "teacher", "parent", "student", "platform_admin") if r in roles)
+            path = template
+            for p in op.get("parameters", []):
+                if p["in"] == "path":
+                    path = path.replace("{" + p["name"] + "}", str(uuid.uuid4()))
+            kw = {"json": {}} if "requestBody" in op else {}
+            with self.subTest(route=template, role=role):
+                res = self.server.request("POST", path, token=self.world.token(role), **kw,
+                                          headers={"Idempotency-Key": "not a key", "If-Match": "*"})
+                p = self.assertProblem(res, 400)
+                self.assertIn("Idempotency-Key", p["detail"])
+                checked += 1
+        self.assertGreater(checked, 15)

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import time
 import uuid
 
 from harness import Client, ServerTestCase, wait_until
@@ -125,6 +124,29 @@ class TestTenants(IdentityCase):
         self.assertProblem(self.world.platform.get(f"/api/v1/tenants/{uuid.uuid4()}"), 404)
         self.assertProblem(self.world.platform.get("/api/v1/tenants/not-an-id"), 404)
 
+    def test_create_and_update_refuse_what_they_cannot_take(self):
+        platform = self.world.platform
+        for method, path, headers in (("POST", "/api/v1/tenants", {}),
+                                      ("PATCH", f"/api/v1/tenants/{self.world.A.id}", {"If-Match": '"1"'})):
+            with self.subTest(method=method):
+                self.assertProblem(platform.request(method, path, body='{"name":', content_type="application/json",
+                                                    headers=headers), 400)
+                self.assertProblem(platform.request(method, path, body="name=x", content_type="text/plain",
+                                                    headers=headers), 415)
+                self.assertProblem(platform.request(method, path, json={"name": "x" * 2_000_000}, headers=headers),
+                                   413)
+        t = self.new_school("unchanged").json
+        path = f"/api/v1/tenants/{t['id']}"
+        before = platform.get(path, expect=200).json
+        res = platform.patch(path, json={"name": "", "currency": "euro", "maxUsers": 0, "timeZone": "Mars/Olympus",
+                                         "status": "gone", "slug": "renamed"}, headers={"If-Match": '"1"'})
+        self.assertProblem(res, 422, "validation", fields=["name", "currency", "maxUsers", "timeZone", "status",
+                                                           "slug"])
+        for missing in (str(uuid.uuid4()), "not-an-id"):
+            self.assertProblem(platform.patch(f"/api/v1/tenants/{missing}", json={"name": "Nobody"},
+                                              headers={"If-Match": '"1"'}), 404)
+        self.assertEqual(platform.get(path, expect=200).json, before)
+
     def test_suspended_school_cannot_log_in_and_tokens_stop_working(self):
         s = School(self.server, self.world.platform, "Suspended")
         teacher = s.client("teacher")
@@ -192,6 +214,42 @@ class TestUsers(IdentityCase):
         upd = admin.patch(f"/api/v1/users/{u['id']}", json={"displayName": "Renamed", "roles": ["teacher"]},
                           headers={"If-Match": '"1"'})
         self.assertEqual((upd.status, upd.json["displayName"], upd.json["roles"]), (200, "Renamed", ["teacher"]))
+
+    def test_list_queries(self):
+        admin = self.world.A.client("admin")
+        self.assertProblem(admin.get("/api/v1/users?limit=0"), 422, fields=["limit"])
+        self.assertProblem(admin.get("/api/v1/users?limit=501"), 422, fields=["limit"])
+        self.assertProblem(admin.get("/api/v1/users?sort=password"), 422, fields=["sort"])
+        self.assertProblem(admin.get("/api/v1/users?role=headmaster"), 422, fields=["role"])
+        self.assertProblem(admin.get("/api/v1/users?cursor=garbage"), 400)
+        page = admin.get("/api/v1/users?limit=2&sort=email", expect=200).json
+        rest = admin.get(f"/api/v1/users?limit=500&sort=email&cursor={page['nextCursor']}", expect=200).json
+        emails = [u["email"] for u in page["items"] + rest["items"]]
+        self.assertEqual(emails, sorted(emails))
+        self.assertEqual(len(emails), len(set(emails)))
+
+    def test_update_refuses_stale_versions_and_what_it_cannot_take(self):
+        s = self.world.A
+        key = s.add_user("versioned-user", "staff")
+        admin, path = s.client("admin"), f"/api/v1/users/{key['id']}"
+        first = admin.get(path, expect=200)
+        self.assertProblem(admin.patch(path, json={"displayName": "No If-Match"}), 428)
+        self.assertProblem(admin.patch(path, json={"displayName": "x"}, headers={"If-Match": "1"}), 400)
+        ifm = {"If-Match": first.headers["etag"]}
+        self.assertProblem(admin.patch(path, body='{"displayName":', content_type="application/json", headers=ifm),
+                           400)
+        self.assertProblem(admin.patch(path, body="displayName=x", content_type="text/plain", headers=ifm), 415)
+        self.assertProblem(admin.patch(path, json={"displayName": "x" * 2_000_000}, headers=ifm), 413)
+        self.assertEqual(admin.get(path, expect=200).json, first.json, "nothing changed")
+        res = admin.patch(path, json={"displayName": "First writer"}, headers=ifm, expect=200)
+        self.assertNotEqual(res.headers["etag"], first.headers["etag"])
+        # the second writer still holds the first version: refused (409 today, 412 per the contract), nothing changes
+        stale = admin.patch(path, json={"displayName": "Second writer", "roles": ["teacher"]}, headers=ifm)
+        self.assertIn(stale.status, (409, 412), stale)
+        self.assertProblem(stale, stale.status)
+        after = admin.get(path, expect=200).json
+        self.assertEqual((after["displayName"], after["roles"], after["version"]),
+                         ("First writer", ["staff"], res.json["version"]))
 
     def test_email_is_unique_per_school_only(self):
         email = self.world.A.users["teacher"]["email"]
@@ -279,6 +337,19 @@ class TestSessions(IdentityCase):
         self.assertIsNone(me["tenant"])
         self.assertEqual(me["user"]["roles"], ["platform_admin"])
 
+    def test_login_refresh_and_password_refuse_what_they_cannot_take(self):
+        s = self.world.A
+        mine = self.client(login(self.server, s.slug, s.users["staff"]["email"])["accessToken"])
+        for path, client in (("/api/v1/auth/login", self.client()), ("/api/v1/auth/refresh", self.client()),
+                             ("/api/v1/auth/password", mine)):
+            with self.subTest(path=path):
+                self.assertProblem(client.post(path, body='{"email":', content_type="application/json"), 400)
+                self.assertProblem(client.post(path, body="[]", content_type="application/json"), 400)
+                self.assertProblem(client.post(path, body="email=x", content_type="text/plain"), 415)
+                self.assertProblem(client.post(path, json={"password": "x" * 2_000_000}), 413)
+        mine.get("/api/v1/me", expect=200)
+        login(self.server, s.slug, s.users["staff"]["email"])  # the password did not change
+
     def test_wrong_credentials_all_look_the_same(self):
         s = self.world.B
         bodies = [
@@ -361,7 +432,8 @@ class TestTokens(IdentityCase):
 
     def test_expired(self):
         c = self.valid_claims()
-        c["iat"], c["exp"] = int(time.time()) - 1000, int(time.time()) - 10
+        now = c["iat"]  # the server's clock, when it issued the token (a test clock restarts with each server)
+        c["iat"], c["exp"] = now - 1000, now - 10
         self.assert_refused(sign(c), "expired")
 
     def test_tampered(self):
@@ -389,10 +461,50 @@ class TestTokens(IdentityCase):
         self.assertProblem(res, 401)
         self.assertIn("Bearer", res.headers["www-authenticate"])
 
+    def live(self, token):
+        """A token the server accepts now, with minutes of its lifetime left (so a refusal is about its session)."""
+        self.client(token).get("/api/v1/me", expect=200)
+        c = claims_of(token)
+        self.assertGreaterEqual(c["exp"] - c["iat"], 600)
+        return token
+
     def test_tokens_of_a_revoked_session_or_disabled_account(self):
+        s = self.world.A
+        user = s.add_user("revoked-sessions", "staff")
+        http = self.server.http
+        # a session that never existed
         c = self.valid_claims()
-        c["sid"] = str(uuid.uuid4())  # a session that does not exist
+        c["sid"] = str(uuid.uuid4())
         self.assert_refused(sign(c), "session")
+        # logout: the access token of the ended session, still unexpired
+        t = login(self.server, s.slug, user["email"])
+        self.assertEqual(self.client(self.live(t["accessToken"])).post("/api/v1/auth/logout").status, 204)
+        self.assert_refused(t["accessToken"], "session")
+        # ... and the same claims signed anew with a fresh expiry: the session, not the token, has ended
+        c = claims_of(t["accessToken"])
+        now = self.valid_claims()["iat"]  # the server's clock
+        c["iat"], c["exp"] = now, now + 600
+        self.assert_refused(sign(c), "session")
+        # refresh token reuse ends the session: the tokens of before and after the rotation
+        first = login(self.server, s.slug, user["email"])
+        second = http.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]}, expect=200).json
+        self.live(first["accessToken"])
+        self.live(second["accessToken"])
+        self.assertProblem(http.post("/api/v1/auth/refresh", json={"refreshToken": first["refreshToken"]}), 401)
+        self.assert_refused(first["accessToken"], "session")
+        self.assert_refused(second["accessToken"], "session")
+        # a password change ends the user's other sessions, not the one that changed it
+        other = self.live(login(self.server, s.slug, user["email"])["accessToken"])
+        mine = self.live(login(self.server, s.slug, user["email"])["accessToken"])
+        self.assertEqual(self.client(mine).post("/api/v1/auth/password", json={
+            "currentPassword": PASSWORD, "newPassword": "a new long password, revoked"}).status, 204)
+        self.assert_refused(other, "session")
+        self.live(mine)
+        # a disabled account: every token of its live sessions
+        admin, path = s.client("admin"), f"/api/v1/users/{user['id']}"
+        admin.patch(path, json={"status": "disabled"}, headers={"If-Match": etag(admin, path)}, expect=200)
+        p = self.assert_refused(mine)
+        self.assertTrue("session" in p["detail"] or "disabled" in p["detail"], p)
 
     def test_key_rotation(self):
         old = "previous-secret-0123456789-abcdefghijkl"
@@ -430,6 +542,7 @@ class TestAudit(IdentityCase):
         self.assertNotEqual(nxt[0]["id"], by_admin["items"][0]["id"])
         self.assertEqual(admin.get("/api/v1/audit-events?from=2999-01-01", expect=200).json["items"], [])
         self.assertProblem(admin.get("/api/v1/audit-events?from=yesterday"), 422, fields=["from"])
+        self.assertProblem(admin.get("/api/v1/audit-events?cursor=not-a-cursor"), 400)
         self.assertProblem(admin.get(f"/api/v1/audit-events?userId={uuid.uuid4()}"), 404)
         self.assertProblem(s.client("teacher").get("/api/v1/audit-events"), 403)
         # school B's trail has nothing of school A

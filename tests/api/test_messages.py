@@ -81,6 +81,14 @@ class TestMessages(ServerTestCase):
         self.conflict(self.admin.post("/api/v1/holidays", json={"date": day, "name": "Again"}), "date",
                       f"{day} is already a holiday")
 
+    def test_a_change_to_a_value_in_use(self):
+        u = self.admin.post("/api/v1/users", json={"email": "renamed@msg.example", "displayName": "R",
+                                                   "roles": ["staff"], "password": PASSWORD}, expect=201).json
+        taken = self.world.A.users["teacher"]["email"]
+        self.conflict(self.admin.patch(f"/api/v1/users/{u['id']}", json={"email": taken}, headers={"If-Match": '"1"'}),
+                      "email", f"email {taken} is already used by another account of this school")
+        self.assertEqual(self.admin.get(f"/api/v1/users/{u['id']}", expect=200).json["email"], "renamed@msg.example")
+
     def test_formats_say_what_is_expected(self):
         res = self.world.platform.post("/api/v1/tenants", json={
             "name": "Formats", "slug": "formats-school", "currency": "EU",

@@ -1,10 +1,11 @@
-"""Metrics (Prometheus), the OpenAPI document, and the JSON log lines."""
+"""Metrics (Prometheus), the OpenAPI document, the JSON log lines, and readiness as the database comes and goes."""
 
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -17,8 +18,12 @@ from harness import (
     ServerTestCase,
     node_available,
     run,
+    skip_allowed,
     wait_until,
 )
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from services import PG_BIN, Postgres  # noqa: E402
 
 SLEEP = "/api/v1/_test/sleep"
 ECHO = "/api/v1/_test/echo"
@@ -489,3 +494,39 @@ class TestLogs(ServerTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestReadinessFollowsTheDatabase(ServerTestCase):
+    """/readyz asks the database each time: a server whose PostgreSQL stops is alive but not ready, and ready
+    again once it is back, without a restart."""
+
+    CLASS_SERVER = False
+
+    def test_readyz_is_503_while_the_database_is_away_and_200_once_it_is_back(self):
+        if not os.path.exists(os.path.join(PG_BIN, "pg_ctl")):
+            skip_allowed(f"no PostgreSQL server binaries in {PG_BIN} (make test installs them)")
+        root = tempfile.mkdtemp(prefix="erp-readyz-")
+        os.chmod(root, 0o755)
+        self.addCleanup(shutil.rmtree, root, True)
+        pg = Postgres(root, "readyz").init().start()
+        self.addCleanup(pg.stop, "immediate")
+        pg.create_db("erp")
+        s = self.start_server({"ERP_DATABASE_URL": pg.url("erp"),
+                               "ERP_JWT_SECRET": "readiness-suite-secret-0123456789-abcdef"})
+        res = s.get("/readyz", expect=200)
+        self.assertEqual(res.json["checks"].get("database"), "ok")
+        pg.stop("fast")
+        # a request or two may still meet the closing connection; then every answer is 503, never another
+        res = wait_until(lambda: (r := s.get("/readyz")).status == 503 and r, timeout=30,
+                         message="/readyz to see the database gone")
+        p = self.assertProblem(res, 503, "unavailable")
+        self.assertIn("database", p["detail"])
+        self.assertRegex(res.headers.get("retry-after", ""), r"^[1-9][0-9]*$")
+        for _ in range(3):
+            self.assertProblem(s.get("/readyz"), 503)
+        s.get("/healthz", expect=200)  # alive all along
+        pg.start()
+        res = wait_until(lambda: (r := s.get("/readyz")).status == 200 and r, timeout=30,
+                         message="/readyz to see the database back")
+        self.assertEqual(res.json["checks"].get("database"), "ok")
+        self.assertTrue(s.alive())

@@ -15,15 +15,16 @@ import sqlite3
 import subprocess
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import unittest
 
+import dates
 import fixtures_people
+from dates import DemoCalendar
 from fixtures_daily import uncovered
-from harness import Client, ServerTestCase, db_rows, run
-from world import PASSWORD, World, login
+from harness import Client, ServerTestCase, db_rows, known_bug, pg_url, run, skip_allowed
+from world import DEMO_TIME_ZONE, PASSWORD, World, login, school_today
 
 TEACHERS, STUDENTS, GUARDIANS = "/api/v1/teachers", "/api/v1/students", "/api/v1/guardians"
 _seq = itertools.count(1)
@@ -484,11 +485,9 @@ class TestStudents(PeopleCase, BodyChecks):
             self.assertProblem(self.A.client(role).get("/api/v1/me/students"), 403)
 
     def test_teachers_see_students_ever_enrolled_in_their_classes(self):
-        if "/api/v1/enrollments" not in self.server.openapi["paths"]:
-            self.skipTest("no academic endpoints in this build")
         admin = self.admin()
-        today = datetime.now(timezone.utc).date()
-        day = lambda n: (today + timedelta(days=n)).isoformat()  # noqa: E731
+        today = dates.today(self.A.tenant["timeZone"])
+        day = lambda n: dates.iso(today + dates.DAY * n)  # noqa: E731
         year = admin.post("/api/v1/academic-years", json={"name": f"Year {seq()}", "startDate": day(-120),
                                                           "endDate": day(200)}, expect=201).json
         cls = admin.post("/api/v1/classes", json={
@@ -831,37 +830,61 @@ class TestVisibilityInTheDemoSchool(ServerTestCase):
         self.assertEqual(self.listed(key), {own})
         self.assertEqual(self.listed(key, "/api/v1/me/students"), {own})
         doc = self.client(key).get(f"{STUDENTS}/{own}", expect=200).json
-        self.assertIsNotNone(doc["currentClass"])
+        self.assertEqual(doc["currentClass"], self.admin().get(f"{STUDENTS}/{own}", expect=200).json["currentClass"])
         self.assertEqual(len(doc["guardians"]), 1)
 
     def admin(self):
         return self.client("admin")
 
+    # Enrolled today: from the enrollment's first day to its last, an open one to its year's last day (the
+    # roster and the class's enrolledCount say so too), in the school's time zone.
+    ENROLLED_TODAY = ("e.start_date <= '{today}' AND (e.end_date IS NULL OR e.end_date >= '{today}')"
+                      " AND EXISTS (SELECT 1 FROM academic_years y WHERE y.tenant_id = e.tenant_id"
+                      " AND y.id = e.academic_year_id AND y.end_date >= '{today}')")
+
+    @known_bug("after the demo's year ended (July), /students?classId= and ?gradeLevel= still list its students"
+               " and currentClass still names their class, while the roster and enrolledCount are empty",
+               when=DemoCalendar().today > DemoCalendar().end)
     def test_class_and_grade_filters_and_the_current_class(self):
         cls_id, name, grade = self.rows("SELECT id, name, grade_level FROM classes WHERE tenant_id = $T"
                                         " ORDER BY name LIMIT 1")[0]
-        expected = {r[0] for r in self.rows(f"SELECT student_id FROM enrollments WHERE tenant_id = $T"
-                                            f" AND class_id = '{cls_id}' AND end_date IS NULL")}
-        self.assertTrue(expected)
+        enrolled_today = self.ENROLLED_TODAY.format(today=school_today(DEMO_TIME_ZONE))
+        expected = {r[0] for r in self.rows(f"SELECT e.student_id FROM enrollments e WHERE e.tenant_id = $T"
+                                            f" AND e.class_id = '{cls_id}' AND {enrolled_today}")}
+        # the demo's 20 students of the class while its year runs; nobody before or after
+        in_session = DemoCalendar().enrolled_on(dates.day(school_today(DEMO_TIME_ZONE)))
+        self.assertEqual(len(expected), 20 if in_session else 0)
         self.assertEqual({x["id"] for x in all_pages(self.admin(), f"{STUDENTS}?classId={cls_id.upper()}", 50)[0]},
                          expected)
         in_grade = {r[0] for r in self.rows(
             "SELECT e.student_id FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
-            f" WHERE e.tenant_id = $T AND c.grade_level = {grade} AND e.end_date IS NULL")}
+            f" WHERE e.tenant_id = $T AND c.grade_level = {grade} AND {enrolled_today}")}
         self.assertEqual({x["id"] for x in all_pages(self.admin(), f"{STUDENTS}?gradeLevel={grade}", 50)[0]},
                          in_grade)
-        sid = sorted(expected)[0]
+        sid = sorted(r[0] for r in self.rows(f"SELECT student_id FROM enrollments WHERE tenant_id = $T"
+                                             f" AND class_id = '{cls_id}'"))[0]
         doc = self.admin().get(f"{STUDENTS}/{sid}", expect=200).json
-        self.assertEqual(doc["currentClass"], {"id": cls_id, "name": name, "gradeLevel": int(grade)})
+        self.assertEqual(doc["currentClass"],
+                         {"id": cls_id, "name": name, "gradeLevel": int(grade)} if sid in expected else None)
         self.assertEqual(len(doc["guardians"]), 1)
         self.assertTrue(doc["guardians"][0]["isPrimary"])
 
     def test_soft_delete_keeps_enrollments_attendance_and_links(self):
-        sid = self.rows("SELECT s.id FROM students s WHERE s.tenant_id = $T AND EXISTS (SELECT 1 FROM attendance a"
-                        " WHERE a.tenant_id = s.tenant_id AND a.student_id = s.id) ORDER BY s.id LIMIT 1")
-        if not sid:
-            self.skipTest("the demo term has no school day up to today")
-        sid = sid[0][0]
+        sid = sorted(self.all_students())[0]
+        # attendance of its own, whatever the demo marked so far: a past year of the school, one class, one mark
+        admin, start = self.admin(), dates.monday_of(dates.today(DEMO_TIME_ZONE) - dates.DAY * 400)
+        year = admin.post("/api/v1/academic-years", json={"name": "Soft delete", "startDate": dates.iso(start),
+                                                          "endDate": dates.iso(start + dates.DAY * 200)},
+                          expect=201).json["id"]
+        admin.post("/api/v1/terms", json={"academicYearId": year, "name": "Soft delete", "startDate": dates.iso(start),
+                                          "endDate": dates.iso(start + dates.DAY * 100)}, expect=201)
+        cls = admin.post("/api/v1/classes", json={"academicYearId": year, "gradeLevel": 3, "section": "SD"},
+                         expect=201).json["id"]
+        admin.post("/api/v1/enrollments", json={"studentId": sid, "classId": cls, "startDate": dates.iso(start)},
+                   expect=201)
+        admin.put(f"/api/v1/classes/{cls}/attendance/{dates.iso(start + dates.DAY)}",
+                  json={"marks": [{"studentId": sid, "status": "present"}]}, expect=200)
+        current_class = admin.get(f"{STUDENTS}/{sid}", expect=200).json["currentClass"]
 
         def history():
             return tuple(self.rows(f"SELECT count(*) FROM {t} WHERE tenant_id = $T AND student_id = '{sid}'")[0][0]
@@ -880,7 +903,7 @@ class TestVisibilityInTheDemoSchool(ServerTestCase):
         self.assertProblem(self.client(guardian).get(f"{STUDENTS}/{sid}"), 404)
         doc = self.admin().get(f"{STUDENTS}/{sid}?includeDeleted=true", expect=200).json
         self.assertIsNotNone(doc["deletedAt"])
-        self.assertIsNotNone(doc["currentClass"])
+        self.assertEqual(doc["currentClass"], current_class)
 
     def test_teacher_reads_are_audited(self):
         tid = self.record_of("teachers", "teacher2")
@@ -899,7 +922,7 @@ class TestZZPeopleCoverage(unittest.TestCase):
     def test_every_operation_answered_its_statuses(self):
         classes = {c.__name__ for c in PeopleCase.__subclasses__()} | {"TestVisibilityInTheDemoSchool"}
         if not DOC or not classes <= RAN:
-            self.skipTest("only after the whole module")
+            skip_allowed("only after the whole module")
         missing = []
         for tag in ("teachers", "students", "guardians"):
             missing += uncovered(DOC[0], tag, UNREACHABLE)

@@ -1,57 +1,72 @@
 """
-Runs last (discovery is alphabetical): the whole suite exercised every documented
-operation with its success status, and the error statuses of the core.
-Skipped when only part of the suite ran.
+Runs last (discovery is alphabetical): after the whole suite, every operation
+of the OpenAPI document was seen answering its success status and every error
+status it documents, contract-checked, but for the exemptions below, each with
+its reason; and the statuses of the core that have no operation of their own
+(404 of an unknown path, 405 of an unknown method). Skipped (allowed) when only
+part of the suite ran.
 """
 
+import glob
 import json
 import os
 import sys
 import unittest
 
-from harness import COVERAGE, RAN_MODULES, ROOT, Server
+from harness import COVERAGE, RAN_MODULES, ROOT, Server, skip_allowed
 
-SUITES = {"test_http", "test_drain", "test_observability", "test_config"}
-CORE_TAGS = {"operations", "testing"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+# every module of the suite but this one and the harness's own (a fake server, no coverage)
+MODULES = {os.path.basename(p)[:-3] for p in glob.glob(os.path.join(HERE, "test_*.py"))} - {
+    "test_zz_coverage", "test_harness"}
 
-SLEEP = "/api/v1/_test/sleep"
-ECHO = "/api/v1/_test/echo"
-FAIL = "/api/v1/_test/fail"
+ANY = "*"
+INLINE = ("/healthz", "/metrics", "/api/v1/openapi.json")  # answered by the event loop (test_http.TestOverload)
 
-# (method, template, status) the core suites must have seen, contract-checked.
+# (METHOD or ANY, template or ANY, status) -> why no test provokes it over HTTP. Everything else each
+# operation documents must have been seen.
+EXEMPT = {
+    (ANY, ANY, 500): "an internal error needs a fault inside the server (an allocation or a database failing "
+                     "mid-request); GET /api/v1/_test/fail is the one operation that answers it on purpose",
+    **{("GET", path, 503): "answered inline by the event loop, never queued for the handler pool, so never "
+                           "shed; a drain closes the listener instead (only /readyz answers 503 while draining)"
+       for path in INLINE},
+    **{(method, path, 403): "every account may call it, the platform's operators too: no role is refused"
+       for method, path in (("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/password"),
+                            ("GET", "/api/v1/me"))},
+    ("PUT", "/api/v1/classes/{id}/attendance/{date}", 409):
+        "a transaction retried to no avail: needs a writer holding the class's sheet past every retry",
+    ("PUT", "/api/v1/students/{id}/guardians/{guardianId}", 409):
+        "two requests making different guardians primary at once: whether one loses the race is timing",
+    # Idempotency-Key (test_idempotency provokes each status on POST /students; one dispatcher hook serves every POST)
+    **{("POST", "/api/v1/auth/logout", s): "a second request with a logout's key finds its session ended (401) "
+                                            "before the key is looked at"
+       for s in (409, 422)},
+    ("POST", "/api/v1/auth/password", 409): "only while a first request with the same key is still running: "
+                                            "two password changes in flight at once",
+}
+
+# (method, template, status) of the core that no operation documents, contract-checked.
 CORE_STATUSES = {
-    ("GET", "/healthz", 200),
-    ("HEAD", "/healthz", 200),
-    ("GET", "/healthz", 431),
-    ("GET", "/readyz", 200),
-    ("GET", "/readyz", 503),
-    ("GET", "/metrics", 200),
-    ("GET", "/api/v1/openapi.json", 200),
-    ("GET", "/api/v1/version", 200),
-    ("GET", SLEEP, 200),
-    ("GET", SLEEP, 422),
-    ("GET", SLEEP, 503),
-    ("GET", FAIL, 500),
-    ("POST", ECHO, 200),
-    ("POST", ECHO, 400),
-    ("POST", ECHO, 413),
-    ("POST", ECHO, 415),
-    ("POST", ECHO, 422),
     ("GET", None, 404),
     ("DELETE", "/healthz", 405),
     ("FOO", "/healthz", 405),
 }
 
 
+def exempt(method, template, status):
+    return any((m in (ANY, method)) and (t in (ANY, template)) and s == status for m, t, s in EXEMPT)
+
+
 def whole_suite_ran():
-    return "-k" not in sys.argv and SUITES <= RAN_MODULES
+    return "-k" not in sys.argv and MODULES <= RAN_MODULES
 
 
 class TestContractCoverage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not whole_suite_ran():
-            raise unittest.SkipTest("coverage is only checked after the whole suite")
+            skip_allowed("coverage is only checked after the whole suite")
         log_dir = os.path.join(ROOT, "build", "test-logs")
         if os.path.isdir(log_dir):
             report = [
@@ -61,20 +76,27 @@ class TestContractCoverage(unittest.TestCase):
             name = "api-coverage-%s.json" % os.path.basename(os.path.dirname(os.environ.get("ERP_BIN", "build/x")))
             with open(os.path.join(log_dir, name), "w") as f:
                 json.dump(report, f, indent=1)
-
-    def test_every_core_operation_answered_its_success_status(self):
         with Server() as s:
-            ops = s.contract.operations()
+            cls.operations = s.contract.operations()
+
+    def test_every_operation_answered_every_status_it_documents(self):
         missing = []
-        for method, template, op in ops:
-            if not set(op.get("tags", [])) & CORE_TAGS:
-                continue  # the suites of the other areas assert their own coverage
-            codes = [int(c) for c in op["responses"] if c.isdigit()]
-            # the success status, or for an operation that only fails, the first it documents
-            success = sorted(c for c in codes if c < 400) or codes[:1]
-            if not COVERAGE[(method, template, success[0])]:
-                missing.append(f"{method} {template} {success[0]}")
-        self.assertEqual(missing, [], "documented operations no test exercised")
+        for method, template, op in self.operations:
+            for code in sorted(int(c) for c in op["responses"] if c.isdigit()):
+                if not COVERAGE[(method, template, code)] and not exempt(method, template, code):
+                    missing.append(f"{method} {template} {code}")
+        self.assertEqual(missing, [], "documented statuses no test provoked: write the test, or exempt the status "
+                                      "in test_zz_coverage.EXEMPT saying why HTTP cannot provoke it")
+
+    def test_exemptions_are_of_documented_statuses_none_of_them_seen(self):
+        documented = {(m, t, int(c)) for m, t, op in self.operations for c in op["responses"] if c.isdigit()}
+        for m, t, s in EXEMPT:
+            with self.subTest(exemption=(m, t, s)):
+                matches = {k for k in documented if (m in (ANY, k[0])) and (t in (ANY, k[1])) and s == k[2]}
+                self.assertTrue(matches, "an exemption of a status no operation documents")
+                if ANY not in (m, t):
+                    self.assertFalse(COVERAGE[(m, t, s)], "a status exempted as unprovokable was seen: drop the "
+                                                          "exemption")
 
     def test_core_statuses_were_exercised(self):
         missing = sorted((m, t or "(unmatched)", s) for m, t, s in CORE_STATUSES - set(COVERAGE))

@@ -1,0 +1,153 @@
+"""
+access.py - who may call what: the expected role x operation table of the API.
+
+Written from the contract (/work/shared/API.md) and README.md, independently
+of the server's route table (src/api/routes.c) and of the OpenAPI document it
+generates from it: an oracle the server cannot change by changing itself.
+test_isolation.py checks the served document's x-roles against it in both
+directions, calls every operation as every role (403 for each role a row
+leaves out, never 403 for one it names), and lists every collection as each
+role a row names. An operation the server serves without a row here fails
+that check, naming it: a new route gets its row, deliberately.
+
+What the documents say, and the rows that follow from it:
+
+* platform_admin manages schools (tenants) and has no school of its own;
+* in a school, admins manage accounts and the school's structure (years,
+  terms, holidays, subjects, classes, teachers, the timetable) and may delete;
+* staff do the office work: students, guardians and their links, enrollments
+  (admission, transfer, leaving; deleting a mistaken one is an admin's);
+* teachers read the classes they teach, their students and timetables, and
+  write those classes' attendance;
+* students and parents read their own (their record, their class, its
+  timetable and subjects, their attendance; a parent their children's and
+  their guardian record);
+* everyone in a school reads the school's calendar and subjects;
+* every account reads itself, changes its password and logs out.
+"""
+
+PUBLIC = frozenset({"public"})
+ADMIN = frozenset({"admin"})
+OPERATOR = frozenset({"platform_admin"})
+SCHOOL = frozenset({"admin", "teacher", "staff", "student", "parent"})
+EVERYONE = OPERATOR | SCHOOL  # every account, signed in
+OFFICE = frozenset({"admin", "staff"})
+STAFFROOM = frozenset({"admin", "teacher", "staff"})  # the school's adults: teachers read what they teach
+
+V1 = "/api/v1"
+
+# (METHOD, path template) -> the roles allowed ("public": no token needed)
+TABLE = {
+    # operations, and the test routes a test server adds (ERP_ENABLE_TEST_ROUTES)
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,
+    ("GET", f"{V1}/openapi.json"): PUBLIC,
+    ("GET", f"{V1}/version"): PUBLIC,
+    ("GET", f"{V1}/_test/sleep"): PUBLIC,
+    ("GET", f"{V1}/_test/fail"): PUBLIC,
+    ("POST", f"{V1}/_test/echo"): PUBLIC,
+    ("POST", f"{V1}/_test/transaction"): PUBLIC,
+    # auth
+    ("POST", f"{V1}/auth/login"): PUBLIC,
+    ("POST", f"{V1}/auth/refresh"): PUBLIC,
+    ("POST", f"{V1}/auth/logout"): EVERYONE,
+    ("POST", f"{V1}/auth/password"): EVERYONE,
+    ("GET", f"{V1}/me"): EVERYONE,
+    # schools: the platform's operators
+    ("POST", f"{V1}/tenants"): OPERATOR,
+    ("GET", f"{V1}/tenants"): OPERATOR,
+    ("GET", f"{V1}/tenants/{{id}}"): OPERATOR,
+    ("PATCH", f"{V1}/tenants/{{id}}"): OPERATOR,
+    # accounts: a school's admins; the audit trail: admins, and operators for the platform's own events
+    ("POST", f"{V1}/users"): ADMIN,
+    ("GET", f"{V1}/users"): ADMIN,
+    ("GET", f"{V1}/users/{{id}}"): ADMIN,
+    ("PATCH", f"{V1}/users/{{id}}"): ADMIN,
+    ("GET", f"{V1}/audit-events"): ADMIN | OPERATOR,
+    # the calendar and subjects: everyone in the school reads them, admins write them
+    ("POST", f"{V1}/academic-years"): ADMIN,
+    ("GET", f"{V1}/academic-years"): SCHOOL,
+    ("GET", f"{V1}/academic-years/current"): SCHOOL,
+    ("GET", f"{V1}/academic-years/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/academic-years/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/academic-years/{{id}}"): ADMIN,
+    ("POST", f"{V1}/terms"): ADMIN,
+    ("GET", f"{V1}/terms"): SCHOOL,
+    ("GET", f"{V1}/terms/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/terms/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/terms/{{id}}"): ADMIN,
+    ("POST", f"{V1}/holidays"): ADMIN,
+    ("GET", f"{V1}/holidays"): SCHOOL,
+    ("GET", f"{V1}/holidays/{{date}}"): SCHOOL,
+    ("DELETE", f"{V1}/holidays/{{date}}"): ADMIN,
+    ("GET", f"{V1}/calendar/school-days"): SCHOOL,
+    ("POST", f"{V1}/subjects"): ADMIN,
+    ("GET", f"{V1}/subjects"): SCHOOL,
+    ("GET", f"{V1}/subjects/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/subjects/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/subjects/{{id}}"): ADMIN,
+    # classes: the staffroom lists them (teachers those they teach); a student or parent reads their own class,
+    # its subjects and its roster
+    ("POST", f"{V1}/classes"): ADMIN,
+    ("GET", f"{V1}/classes"): STAFFROOM,
+    ("GET", f"{V1}/classes/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/classes/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/classes/{{id}}"): ADMIN,
+    ("GET", f"{V1}/classes/{{id}}/subjects"): SCHOOL,
+    ("POST", f"{V1}/classes/{{id}}/subjects"): ADMIN,
+    ("GET", f"{V1}/classes/{{id}}/subjects/{{assignmentId}}"): SCHOOL,
+    ("PATCH", f"{V1}/classes/{{id}}/subjects/{{assignmentId}}"): ADMIN,
+    ("DELETE", f"{V1}/classes/{{id}}/subjects/{{assignmentId}}"): ADMIN,
+    ("GET", f"{V1}/classes/{{id}}/students"): SCHOOL,
+    # enrollment: the office's work; deleting a mistaken one is an admin's; teachers read their classes'
+    ("POST", f"{V1}/enrollments"): OFFICE,
+    ("GET", f"{V1}/enrollments"): STAFFROOM,
+    ("GET", f"{V1}/enrollments/{{id}}"): STAFFROOM,
+    ("DELETE", f"{V1}/enrollments/{{id}}"): ADMIN,
+    ("POST", f"{V1}/enrollments/{{id}}/transfer"): OFFICE,
+    ("POST", f"{V1}/enrollments/{{id}}/end"): OFFICE,
+    # people
+    ("POST", f"{V1}/teachers"): ADMIN,
+    ("GET", f"{V1}/teachers"): STAFFROOM,
+    ("GET", f"{V1}/teachers/{{id}}"): STAFFROOM,
+    ("PATCH", f"{V1}/teachers/{{id}}"): ADMIN,
+    ("POST", f"{V1}/students"): OFFICE,
+    ("GET", f"{V1}/students"): SCHOOL,
+    ("GET", f"{V1}/students/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/students/{{id}}"): OFFICE,
+    ("DELETE", f"{V1}/students/{{id}}"): ADMIN,
+    ("GET", f"{V1}/me/students"): frozenset({"student", "parent"}),
+    ("POST", f"{V1}/guardians"): OFFICE,
+    ("GET", f"{V1}/guardians"): OFFICE,
+    ("GET", f"{V1}/guardians/{{id}}"): STAFFROOM | {"parent"},
+    ("PATCH", f"{V1}/guardians/{{id}}"): OFFICE,
+    ("GET", f"{V1}/guardians/{{id}}/students"): OFFICE | {"parent"},
+    ("GET", f"{V1}/students/{{id}}/guardians"): SCHOOL,
+    ("PUT", f"{V1}/students/{{id}}/guardians/{{guardianId}}"): OFFICE,
+    ("DELETE", f"{V1}/students/{{id}}/guardians/{{guardianId}}"): OFFICE,
+    # attendance: teachers (of the class) and admins mark; the office reads every report
+    ("PUT", f"{V1}/classes/{{id}}/attendance/{{date}}"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/classes/{{id}}/attendance/{{date}}"): STAFFROOM,
+    ("GET", f"{V1}/students/{{id}}/attendance"): SCHOOL,
+    ("GET", f"{V1}/reports/attendance"): STAFFROOM,
+    ("GET", f"{V1}/reports/attendance/daily"): OFFICE,
+    # timetable: admins build it, the office reads its slots; everyone reads their class's week, the
+    # staffroom a teacher's
+    ("POST", f"{V1}/timetable-slots"): ADMIN,
+    ("GET", f"{V1}/timetable-slots"): OFFICE,
+    ("GET", f"{V1}/timetable-slots/{{id}}"): OFFICE,
+    ("PATCH", f"{V1}/timetable-slots/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/timetable-slots/{{id}}"): ADMIN,
+    ("GET", f"{V1}/classes/{{id}}/timetable"): SCHOOL,
+    ("GET", f"{V1}/teachers/{{id}}/timetable"): STAFFROOM,
+}
+
+
+def allowed(method, template):
+    """The roles the table allows on an operation (KeyError when it has no row)."""
+    return TABLE[(method, template)]
+
+
+def is_public(method, template):
+    return TABLE.get((method, template)) == PUBLIC
