@@ -71,8 +71,10 @@ static stmt_t Q_DELETE = STMT("students.delete", 0,
                               "UPDATE students SET deleted_at = $3, updated_at = $3, version = version + 1"
                               " WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL AND version = $4");
 
-/* Enrolled on a day ($3): start_date <= day and not ended before it. */
-#define CURRENT(e, day) " AND " e ".start_date <= " day " AND (" e ".end_date IS NULL OR " e ".end_date >= " day ")"
+/* enrollment e covers day: from its start to its end, or while open to the end of its academic year */
+#define CURRENT(e, day)                                                                                                \
+    " AND " e ".start_date <= " day " AND COALESCE(" e ".end_date, (SELECT cy.end_date FROM academic_years cy"         \
+    " WHERE cy.tenant_id = " e ".tenant_id AND cy.id = " e ".academic_year_id)) >= " day
 
 static stmt_t Q_CLASS_NOW = STMT("students.current_class", STMT_READ,
                                  "SELECT c.id, c.name, c.grade_level FROM enrollments e JOIN classes c"
