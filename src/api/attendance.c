@@ -286,22 +286,21 @@ static json_t *mark_json(req_t *r, const db_result_t *res, int row, int status)
 /* The sheet of a day from its roster (Q_ROSTER's rows). */
 static json_t *sheet_json(req_t *r, const db_result_t *cls, const char *date, int school_day, const db_result_t *roster)
 {
-    json_t *students = json_array();
+    json_t *items = json_array();
     int n[ATT_NSTATUS] = {0};
     for (int i = 0; i < roster->nrows; i++) {
         int st = att_status_parse(db_get(roster, i, R_STATUS));
         if (st >= 0)
             n[st]++;
-        students = json_push(students, json_pack("{s:s,s:s,s:s,s:s,s:o}", "studentId", db_get(roster, i, R_ID),
-                                                 "admissionNo", db_get(roster, i, R_ADMISSION), "firstName",
-                                                 db_get(roster, i, R_FIRST), "lastName", db_get(roster, i, R_LAST),
-                                                 "mark", st >= 0 ? mark_json(r, roster, i, R_STATUS) : json_null()));
+        items = json_push(items, json_pack("{s:s,s:s,s:s,s:s,s:o}", "studentId", db_get(roster, i, R_ID), "admissionNo",
+                                           db_get(roster, i, R_ADMISSION), "firstName", db_get(roster, i, R_FIRST),
+                                           "lastName", db_get(roster, i, R_LAST), "mark",
+                                           st >= 0 ? mark_json(r, roster, i, R_STATUS) : json_null()));
     }
     att_counts_t c;
     att_day_counts(roster->nrows, n, &c);
     return json_pack("{s:s,s:s,s:s,s:b,s:o,s:o}", "classId", db_get(cls, 0, 0), "className", db_get(cls, 0, 1), "date",
-                     date, "schoolDay", school_day, "students", students, "counts",
-                     counts_json(&c, "enrolled", "rate"));
+                     date, "schoolDay", school_day, "items", items, "counts", counts_json(&c, "enrolled", "rate"));
 }
 
 static int audit(req_t *r, db_t *db, const char *action, const char *type, const char *id, const char *detail)
@@ -398,9 +397,9 @@ typedef struct marking {
     int nmarks;
     const char *json; /* the marks as the upsert reads them */
     cal_day_t day;
-    int not_enrolled; /* set when some students are not in the class that day */
+    int not_enrolled;   /* set when some students are not in the class that day */
     int not_school_day; /* set when the day is no school day (a 422 on date) */
-    json_t *sheet;    /* the answer, built inside the transaction */
+    json_t *sheet;      /* the answer, built inside the transaction */
 } marking_t;
 
 /* Records a 422 naming every student of the request who is not enrolled in the class that day. */

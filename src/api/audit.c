@@ -86,7 +86,7 @@ int audit_list(req_t *r)
     page_t page;
     if (page_read(r, &page) != 0)
         return -1;
-    const char *actor = id_filter(r, "userId");
+    const char *actor = id_filter(r, "actorId");
     const char *subject_type = req_query(r, "subjectType");
     const char *subject_id = req_query(r, "subjectId");
     const char *action = req_query(r, "action");
@@ -111,7 +111,7 @@ int audit_list(req_t *r)
         if (db_exec(db, &Q_USER_EXISTS, DB_ARGS(DB_TEXT(sessions_tenant_of(r)), DB_TEXT(actor)), &r->arena, &res) != 0)
             return db_fail(r, db);
         if (res.nrows == 0)
-            return res_fail(r, ERR_NOT_FOUND, "No such user (userId).");
+            return res_fail(r, ERR_NOT_FOUND, "No such user (actorId).");
     }
     if (db_exec(db, &Q_LIST,
                 DB_ARGS(DB_TEXT(sessions_tenant_of(r)), DB_TEXT(actor), DB_TEXT(subject_type), DB_TEXT(subject_id),

@@ -380,10 +380,11 @@ static stmt_t Q_ASSIGN_DELETE = STMT("class_subjects.delete", 0,
 
 static json_t *assignment_json(req_t *r, const db_result_t *res, int row)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:s,s:s}", "id", db_get(res, row, 0), "classId",
-                     db_get(res, row, 1), "subjectId", db_get(res, row, 2), "subjectCode", db_get(res, row, 3),
-                     "subjectName", db_get(res, row, 4), "teacherId", db_get(res, row, 5), "teacherName",
-                     arena_printf(&r->arena, "%s %s", db_get(res, row, 6), db_get(res, row, 7)), "periodsPerWeek",
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:o,s:I,s:s,s:s}", "id", db_get(res, row, 0),
+                     "classId", db_get(res, row, 1), "subjectId", db_get(res, row, 2), "subjectCode",
+                     db_get(res, row, 3), "subjectName", db_get(res, row, 4), "teacherId", db_get(res, row, 5),
+                     "teacher", "id", db_get(res, row, 5), "firstName", db_get(res, row, 6), "lastName",
+                     db_get(res, row, 7), "periodsPerWeek",
                      acad_json_int(res, row, 8), "version", (json_int_t)db_get_int(res, row, 9), "createdAt",
                      iso_time(&r->arena, db_get_int(res, row, 10)), "updatedAt",
                      iso_time(&r->arena, db_get_int(res, row, 11)));

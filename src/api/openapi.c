@@ -228,6 +228,7 @@ static json_t *operation(const route_t *r)
             add_error(responses, 400); /* a cursor this server did not issue */
     for (const int *e = r->errors; e != NULL && *e != 0; e++)
         add_error(responses, *e);
+    add_error(responses, 422); /* a query parameter it does not declare, or one given twice */
     add_error(responses, 431); /* checked before routing: any operation can answer it */
     add_error(responses, 500);
     add_error(responses, 503);

@@ -34,7 +34,8 @@ static const route_param_t user_query[] = {
     {"sort",
      "{\"enum\":[\"createdAt\",\"-createdAt\",\"email\",\"-email\",\"displayName\",\"-displayName\"]}", "Order.",
      0},
-    {"role", "{\"enum\":[\"admin\",\"teacher\",\"staff\",\"student\",\"parent\"]}", "Only accounts with this role.", 0},
+    {"roles", "{\"enum\":[\"admin\",\"teacher\",\"staff\",\"student\",\"parent\"]}",
+     "Only accounts whose roles include this one.", 0},
     {"status", "{\"enum\":[\"active\",\"disabled\"]}", "Only accounts in this state.", 0},
     {"q", "{\"type\":\"string\",\"minLength\":1,\"maxLength\":100}", "Text in the email or name.", 0},
     {NULL, NULL, NULL, 0},
@@ -42,7 +43,7 @@ static const route_param_t user_query[] = {
 
 static const route_param_t audit_query[] = {
     Q_PAGE,
-    {"userId", "{\"type\":\"string\",\"format\":\"uuid\"}", "Events by this user.", 0},
+    {"actorId", "{\"type\":\"string\",\"format\":\"uuid\"}", "Events by this account (the actorId of the events).", 0},
     {"subjectType", "{\"type\":\"string\"}", "Events about this kind of record (user, student, …).", 0},
     {"subjectId", "{\"type\":\"string\"}", "Events about this record.", 0},
     {"action", "{\"type\":\"string\"}", "Events of this action (auth.login, …).", 0},

@@ -226,10 +226,10 @@ static json_t *student_detail(req_t *r, const db_result_t *student)
     json_t *list = json_array();
     for (int i = 0; i < gs.nrows && !bad; i++)
         bad = json_array_append_new(
-                  list, json_pack("{s:s,s:s,s:s,s:b,s:b}", "id", db_get(&gs, i, 0), "name",
-                                  arena_printf(&r->arena, "%s %s", db_get(&gs, i, 1), db_get(&gs, i, 2)),
-                                  "relationship", db_get(&gs, i, 3), "isPrimary", db_get_bool(&gs, i, 4),
-                                  "canPickUp", db_get_bool(&gs, i, 5))) != 0;
+                  list, json_pack("{s:s,s:s,s:b,s:b,s:{s:s,s:s,s:s}}", "guardianId", db_get(&gs, i, 0),
+                                  "relationship", db_get(&gs, i, 3), "isPrimary", db_get_bool(&gs, i, 4), "canPickUp",
+                                  db_get_bool(&gs, i, 5), "guardian", "id", db_get(&gs, i, 0), "firstName",
+                                  db_get(&gs, i, 1), "lastName", db_get(&gs, i, 2))) != 0;
     if (bad || json_object_set_new(o, "guardians", list) != 0) {
         if (bad)
             json_decref(list);

@@ -131,11 +131,12 @@ static json_t *slot_json(req_t *r, const db_result_t *res, int row)
     int wd = (int)db_get_int(res, row, S_WEEKDAY);
     const char *room = db_get(res, row, S_ROOM);
     return json_pack(
-        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:o,s:I,s:s,s:s}", "id", db_get(res, row, S_ID),
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:i,s:s,s:s,s:s,s:o,s:I,s:s,s:s}", "id", db_get(res, row, S_ID),
         "academicYearId", db_get(res, row, S_YEAR), "classId", db_get(res, row, S_CLASS), "className",
         db_get(res, row, S_CLASS_NAME), "subjectId", db_get(res, row, S_SUBJECT), "subjectCode",
         db_get(res, row, S_SUBJECT_CODE), "subjectName", db_get(res, row, S_SUBJECT_NAME), "teacherId",
-        db_get(res, row, S_TEACHER), "teacherName", teacher_name(r, res, row, S_FIRST), "weekday", wd, "weekdayName",
+        db_get(res, row, S_TEACHER), "teacher", "id", db_get(res, row, S_TEACHER), "firstName",
+        db_get(res, row, S_FIRST), "lastName", db_get(res, row, S_LAST), "weekday", wd, "weekdayName",
         cal_weekday_name(wd), "startTime", clock_str(r, db_get_int(res, row, S_START)), "endTime",
         clock_str(r, db_get_int(res, row, S_END)), "room", room != NULL ? json_string(room) : json_null(), "version",
         (json_int_t)db_get_int(res, row, S_VERSION), "createdAt", iso_time(&r->arena, db_get_int(res, row, S_CREATED)),
@@ -601,7 +602,7 @@ int timetable_of_teacher(req_t *r)
                 &res) != 0)
         return db_fail(r, db);
     return res_json(r, 200,
-                    json_pack("{s:s,s:s,s:o,s:o}", "teacherId", id, "teacherName", teacher_name(r, &teacher, 0, 1),
-                              "academicYearId", year_id != NULL ? json_string(year_id) : json_null(), "days",
-                              week_json(r, &res)));
+                    json_pack("{s:s,s:{s:s,s:s,s:s},s:o,s:o}", "teacherId", id, "teacher", "id", id, "firstName",
+                              db_get(&teacher, 0, 1), "lastName", db_get(&teacher, 0, 2), "academicYearId",
+                              year_id != NULL ? json_string(year_id) : json_null(), "days", week_json(r, &res)));
 }

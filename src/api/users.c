@@ -126,9 +126,9 @@ int users_list(req_t *r)
     if (sort < 0 || page_read(r, &page) != 0)
         return -1;
     unsigned role = 0;
-    const char *v = req_query(r, "role");
+    const char *v = req_query(r, "roles");
     if (v != NULL && ((role = role_parse(v)) == 0 || !(role & SCHOOL_ROLES)))
-        res_field_error(r, "role", "must be one of admin, teacher, staff, student, parent");
+        res_field_error(r, "roles", "must be one of admin, teacher, staff, student, parent");
     const char *status = req_query(r, "status");
     if (status != NULL && strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
         res_field_error(r, "status", "must be active or disabled");

@@ -5,6 +5,7 @@
 
 #include "auth/roles.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "http/etag.h"
 #include "http/router.h"
 
@@ -64,6 +65,36 @@ static int check_access(req_t *r)
     return 0;
 }
 
+/*
+ * Every query parameter is one the route declares, given once: a misspelt or
+ * renamed filter is an error, never a list quietly unfiltered (422 naming it).
+ */
+static int check_query(req_t *r)
+{
+    if (r->query_len == 0)
+        return 0;
+    (void)req_query(r, ""); /* parses the query */
+    for (int i = 0; i < r->q.n; i++) {
+        const char *name = r->q.keys[i];
+        int known = 0;
+        for (const route_param_t *p = r->route->query; p != NULL && p->name != NULL && !known; p++)
+            known = strcmp(p->name, name) == 0;
+        size_t n = strlen(name);
+        const char *field = n > 0 && n <= 64 && utf8_valid(name, n) ? name : "query";
+        if (!known) {
+            res_field_error(r, field, "is not a parameter of %s %s", http_method_name(r->route->method),
+                            r->route->path);
+            continue;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(r->q.keys[j], name) == 0) {
+                res_field_error(r, field, "must be given once");
+                break;
+            }
+    }
+    return res_check_fields(r);
+}
+
 static int parse_body(req_t *r)
 {
     if (!dispatch_is_json_type(r->hdr.content_type))
@@ -114,6 +145,8 @@ void dispatch_run(req_t *r)
         begin_hook(r);
     int rc = check_access(r);
     int handled = 0;
+    if (rc == 0)
+        rc = check_query(r);
     if (rc == 0 && (r->route->flags & ROUTE_BODY))
         rc = parse_body(r);
     if (rc == 0 && (r->route->flags & ROUTE_IF_MATCH))

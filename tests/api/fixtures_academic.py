@@ -24,7 +24,7 @@ import re
 
 import isolation
 from dates import DAY, DemoCalendar, iso, today
-from harness import Client, run
+from harness import Client, full_name, run
 from world import PASSWORD, login
 
 STUDENTS = 60
@@ -94,7 +94,7 @@ class Demo:
         name = self.login(key, school)["user"]["displayName"]
         for c in self.classes(school):
             for a in self.assignments(c, school):
-                if a["teacherName"] == name:
+                if full_name(a["teacher"]) == name:
                     return a["teacherId"]
         raise AssertionError(f"no teacher record named {name}")
 

@@ -202,6 +202,11 @@ class Headers:
         return f"Headers({self._items!r})"
 
 
+def full_name(person):
+    """A person's name as a document shows it ({firstName, lastName}), written out."""
+    return f"{person['firstName']} {person['lastName']}"
+
+
 def media_type(content_type):
     if not content_type:
         return ""

@@ -110,4 +110,4 @@ def _user_patch(w):
 
 @references("GET", "/api/v1/audit-events")
 def _audit_refs(w):
-    return [{"query": {"userId": w.B.users["admin"]["id"]}}]
+    return [{"query": {"actorId": w.B.users["admin"]["id"]}}]

@@ -18,7 +18,7 @@ import uuid
 
 from dates import DAY, MONDAY, WEEK, YEARS_BACK, iso, monday_of, on_or_after
 from fixtures_academic import Demo
-from harness import COVERAGE, Contract, ServerTestCase, skip_allowed
+from harness import COVERAGE, Contract, ServerTestCase, full_name, skip_allowed
 from world import DEMO_TIME_ZONE, school_today
 
 ANY = {"If-Match": "*"}  # for versioned writes whose concurrency is not what a test is about
@@ -738,7 +738,7 @@ class TestClasses(AcademicCase):
         self.assertEqual(res.headers["location"], f"{base}/{a['id']}")
         self.assertEqual((a["classId"], a["subjectId"], a["subjectCode"], a["teacherId"], a["periodsPerWeek"]),
                          (c["id"], self.subject["id"], "CLS", self.t1, 4))
-        self.assertEqual(a["teacherName"], self.demo.login("teacher1")["user"]["displayName"])
+        self.assertEqual(full_name(a["teacher"]), self.demo.login("teacher1")["user"]["displayName"])
         self.assertProblem(self.admin.post(base, json={"subjectId": self.subject["id"], "teacherId": self.t2}), 409,
                            fields=["subjectId"])
         self.assertProblem(self.admin.post(base, json={"subjectId": "x", "periodsPerWeek": 61}), 422,

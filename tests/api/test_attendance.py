@@ -75,7 +75,7 @@ class TestMarking(AttendanceCase):
     def test_marking_the_whole_class_returns_the_sheet(self):
         day = self.days[-2]
         before = self.sheet(day)
-        ids = [s["studentId"] for s in before["students"]]
+        ids = [s["studentId"] for s in before["items"]]
         self.assertEqual(len(ids), 20)
         marks = [{"studentId": sid, "status": STATUSES[i % 4], "note": f"note {i}" if i % 4 == 3 else None}
                  for i, sid in enumerate(ids)]
@@ -83,8 +83,8 @@ class TestMarking(AttendanceCase):
         doc = res.json
         self.assertEqual((doc["classId"], doc["className"], doc["date"], doc["schoolDay"]), (self.cid, CLASS, day, True))
         admin_id = self.school.user("admin")["id"]
-        by_id = {s["studentId"]: s for s in doc["students"]}
-        old = {s["studentId"]: s["mark"] for s in before["students"]}
+        by_id = {s["studentId"]: s for s in doc["items"]}
+        old = {s["studentId"]: s["mark"] for s in before["items"]}
         for i, sid in enumerate(ids):
             m = by_id[sid]["mark"]
             self.assertEqual(m["status"], STATUSES[i % 4])
@@ -96,12 +96,12 @@ class TestMarking(AttendanceCase):
                                          "marked": 20, "unmarked": 0, "rate": 0.5})
         self.assertEqual(self.sheet(day), doc)
         # students come by last name, then first name
-        names = [(s["lastName"], s["firstName"]) for s in doc["students"]]
+        names = [(s["lastName"], s["firstName"]) for s in doc["items"]]
         self.assertEqual(names, sorted(names))
 
     def test_the_same_request_twice_changes_nothing(self):
         day = self.days[-3]
-        ids = [s["studentId"] for s in self.sheet(day)["students"]]
+        ids = [s["studentId"] for s in self.sheet(day)["items"]]
         marks = [{"studentId": sid, "status": "late" if i % 3 else "absent", "note": "rain"} for i, sid in enumerate(ids)]
         first = self.mark(day, marks).json
         again = self.mark(day, marks).json
@@ -113,32 +113,32 @@ class TestMarking(AttendanceCase):
     def test_partial_marking_keeps_the_other_marks(self):
         day = self.days[-4]
         before = self.sheet(day)
-        ids = [s["studentId"] for s in before["students"]]
+        ids = [s["studentId"] for s in before["items"]]
         teacher = self.school.client(self.teaching[0])
         doc = self.mark(day, [{"studentId": ids[0], "status": "excused", "note": "doctor"},
                               {"studentId": ids[1], "status": "absent"}], client=teacher).json
         teacher_id = self.school.user(self.teaching[0])["id"]
-        rows = {s["studentId"]: s["mark"] for s in doc["students"]}
+        rows = {s["studentId"]: s["mark"] for s in doc["items"]}
         self.assertEqual((rows[ids[0]]["status"], rows[ids[0]]["note"], rows[ids[0]]["markedBy"]),
                          ("excused", "doctor", teacher_id))
         self.assertEqual(rows[ids[1]]["status"], "absent")
-        untouched = {s["studentId"]: s["mark"] for s in before["students"][2:]}
+        untouched = {s["studentId"]: s["mark"] for s in before["items"][2:]}
         for sid, m in untouched.items():
             self.assertEqual(rows[sid], m)
         # a changed mark records who changed it and when; an empty note is no note
         later = self.mark(day, [{"studentId": ids[0], "status": "present", "note": ""}]).json
-        m = next(s["mark"] for s in later["students"] if s["studentId"] == ids[0])
+        m = next(s["mark"] for s in later["items"] if s["studentId"] == ids[0])
         self.assertEqual((m["status"], m["note"], m["markedBy"]), ("present", None, self.school.user("admin")["id"]))
         self.assertGreaterEqual(m["markedAt"], rows[ids[0]]["markedAt"])
-        c = counts_of([s["mark"] for s in later["students"]])
+        c = counts_of([s["mark"] for s in later["items"]])
         self.assertEqual(later["counts"]["present"], c["present"])
         self.assertEqual(later["counts"]["marked"], 20)
 
     def test_students_not_enrolled_that_day_are_refused_by_id_and_nothing_is_written(self):
         day = self.days[-5]
         before = self.sheet(day)
-        mine = [s["studentId"] for s in before["students"]]
-        strangers = [s["studentId"] for s in self.sheet(day, self.other["classId"])["students"][:2]]
+        mine = [s["studentId"] for s in before["items"]]
+        strangers = [s["studentId"] for s in self.sheet(day, self.other["classId"])["items"][:2]]
         unknown = str(uuid.uuid4())
         marks = ([{"studentId": mine[0], "status": "absent"}, {"studentId": strangers[0], "status": "late"}]
                  + [{"studentId": strangers[1], "status": "present"}, {"studentId": unknown, "status": "present"}])
@@ -152,7 +152,7 @@ class TestMarking(AttendanceCase):
         self.assertEqual(self.sheet(day), before)
 
     def test_only_school_days_that_have_begun(self):
-        ids = [s["studentId"] for s in self.sheet(self.days[-1])["students"]]
+        ids = [s["studentId"] for s in self.sheet(self.days[-1])["items"]]
         marks = [{"studentId": ids[0], "status": "present"}]
         saturday = self.not_a_school_day(5)
         p = self.assertProblem(self.mark(saturday, marks, expect=422), 422, fields=["date"])
@@ -177,7 +177,7 @@ class TestMarking(AttendanceCase):
 
     def test_who_may_mark(self):
         day = self.days[-6]
-        ids = [s["studentId"] for s in self.sheet(day)["students"]]
+        ids = [s["studentId"] for s in self.sheet(day)["items"]]
         marks = [{"studentId": ids[0], "status": "late"}]
         self.mark(day, marks, client=self.school.client(self.teaching[-1]))
         # a teacher of other classes: the class is answered as one that does not exist, exactly as a read of it is
@@ -188,25 +188,25 @@ class TestMarking(AttendanceCase):
         for key in ("staff", PARENT, STUDENT):
             self.assertProblem(self.mark(day, marks, client=self.school.client(key), expect=403), 403)
         # nothing but the first teacher's mark
-        self.assertEqual(self.sheet(day)["students"][0]["mark"]["status"], "late")
+        self.assertEqual(self.sheet(day)["items"][0]["mark"]["status"], "late")
 
     def test_other_schools_and_unknown_classes_are_404(self):
         day = self.days[-1]
         other_school = self.school.class_named(CLASS, school=2)["classId"]
-        ids = [s["studentId"] for s in self.sheet(day)["students"]]
+        ids = [s["studentId"] for s in self.sheet(day)["items"]]
         for cid in (other_school, str(uuid.uuid4()), "not-an-id"):
             res = self.mark(day, [{"studentId": ids[0], "status": "present"}], class_id=cid, expect=404)
             self.assertProblem(res, 404)
             self.assertProblem(self.admin.get(self.path(day, cid)), 404)
         # another school's student in my class: not enrolled here
-        b_student = self.school.sheet(other_school, day, school=2)["students"][0]["studentId"]
+        b_student = self.school.sheet(other_school, day, school=2)["items"][0]["studentId"]
         self.assertProblem(self.mark(day, [{"studentId": b_student, "status": "present"}], expect=422), 422,
                            fields=["marks[0].studentId"])
 
     def test_bad_bodies(self):
         day = self.days[-1]
         path = self.path(day)
-        sid = self.sheet(day)["students"][0]["studentId"]
+        sid = self.sheet(day)["items"][0]["studentId"]
         ok = {"studentId": sid, "status": "present"}
         cases = [
             ({}, ["marks"]),
@@ -259,7 +259,7 @@ class TestMarking(AttendanceCase):
         # the sheets list the remaining student only, before and after the deletion's day
         for d in (day, later):
             doc = self.sheet(d, cls)
-            self.assertEqual([s["studentId"] for s in doc["students"]], [kept], d)
+            self.assertEqual([s["studentId"] for s in doc["items"]], [kept], d)
             self.assertEqual(doc["counts"]["enrolled"], 1)
         # and a deleted student is no longer one that may be marked: 422 naming them, nothing written
         p = self.assertProblem(self.mark(later, [{"studentId": kept, "status": "absent"},
@@ -270,7 +270,7 @@ class TestMarking(AttendanceCase):
 
     def test_marking_is_audited(self):
         day = self.days[-7]
-        sid = self.sheet(day)["students"][0]["studentId"]
+        sid = self.sheet(day)["items"][0]["studentId"]
         self.mark(day, [{"studentId": sid, "status": "absent"}])
         events = self.admin.get(f"/api/v1/audit-events?action=attendance.mark&subjectId={self.cid}",
                                 expect=200).json["items"]
@@ -282,24 +282,24 @@ class TestSheetAndReports(AttendanceCase):
         day = self.days[0]
         doc = self.sheet(day)
         self.assertTrue(doc["schoolDay"])
-        self.assertEqual(len(doc["students"]), 20)
-        c = counts_of([s["mark"] for s in doc["students"]])
+        self.assertEqual(len(doc["items"]), 20)
+        c = counts_of([s["mark"] for s in doc["items"]])
         marked = sum(c.values())
         self.assertEqual(doc["counts"], {"enrolled": 20, **c, "marked": marked, "unmarked": 20 - marked,
                                          "rate": rate(c["present"], c["late"], marked)})
-        for s in doc["students"]:
+        for s in doc["items"]:
             self.assertEqual(set(s), {"studentId", "admissionNo", "firstName", "lastName", "mark"})
 
     def test_sheet_of_a_day_without_school(self):
         saturday = self.not_a_school_day(5)
         doc = self.sheet(saturday)
         self.assertFalse(doc["schoolDay"])
-        self.assertEqual([s["mark"] for s in doc["students"]], [None] * 20)
+        self.assertEqual([s["mark"] for s in doc["items"]], [None] * 20)
         self.assertEqual(doc["counts"], {"enrolled": 20, "present": 0, "absent": 0, "late": 0, "excused": 0,
                                          "marked": 0, "unmarked": 20, "rate": None})
         # before the year began nobody was enrolled
         before = self.school.term_start - dates.DAY * 15
-        self.assertEqual(self.sheet(dates.iso(before))["students"], [])
+        self.assertEqual(self.sheet(dates.iso(before))["items"], [])
 
     def test_who_may_read_a_sheet(self):
         day = self.days[0]
@@ -395,7 +395,7 @@ class TestStudentHistory(AttendanceCase):
     def setUpClass(cls):
         super().setUpClass()
         doc = cls.admin.get(f"/api/v1/classes/{cls.cid}/attendance/{cls.days[0]}", expect=200).json
-        cls.roster = [s["studentId"] for s in doc["students"]]
+        cls.roster = [s["studentId"] for s in doc["items"]]
 
     def history(self, sid, query="", client=None, expect=200):
         return (client or self.admin).get(f"/api/v1/students/{sid}/attendance{query}", expect=expect)
@@ -454,7 +454,7 @@ class TestStudentHistory(AttendanceCase):
         self.history(child, client=self.school.client("staff"))
         # unknown, malformed and other schools' students
         b_student = self.school.sheet(self.school.class_named(CLASS, school=2)["classId"], self.days[0], school=2)
-        for sid in (str(uuid.uuid4()), "nope", b_student["students"][0]["studentId"]):
+        for sid in (str(uuid.uuid4()), "nope", b_student["items"][0]["studentId"]):
             self.assertProblem(self.history(sid, expect=None), 404)
         # reading is audited
         events = self.admin.get(f"/api/v1/audit-events?action=attendance.read&subjectId={child}",
@@ -507,7 +507,7 @@ class TestPastYear(AttendanceCase):
         pupils = []
         for name in ("7-A", "8-A", "9-A"):
             cid = cls.school.class_named(name)["classId"]
-            pupils += [s["studentId"] for s in cls.school.sheet(cid, cls.days[0])["students"]]
+            pupils += [s["studentId"] for s in cls.school.sheet(cid, cls.days[0])["items"]]
         cls.forty, cls.late = pupils[:40], pupils[40]
         cls.mover = cls.forty[0]
         enrollment = {}
@@ -521,15 +521,15 @@ class TestPastYear(AttendanceCase):
 
     def test_the_roster_follows_enrollments(self):
         x = self.x["id"]
-        self.assertEqual({s["studentId"] for s in self.sheet(past(13), x)["students"]}, set(self.forty))
-        self.assertEqual({s["studentId"] for s in self.sheet(self.LATE_START, x)["students"]},
+        self.assertEqual({s["studentId"] for s in self.sheet(past(13), x)["items"]}, set(self.forty))
+        self.assertEqual({s["studentId"] for s in self.sheet(self.LATE_START, x)["items"]},
                          set(self.forty) | {self.late})
-        self.assertEqual({s["studentId"] for s in self.sheet(self.TRANSFER, x)["students"]},
+        self.assertEqual({s["studentId"] for s in self.sheet(self.TRANSFER, x)["items"]},
                          set(self.forty[1:]) | {self.late})
-        self.assertEqual([s["studentId"] for s in self.sheet(self.TRANSFER, self.y["id"])["students"]], [self.mover])
-        self.assertEqual(self.sheet(past(30), self.y["id"])["students"], [])
+        self.assertEqual([s["studentId"] for s in self.sheet(self.TRANSFER, self.y["id"])["items"]], [self.mover])
+        self.assertEqual(self.sheet(past(30), self.y["id"])["items"], [])
         # an open enrollment ends with its year: on a school day of today's term the class of that year has nobody
-        self.assertEqual(self.sheet(self.days[-1], x)["students"], [])
+        self.assertEqual(self.sheet(self.days[-1], x)["items"], [])
         self.assertProblem(self.mark(self.days[-1], [{"studentId": self.forty[1], "status": "present"}], class_id=x,
                                      expect=422), 422, fields=["marks[0].studentId"])
 
@@ -588,7 +588,7 @@ class TestPastYear(AttendanceCase):
 
     def test_a_class_of_40_is_a_handful_of_statements(self):
         x, day = self.x["id"], past(35)  # after the transfer (39 + the late one); other tests mark the first weeks
-        roster = [s["studentId"] for s in self.sheet(day, x)["students"]]
+        roster = [s["studentId"] for s in self.sheet(day, x)["items"]]
         self.assertEqual(len(roster), 40)
         one = self.cost(lambda: self.mark(day, [{"studentId": roster[0], "status": "late"}], class_id=x))
         forty = self.cost(lambda: self.mark(day, [{"studentId": s, "status": "present"} for s in roster],

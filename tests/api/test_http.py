@@ -42,8 +42,19 @@ class TestRouting(ServerTestCase):
         self.assertTrue(res.json["commit"])
 
     def test_query_string_does_not_change_the_route(self):
-        res = self.server.get("/healthz?verbose=1&x=%20y", expect=200)
-        self.assertEqual(res.json, {"status": "ok"})
+        self.server.get("/api/v1/_test/sleep?ms=0", expect=200)
+        # a parameter the operation does not declare is named, never ignored
+        res = self.server.get("/healthz?verbose=1&x=%20y")
+        self.assertProblem(res, 422)
+        self.assertEqual(res.json["errors"], [{"field": "verbose", "message": "is not a parameter of GET /healthz"},
+                                              {"field": "x", "message": "is not a parameter of GET /healthz"}])
+        res = self.server.get("/api/v1/_test/sleep?ms=0&ms=1")
+        self.assertProblem(res, 422)
+        self.assertEqual(res.json["errors"], [{"field": "ms", "message": "must be given once"}])
+        # a name that is not text is still refused, without echoing it
+        res = self.server.get("/healthz?%FF%FE=1")
+        self.assertProblem(res, 422)
+        self.assertEqual(res.json["errors"][0]["field"], "query")
 
     def test_unknown_paths_are_404_problems(self):
         for path in [

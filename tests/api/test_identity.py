@@ -204,7 +204,7 @@ class TestUsers(IdentityCase):
                                                                          ["parent", "teacher"], "active"))
         self.assertEqual(res.headers["location"], f"/api/v1/users/{u['id']}")
         self.assertEqual(admin.get(f"/api/v1/users/{u['id']}", expect=200).json, u)
-        teachers = admin.get("/api/v1/users?role=teacher&sort=email", expect=200).json["items"]
+        teachers = admin.get("/api/v1/users?roles=teacher&sort=email", expect=200).json["items"]
         self.assertIn(u["id"], [x["id"] for x in teachers])
         self.assertTrue(all("teacher" in x["roles"] for x in teachers))
         emails = [x["email"] for x in teachers]
@@ -220,7 +220,7 @@ class TestUsers(IdentityCase):
         self.assertProblem(admin.get("/api/v1/users?limit=0"), 422, fields=["limit"])
         self.assertProblem(admin.get("/api/v1/users?limit=501"), 422, fields=["limit"])
         self.assertProblem(admin.get("/api/v1/users?sort=password"), 422, fields=["sort"])
-        self.assertProblem(admin.get("/api/v1/users?role=headmaster"), 422, fields=["role"])
+        self.assertProblem(admin.get("/api/v1/users?roles=headmaster"), 422, fields=["roles"])
         self.assertProblem(admin.get("/api/v1/users?cursor=garbage"), 400)
         page = admin.get("/api/v1/users?limit=2&sort=email", expect=200).json
         rest = admin.get(f"/api/v1/users?limit=500&sort=email&cursor={page['nextCursor']}", expect=200).json
@@ -534,16 +534,16 @@ class TestAudit(IdentityCase):
         self.assertEqual(actions[0], "user.roles_change")  # newest first
         self.assertIn("user.create", actions)
         self.assertTrue(all(e["requestId"] for e in about))
-        by_admin = admin.get(f"/api/v1/audit-events?userId={s.users['admin']['id']}&limit=1", expect=200).json
+        by_admin = admin.get(f"/api/v1/audit-events?actorId={s.users['admin']['id']}&limit=1", expect=200).json
         self.assertEqual(len(by_admin["items"]), 1)
         self.assertIsNotNone(by_admin["nextCursor"])
-        nxt = admin.get(f"/api/v1/audit-events?userId={s.users['admin']['id']}&limit=1&cursor={by_admin['nextCursor']}",
+        nxt = admin.get(f"/api/v1/audit-events?actorId={s.users['admin']['id']}&limit=1&cursor={by_admin['nextCursor']}",
                         expect=200).json["items"]
         self.assertNotEqual(nxt[0]["id"], by_admin["items"][0]["id"])
         self.assertEqual(admin.get("/api/v1/audit-events?from=2999-01-01", expect=200).json["items"], [])
         self.assertProblem(admin.get("/api/v1/audit-events?from=yesterday"), 422, fields=["from"])
         self.assertProblem(admin.get("/api/v1/audit-events?cursor=not-a-cursor"), 400)
-        self.assertProblem(admin.get(f"/api/v1/audit-events?userId={uuid.uuid4()}"), 404)
+        self.assertProblem(admin.get(f"/api/v1/audit-events?actorId={uuid.uuid4()}"), 404)
         self.assertProblem(s.client("teacher").get("/api/v1/audit-events"), 403)
         # school B's trail has nothing of school A
         a_ids = {u["id"] for u in self.world.A.users.values()}

@@ -391,6 +391,104 @@ class TestOpenApi(ServerTestCase):
                 self.assertEqual(res.status == 200, v.is_valid(body), repr(res))
 
 
+class TestNaming(ServerTestCase):
+    """The naming rule of docs/API.md, over every schema and operation the server documents."""
+
+    # query parameters that shape the answer rather than filter a field of its items
+    SHAPING = {"limit", "cursor", "sort", "q", "from", "to"}
+    # (path, parameter) -> the field it filters, when that field is not on the listed items
+    RELATED = {
+        ("/api/v1/students", "classId"): "the classId of the student's enrollment today",
+        ("/api/v1/students", "gradeLevel"): "the gradeLevel of the class of the student's enrollment today",
+        ("/api/v1/students", "includeDeleted"): "deletedAt: also the records that have one",
+        ("/api/v1/classes", "teacherId"): "the teacherId of the class's assignments, or its classTeacherId",
+        ("/api/v1/classes/{id}/students", "date"): "the startDate..endDate of the enrollments listed",
+        ("/api/v1/enrollments", "activeOn"): "the startDate..endDate of the enrollments listed",
+    }
+
+    def schemas(self):
+        """(name, path in the schema, property name, property schema) of every property of every schema."""
+        out = []
+
+        def walk(name, node, path):
+            if not isinstance(node, dict):
+                return
+            for key, sub in (node.get("properties") or {}).items():
+                out.append((name, path + key, key, sub))
+                walk(name, sub, path + key + ".")
+            walk(name, node.get("items"), path + "[].")
+
+        for name, schema in self.server.openapi["components"]["schemas"].items():
+            walk(name, schema, "")
+        return out
+
+    def resolve(self, schema):
+        while isinstance(schema, dict) and "$ref" in schema:
+            schema = self.server.contract.resolver.resolve(schema["$ref"])[1]
+        return schema or {}
+
+    def test_ids_are_id_or_thing_id(self):
+        bad = [f"{n}.{p}" for n, p, key, sub in self.schemas()
+               if sub.get("format") == "uuid" and key != "id" and not key.endswith("Id")]
+        self.assertEqual(bad, [])
+
+    def test_people_are_named_by_first_and_last_name(self):
+        bad = [f"{n}.{p}" for n, p, key, _ in self.schemas()
+               if key in ("fullName", "studentName", "teacherName", "guardianName", "parentName")]
+        self.assertEqual(bad, [])
+        # a person shown inside another record is {id, firstName, lastName} too, never {id, name}
+        people = ("student", "teacher", "guardian", "parent", "guardians", "students", "teachers")
+        objects = [(f"{n}.{p}", sub) for n, p, key, sub in self.schemas() if key in people]
+        objects += list(self.server.openapi["components"]["schemas"].items())
+        for where, node in objects:
+            node = self.resolve(node)
+            node = self.resolve(node.get("items")) if node.get("type") == "array" else node
+            props = set(node.get("properties", {}))
+            with self.subTest(schema=where):
+                self.assertEqual("firstName" in props, "lastName" in props)
+                if "firstName" in props or where.split(".")[-1] in people:
+                    self.assertNotIn("name", props)
+
+    def test_every_list_is_items_and_next_cursor(self):
+        for name, schema in self.server.openapi["components"]["schemas"].items():
+            props = set(schema.get("properties", {}))
+            with self.subTest(schema=name):
+                if "nextCursor" in props or name.endswith("List"):
+                    self.assertLessEqual({"items", "nextCursor"}, props)
+        # a collection's rows never go by another name at the top of its answer
+        for method, template, op in self.server.contract.operations():
+            if method != "GET":
+                continue
+            res = self.resolve(((op["responses"].get("200") or {}).get("content") or {})
+                               .get("application/json", {}).get("schema"))
+            rows = [k for k, v in (res.get("properties") or {}).items()
+                    if self.resolve(v).get("type") == "array" and k != "items"
+                    and self.resolve(self.resolve(v).get("items")).get("properties", {}).get("studentId")]
+            with self.subTest(route=template):
+                self.assertEqual(rows, [], "rows of students go by items")
+
+    def test_filters_are_named_after_the_fields_they_filter(self):
+        checked = 0
+        for method, template, op in self.server.contract.operations():
+            res = self.resolve(((op["responses"].get("200") or {}).get("content") or {})
+                               .get("application/json", {}).get("schema"))
+            props = res.get("properties") or {}
+            if method != "GET" or "nextCursor" not in props:
+                continue
+            fields = set(self.resolve(self.resolve(props["items"]).get("items")).get("properties", {}))
+            for p in op.get("parameters", []):
+                if p["in"] != "query" or p["name"] in self.SHAPING:
+                    continue
+                with self.subTest(route=template, parameter=p["name"]):
+                    self.assertTrue(p["name"] in fields or (template, p["name"]) in self.RELATED,
+                                    f"{p['name']} is not a field of the items of {template}")
+                    checked += 1
+        self.assertGreater(checked, 15)
+        served = {(t, p["name"]) for _, t, op in self.server.contract.operations()
+                  for p in op.get("parameters", []) if p["in"] == "query"}
+        self.assertEqual(set(self.RELATED) - served, set(), "RELATED names parameters no operation has")
+
+
 class TestLogs(ServerTestCase):
     def test_listening_line(self):
         first = self.server.logs[0]

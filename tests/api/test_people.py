@@ -454,7 +454,7 @@ class TestStudents(PeopleCase, BodyChecks):
         # admins still see it, with its history
         got = admin.get(f"{path}?includeDeleted=true", expect=200).json
         self.assertIsNotNone(got["deletedAt"])
-        self.assertEqual([x["id"] for x in got["guardians"]], [g["id"]])
+        self.assertEqual([x["guardianId"] for x in got["guardians"]], [g["id"]])
         listed = admin.get(f"{STUDENTS}?q={s['lastName']}&includeDeleted=true", expect=200).json["items"]
         self.assertEqual([x["id"] for x in listed], [s["id"]])
         self.assertEqual(listed[0]["deletedAt"], got["deletedAt"])
@@ -565,11 +565,11 @@ class TestStudents(PeopleCase, BodyChecks):
         self.assertTrue(all(e["subjectType"] == "student" and e["requestId"] for e in events))
         # one student.list event per page, by whoever lists
         parent_id = self.A.users["parent"]["id"]
-        before = len(self.audit(action="student.list", userId=parent_id))
+        before = len(self.audit(action="student.list", actorId=parent_id))
         parent = self.A.client("parent")
         parent.get(f"{STUDENTS}?limit=1", expect=200)
         parent.get("/api/v1/me/students", expect=200)
-        lists = self.audit(action="student.list", userId=parent_id)
+        lists = self.audit(action="student.list", actorId=parent_id)
         self.assertEqual(len(lists) - before, 2)
         self.assertEqual(lists[0]["detail"], "items=1")
 
@@ -652,10 +652,16 @@ class TestGuardiansAndLinks(PeopleCase, BodyChecks):
         l1 = staff.put(f"{link}/{g1['id']}", json={"relationship": "grandparent", "isPrimary": True}, expect=200).json
         self.assertEqual((l1["relationship"], l1["isPrimary"]), ("grandparent", True))
         detail = staff.get(f"{STUDENTS}/{s['id']}", expect=200).json
-        self.assertEqual([(x["id"], x["name"], x["relationship"], x["isPrimary"]) for x in detail["guardians"]],
-                         [(g1["id"], f"{g1['firstName']} Aaa", "grandparent", True),
-                          (g2["id"], f"{g2['firstName']} Bbb", "father", False)])
+        self.assertEqual([(x["guardianId"], x["relationship"], x["isPrimary"]) for x in detail["guardians"]],
+                         [(g1["id"], "grandparent", True), (g2["id"], "father", False)])
         self.assertEqual(sum(x["isPrimary"] for x in detail["guardians"]), 1)
+        # a guardian is named the same way wherever a link shows it: the student's record and the link itself
+        by_link = {x["guardianId"]: x["guardian"] for x in staff.get(link, expect=200).json["items"]}
+        self.assertEqual([x["guardian"] for x in detail["guardians"]],
+                         [{"id": g1["id"], "firstName": g1["firstName"], "lastName": "Aaa"},
+                          {"id": g2["id"], "firstName": g2["firstName"], "lastName": "Bbb"}])
+        self.assertEqual([by_link[x["guardianId"]] for x in detail["guardians"]],
+                         [x["guardian"] for x in detail["guardians"]])
         students = self.admin().get(f"{GUARDIANS}/{g2['id']}/students", expect=200).json["items"]
         self.assertEqual([x["studentId"] for x in students], [s["id"]])
         # unlink

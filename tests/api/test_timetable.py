@@ -12,7 +12,7 @@ import unittest
 import uuid
 
 from fixtures_daily import DemoSchool, uncovered
-from harness import Client, Contract, ServerTestCase, skip_allowed
+from harness import Client, Contract, ServerTestCase, full_name, skip_allowed
 
 SLOTS = "/api/v1/timetable-slots"
 DOC = []  # the OpenAPI document, once a server ran
@@ -32,7 +32,7 @@ class TimetableCase(ServerTestCase):
         cls.teachers = {}  # teacher id -> name
         cls.subjects = {}
         for s in cls.demo_slots:
-            cls.teachers[s["teacherId"]] = s["teacherName"]
+            cls.teachers[s["teacherId"]] = full_name(s["teacher"])
             cls.subjects[s["subjectId"]] = s["subjectName"]
         cls.class_ids = {c["className"]: c["classId"] for c in cls.demo.classes}
         cls.login_of = cls.demo.teacher_logins()  # teacher name -> login key
@@ -93,7 +93,8 @@ class TestSlots(TimetableCase):
         self.assertEqual((s["weekday"], s["weekdayName"], s["startTime"], s["endTime"], s["room"], s["version"]),
                          (6, "saturday", "07:00", "07:40", "Hall", 1))
         self.assertEqual((s["classId"], s["className"]), (self.class_ids["7-A"], "7-A"))
-        self.assertEqual(s["teacherName"], self.teachers[self.teacher_ids[0]])
+        self.assertEqual((s["teacher"]["id"], full_name(s["teacher"])),
+                         (self.teacher_ids[0], self.teachers[self.teacher_ids[0]]))
         self.assertEqual((s["subjectId"], s["subjectName"]), (self.subject_of(0)["id"], "Timetable subject 0"))
         got = self.demo.client("staff").get(f"{SLOTS}/{s['id']}", expect=200)
         self.assertEqual((got.json, got.headers["etag"]), (s, '"1"'))
@@ -117,7 +118,7 @@ class TestSlots(TimetableCase):
                 res = self.create(expect=409, start="10:30", end="11:15", **kw)
                 p = self.assertProblem(res, 409, "conflict", fields=fields)
                 for e in p["errors"]:
-                    for part in (base["id"], when, "7-A", base["subjectName"], base["teacherName"]):
+                    for part in (base["id"], when, "7-A", base["subjectName"], full_name(base["teacher"])):
                         self.assertIn(part, e["message"])
                 self.assertIn(base["id"], p["detail"])
                 self.assertIn(when, p["detail"])
@@ -349,7 +350,7 @@ class TestViewsAndList(TimetableCase):
             self.assertEqual(starts, sorted(starts))
         self.assertEqual(len(doc["days"][0]["slots"]), 6)  # the demo's six periods
         # who may read it: the class's teachers, its students and their parents; staff
-        teaching = {self.login_of[s["teacherName"]] for s in flat}
+        teaching = {self.login_of[full_name(s["teacher"])] for s in flat}
         for key in sorted(teaching)[:2] + ["staff", "student7", "parent4"]:
             with self.subTest(reader=key):
                 self.demo.client(key).get(f"/api/v1/classes/{cid}/timetable", expect=200)
@@ -368,7 +369,7 @@ class TestViewsAndList(TimetableCase):
         name = self.teachers[tid]
         path = f"/api/v1/teachers/{tid}/timetable"
         doc = self.admin.get(path, expect=200).json
-        self.assertEqual((doc["teacherId"], doc["teacherName"]), (tid, name))
+        self.assertEqual((doc["teacherId"], doc["teacher"]["id"], full_name(doc["teacher"])), (tid, tid, name))
         self.assertEqual(doc["academicYearId"], self.demo_slots[0]["academicYearId"])
         flat = [s for d in doc["days"] for s in d["slots"]]
         self.assertEqual(flat, [s for s in self.demo_slots if s["teacherId"] == tid])

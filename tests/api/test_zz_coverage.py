@@ -39,12 +39,16 @@ EXEMPT = {
     ("PUT", "/api/v1/students/{id}/guardians/{guardianId}", 409):
         "two requests making different guardians primary at once: whether one loses the race is timing",
     # Idempotency-Key (test_idempotency provokes each status on POST /students; one dispatcher hook serves every POST)
-    **{("POST", "/api/v1/auth/logout", s): "a second request with a logout's key finds its session ended (401) "
-                                            "before the key is looked at"
-       for s in (409, 422)},
+    ("POST", "/api/v1/auth/logout", 409): "a second request with a logout's key finds its session ended (401) "
+                                          "before the key is looked at",
     ("POST", "/api/v1/auth/password", 409): "only while a first request with the same key is still running: "
                                             "two password changes in flight at once",
 }
+
+# exemptions that a race of the suite's concurrent tests may still provoke now and then: seen or not, both fine
+RACES = {("PUT", "/api/v1/classes/{id}/attendance/{date}", 409),
+         ("PUT", "/api/v1/students/{id}/guardians/{guardianId}", 409),
+         ("POST", "/api/v1/auth/password", 409)}
 
 # (method, template, status) of the core that no operation documents, contract-checked.
 CORE_STATUSES = {
@@ -94,7 +98,7 @@ class TestContractCoverage(unittest.TestCase):
             with self.subTest(exemption=(m, t, s)):
                 matches = {k for k in documented if (m in (ANY, k[0])) and (t in (ANY, k[1])) and s == k[2]}
                 self.assertTrue(matches, "an exemption of a status no operation documents")
-                if ANY not in (m, t):
+                if ANY not in (m, t) and (m, t, s) not in RACES:
                     self.assertFalse(COVERAGE[(m, t, s)], "a status exempted as unprovokable was seen: drop the "
                                                           "exemption")
 
