@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 BIN        := $(BUILD)/school-erp
 
-.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format fuzz
+.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format mutate fuzz
 
 all: build
 
@@ -61,6 +61,10 @@ fuzz: test-deps $(FUZZ_BUILD)/build.ninja
 
 bench: build
 	@bench/run
+
+# Deliberate bugs in security- and integrity-critical lines (tests/mutations.py), one at a time: the tests must catch each.
+mutate: test-deps
+	@scripts/mutate
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
