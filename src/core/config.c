@@ -63,41 +63,39 @@ static const char *password_at(const char *got, const char *p, size_t *keep)
 /*
  * As fail(), with the passwords of the value masked: the one of a URL's user
  * ("//user:secret@") and libpq's password and sslpassword keywords (conninfo
- * "password=secret", URI query "?password=secret").
+ * "password=secret", URI query "?password=secret"). What to hide is decided
+ * over the whole value first, so one rule's secret never hides the start of
+ * the other's.
  */
 static int fail_url(char *err, size_t errlen, const char *name, const char *expected, const char *got)
 {
+    size_t n = strlen(got);
+    unsigned char *hide = xcalloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (got[i] == '/' && got[i + 1] == '/') {
+            const char *at = strpbrk(got + i + 2, "@,/");
+            const char *colon = strchr(got + i + 2, ':');
+            if (at != NULL && *at == '@' && colon != NULL && colon < at)
+                memset(hide + (colon + 1 - got), 1, (size_t)(at - colon - 1));
+        }
+        size_t keep;
+        const char *secret = password_at(got, got + i, &keep);
+        if (secret != NULL)
+            memset(hide + (secret - got), 1, secret_len(secret));
+    }
     char masked[128];
     size_t o = 0;
-    for (const char *p = got; *p != '\0' && o < sizeof(masked) - 4; p++) {
-        size_t keep;
-        const char *secret = password_at(got, p, &keep);
-        if (secret != NULL) {
-            if (o + keep + 4 >= sizeof(masked))
-                break;
-            memcpy(masked + o, p, keep);
-            o += keep;
+    for (size_t i = 0; i < n && o < sizeof(masked) - 4;) {
+        if (hide[i]) {
             memcpy(masked + o, "***", 3);
             o += 3;
-            p = secret + secret_len(secret) - 1;
-            continue;
-        }
-        masked[o++] = *p;
-        if (p[0] == '/' && p[1] == '/') {
-            const char *at = strpbrk(p + 2, "@,/");
-            const char *colon = strchr(p + 2, ':');
-            if (at != NULL && *at == '@' && colon != NULL && colon < at) {
-                size_t ulen = (size_t)(colon - (p + 1)) + 1; /* "/user:" */
-                if (o + ulen + 4 >= sizeof(masked))
-                    break;
-                memcpy(masked + o, p + 1, ulen);
-                o += ulen;
-                memcpy(masked + o, "***", 3);
-                o += 3;
-                p = at - 1;
-            }
+            while (i < n && hide[i])
+                i++;
+        } else {
+            masked[o++] = got[i++];
         }
     }
+    free(hide);
     masked[o] = '\0';
     return fail(err, errlen, name, expected, masked);
 }

@@ -459,7 +459,8 @@ static void read_urls_trailing_comma(void **state)
 /*
  * A message about a URL variable never shows a password: a URL's user password,
  * and libpq's password and sslpassword keywords, in a conninfo or in a URI's
- * query (found by tests/fuzz/config_fuzz: tests/fuzz/findings/config-conninfo-password).
+ * query (found by tests/fuzz/config_fuzz: tests/fuzz/findings/config-conninfo-password,
+ * config-password-around-url).
  */
 static void url_messages_mask_passwords(void **state)
 {
@@ -476,6 +477,8 @@ static void url_messages_mask_passwords(void **state)
         {"host=r1 sslpassword=hunter2secret,,", "host=r1 sslpassword=***,,"},
         {"password=hunter2secret,,", "password=***,,"},
         {"host=r1 passwordx=1,,", "host=r1 passwordx=1,,"}, /* another keyword: shown as is */
+        /* a password value that holds the start of a URL's user: both hidden (findings/config-password-around-url) */
+        {"postgres://h/db?password=pw://u:&hunter2secret@h,,", "postgres://h/db?password=***@h,,"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         config_t c;
