@@ -25,6 +25,10 @@ MUTATIONS = [
          find="\" WHERE tenant_id = $1 AND (actor_id = $2 OR $2 IS NULL)\"",
          replace="\" WHERE ($1 IS NOT NULL) AND (actor_id = $2 OR $2 IS NULL)\"",
          tests=["api:test_isolation"], why="the audit trail without its school filter"),
+    dict(id="guardians.list-school-filter", file="src/api/guardians.c",
+         find="FROM guardians g WHERE g.tenant_id = $1\"",
+         replace="FROM guardians g WHERE ($1 IS NOT NULL)\"",
+         tests=["api:test_isolation"], why="the guardian list without its school filter"),
     # ---- who may do what
     dict(id="routes.teachers-create-accounts", file="src/api/routes.c",
          find="{HTTP_POST, \"/api/v1/users\", users_create, ROLE_ADMIN,",
@@ -81,6 +85,10 @@ MUTATIONS = [
          find="    if (res.nrows == 1) {\n        r->idempotency_at",
          replace="    if (res.nrows >= 0) {\n        r->idempotency_at",
          tests=["api:test_idempotency"], why="an Idempotency-Key that does not stop a second run"),
+    dict(id="query.undeclared-ignored", file="src/http/dispatch.c",
+         find="    if (rc == 0)\n        rc = check_query(r);\n",
+         replace="",
+         tests=["api:test_http.TestRouting", "api:test_isolation"], why="a misspelt filter answering the whole list"),
     # ---- enrollment, soft deletes, the calendar, capacity
     dict(id="enrollments.overlap", file="src/api/enrollments.c",
          find="    if (res.nrows > 0)\n        return res_fail(r, ERR_CONFLICT, \"The student is already enrolled",

@@ -18,6 +18,7 @@ static const struct {
     {ERR_METHOD, 405, "method-not-allowed", "Method not allowed"},
     {ERR_NOT_ACCEPTABLE, 406, "not-acceptable", "Not acceptable"},
     {ERR_CONFLICT, 409, "conflict", "Conflict"},
+    {ERR_PRECONDITION_FAILED, 412, "precondition-failed", "Precondition failed"},
     {ERR_TOO_LARGE, 413, "payload-too-large", "Payload too large"},
     {ERR_MEDIA_TYPE, 415, "unsupported-media-type", "Unsupported media type"},
     {ERR_VALIDATION, 422, "validation", "Validation failed"},
