@@ -1,7 +1,6 @@
 /* audit.c - GET /audit-events: who did what to which record, when. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/api.h"
 #include "api/app.h"
@@ -24,34 +23,6 @@ static stmt_t Q_LIST = STMT("audit_events.list", STMT_READ,
                             " ORDER BY at DESC, id DESC LIMIT $10");
 
 static stmt_t Q_USER_EXISTS = STMT("users.exists", STMT_READ, "SELECT 1 FROM users WHERE tenant_id = $1 AND id = $2");
-
-/* Milliseconds of "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SS[.mmm]Z"; -1 when malformed. */
-static long long parse_time(const char *s)
-{
-    struct tm tm = {0};
-    int ms = 0;
-    const char *rest;
-    if (strlen(s) == 10 && valid_date(s)) {
-        rest = strptime(s, "%Y-%m-%d", &tm);
-        if (rest == NULL || *rest != '\0')
-            return -1;
-    } else {
-        rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-        if (rest == NULL)
-            return -1;
-        if (*rest == '.') {
-            char *end;
-            ms = (int)strtol(rest + 1, &end, 10);
-            if (end - rest != 4)
-                return -1;
-            rest = end;
-        }
-        if (strcmp(rest, "Z") != 0)
-            return -1;
-    }
-    time_t t = timegm(&tm);
-    return t < 0 ? -1 : (long long)t * 1000 + ms;
-}
 
 static const char *id_filter(req_t *r, const char *name)
 {
@@ -92,10 +63,10 @@ int audit_list(req_t *r)
     const char *action = req_query(r, "action");
     long long from = 0, to = 4102444800000LL; /* 2100-01-01 */
     const char *v;
-    if ((v = req_query(r, "from")) != NULL && (from = parse_time(v)) < 0)
-        res_field_error(r, "from", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
-    if ((v = req_query(r, "to")) != NULL && (to = parse_time(v)) < 0)
-        res_field_error(r, "to", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+    if ((v = req_query(r, "from")) != NULL && !valid_instant(v, &from))
+        res_field_error(r, "from", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SS[.mmm]Z)");
+    if ((v = req_query(r, "to")) != NULL && !valid_instant(v, &to))
+        res_field_error(r, "to", "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SS[.mmm]Z)");
     if (subject_type != NULL && (strlen(subject_type) == 0 || strlen(subject_type) > 40))
         res_field_error(r, "subjectType", "must be 1 to 40 characters");
     if (subject_id != NULL && (strlen(subject_id) == 0 || strlen(subject_id) > 64))

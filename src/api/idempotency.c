@@ -10,7 +10,6 @@
 #include "core/log.h"
 #include "http/router.h"
 
-#define KEY_MAX 255
 
 static long long ttl_ms = 86400000LL;
 
@@ -50,10 +49,10 @@ static int applies(const req_t *r)
            !(r->route->flags & ROUTE_PUBLIC) && r->auth.authenticated;
 }
 
-static int valid_key(const char *k)
+int idempotency_key_valid(const char *k)
 {
     size_t n = strlen(k);
-    if (n == 0 || n > KEY_MAX)
+    if (n == 0 || n > IDEMPOTENCY_KEY_MAX)
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
@@ -82,8 +81,8 @@ int idempotency_begin(req_t *r)
     if (!applies(r))
         return 0;
     const char *key = r->hdr.idempotency_key;
-    if (!valid_key(key))
-        return res_fail(r, ERR_MALFORMED, "Idempotency-Key must be 1 to %d visible ASCII characters.", KEY_MAX);
+    if (!idempotency_key_valid(key))
+        return res_fail(r, ERR_MALFORMED, "Idempotency-Key must be 1 to %d visible ASCII characters.", IDEMPOTENCY_KEY_MAX);
     db_t *db = req_db(r);
     long long now = (long long)clock_wall_ms();
     const char *tenant = sessions_tenant_of(r);

@@ -22,6 +22,11 @@
 #include "core/config.h"
 #include "http/handler.h"
 
+#define IDEMPOTENCY_KEY_MAX 255 /* characters of an Idempotency-Key */
+
+/* Whether k is a well-formed Idempotency-Key: 1 to IDEMPOTENCY_KEY_MAX visible ASCII characters (0x21-0x7e). */
+int idempotency_key_valid(const char *k);
+
 /* Reads the retention (ERP_IDEMPOTENCY_TTL_SECONDS). */
 void idempotency_setup(const config_t *cfg);
 

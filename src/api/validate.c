@@ -7,6 +7,8 @@
 
 #include "core/ids.h"
 #include "core/utf8.h"
+#include "domain/calendar.h"
+#include "domain/timetable.h"
 
 /* The member, or NULL when absent or null; records "is required" when required. */
 static json_t *member(req_t *r, const char *field, int required)
@@ -105,6 +107,40 @@ int valid_date(const char *s)
         return 0;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return d <= days[m - 1] + (m == 2 && leap);
+}
+
+/* the number of n decimal digits at s; -1 when one of them is not a digit */
+static int number(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = isdigit((unsigned char)s[i]) && v >= 0 ? v * 10 + (s[i] - '0') : -1;
+    return v;
+}
+
+int valid_instant(const char *s, long long *ms)
+{
+    size_t n = strnlen(s, 25);
+    char part[11];
+    cal_day_t day;
+    if (n < 10)
+        return 0;
+    memcpy(part, s, 10);
+    part[10] = '\0';
+    if (cal_parse(part, &day) != 0)
+        return 0;
+    int minutes = 0, sec = 0, milli = 0;
+    if (n > 10) {
+        if ((n != 20 && n != 24) || s[10] != 'T' || s[16] != ':' || s[n - 1] != 'Z')
+            return 0;
+        memcpy(part, s + 11, 5);
+        part[5] = '\0';
+        if ((minutes = tt_parse_time(part, 0)) < 0 || (sec = number(s + 17, 2)) < 0 || sec > 59 ||
+            (n == 24 && (s[19] != '.' || (milli = number(s + 20, 3)) < 0)))
+            return 0;
+    }
+    *ms = ((long long)day * 1440 + minutes) * 60000LL + sec * 1000LL + milli;
+    return 1;
 }
 
 int body_date(req_t *r, const char *field, int required, const char **out)

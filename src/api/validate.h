@@ -51,4 +51,12 @@ int query_int(req_t *r, const char *name, const char *value, long long min, long
 /* Whether s is a valid date YYYY-MM-DD (proleptic Gregorian). */
 int valid_date(const char *s);
 
+/*
+ * Whether s is an instant as the API writes them: a date YYYY-MM-DD (its
+ * midnight, UTC) or YYYY-MM-DDTHH:MM:SS[.mmm]Z (UTC, hours 00-23, seconds
+ * 00-59, exactly three digits of milliseconds), nothing else. Sets *ms to the
+ * milliseconds since 1970-01-01T00:00:00Z (negative before) when it is.
+ */
+int valid_instant(const char *s, long long *ms);
+
 #endif

@@ -542,6 +542,13 @@ class TestAudit(IdentityCase):
         self.assertNotEqual(nxt[0]["id"], by_admin["items"][0]["id"])
         self.assertEqual(admin.get("/api/v1/audit-events?from=2999-01-01", expect=200).json["items"], [])
         self.assertProblem(admin.get("/api/v1/audit-events?from=yesterday"), 422, fields=["from"])
+        # instants are exactly the form the API writes: a sign, a short fraction or an hour 24 is refused
+        for bad in ("2026-11-27T19:30:05.-99Z", "2026-11-27T19:30:05.5Z", "2026-11-27T24:00:00Z", "2026-02-30",
+                    "2026-11-27T19:30:05"):
+            self.assertProblem(admin.get(f"/api/v1/audit-events?to={bad}"), 422, fields=["to"])
+        newest = admin.get("/api/v1/audit-events?limit=1", expect=200).json["items"][0]
+        at = admin.get(f"/api/v1/audit-events?from={newest['at']}&limit=500", expect=200).json["items"]
+        self.assertIn(newest["id"], [e["id"] for e in at])
         self.assertProblem(admin.get("/api/v1/audit-events?cursor=not-a-cursor"), 400)
         self.assertProblem(admin.get(f"/api/v1/audit-events?actorId={uuid.uuid4()}"), 404)
         self.assertProblem(s.client("teacher").get("/api/v1/audit-events"), 403)

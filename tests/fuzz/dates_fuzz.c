@@ -5,7 +5,8 @@
  * weekday helpers (src/domain/calendar.c); tt_parse_time() and
  * tt_format_time() (src/domain/timetable.c); att_status_parse()
  * (src/domain/attendance.c); people_check_birth() / people_check_admission()
- * on the dates that parse (src/domain/people.c).
+ * on the dates that parse (src/domain/people.c); valid_instant()
+ * (src/api/validate.c), the audit trail's from and to.
  *
  * Input: "S\nT\nN": S and T are texts tried as dates, times, weekday and
  * status names; N (strtol) is a day count and a number of minutes.
@@ -14,8 +15,8 @@
  * parsed date formats back to the same text, and its day number to the same
  * year, month and day; adding days lands n days later or is refused outside
  * years 0001-9999; a parsed clock time formats back to the same text; a parsed
- * weekday or status names itself; every output is NUL-terminated in its
- * exact-size buffer.
+ * weekday or status names itself; an instant falls on its date and writes back
+ * to the same text; every output is NUL-terminated in its exact-size buffer.
  */
 #include "fuzz.h"
 
@@ -103,6 +104,45 @@ static void clock_time(const char *s)
     }
 }
 
+/*
+ * s as an instant (valid_instant): a date alone is its midnight; otherwise its
+ * first ten characters are a date, the instant falls on that day, and the
+ * text is exactly what the API writes (iso_time's form, or without
+ * milliseconds).
+ */
+static void instant(const char *s)
+{
+    long long ms = 42;
+    int ok = valid_instant(s, &ms);
+    size_t n = strlen(s);
+    if (n == 10)
+        FUZZ_CHECK(ok == (valid_date(s) != 0));
+    if (!ok) {
+        FUZZ_CHECK(ms == 42);
+        return;
+    }
+    FUZZ_CHECK(n == 10 || n == 20 || n == 24);
+    char day[11];
+    memcpy(day, s, 10);
+    day[10] = '\0';
+    cal_day_t d;
+    FUZZ_CHECK(cal_parse(day, &d) == 0);
+    long long in_day = ms - (long long)d * 86400000LL;
+    FUZZ_CHECK(in_day >= 0 && in_day < 86400000LL);
+    if (n == 10) {
+        FUZZ_CHECK(in_day == 0);
+        return;
+    }
+    char back[32];
+    long long sec = in_day / 1000;
+    snprintf(back, sizeof(back), "%sT%02lld:%02lld:%02lld", day, sec / 3600, sec / 60 % 60, sec % 60);
+    if (n == 24)
+        snprintf(back + 19, sizeof(back) - 19, ".%03lldZ", in_day % 1000);
+    else
+        strcpy(back + 19, "Z");
+    FUZZ_CHECK(strcmp(back, s) == 0);
+}
+
 static void names(const char *s)
 {
     int wd = cal_weekday_parse(s);
@@ -135,6 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     clock_time(s);
     clock_time(t);
+    instant(s);
+    instant(t);
     names(s);
     names(t);
 

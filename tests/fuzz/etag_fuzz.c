@@ -2,8 +2,9 @@
  * etag_fuzz.c - header values: If-Match / If-None-Match against a version
  * (etag_if_match(), etag_if_none_match(), src/http/etag.c), and the other
  * parsers of single header values the server owns: dispatch_is_json_type()
- * (Content-Type, src/http/dispatch.c) and http_method_parse()
- * (src/http/handler.c).
+ * (Content-Type, src/http/dispatch.c), http_method_parse()
+ * (src/http/handler.c) and idempotency_key_valid() (Idempotency-Key,
+ * src/api/idempotency.c).
  *
  * Input: "VERSION\nHEADER" (VERSION read with strtoll; without a newline the
  * whole input is the header and the version 3).
@@ -12,10 +13,11 @@
  * malformed; a strong match implies a weak one; no version <= 0 ever matches;
  * the tag "<n>" built from the version matches both, W/"<n>" only
  * If-None-Match; appending that tag to any well-formed list (not "*") makes
- * it match.
+ * it match; a key is accepted exactly when it is 1 to 255 bytes of 0x21-0x7e.
  */
 #include "fuzz.h"
 
+#include "api/idempotency.h"
 #include "http/dispatch.h"
 #include "http/etag.h"
 
@@ -56,6 +58,10 @@ static void other_parsers(const char *h, size_t len)
     FUZZ_CHECK(j == 0 || j == 1);
     http_method_t m = http_method_parse(h, len);
     FUZZ_CHECK(m == 0 || strcmp(http_method_name(m), h) == 0);
+    int visible = len >= 1 && len <= IDEMPOTENCY_KEY_MAX;
+    for (size_t i = 0; i < len && visible; i++)
+        visible = h[i] >= 0x21 && h[i] <= 0x7e;
+    FUZZ_CHECK(idempotency_key_valid(h) == visible);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -587,6 +587,48 @@ static void ids_in_lower_case(void **state)
     expect_error(r, "bad", "must be an id (UUID)");
 }
 
+/* ---- valid_instant ---- */
+
+static void instants(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        long long ms;
+    } good[] = {
+        {"1970-01-01", 0},
+        {"1970-01-01T00:00:00Z", 0},
+        {"1970-01-01T00:00:00.001Z", 1},
+        {"1969-12-31T23:59:59.999Z", -1},
+        {"2026-11-27", 1795737600000LL},
+        {"2026-11-27T19:30:05.250Z", 1795807805250LL},
+        {"2024-02-29T12:00:00Z", 1709208000000LL},
+        {"2000-03-01", 951868800000LL},
+        {"0001-01-01", -62135596800000LL},
+        {"9999-12-31T23:59:59.999Z", 253402300799999LL},
+    };
+    static const char *const bad[] = {
+        "",   "2026-11-2",  "2026-11-27T", "2026-11-27Z", "2026-11-27T19:30:05", "2026-11-27T19:30Z",
+        "2026-11-27T24:00:00Z", "2026-11-27T19:60:00Z", "2026-11-27T19:30:60Z", "2026-11-27T19:30:05.25Z",
+        "2026-11-27T19:30:05.-99Z", "2026-11-27T19:30:05.2500Z", "2026-11-27T19:30:05+00:00",
+        "2026-11-27 19:30:05Z", "2026-02-30T00:00:00Z", "2026-11-27t19:30:05z", " 2026-11-27",
+        "2026-11-27T 9:30:05Z", "2026-11-27T+9:30:05Z", "2026-11-27T19:30:05.2 5Z", "2026-11-27T19:30:05Zx",
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        long long ms = 42;
+        if (!valid_instant(good[i].s, &ms))
+            fail_msg("valid_instant rejects %s", good[i].s);
+        if (ms != good[i].ms)
+            fail_msg("valid_instant(%s) = %lld, not %lld", good[i].s, ms, good[i].ms);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        long long ms = 42;
+        if (valid_instant(bad[i], &ms))
+            fail_msg("valid_instant accepts \"%s\"", bad[i]);
+        assert_int_equal(ms, 42);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -602,6 +644,7 @@ int main(void)
         T(bool_values),
         T(enum_values),
         T(dates),
+        T(instants),
         T(uuids),
         T(only_fields),
         T(forbid_fields),

@@ -13,7 +13,7 @@ static void well_formed(void **state)
         if (!utf8_valid(ok[i], strlen(ok[i])))
             fail_msg("refused #%zu", i);
     static const char *const bad[] = {
-        "\xff",         "\x01\xff" "AAA", "\x80",         "\xc3",          "\xc3(",         "\xc0\xaf",
+        "\xff",         "\001\377AAA", "\x80",         "\xc3",          "\xc3(",         "\xc0\xaf",
         "\xc1\xbf",     "\xe0\x80\xaf",   "\xe0\x9f\xbf", "\xed\xa0\x80",  "\xed\xbf\xbf",  "\xf0\x80\x80\xaf",
         "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xf8\x88\x80\x80\x80", "\xe2\x82",
         "a\xe2\x82"};
@@ -32,7 +32,7 @@ static void text_check(void **state)
     assert_int_equal(utf8_text_check("Riverside High", 1, 200, why, sizeof(why)), 0);
     assert_int_equal(utf8_text_check("line one\nline two\ttab", 1, 200, why, sizeof(why)), 0);
     assert_int_equal(utf8_text_check("\xc3\xa9\xc3\xa9\xc3\xa9", 3, 3, why, sizeof(why)), 0);
-    assert_int_equal(utf8_text_check("\x01\xff" "AAA", 1, 200, why, sizeof(why)), -1);
+    assert_int_equal(utf8_text_check("\001\377AAA", 1, 200, why, sizeof(why)), -1);
     assert_string_equal(why, "must be UTF-8 text");
     assert_int_equal(utf8_text_check("a\x01z", 1, 200, why, sizeof(why)), -1);
     assert_string_equal(why, "must not contain control characters");
