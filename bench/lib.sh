@@ -9,10 +9,11 @@ WORK=$(mktemp -d /tmp/school-erp-bench.XXXXXX)
 chmod 755 "$WORK" # service accounts (postgres) must reach their directories
 PIDS=()
 
+# Stops what the benchmark started and removes its files; never fails (it runs under set -e, on exit).
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
-    wait 2>/dev/null
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    if [ -f "$WORK/nginx.pid" ]; then kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true; fi
+    wait 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
