@@ -207,14 +207,10 @@ int classes_list(req_t *r)
         (teacher != NULL && school_ref(r, &Q_CLASS_TEACHER, teacher, "teacher", "teacherId", NULL) != 1))
         return -1;
     /* teachers see the classes they teach */
-    const char *own = NULL;
-    if (!policy_sees_school(r)) {
-        int rc = policy_teacher_id(r, &own);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return res_json(r, 200, page_result(json_array(), NULL));
-    }
+    const char *own;
+    int go = list_teacher_scope(r, &own);
+    if (go <= 0)
+        return go;
     const char *today = school_today(r);
     db_t *db = req_db(r);
     db_result_t res;

@@ -9,6 +9,7 @@
 #include "api/app.h"
 #include "api/validate.h"
 #include "auth/crypto.h"
+#include "auth/policy.h"
 #include "auth/roles.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -162,6 +163,17 @@ json_t *page_result(json_t *items, const char *next_cursor)
 {
     return json_pack("{s:o,s:o}", "items", items, "nextCursor",
                      next_cursor != NULL ? json_string(next_cursor) : json_null()); /* NULL items: NULL */
+}
+
+int list_teacher_scope(req_t *r, const char **own)
+{
+    *own = NULL;
+    if (policy_sees_school(r))
+        return 1;
+    int rc = policy_teacher_id(r, own);
+    if (rc <= 0)
+        return rc < 0 ? -1 : res_json(r, 200, page_result(json_array(), NULL));
+    return 1;
 }
 
 int sort_read(req_t *r, const char *const *names, int default_desc, int *desc)

@@ -86,6 +86,14 @@ db_arg_t page_id_arg(const page_t *p);
 json_t *page_result(json_t *items, const char *next_cursor);
 
 /*
+ * For a list a teacher sees through their classes only: *own is the caller's
+ * teacher record, or NULL when the caller sees the whole school. Returns 1 to
+ * go on, 0 when the caller sees nothing of it (an empty page answered), -1
+ * after an error (answered).
+ */
+int list_teacher_scope(req_t *r, const char **own);
+
+/*
  * Reads ?sort= against allowed names ("name", "createdAt", …): returns the
  * index into names and sets *desc for a leading '-'; the default (index 0,
  * ascending unless default_desc) when absent; -1 with a 422 when unknown.

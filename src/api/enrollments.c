@@ -485,14 +485,10 @@ int enrollments_list(req_t *r)
         check_filter(r, class_id, &Q_ENR_CLASS_REF, "class", "classId", policy_teaches_class) != 0 ||
         check_filter(r, year, &Q_ENR_YEAR_REF, "academic year", "academicYearId", NULL) != 0)
         return -1;
-    const char *own = NULL;
-    if (!policy_sees_school(r)) {
-        int rc = policy_teacher_id(r, &own);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return res_json(r, 200, page_result(json_array(), NULL));
-    }
+    const char *own;
+    int go = list_teacher_scope(r, &own);
+    if (go <= 0)
+        return go;
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_ENR_LIST[desc],

@@ -54,14 +54,22 @@ static json_t *subject_json(req_t *r, const db_result_t *res, int row)
                      "updatedAt", iso_time(&r->arena, db_get_int(res, row, 6)));
 }
 
-static int respond_subject(req_t *r, const char *id, int status)
+/* The subject's row into *res: 0, or -1 (404, or a database error). */
+static int load_subject(req_t *r, const char *id, db_result_t *res)
 {
     db_t *db = req_db(r);
-    db_result_t res;
-    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0)
         return db_fail(r, db);
-    if (res.nrows == 0)
+    if (res->nrows == 0)
         return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    return 0;
+}
+
+static int respond_subject(req_t *r, const char *id, int status)
+{
+    db_result_t res;
+    if (load_subject(r, id, &res) != 0)
+        return -1;
     set_etag(r, db_get_int(&res, 0, 4));
     return res_json(r, status, subject_json(r, &res, 0));
 }
@@ -145,10 +153,8 @@ int subjects_update(req_t *r)
         return -1;
     db_t *db = req_db(r);
     db_result_t s, res;
-    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &s) != 0)
-        return db_fail(r, db);
-    if (s.nrows == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    if (load_subject(r, id, &s) != 0)
+        return -1;
     long long version = db_get_int(&s, 0, 4);
     if (if_match(r, version, "subject") != 0)
         return -1;
@@ -174,10 +180,8 @@ int subjects_delete(req_t *r)
         return -1;
     db_t *db = req_db(r);
     db_result_t s, res;
-    if (db_exec(db, &Q_SUBJ_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &s) != 0)
-        return db_fail(r, db);
-    if (s.nrows == 0)
-        return res_fail(r, ERR_NOT_FOUND, "No such subject.");
+    if (load_subject(r, id, &s) != 0)
+        return -1;
     long long version = db_get_int(&s, 0, 4);
     if (if_match(r, version, "subject") != 0)
         return -1;
