@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "auth/audit_queue.h"
 #include "api/idempotency.h"
 #include "api/openapi.h"
 #include "auth/crypto.h"
@@ -102,7 +103,12 @@ static int cmd_serve(int argc, char **argv)
         .thread_init = app_thread_init,
         .thread_fini = app_thread_fini,
     };
+    if (audit_queue_start(app.store, cfg.audit_buffer) != 0) {
+        log_error("cannot start the audit writer", NULL);
+        return 1;
+    }
     int rc = server_run(&opts);
+    audit_queue_stop(cfg.drain_seconds * 1000);
     /* The event loops have no teardown; exit without unwinding them. */
     fflush(stdout);
     _Exit(rc);

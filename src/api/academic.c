@@ -12,6 +12,7 @@
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/audit.h"
+#include "auth/audit_queue.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "domain/calendar.h"
@@ -55,7 +56,7 @@ int acad_audit(req_t *r, const char *action, const char *subject_type, const cha
                        .subject_type = subject_type != NULL ? subject_type : "student",
                        .subject_id = subject_id,
                        .detail = detail};
-    return audit_record(req_db(r), r, &e);
+    return audit_action_is_read(action) ? audit_queue_record(req_db(r), r, &e) : audit_record(req_db(r), r, &e);
 }
 
 int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message, const char *in_use)

@@ -11,6 +11,7 @@
 #include "api/people_int.h"
 #include "api/validate.h"
 #include "auth/audit.h"
+#include "auth/audit_queue.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "domain/people.h"
@@ -231,7 +232,8 @@ int person_audit(req_t *r, const char *action, const char *outcome, const char *
 {
     audit_event_t e = event(r, action, outcome, subject_id, detail);
     db_t *db = req_db(r);
-    return audit_record(db, r, &e) != 0 ? db_fail(r, db) : 0;
+    int rc = audit_action_is_read(action) ? audit_queue_record(db, r, &e) : audit_record(db, r, &e);
+    return rc != 0 ? db_fail(r, db) : 0;
 }
 
 /* Binds tenant, id, [version,] the fields, now [, extra] for t's insert (version < 0) or update. */

@@ -50,8 +50,6 @@ static const conflict_t conflicts[] = {
     {NULL, NULL, NULL},
 };
 
-static stmt_t Q_GET = STMT("students.get", STMT_READ,
-                           "SELECT " STUDENT_COLS " FROM students s WHERE s.tenant_id = $1 AND s.id = $2");
 static stmt_t Q_GET_LIVE = STMT("students.get_live", STMT_READ,
                                 "SELECT " STUDENT_COLS " FROM students s WHERE s.tenant_id = $1 AND s.id = $2"
                                 " AND s.deleted_at IS NULL");
@@ -76,17 +74,33 @@ static stmt_t Q_DELETE = STMT("students.delete", 0,
     " AND " e ".start_date <= " day " AND COALESCE(" e ".end_date, (SELECT cy.end_date FROM academic_years cy"         \
     " WHERE cy.tenant_id = " e ".tenant_id AND cy.id = " e ".academic_year_id)) >= " day
 
-static stmt_t Q_CLASS_NOW = STMT("students.current_class", STMT_READ,
-                                 "SELECT c.id, c.name, c.grade_level FROM enrollments e JOIN classes c"
-                                 " ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
-                                 " WHERE e.tenant_id = $1 AND e.student_id = $2" CURRENT("e", "$3")
-                                 " ORDER BY e.start_date DESC, e.id DESC LIMIT 1");
-static stmt_t Q_GUARDIANS = STMT("students.guardians", STMT_READ,
-                                 "SELECT g.id, g.first_name, g.last_name, l.relationship, l.is_primary,"
-                                 " l.can_pick_up FROM student_guardians l JOIN guardians g"
-                                 " ON g.tenant_id = l.tenant_id AND g.id = l.guardian_id"
-                                 " WHERE l.tenant_id = $1 AND l.student_id = $2"
-                                 " ORDER BY l.is_primary DESC, g.last_name, g.first_name, g.id");
+/*
+ * A student's profile in one statement: the record, its current class and its
+ * guardians, the last two as JSON documents each engine builds ($3: the
+ * school's today). The guardians' order: the primary first, then by name.
+ */
+#define CLASS_NOW(object)                                                                                              \
+    "(SELECT " object " FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"          \
+    " WHERE e.tenant_id = $1 AND e.student_id = $2" CURRENT("e", "$3") " ORDER BY e.start_date DESC, e.id DESC LIMIT 1)"
+#define GUARDIAN_LINKS                                                                                                 \
+    " FROM student_guardians l JOIN guardians g ON g.tenant_id = l.tenant_id AND g.id = l.guardian_id"                \
+    " WHERE l.tenant_id = $1 AND l.student_id = $2"
+#define GUARDIAN_ORDER " ORDER BY l.is_primary DESC, g.last_name, g.first_name, g.id"
+static stmt_t Q_PROFILE = STMT2(
+    "students.profile", STMT_READ,
+    "SELECT " STUDENT_COLS ", " CLASS_NOW("json_object('id', c.id, 'name', c.name, 'gradeLevel', c.grade_level)")
+    ", (SELECT json_group_array(json(x)) FROM (SELECT json_object('guardianId', g.id, 'relationship', l.relationship,"
+    " 'isPrimary', json(CASE WHEN l.is_primary THEN 'true' ELSE 'false' END), 'canPickUp',"
+    " json(CASE WHEN l.can_pick_up THEN 'true' ELSE 'false' END), 'guardian', json_object('id', g.id, 'firstName',"
+    " g.first_name, 'lastName', g.last_name)) AS x" GUARDIAN_LINKS GUARDIAN_ORDER "))"
+    " FROM students s WHERE s.tenant_id = $1 AND s.id = $2",
+    "SELECT " STUDENT_COLS ", "
+    CLASS_NOW("json_build_object('id', c.id, 'name', c.name, 'gradeLevel', c.grade_level)::text")
+    ", (SELECT COALESCE(json_agg(json_build_object('guardianId', g.id, 'relationship', l.relationship, 'isPrimary',"
+    " l.is_primary, 'canPickUp', l.can_pick_up, 'guardian', json_build_object('id', g.id, 'firstName', g.first_name,"
+    " 'lastName', g.last_name))" GUARDIAN_ORDER "), '[]')::text" GUARDIAN_LINKS ")"
+    " FROM students s WHERE s.tenant_id = $1 AND s.id = $2");
+enum { COL_CLASS = 17, COL_GUARDIANS = 18 };
 static stmt_t Q_CLASS_EXISTS = STMT("students.class_exists", STMT_READ,
                                     "SELECT 1 FROM classes WHERE tenant_id = $1 AND id = $2");
 
@@ -204,47 +218,52 @@ static json_t *student_json(req_t *r, const db_result_t *res, int row)
     return o;
 }
 
-/* The student of row 0 with its current class and its guardians; NULL after a database error (set). */
-static json_t *student_detail(req_t *r, const db_result_t *student)
+/* A JSON document the database built (text) in place of if_null; *bad set when it does not parse. */
+static json_t *db_json(const char *text, json_t *if_null, int *bad)
+{
+    if (text == NULL)
+        return if_null;
+    json_decref(if_null);
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    if (j == NULL)
+        *bad = 1;
+    return j;
+}
+
+/* The student of a Q_PROFILE row as its document; NULL after an error (set). */
+static json_t *student_detail(req_t *r, const db_result_t *res)
+{
+    int bad = 0;
+    json_t *cls = db_json(db_get(res, 0, COL_CLASS), json_null(), &bad);
+    json_t *gs = db_json(db_get(res, 0, COL_GUARDIANS), json_array(), &bad);
+    json_t *o = bad || cls == NULL || gs == NULL ? NULL : student_json(r, res, 0);
+    if (o == NULL || json_object_set(o, "currentClass", cls) != 0 || json_object_set(o, "guardians", gs) != 0) {
+        json_decref(o);
+        o = NULL;
+        res_fail(r, ERR_INTERNAL, "a student document could not be built");
+    }
+    json_decref(cls);
+    json_decref(gs);
+    return o;
+}
+
+/* The profile row of a student (deleted or not) into *res; 0, or -1 after a database error. */
+static int load_profile(req_t *r, const char *id, db_result_t *res)
 {
     db_t *db = req_db(r);
-    const char *id = db_get(student, 0, 0);
-    db_result_t cls, gs;
-    if (db_exec(db, &Q_CLASS_NOW, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(school_today(r))),
-                &r->arena, &cls) != 0 ||
-        db_exec(db, &Q_GUARDIANS, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &gs) != 0) {
-        db_fail(r, db);
-        return NULL;
-    }
-    json_t *o = student_json(r, student, 0);
-    int bad = o == NULL ||
-              json_object_set_new(o, "currentClass",
-                                  cls.nrows == 0 ? json_null()
-                                                 : json_pack("{s:s,s:s,s:I}", "id", db_get(&cls, 0, 0), "name",
-                                                             db_get(&cls, 0, 1), "gradeLevel",
-                                                             (json_int_t)db_get_int(&cls, 0, 2))) != 0;
-    json_t *list = json_array();
-    for (int i = 0; i < gs.nrows && !bad; i++)
-        bad = json_array_append_new(
-                  list, json_pack("{s:s,s:s,s:b,s:b,s:{s:s,s:s,s:s}}", "guardianId", db_get(&gs, i, 0),
-                                  "relationship", db_get(&gs, i, 3), "isPrimary", db_get_bool(&gs, i, 4), "canPickUp",
-                                  db_get_bool(&gs, i, 5), "guardian", "id", db_get(&gs, i, 0), "firstName",
-                                  db_get(&gs, i, 1), "lastName", db_get(&gs, i, 2))) != 0;
-    if (bad || json_object_set_new(o, "guardians", list) != 0) {
-        if (bad)
-            json_decref(list);
-        json_decref(o);
-        res_fail(r, ERR_INTERNAL, "a student document could not be built (text that is not UTF-8?)");
-        return NULL;
-    }
-    return o;
+    if (db_exec(db, &Q_PROFILE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(school_today(r))),
+                &r->arena, res) != 0)
+        return db_fail(r, db);
+    return 0;
 }
 
 static int respond(req_t *r, const char *id, int status)
 {
     db_result_t res;
-    if (person_load(r, &STUDENT, id, &res) != 0)
+    if (load_profile(r, id, &res) != 0)
         return -1;
+    if (res.nrows == 0 || !db_is_null(&res, 0, COL_DELETED))
+        return policy_hidden(r, "student");
     json_t *doc = student_detail(r, &res);
     if (doc == NULL)
         return -1;
@@ -292,10 +311,9 @@ int students_get(req_t *r)
         person_audit(r, "student.read", "denied", id, NULL); /* an attempt worth seeing; the answer stays 404 */
         return policy_hidden(r, "student");
     }
-    db_t *db = req_db(r);
     db_result_t res;
-    if (db_exec(db, &Q_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
-        return db_fail(r, db);
+    if (load_profile(r, id, &res) != 0)
+        return -1;
     if (res.nrows == 0 || (!deleted && !db_is_null(&res, 0, COL_DELETED)))
         return policy_hidden(r, "student");
     json_t *doc = student_detail(r, &res);

@@ -1,5 +1,7 @@
 #include "auth/audit.h"
 
+#include <string.h>
+
 #include "core/clock.h"
 #include "core/ids.h"
 
@@ -24,4 +26,10 @@ int audit_record(db_t *db, const req_t *r, const audit_event_t *e)
                      &a, NULL);
     arena_destroy(&a);
     return rc;
+}
+
+int audit_action_is_read(const char *action)
+{
+    const char *dot = strrchr(action, '.');
+    return dot != NULL && (strcmp(dot, ".read") == 0 || strcmp(dot, ".list") == 0);
 }

@@ -27,6 +27,13 @@ typedef struct audit_event {
  */
 int audit_record(db_t *db, const req_t *r, const audit_event_t *e);
 
+/*
+ * Whether an action only reads ("….read", "….list"): such events go through
+ * the audit queue (auth/audit_queue.h), off the request path; every other
+ * event is written in the caller's transaction.
+ */
+int audit_action_is_read(const char *action);
+
 /* The platform's pseudo-school id (platform admins and tenant administration events live there). */
 extern const char PLATFORM_TENANT_ID[];
 

@@ -431,6 +431,9 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     if (get_int(get, ud, "ERP_IDEMPOTENCY_TTL_SECONDS", 1, 604800, 86400, &n, err, errlen) != 0)
         return -1;
     c->idempotency_ttl_seconds = (int)n;
+    if (get_int(get, ud, "ERP_AUDIT_BUFFER", 1, 1000000, 16384, &n, err, errlen) != 0)
+        return -1;
+    c->audit_buffer = (int)n;
     if (get_int(get, ud, "ERP_WORKER_CONCURRENCY", 1, 256, 4, &n, err, errlen) != 0)
         return -1;
     c->worker_concurrency = (int)n;

@@ -51,6 +51,7 @@ typedef struct config {
     int replica_max_lag_ms;
     int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (503) */
     int idempotency_ttl_seconds; /* how long a POST's response is kept for its Idempotency-Key */
+    int audit_buffer;      /* read events held for the audit flusher (ERP_AUDIT_BUFFER) */
     char *queue_name;
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */
