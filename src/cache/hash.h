@@ -39,7 +39,7 @@ static inline uint64_t cache_hash(const char *key, size_t n)
     if (n > 8) {
         memcpy(&a, p, 8);
         memcpy(&b, p + 8, n - 8);
-    } else {
+    } else if (n > 0) {
         memcpy(&a, p, n);
     }
     h = cache_hash_fold(a ^ k1, b ^ h ^ k2);

@@ -57,10 +57,10 @@ struct l1 {
     uint64_t (*now_ns)(void *ud);
     void *clock_ud;
     char *label;    /* the level label of the metrics, or NULL */
-    int registered; /* the metrics collector is registered */
+    int registered; /* among the caches whose metrics are exported */
 };
 
-static void collect(sbuf_t *out, void *ud);
+static void unregister_metrics(l1_t *c);
 
 static uint64_t mono_now(void *ud)
 {
@@ -209,7 +209,7 @@ void l1_destroy(l1_t *c)
     if (c == NULL)
         return;
     if (c->registered)
-        metrics_unregister(collect, c);
+        unregister_metrics(c);
     l1_clear(c);
     for (int i = 0; i < c->nshards; i++) {
         pthread_mutex_destroy(&c->shards[i].mu);
@@ -358,7 +358,7 @@ size_t l1_delete_prefix(l1_t *c, const char *prefix, size_t plen)
         for (link_t *l = s->lru.next, *next; l != &s->lru; l = next) {
             next = l->next;
             entry_t *e = (entry_t *)l;
-            if (e->klen >= plen && memcmp(e->data, prefix, plen) == 0) {
+            if (plen == 0 || (e->klen >= plen && memcmp(e->data, prefix, plen) == 0)) {
                 detach_entry(s, e, &garbage);
                 s->deletes++;
                 removed++;
@@ -408,6 +408,16 @@ void l1_stats(l1_t *c, l1_stats_t *out)
     }
 }
 
+/*
+ * The caches whose metrics are exported. One collector prints them all, so
+ * each family's HELP and TYPE lines appear once, followed by one sample per
+ * cache (told apart by their level label). Changed only at start-up and
+ * shut-down, when no render runs (the metrics_register contract).
+ */
+enum { MAX_REGISTERED = 8 };
+static l1_t *registered[MAX_REGISTERED];
+static int nregistered;
+
 static void collect(sbuf_t *out, void *ud)
 {
     static const struct {
@@ -417,28 +427,53 @@ static void collect(sbuf_t *out, void *ud)
         {"school_erp_cache_l1_entries", "gauge", "Entries held by the in-process cache."},
         {"school_erp_cache_l1_evictions_total", "counter", "Entries the in-process cache evicted to make room."},
     };
-    l1_t *c = ud;
-    l1_stats_t st;
-    l1_stats(c, &st);
-    const uint64_t values[] = {st.bytes, st.entries, st.evictions};
-    for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-        metrics_family(out, families[i].name, families[i].type, families[i].help);
-        sbuf_puts(out, families[i].name);
-        if (c->label != NULL) {
-            sbuf_puts(out, "{level=\"");
-            metrics_label_value(out, c->label);
-            sbuf_puts(out, "\"}");
-        }
-        sbuf_printf(out, " %llu\n", (unsigned long long)values[i]);
+    enum { NFAMILIES = sizeof(families) / sizeof(families[0]) };
+    (void)ud;
+    uint64_t values[MAX_REGISTERED][NFAMILIES];
+    for (int i = 0; i < nregistered; i++) {
+        l1_stats_t st;
+        l1_stats(registered[i], &st);
+        values[i][0] = st.bytes;
+        values[i][1] = st.entries;
+        values[i][2] = st.evictions;
     }
+    for (int f = 0; f < NFAMILIES; f++) {
+        metrics_family(out, families[f].name, families[f].type, families[f].help);
+        for (int i = 0; i < nregistered; i++) {
+            sbuf_puts(out, families[f].name);
+            if (registered[i]->label != NULL) {
+                sbuf_puts(out, "{level=\"");
+                metrics_label_value(out, registered[i]->label);
+                sbuf_puts(out, "\"}");
+            }
+            sbuf_printf(out, " %llu\n", (unsigned long long)values[i][f]);
+        }
+    }
+}
+
+/* Takes c off the exported caches; the last one out unregisters the collector. */
+static void unregister_metrics(l1_t *c)
+{
+    for (int i = 0; i < nregistered; i++) {
+        if (registered[i] == c) {
+            memmove(&registered[i], &registered[i + 1], sizeof(registered[0]) * (size_t)(nregistered - i - 1));
+            if (--nregistered == 0)
+                metrics_unregister(collect, NULL);
+            break;
+        }
+    }
+    c->registered = 0;
 }
 
 void l1_register_metrics(l1_t *c, const char *level_label)
 {
     free(c->label);
     c->label = level_label != NULL ? xstrdup(level_label) : NULL;
-    if (!c->registered)
-        metrics_register(collect, c);
+    if (c->registered || nregistered == MAX_REGISTERED)
+        return;
+    if (nregistered == 0)
+        metrics_register(collect, NULL);
+    registered[nregistered++] = c;
     c->registered = 1;
 }
 

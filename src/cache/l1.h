@@ -90,11 +90,13 @@ typedef struct l1_stats {
 void l1_stats(l1_t *c, l1_stats_t *out /* out */);
 
 /*
- * Registers a /metrics collector printing school_erp_cache_l1_bytes and
+ * Exports the cache's metrics on /metrics: school_erp_cache_l1_bytes and
  * school_erp_cache_l1_entries (gauges) and school_erp_cache_l1_evictions_total
- * (counter), with the label level="<level_label>" (no label when NULL). Call at
- * start-up, once per cache; l1_destroy() unregisters it. A second call replaces
- * the label.
+ * (counter), with the label level="<level_label>" (no label when NULL; give
+ * each exported cache its own). One collector prints every exported cache, so
+ * each family is declared once. Call at start-up; a second call only replaces
+ * the label; beyond 8 exported caches the call is ignored. l1_destroy() takes
+ * the cache off again.
  */
 void l1_register_metrics(l1_t *c, const char *level_label);
 

@@ -401,11 +401,23 @@ static void bytes_stay_bounded_under_a_random_workload(void **state)
     l1_destroy(c);
 }
 
+/* How many times needle occurs in haystack. */
+static int count_of(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
 static void metrics_are_printed_until_destroy(void **state)
 {
     (void)state;
     l1_t *c = l1_create(1 << 20, 2);
+    l1_t *d = l1_create(1 << 20, 2);
     l1_register_metrics(c, "l1");
+    l1_register_metrics(c, "l1"); /* once only */
+    l1_register_metrics(d, "embedded \"x\"");
     assert_int_equal(set_str(c, "a", "1", 0, 0), 1);
     assert_int_equal(set_str(c, "b", "2", 0, 0), 1);
     l1_stats_t st;
@@ -417,12 +429,22 @@ static void metrics_are_printed_until_destroy(void **state)
     char line[128];
     snprintf(line, sizeof(line), "school_erp_cache_l1_bytes{level=\"l1\"} %zu\n", st.bytes);
     assert_non_null(strstr(out.p, line));
-    assert_non_null(strstr(out.p, "# TYPE school_erp_cache_l1_bytes gauge\n"));
     assert_non_null(strstr(out.p, "school_erp_cache_l1_entries{level=\"l1\"} 2\n"));
-    assert_non_null(strstr(out.p, "# TYPE school_erp_cache_l1_evictions_total counter\n"));
     assert_non_null(strstr(out.p, "school_erp_cache_l1_evictions_total{level=\"l1\"} 0\n"));
+    assert_non_null(strstr(out.p, "school_erp_cache_l1_entries{level=\"embedded \\\"x\\\"\"} 0\n"));
+    /* Each family is declared once, with one sample per cache. */
+    assert_int_equal(count_of(out.p, "# TYPE school_erp_cache_l1_bytes gauge\n"), 1);
+    assert_int_equal(count_of(out.p, "# TYPE school_erp_cache_l1_entries gauge\n"), 1);
+    assert_int_equal(count_of(out.p, "# TYPE school_erp_cache_l1_evictions_total counter\n"), 1);
+    assert_int_equal(count_of(out.p, "\nschool_erp_cache_l1_entries{"), 2);
 
     l1_destroy(c);
+    sbuf_clear(&out);
+    metrics_render(&out);
+    assert_null(strstr(out.p, "level=\"l1\""));
+    assert_int_equal(count_of(out.p, "\nschool_erp_cache_l1_entries{"), 1);
+
+    l1_destroy(d);
     sbuf_clear(&out);
     metrics_render(&out);
     assert_null(strstr(out.p, "school_erp_cache_l1"));
