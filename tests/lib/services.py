@@ -117,6 +117,14 @@ shared_buffers = 128MB
         return self.url(name)
 
 
+def _zombie(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
 class Redis:
     """One redis-server on its own port and directory."""
 
@@ -135,7 +143,7 @@ class Redis:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(16).startswith((b"+PONG", b"-NOAUTH")):  # -NOAUTH: up, with --requirepass
                         return self
             except OSError:
                 pass
@@ -145,16 +153,180 @@ class Redis:
     def stop(self):
         pidfile = os.path.join(self.dir, "redis.pid")
         try:
-            pid = int(open(pidfile).read())
+            with open(pidfile) as f:
+                pid = int(f.read())
             os.kill(pid, signal.SIGTERM)
             for _ in range(100):
                 os.kill(pid, 0)
+                if _zombie(pid):  # exited, not reaped (no init process in a container)
+                    break
                 time.sleep(0.05)
         except (OSError, ValueError):
             pass
 
     def url(self):
         return f"redis://127.0.0.1:{self.port}"
+
+
+def cluster_port():
+    """A free loopback port whose cluster bus port (port + 10000) is free too."""
+    import random
+    for _ in range(1000):
+        port = random.randint(20000, 45000)
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+def redis_cli(port, *args, password=None, timeout=10):
+    """Runs redis-cli against 127.0.0.1:port; its standard output, stripped."""
+    cmd = ["redis-cli", "-h", "127.0.0.1", "-p", str(port)]
+    if password:
+        cmd += ["--no-auth-warning", "-a", password]
+    out = subprocess.run(cmd + [str(a) for a in args], check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, timeout=timeout)
+    return out.stdout.strip()
+
+
+class RedisCluster:
+    """A Redis Cluster of `masters` masters with `replicas` replicas each, on loopback, in a temporary directory.
+
+    Each node is a redis-server child of this process (no daemonizing), so stop() and kill() act on
+    the process ids started here, never on a name."""
+
+    def __init__(self, masters=3, replicas=1, node_timeout_ms=1000, extra=()):
+        import tempfile
+        self.root = tempfile.mkdtemp(prefix="erp-redis-cluster-")
+        self.count = masters * (1 + replicas)
+        self.replicas = replicas
+        self.node_timeout_ms = node_timeout_ms
+        self.extra = list(extra)
+        self.ports = []
+        self.procs = {}  # port -> Popen
+
+    def start(self):
+        try:
+            for _ in range(self.count):
+                port = cluster_port()
+                while port in self.ports:
+                    port = cluster_port()
+                self.ports.append(port)
+                self._spawn(port)
+            for port in self.ports:
+                self._wait_ping(port)
+            subprocess.run(["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{p}" for p in self.ports] +
+                           ["--cluster-replicas", str(self.replicas), "--cluster-yes"],
+                           check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+            self.wait_ok(timeout=30)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _spawn(self, port):
+        d = os.path.join(self.root, str(port))
+        os.makedirs(d, exist_ok=True)
+        self.procs[port] = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
+             "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
+             "--cluster-node-timeout", str(self.node_timeout_ms), "--logfile", os.path.join(d, "redis.log")]
+            + self.extra, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def _wait_ping(self, port, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                if redis_cli(port, "PING", timeout=2) == "PONG":
+                    return
+            except (subprocess.SubprocessError, OSError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"redis cluster node {port} did not start")
+
+    def alive(self):
+        return [p for p in self.ports if self.procs.get(p) is not None and self.procs[p].poll() is None]
+
+    def cli(self, port, *args):
+        return redis_cli(port, *args)
+
+    def state_ok(self, port):
+        try:
+            return "cluster_state:ok" in self.cli(port, "CLUSTER", "INFO")
+        except (subprocess.SubprocessError, OSError):
+            return False
+
+    def wait_ok(self, timeout=30):
+        """Waits until every live node says cluster_state:ok and every live replica's link to its master is up."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ports = self.alive()
+            if all(self.state_ok(p) for p in ports) and all(self._replica_synced(p) for p in ports):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the redis cluster did not reach cluster_state:ok")
+
+    def _replica_synced(self, port):
+        try:
+            info = self.cli(port, "INFO", "replication")
+        except (subprocess.SubprocessError, OSError):
+            return False
+        return "role:master" in info or "master_link_status:up" in info
+
+    def nodes(self, port=None):
+        """CLUSTER NODES as seen by port (default: a live node): [{id, port, flags, master_id, slots}]."""
+        out = []
+        for line in self.cli(port or self.alive()[0], "CLUSTER", "NODES").splitlines():
+            f = line.split()
+            out.append({"id": f[0], "port": int(f[1].split("@")[0].rsplit(":", 1)[1]), "flags": f[2].split(","),
+                        "master_id": f[3], "slots": f[8:]})
+        return out
+
+    def masters(self, port=None):
+        """Ports of the nodes that port sees as live masters."""
+        return [n["port"] for n in self.nodes(port) if "master" in n["flags"] and "fail" not in n["flags"]]
+
+    def node_id(self, port):
+        return self.cli(port, "CLUSTER", "MYID")
+
+    def owner(self, key):
+        """Port of the master that serves key's slot."""
+        slot = int(self.cli(self.alive()[0], "CLUSTER", "KEYSLOT", key))
+        for n in self.nodes():
+            if "master" not in n["flags"] or "fail" in n["flags"]:
+                continue
+            for r in n["slots"]:
+                if r.startswith("["):
+                    continue
+                lo, _, hi = r.partition("-")
+                if int(lo) <= slot <= int(hi or lo):
+                    return n["port"]
+        return None
+
+    def kill(self, port, sig=signal.SIGKILL):
+        """Sends sig (kill -9 by default) to the node on port and waits for it to die."""
+        proc = self.procs.get(port)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(sig)
+            proc.wait(timeout=10)
+
+    def url(self, ports=None):
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in (ports or self.ports))
+
+    def stop(self):
+        for port, proc in self.procs.items():
+            if proc.poll() is None:
+                proc.kill()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def service_root():
