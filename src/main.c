@@ -2,6 +2,8 @@
  * main.c - the school-erp command line: parse the subcommand, load the
  * configuration, wire the modules together and run.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "auth/audit_queue.h"
+#include "cache/cache.h"
 #include "api/idempotency.h"
 #include "api/openapi.h"
 #include "auth/crypto.h"
@@ -103,6 +106,16 @@ static int cmd_serve(int argc, char **argv)
         .thread_init = app_thread_init,
         .thread_fini = app_thread_fini,
     };
+    /* threads started from here on (cache, audit writer) leave SIGTERM and SIGINT to the server's sigwait */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    if (cache_setup(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: %s\n", err);
+        return 2;
+    }
     if (audit_queue_start(app.store, cfg.audit_buffer) != 0) {
         log_error("cannot start the audit writer", NULL);
         return 1;

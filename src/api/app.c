@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "api/idempotency.h"
+#include "api/invalidate.h"
 #include "core/log.h"
 #include "http/router.h"
 
@@ -48,5 +49,7 @@ int app_request_end(req_t *r)
         rc = -1;
     }
     idempotency_end(r);
+    if (rc == 0)
+        invalidate_after(r);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/sessions.h"
+#include "cache/cache.h"
 
 int auth_login(req_t *r)
 {
@@ -67,12 +68,38 @@ int auth_password(req_t *r)
     return res_empty(r, 204);
 }
 
+static int me_load(req_t *r);
+
 static stmt_t Q_ME = STMT("users.me", STMT_READ,
                           "SELECT u.email, u.display_name, u.last_login_at, t.id, t.slug, t.name, t.time_zone,"
                           " t.currency FROM users u JOIN tenants t ON t.id = u.tenant_id"
                           " WHERE u.tenant_id = $1 AND u.id = $2");
 
+#define ME_TTL_MS 60000
+
+/*
+ * The document depends on the account and school rows (CACHE_ACCOUNT; a
+ * login, an account change or the school's change invalidates it) and on
+ * what the token and the session check say (in the key).
+ */
 int auth_me(req_t *r)
+{
+    const char *tenant_id = sessions_tenant_of(r);
+    const char *key = arena_printf(&r->arena, "%s:%s:%lld:%u", r->auth.user_id, r->auth.session_id,
+                                   (long long)r->auth.expires_at, r->auth.roles);
+    cache_gens_t gens;
+    cache_generations(tenant_id, CACHE_ACCOUNT, r->thread == NULL, &gens);
+    const char *body;
+    size_t len;
+    if (cache_get(tenant_id, CACHE_ACCOUNT, key, &gens, &r->arena, &body, &len, NULL, r->thread == NULL))
+        return res_body(r, 200, "application/json", body, len);
+    if (me_load(r) != 0)
+        return -1;
+    cache_set(tenant_id, CACHE_ACCOUNT, key, &gens, r->res.body, r->res.body_len, 0, ME_TTL_MS);
+    return 0;
+}
+
+static int me_load(req_t *r)
 {
     db_result_t res;
     db_t *db = req_db(r);

@@ -7,6 +7,7 @@
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/audit.h"
+#include "cache/cache.h"
 #include "auth/roles.h"
 #include "auth/identity.h"
 #include "auth/password.h"
@@ -232,6 +233,7 @@ int tenants_update(req_t *r)
                        .subject_id = id};
     if (audit_record(db, r, &e) != 0 || db_commit(db) != 0)
         goto db_error;
+    cache_invalidate_tenant(id); /* its status, name or time zone: every session check and document of the school */
     return respond_tenant(r, id, 200);
 db_error:
     db_rollback(db);

@@ -8,6 +8,7 @@
 #include "api/app.h"
 #include "api/common.h"
 #include "auth/audit.h"
+#include "cache/cache.h"
 #include "auth/password.h"
 #include "auth/roles.h"
 #include "auth/throttle.h"
@@ -221,6 +222,7 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
         *out = NULL;
         return db_fail(r, db);
     }
+    cache_invalidate_family(tenant_id, CACHE_ACCOUNT); /* the account's last login */
     return 0;
 }
 
@@ -309,6 +311,8 @@ int sessions_refresh(req_t *r, db_t *db, const char *refresh_token, json_t **out
         json_decref(f.out);
         return db_error(db)->status != DB_OK ? db_fail(r, db) : -1;
     }
+    if (f.reused)
+        cache_invalidate_family(f.tenant_id, CACHE_SESSION); /* committed: the revoked session ends everywhere now */
     if (f.why != NULL) {
         json_decref(f.out);
         return res_fail(r, ERR_UNAUTHENTICATED, "%s", f.why);
@@ -397,6 +401,75 @@ int sessions_change_password(req_t *r, db_t *db, const char *current, const char
 
 /* ---- every request ---- */
 
+/* What decides whether a token's session still admits it (Q_AUTH's row). */
+typedef struct session_row {
+    int found;
+    const char *status, *user_status, *tenant_status, *time_zone;
+    long long expires_at;
+    unsigned roles;
+} session_row_t;
+
+#define SESSION_TTL_MS 60000
+
+/* Splits a cached row ("status\texpires\tuser status\troles\tschool status\ttime zone"); 0, or -1 if malformed. */
+static int parse_row(char *v, session_row_t *out)
+{
+    char *f[6];
+    for (int i = 0; i < 6; i++) {
+        f[i] = v;
+        char *tab = strchr(v, '\t');
+        if ((tab == NULL) != (i == 5))
+            return -1;
+        if (tab != NULL) {
+            *tab = '\0';
+            v = tab + 1;
+        }
+    }
+    out->found = 1;
+    out->status = f[0];
+    out->expires_at = atoll(f[1]);
+    out->user_status = f[2];
+    out->roles = (unsigned)strtoul(f[3], NULL, 10);
+    out->tenant_status = f[4];
+    out->time_zone = f[5];
+    return 0;
+}
+
+/*
+ * The session's row: from the cache (a logout, a disabled account, a role
+ * change or a suspended school increments the generations it is stored
+ * under, on every instance: cache/cache.h), else from the primary
+ * (STMT_ACCESS). 0, or -1 after an error (set).
+ */
+static int session_row(req_t *r, const char *tenant_id, const token_claims_t *c, session_row_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    char key[2 * ID_MAX + 2];
+    snprintf(key, sizeof(key), "%s:%s", c->session_id, c->user_id);
+    cache_gens_t gens;
+    cache_generations(tenant_id, CACHE_SESSION, r->thread == NULL, &gens);
+    const char *val;
+    size_t len;
+    if (cache_get(tenant_id, CACHE_SESSION, key, &gens, &r->arena, &val, &len, NULL, r->thread == NULL) &&
+        parse_row((char *)val, out) == 0)
+        return 0;
+    db_t *db = req_db(r);
+    if (db == NULL)
+        return res_fail(r, ERR_UNAVAILABLE, "the session check needs the database");
+    db_result_t res;
+    if (db_exec(db, &Q_AUTH, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(c->session_id), DB_TEXT(c->user_id)), &r->arena,
+                &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return 0;
+    const char *row = arena_printf(&r->arena, "%s\t%lld\t%s\t%lld\t%s\t%s", db_get(&res, 0, 0),
+                                   db_get_int(&res, 0, 1), db_get(&res, 0, 2), db_get_int(&res, 0, 3),
+                                   db_get(&res, 0, 4), db_get(&res, 0, 5));
+    cache_set(tenant_id, CACHE_SESSION, key, &gens, row, strlen(row), 0, SESSION_TTL_MS);
+    return parse_row(arena_strdup(&r->arena, row), out) == 0 ? 0 : res_fail(r, ERR_INTERNAL, "session row");
+}
+
+
 static int unauthenticated(req_t *r, const char *detail)
 {
     res_header(r, "www-authenticate", "Bearer realm=\"school-erp\"");
@@ -427,29 +500,28 @@ int sessions_authenticate(req_t *r)
     const char *tenant_id = sessions_tenant_of(r);
     snprintf(p->actor, sizeof(p->actor), "%s:%s", tenant_id, c.user_id);
     db_t *db = req_db(r);
-    db_set_actor(db, p->actor);
+    if (db != NULL)
+        db_set_actor(db, p->actor);
 
-    db_result_t res;
-    if (db_exec(db, &Q_AUTH, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(c.session_id), DB_TEXT(c.user_id)), &r->arena,
-                &res) != 0) {
+    session_row_t row;
+    if (session_row(r, tenant_id, &c, &row) != 0) {
         memset(p, 0, sizeof(*p));
-        return db_fail(r, db);
+        return -1;
     }
     const char *why = NULL;
-    if (res.nrows == 0 || strcmp(db_get(&res, 0, 0), "active") != 0 ||
-        db_get_int(&res, 0, 1) <= (long long)clock_wall_ms())
+    if (!row.found || strcmp(row.status, "active") != 0 || row.expires_at <= (long long)clock_wall_ms())
         why = "The session of this token has ended (logged out or revoked); log in again.";
-    else if (strcmp(db_get(&res, 0, 2), "active") != 0)
+    else if (strcmp(row.user_status, "active") != 0)
         why = "This account is disabled.";
-    else if (strcmp(db_get(&res, 0, 4), "active") != 0)
+    else if (strcmp(row.tenant_status, "active") != 0)
         why = "This school's access is suspended.";
     if (why != NULL) {
         memset(p, 0, sizeof(*p));
         return unauthenticated(r, why);
     }
     /* Roles as they are now, not as they were when the token was issued. */
-    p->roles = (unsigned)db_get_int(&res, 0, 3);
-    snprintf(p->time_zone, sizeof(p->time_zone), "%s", db_get(&res, 0, 5));
+    p->roles = row.roles;
+    snprintf(p->time_zone, sizeof(p->time_zone), "%s", row.time_zone);
     p->authenticated = 1;
     return 0;
 }

@@ -434,6 +434,11 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     if (get_int(get, ud, "ERP_AUDIT_BUFFER", 1, 1000000, 16384, &n, err, errlen) != 0)
         return -1;
     c->audit_buffer = (int)n;
+    if (get_int(get, ud, "ERP_L1_BYTES", 1L << 20, 1L << 40, 64L << 20, &n, err, errlen) != 0)
+        return -1;
+    c->l1_bytes = (size_t)n;
+    if (get_bool(get, ud, "ERP_CACHE", 1, &c->cache_on, err, errlen) != 0)
+        return -1;
     if (get_int(get, ud, "ERP_WORKER_CONCURRENCY", 1, 256, 4, &n, err, errlen) != 0)
         return -1;
     c->worker_concurrency = (int)n;

@@ -52,6 +52,8 @@ typedef struct config {
     int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (503) */
     int idempotency_ttl_seconds; /* how long a POST's response is kept for its Idempotency-Key */
     int audit_buffer;      /* read events held for the audit flusher (ERP_AUDIT_BUFFER) */
+    int cache_on;          /* ERP_CACHE: 0 keeps only the session check cached */
+    size_t l1_bytes;       /* ERP_L1_BYTES: bound of the in-process cache */
     char *queue_name;
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */

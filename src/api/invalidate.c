@@ -1,0 +1,82 @@
+#include "api/invalidate.h"
+
+#include <string.h>
+
+#include "auth/sessions.h"
+#include "cache/cache.h"
+
+#define F(x) (1u << (x))
+#define PERSON F(CACHE_STUDENT) | F(CACHE_ROSTER)
+#define SCHEDULE F(CACHE_TIMETABLE) | F(CACHE_ROSTER)
+
+/*
+ * By path template; a row covers every write method of its path. What shows
+ * where: a student's profile shows the record, its current class (the class,
+ * its enrollment, the year that bounds an open enrollment) and guardians; a
+ * roster shows students, their enrollments and the class; a timetable shows
+ * slots, subjects, classes and teachers; the calendar shows years, terms and
+ * holidays; sessions and the account document show accounts.
+ */
+static const struct {
+    const char *path;
+    unsigned families;
+} rules[] = {
+    {"/api/v1/auth/login", F(CACHE_ACCOUNT)}, /* the account's last login */
+    {"/api/v1/auth/refresh", 0},              /* a reuse revokes in sessions.c */
+    {"/api/v1/auth/logout", F(CACHE_SESSION)},
+    {"/api/v1/auth/password", F(CACHE_SESSION)},
+    {"/api/v1/tenants", 0},                   /* a new school has nothing cached */
+    {"/api/v1/tenants/{id}", 0},              /* another school: tenants.c invalidates it whole */
+    {"/api/v1/users", 0},                     /* a new account has nothing cached */
+    {"/api/v1/users/{id}", F(CACHE_SESSION) | F(CACHE_ACCOUNT)},
+    {"/api/v1/academic-years", F(CACHE_CALENDAR) | PERSON | SCHEDULE},
+    {"/api/v1/academic-years/{id}", F(CACHE_CALENDAR) | PERSON | SCHEDULE},
+    {"/api/v1/terms", F(CACHE_CALENDAR)},
+    {"/api/v1/terms/{id}", F(CACHE_CALENDAR)},
+    {"/api/v1/holidays", F(CACHE_CALENDAR)},
+    {"/api/v1/holidays/{date}", F(CACHE_CALENDAR)},
+    {"/api/v1/subjects", F(CACHE_TIMETABLE)},
+    {"/api/v1/subjects/{id}", F(CACHE_TIMETABLE)},
+    {"/api/v1/classes", SCHEDULE},
+    {"/api/v1/classes/{id}", PERSON | SCHEDULE},
+    {"/api/v1/classes/{id}/subjects", SCHEDULE},
+    {"/api/v1/classes/{id}/subjects/{assignmentId}", SCHEDULE},
+    {"/api/v1/enrollments", PERSON},
+    {"/api/v1/enrollments/{id}", PERSON},
+    {"/api/v1/enrollments/{id}/transfer", PERSON},
+    {"/api/v1/enrollments/{id}/end", PERSON},
+    {"/api/v1/teachers", SCHEDULE},
+    {"/api/v1/teachers/{id}", SCHEDULE},
+    {"/api/v1/students", PERSON},
+    {"/api/v1/students/{id}", PERSON},
+    {"/api/v1/guardians", 0}, /* a new guardian is linked to no student yet */
+    {"/api/v1/guardians/{id}", F(CACHE_STUDENT)},
+    {"/api/v1/students/{id}/guardians/{guardianId}", F(CACHE_STUDENT)},
+    {"/api/v1/classes/{id}/attendance/{date}", 0}, /* attendance is not cached */
+    {"/api/v1/timetable-slots", F(CACHE_TIMETABLE)},
+    {"/api/v1/timetable-slots/{id}", F(CACHE_TIMETABLE)},
+    {"/api/v1/_test/transaction", 0},
+    {"/api/v1/_test/echo", 0},
+};
+
+long invalidate_families(const route_t *route)
+{
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (strcmp(rules[i].path, route->path) == 0)
+            return (long)rules[i].families;
+    return -1;
+}
+
+void invalidate_after(const req_t *r)
+{
+    if (r->route == NULL || (r->method & (HTTP_GET | HTTP_HEAD | HTTP_OPTIONS)) || r->res.status < 200 ||
+        r->res.status >= 300 || r->err.code != ERR_NONE)
+        return;
+    if (!r->auth.authenticated)
+        return; /* public routes: see the handlers */
+    const char *tenant = sessions_tenant_of(r);
+    long fam = invalidate_families(r->route);
+    for (int f = 0; fam > 0 && f < CACHE_FAMILIES; f++)
+        if (fam & (1L << f))
+            cache_invalidate_family(tenant, (cache_family_t)f);
+}

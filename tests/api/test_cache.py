@@ -1,0 +1,275 @@
+"""
+The multi-level cache (src/cache/cache.h) across instances: two servers on one
+PostgreSQL database and one Redis (standalone, then a Cluster of 3 masters and
+3 replicas), as the deployment runs them. A write through A is read back
+through B for every cached family; revocations on A refuse B's next request;
+the access policy runs before any cached answer; one school's invalidation
+leaves another's entries; Redis stopping is not an outage; a Cluster master
+killed under load costs no 5xx. Runs in the engine-neutral stage: it makes its
+own PostgreSQL database and Redis servers whatever ERP_TEST_ENGINE says.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import services  # noqa: E402
+
+from harness import PG_URL, Client, Server, pg_create_database, pg_drop_database, pg_url, skip_allowed, wait_until
+from world import World, login
+
+STUDENTS = "/api/v1/students"
+SECRET = "cache-suite-secret-0123456789abcdefghijklmnop"
+
+
+def hits(server, level="l1"):
+    return server.metrics().value("school_erp_cache_requests_total", level=level, result="hit") or 0
+
+
+class TwoInstances(unittest.TestCase):
+    """Servers A and B on one database and one Redis URL (set by the subclass's redis_url())."""
+
+    @classmethod
+    def redis_start(cls):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        if not PG_URL:
+            skip_allowed("needs ERP_TEST_PG_URL (tests/run starts PostgreSQL)")
+        cls.tmp = tempfile.mkdtemp(prefix="erp-cache-")
+        cls.redis_start()
+        cls.db = pg_create_database()
+        env = {"ERP_DATABASE_URL": pg_url(cls.db), "ERP_JWT_SECRET": SECRET, "ERP_REDIS_URL": cls.redis_url()}
+        cls.a = Server(env=env).start()
+        cls.b = Server(env=env).start()
+        cls.w = World(cls.a)
+        cls.admin_a = cls.w.A.client("admin")
+        cls.admin_b = Client(cls.b, token=cls.w.A.token("admin"))
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in (getattr(cls, "a", None), getattr(cls, "b", None)):
+            if s is not None:
+                s.stop()
+        if getattr(cls, "db", None):
+            pg_drop_database(cls.db)
+        cls.redis_stop()
+
+    def student(self, school=None):
+        admin = (school or self.w.A).client("admin")
+        return admin.post(STUDENTS, json={"admissionNo": f"C-{uuid.uuid4().hex[:10]}", "firstName": "Cass",
+                                          "lastName": "Cached", "dateOfBirth": "2012-04-05"}, expect=201).json
+
+    def warm(self, path, *clients):
+        for c in clients:
+            c.get(path, expect=200)
+            c.get(path, expect=200)
+
+
+class TestStandaloneRedis(TwoInstances):
+    @classmethod
+    def redis_start(cls):
+        cls.redis = services.Redis(cls.tmp).start()
+
+    @classmethod
+    def redis_url(cls):
+        return cls.redis.url()
+
+    @classmethod
+    def redis_stop(cls):
+        cls.redis.stop()
+
+    def test_hits_show_in_the_metrics(self):
+        sid = self.student()["id"]
+        before = hits(self.a)
+        self.warm(f"{STUDENTS}/{sid}", self.admin_a)
+        self.assertGreater(hits(self.a), before)
+        # B has never read it: its first read is an L2 hit (the value A stored in Redis)
+        before_l2 = hits(self.b, "l2")
+        self.admin_b.get(f"{STUDENTS}/{sid}", expect=200)
+        self.assertGreater(hits(self.b, "l2"), before_l2)
+
+    def test_student_written_on_a_is_read_on_b(self):
+        s = self.student()
+        path = f"{STUDENTS}/{s['id']}"
+        self.warm(path, self.admin_a, self.admin_b)
+        etag = self.admin_a.get(path, expect=200).headers["etag"]
+        self.admin_a.patch(path, json={"firstName": "Renamed"}, headers={"If-Match": etag}, expect=200)
+        self.assertEqual(self.admin_b.get(path, expect=200).json["firstName"], "Renamed")
+
+    def test_guardian_link_written_on_a_is_read_on_b(self):
+        s = self.student()
+        path = f"{STUDENTS}/{s['id']}"
+        self.warm(path, self.admin_a, self.admin_b)
+        g = self.admin_a.post("/api/v1/guardians", json={"firstName": "Gil", "lastName": "Guard"}, expect=201).json
+        self.admin_a.put(f"{path}/guardians/{g['id']}", json={"relationship": "father"}, expect=200)
+        self.assertEqual([x["guardianId"] for x in self.admin_b.get(path, expect=200).json["guardians"]], [g["id"]])
+        etag = self.admin_a.get(f"/api/v1/guardians/{g['id']}", expect=200).headers["etag"]
+        self.admin_a.patch(f"/api/v1/guardians/{g['id']}", json={"lastName": "Keeper"}, headers={"If-Match": etag},
+                           expect=200)
+        self.assertEqual(self.admin_b.get(path, expect=200).json["guardians"][0]["guardian"]["lastName"], "Keeper")
+
+    def test_account_and_school_written_on_a_are_read_on_b(self):
+        user = self.w.A.add_user(f"staff-{uuid.uuid4().hex[:6]}", "staff")
+        token = user["token"]
+        ca, cb = Client(self.a, token=token), Client(self.b, token=token)
+        self.warm("/api/v1/me", ca, cb)
+        etag = self.admin_a.get(f"/api/v1/users/{user['id']}", expect=200).headers["etag"]
+        self.admin_a.patch(f"/api/v1/users/{user['id']}", json={"displayName": "New Name"},
+                           headers={"If-Match": etag}, expect=200)
+        self.assertEqual(cb.get("/api/v1/me", expect=200).json["user"]["displayName"], "New Name")
+
+    def test_logout_on_a_is_refused_on_b(self):
+        user = self.w.A.add_user(f"t-{uuid.uuid4().hex[:6]}", "teacher")
+        ca, cb = Client(self.a, token=user["token"]), Client(self.b, token=user["token"])
+        self.warm("/api/v1/me", ca, cb)
+        ca.post("/api/v1/auth/logout", expect=204)
+        self.assertEqual(ca.get("/api/v1/me").status, 401)  # at once where it happened
+        self.assertEqual(cb.get("/api/v1/me").status, 401)
+
+    def test_disable_and_role_change_on_a_apply_on_b(self):
+        user = self.w.A.add_user(f"s-{uuid.uuid4().hex[:6]}", "staff")
+        cb = Client(self.b, token=user["token"])
+        self.warm(STUDENTS, cb)
+        etag = self.admin_a.get(f"/api/v1/users/{user['id']}", expect=200).headers["etag"]
+        res = self.admin_a.patch(f"/api/v1/users/{user['id']}", json={"roles": ["parent"]},
+                                 headers={"If-Match": etag}, expect=200)
+        self.assertEqual(cb.get("/api/v1/me", expect=200).json["user"]["roles"], ["parent"])
+        self.admin_a.patch(f"/api/v1/users/{user['id']}", json={"status": "disabled"},
+                           headers={"If-Match": res.headers["etag"]}, expect=200)
+        self.assertEqual(cb.get("/api/v1/me").status, 401)
+
+    def test_suspended_school_is_refused_on_b(self):
+        school = self.w.B
+        cb = Client(self.b, token=school.token("admin"))
+        self.warm("/api/v1/me", cb)
+        etag = self.w.platform.get(f"/api/v1/tenants/{school.id}", expect=200).headers["etag"]
+        self.w.platform.patch(f"/api/v1/tenants/{school.id}", json={"status": "suspended"},
+                              headers={"If-Match": etag}, expect=200)
+        try:
+            self.assertEqual(cb.get("/api/v1/me").status, 401)
+        finally:
+            etag = self.w.platform.get(f"/api/v1/tenants/{school.id}", expect=200).headers["etag"]
+            self.w.platform.patch(f"/api/v1/tenants/{school.id}", json={"status": "active"},
+                                  headers={"If-Match": etag}, expect=200)
+            school.users = {k: dict(v, token=login(self.a, school.slug, v["email"])["accessToken"])
+                            for k, v in school.users.items()}
+
+    def test_the_policy_runs_before_a_warm_entry(self):
+        sid = self.student()["id"]
+        path = f"{STUDENTS}/{sid}"
+        self.warm(path, self.admin_a, self.admin_b)
+        for key in ("teacher", "parent", "student"):  # none of them is linked to this student
+            for server in (self.a, self.b):
+                self.assertEqual(Client(server, token=self.w.A.token(key)).get(path).status, 404, key)
+        other_school = Client(self.b, token=self.w.B.token("admin"))
+        self.assertEqual(other_school.get(path).status, 404)
+
+    def test_one_schools_invalidation_leaves_anothers_entries(self):
+        sb = self.student(self.w.B)["id"]
+        admin_b_school = Client(self.a, token=self.w.B.token("admin"))
+        self.warm(f"{STUDENTS}/{sb}", admin_b_school)
+        self.student()  # a write of school A: its student family's generation moves
+        before = hits(self.a)
+        admin_b_school.get(f"{STUDENTS}/{sb}", expect=200)
+        self.assertEqual(hits(self.a), before + 2)  # the session check and the profile, both from L1
+
+    def test_keys_carry_the_schools_hash_tag(self):
+        self.warm(f"{STUDENTS}/{self.student()['id']}", self.admin_a)
+        keys = services.redis_cli(self.redis.port, "--scan").split()
+        self.assertTrue(keys)
+        for k in keys:
+            self.assertRegex(k, r"^\{t:[0-9a-f-]{36}\}:")
+
+    def test_redis_down_is_not_an_outage(self):
+        sid = self.student()["id"]
+        path = f"{STUDENTS}/{sid}"
+        self.warm(path, self.admin_a)
+        self.redis.stop()
+        try:
+            for _ in range(20):
+                self.admin_a.get(path, expect=200)
+                self.admin_b.get(path, expect=200)
+            self.assertEqual(self.a.get("/readyz").status, 200)
+            # a write while Redis is down still reads back on the instance that made it
+            etag = self.admin_a.get(path, expect=200).headers["etag"]
+            self.admin_a.patch(path, json={"lastName": "Offline"}, headers={"If-Match": etag}, expect=200)
+            self.assertEqual(self.admin_a.get(path, expect=200).json["lastName"], "Offline")
+            self.assertEqual(self.admin_b.get(path, expect=200).json["lastName"], "Offline")
+            self.assertTrue(self.a.log_entries(msg="cache: Redis unreachable; serving from L1 and the database"))
+        finally:
+            self.redis.start()
+        before = self.b.metrics().value("school_erp_cache_sets_total", level="l2") or 0
+        wait_until(lambda: self.admin_b.get(path, expect=200) and
+                   (self.b.metrics().value("school_erp_cache_sets_total", level="l2") or 0) > before, timeout=20)
+        self.assertEqual(self.admin_b.get(path, expect=200).json["lastName"], "Offline")
+
+
+class TestRedisCluster(TwoInstances):
+    @classmethod
+    def redis_start(cls):
+        cls.cluster = services.RedisCluster(masters=3, replicas=1, node_timeout_ms=1000).start()
+
+    @classmethod
+    def redis_url(cls):
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in cls.cluster.ports[:2])
+
+    @classmethod
+    def redis_stop(cls):
+        cls.cluster.stop()
+
+    def test_a_write_on_a_is_read_on_b(self):
+        s = self.student()
+        path = f"{STUDENTS}/{s['id']}"
+        self.warm(path, self.admin_a, self.admin_b)
+        etag = self.admin_a.get(path, expect=200).headers["etag"]
+        self.admin_a.patch(path, json={"firstName": "Clustered"}, headers={"If-Match": etag}, expect=200)
+        self.assertEqual(self.admin_b.get(path, expect=200).json["firstName"], "Clustered")
+
+    def test_a_schools_keys_share_one_slot(self):
+        self.warm(f"{STUDENTS}/{self.student()['id']}", self.admin_a)
+        slots = {}
+        for port in self.cluster.masters():
+            for k in services.redis_cli(port, "--scan").split():
+                tag = k.split("}", 1)[0] + "}"
+                slots.setdefault(tag, set()).add(int(services.redis_cli(port, "CLUSTER", "KEYSLOT", k)))
+        self.assertTrue(slots)
+        for tag, s in slots.items():
+            self.assertEqual(len(s), 1, tag)
+
+    def test_a_master_killed_under_load_costs_no_5xx(self):
+        sids = [self.student()["id"] for _ in range(6)]
+        for sid in sids:
+            self.warm(f"{STUDENTS}/{sid}", self.admin_a, self.admin_b)
+        statuses, stop = [], threading.Event()
+
+        def load(server):
+            c = Client(server, token=self.w.A.token("admin"), keep_alive=True, contract=False)
+            i = 0
+            while not stop.is_set():
+                statuses.append(c.get(f"{STUDENTS}/{sids[i % len(sids)]}").status)
+                i += 1
+            c.close()
+
+        threads = [threading.Thread(target=load, args=(s,), daemon=True) for s in (self.a, self.b)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        tag_owner = self.cluster.owner("{t:%s}:gen" % self.w.A.id)
+        self.cluster.kill(tag_owner)
+        time.sleep(4)  # the replica is promoted after the node timeout (1 s) and the failover election
+        stop.set()
+        for t in threads:
+            t.join(30)
+        errors = [s for s in statuses if s >= 500]
+        print(f"\nmaster {tag_owner} killed: {len(statuses)} reads, {len(errors)} answered 5xx")
+        self.assertGreater(len(statuses), 100)
+        self.assertEqual(errors, [])
+        self.cluster.wait_ok(timeout=30)
