@@ -672,7 +672,7 @@ int redis_pipeline(redis_t *r, const char *slot_key, int n, const int *argc, con
     uint64_t t0 = clock_mono_ns();
     uint64_t budget = (uint64_t)r->o.command_timeout_ms * MS;
     thread_conns_t *t = thread_conns(r);
-    int *pending = malloc(sizeof(int) * (size_t)n);
+    int small[16], *pending = n <= 16 ? small : malloc(sizeof(int) * (size_t)n);
     int rc = -1;
     if (t == NULL || pending == NULL)
         goto out;
@@ -746,7 +746,8 @@ out:
             freeReplyObject(out[i]);
             out[i] = NULL;
         }
-    free(pending);
+    if (pending != small)
+        free(pending);
     hist_observe(&r->duration, &HIST_SECONDS, clock_mono_ns() - t0);
     return rc;
 }
