@@ -41,9 +41,9 @@ start_erp() {
     wait_http "http://127.0.0.1:$port/healthz"
 }
 
-# start_nginx PORT WORKERS: nginx answering /healthz and /version with static JSON bodies
-start_nginx() {
-    local port=$1 workers=$2
+# nginx_start PORT WORKERS SERVER_LINES: nginx (access log on) with one server block on PORT holding SERVER_LINES
+nginx_start() {
+    local port=$1 workers=$2 lines=$3
     mkdir -p "$WORK/nginx"
     cat >"$WORK/nginx.conf" <<CONF
 worker_processes $workers;
@@ -57,13 +57,27 @@ http {
     keepalive_requests 100000;
     server {
         listen 127.0.0.1:$port;
-        location = /healthz { default_type application/json; return 200 '$(curl -s "$ERP_URL/healthz")'; }
-        location = /api/v1/version { default_type application/json; return 200 '$(curl -s "$ERP_URL/api/v1/version")'; }
+$lines
     }
 }
 CONF
     nginx -c "$WORK/nginx.conf"
-    wait_http "http://127.0.0.1:$port/healthz"
+}
+
+# start_nginx PORT WORKERS: nginx answering /healthz and /version with static JSON bodies
+start_nginx() {
+    nginx_start "$1" "$2" "        location = /healthz { default_type application/json; return 200 '$(curl -s "$ERP_URL/healthz")'; }
+        location = /api/v1/version { default_type application/json; return 200 '$(curl -s "$ERP_URL/api/v1/version")'; }"
+    wait_http "http://127.0.0.1:$1/healthz"
+}
+
+# start_nginx_file PORT WORKERS FILE: nginx answering every path with FILE's bytes as application/json
+start_nginx_file() {
+    mkdir -p "$WORK/nginx-static"
+    cp "$3" "$WORK/nginx-static/body.json"
+    nginx_start "$1" "$2" "        root $WORK/nginx-static;
+        location / { default_type application/json; try_files /body.json =404; }"
+    wait_http "http://127.0.0.1:$1/x"
 }
 
 # wrk_run URL [extra wrk args]: prints "rps p50_ms p99_ms"

@@ -15,11 +15,13 @@
  * another's.
  *
  * Invalidation without scans. Each school has a generation, and each family of
- * a school one too; both are part of every key. Invalidating is one HINCRBY of
- * the school's generation hash in Redis (or a local increment without Redis):
- * old entries become unreachable at once and expire by TTL. The new generation
- * is published on the channel "school-erp:invalidate"; every other instance
- * applies it to the generations it holds. An instance re-reads a school's
+ * a school one too; both are part of every key. Invalidating is one HSET of a
+ * new random generation in the school's generation hash in Redis (locally
+ * without Redis): old entries become unreachable at once and expire by TTL.
+ * Random, not incremented: a generation never comes back after Redis loses its
+ * data (a restart without persistence). The change is published on the channel
+ * "school-erp:invalidate"; every other instance then reads the school's
+ * generations again before its next use of them. An instance re-reads a school's
  * generations from Redis when it has not heard of them for CACHE_GEN_TTL_MS,
  * and forgets all of them when its subscription reconnects (messages may have
  * been lost): a lost message is observable for at most CACHE_GEN_TTL_MS.

@@ -205,7 +205,11 @@ class TestStandaloneRedis(TwoInstances):
             self.assertEqual(self.admin_b.get(path, expect=200).json["lastName"], "Offline")
             self.assertTrue(self.a.log_entries(msg="cache: Redis unreachable; serving from L1 and the database"))
         finally:
+            subscribed = {s: len(s.log_entries(msg="redis subscribed")) for s in (self.a, self.b)}
             self.redis.start()
+        # both instances subscribe again (and forget the generations they hold: messages may have been lost)
+        wait_until(lambda: all(len(s.log_entries(msg="redis subscribed")) > n for s, n in subscribed.items()),
+                   timeout=10)
         before = self.b.metrics().value("school_erp_cache_sets_total", level="l2") or 0
         wait_until(lambda: self.admin_b.get(path, expect=200) and
                    (self.b.metrics().value("school_erp_cache_sets_total", level="l2") or 0) > before, timeout=20)
