@@ -9,6 +9,7 @@
 #include "api/academic.h"
 #include "api/academic_int.h"
 #include "api/app.h"
+#include "api/cached.h"
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/audit.h"
@@ -56,7 +57,7 @@ int acad_audit(req_t *r, const char *action, const char *subject_type, const cha
                        .subject_type = subject_type != NULL ? subject_type : "student",
                        .subject_id = subject_id,
                        .detail = detail};
-    return audit_action_is_read(action) ? audit_queue_record(req_db(r), r, &e) : audit_record(req_db(r), r, &e);
+    return audit_action_is_read(action) ? audit_queue_read(req_db(r), r, &e) : audit_record(req_db(r), r, &e);
 }
 
 int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message, const char *in_use)
@@ -286,9 +287,30 @@ int years_get(req_t *r)
     return respond_year(r, id, 200);
 }
 
+#define CALENDAR_TTL_MS 300000
+
+/* The current year is the same document for the whole school: cached (CACHE_CALENDAR) with its version for the ETag. */
 int years_current(req_t *r)
 {
-    return respond_year(r, NULL, 200);
+    cached_t c;
+    uint64_t version = 0;
+    if (cached_lookup(r, CACHE_CALENDAR, "current-year", &c, &version) > 0) {
+        set_etag(r, (long long)version);
+        return 0;
+    }
+    int rc = respond_year(r, NULL, 200);
+    cached_store(r, &c, (uint64_t)r->res.etag, CALENDAR_TTL_MS);
+    return rc;
+}
+
+int years_current_loop(req_t *r)
+{
+    cached_t c;
+    uint64_t version = 0;
+    if (cached_lookup(r, CACHE_CALENDAR, "current-year", &c, &version) <= 0)
+        return -1;
+    set_etag(r, (long long)version);
+    return 0;
 }
 
 int years_update(req_t *r)

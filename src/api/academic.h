@@ -15,6 +15,7 @@ int years_create(req_t *r);
 int years_list(req_t *r);
 int years_get(req_t *r);
 int years_current(req_t *r);
+int years_current_loop(req_t *r);
 int years_update(req_t *r);
 int years_delete(req_t *r);
 
@@ -57,6 +58,7 @@ int class_subjects_delete(req_t *r);
 
 /* GET /classes/{id}/students: the roster as of a date. */
 int class_students(req_t *r);
+int class_students_loop(req_t *r);
 
 /* /enrollments. */
 int enrollments_create(req_t *r);

@@ -28,6 +28,7 @@ int auth_refresh(req_t *r);
 int auth_logout(req_t *r);
 int auth_password(req_t *r);
 int auth_me(req_t *r);
+int auth_me_loop(req_t *r);
 
 /* Schools (tenants.c), accounts (users.c), audit trail (audit.c). */
 int tenants_create(req_t *r);

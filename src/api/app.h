@@ -37,10 +37,10 @@ void app_request_begin(req_t *r);
  */
 int app_request_end(req_t *r);
 
-/* The database session of the thread running r. */
+/* The database session of the thread running r; NULL on an event loop (routes' loop functions). */
 static inline db_t *req_db(req_t *r)
 {
-    return ((worker_t *)r->thread)->db;
+    return r->thread != NULL ? ((worker_t *)r->thread)->db : NULL; /* NULL on the event loop */
 }
 
 #endif

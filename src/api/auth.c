@@ -6,7 +6,7 @@
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/sessions.h"
-#include "cache/cache.h"
+#include "api/cached.h"
 
 int auth_login(req_t *r)
 {
@@ -82,21 +82,27 @@ static stmt_t Q_ME = STMT("users.me", STMT_READ,
  * login, an account change or the school's change invalidates it) and on
  * what the token and the session check say (in the key).
  */
+/* The cache key of the caller's /me document. */
+static const char *me_key(req_t *r)
+{
+    return arena_printf(&r->arena, "%s:%s:%lld:%u", r->auth.user_id, r->auth.session_id,
+                        (long long)r->auth.expires_at, r->auth.roles);
+}
+
 int auth_me(req_t *r)
 {
-    const char *tenant_id = sessions_tenant_of(r);
-    const char *key = arena_printf(&r->arena, "%s:%s:%lld:%u", r->auth.user_id, r->auth.session_id,
-                                   (long long)r->auth.expires_at, r->auth.roles);
-    cache_gens_t gens;
-    cache_generations(tenant_id, CACHE_ACCOUNT, r->thread == NULL, &gens);
-    const char *body;
-    size_t len;
-    if (cache_get(tenant_id, CACHE_ACCOUNT, key, &gens, &r->arena, &body, &len, NULL, r->thread == NULL))
-        return res_body(r, 200, "application/json", body, len);
-    if (me_load(r) != 0)
-        return -1;
-    cache_set(tenant_id, CACHE_ACCOUNT, key, &gens, r->res.body, r->res.body_len, 0, ME_TTL_MS);
-    return 0;
+    cached_t c;
+    if (cached_lookup(r, CACHE_ACCOUNT, me_key(r), &c, NULL) > 0)
+        return 0;
+    int rc = me_load(r);
+    cached_store(r, &c, 0, ME_TTL_MS);
+    return rc;
+}
+
+int auth_me_loop(req_t *r)
+{
+    cached_t c;
+    return cached_lookup(r, CACHE_ACCOUNT, me_key(r), &c, NULL) > 0 ? 0 : -1;
 }
 
 static int me_load(req_t *r)

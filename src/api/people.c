@@ -232,7 +232,9 @@ int person_audit(req_t *r, const char *action, const char *outcome, const char *
 {
     audit_event_t e = event(r, action, outcome, subject_id, detail);
     db_t *db = req_db(r);
-    int rc = audit_action_is_read(action) ? audit_queue_record(db, r, &e) : audit_record(db, r, &e);
+    int rc = audit_action_is_read(action) ? audit_queue_read(db, r, &e) : audit_record(db, r, &e);
+    if (rc != 0 && db == NULL) /* an event loop never waits for room in the audit buffer: the pool will */
+        return res_fail(r, ERR_UNAVAILABLE, "the audit buffer is full");
     return rc != 0 ? db_fail(r, db) : 0;
 }
 

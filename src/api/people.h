@@ -18,6 +18,7 @@ int teachers_update(req_t *r);
 int students_create(req_t *r);
 int students_list(req_t *r);
 int students_get(req_t *r);
+int students_get_loop(req_t *r);
 int students_update(req_t *r);
 int students_delete(req_t *r);
 /* GET /me/students: a parent's children, a student's own record. */

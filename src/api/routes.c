@@ -89,7 +89,7 @@ const route_t api_routes[] = {
      "logins are (429).",
      "auth", "PasswordChange", NULL, NULL, 204, NULL, (const int[]){429, 0}},
     {HTTP_GET, "/api/v1/me", auth_me, ROLES_ANY, ROUTE_NO_TENANT, "The caller's account, school and session.", "auth",
-     NULL, "Me", NULL, 200, NULL, NULL},
+     NULL, "Me", NULL, 200, NULL, NULL, auth_me_loop},
 
     /* schools (platform operators) */
     {HTTP_POST, "/api/v1/tenants", tenants_create, ROLE_PLATFORM_ADMIN, ROUTE_NO_TENANT | ROUTE_BODY | ROUTE_ETAG,

@@ -17,7 +17,7 @@
 #include "api/validate.h"
 #include "auth/policy.h"
 #include "auth/roles.h"
-#include "cache/cache.h"
+#include "api/cached.h"
 #include "core/clock.h"
 #include "domain/people.h"
 
@@ -301,23 +301,17 @@ int students_update(req_t *r)
 
 #define PROFILE_TTL_MS 300000
 
-/* A profile from the cache: the audit event, the ETag and the body. 1 when answered, 0 on a miss, -1 after an error. */
-static int cached_profile(req_t *r, const char *id, const char *key, const cache_gens_t *gens)
+/* A profile the cache answered: its audit event and its ETag (the version, stored with it). 0, or -1. */
+static int served_from_cache(req_t *r, const char *id, uint64_t version)
 {
-    const char *body;
-    size_t len;
-    uint64_t version;
-    if (!cache_get(r->auth.tenant_id, CACHE_STUDENT, key, gens, &r->arena, &body, &len, &version, 0))
-        return 0;
     if (person_audit(r, "student.read", NULL, id, NULL) != 0)
         return -1;
     set_etag(r, (long long)version);
-    res_body(r, 200, "application/json", body, len);
-    return 1;
+    return 0;
 }
 
-/* The profile from the database, stored in the cache under gens when it is one the caller may see. */
-static int load_and_cache(req_t *r, const char *id, int deleted, const char *key, const cache_gens_t *gens)
+/* The profile from the database as r's response; its version in *version. */
+static int load_detail(req_t *r, const char *id, int deleted, uint64_t *version)
 {
     db_result_t res;
     if (load_profile(r, id, &res) != 0)
@@ -331,20 +325,21 @@ static int load_and_cache(req_t *r, const char *id, int deleted, const char *key
         json_decref(doc);
         return -1;
     }
-    long long version = db_get_int(&res, 0, COL_VERSION);
-    set_etag(r, version);
-    if (res_json(r, 200, doc) != 0)
-        return -1;
-    cache_set(r->auth.tenant_id, CACHE_STUDENT, key, gens, r->res.body, r->res.body_len, (uint64_t)version,
-              PROFILE_TTL_MS);
-    return 0;
+    *version = (uint64_t)db_get_int(&res, 0, COL_VERSION);
+    set_etag(r, (long long)*version);
+    return res_json(r, 200, doc);
+}
+
+/* The profile's cache key: the student, the school day (its current class) and whether a deleted record was asked for. */
+static const char *profile_key(req_t *r, const char *id, int deleted)
+{
+    return arena_printf(&r->arena, "%s:%s:%d", id, school_today(r), deleted);
 }
 
 /*
  * The policy decides first; the profile is the same document for everyone it
- * admits, so it is cached per student, school day (its current class) and
- * whether a deleted record was asked for. One request of this process loads
- * a missing profile while the others wait for it.
+ * admits, so it is cached (CACHE_STUDENT) and every read, cached or not, is
+ * audited.
  */
 int students_get(req_t *r)
 {
@@ -359,18 +354,27 @@ int students_get(req_t *r)
         person_audit(r, "student.read", "denied", id, NULL); /* an attempt worth seeing; the answer stays 404 */
         return policy_hidden(r, "student");
     }
-    const char *key = arena_printf(&r->arena, "%s:%s:%d", id, school_today(r), deleted);
-    cache_gens_t gens;
-    cache_generations(r->auth.tenant_id, CACHE_STUDENT, 0, &gens);
-    if ((rc = cached_profile(r, id, key, &gens)) != 0)
-        return rc < 0 ? -1 : 0;
-    int lead = cache_load_begin(r->auth.tenant_id, CACHE_STUDENT, key, 500);
-    if (!lead && (rc = cached_profile(r, id, key, &gens)) != 0)
-        return rc < 0 ? -1 : 0;
-    rc = load_and_cache(r, id, deleted, key, &gens);
-    if (lead)
-        cache_load_done(r->auth.tenant_id, CACHE_STUDENT, key);
+    cached_t c;
+    uint64_t version = 0;
+    if (cached_lookup(r, CACHE_STUDENT, profile_key(r, id, deleted), &c, &version) > 0)
+        return served_from_cache(r, id, version);
+    rc = load_detail(r, id, deleted, &version);
+    cached_store(r, &c, version, PROFILE_TTL_MS);
     return rc;
+}
+
+/* The event loop's answer: a profile in L1 for a caller who sees the whole school (no policy lookup to run). */
+int students_get_loop(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    int deleted;
+    if (!policy_sees_school(r) || require_id(r, id) != 0 || include_deleted(r, &deleted) != 0)
+        return -1;
+    cached_t c;
+    uint64_t version = 0;
+    if (cached_lookup(r, CACHE_STUDENT, profile_key(r, id, deleted), &c, &version) <= 0)
+        return -1;
+    return served_from_cache(r, id, version);
 }
 
 int students_delete(req_t *r)

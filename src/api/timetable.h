@@ -16,6 +16,7 @@ int timetable_get(req_t *r);
 int timetable_list(req_t *r);
 /* GET /classes/{id}/timetable: the class's week, by weekday and start time. */
 int timetable_of_class(req_t *r);
+int timetable_of_class_loop(req_t *r);
 /* GET /teachers/{id}/timetable?academicYearId=: the teacher's week (the current year unless asked). */
 int timetable_of_teacher(req_t *r);
 

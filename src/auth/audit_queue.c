@@ -288,6 +288,16 @@ void audit_queue_stop(int timeout_ms)
     q.started = 0;
 }
 
+/* Appends ev behind the events held; call with the lock held and room in the ring. */
+static void push_locked(qev_t *ev)
+{
+    q.ring[(q.head + q.count) % q.cap] = ev;
+    q.count++;
+    q.enqueued++;
+    if (q.count == AUDIT_BATCH_MAX)
+        pthread_cond_signal(&q.wake);
+}
+
 int audit_queue_record(db_t *db, const req_t *r, const audit_event_t *e)
 {
     if (!q.started)
@@ -300,13 +310,29 @@ int audit_queue_record(db_t *db, const req_t *r, const audit_event_t *e)
         while (q.count == q.cap)
             pthread_cond_wait(&q.not_full, &q.mu);
     }
-    q.ring[(q.head + q.count) % q.cap] = ev;
-    q.count++;
-    q.enqueued++;
-    if (q.count == AUDIT_BATCH_MAX)
-        pthread_cond_signal(&q.wake);
+    push_locked(ev);
     pthread_mutex_unlock(&q.mu);
     return 0;
+}
+
+int audit_queue_try_record(const req_t *r, const audit_event_t *e)
+{
+    if (!q.started)
+        return -1;
+    qev_t *ev = event_copy(r, e);
+    pthread_mutex_lock(&q.mu);
+    int full = q.count == q.cap;
+    if (!full)
+        push_locked(ev);
+    pthread_mutex_unlock(&q.mu);
+    if (full)
+        free(ev);
+    return full ? -1 : 0;
+}
+
+int audit_queue_read(db_t *db, const req_t *r, const audit_event_t *e)
+{
+    return db != NULL ? audit_queue_record(db, r, e) : audit_queue_try_record(r, e);
 }
 
 int audit_queue_sync(int timeout_ms)

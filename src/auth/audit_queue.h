@@ -53,6 +53,18 @@ void audit_queue_stop(int timeout_ms);
 int audit_queue_record(db_t *db, const req_t *r, const audit_event_t *e);
 
 /*
+ * As audit_queue_record() but never waits (for an event loop): -1 when the
+ * queue is not started or full, nothing recorded; 0 when queued.
+ */
+int audit_queue_try_record(const req_t *r, const audit_event_t *e);
+
+/*
+ * A read event from a request: on a handler thread (db set) audit_queue_record();
+ * on an event loop (db NULL) audit_queue_try_record(). 0, or -1.
+ */
+int audit_queue_read(db_t *db, const req_t *r, const audit_event_t *e);
+
+/*
  * Waits until every event enqueued before the call is written (or failed to
  * be, after retries stopped with the queue), at most timeout_ms. Returns 0,
  * or -1 on timeout. A no-op without a started queue.

@@ -407,9 +407,18 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     if (get_int(get, ud, "ERP_POOL_SIZE", 1, 1024, 4L * ncpu < 1024 ? 4L * ncpu : 1024, &n, err, errlen) != 0)
         return -1;
     c->pool_size = (int)n;
-    if (get_int(get, ud, "ERP_POOL_QUEUE", 1, 1000000, 4096, &n, err, errlen) != 0)
+    if (get_int(get, ud, "ERP_POOL_QUEUE", 1, 1000000, 16384, &n, err, errlen) != 0)
         return -1;
     c->pool_queue = (int)n;
+    if (get_int(get, ud, "ERP_QUEUE_TARGET_MS", 1, 60000, 100, &n, err, errlen) != 0)
+        return -1;
+    c->queue_target_ms = (int)n;
+    if (get_int(get, ud, "ERP_QUEUE_INTERVAL_MS", 1, 60000, 1000, &n, err, errlen) != 0)
+        return -1;
+    c->queue_interval_ms = (int)n;
+    if (get_int(get, ud, "ERP_QUEUE_MAX_WAIT_MS", 1, 600000, 5000, &n, err, errlen) != 0)
+        return -1;
+    c->queue_max_wait_ms = (int)n;
     if (get_int(get, ud, "ERP_DRAIN_SECONDS", 0, 3600, 25, &n, err, errlen) != 0)
         return -1;
     c->drain_seconds = (int)n;

@@ -41,7 +41,10 @@ typedef struct config {
     char *data_dir;
     int threads;           /* event-loop threads */
     int pool_size;         /* handler threads */
-    int pool_queue;        /* jobs waiting for a handler thread before 503 */
+    int pool_queue;        /* jobs waiting for a handler thread before 503 (a memory bound) */
+    int queue_target_ms;   /* ERP_QUEUE_TARGET_MS: the waiting time above which a standing queue is shed */
+    int queue_interval_ms; /* ERP_QUEUE_INTERVAL_MS: how long waits stay above the target before shedding */
+    int queue_max_wait_ms; /* ERP_QUEUE_MAX_WAIT_MS: a request that waited this long is refused */
     int drain_seconds;
     size_t max_body_bytes;
     size_t max_header_bytes;

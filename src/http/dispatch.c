@@ -139,6 +139,21 @@ static int conditional_get(req_t *r)
     return 0;
 }
 
+int dispatch_try_loop(req_t *r)
+{
+    const route_t *route = r->route;
+    if (route->loop == NULL || !(r->method & (HTTP_GET | HTTP_HEAD)) || r->thread != NULL)
+        return 0;
+    if (check_access(r) == 0 && check_query(r) == 0 && route->loop(r) == 0 && r->res.status == 200 &&
+        conditional_get(r) == 0)
+        return 1;
+    /* anything but a cached success (a miss, an error to explain) is the handler's to answer */
+    memset(&r->auth, 0, sizeof(r->auth));
+    memset(&r->err, 0, sizeof(r->err));
+    memset(&r->res, 0, sizeof(r->res));
+    return 0;
+}
+
 void dispatch_run(req_t *r)
 {
     if (begin_hook != NULL && r->thread != NULL)

@@ -41,6 +41,13 @@ void dispatch_set_end(int (*fn)(req_t *r));
  */
 void dispatch_run(req_t *r);
 
+/*
+ * On an event loop thread: runs the checks of every route and the route's
+ * loop function (route_t.loop). Returns 1 when r->res holds the answer; 0 when
+ * the request must go to a handler thread, r left as it came.
+ */
+int dispatch_try_loop(req_t *r);
+
 /* Whether a Content-Type value is application/json (parameters such as charset allowed). */
 int dispatch_is_json_type(const char *content_type);
 

@@ -47,6 +47,14 @@ typedef struct route {
     int status;                  /* success status */
     const route_param_t *query;  /* terminated by a row with name NULL; may be NULL */
     const int *errors;           /* further error statuses, 0-terminated; may be NULL */
+    /*
+     * A GET's answer from the in-process cache, tried on the event loop before
+     * the request goes to a handler thread (after the same access and query
+     * checks). Returns 0 after setting the response, -1 to hand the request
+     * to the pool unchanged. It never blocks, never touches the database
+     * (r->thread is NULL) and answers exactly what the handler would. May be NULL.
+     */
+    handler_fn loop;
 } route_t;
 
 typedef struct router router_t;

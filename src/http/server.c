@@ -46,6 +46,7 @@
 #include "core/netaddr.h"
 #include "http/dispatch.h"
 #include "http/pool.h"
+#include "http/shed.h"
 #include "obs/crash.h"
 #include "obs/http_metrics.h"
 #include "obs/metrics.h"
@@ -104,6 +105,8 @@ typedef struct server {
     int listen_fd;
     int draining;
     uint64_t rejected; /* 503 because the pool queue was full */
+    uint64_t loop_answered; /* answered from the cache on an event loop, without a handler thread */
+    shed_t shed;            /* refusals by waiting time */
 } server_t;
 
 static server_t srv;
@@ -294,6 +297,16 @@ static void run_on_pool(pool_job_t *pj, void *thread_ctx)
 {
     job_t *j = (job_t *)pj;
     j->r.thread = thread_ctx;
+    uint64_t now = clock_mono_ns();
+    if (shed_refuse(&srv.shed, now, now - j->t0)) {
+        /* waited too long in a standing queue (http/shed.h): refused at once, so fresh requests are served */
+        j->r.err.code = ERR_UNAVAILABLE;
+        j->r.err.retry_after = 1;
+        j->r.err.detail = "The server is overloaded; try again shortly.";
+        res_render_error(&j->r);
+        h2o_multithread_send_message(&j->lc->done_rx, &j->msg);
+        return;
+    }
     crash_set_context(j->r.request_id, j->r.route->path);
     dispatch_run(&j->r);
     crash_set_context(NULL, NULL);
@@ -513,6 +526,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         crash_set_context(NULL, NULL);
         respond(j);
         return 0;
+    }
+    if (r->route->loop != NULL) {
+        crash_set_context(r->request_id, r->route->path);
+        int answered = dispatch_try_loop(r);
+        crash_set_context(NULL, NULL);
+        if (answered) {
+            __atomic_fetch_add(&srv.loop_answered, 1, __ATOMIC_RELAXED);
+            respond(j);
+            return 0;
+        }
     }
     if (pool_reserve(srv.pool) != 0) {
         __atomic_fetch_add(&srv.rejected, 1, __ATOMIC_RELAXED);
@@ -750,6 +773,14 @@ static void collect(sbuf_t *out, void *ud)
                    "Requests answered 503 because the handler queue was full.");
     sbuf_printf(out, "school_erp_handler_pool_rejected_total %llu\n",
                 (unsigned long long)__atomic_load_n(&srv.rejected, __ATOMIC_RELAXED));
+    metrics_family(out, "school_erp_loop_answered_total", "counter",
+                   "Requests answered from the in-process cache on an event loop, without a handler thread.");
+    sbuf_printf(out, "school_erp_loop_answered_total %llu\n",
+                (unsigned long long)__atomic_load_n(&srv.loop_answered, __ATOMIC_RELAXED));
+    metrics_family(out, "school_erp_handler_pool_shed_total", "counter",
+                   "Requests answered 503 because they waited too long in a standing queue (ERP_QUEUE_TARGET_MS).");
+    sbuf_printf(out, "school_erp_handler_pool_shed_total %llu\n",
+                (unsigned long long)__atomic_load_n(&srv.shed.refused, __ATOMIC_RELAXED));
     metrics_family(out, "school_erp_draining", "gauge", "1 while the server drains before exiting.");
     sbuf_printf(out, "school_erp_draining %d\n", server_draining());
 }
@@ -839,6 +870,8 @@ int server_run(const server_opts_t *o)
     srv.router = router_create(o->routes, o->nroutes, cfg->test_routes);
     srv.metrics = http_metrics_create(srv.router, cfg->threads);
     metrics_register(collect, NULL);
+    shed_init(&srv.shed, (uint64_t)cfg->queue_target_ms, (uint64_t)cfg->queue_interval_ms,
+              (uint64_t)cfg->queue_max_wait_ms);
     srv.pool = pool_create(cfg->pool_size, cfg->pool_queue, o->thread_init, o->thread_fini, o->ud);
     if (srv.pool == NULL) {
         log_error("cannot start handler threads", "ERP_POOL_SIZE=%d", cfg->pool_size);

@@ -21,6 +21,7 @@ import uuid
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import services  # noqa: E402
 
+import fixtures_academic
 from harness import PG_URL, Client, Server, pg_create_database, pg_drop_database, pg_url, skip_allowed, wait_until
 from world import World, login
 
@@ -50,6 +51,7 @@ class TwoInstances(unittest.TestCase):
         cls.a = Server(env=env).start()
         cls.b = Server(env=env).start()
         cls.w = World(cls.a)
+        fixtures_academic.build_school(cls.w.A, "A", 40)  # a current year, classes, a timetable's subject
         cls.admin_a = cls.w.A.client("admin")
         cls.admin_b = Client(cls.b, token=cls.w.A.token("admin"))
 
@@ -125,6 +127,55 @@ class TestStandaloneRedis(TwoInstances):
         self.admin_a.patch(f"/api/v1/users/{user['id']}", json={"displayName": "New Name"},
                            headers={"If-Match": etag}, expect=200)
         self.assertEqual(cb.get("/api/v1/me", expect=200).json["user"]["displayName"], "New Name")
+
+    def patch(self, path, body):
+        etag = self.admin_a.get(path, expect=200).headers["etag"]
+        return self.admin_a.patch(path, json=body, headers={"If-Match": etag}, expect=200).json
+
+    def test_roster_written_on_a_is_read_on_b(self):
+        cls = self.w.A.academic["classes"][1]
+        path = f"/api/v1/classes/{cls['id']}/students"
+        self.warm(path, self.admin_a, self.admin_b)
+        s = self.student()
+        self.admin_a.post("/api/v1/enrollments", json={"studentId": s["id"], "classId": cls["id"],
+                                                       "startDate": self.w.A.academic["on"](12)}, expect=201)
+        self.assertIn(s["id"], [x["studentId"] for x in self.admin_b.get(path, expect=200).json["items"]])
+
+    def test_timetable_written_on_a_is_read_on_b(self):
+        cls = self.w.A.academic["classes"][0]
+        path = f"/api/v1/classes/{cls['id']}/timetable"
+        self.warm(path, self.admin_a, self.admin_b)
+        name = f"Room-{uuid.uuid4().hex[:6]}"
+        self.patch(f"/api/v1/classes/{cls['id']}", {"name": name})
+        self.assertEqual(self.admin_b.get(path, expect=200).json["className"], name)
+
+    def test_current_year_written_on_a_is_read_on_b(self):
+        year = self.w.A.academic["year"]
+        path = "/api/v1/academic-years/current"
+        self.warm(path, self.admin_a, self.admin_b)
+        name = f"Year {uuid.uuid4().hex[:6]}"
+        self.patch(f"/api/v1/academic-years/{year['id']}", {"name": name})
+        res = self.admin_b.get(path, expect=200)
+        self.assertEqual(res.json["name"], name)
+        # the ETag of a cached answer is the record's version: a conditional GET still works
+        self.assertEqual(self.admin_b.get(path, headers={"If-None-Match": res.headers["etag"]}).status, 304)
+
+    def test_cached_reads_of_the_whole_school_are_answered_on_the_event_loop(self):
+        sid = self.student()["id"]
+        path = f"{STUDENTS}/{sid}"
+        self.warm(path, self.admin_a)
+        before = self.a.metrics().value("school_erp_loop_answered_total")
+        res = self.admin_a.get(path, expect=200)
+        self.assertEqual(self.a.metrics().value("school_erp_loop_answered_total"), before + 1)
+        self.assertTrue(res.headers["etag"])
+        # a teacher's read needs the policy's lookups: never answered from the loop, and refused here
+        teacher = Client(self.a, token=self.w.A.token("teacher"))
+        before = self.a.metrics().value("school_erp_loop_answered_total")
+        self.assertEqual(teacher.get(path).status, 404)
+        self.assertEqual(self.a.metrics().value("school_erp_loop_answered_total"), before)
+        events = self.admin_a.get(f"/api/v1/audit-events?subjectId={sid}&action=student.read&limit=100",
+                                  expect=200).json["items"]
+        self.assertEqual(sum(1 for e in events if e["outcome"] == "ok"), 3)  # cached or not, every read is audited
 
     def test_logout_on_a_is_refused_on_b(self):
         user = self.w.A.add_user(f"t-{uuid.uuid4().hex[:6]}", "teacher")

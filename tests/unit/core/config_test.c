@@ -73,7 +73,7 @@ static void defaults(void **state)
     assert_null(c.jwt_secret);
     assert_int_equal(c.threads, 3);
     assert_int_equal(c.pool_size, 12);
-    assert_int_equal(c.pool_queue, 4096);
+    assert_int_equal(c.pool_queue, 16384);
     assert_int_equal(c.drain_seconds, 25);
     assert_int_equal(c.max_body_bytes, 1024 * 1024);
     assert_int_equal(c.max_header_bytes, 16 * 1024);
