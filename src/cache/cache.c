@@ -541,7 +541,19 @@ int cache_setup(const config_t *cfg, char *err, size_t errlen)
 {
     if (c.ready)
         return 0;
-    c.on = cfg->cache_on;
+    /*
+     * Instances sharing a PostgreSQL database without Redis could not hear of
+     * each other's writes: a cached session check would outlive a logout on
+     * another instance. There the cache stays off unless the operator says
+     * there is only one instance (ERP_CACHE=on).
+     */
+    int coherent = cfg->redis_url != NULL || config_is_sqlite(cfg) || cfg->cache_mode == CACHE_MODE_ON;
+    if (!coherent) {
+        log_info("cache off", "PostgreSQL without ERP_REDIS_URL: instances could not invalidate each other's "
+                 "entries (ERP_CACHE=on for a single instance)");
+        return 0;
+    }
+    c.on = cfg->cache_mode != CACHE_MODE_OFF;
     c.l1 = l1_create(cfg->l1_bytes, 0);
     c.flights = flight_create(0);
     if (c.l1 == NULL || c.flights == NULL) {

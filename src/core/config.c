@@ -446,8 +446,16 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
     if (get_int(get, ud, "ERP_L1_BYTES", 1L << 20, 1L << 40, 64L << 20, &n, err, errlen) != 0)
         return -1;
     c->l1_bytes = (size_t)n;
-    if (get_bool(get, ud, "ERP_CACHE", 1, &c->cache_on, err, errlen) != 0)
-        return -1;
+    const char *cache = get("ERP_CACHE", ud);
+    c->cache_mode = CACHE_MODE_AUTO;
+    if (cache != NULL && *cache != '\0') {
+        if (strcmp(cache, "on") == 0)
+            c->cache_mode = CACHE_MODE_ON;
+        else if (strcmp(cache, "off") == 0)
+            c->cache_mode = CACHE_MODE_OFF;
+        else if (strcmp(cache, "auto") != 0)
+            return fail(err, errlen, "ERP_CACHE", "one of auto, on, off", cache);
+    }
     if (get_int(get, ud, "ERP_WORKER_CONCURRENCY", 1, 256, 4, &n, err, errlen) != 0)
         return -1;
     c->worker_concurrency = (int)n;

@@ -16,6 +16,13 @@
 #define CONFIG_MAX_READ_URLS 16
 #define CONFIG_MAX_ORIGINS 16
 
+/* ERP_CACHE */
+enum {
+    CACHE_MODE_AUTO, /* on where every instance hears of every write: with Redis, or the embedded SQLite (one process) */
+    CACHE_MODE_ON,   /* on, even on PostgreSQL without Redis: the operator runs a single instance */
+    CACHE_MODE_OFF,  /* nothing but the session check, and that only where auto would cache */
+};
+
 typedef struct config {
     char listen_host[256]; /* numeric IPv4/IPv6 address or host name */
     int listen_port;       /* 0: any free port (the bound port is logged) */
@@ -55,7 +62,7 @@ typedef struct config {
     int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (503) */
     int idempotency_ttl_seconds; /* how long a POST's response is kept for its Idempotency-Key */
     int audit_buffer;      /* read events held for the audit flusher (ERP_AUDIT_BUFFER) */
-    int cache_on;          /* ERP_CACHE: 0 keeps only the session check cached */
+    int cache_mode;        /* ERP_CACHE: CACHE_MODE_* */
     size_t l1_bytes;       /* ERP_L1_BYTES: bound of the in-process cache */
     char *queue_name;
     int worker_concurrency;

@@ -222,6 +222,13 @@ class TestStandaloneRedis(TwoInstances):
                 self.assertEqual(Client(server, token=self.w.A.token(key)).get(path).status, 404, key)
         other_school = Client(self.b, token=self.w.B.token("admin"))
         self.assertEqual(other_school.get(path).status, 404)
+        # an admin's roster, warm, is not a teacher's or a parent's who have nothing to do with the class
+        roster = f"/api/v1/classes/{self.w.A.academic['classes'][1]['id']}/students"
+        self.warm(roster, self.admin_a, self.admin_b)
+        for key in ("teacher", "parent", "student"):
+            for server in (self.a, self.b):
+                self.assertEqual(Client(server, token=self.w.A.token(key)).get(roster).status, 404, key)
+        self.assertEqual(other_school.get(roster).status, 404)
 
     def test_one_schools_invalidation_leaves_anothers_entries(self):
         sb = self.student(self.w.B)["id"]
@@ -289,7 +296,9 @@ class TestRedisCluster(TwoInstances):
         self.assertEqual(self.admin_b.get(path, expect=200).json["firstName"], "Clustered")
 
     def test_a_schools_keys_share_one_slot(self):
-        self.warm(f"{STUDENTS}/{self.student()['id']}", self.admin_a)
+        self.cluster.wait_ok(timeout=30)
+        errors = {s: s.metrics().value("school_erp_cache_errors_total", level="l2") for s in (self.a, self.b)}
+        self.warm(f"{STUDENTS}/{self.student()['id']}", self.admin_a, self.admin_b)
         slots = {}
         for port in self.cluster.masters():
             for k in services.redis_cli(port, "--scan").split():
@@ -298,6 +307,9 @@ class TestRedisCluster(TwoInstances):
         self.assertTrue(slots)
         for tag, s in slots.items():
             self.assertEqual(len(s), 1, tag)
+        # no command was refused (a CROSSSLOT among them) while the Cluster is whole
+        for server in (self.a, self.b):
+            self.assertEqual(server.metrics().value("school_erp_cache_errors_total", level="l2"), errors[server])
 
     def test_a_master_killed_under_load_costs_no_5xx(self):
         sids = [self.student()["id"] for _ in range(6)]

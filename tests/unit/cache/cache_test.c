@@ -12,7 +12,8 @@ static int setup(void **state)
     (void)state;
     static config_t cfg;
     memset(&cfg, 0, sizeof(cfg));
-    cfg.cache_on = 1;
+    cfg.cache_mode = CACHE_MODE_ON;
+    cfg.database_url = "sqlite::memory:";
     cfg.l1_bytes = 4u << 20;
     char err[256];
     return cache_setup(&cfg, err, sizeof(err));
