@@ -17,9 +17,11 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/cached.h"
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/audit.h"
+#include "auth/audit_queue.h"
 #include "auth/policy.h"
 #include "core/clock.h"
 #include "domain/attendance.h"
@@ -312,7 +314,8 @@ static int audit(req_t *r, db_t *db, const char *action, const char *type, const
                        .subject_type = type,
                        .subject_id = id,
                        .detail = detail};
-    return audit_record(db, r, &e);
+    /* reads (attendance.list, …) go to the audit writer; marks are recorded in their transaction */
+    return audit_action_is_read(action) ? audit_queue_read(db, r, &e) : audit_record(db, r, &e);
 }
 
 /* ---------------------------------------------------------------- PUT /classes/{id}/attendance/{date} */
@@ -533,27 +536,69 @@ int attendance_mark(req_t *r)
 
 /* ---------------------------------------------------------------- GET /classes/{id}/attendance/{date} */
 
-int attendance_sheet(req_t *r)
+#define SHEET_TTL_MS 300000
+
+/* The sheet from the database as r's response (the class exists and the caller may read it). */
+static int load_sheet(req_t *r, const char *class_id, const char *date, cal_day_t day)
 {
-    const char *class_id = req_param(r, 0), *date = req_param(r, 1);
-    if (require_id(r, class_id) != 0)
-        return -1;
-    cal_day_t day = 0;
-    if (cal_parse(date, &day) != 0) {
-        res_field_error(r, "date", "must be a date YYYY-MM-DD");
-        return res_check_fields(r);
-    }
     db_result_t cls, roster;
     calendar_t cal;
-    if (load_class(r, class_id, NULL, &cls) != 0 || may_read_class(r, class_id, NULL) != 0 ||
-        load_day_calendar(r, &cal, day) != 0)
+    if (load_class(r, class_id, NULL, &cls) != 0 || load_day_calendar(r, &cal, day) != 0)
         return -1;
     db_t *db = req_db(r);
     if (db_exec(db, &Q_ROSTER, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(date)), &r->arena,
-                &roster) != 0 ||
-        audit(r, db, "attendance.list", "class", class_id, date) != 0)
+                &roster) != 0)
         return db_fail(r, db);
     return res_json(r, 200, sheet_json(r, &cls, date, cal_is_school_day(&cal.c, day), &roster));
+}
+
+/* The class and day a sheet request names, checked: 0, or -1 with 422. */
+static int sheet_args(req_t *r, const char **class_id, const char **date, cal_day_t *day)
+{
+    *class_id = req_param(r, 0);
+    *date = req_param(r, 1);
+    if (require_id(r, *class_id) != 0)
+        return -1;
+    if (cal_parse(*date, day) != 0) {
+        res_field_error(r, "date", "must be a date YYYY-MM-DD");
+        return res_check_fields(r);
+    }
+    return 0;
+}
+
+/*
+ * A day's sheet is the same for everyone the policy admits: cached per class
+ * and day (CACHE_ATTENDANCE; a mark, an enrollment or a calendar change
+ * invalidates it), and every read is audited.
+ */
+int attendance_sheet(req_t *r)
+{
+    const char *class_id, *date;
+    cal_day_t day = 0;
+    if (sheet_args(r, &class_id, &date, &day) != 0 || may_read_class(r, class_id, NULL) != 0)
+        return -1;
+    cached_t c;
+    int rc = cached_lookup(r, CACHE_ATTENDANCE, arena_printf(&r->arena, "%s:%s", class_id, date), &c, NULL);
+    if (rc == 0)
+        rc = load_sheet(r, class_id, date, day);
+    else
+        rc = rc > 0 ? 0 : -1;
+    cached_store(r, &c, 0, SHEET_TTL_MS);
+    if (rc == 0 && audit(r, req_db(r), "attendance.list", "class", class_id, date) != 0)
+        return db_fail(r, req_db(r));
+    return rc;
+}
+
+/* The event loop's answer: a cached sheet for a caller who sees the whole school. */
+int attendance_sheet_loop(req_t *r)
+{
+    const char *class_id, *date;
+    cal_day_t day = 0;
+    cached_t c;
+    if (!policy_sees_school(r) || sheet_args(r, &class_id, &date, &day) != 0 ||
+        cached_lookup(r, CACHE_ATTENDANCE, arena_printf(&r->arena, "%s:%s", class_id, date), &c, NULL) <= 0)
+        return -1;
+    return audit(r, NULL, "attendance.list", "class", class_id, date) != 0 ? -1 : 0;
 }
 
 /* ---------------------------------------------------------------- GET /students/{id}/attendance */

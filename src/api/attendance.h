@@ -8,6 +8,7 @@
 int attendance_mark(req_t *r);
 /* GET /classes/{id}/attendance/{date}: every student enrolled that day with their mark or null, and counts. */
 int attendance_sheet(req_t *r);
+int attendance_sheet_loop(req_t *r);
 /* GET /students/{id}/attendance?from=&to=: a student's marks and summary (default: the current term). */
 int attendance_student(req_t *r);
 /* GET /reports/attendance?classId=&from=&to=: a class's counts and rate for each school day of a range. */

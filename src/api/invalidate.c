@@ -6,8 +6,9 @@
 #include "cache/cache.h"
 
 #define F(x) (1u << (x))
-#define PERSON F(CACHE_STUDENT) | F(CACHE_ROSTER)
+#define PERSON F(CACHE_STUDENT) | F(CACHE_ROSTER) | F(CACHE_ATTENDANCE)
 #define SCHEDULE F(CACHE_TIMETABLE) | F(CACHE_ROSTER)
+#define DAYS F(CACHE_CALENDAR) | F(CACHE_ATTENDANCE) /* which days are school days */
 
 /*
  * By path template; a row covers every write method of its path. What shows
@@ -15,7 +16,8 @@
  * its enrollment, the year that bounds an open enrollment) and guardians; a
  * roster shows students, their enrollments and the class; a timetable shows
  * slots, subjects, classes and teachers; the calendar shows years, terms and
- * holidays; sessions and the account document show accounts.
+ * holidays; an attendance sheet shows a class's roster, its marks of the day and
+ * whether the day is a school day; sessions and the account document show accounts.
  */
 static const struct {
     const char *path;
@@ -29,12 +31,12 @@ static const struct {
     {"/api/v1/tenants/{id}", 0},              /* another school: tenants.c invalidates it whole */
     {"/api/v1/users", 0},                     /* a new account has nothing cached */
     {"/api/v1/users/{id}", F(CACHE_SESSION) | F(CACHE_ACCOUNT)},
-    {"/api/v1/academic-years", F(CACHE_CALENDAR) | PERSON | SCHEDULE},
-    {"/api/v1/academic-years/{id}", F(CACHE_CALENDAR) | PERSON | SCHEDULE},
-    {"/api/v1/terms", F(CACHE_CALENDAR)},
-    {"/api/v1/terms/{id}", F(CACHE_CALENDAR)},
-    {"/api/v1/holidays", F(CACHE_CALENDAR)},
-    {"/api/v1/holidays/{date}", F(CACHE_CALENDAR)},
+    {"/api/v1/academic-years", DAYS | PERSON | SCHEDULE},
+    {"/api/v1/academic-years/{id}", DAYS | PERSON | SCHEDULE},
+    {"/api/v1/terms", DAYS},
+    {"/api/v1/terms/{id}", DAYS},
+    {"/api/v1/holidays", DAYS},
+    {"/api/v1/holidays/{date}", DAYS},
     {"/api/v1/subjects", F(CACHE_TIMETABLE)},
     {"/api/v1/subjects/{id}", F(CACHE_TIMETABLE)},
     {"/api/v1/classes", SCHEDULE},
@@ -52,7 +54,7 @@ static const struct {
     {"/api/v1/guardians", 0}, /* a new guardian is linked to no student yet */
     {"/api/v1/guardians/{id}", F(CACHE_STUDENT)},
     {"/api/v1/students/{id}/guardians/{guardianId}", F(CACHE_STUDENT)},
-    {"/api/v1/classes/{id}/attendance/{date}", 0}, /* attendance is not cached */
+    {"/api/v1/classes/{id}/attendance/{date}", F(CACHE_ATTENDANCE)},
     {"/api/v1/timetable-slots", F(CACHE_TIMETABLE)},
     {"/api/v1/timetable-slots/{id}", F(CACHE_TIMETABLE)},
     {"/api/v1/_test/transaction", 0},

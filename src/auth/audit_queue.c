@@ -1,7 +1,6 @@
 #include "auth/audit_queue.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
-#include "core/utf8.h"
+#include "core/sbuf.h"
 #include "obs/metrics.h"
 
 /*
@@ -94,57 +93,43 @@ static qev_t *event_copy(const req_t *r, const audit_event_t *e)
     return ev;
 }
 
-/* A JSON string of s; bytes of text that is not UTF-8 (a raw path parameter) become '?'. */
-static json_t *text(const char *s)
+/*
+ * The rows of ring[head .. head+n) as a JSON array, written straight into b
+ * (no document tree: this runs for every read of the school). Text that is
+ * not UTF-8 (a raw path parameter) is escaped to U+FFFD.
+ */
+static void batch_json(sbuf_t *b, int head, int n)
 {
-    if (s == NULL)
-        return json_null();
-    size_t n = strlen(s);
-    if (utf8_valid(s, n))
-        return json_stringn(s, n);
-    char *copy = xmalloc(n + 1);
-    for (size_t i = 0; i < n; i++)
-        copy[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
-    copy[n] = '\0';
-    json_t *j = json_stringn(copy, n);
-    free(copy);
-    return j;
-}
-
-/* The rows of ring[head .. head+n) as a JSON array text (malloc'd), or NULL when it cannot be built. */
-static char *batch_json(int head, int n)
-{
-    json_t *rows = json_array();
-    for (int k = 0; rows != NULL && k < n; k++) {
+    sbuf_putc(b, '[');
+    for (int k = 0; k < n; k++) {
         const qev_t *ev = q.ring[(head + k) % q.cap];
-        json_t *o = json_pack("{s:s,s:I,s:i}", "id", ev->id, "at", (json_int_t)ev->at, "actor_roles", (int)ev->roles);
-        for (int i = 0; o != NULL && i < F_N; i++)
-            if (json_object_set_new(o, field_names[i], text(ev->f[i])) != 0) {
-                json_decref(o);
-                o = NULL;
-            }
-        if (o == NULL || json_array_append_new(rows, o) != 0) {
-            json_decref(rows);
-            rows = NULL;
+        sbuf_printf(b, "%s{\"id\":\"%s\",\"at\":%lld,\"actor_roles\":%u", k > 0 ? "," : "", ev->id,
+                    (long long)ev->at, ev->roles);
+        for (int i = 0; i < F_N; i++) {
+            sbuf_printf(b, ",\"%s\":", field_names[i]);
+            if (ev->f[i] == NULL)
+                sbuf_puts(b, "null");
+            else
+                sbuf_json_str(b, ev->f[i], strlen(ev->f[i]));
         }
+        sbuf_putc(b, '}');
     }
-    char *s = rows != NULL ? json_dumps(rows, JSON_COMPACT) : NULL;
-    json_decref(rows);
-    return s;
+    sbuf_putc(b, ']');
 }
 
 static int write_batch(db_t *db, int head, int n)
 {
-    char *rows = batch_json(head, n);
-    if (rows == NULL)
-        return -1;
+    sbuf_t rows;
+    sbuf_init(&rows, NULL, 256 * (size_t)n);
+    batch_json(&rows, head, n);
+    sbuf_putc(&rows, '\0');
     arena_t a;
     arena_init(&a);
     uint64_t t0 = clock_mono_ns();
-    int rc = db_exec(db, &Q_INSERT_BATCH, DB_ARGS(DB_TEXT(rows)), &a, NULL);
+    int rc = db_exec(db, &Q_INSERT_BATCH, DB_ARGS(DB_TEXT(rows.p)), &a, NULL);
     hist_observe(&q.latency, &HIST_SECONDS, clock_mono_ns() - t0);
     arena_destroy(&a);
-    free(rows);
+    sbuf_free(&rows);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include "api/common.h"
 #include "auth/audit.h"
 #include "cache/cache.h"
+#include "cache/l1.h"
 #include "auth/password.h"
 #include "auth/roles.h"
 #include "auth/throttle.h"
@@ -22,11 +23,40 @@ static int64_t refresh_ttl_ms = 2592000000LL;
 
 #define BAD_CREDENTIALS "The school, email or password is not correct."
 
+/*
+ * Access tokens already verified, by their exact text: a signature is checked
+ * (base64, JSON, HMAC) once per token and process, not on every request. Only
+ * a token that verified is stored, and its expiry is checked on every use.
+ */
+static l1_t *verified;
+#define VERIFIED_BYTES (8u << 20)
+#define VERIFIED_TTL_MS 300000
+
 void sessions_setup(const config_t *cfg)
 {
     throttle_setup(cfg);
     access_ttl = cfg->access_ttl;
     refresh_ttl_ms = (int64_t)cfg->refresh_ttl * 1000;
+    if (verified == NULL)
+        verified = l1_create(VERIFIED_BYTES, 0);
+}
+
+/* token_verify() through the cache of verified tokens. */
+static token_status_t verify(req_t *r, const char *tok, int64_t now, token_claims_t *c)
+{
+    size_t n = strlen(tok);
+    const char *v;
+    size_t len;
+    if (verified != NULL && l1_get(verified, tok, n, &r->arena, &v, &len, NULL) && len == sizeof(*c)) {
+        memcpy(c, v, sizeof(*c));
+        return c->expires_at <= now ? TOKEN_EXPIRED : TOKEN_OK;
+    }
+    token_status_t st = token_verify(tok, now, c);
+    if (st == TOKEN_OK && verified != NULL) {
+        int64_t left_ms = (c->expires_at - now) * 1000;
+        l1_set(verified, tok, n, c, sizeof(*c), 0, left_ms < VERIFIED_TTL_MS ? (uint32_t)left_ms : VERIFIED_TTL_MS);
+    }
+    return st;
 }
 
 /* ---- statements ---- */
@@ -487,7 +517,7 @@ int sessions_authenticate(req_t *r)
     while (*tok == ' ')
         tok++;
     token_claims_t c;
-    token_status_t st = token_verify(tok, (int64_t)(clock_wall_ms() / 1000), &c);
+    token_status_t st = verify(r, tok, (int64_t)(clock_wall_ms() / 1000), &c);
     if (st != TOKEN_OK)
         return unauthenticated(r, token_status_text(st));
 

@@ -54,6 +54,7 @@ typedef enum {
     CACHE_TIMETABLE, /* timetables of classes, teachers, students */
     CACHE_CALENDAR,  /* the academic years, terms and holidays: today's year and term */
     CACHE_SCHOOL,    /* the school's own settings */
+    CACHE_ATTENDANCE, /* a class's attendance sheet of a day */
     CACHE_FAMILIES
 } cache_family_t;
 

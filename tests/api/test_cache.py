@@ -17,6 +17,7 @@ import threading
 import time
 import unittest
 import uuid
+from datetime import date
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import services  # noqa: E402
@@ -159,6 +160,17 @@ class TestStandaloneRedis(TwoInstances):
         self.assertEqual(res.json["name"], name)
         # the ETag of a cached answer is the record's version: a conditional GET still works
         self.assertEqual(self.admin_b.get(path, headers={"If-None-Match": res.headers["etag"]}).status, 304)
+
+    def test_attendance_written_on_a_is_read_on_b(self):
+        cls, student = self.w.A.academic["classes"][0], self.w.A.academic["student"]
+        day = next(self.w.A.academic["on"](n) for n in range(40, 60)  # a weekday of the term, before today
+                   if date.fromisoformat(self.w.A.academic["on"](n)).weekday() < 5
+                   and self.w.A.academic["on"](n) != self.w.A.academic["holiday"])
+        path = f"/api/v1/classes/{cls['id']}/attendance/{day}"
+        self.warm(path, self.admin_a, self.admin_b)
+        self.admin_a.put(path, json={"marks": [{"studentId": student["id"], "status": "late"}]}, expect=200)
+        marks = {x["studentId"]: x for x in self.admin_b.get(path, expect=200).json["items"]}
+        self.assertEqual(marks[student["id"]]["mark"]["status"], "late")
 
     def test_cached_reads_of_the_whole_school_are_answered_on_the_event_loop(self):
         sid = self.student()["id"]
