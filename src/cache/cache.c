@@ -272,9 +272,12 @@ static void generations(const char *tenant, cache_family_t f, int l1_only, cache
         return;
     gen_shard_t *s = shard_of(tenant, n, &b);
     uint64_t now = clock_mono_ns();
+    /* an invalidation already on its way to this instance (in the subscription's socket) is not missed */
+    int pending = c.l2 != NULL && redis_subscription_pending(c.l2);
     pthread_mutex_lock(&s->mu);
     gens_t *g = gens_find(s, b, tenant, 1);
-    if (c.l2 == NULL || (g->confirmed_ns != 0 && now - g->confirmed_ns < (uint64_t)CACHE_GEN_TTL_MS * 1000000u)) {
+    if (c.l2 == NULL ||
+        (!pending && g->confirmed_ns != 0 && now - g->confirmed_ns < (uint64_t)CACHE_GEN_TTL_MS * 1000000u)) {
         out->tenant = g->tenant_gen;
         out->family = g->family_gen[f];
         out->known = 1;

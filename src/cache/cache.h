@@ -21,7 +21,11 @@
  * Random, not incremented: a generation never comes back after Redis loses its
  * data (a restart without persistence). The change is published on the channel
  * "school-erp:invalidate"; every other instance then reads the school's
- * generations again before its next use of them. An instance re-reads a school's
+ * generations again before its next use of them. Redis puts the message on
+ * every subscription before it answers the PUBLISH (so before the write's
+ * response), and a lookup first asks whether its subscription holds a message
+ * not yet delivered (redis_subscription_pending()): if so it reads the
+ * generations from Redis, so no read after a write's response is stale. An instance re-reads a school's
  * generations from Redis when it has not heard of them for CACHE_GEN_TTL_MS,
  * and forgets all of them when its subscription reconnects (messages may have
  * been lost): a lost message is observable for at most CACHE_GEN_TTL_MS.

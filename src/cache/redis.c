@@ -90,6 +90,8 @@ typedef struct subscription {
     void *ud;
     pthread_t tid;
     int wake[2]; /* pipe: a byte written stops the thread at once */
+    int fd;      /* the subscribed connection's socket; -1 between connections */
+    int busy;    /* 1 from the moment the thread reads the socket until every reply read is delivered */
 } subscription_t;
 
 struct redis {
@@ -814,12 +816,14 @@ static int sub_read(redis_t *r, redisContext *c, char *why, size_t whylen)
             ping_at = 0;
             continue;
         }
+        __atomic_store_n(&r->sub->busy, 0, __ATOMIC_SEQ_CST); /* everything read has been delivered */
         struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN}, {.fd = s->wake[0], .events = POLLIN}};
         int n = poll(p, 2, SUB_PING_MS / 4);
         if (p[1].revents != 0 || __atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
             return 1;
         uint64_t now = clock_mono_ns();
         if (n > 0 && p[0].revents != 0) {
+            __atomic_store_n(&r->sub->busy, 1, __ATOMIC_SEQ_CST); /* before the bytes leave the socket */
             if (redisBufferRead(c) != REDIS_OK) {
                 snprintf(why, whylen, "%s", c->errstr);
                 return 0;
@@ -862,7 +866,10 @@ static void *subscriber(void *arg)
                 backoff = 0;
                 lost = 0;
                 s->on_resync(s->ud);
+                __atomic_store_n(&s->fd, c->fd, __ATOMIC_SEQ_CST);
                 int stop = sub_read(r, c, why, sizeof(why));
+                __atomic_store_n(&s->fd, -1, __ATOMIC_SEQ_CST);
+                __atomic_store_n(&s->busy, 0, __ATOMIC_SEQ_CST);
                 if (!stop) {
                     log_warn("redis subscription lost", "channel %s on %s:%d: %s; resubscribing", s->channel,
                              nd->host, nd->port, why);
@@ -896,6 +903,7 @@ int redis_subscribe(redis_t *r, const char *channel, void (*on_message)(void *ud
         return -1;
     subscription_t *s = xcalloc(1, sizeof(*s)), *none = NULL;
     s->channel = xstrdup(channel);
+    s->fd = -1;
     s->on_message = on_message;
     s->on_resync = on_resync;
     s->ud = ud;
@@ -1188,4 +1196,19 @@ int redis_is_cluster(const redis_t *r)
 int redis_healthy(const redis_t *r)
 {
     return __atomic_load_n(&r->healthy, __ATOMIC_RELAXED);
+}
+
+int redis_subscription_pending(const redis_t *r)
+{
+    const subscription_t *s = __atomic_load_n(&r->sub, __ATOMIC_ACQUIRE);
+    if (s == NULL)
+        return 0;
+    int fd = __atomic_load_n(&s->fd, __ATOMIC_SEQ_CST);
+    if (fd < 0)
+        return 0; /* not subscribed now: what was missed is handled at the next resync */
+    /* the socket first, then the flag: the thread raises the flag before it empties the socket */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+        return 1;
+    return __atomic_load_n(&s->busy, __ATOMIC_SEQ_CST);
 }

@@ -98,6 +98,15 @@ int redis_pipeline(redis_t *r, const char *slot_key, int n, const int *argc, con
 int redis_subscribe(redis_t *r, const char *channel, void (*on_message)(void *ud, const char *msg, size_t len),
                     void (*on_resync)(void *ud), void *ud);
 
+/*
+ * 1 while a message has reached the subscription's socket and its callback
+ * has not returned yet (or more are being read): a reader that must see every
+ * invalidation published before its request arrived asks this first. 0 when
+ * everything that arrived has been delivered, or when not subscribed (a
+ * reconnection calls on_resync). Thread-safe; one poll() with no wait.
+ */
+int redis_subscription_pending(const redis_t *r);
+
 /* 1 when the last command sent to any node succeeded (or none was sent yet), 0 after a failure. */
 int redis_healthy(const redis_t *r);
 

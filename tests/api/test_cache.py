@@ -107,6 +107,23 @@ class TestStandaloneRedis(TwoInstances):
         self.admin_a.patch(path, json={"firstName": "Renamed"}, headers={"If-Match": etag}, expect=200)
         self.assertEqual(self.admin_b.get(path, expect=200).json["firstName"], "Renamed")
 
+    def test_no_stale_read_after_the_writes_response_fifty_times(self):
+        """The invalidation is in B's subscription before A answers; B honours it even on the event loop."""
+        cls, student = self.w.A.academic["classes"][0], self.w.A.academic["student"]
+        day = next(self.w.A.academic["on"](n) for n in range(20, 40)
+                   if date.fromisoformat(self.w.A.academic["on"](n)).weekday() < 5)
+        path = f"/api/v1/classes/{cls['id']}/attendance/{day}"
+        a = Client(self.a, token=self.w.A.token("admin"), keep_alive=True)
+        b = Client(self.b, token=self.w.A.token("admin"), keep_alive=True)
+        for i in range(50):
+            status = ("present", "late", "absent")[i % 3]
+            b.get(path, expect=200)  # warm on B
+            a.put(path, json={"marks": [{"studentId": student["id"], "status": status}]}, expect=200)
+            items = {x["studentId"]: x for x in b.get(path, expect=200).json["items"]}
+            self.assertEqual(items[student["id"]]["mark"]["status"], status, i)
+        a.close()
+        b.close()
+
     def test_guardian_link_written_on_a_is_read_on_b(self):
         s = self.student()
         path = f"{STUDENTS}/{s['id']}"
@@ -241,6 +258,18 @@ class TestStandaloneRedis(TwoInstances):
             for server in (self.a, self.b):
                 self.assertEqual(Client(server, token=self.w.A.token(key)).get(roster).status, 404, key)
         self.assertEqual(other_school.get(roster).status, 404)
+
+    def test_a_parents_child_is_not_another_parents(self):
+        s = self.student()
+        path = f"{STUDENTS}/{s['id']}"
+        mine = self.w.A.add_user(f"p-{uuid.uuid4().hex[:6]}", "parent")
+        other = self.w.A.add_user(f"p-{uuid.uuid4().hex[:6]}", "parent")
+        g = self.admin_a.post("/api/v1/guardians", json={"firstName": "Pia", "lastName": "Parent",
+                                                         "userId": mine["id"]}, expect=201).json
+        self.admin_a.put(f"{path}/guardians/{g['id']}", json={"relationship": "mother"}, expect=200)
+        for server in (self.a, self.b):
+            self.warm(path, Client(server, token=mine["token"]))
+            self.assertEqual(Client(server, token=other["token"]).get(path).status, 404)
 
     def test_one_schools_invalidation_leaves_anothers_entries(self):
         sb = self.student(self.w.B)["id"]
