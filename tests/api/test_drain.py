@@ -269,7 +269,8 @@ class TestClientGoesAway(ServerTestCase):
         self.assertEqual((in_flight(s), s.metrics().value("school_erp_handler_pool_busy")), (1, 1))
         s.send_signal(signal.SIGTERM)
         line = s.wait_log(lambda e: e.get("msg") == "draining")
-        self.assertIn("for 1 requests in flight", line.get("detail", ""))
+        # the handler, and on a loaded machine the harness's last /metrics request, not yet disposed by h2o
+        self.assertRegex(line.get("detail", ""), r"for [12] requests in flight")
         self.assertEqual(s.wait_exit(), 0)
         self.assertGreaterEqual(time.monotonic() - t0, 1.5, "the server exited before the handler returned")
         self.assertFalse(s.log_entries(msg="drain time over"))
