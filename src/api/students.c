@@ -77,8 +77,9 @@ static stmt_t Q_DELETE = STMT("students.delete", 0,
 
 /*
  * A student's profile in one statement: the record, its current class and its
- * guardians, the last two as JSON documents each engine builds ($3: the
- * school's today). The guardians' order: the primary first, then by name.
+ * guardians, the last two as compact JSON text each engine builds ($3: the
+ * school's today), spliced into the response as they are. The guardians'
+ * order: the primary first, then by name.
  */
 #define CLASS_NOW(object)                                                                                              \
     "(SELECT " object " FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"          \
@@ -96,10 +97,12 @@ static stmt_t Q_PROFILE = STMT2(
     " g.first_name, 'lastName', g.last_name)) AS x" GUARDIAN_LINKS GUARDIAN_ORDER "))"
     " FROM students s WHERE s.tenant_id = $1 AND s.id = $2",
     "SELECT " STUDENT_COLS ", "
-    CLASS_NOW("json_build_object('id', c.id, 'name', c.name, 'gradeLevel', c.grade_level)::text")
-    ", (SELECT COALESCE(json_agg(json_build_object('guardianId', g.id, 'relationship', l.relationship, 'isPrimary',"
-    " l.is_primary, 'canPickUp', l.can_pick_up, 'guardian', json_build_object('id', g.id, 'firstName', g.first_name,"
-    " 'lastName', g.last_name))" GUARDIAN_ORDER "), '[]')::text" GUARDIAN_LINKS ")"
+    CLASS_NOW("(SELECT row_to_json(j)::text FROM (SELECT c.id, c.name, c.grade_level AS \"gradeLevel\") j)")
+    ", (SELECT COALESCE('[' || string_agg(d.doc, ',' ORDER BY d.p DESC, d.ln, d.fn, d.gid) || ']', '[]') FROM"
+    " (SELECT (SELECT row_to_json(j)::text FROM (SELECT g.id AS \"guardianId\", l.relationship,"
+    " l.is_primary AS \"isPrimary\", l.can_pick_up AS \"canPickUp\", (SELECT row_to_json(k) FROM (SELECT g.id,"
+    " g.first_name AS \"firstName\", g.last_name AS \"lastName\") k) AS guardian) j) AS doc, l.is_primary AS p,"
+    " g.last_name AS ln, g.first_name AS fn, g.id AS gid" GUARDIAN_LINKS ") d)"
     " FROM students s WHERE s.tenant_id = $1 AND s.id = $2");
 enum { COL_CLASS = 17, COL_GUARDIANS = 18 };
 static stmt_t Q_CLASS_EXISTS = STMT("students.class_exists", STMT_READ,
@@ -219,33 +222,40 @@ static json_t *student_json(req_t *r, const db_result_t *res, int row)
     return o;
 }
 
-/* A JSON document the database built (text) in place of if_null; *bad set when it does not parse. */
-static json_t *db_json(const char *text, json_t *if_null, int *bad)
+/*
+ * The student of a Q_PROFILE row as r's response (status): the record's
+ * fields, then the current class and the guardians as the JSON text the
+ * database built, spliced in without being parsed again. 0, or -1 (set).
+ */
+static int student_detail(req_t *r, const db_result_t *res, int status)
 {
-    if (text == NULL)
-        return if_null;
-    json_decref(if_null);
-    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-    if (j == NULL)
-        *bad = 1;
-    return j;
-}
-
-/* The student of a Q_PROFILE row as its document; NULL after an error (set). */
-static json_t *student_detail(req_t *r, const db_result_t *res)
-{
-    int bad = 0;
-    json_t *cls = db_json(db_get(res, 0, COL_CLASS), json_null(), &bad);
-    json_t *gs = db_json(db_get(res, 0, COL_GUARDIANS), json_array(), &bad);
-    json_t *o = bad || cls == NULL || gs == NULL ? NULL : student_json(r, res, 0);
-    if (o == NULL || json_object_set(o, "currentClass", cls) != 0 || json_object_set(o, "guardians", gs) != 0) {
+    json_t *o = student_json(r, res, 0);
+    if (o == NULL)
+        return res_fail(r, ERR_INTERNAL, "a student document could not be built");
+    const size_t flags = JSON_COMPACT;
+    size_t len = json_dumpb(o, NULL, 0, flags);
+    const char *cls = db_get(res, 0, COL_CLASS), *gs = db_get(res, 0, COL_GUARDIANS);
+    if (cls == NULL)
+        cls = "null";
+    if (gs == NULL)
+        gs = "[]";
+    static const char k_class[] = ",\"currentClass\":", k_guardians[] = ",\"guardians\":";
+    size_t ncls = strlen(cls), ngs = strlen(gs);
+    size_t total = len - 1 + sizeof(k_class) - 1 + ncls + sizeof(k_guardians) - 1 + ngs + 1;
+    char *buf = arena_alloc(&r->arena, total + 1);
+    if (len < 2 || json_dumpb(o, buf, len, flags) != len || buf[len - 1] != '}') {
         json_decref(o);
-        o = NULL;
-        res_fail(r, ERR_INTERNAL, "a student document could not be built");
+        return res_fail(r, ERR_INTERNAL, "a student document could not be built");
     }
-    json_decref(cls);
-    json_decref(gs);
-    return o;
+    json_decref(o);
+    char *p = buf + len - 1; /* over the closing brace */
+    memcpy(p, k_class, sizeof(k_class) - 1), p += sizeof(k_class) - 1;
+    memcpy(p, cls, ncls), p += ncls;
+    memcpy(p, k_guardians, sizeof(k_guardians) - 1), p += sizeof(k_guardians) - 1;
+    memcpy(p, gs, ngs), p += ngs;
+    *p++ = '}';
+    *p = '\0';
+    return res_body(r, status, "application/json", buf, (size_t)(p - buf));
 }
 
 /* The profile row of a student (deleted or not) into *res; 0, or -1 after a database error. */
@@ -265,11 +275,8 @@ static int respond(req_t *r, const char *id, int status)
         return -1;
     if (res.nrows == 0 || !db_is_null(&res, 0, COL_DELETED))
         return policy_hidden(r, "student");
-    json_t *doc = student_detail(r, &res);
-    if (doc == NULL)
-        return -1;
     set_etag(r, db_get_int(&res, 0, COL_VERSION));
-    return res_json(r, status, doc);
+    return student_detail(r, &res, status);
 }
 
 /* ?includeDeleted=true|false into *out (admins only); 0, or -1 with 422 or 403. */
@@ -318,16 +325,11 @@ static int load_detail(req_t *r, const char *id, int deleted, uint64_t *version)
         return -1;
     if (res.nrows == 0 || (!deleted && !db_is_null(&res, 0, COL_DELETED)))
         return policy_hidden(r, "student");
-    json_t *doc = student_detail(r, &res);
-    if (doc == NULL)
+    if (person_audit(r, "student.read", NULL, id, NULL) != 0)
         return -1;
-    if (person_audit(r, "student.read", NULL, id, NULL) != 0) {
-        json_decref(doc);
-        return -1;
-    }
     *version = (uint64_t)db_get_int(&res, 0, COL_VERSION);
     set_etag(r, (long long)*version);
-    return res_json(r, 200, doc);
+    return student_detail(r, &res, 200);
 }
 
 /* The profile's cache key: the student, the school day (its current class) and whether a deleted record was asked for. */
