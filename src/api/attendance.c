@@ -579,11 +579,12 @@ int attendance_sheet(req_t *r)
         return -1;
     cached_t c;
     int rc = cached_lookup(r, CACHE_ATTENDANCE, arena_printf(&r->arena, "%s:%s", class_id, date), &c, NULL);
-    if (rc == 0)
+    if (rc == 0) {
         rc = load_sheet(r, class_id, date, day);
-    else
+        cached_store(r, &c, 0, SHEET_TTL_MS);
+    } else {
         rc = rc > 0 ? 0 : -1;
-    cached_store(r, &c, 0, SHEET_TTL_MS);
+    }
     if (rc == 0 && audit(r, req_db(r), "attendance.list", "class", class_id, date) != 0)
         return db_fail(r, req_db(r));
     return rc;

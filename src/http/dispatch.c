@@ -144,6 +144,9 @@ int dispatch_try_loop(req_t *r)
     const route_t *route = r->route;
     if (route->loop == NULL || !(r->method & (HTTP_GET | HTTP_HEAD)) || r->thread != NULL)
         return 0;
+    /* a malformed If-None-Match is the handler's 400: never a loop answer begun (and audited) then dropped */
+    if (r->hdr.if_none_match != NULL && etag_if_none_match(r->hdr.if_none_match, 0) == ETAG_MALFORMED)
+        return 0;
     if (check_access(r) == 0 && check_query(r) == 0 && route->loop(r) == 0 && r->res.status == 200 &&
         conditional_get(r) == 0)
         return 1;

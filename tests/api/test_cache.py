@@ -202,9 +202,11 @@ class TestStandaloneRedis(TwoInstances):
         before = self.a.metrics().value("school_erp_loop_answered_total")
         self.assertEqual(teacher.get(path).status, 404)
         self.assertEqual(self.a.metrics().value("school_erp_loop_answered_total"), before)
+        # a malformed If-None-Match is the handler's 400, and the read it made is audited once
+        self.assertEqual(self.admin_a.get(path, headers={"If-None-Match": "not-an-etag"}).status, 400)
         events = self.admin_a.get(f"/api/v1/audit-events?subjectId={sid}&action=student.read&limit=100",
                                   expect=200).json["items"]
-        self.assertEqual(sum(1 for e in events if e["outcome"] == "ok"), 3)  # cached or not, every read is audited
+        self.assertEqual(sum(1 for e in events if e["outcome"] == "ok"), 4)  # cached or not, every read is audited
 
     def test_logout_on_a_is_refused_on_b(self):
         user = self.w.A.add_user(f"t-{uuid.uuid4().hex[:6]}", "teacher")
