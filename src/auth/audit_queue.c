@@ -257,12 +257,13 @@ void audit_queue_stop(int timeout_ms)
     deadline_in(&ts, timeout_ms);
     if (pthread_timedjoin_np(q.tid, NULL, &ts) != 0) {
         pthread_mutex_lock(&q.mu);
-        q.sync_wanted = -1; /* tells a retrying flusher to give up */
-        int left = q.count;
+        q.sync_wanted = -1; /* tells a retrying flusher to give up (one that is writing finishes) */
         pthread_cond_signal(&q.wake);
         pthread_mutex_unlock(&q.mu);
-        log_error("audit events not written at exit", "%d read events lost (the database did not take them)", left);
         pthread_join(q.tid, NULL);
+        if (q.count > 0)
+            log_error("audit events not written at exit", "%d read events lost (the database did not take them)",
+                      q.count);
     }
     metrics_unregister(collect, NULL);
     for (int k = 0; k < q.count; k++)
