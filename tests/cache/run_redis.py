@@ -313,10 +313,12 @@ class Cluster(ClusterCase):
             self.cluster.cli(port, "CLUSTER", "SETSLOT", slot, "NODE", dst_id)
         wait_until(lambda: self.cluster.owner(a) == dst, 10, "the slot's new owner is known")
         moved = c.metric('school_erp_redis_redirects_total{kind="moved"}')
-        self.assertEqual(c.ok(f"cmd {a} GET {a}"), "str:1")  # the client's map still says src: MOVED
-        self.assertEqual(c.metric('school_erp_redis_redirects_total{kind="moved"}'), moved + 1)
-        self.assertEqual(c.ok(f"cmd {a} GET {a}"), "str:1")  # and the map was updated at once: no redirect
-        self.assertEqual(c.metric('school_erp_redis_redirects_total{kind="moved"}'), moved + 1)
+        # the client's map says src (one MOVED), unless its background reload of the slot map came first
+        self.assertEqual(c.ok(f"cmd {a} GET {a}"), "str:1")
+        after = c.metric('school_erp_redis_redirects_total{kind="moved"}')
+        self.assertIn(after, (moved, moved + 1))
+        self.assertEqual(c.ok(f"cmd {a} GET {a}"), "str:1")  # and the map is right now: no redirect
+        self.assertEqual(c.metric('school_erp_redis_redirects_total{kind="moved"}'), after)
         self.assertEqual(c.ok("pipe ask 10"), "10")
         c.close()
 
