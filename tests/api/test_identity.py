@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 import uuid
 
 from harness import Client, ServerTestCase, wait_until
@@ -435,6 +436,15 @@ class TestTokens(IdentityCase):
         now = c["iat"]  # the server's clock, when it issued the token (a test clock restarts with each server)
         c["iat"], c["exp"] = now - 1000, now - 10
         self.assert_refused(sign(c), "expired")
+
+    def test_a_token_verified_before_is_refused_once_expired(self):
+        # the server keeps tokens it verified (auth/sessions.c): their expiry still counts on every use
+        c = self.valid_claims()
+        c["exp"] = c["iat"] + 4
+        token = sign(c)
+        self.client(token).get("/api/v1/me", expect=200)
+        time.sleep(5.5)
+        self.assert_refused(token, "expired")
 
     def test_tampered(self):
         good = sign(self.valid_claims())
