@@ -1,0 +1,186 @@
+/*
+ * queue.h - the job queue port: one API over Redis (production) and SQL (the
+ * embedded profile, and any deployment without Redis).
+ *
+ * A job belongs to a school (tenant_id) and to the account that asked for it
+ * (owner_id, may be empty for system jobs). It has a type (the handler's name,
+ * "import.students"), a JSON payload, and moves through these states:
+ *
+ *   enqueue ──▶ waiting ◀──────────── delayed (delay, or a retry's backoff)
+ *                  │ fetch (lock)          ▲
+ *                  ▼                       │ fail with attempts left
+ *                active ──▶ completed      │
+ *                  │  └────────────────────┘
+ *                  ├──▶ failed (reason: the handler's, or "stalled N times")
+ *                  └──▶ cancelled (DELETE while waiting/delayed; an active job
+ *                                  is marked and its next renew says so)
+ *
+ * Guarantees (both adapters, held by the contract suite tests/queue):
+ * - Every state change is atomic (one Lua script on Redis, one transaction in SQL).
+ * - fetch locks a job with a random token for lock_ms; renew, progress,
+ *   complete and fail check the token and return QUEUE_ELOCK when the lock was
+ *   lost (expired and taken by the stalled sweep, or the job cancelled): a
+ *   worker that lost its lock changes nothing.
+ * - The stalled sweep requeues active jobs whose lock expired, counting the
+ *   stall; past max_stalled it fails them with the reason "stalled". It runs at
+ *   most once per stalled_interval_ms across all workers of a queue.
+ * - Delivery is at least once: handlers are idempotent.
+ * - A job id given at enqueue de-duplicates: enqueueing an existing id returns
+ *   the existing job (existed = 1) and changes nothing.
+ * - The limiter (max jobs started per window, shared by every worker of the
+ *   queue) delays fetch; fetch reports how long to wait.
+ * - Completed and failed jobs are kept for keep_completed_ms / keep_failed_ms
+ *   and at most keep_completed / keep_failed of each per queue, then removed.
+ * - Keys of a queue share one Redis hash tag ({q:<queue>}): every script touches
+ *   one slot, in Cluster mode too.
+ *
+ * Errors: calls return 0 (or a documented count / QUEUE_* code) or -1 with a
+ * message in the queue's last error (queue_error()).
+ */
+#ifndef ERP_QUEUE_QUEUE_H
+#define ERP_QUEUE_QUEUE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define QUEUE_ID_MAX 64    /* job ids: UUIDv7 (36) or a caller's de-duplication id */
+#define QUEUE_TOKEN_MAX 33 /* lock tokens: 32 hex digits */
+#define QUEUE_TYPE_MAX 64
+#define QUEUE_TENANT_MAX 40
+
+enum {
+    QUEUE_ELOCK = -2,     /* the caller no longer holds the job's lock: do nothing more with it */
+    QUEUE_ENOTFOUND = -3, /* no such job in this school */
+    QUEUE_ESTATE = -4,    /* the job's state does not allow it (cancel of a finished job) */
+};
+
+typedef enum {
+    JOB_WAITING,
+    JOB_DELAYED,
+    JOB_ACTIVE,
+    JOB_COMPLETED,
+    JOB_FAILED,
+    JOB_CANCELLED,
+} job_state_t;
+
+/* "waiting", "delayed", … and back; -1 for an unknown name. */
+const char *job_state_name(job_state_t s);
+int job_state_parse(const char *name);
+
+/* Timings and limits of a queue; queue_options_default() gives the original design's values. */
+typedef struct queue_options {
+    int64_t lock_ms;             /* a fetched job's lock: 30000 */
+    int64_t stalled_interval_ms; /* the stalled sweep's period: 30000 */
+    int max_stalled;             /* stalls requeued before the job fails: 1 */
+    int limiter_max;             /* jobs started per window across all workers: 1000 (0: no limit) */
+    int64_t limiter_window_ms;   /* 5000 */
+    int64_t keep_completed_ms;   /* age after which completed jobs are removed: 24 h */
+    int keep_completed;          /* at most this many completed jobs kept per queue: 1000 */
+    int64_t keep_failed_ms;      /* 7 days */
+    int keep_failed;             /* 5000 */
+    int default_attempts;        /* 3 */
+    int64_t default_backoff_ms;  /* 1000: first retry after ~1 s, then 2 s, 4 s … (with ±25 % jitter) */
+} queue_options_t;
+
+void queue_options_default(queue_options_t *o);
+/* Overrides defaults from ERP_QUEUE_LOCK_MS, ERP_QUEUE_STALLED_INTERVAL_MS, ERP_QUEUE_MAX_STALLED,
+ * ERP_QUEUE_LIMIT_MAX, ERP_QUEUE_LIMIT_WINDOW_MS, ERP_QUEUE_KEEP_COMPLETED_MS, …; -1 with a message on a bad value. */
+int queue_options_from_env(queue_options_t *o, char *err, size_t errlen);
+
+/* What to enqueue. Strings are copied. */
+typedef struct job_spec {
+    const char *id;        /* de-duplication id, or NULL for a new UUIDv7 */
+    const char *tenant_id; /* the school */
+    const char *owner_id;  /* the account that asked, or NULL */
+    const char *type;      /* the handler */
+    const char *payload;   /* JSON text */
+    int64_t delay_ms;      /* > 0: delayed until now + delay_ms */
+    int priority;          /* higher runs first among waiting jobs; 0 is normal */
+    int attempts;          /* 0: the queue's default_attempts */
+    int64_t backoff_ms;    /* 0: the queue's default_backoff_ms */
+} job_spec_t;
+
+/* A job as a worker holds it after fetch. payload is malloc'd: free with job_clear(). */
+typedef struct job {
+    char id[QUEUE_ID_MAX];
+    char tenant_id[QUEUE_TENANT_MAX];
+    char owner_id[QUEUE_TENANT_MAX];
+    char type[QUEUE_TYPE_MAX];
+    char token[QUEUE_TOKEN_MAX];
+    char *payload;
+    int attempts_made; /* before this one */
+    int attempts;      /* allowed in all */
+} job_t;
+
+void job_clear(job_t *j);
+
+typedef struct queue queue_t;
+
+/*
+ * Opens queue `name` on the adapter the URL names: "redis://…" or
+ * "redis+cluster://…" (Redis), "sql" (the process's store, see queue_open_sql).
+ * NULL with a message in err.
+ */
+queue_t *queue_open(const char *url, const char *name, const queue_options_t *o, char *err, size_t errlen);
+/* The SQL adapter over an open store (jobs table of migration 0008); the process's store outlives the queue. */
+struct store;
+queue_t *queue_open_sql(struct store *s, const char *name, const queue_options_t *o, char *err, size_t errlen);
+void queue_close(queue_t *q);
+const char *queue_name(const queue_t *q);
+const char *queue_adapter(const queue_t *q); /* "redis" or "sql" */
+const char *queue_error(const queue_t *q);    /* the last failure of the calling thread */
+
+/* Enqueues; writes the job's id; *existed = 1 when the id was already there. 0 or -1. */
+int queue_enqueue(queue_t *q, const job_spec_t *spec, char id[QUEUE_ID_MAX], int *existed);
+
+/*
+ * Enqueues inside the caller's open transaction on db (SQL adapter: the job
+ * exists exactly when the business write commits). On Redis, where no
+ * transaction spans both, it enqueues at once: call it last, just before the
+ * commit, so a failed write leaves at most a job whose handler finds nothing to do.
+ */
+struct db;
+int queue_enqueue_in(queue_t *q, struct db *db, const job_spec_t *spec, char id[QUEUE_ID_MAX], int *existed);
+
+/*
+ * Takes the next due job and locks it for lock_ms. Returns 1 (job filled), 0
+ * (none due; *wait_ms says when to look again at the latest: the next delayed
+ * job or the limiter's window), or -1.
+ */
+int queue_fetch(queue_t *q, job_t *job, int64_t *wait_ms);
+/* Extends the lock; 0, QUEUE_ELOCK (lost or cancelled: stop the job), or -1. */
+int queue_renew(queue_t *q, const job_t *job);
+/* Progress 0..100; 0, QUEUE_ELOCK or -1. */
+int queue_progress(queue_t *q, const job_t *job, int pct);
+/* Completes with a JSON result (may be NULL); 0, QUEUE_ELOCK or -1. */
+int queue_complete(queue_t *q, const job_t *job, const char *result);
+/*
+ * Fails this attempt with a reason. With attempts left and retry set, the job
+ * is delayed by backoff_ms × 2^attempts_made (±25 % jitter); otherwise it is
+ * failed. 0, QUEUE_ELOCK or -1.
+ */
+int queue_fail(queue_t *q, const job_t *job, const char *reason, bool retry);
+/* Cancels a waiting or delayed job (active: marked, the worker's next renew returns QUEUE_ELOCK).
+ * 0, QUEUE_ENOTFOUND (not this school's), QUEUE_ESTATE (already finished), or -1. */
+int queue_cancel(queue_t *q, const char *tenant_id, const char *id);
+
+/*
+ * A job as the API shows it: {id, type, state, progress, attempts, attemptsMade,
+ * ownerId, createdAt, startedAt, finishedAt, result, error} (times RFC 3339 UTC,
+ * absent when not yet). QUEUE_ENOTFOUND when the job is not this school's.
+ */
+int queue_get(queue_t *q, const char *tenant_id, const char *id, json_t **out);
+/* The school's jobs (only owner_id's when not NULL), newest first, at most limit: a JSON array. */
+int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, int limit, json_t **out);
+
+/* Counts per state, for metrics: counts[JOB_WAITING..JOB_CANCELLED]; *oldest_wait_ms the age of the oldest waiting job (0 if none). */
+int queue_counts(queue_t *q, long long counts[6], int64_t *oldest_wait_ms);
+
+/* Maintenance, run by workers: the stalled sweep (skipped when another worker ran it within the interval),
+ * promotion of due delayed jobs, and retention. Each returns how many jobs it moved, or -1. */
+int queue_sweep_stalled(queue_t *q);
+int queue_promote_delayed(queue_t *q);
+int queue_trim(queue_t *q);
+
+#endif
