@@ -146,8 +146,17 @@ static uint64_t redis_bump(const char *tenant, int family)
     const char *pargv[] = {"PUBLISH", CHANNEL, msg};
     size_t plens[] = {7, sizeof(CHANNEL) - 1, strlen(msg)};
     /* a keyless command: any node; PUBLISH reaches every node of a Cluster */
-    if (redis_command(c.l2, NULL, 3, pargv, plens, &rep) == 0)
+    if (redis_command(c.l2, NULL, 3, pargv, plens, &rep) == 0) {
         freeReplyObject(rep);
+        /* Redis may write PUBLISH's reply before the message to the subscribers (in one pass of its
+         * event loop, and it can be preempted in between). The reply to a second command, read on a
+         * later pass, means that pass is over: the message is in every subscriber's socket before
+         * this write's response leaves (standalone; through a Cluster's bus, see OPERATIONS.md). */
+        const char *pingv[] = {"PING"};
+        size_t pinglen[] = {4};
+        if (redis_command(c.l2, NULL, 1, pingv, pinglen, &rep) == 0)
+            freeReplyObject(rep);
+    }
     redis_ok();
     return v;
 }
