@@ -12,7 +12,8 @@
 #include <string.h>
 
 #define FONT "DejaVu Sans"
-#define CELL_PT 7.0
+#define CELL_PT 7.0 /* marks and counts */
+#define NAME_PT 7.5 /* names and the day totals' labels */
 #define GREY_NO_SCHOOL 0.85
 #define GREY_HEAD 0.93
 
@@ -30,7 +31,7 @@ static const reg_layout_in_t GEOMETRY = {
     .header_h = 58,
     .head_h = 22,
     .footer_h = 18,
-    .row_h = 12.5,
+    .row_h = 10,
     .name_w = 170,
     .total_w = 24,
     .ntotals = NTOTALS,
@@ -183,9 +184,9 @@ static void totals(cairo_t *cr, const reg_layout_t *l, double y, const att_count
 static void student_row(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int row, int index)
 {
     const reg_student_t *s = &r->students[index];
-    double y = reg_row_y(l, row), base = baseline(l, y, CELL_PT + 1);
+    double y = reg_row_y(l, row), base = baseline(l, y, NAME_PT);
     char buf[16];
-    font(cr, CELL_PT + 1, 0);
+    font(cr, NAME_PT, 0);
     snprintf(buf, sizeof(buf), "%d", index + 1);
     text(cr, l->name_x + 16, base, 2, buf);
     text_fit(cr, l->name_x + 20, base, GEOMETRY.name_w - 23, s->name);
@@ -206,8 +207,8 @@ static void summary(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int row)
     rect(cr, l->name_x, reg_row_y(l, row), l->day_x - l->name_x, l->row_h * ATT_NSTATUS, GREY_HEAD);
     for (int st = 0; st < ATT_NSTATUS; st++) {
         double y = reg_row_y(l, row + st);
-        font(cr, CELL_PT + 1, 1);
-        text(cr, l->name_x + 20, baseline(l, y, CELL_PT + 1), 0, SUMMARY_HEADS[st]);
+        font(cr, NAME_PT, 1);
+        text(cr, l->name_x + 20, baseline(l, y, NAME_PT), 0, SUMMARY_HEADS[st]);
         font(cr, CELL_PT, 0);
         for (int d = 0; d < r->ndays; d++) {
             int counted = r->school_day[d] && r->first + d <= r->today;
