@@ -19,19 +19,6 @@
 
 #define USAGE "usage: school-erp register --school SCHOOL_ID (--class CLASS_ID | --grade N) --month YYYY-MM -o FILE\n"
 
-/* "YYYY-MM" into year and month; 0, or -1 when it is not one. */
-static int parse_month(const char *s, int *year, int *month)
-{
-    if (s == NULL || strlen(s) != 7 || s[4] != '-')
-        return -1;
-    for (int i = 0; i < 7; i++)
-        if (i != 4 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    *year = atoi(s);
-    *month = atoi(s + 5);
-    return *month >= 1 && *month <= 12 ? 0 : -1;
-}
-
 /* A grade 0-13 from its text; -1 when it is not one. */
 static int parse_grade(const char *s)
 {
@@ -63,7 +50,7 @@ static int check_args(const char *school, const char *cls, const char *grade, co
         fputs(USAGE, stderr);
         return 2;
     }
-    if (parse_month(month, &year, &mon) != 0) {
+    if (register_parse_month(month, &year, &mon) != 0) {
         fprintf(stderr, "school-erp register: --month must be YYYY-MM (got '%s')\n", month);
         return 2;
     }
@@ -87,7 +74,7 @@ int cli_register(int argc, char **argv)
     int rc = check_args(school, cls, grade, month, out), year = 0, mon = 0;
     if (rc != 0)
         return rc;
-    parse_month(month, &year, &mon);
+    register_parse_month(month, &year, &mon);
     config_t cfg;
     if ((rc = cli_open(&cfg)) != 0)
         return rc;
@@ -105,6 +92,7 @@ int cli_register(int argc, char **argv)
         rc = REGISTER_RENDER;
     sbuf_free(&pdf);
     arena_destroy(&a);
+    register_shutdown();
     db_close(db);
     cli_close(&cfg);
     return exit_status(rc);

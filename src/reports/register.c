@@ -10,6 +10,7 @@
 
 #include <cairo-pdf.h>
 #include <ctype.h>
+#include <fontconfig/fontconfig.h>
 #include <string.h>
 
 #include "core/ids.h"
@@ -107,4 +108,29 @@ int register_pdf_grade(db_t *db, arena_t *a, const char *tenant_id, int grade_le
     int n;
     rc = reg_load_grade(db, a, tenant_id, grade_level, r.first, &ids, &n, &e);
     return rc != REGISTER_OK ? rc : render(db, a, tenant_id, ids, n, &r, out, &e);
+}
+
+int register_parse_month(const char *s, int *year, int *month)
+{
+    if (s == NULL || strlen(s) != 7 || s[4] != '-')
+        return -1;
+    int v[2] = {0, 0};
+    for (int i = 0; i < 7; i++) {
+        if (i == 4)
+            continue;
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v[i > 4] = v[i > 4] * 10 + (s[i] - '0');
+    }
+    if (v[1] < 1 || v[1] > 12)
+        return -1;
+    *year = v[0];
+    *month = v[1];
+    return 0;
+}
+
+void register_shutdown(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

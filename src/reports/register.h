@@ -59,4 +59,19 @@ int register_pdf(db_t *db, arena_t *a, const char *tenant_id, const char *class_
 int register_pdf_grade(db_t *db, arena_t *a, const char *tenant_id, int grade_level, int year, int month,
                        sbuf_t *out, char *err, size_t errlen);
 
+/*
+ * Parses a month as "YYYY-MM" (the CLI's --month, a job's payload) into
+ * year and month (1-12). Returns 0, or -1 when s is not one (outputs
+ * untouched). The years register_pdf() accepts are narrower (2000-2099).
+ */
+int register_parse_month(const char *s, int *year, int *month);
+
+/*
+ * Releases what cairo and fontconfig keep for the whole process (font
+ * caches, the font configuration), so a process that drew registers exits
+ * with nothing left allocated. Call once, at exit, when no register is being
+ * drawn; a register drawn afterwards loads them again.
+ */
+void register_shutdown(void);
+
 #endif
