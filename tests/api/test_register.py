@@ -29,7 +29,7 @@ from world import World
 STATUSES = ("present", "absent", "late", "excused")
 CODES = {"present": "P", "absent": "A", "late": "L", "excused": "E"}
 PATTERN = ("present", "present", "absent", "present", "late", "present", "excused")
-FIRST = ["Aino", "Bruno", "Cora", "Dmitri", "Edda", "Femi", "Greta", "Hugo", "Ines", "Jun"]
+FIRST = ["Aino", "Bruno", "Chloë", "Дмитрий", "Edda", "Femi", "Greta", "Hugo", "Ines", "Jun"]
 LAST = ["Abbott", "Berg", "Costa", "Dahl", "Egan", "Foley", "Gil", "Holm", "Ito", "Jarvis"]
 PAGE_PT = (842, 595)  # A4 landscape, rounded to whole points
 
@@ -316,6 +316,18 @@ class RegisterTest(ServerTestCase):
         r, out = self.register("--class", self.small["id"], "--month", self.month, school=str(uuid.uuid4()))
         self.assertEqual((r.returncode, os.path.exists(out)), (4, False), r.stderr)
         self.assertIn("no school", r.stderr)
+
+    def test_the_current_month_counts_up_to_today_in_the_school_time_zone(self):
+        today = dates.today(self.school.tenant["timeZone"])
+        first, term_end = today.replace(day=1), self.last + dates.DAY * 30
+        passed = dates.school_days(first, min(today, term_end))
+        pdf = self.pdf_of("--class", self.small["id"], "--month", first.strftime("%Y-%m"))
+        text = pdf_tool("pdftotext", "-layout", pdf, "-")
+        s = self.small["students"][0]  # enrolled all month, nothing marked yet this month
+        line = next(ln for ln in text.splitlines() if f"{s['lastName']}, {s['firstName']}" in ln)
+        self.assertEqual(line.split()[3:], ["0", "0", "0", "0", str(len(passed)), "\u2014"], line)
+        present = next(ln for ln in text.splitlines() if ln.split()[:1] == ["Present"])
+        self.assertEqual(present.split()[1:], ["0"] * len(passed), present)  # no counts for the days to come
 
     def test_the_class_id_is_read_in_any_case(self):
         pdf = self.pdf_of("--class", self.small["id"].upper(), "--month", self.month)
