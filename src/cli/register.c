@@ -17,7 +17,7 @@
 #include "api/app.h"
 #include "reports/register.h"
 
-#define USAGE "usage: school-erp register --school SCHOOL_ID (--class CLASS_ID | --grade N) --month YYYY-MM -o FILE\n"
+#define USAGE "usage: school-erp register --school SCHOOL_ID (--class CLASS_ID | --grade N) --month YYYY-MM -o FILE|-\n"
 
 /* A grade 0-13 from its text; -1 when it is not one. */
 static int parse_grade(const char *s)
@@ -27,9 +27,15 @@ static int parse_grade(const char *s)
     return g >= 0 && g <= 13 && *end == '\0' ? (int)g : -1;
 }
 
-/* Writes buf to path through a temporary file renamed into place; 0, or -1 after printing why. */
+/* Writes buf to path ("-": standard output) through a temporary file renamed into place; 0, or -1 after printing why. */
 static int write_file(const char *path, const sbuf_t *buf)
 {
+    if (strcmp(path, "-") == 0) {
+        if (fwrite(buf->p, 1, buf->len, stdout) == buf->len && fflush(stdout) == 0)
+            return 0;
+        perror("school-erp register: writing to standard output");
+        return -1;
+    }
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");

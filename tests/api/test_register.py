@@ -329,6 +329,15 @@ class RegisterTest(ServerTestCase):
         present = next(ln for ln in text.splitlines() if ln.split()[:1] == ["Present"])
         self.assertEqual(present.split()[1:], ["0"] * len(passed), present)  # no counts for the days to come
 
+    def test_to_standard_output(self):
+        cmd = [self.server.binary, "register", "--school", self.school.id, "--class", self.small["id"],
+               "--month", self.month, "-o", "-"]
+        r = subprocess.run(cmd, env=self.server.environment(), capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith(b"%PDF-") and r.stdout.rstrip().endswith(b"%%EOF"), r.stdout[:20])
+        with open(self.small_pdf(), "rb") as f:
+            self.assertEqual(len(r.stdout), len(f.read()))
+
     def test_the_class_id_is_read_in_any_case(self):
         pdf = self.pdf_of("--class", self.small["id"].upper(), "--month", self.month)
         self.assertIn("Class teacher: Ada Lovelace", pdf_tool("pdftotext", pdf, "-"))
