@@ -201,6 +201,11 @@ static const command_t commands[] = {
      "usage: school-erp admin create --email E --password-stdin [--name N]\n\n"
      "Creates a platform admin (who manages schools); the password is read from standard input.\n"
      "Prints the new account's id.\n"},
+    {"register", cli_register, "write a monthly attendance register (PDF)",
+     "usage: school-erp register --school SCHOOL_ID (--class CLASS_ID | --grade N) --month YYYY-MM -o FILE|-\n\n"
+     "Writes the attendance register of a class (or of every class of a grade, one after another) for a\n"
+     "month as a PDF (-o -: to standard output), read from ERP_DATABASE_URL. Exit 2 on a bad option, 4 when the school, class or\n"
+     "grade does not exist, 1 on any other failure.\n"},
     {"version", cmd_version, "print the version", "usage: school-erp version\n"},
     {"help", cmd_help, "show this help", "usage: school-erp help [COMMAND]\n"},
 };
