@@ -177,6 +177,14 @@ int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, int limi
 /* Counts per state, for metrics: counts[JOB_WAITING..JOB_CANCELLED]; *oldest_wait_ms the age of the oldest waiting job (0 if none). */
 int queue_counts(queue_t *q, long long counts[6], int64_t *oldest_wait_ms);
 
+/* What this process saw of the queue since it opened it, for metrics. */
+typedef struct queue_stats {
+    uint64_t limited; /* fetches the limiter held back */
+    uint64_t stalled; /* jobs the stalled sweeps of this process requeued or failed */
+    uint64_t retried; /* failed attempts delayed for a retry */
+} queue_stats_t;
+void queue_stats(const queue_t *q, queue_stats_t *out);
+
 /* Maintenance, run by workers: the stalled sweep (skipped when another worker ran it within the interval),
  * promotion of due delayed jobs, and retention. Each returns how many jobs it moved, or -1. */
 int queue_sweep_stalled(queue_t *q);

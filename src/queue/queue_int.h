@@ -18,6 +18,8 @@
 #include "queue/queue.h"
 
 #define QUEUE_NAME_MAX 64
+/* The reason a job fails with when it stalled more than max_stalled times. */
+#define QUEUE_STALLED_REASON "stalled"
 
 typedef struct queue_ops {
     const char *name; /* "redis", "sql" */
@@ -46,6 +48,10 @@ struct queue {
     const queue_ops_t *ops;
     char name[QUEUE_NAME_MAX];
     queue_options_t opts;
+    /* Counters for metrics, updated with relaxed atomics by the adapter (queue_stats()). */
+    uint64_t limited;  /* fetches the limiter refused */
+    uint64_t stalled;  /* jobs the stalled sweep requeued or failed */
+    uint64_t retried;  /* failed attempts delayed for a retry */
 };
 
 /* Fills the head; -1 with a message in err when the name is empty, too long or not [A-Za-z0-9_.:-]. */
