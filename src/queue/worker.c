@@ -266,18 +266,18 @@ static void render_metrics(sbuf_t *out, void *ud)
     if (queue_counts(w->q, counts, &oldest) == 0) {
         metrics_family(out, "school_erp_jobs", "gauge", "Jobs of the queue by state.");
         for (int s = JOB_WAITING; s <= JOB_CANCELLED; s++) {
-            sbuf_puts(out, "school_erp_jobs{queue=");
+            sbuf_puts(out, "school_erp_jobs{queue=\"");
             metrics_label_value(out, qn);
-            sbuf_printf(out, ",state=\"%s\"} %lld\n", job_state_name((job_state_t)s), counts[s]);
+            sbuf_printf(out, "\",state=\"%s\"} %lld\n", job_state_name((job_state_t)s), counts[s]);
         }
         metrics_family(out, "school_erp_queue_depth", "gauge", "Jobs waiting to start.");
-        sbuf_puts(out, "school_erp_queue_depth{queue=");
+        sbuf_puts(out, "school_erp_queue_depth{queue=\"");
         metrics_label_value(out, qn);
-        sbuf_printf(out, "} %lld\n", counts[JOB_WAITING]);
+        sbuf_printf(out, "\"} %lld\n", counts[JOB_WAITING]);
         metrics_family(out, "school_erp_queue_oldest_waiting_seconds", "gauge", "Age of the oldest due job.");
-        sbuf_puts(out, "school_erp_queue_oldest_waiting_seconds{queue=");
+        sbuf_puts(out, "school_erp_queue_oldest_waiting_seconds{queue=\"");
         metrics_label_value(out, qn);
-        sbuf_printf(out, "} %.3f\n", (double)oldest / 1000.0);
+        sbuf_printf(out, "\"} %.3f\n", (double)oldest / 1000.0);
     }
     queue_stats_t qs;
     queue_stats(w->q, &qs);
@@ -291,9 +291,9 @@ static void render_metrics(sbuf_t *out, void *ud)
     };
     for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
         metrics_family(out, counters[i].name, "counter", counters[i].help);
-        sbuf_printf(out, "%s{queue=", counters[i].name);
+        sbuf_printf(out, "%s{queue=\"", counters[i].name);
         metrics_label_value(out, qn);
-        sbuf_printf(out, "} %llu\n", (unsigned long long)*(const uint64_t *)(const void *)((const char *)&qs + counters[i].off));
+        sbuf_printf(out, "\"} %llu\n", (unsigned long long)*(const uint64_t *)(const void *)((const char *)&qs + counters[i].off));
     }
     metrics_family(out, "school_erp_job_duration_seconds", "histogram", "Time handlers ran, by job type.");
     for (size_t h = 0; h <= w->nhandlers; h++) {
