@@ -40,7 +40,7 @@ static int run(config_t *cfg, queue_t *q)
     }
     size_t nh;
     const job_handler_t *handlers = job_registry(cfg->test_routes, &nh);
-    worker_t *w = worker_start(q, app.store, handlers, nh, &wc, err, sizeof(err));
+    queue_worker_t *w = worker_start(q, app.store, handlers, nh, &wc, err, sizeof(err));
     if (w == NULL) {
         fprintf(stderr, "school-erp worker: %s\n", err);
         probe_stop(probe);
