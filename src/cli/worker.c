@@ -46,7 +46,8 @@ static int run(config_t *cfg, queue_t *q)
         probe_stop(probe);
         return 1;
     }
-    log_info("worker listening", "listen=%s port=%d", listen != NULL ? listen : "127.0.0.1:9464", probe_port(probe));
+    log_info("worker started", "queue=%s adapter=%s threads=%d port=%d", queue_name(q), queue_adapter(q),
+             wc.concurrency, probe_port(probe));
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);

@@ -341,7 +341,6 @@ queue_worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *ha
         return NULL;
     }
     metrics_register(render_metrics, w);
-    log_info("worker started", "queue=%s adapter=%s threads=%d", queue_name(q), queue_adapter(q), w->nctx);
     return w;
 }
 
