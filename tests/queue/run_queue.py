@@ -362,6 +362,16 @@ class TestContract(QueueCase):
         self.assertEqual(t.rc(f"complete {a}"), -2)
         self.assertEqual(self.get(t, a)["state"], "cancelled")
 
+    def test_enqueue_in_the_callers_transaction(self):
+        t = self.tool()
+        if t.adapter != "sql":
+            harness.skip_allowed("the Redis queue enqueues at once (queue.h): no transaction to roll back")
+        spec = json.dumps({"tenant": self.school, "type": "t", "id": "in-tx"})
+        self.assertEqual(t.rc("enqueue_in 0 " + spec), 0)
+        self.assertEqual(t(f"get {self.school} in-tx")["rc"], -3, "rolled back with the business write")
+        self.assertEqual(t.rc("enqueue_in 1 " + spec), 0)
+        self.assertEqual(self.get(t, "in-tx")["state"], "waiting")
+
     def test_list_and_counts(self):
         t = self.tool()
         me = "0190f0e4-0000-7000-8000-00000000000a"
