@@ -120,10 +120,14 @@ class Tool:
         return self(line)["rc"]
 
     def close(self):
+        """Ends the tool; returns what is wrong with how it ended (exit status, a sanitizer's report) or None."""
         self.proc.stdin.close()
-        self.proc.wait(10)
+        rc = self.proc.wait(30)
         self.proc.stdout.close()
+        self.log.seek(0)
+        text = self.log.read().decode(errors="replace")
         self.log.close()
+        return sanitizer_trouble(f"queue_tool exited {rc}", rc, text)
 
 
 class Worker:
@@ -149,9 +153,10 @@ class Worker:
         except OSError:
             return False
 
-    def logs(self):
+    def logs(self, whole=False):
         with open(self.err.name) as f:
-            return f.read()[-3000:]
+            text = f.read()
+        return text if whole else text[-3000:]
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc.poll() is None:
@@ -162,6 +167,14 @@ class Worker:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError(f"worker did not stop in {timeout} s: {self.logs()}")
+
+
+def sanitizer_trouble(what, rc, log):
+    """None when a process ended well (exit 0, no AddressSanitizer / UBSan report), else what went wrong."""
+    bad = [line for line in log.splitlines() if "Sanitizer" in line or "runtime error:" in line]
+    if rc == 0 and not bad:
+        return None
+    return f"{what}: {bad[:5] or log[-1500:]}"
 
 
 def metric(worker, series):
@@ -180,12 +193,15 @@ class QueueCase(unittest.TestCase):
         self.file = os.path.join(DB["tmp"], self.queue + ".effects")
 
     def tearDown(self):
+        trouble = []
         for w in self.workers:
-            if w.proc.poll() is None:
-                w.proc.kill()
-                w.proc.wait()
-        for t in self.tools:
-            t.close()
+            rc = w.stop() if w.proc.poll() is None else w.proc.returncode
+            if rc != -signal.SIGKILL:  # the one a test killed
+                trouble.append(sanitizer_trouble(f"worker exited {rc}", rc, w.logs(whole=True)))
+            os.unlink(w.err.name)
+        trouble += [t.close() for t in self.tools]
+        trouble = [x for x in trouble if x]
+        self.assertEqual(trouble, [], "processes ended badly")
 
     def tool(self, extra=None):
         t = Tool(self.queue, extra)
