@@ -489,7 +489,7 @@ class TestWorkers(QueueCase):
         self.assertLess(time.time() - t0, 3)
         j = self.get(t, jid)
         self.assertEqual((j["state"], j["attemptsMade"], j["error"]), ("delayed", 1, "stopped"), j)
-        self.worker()
+        self.worker({"ERP_WORKER_GRACE_MS": "300"})  # takes it again; released again when the test ends
         self.wait_state(t, jid, "active", 10)
 
     def test_healthz_and_metrics(self):
