@@ -130,6 +130,10 @@ void queue_close(queue_t *q);
 const char *queue_name(const queue_t *q);
 const char *queue_adapter(const queue_t *q); /* "redis" or "sql" */
 const char *queue_error(const queue_t *q);    /* the last failure of the calling thread */
+const queue_options_t *queue_options(const queue_t *q);
+
+/* Whether a spec would be accepted (ids, type, payload, ranges): 0, or -1 with the reason in queue_error(). */
+int queue_spec_valid(const job_spec_t *spec);
 
 /* Enqueues; writes the job's id; *existed = 1 when the id was already there. 0 or -1. */
 int queue_enqueue(queue_t *q, const job_spec_t *spec, char id[QUEUE_ID_MAX], int *existed);
@@ -176,6 +180,14 @@ int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, int limi
 
 /* Counts per state, for metrics: counts[JOB_WAITING..JOB_CANCELLED]; *oldest_wait_ms the age of the oldest waiting job (0 if none). */
 int queue_counts(queue_t *q, long long counts[6], int64_t *oldest_wait_ms);
+
+/* What this process saw of the queue since it opened it, for metrics. */
+typedef struct queue_stats {
+    uint64_t limited; /* fetches the limiter held back */
+    uint64_t stalled; /* jobs the stalled sweeps of this process requeued or failed */
+    uint64_t retried; /* failed attempts delayed for a retry */
+} queue_stats_t;
+void queue_stats(const queue_t *q, queue_stats_t *out);
 
 /* Maintenance, run by workers: the stalled sweep (skipped when another worker ran it within the interval),
  * promotion of due delayed jobs, and retention. Each returns how many jobs it moved, or -1. */
