@@ -12,6 +12,7 @@
 
 #include "api/people_int.h"
 #include "auth/identity.h"
+#include "imports/batch.h"
 #include "imports/columns.h"
 #include "imports/imports.h"
 
@@ -74,12 +75,15 @@ typedef struct imp {
     int nplans;
     int created, updated, unchanged;
     int g_created, g_updated, g_linked;
+    batch_t b_main, b_guardian, b_link, b_audit; /* creations and audit events, written in batches */
     import_progress_fn progress;
     void *pctx;
     const char *fail;   /* why apply() failed other than a database error */
 } imp_t;
 
 /* Loads what the plans compare with (records, guardians, links): 0 or -1 (db). */
+/* Sets up the batches of creations (m->t chosen). */
+void persons_batches(imp_t *m);
 int persons_load(imp_t *m);
 /* Plans record i of the sheet (row errors into m->errs). */
 void persons_plan(imp_t *m, const sheet_row_t *row, plan_t *p);
@@ -99,7 +103,7 @@ int staff_apply(imp_t *m, const plan_t *p);
 void imports_read_part(imp_t *m, const sheet_row_t *row, int part, void (*read)(imp_t *m, void *ctx), void *ctx);
 /* Whether the header has a column for field of part. */
 int imports_has_column(const imp_t *m, int part, const char *field);
-/* The audit event of an import's write, in the open transaction; 0 or -1. */
+/* Queues the audit event of an import's write (batched; written in the transaction); 0 or -1. */
 int imports_audit(imp_t *m, const char *action, const char *subject_id, const char *detail);
 /* An arena copy of s in lower case (ASCII). */
 char *imports_lower(arena_t *a, const char *s);

@@ -4,6 +4,7 @@
  * tables and checks (people_int.h) and written with the API's statements.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/validate.h"
@@ -27,11 +28,61 @@ static stmt_t Q_LINKS = STMT("imports.links", 0,
 static stmt_t Q_CLEAR_PRIMARY = STMT("imports.clear_primary", 0,
                                      "UPDATE student_guardians SET is_primary = false WHERE tenant_id = $1"
                                      " AND student_id = $2 AND guardian_id <> $3 AND is_primary");
-static stmt_t Q_LINK = STMT("imports.link", 0,
-                            "INSERT INTO student_guardians (tenant_id, student_id, guardian_id, relationship,"
-                            " is_primary, can_pick_up, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                            " ON CONFLICT (tenant_id, student_id, guardian_id) DO UPDATE SET"
-                            " relationship = excluded.relationship, is_primary = excluded.is_primary");
+/*
+ * Creations, many rows per statement (batch.h): each row is an array
+ * [id, the type's fields in order, now (, search text)], or for links
+ * [student, guardian, relationship, primary, may pick up, now].
+ */
+#define V(i) "value->>" #i
+#define R(i) "r->>" #i
+#define SQLITE_ROWS " FROM json_each($2)"
+#define PG_ROWS " FROM json_array_elements($2::json) r"
+static stmt_t Q_NEW_STUDENTS = STMT2(
+    "imports.new_students", 0,
+    "INSERT INTO students (tenant_id, id, admission_no, first_name, middle_name, last_name, date_of_birth, gender,"
+    " email, phone, address, admitted_on, status, user_id, created_at, updated_at, search_text) SELECT $1, " V(0) ", "
+    V(1) ", " V(2) ", " V(3) ", " V(4) ", " V(5) ", " V(6) ", " V(7) ", " V(8) ", " V(9) ", " V(10) ", " V(11) ", "
+    V(12) ", " V(13) ", " V(13) ", lower(" V(14) ")" SQLITE_ROWS,
+    "INSERT INTO students (tenant_id, id, admission_no, first_name, middle_name, last_name, date_of_birth, gender,"
+    " email, phone, address, admitted_on, status, user_id, created_at, updated_at, search_text) SELECT $1, (" R(0)
+    ")::uuid, " R(1) ", " R(2) ", " R(3) ", " R(4) ", (" R(5) ")::date, " R(6) ", " R(7) ", " R(8) ", " R(9) ", ("
+    R(10) ")::date, " R(11) ", (" R(12) ")::uuid, (" R(13) ")::bigint, (" R(13) ")::bigint, lower(" R(14) ")" PG_ROWS);
+static stmt_t Q_NEW_TEACHERS = STMT2(
+    "imports.new_teachers", 0,
+    "INSERT INTO teachers (tenant_id, id, employee_no, first_name, last_name, email, phone, status, hired_on, user_id,"
+    " created_at, updated_at) SELECT $1, " V(0) ", " V(1) ", " V(2) ", " V(3) ", " V(4) ", " V(5) ", " V(6) ", " V(7)
+    ", " V(8) ", " V(9) ", " V(9) SQLITE_ROWS,
+    "INSERT INTO teachers (tenant_id, id, employee_no, first_name, last_name, email, phone, status, hired_on, user_id,"
+    " created_at, updated_at) SELECT $1, (" R(0) ")::uuid, " R(1) ", " R(2) ", " R(3) ", " R(4) ", " R(5) ", " R(6)
+    ", (" R(7) ")::date, (" R(8) ")::uuid, (" R(9) ")::bigint, (" R(9) ")::bigint" PG_ROWS);
+static stmt_t Q_NEW_GUARDIANS = STMT2(
+    "imports.new_guardians", 0,
+    "INSERT INTO guardians (tenant_id, id, first_name, last_name, email, phone, address, occupation, user_id,"
+    " created_at, updated_at) SELECT $1, " V(0) ", " V(1) ", " V(2) ", " V(3) ", " V(4) ", " V(5) ", " V(6) ", " V(7)
+    ", " V(8) ", " V(8) SQLITE_ROWS,
+    "INSERT INTO guardians (tenant_id, id, first_name, last_name, email, phone, address, occupation, user_id,"
+    " created_at, updated_at) SELECT $1, (" R(0) ")::uuid, " R(1) ", " R(2) ", " R(3) ", " R(4) ", " R(5) ", " R(6)
+    ", (" R(7) ")::uuid, (" R(8) ")::bigint, (" R(8) ")::bigint" PG_ROWS);
+#define LINK_UPSERT                                                                                                    \
+    " ON CONFLICT (tenant_id, student_id, guardian_id) DO UPDATE SET relationship = excluded.relationship,"           \
+    " is_primary = excluded.is_primary"
+static stmt_t Q_LINKS_UPSERT = STMT2(
+    "imports.links_upsert", 0,
+    "INSERT INTO student_guardians (tenant_id, student_id, guardian_id, relationship, is_primary, can_pick_up,"
+    " created_at) SELECT $1, " V(0) ", " V(1) ", " V(2) ", " V(3) ", " V(4) ", " V(5) SQLITE_ROWS " WHERE true"
+    LINK_UPSERT,
+    "INSERT INTO student_guardians (tenant_id, student_id, guardian_id, relationship, is_primary, can_pick_up,"
+    " created_at) SELECT $1, (" R(0) ")::uuid, (" R(1) ")::uuid, " R(2) ", (" R(3) ")::boolean, (" R(4)
+    ")::boolean, (" R(5) ")::bigint" PG_ROWS LINK_UPSERT);
+
+void persons_batches(imp_t *m)
+{
+    batch_init(&m->b_main, m->a, m->t == people_student ? &Q_NEW_STUDENTS : &Q_NEW_TEACHERS);
+    batch_init(&m->b_guardian, m->a, &Q_NEW_GUARDIANS);
+    batch_init(&m->b_link, m->a, &Q_LINKS_UPSERT);
+    m->b_link.after[0] = &m->b_main;
+    m->b_link.after[1] = &m->b_guardian;
+}
 
 /* Indexes of the guardian fields the matching uses (guardians.c's field order). */
 enum { G_FIRST, G_LAST, G_EMAIL, G_PHONE };
@@ -309,36 +360,65 @@ void persons_plan(imp_t *m, const sheet_row_t *row, plan_t *p)
 
 /* ---- writing */
 
-static int write_rec(imp_t *m, const person_type_t *t, const rec_t *r)
+/* Queues a creation: [id, fields…, now (, extra)]. */
+static int queue_create(imp_t *m, const person_type_t *t, const rec_t *r, batch_t *b)
 {
-    if (r->op == OP_NONE)
-        return 0;
-    int create = r->op == OP_CREATE;
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)clock_wall_ms());
+    batch_row_begin(b);
+    batch_text(b, r->id);
+    for (int i = 0; i < t->nfields; i++)
+        batch_text(b, r->vals[i]);
+    batch_literal(b, now);
+    if (t->extra != NULL)
+        batch_text(b, t->extra(&m->r, r->vals));
+    return batch_row_end(b, m->db, m->r.auth.tenant_id, m->a);
+}
+
+/* An update, with the API's statement (the version checked). */
+static int update(imp_t *m, const person_type_t *t, const rec_t *r)
+{
     db_arg_t args[PERSON_MAX_FIELDS + 6];
-    int n = person_bind(&m->r, t, r->id, create ? -1 : r->version, r->vals, args);
+    int n = person_bind(&m->r, t, r->id, r->version, r->vals, args);
     db_result_t res;
-    if (db_exec(m->db, create ? t->insert : t->update, args, n, m->a, &res) != 0)
+    if (db_exec(m->db, t->update, args, n, m->a, &res) != 0)
         return -1;
-    if (!create && res.changes == 0) {
+    if (res.changes == 0) {
         m->fail = arena_printf(m->a, "a %s was changed while the file was imported; nothing was imported, import "
                                      "it again", t->noun);
         return -1;
     }
+    return 0;
+}
+
+static int write_rec(imp_t *m, const person_type_t *t, const rec_t *r, batch_t *b)
+{
+    if (r->op == OP_NONE)
+        return 0;
+    int create = r->op == OP_CREATE;
+    if ((create ? queue_create(m, t, r, b) : update(m, t, r)) != 0)
+        return -1;
     return imports_audit(m, arena_printf(m->a, "%s.%s", t->noun, create ? "create" : "update"), r->id,
                          create ? "csv import" : person_changes(&m->r, t, r->before, r->vals));
 }
 
+/* A link (queued); a new primary first clears the student's other primary links, as PUT …/guardians/{id} does. */
 static int write_link(imp_t *m, const plan_t *p, int i)
 {
     const char *tenant = m->r.auth.tenant_id, *sid = p->main->id, *gid = p->guardian[i]->id;
     const link_t *l = &p->link[i];
-    if (l->primary &&
+    if (l->primary && p->main->op != OP_CREATE &&
         db_exec(m->db, &Q_CLEAR_PRIMARY, DB_ARGS(DB_TEXT(tenant), DB_TEXT(sid), DB_TEXT(gid)), m->a, NULL) != 0)
         return -1;
-    if (db_exec(m->db, &Q_LINK,
-                DB_ARGS(DB_TEXT(tenant), DB_TEXT(sid), DB_TEXT(gid), DB_TEXT(l->relationship), DB_BOOL(l->primary),
-                        DB_BOOL(l->pickup), DB_INT((long long)clock_wall_ms())),
-                m->a, NULL) != 0)
+    batch_t *b = &m->b_link;
+    batch_row_begin(b);
+    batch_text(b, sid);
+    batch_text(b, gid);
+    batch_text(b, l->relationship);
+    batch_literal(b, l->primary ? "true" : "false");
+    batch_literal(b, l->pickup ? "true" : "false");
+    batch_literal(b, arena_printf(m->a, "%lld", (long long)clock_wall_ms()));
+    if (batch_row_end(b, m->db, tenant, m->a) != 0)
         return -1;
     return imports_audit(m, "student.update", sid,
                          arena_printf(m->a, "guardian %s linked as %s%s%s", gid, l->relationship,
@@ -347,13 +427,13 @@ static int write_link(imp_t *m, const plan_t *p, int i)
 
 int persons_apply(imp_t *m, const plan_t *p)
 {
-    if (write_rec(m, m->t, p->main) != 0)
+    if (write_rec(m, m->t, p->main, &m->b_main) != 0)
         return -1;
     for (int i = 0; i < 2; i++) {
         const rec_t *g = p->guardian[i];
         if (g == NULL)
             continue;
-        if ((g->line == p->line && write_rec(m, people_guardian, g) != 0) || (p->link_op[i] && write_link(m, p, i) != 0))
+        if ((g->line == p->line && write_rec(m, people_guardian, g, &m->b_guardian) != 0) || (p->link_op[i] && write_link(m, p, i) != 0))
             return -1;
     }
     return 0;
