@@ -268,6 +268,8 @@ static int prepare(imp_t *m, const char *csv, size_t len, json_t **report)
     if ((m->t != NULL ? persons_load(m) : staff_load(m)) != 0)
         return -1;
     plan_all(m);
+    if (m->errs.total == 0 && m->t == NULL)
+        staff_hash(m);
     if (m->errs.total > 0) {
         m->created = m->updated = m->unchanged = 0;
         m->g_created = m->g_updated = m->g_linked = 0;

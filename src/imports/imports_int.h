@@ -92,6 +92,8 @@ int persons_apply(imp_t *m, const plan_t *p);
 
 int staff_load(imp_t *m);
 void staff_plan(imp_t *m, const sheet_row_t *row, plan_t *p);
+/* Hashes the passwords of the accounts to create (once every record is known to be right); 0, or -1 (recorded). */
+int staff_hash(imp_t *m);
 int staff_apply(imp_t *m, const plan_t *p);
 
 /*

@@ -93,6 +93,13 @@ static void test_fields_are_quoted_when_needed(void **state)
     assert_int_equal(s.rows[0].nfields, 8);
     for (int i = 0; i < 8; i++)
         assert_string_equal(s.rows[0].fields[i], row[i] != NULL ? row[i] : "");
+    /* a field starting with a byte order mark is quoted: at the start of a file it would be taken for the file's */
+    sbuf_clear(&b);
+    const char *bom[] = {"\xEF\xBB\xBFx", "y"};
+    sheet_put_row(&b, bom, 2);
+    assert_string_equal(b.p, "\"\xEF\xBB\xBFx\",y\r\n");
+    s = parse_ok(&a, b.p);
+    assert_string_equal(s.rows[0].fields[0], "\xEF\xBB\xBFx");
     arena_destroy(&a);
 }
 
