@@ -226,9 +226,9 @@ static json_t *report_json(const imp_t *m)
     return o;
 }
 
-static json_t *failure(const char *fmt, const char *arg)
+static json_t *failure(const char *why)
 {
-    json_t *o = json_pack("{s:s}", "error", arg != NULL ? arg : fmt);
+    json_t *o = json_pack("{s:s}", "error", why);
     if (o == NULL)
         erp_oom();
     return o;
@@ -283,7 +283,7 @@ static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char
 {
     int rc = open_school(m, tenant_id, actor_id);
     if (rc > 0) {
-        *report = failure("no such school", NULL);
+        *report = failure("no such school");
         return 1;
     }
     if (rc == 0)
@@ -292,14 +292,18 @@ static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char
         rc = -1;
     if (rc < 0) {
         log_error("import failed", "%s: %s", m->k->name, m->fail ? m->fail : db_error(m->db)->message);
-        *report = failure(m->fail != NULL ? m->fail : "the database failed; nothing was imported", NULL);
+        *report = failure(m->fail != NULL ? m->fail : "the database failed; nothing was imported");
         return -1;
     }
     if (rc == 0) {
         progress(m, 100);
         *report = report_json(m);
     }
-    return *report != NULL ? rc : -1;
+    if (*report == NULL) {
+        *report = failure("the report could not be built (out of memory)");
+        return -1;
+    }
+    return rc;
 }
 
 int import_csv(db_t *db, arena_t *a, const char *tenant_id, const char *actor_id, const char *kind, const char *csv,
@@ -307,7 +311,7 @@ int import_csv(db_t *db, arena_t *a, const char *tenant_id, const char *actor_id
 {
     const import_kind_t *k = columns_kind(kind);
     if (k == NULL) {
-        *report = failure("unknown import kind (students, teachers, staff)", NULL);
+        *report = failure("unknown import kind (students, teachers, staff)");
         return 1;
     }
     imp_t m = {.db = db, .a = a, .k = k, .progress = progress_fn, .pctx = pctx};

@@ -314,10 +314,13 @@ static int plan_link(imp_t *m, const sheet_row_t *row, plan_t *p, int k)
     link_t *cur = p->main->op == OP_CREATE || g->op == OP_CREATE
                       ? NULL
                       : smap_get(&m->links, arena_printf(m->a, "%s\x1f%s", p->main->id, g->id));
+    /* a new link of the first guardian is the primary one; a link that exists keeps its flag (unless the first
+       guardian just became primary), so that an export, which lists the primary first, imports unchanged */
+    int primary = cur == NULL ? k == 1 : cur->primary && !(k == 2 && p->guardian[0] != NULL && p->link[0].primary);
     link_t want = {d.relationship >= 0 ? people_relationships[d.relationship]
                    : cur != NULL        ? cur->relationship
                                         : "guardian",
-                   k == 1, cur != NULL ? cur->pickup : 1};
+                   primary, cur != NULL ? cur->pickup : 1};
     p->link[k - 1] = want;
     p->link_op[k - 1] = cur == NULL || strcmp(cur->relationship, want.relationship) != 0 || !cur->primary != !want.primary;
     m->g_linked += p->link_op[k - 1];
