@@ -17,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-from harness import ServerTestCase
+from harness import ServerTestCase, db_rows
 from world import PASSWORD, School, create_platform_admin, login, PLATFORM_EMAIL
 from harness import Client
 
@@ -336,6 +336,77 @@ class TestImports(ServerTestCase):
         t0 = time.monotonic()
         self.assertCounts(self.import_csv("students", data), 0, 0, 10000)
         self.assertLess(time.monotonic() - t0, 30)
+
+
+class TestDemoSchoolExports(ServerTestCase):
+    """The exports of the demo school (classes, enrollments, a marked register, guardians with parent accounts)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        r = subprocess.run([cls.server.binary, "demo", "--students", "120"], env=cls.server.environment(),
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise AssertionError(f"school-erp demo failed: {r.stderr}")
+        cls.tenant = db_rows(cls.server, "SELECT id FROM tenants WHERE slug = 'demo'")[0][0]
+
+    def cli(self, *args):
+        r = subprocess.run([self.server.binary, *args], env=self.server.environment(), capture_output=True,
+                           timeout=300)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertNotIn(b"Sanitizer", r.stderr)
+        return r.stdout.decode()
+
+    def records(self, kind, *extra):
+        text = self.cli("export", kind, "--school", "demo", *extra)
+        self.assertTrue(text.endswith("\r\n") or text == "")
+        return list(csv.reader(io.StringIO(text, newline="")))
+
+    def count(self, sql):
+        return int(db_rows(self.server, sql.replace("$T", f"'{self.tenant}'"))[0][0])
+
+    def test_students_export_imports_again_unchanged(self):
+        rows = self.records("students")
+        self.assertEqual(rows[0], COLUMNS)
+        self.assertEqual(len(rows) - 1, self.count("SELECT count(*) FROM students WHERE tenant_id = $T"
+                                                   " AND deleted_at IS NULL"))
+        self.assertTrue(any(r[COLUMNS.index("guardian1Email")] for r in rows[1:]))
+        path = os.path.join(tempfile.mkdtemp(prefix="erp-demo-"), "students.csv")
+        with open(path, "w", newline="") as f:
+            csv.writer(f, lineterminator="\r\n").writerows(rows)
+        report = json.loads(self.cli("import", "students", path, "--school", "demo"))
+        self.assertEqual((report["created"], report["updated"], report["unchanged"]), (0, 0, len(rows) - 1), report)
+        self.assertEqual(report["guardians"], {"created": 0, "updated": 0, "linked": 0})
+
+    def test_guardians_and_enrollments(self):
+        guardians = self.records("guardians")
+        self.assertEqual(len(guardians) - 1, self.count("SELECT count(*) FROM guardians WHERE tenant_id = $T"))
+        linked = sum(len(r[6].split(";")) for r in guardians[1:] if r[6])
+        self.assertEqual(linked, self.count("SELECT count(*) FROM student_guardians l JOIN students s"
+                                            " ON s.tenant_id = l.tenant_id AND s.id = l.student_id"
+                                            " WHERE l.tenant_id = $T AND s.deleted_at IS NULL"))
+        enrollments = self.records("enrollments")
+        self.assertEqual(enrollments[0][:4], ["admissionNo", "firstName", "lastName", "academicYear"])
+        self.assertEqual(len(enrollments) - 1, self.count("SELECT count(*) FROM enrollments WHERE tenant_id = $T"))
+        self.assertGreater(len(enrollments), 1)
+
+    def test_attendance_for_a_date_range_and_a_class(self):
+        first, last = db_rows(self.server, f"SELECT min(date), max(date) FROM attendance"
+                                           f" WHERE tenant_id = '{self.tenant}'")[0]
+        if first in ("", "None"):
+            first = last = "2026-01-05"
+        rows = self.records("attendance", "--from", first, "--to", last)
+        self.assertEqual(rows[0] if rows else None, ["date", "className", "admissionNo", "firstName", "lastName",
+                                                      "status", "note"])
+        total = self.count(f"SELECT count(*) FROM attendance WHERE tenant_id = $T AND date >= '{first}'"
+                           f" AND date <= '{last}'")
+        self.assertEqual(len(rows) - 1, total)
+        self.assertTrue(all(first <= r[0] <= last for r in rows[1:]))
+        cls = db_rows(self.server, f"SELECT id, name FROM classes WHERE tenant_id = '{self.tenant}' ORDER BY name")[0]
+        one_day = self.records("attendance", "--from", last, "--to", last, "--class", cls[0])
+        self.assertEqual(len(one_day) - 1, self.count(f"SELECT count(*) FROM attendance WHERE tenant_id = $T"
+                                                      f" AND date = '{last}' AND class_id = '{cls[0]}'"))
+        self.assertTrue(all(r[0] == last and r[1] == cls[1] for r in one_day[1:]))
 
 
 if __name__ == "__main__":
