@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache/cache.h"
 #include "cache/hash.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -296,6 +297,10 @@ static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char
         return -1;
     }
     if (rc == 0) {
+        /* what the servers cached of the school (profiles, rosters, sessions' roles) is stale: here and, through
+           Redis, on every instance (nothing when this process has no cache, as the command line) */
+        if (m->created + m->updated > 0)
+            cache_invalidate_tenant(m->r.auth.tenant_id);
         progress(m, 100);
         *report = report_json(m);
     }

@@ -20,7 +20,10 @@
  *    value differs; a column the file does not have keeps the stored value,
  *    an empty cell clears an optional field (or gives its default).
  *    A staff account's password (optional column) is used only on creation;
- *    without one the account gets a random password (an admin resets it).
+ *    without one the account gets a random password (an admin resets it);
+ *  - after an import that changed anything, the school's cache entries are
+ *    invalidated (cache_invalidate_tenant(): here and through Redis on every
+ *    instance; nothing in a process without a cache, such as the command line).
  */
 #ifndef ERP_IMPORTS_IMPORTS_H
 #define ERP_IMPORTS_IMPORTS_H
