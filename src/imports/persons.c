@@ -136,7 +136,7 @@ int persons_load(imp_t *m)
         rec_t *r = rec_of(m, m->t, &res, i);
         smap_put(&m->existing, imports_lower(m->a, r->vals[0]), r);
     }
-    return students ? load_guardians(m) : 0;
+    return students ? (load_guardians(m) != 0 || placement_load(m) != 0 ? -1 : 0) : 0;
 }
 
 /* ---- planning */
@@ -348,6 +348,8 @@ void persons_plan(imp_t *m, const sheet_row_t *row, plan_t *p)
         return;
     }
     int changed = p->main->op != OP_NONE;
+    if (m->t == people_student)
+        changed |= placement_plan(m, row, p);
     if (m->t == people_student)
         for (int k = 1; k <= 2; k++)
             if (plan_link(m, row, p, k) == 0 && p->guardian[k - 1] != NULL)

@@ -8,6 +8,7 @@ Runs on SQLite, and on PostgreSQL with ERP_TEST_ENGINE=postgres (the api-pg stag
 """
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -18,11 +19,11 @@ import time
 import unittest
 
 from harness import ServerTestCase, db_rows
-from world import PASSWORD, School, create_platform_admin, login, PLATFORM_EMAIL
+from world import School, create_platform_admin, login, PLATFORM_EMAIL, school_today
 from harness import Client
 
 HEADER = ("admissionNo,firstName,middleName,lastName,dateOfBirth,gender,email,phone,address,admittedOn,status,"
-          "guardian1FirstName,guardian1LastName,guardian1Email,guardian1Phone,guardian1Relationship,"
+          "className,guardian1FirstName,guardian1LastName,guardian1Email,guardian1Phone,guardian1Relationship,"
           "guardian2FirstName,guardian2LastName,guardian2Email,guardian2Phone,guardian2Relationship")
 
 
@@ -51,6 +52,18 @@ class TestImports(ServerTestCase):
         cls.other = School(cls.server, platform, "Bystander")
         cls.admin = cls.school.client("admin")
         cls.tmp = tempfile.mkdtemp(prefix="erp-imports-")
+        # the current academic year (holding today) with classes 5-A, 5-B and a small 6-A
+        today = datetime.date.fromisoformat(school_today(cls.school.tenant["timeZone"]))
+        cls.year = cls.admin.post("/api/v1/academic-years", json={
+            "name": "Imports year", "startDate": (today - datetime.timedelta(days=30)).isoformat(),
+            "endDate": (today + datetime.timedelta(days=300)).isoformat(), "isCurrent": True}, expect=201).json
+        cls.classes = {}
+        for grade, section, capacity in ((5, "A", None), (5, "B", None), (6, "A", 2)):
+            body = {"academicYearId": cls.year["id"], "gradeLevel": grade, "section": section}
+            if capacity:
+                body["capacity"] = capacity
+            c = cls.admin.post("/api/v1/classes", json=body, expect=201).json
+            cls.classes[c["name"]] = c
 
     # -- helpers
 
@@ -230,10 +243,14 @@ class TestImports(ServerTestCase):
 
     def test_export_then_import_again_changes_nothing(self):
         self.import_csv("students", HEADER + "\n"
-                        "E-1,\"Quote \"\"Q\"\" Mark\",,Smith,2011-01-01,,,,\"Line 1\r\nLine 2, comma\",,,"
-                        "Sam,Smith,sam.smith@example.org,,father,,,,,\n"
-                        "E-2,Eve,,Smith,2012-01-01,female,,,,,graduated,Sam,Smith,sam.smith@example.org,,father,"
-                        "Kim,Smith,,555 0123,mother\n")
+                        + student("E-1", 'Quote "Q" Mark', "Smith", "2011-01-01", address="Line 1\r\nLine 2, comma",
+                                  guardian1FirstName="Sam", guardian1LastName="Smith",
+                                  guardian1Email="sam.smith@example.org", guardian1Relationship="father")
+                        + student("E-2", "Eve", "Smith", "2012-01-01", gender="female", status="graduated",
+                                  guardian1FirstName="Sam", guardian1LastName="Smith",
+                                  guardian1Email="sam.smith@example.org", guardian1Relationship="father",
+                                  guardian2FirstName="Kim", guardian2LastName="Smith", guardian2Phone="555 0123",
+                                  guardian2Relationship="mother"))
         # a student and links made with the API (no primary guardian, a guardian without email) export and
         # import again unchanged as well
         st = self.admin.post("/api/v1/students", json={"admissionNo": "E-3", "firstName": "Api", "lastName": "Made",
@@ -269,6 +286,53 @@ class TestImports(ServerTestCase):
         r = self.cli("export", "attendance", "--school", self.school.id)
         self.assertEqual(r.returncode, 1)
         self.assertIn("from and to", r.stderr)
+
+    # -- classes
+
+    def enrollments_of(self, class_name):
+        items = self.all_items(f"/api/v1/enrollments?classId={self.classes[class_name]['id']}")
+        return {e["studentId"]: e for e in items}
+
+    def test_class_placement(self):
+        data = (HEADER + "\n" + student("C-1", "Cara", "Class", "2015-01-01", className="5-A")
+                + student("C-2", "Cole", "Class", "2015-01-01", className="5-b")
+                + student("C-3", "Cleo", "Class", "2015-01-01"))
+        report = self.import_csv("students", data)
+        self.assertCounts(report, 3, 0, 0)
+        self.assertEqual(report["enrolled"], 2)
+        students = self.students_by_number()
+        today = school_today(self.school.tenant["timeZone"])
+        a = self.enrollments_of("5-A")
+        self.assertEqual((a[students["C-1"]["id"]]["startDate"], a[students["C-1"]["id"]]["endDate"]), (today, None))
+        self.assertIn(students["C-2"]["id"], self.enrollments_of("5-B"))
+        events = self.admin.get(f"/api/v1/audit-events?subjectId={students['C-1']['id']}", expect=200).json["items"]
+        self.assertTrue(any("enrolled in class 5-A" in (e.get("detail") or "") for e in events), events)
+        again = self.import_csv("students", data)
+        self.assertCounts(again, 0, 0, 3)
+        self.assertEqual(again["enrolled"], 0)
+        # an existing student without a class is enrolled; one in another class is an error (a transfer)
+        report = self.import_csv("students", "admissionNo,firstName,lastName,dateOfBirth,className\n"
+                                 "C-3,Cleo,Class,2015-01-01,5-A\nC-1,Cara,Class,2015-01-01,5-B\n"
+                                 "C-9,New,Class,2015-01-01,7-Z\n", expect_rc=1)
+        self.assertErrors(report, {(3, "className"), (4, "className")})
+        self.assertIn("transfer", [e for e in report["errors"] if e["line"] == 3][0]["reason"])
+        self.assertNotIn(students["C-3"]["id"], self.enrollments_of("5-A"))
+        report = self.import_csv("students", "admissionNo,firstName,lastName,dateOfBirth,className\n"
+                                 "C-3,Cleo,Class,2015-01-01,5-A\n")
+        self.assertCounts(report, 0, 1, 0)
+        self.assertIn(students["C-3"]["id"], self.enrollments_of("5-A"))
+
+    def test_a_full_class_refuses_the_file_and_nothing_is_written(self):
+        before = self.students_by_number()
+        data = ("admissionNo,firstName,lastName,dateOfBirth,className\n"
+                "F-1,Fay,Full,2014-01-01,6-A\nF-2,Fin,Full,2014-01-01,6-A\nF-3,Flo,Full,2014-01-01,6-A\n")
+        report = self.import_csv("students", data, expect_rc=1)
+        self.assertErrors(report, {(4, "className")})
+        self.assertIn("full", report["errors"][0]["reason"])
+        self.assertEqual(self.students_by_number().keys(), before.keys())
+        self.assertEqual(self.enrollments_of("6-A"), {})
+        self.assertCounts(self.import_csv("students", data.rsplit("F-3", 1)[0]), 2, 0, 0)
+        self.assertEqual(len(self.enrollments_of("6-A")), 2)
 
     # -- teachers and staff accounts
 
@@ -319,7 +383,7 @@ class TestImports(ServerTestCase):
         rows = [HEADER]
         for i in range(10000):
             rows.append(f"V-{i:05d},First{i},,Family{i % 700},201{i % 8}-0{1 + i % 9}-1{i % 9},"
-                        f"{('female', 'male')[i % 2]},,,,,,Parent{i},Family{i % 700},parent{i}@example.org,"
+                        f"{('female', 'male')[i % 2]},,,,,,,Parent{i},Family{i % 700},parent{i}@example.org,"
                         f"+1 555 {i:05d},mother,Other{i},Family{i % 700},,+1 666 {i:05d},father")
         data = "\n".join(rows) + "\n"
         t0 = time.monotonic()
