@@ -204,6 +204,17 @@ static const command_t commands[] = {
      "Writes the attendance register of a class (or of every class of a grade, one after another) for a\n"
      "month as a PDF (-o -: to standard output), read from ERP_DATABASE_URL. Exit 2 on a bad option, 4 when the school, class or\n"
      "grade does not exist, 1 on any other failure.\n"},
+    {"import", cli_import, "import students, teachers or staff accounts from CSV",
+     "usage: school-erp import KIND FILE --school SCHOOL\n"
+     "       school-erp import KIND --template\n\n"
+     "Imports a CSV file (KIND: students, teachers, staff; FILE - reads standard input) into the school\n"
+     "(its id or slug) on ERP_DATABASE_URL: every record is checked first, then all are written in one\n"
+     "transaction, or none when any is wrong. Prints the report (JSON); exit 0 when imported, 1 when not.\n"
+     "--template prints the kind's columns and an example record.\n"},
+    {"export", cli_export, "export students, guardians, enrollments or attendance as CSV",
+     "usage: school-erp export KIND --school SCHOOL [--from YYYY-MM-DD --to YYYY-MM-DD] [--class ID]\n\n"
+     "Writes the CSV export of KIND (students, guardians, enrollments, attendance: needs --from and --to)\n"
+     "on standard output.\n"},
     {"version", cmd_version, "print the version", "usage: school-erp version\n"},
     {"help", cmd_help, "show this help", "usage: school-erp help [COMMAND]\n"},
 };

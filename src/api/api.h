@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "auth/identity.h"
 #include "http/router.h"
 
 /* The route table. */
@@ -36,6 +37,13 @@ int tenants_list(req_t *r);
 int tenants_get(req_t *r);
 int tenants_update(req_t *r);
 int users_create(req_t *r);
+/*
+ * Reads and checks a new account from r->json (email, displayName, roles,
+ * password; password optional unless need_password) into u, the email in
+ * lower case into email (u->email points to it). Errors are recorded as field
+ * errors for res_check_fields().
+ */
+void users_read_new(req_t *r, int need_password, user_in_t *u, char email[256]);
 int users_list(req_t *r);
 int users_get(req_t *r);
 int users_update(req_t *r);

@@ -61,6 +61,8 @@ static const person_type_t GUARDIAN = {
     .insert = &Q_INSERT,
     .update = &Q_UPDATE,
 };
+const person_type_t *const people_guardian = &GUARDIAN;
+const char *const people_relationships[] = {"mother", "father", "guardian", "grandparent", "sibling", "other", NULL};
 
 /* Lists: text in name, email or phone ($2), then the keyset and the limit. */
 #define GUARDIAN_LIST(name, keyset)                                                                                    \
@@ -199,8 +201,7 @@ static int link_ends(req_t *r, const char **sid, const char **gid)
 int student_guardian_put(req_t *r)
 {
     static const char *const allowed[] = {"relationship", "isPrimary", "canPickUp", NULL};
-    static const char *const relationships[] = {"mother", "father", "guardian", "grandparent", "sibling", "other",
-                                                NULL};
+    const char *const *relationships = people_relationships;
     int rel = -1, primary = 0, pickup = 1;
     body_only_fields(r, allowed);
     body_enum(r, "relationship", 1, relationships, &rel);

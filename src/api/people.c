@@ -238,8 +238,7 @@ int person_audit(req_t *r, const char *action, const char *outcome, const char *
     return rc != 0 ? db_fail(r, db) : 0;
 }
 
-/* Binds tenant, id, [version,] the fields, now [, extra] for t's insert (version < 0) or update. */
-static int bind(req_t *r, const person_type_t *t, const char *id, long long version, const char **vals,
+int person_bind(req_t *r, const person_type_t *t, const char *id, long long version, const char **vals,
                 db_arg_t *args)
 {
     int n = 0;
@@ -277,15 +276,14 @@ int person_create(req_t *r, const person_type_t *t)
     char id[UUID_STR_LEN + 1];
     ids_uuid7(id);
     db_arg_t args[PERSON_MAX_FIELDS + 5];
-    int n = bind(r, t, id, -1, vals, args);
+    int n = person_bind(r, t, id, -1, vals, args);
     if (person_write(r, t, t->insert, args, n, arena_printf(&r->arena, "%s.create", t->noun), id, NULL) != 0)
         return -1;
     res_header(r, "location", arena_printf(&r->arena, "%s/%s", t->path, id));
     return respond(r, t, id, 201);
 }
 
-/* "fields: a, b" of the fields whose value the update changes; NULL when none. */
-static const char *changes(req_t *r, const person_type_t *t, const char **before, const char **after)
+const char *person_changes(req_t *r, const person_type_t *t, const char **before, const char **after)
 {
     sbuf_t b;
     sbuf_init(&b, &r->arena, 64);
@@ -326,9 +324,9 @@ int person_update(req_t *r, const person_type_t *t)
     if (uid != NULL && (old_uid == NULL || strcmp(uid, old_uid) != 0) && person_check_account(r, t, uid) != 0)
         return -1;
     db_arg_t args[PERSON_MAX_FIELDS + 6];
-    int n = bind(r, t, id, version, vals, args);
+    int n = person_bind(r, t, id, version, vals, args);
     int rc = person_write(r, t, t->update, args, n, arena_printf(&r->arena, "%s.update", t->noun), id,
-                          changes(r, t, before, vals));
+                          person_changes(r, t, before, vals));
     if (rc < 0)
         return -1;
     if (rc > 0)

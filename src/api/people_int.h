@@ -78,6 +78,13 @@ struct person_type {
     int (*respond)(req_t *r, const char *id, int status);
 };
 
+/* The record types, for callers that write people without a request body of their own (src/imports/). */
+extern const person_type_t *const people_student;
+extern const person_type_t *const people_teacher;
+extern const person_type_t *const people_guardian;
+/* What a guardian is to a student (PUT /students/{id}/guardians/{guardianId}), NULL-terminated. */
+extern const char *const people_relationships[];
+
 /* JSON string of a cell, or null. */
 json_t *json_cell(const char *cell);
 
@@ -119,6 +126,17 @@ int person_write(req_t *r, const person_type_t *t, stmt_t *st, const db_arg_t *a
  * with the error set.
  */
 int person_audit(req_t *r, const char *action, const char *outcome, const char *subject_id, const char *detail);
+
+/*
+ * Binds tenant (r->auth.tenant_id), id, [version,] the fields, now [, extra]
+ * for t's insert (version < 0) or update into args (room for
+ * PERSON_MAX_FIELDS + 6). Returns the number of arguments.
+ */
+int person_bind(req_t *r, const person_type_t *t, const char *id, long long version, const char **vals,
+                db_arg_t *args);
+
+/* "fields: a, b" of the fields whose value an update from before to after changes; NULL when none. */
+const char *person_changes(req_t *r, const person_type_t *t, const char **before, const char **after);
 
 /* POST: reads, checks, inserts, answers 201 with Location and ETag. */
 int person_create(req_t *r, const person_type_t *t);

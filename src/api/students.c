@@ -128,6 +128,7 @@ static const person_type_t STUDENT = {
     .extra = search_text,
     .respond = respond,
 };
+const person_type_t *const people_student = &STUDENT;
 
 /*
  * Lists. Parameters: $1 tenant, $2 status, $3 text (a LIKE pattern over the

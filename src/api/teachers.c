@@ -52,6 +52,7 @@ static const person_type_t TEACHER = {
     .insert = &Q_INSERT,
     .update = &Q_UPDATE,
 };
+const person_type_t *const people_teacher = &TEACHER;
 
 /*
  * Lists: status ($2), text in name, email or employee number ($3), then the

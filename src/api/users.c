@@ -84,25 +84,31 @@ static int respond_user(req_t *r, const char *id, int status)
     return res_json(r, status, user_json(r, &res, 0));
 }
 
-int users_create(req_t *r)
+void users_read_new(req_t *r, int need_password, user_in_t *u, char email[256])
 {
     static const char *const fields[] = {"email", "displayName", "roles", "password", NULL};
-    user_in_t u = {0};
     const char *raw = NULL;
-    char email[256];
+    email[0] = '\0';
     body_only_fields(r, fields);
-    if (body_string(r, "email", 1, 3, 254, &raw) == 1 && !valid_email(raw, email, sizeof(email)))
+    if (body_string(r, "email", 1, 3, 254, &raw) == 1 && !valid_email(raw, email, 256))
         res_field_error(r, "email", "must be an email address");
-    body_string(r, "displayName", 1, 1, 200, &u.display_name);
-    body_roles(r, "roles", 1, SCHOOL_ROLES, &u.roles);
-    if (body_string(r, "password", 1, 1, 1024, &u.password) == 1) {
-        const char *why = password_policy(u.password, raw != NULL ? raw : "");
+    body_string(r, "displayName", 1, 1, 200, &u->display_name);
+    body_roles(r, "roles", 1, SCHOOL_ROLES, &u->roles);
+    if (body_string(r, "password", need_password, 1, 1024, &u->password) == 1) {
+        const char *why = password_policy(u->password, raw != NULL ? raw : "");
         if (why != NULL)
             res_field_error(r, "password", "%s", why);
     }
+    u->email = email;
+}
+
+int users_create(req_t *r)
+{
+    user_in_t u = {0};
+    char email[256];
+    users_read_new(r, 1, &u, email);
     if (res_check_fields(r) != 0)
         return -1;
-    u.email = email;
     char id[40];
     if (identity_create_user(r, req_db(r), r->auth.tenant_id, &u, id) != 0)
         return -1;

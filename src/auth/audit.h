@@ -28,6 +28,15 @@ typedef struct audit_event {
 int audit_record(db_t *db, const req_t *r, const audit_event_t *e);
 
 /*
+ * Appends many events in one statement: rows is a JSON array of objects with
+ * the members tenant_id, id, at, actor_id, actor_roles, action, outcome,
+ * subject_type, subject_id, request_id, remote_addr, detail (the columns;
+ * null where empty). Runs in the caller's transaction when one is open.
+ * Returns 0 or -1 (db error).
+ */
+int audit_insert_json(db_t *db, const char *rows, arena_t *a);
+
+/*
  * Whether an action only reads ("….read", "….list"): such events go through
  * the audit queue (auth/audit_queue.h), off the request path; every other
  * event is written in the caller's transaction.

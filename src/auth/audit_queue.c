@@ -12,22 +12,6 @@
 #include "core/sbuf.h"
 #include "obs/metrics.h"
 
-/*
- * One statement per batch, the rows as one JSON array parameter: the same
- * prepared statement serves every batch size, on both engines.
- */
-#define AUDIT_COLS                                                                                                  \
-    "tenant_id, id, at, actor_id, actor_roles, action, outcome, subject_type, subject_id, request_id, remote_addr," \
-    " detail"
-static stmt_t Q_INSERT_BATCH = STMT2(
-    "audit.insert_batch", 0,
-    "INSERT INTO audit_events (" AUDIT_COLS ") SELECT value->>'tenant_id', value->>'id', value->>'at',"
-    " value->>'actor_id', value->>'actor_roles', value->>'action', value->>'outcome', value->>'subject_type',"
-    " value->>'subject_id', value->>'request_id', value->>'remote_addr', value->>'detail' FROM json_each($1)",
-    "INSERT INTO audit_events (" AUDIT_COLS ") SELECT " AUDIT_COLS " FROM json_to_recordset($1::json) AS x("
-    "tenant_id uuid, id uuid, at bigint, actor_id uuid, actor_roles integer, action text, outcome text,"
-    " subject_type text, subject_id text, request_id text, remote_addr text, detail text)");
-
 enum { F_TENANT, F_ACTOR, F_ACTION, F_OUTCOME, F_SUBJECT_TYPE, F_SUBJECT_ID, F_REQUEST_ID, F_REMOTE, F_DETAIL, F_N };
 static const char *const field_names[F_N] = {"tenant_id",  "actor_id",   "action",      "outcome", "subject_type",
                                              "subject_id", "request_id", "remote_addr", "detail"};
@@ -126,7 +110,7 @@ static int write_batch(db_t *db, int head, int n)
     arena_t a;
     arena_init(&a);
     uint64_t t0 = clock_mono_ns();
-    int rc = db_exec(db, &Q_INSERT_BATCH, DB_ARGS(DB_TEXT(rows.p)), &a, NULL);
+    int rc = audit_insert_json(db, rows.p, &a);
     hist_observe(&q.latency, &HIST_SECONDS, clock_mono_ns() - t0);
     arena_destroy(&a);
     sbuf_free(&rows);

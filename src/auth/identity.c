@@ -75,6 +75,15 @@ static int insert_user(db_t *db, void *ctx)
     return audit_record(db, c->r, &e);
 }
 
+int identity_insert_user(req_t *r, db_t *db, const char *tenant_id, const user_in_t *u, const char *hash,
+                         char user_id[40], int *limit_hit)
+{
+    create_user_t c = {r, tenant_id, u, hash, user_id, 0, 0};
+    int rc = insert_user(db, &c);
+    *limit_hit = c.limit_hit;
+    return rc;
+}
+
 static int user_create_failed(req_t *r, db_t *db, const create_user_t *c)
 {
     if (c->no_tenant)

@@ -38,6 +38,15 @@ int identity_create_tenant(req_t *r, db_t *db, const tenant_in_t *t, const user_
  */
 int identity_create_user(req_t *r, db_t *db, const char *tenant_id, const user_in_t *u, char user_id[40]);
 
+/*
+ * The insert of identity_create_user() (the school's user limit checked, the
+ * row, its audit event) inside the caller's open transaction, with the
+ * password already hashed. Returns 0, or -1: a database error (db_error()),
+ * or the limit reached (*limit_hit set to it), or no such school.
+ */
+int identity_insert_user(req_t *r, db_t *db, const char *tenant_id, const user_in_t *u, const char *hash,
+                         char user_id[40], int *limit_hit);
+
 /* A password_hash() of pw, refusing it with a 422 naming field when the policy does. */
 int identity_hash_password(req_t *r, const char *field, const char *pw, const char *email, char out[128]);
 

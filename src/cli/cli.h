@@ -18,6 +18,10 @@ int cli_demo(int argc, char **argv);
 int cli_register(int argc, char **argv);
 /* school-erp worker: runs jobs of QUEUE_NAME until SIGTERM (src/cli/worker.c) */
 int cli_worker(int argc, char **argv);
+/* school-erp import KIND FILE --school SCHOOL (cli/transfer.c) */
+int cli_import(int argc, char **argv);
+/* school-erp export KIND --school SCHOOL [--from D --to D] [--class ID] (cli/transfer.c) */
+int cli_export(int argc, char **argv);
 
 /*
  * Loads the configuration, opens the store (into app), checks the schema is
