@@ -13,6 +13,7 @@
 #include "api/academic.h"
 #include "api/api.h"
 #include "api/attendance.h"
+#include "api/files.h"
 #include "api/people.h"
 #include "api/timetable.h"
 #include "auth/roles.h"
@@ -123,6 +124,7 @@ const route_t api_routes[] = {
 #include "api/routes/people.inc"
 #include "api/routes/attendance.inc"
 #include "api/routes/timetable.inc"
+#include "api/routes/files.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

@@ -141,6 +141,13 @@ TABLE = {
     ("DELETE", f"{V1}/timetable-slots/{{id}}"): ADMIN,
     ("GET", f"{V1}/classes/{{id}}/timetable"): SCHOOL,
     ("GET", f"{V1}/teachers/{{id}}/timetable"): STAFFROOM,
+    # files: the office uploads; readers are held to the student policy in the handler
+    ("POST", f"{V1}/files"): OFFICE,
+    ("GET", f"{V1}/files/{{id}}"): SCHOOL,
+    ("GET", f"{V1}/files/{{id}}/content"): SCHOOL,
+    ("GET", f"{V1}/files/{{id}}/url"): SCHOOL,
+    ("GET", "/files/signed/{id}"): PUBLIC,
+    ("GET", f"{V1}/students/{{id}}/files"): SCHOOL,
 }
 
 

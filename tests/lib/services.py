@@ -347,10 +347,10 @@ class S3rver:
         binary = os.path.join(tools, "node_modules", ".bin", "s3rver")
         if not os.path.exists(binary):
             raise RuntimeError(f"{binary} is missing: run npm ci in {tools}")
-        self.log = open(os.path.join(self.dir, "s3rver.log"), "wb")
-        self.proc = subprocess.Popen([binary, "-d", os.path.join(self.dir, "data"), "-a", "127.0.0.1",
-                                      "-p", str(self.port), "--no-vhost-buckets", "--configure-bucket", self.bucket],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        with open(os.path.join(self.dir, "s3rver.log"), "ab") as log:
+            self.proc = subprocess.Popen([binary, "-d", os.path.join(self.dir, "data"), "-a", "127.0.0.1",
+                                          "-p", str(self.port), "--no-vhost-buckets", "--configure-bucket",
+                                          self.bucket], stdout=log, stderr=subprocess.STDOUT)
         for _ in range(400):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"s3rver exited with {self.proc.returncode}; see {self.dir}/s3rver.log")
