@@ -88,6 +88,13 @@ class FilesTests:
         again = admin.get(doc["contentUrl"], headers={"If-None-Match": got.headers["etag"]}, expect=304)
         self.assertEqual(again.body, b"")
         admin.get(doc["contentUrl"], headers={"If-None-Match": '"sha256-00"'}, expect=200)
+        # the photo is the student's now, its version moved on
+        now = admin.get(f"{STUDENTS}/{s['id']}", expect=200).json
+        self.assertEqual((now["photoFileId"], now["version"]), (doc["id"], s["version"] + 1))
+        self.assertIsNone(s["photoFileId"])
+        # a document of the student changes nothing of that
+        self.upload(PDF + os.urandom(4), "application/pdf", "document", s["id"])
+        self.assertEqual(admin.get(f"{STUDENTS}/{s['id']}", expect=200).json["photoFileId"], doc["id"])
 
     def test_same_bytes_stored_once(self):
         data = PDF + os.urandom(16)
