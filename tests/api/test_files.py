@@ -9,10 +9,12 @@ expired link can be made without waiting.
 """
 
 import base64
+import concurrent.futures
 import hashlib
 import hmac
 import os
 import sys
+import threading
 import time
 import uuid
 
@@ -146,6 +148,12 @@ class FilesTests:
                 admin.post(FILES + q, body=PDF, content_type="application/pdf", expect=422)
         admin.post(f"{FILES}?kind=document&studentId={uuid.uuid4()}", body=PDF, content_type="application/pdf",
                    expect=404)
+        # the reads declare no query parameter: any is 422
+        doc = self.upload(PDF + os.urandom(4), "application/pdf", "document", self.new_student()["id"]).json
+        for path in (f"{FILES}/{doc['id']}", doc["contentUrl"], f"{FILES}/{doc['id']}/url",
+                     f"{STUDENTS}/{doc['studentId']}/files"):
+            with self.subTest(path=path):
+                admin.get(path + "?limit=1", expect=422)
         admin.get(f"{FILES}/not-an-id", expect=404)
         admin.get(f"{FILES}/{uuid.uuid4()}", expect=404)
         admin.get(f"{FILES}/{uuid.uuid4()}/content", expect=404)
@@ -199,6 +207,29 @@ class FilesTests:
         mum.get(f"{FILES}/{mine['id']}", expect=404)
         items = mum.get(f"{STUDENTS}/{s['id']}/files", expect=200).json["items"]
         self.assertEqual([f["id"] for f in items], [doc["id"]])
+
+    def test_one_upload_per_idempotency_key(self):
+        # uploads sent at once with one key: one is stored, the others wait their turn (409) or get its answer
+        seen = set()
+        for round_ in range(6):
+            data = PDF + os.urandom(3 * 1024 * 1024)
+            key = {"Idempotency-Key": f"files-{round_}-{uuid.uuid4()}"}
+            barrier = threading.Barrier(6)
+
+            def one(_):
+                barrier.wait(30)
+                return self.A.client("admin").post(f"{FILES}?kind=document", body=data, headers=key,
+                                                   content_type="application/pdf")
+
+            with concurrent.futures.ThreadPoolExecutor(6) as ex:
+                results = list(ex.map(one, range(6)))
+            statuses = {r.status for r in results}
+            self.assertTrue(statuses <= {201, 409}, statuses)
+            self.assertEqual(len({r.json["id"] for r in results if r.status == 201}), 1)
+            seen |= statuses
+            if 409 in seen:
+                break
+        self.assertIn(201, seen)
 
     def test_student_files_list(self):
         s = self.new_student()
