@@ -618,8 +618,18 @@ static void problem_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostrea
     r->path = arena_strndup(&r->arena, req->input.path.base, req->input.path.len);
     r->path_len = req->input.path.len;
     r->err.code = error_from_status(req->res.status);
-    if (r->err.code == ERR_TOO_LARGE)
-        r->err.detail = arena_printf(&r->arena, "The body may not exceed %zu bytes.", srv.cfg->max_body_bytes);
+    if (r->err.code == ERR_TOO_LARGE) {
+        /* the limit of the route the request was for (h2o's own is the largest of them) */
+        const route_t *route = NULL;
+        const char *params[REQ_MAX_PARAMS];
+        int nparams;
+        unsigned allow;
+        size_t limit = srv.cfg->max_body_bytes;
+        size_t plen = strcspn(r->path, "?"); /* h2o's input path, query and all */
+        if (router_match(srv.router, r->method, r->path, plen, &r->arena, &route, params, &nparams, &allow) == ERR_NONE)
+            limit = route_body_limit(route);
+        r->err.detail = arena_printf(&r->arena, "The body may not exceed %zu bytes.", limit);
+    }
     res_render_error(r);
 
     memset(&req->res.headers, 0, sizeof(req->res.headers));
