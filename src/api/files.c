@@ -147,6 +147,8 @@ typedef struct upload {
     const char *filename;   /* NULL: none */
 } upload_t;
 
+static int check_body(req_t *r, upload_t *u);
+
 /* Reads and checks the query and the body of an upload; 0, or -1 with the error answered. */
 static int read_upload(req_t *r, upload_t *u)
 {
@@ -176,6 +178,12 @@ static int read_upload(req_t *r, upload_t *u)
         if (school_ref(r, &Q_STUDENT_LIVE, u->student_id, "student", "studentId", NULL) != 1)
             return -1;
     }
+    return check_body(r, u);
+}
+
+/* Checks the body against the upload's kind: media type (415), size (413), bytes (422). 0, or -1 answered. */
+static int check_body(req_t *r, upload_t *u)
+{
     u->type = accepted_type(u->kind, r->hdr.content_type);
     if (u->type == NULL) {
         char list[200] = "";
@@ -237,24 +245,41 @@ static int load_file(req_t *r, const char *id, db_result_t *res)
     return 1;
 }
 
-int files_create(req_t *r)
+/* Stores a checked upload (bytes, then its row) and answers status with its record. */
+static int store_upload(req_t *r, const upload_t *u, int status)
 {
-    upload_t u;
-    if (read_upload(r, &u) != 0)
-        return -1;
     char blob_id[BLOB_ID_MAX];
     blob_err_t be;
-    if (blob_put(app.blob, r->body, r->body_len, u.type, blob_id, NULL, &be) != 0)
+    if (blob_put(app.blob, r->body, r->body_len, u->type, blob_id, NULL, &be) != 0)
         return blob_unavailable(r, "put", &be);
     char id[UUID_STR_LEN + 1];
     ids_uuid7(id);
-    if (record_upload(r, &u, id, blob_id) != 0)
+    if (record_upload(r, u, id, blob_id) != 0)
         return -1;
     db_result_t res;
     if (load_file(r, id, &res) != 1)
         return -1;
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/files/%s", id));
-    return res_json(r, 201, file_json(r, &res, 0));
+    return res_json(r, status, file_json(r, &res, 0));
+}
+
+int files_create(req_t *r)
+{
+    upload_t u;
+    return read_upload(r, &u) != 0 ? -1 : store_upload(r, &u, 201);
+}
+
+int files_put_student_photo(req_t *r)
+{
+    upload_t u = {.kind = &kinds[0], .student_id = req_param(r, 0), .filename = req_query(r, "filename")};
+    if (require_id(r, u.student_id) != 0)
+        return -1;
+    if (u.filename != NULL && !valid_filename(u.filename))
+        res_field_error(r, "filename", "must be 1 to 255 characters without '/', '\\' or control characters");
+    if (res_check_fields(r) != 0 || school_ref(r, &Q_STUDENT_LIVE, u.student_id, "student", NULL, NULL) != 1 ||
+        check_body(r, &u) != 0)
+        return -1;
+    return store_upload(r, &u, 200);
 }
 
 /* ---- reads ---- */

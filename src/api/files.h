@@ -32,5 +32,6 @@ int files_content(req_t *r);       /* GET /api/v1/files/{id}/content */
 int files_url(req_t *r);           /* GET /api/v1/files/{id}/url */
 int files_signed(req_t *r);        /* GET /files/signed/{id} (public) */
 int files_of_student(req_t *r);    /* GET /api/v1/students/{id}/files */
+int files_put_student_photo(req_t *r); /* PUT /api/v1/students/{id}/photo: a studentPhoto upload of that student */
 
 #endif

@@ -58,6 +58,7 @@ static const struct {
     {"/api/v1/timetable-slots", F(CACHE_TIMETABLE)},
     {"/api/v1/timetable-slots/{id}", F(CACHE_TIMETABLE)},
     {"/api/v1/files", F(CACHE_STUDENT)}, /* a photo upload changes the student's version */
+    {"/api/v1/students/{id}/photo", F(CACHE_STUDENT)},
     {"/api/v1/_test/transaction", 0},
     {"/api/v1/_test/echo", 0},
 };

@@ -148,6 +148,7 @@ TABLE = {
     ("GET", f"{V1}/files/{{id}}/url"): SCHOOL,
     ("GET", "/files/signed/{id}"): PUBLIC,
     ("GET", f"{V1}/students/{{id}}/files"): SCHOOL,
+    ("PUT", f"{V1}/students/{{id}}/photo"): OFFICE,
 }
 
 

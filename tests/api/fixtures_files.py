@@ -44,6 +44,12 @@ def _student_files(w):
     return {"params": {"id": sid}, "snapshot": f"{STUDENTS}/{sid}/files"}
 
 
+@isolation.path_fixture("PUT", STUDENTS + "/{id}/photo")
+def _student_photo(w):
+    sid = w.B.students["student"]["id"]
+    return {"params": {"id": sid}, "snapshot": f"{STUDENTS}/{sid}"}
+
+
 isolation.lists(STUDENTS + "/{id}/files")(lambda school: {"id": school.students["student"]["id"]})
 
 

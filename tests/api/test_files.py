@@ -98,6 +98,30 @@ class FilesTests:
         self.upload(PDF + os.urandom(4), "application/pdf", "document", s["id"])
         self.assertEqual(admin.get(f"{STUDENTS}/{s['id']}", expect=200).json["photoFileId"], doc["id"])
 
+    def test_put_student_photo(self):
+        s = self.new_student()
+        admin = self.A.client("admin")
+        first = admin.put(f"{STUDENTS}/{s['id']}/photo?filename=a.jpg", body=JPEG, content_type="image/jpeg",
+                          expect=200).json
+        self.assertEqual((first["kind"], first["studentId"], first["filename"]), ("studentPhoto", s["id"], "a.jpg"))
+        second = self.A.client("staff").put(f"{STUDENTS}/{s['id']}/photo", body=PNG, content_type="image/png",
+                                            expect=200).json
+        now = admin.get(f"{STUDENTS}/{s['id']}", expect=200).json
+        self.assertEqual((now["photoFileId"], now["version"]), (second["id"], s["version"] + 2))
+        self.assertEqual(admin.get(second["contentUrl"], expect=200).body, PNG)
+        # the photo's rules: type, bytes, size, a student of this school, the office only
+        put = f"{STUDENTS}/{s['id']}/photo"
+        admin.put(put, body=PDF, content_type="application/pdf", expect=415)
+        admin.put(put, body=PDF, content_type="image/png", expect=422)
+        p = admin.put(put, body=PNG + b"\x00" * (2 * 1024 * 1024), content_type="image/png", expect=413).json
+        self.assertIn(str(2 * 1024 * 1024), p["detail"])
+        admin.put(put + "?filename=a/b", body=PNG, content_type="image/png", expect=422)
+        admin.put(put + "?kind=document", body=PNG, content_type="image/png", expect=422)
+        admin.put(f"{STUDENTS}/{uuid.uuid4()}/photo", body=PNG, content_type="image/png", expect=404)
+        self.B.client("admin").put(put, body=PNG, content_type="image/png", expect=404)
+        self.A.client("teacher").put(put, body=PNG, content_type="image/png", expect=403)
+        self.assertEqual(admin.get(f"{STUDENTS}/{s['id']}", expect=200).json["photoFileId"], second["id"])
+
     def test_same_bytes_stored_once(self):
         data = PDF + os.urandom(16)
         one = self.upload(data, "application/pdf").json
