@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/files.h"
 #include "auth/audit_queue.h"
 #include "cache/cache.h"
 #include "api/idempotency.h"
@@ -89,6 +90,11 @@ static int cmd_serve(int argc, char **argv)
     idempotency_setup(&cfg);
     if (open_store(&cfg) != 0)
         return 1;
+    app.blob = blob_open(cfg.blob_url, err, sizeof(err));
+    if (app.blob == NULL || files_setup(&cfg) != 0) {
+        fprintf(stderr, "school-erp: %s\n", app.blob == NULL ? err : "file links: cannot derive the signing key");
+        return 2;
+    }
     /* Refuse to serve a schema this binary does not match. */
     db_t *db = store_session(app.store);
     int have, want;

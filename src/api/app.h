@@ -6,6 +6,7 @@
 #ifndef ERP_API_APP_H
 #define ERP_API_APP_H
 
+#include "blob/blob.h"
 #include "core/config.h"
 #include "http/handler.h"
 #include "store/store.h"
@@ -16,6 +17,7 @@ typedef struct app {
     const config_t *cfg;
     store_t *store;
     struct queue *queue; /* the job queue (src/queue/setup.h) */
+    blob_t *blob;        /* uploads' bytes (ERP_BLOB_URL); NULL in commands that keep no files */
 } app_t;
 
 /* The services; filled in by main before any request is served. */

@@ -57,6 +57,8 @@ static const struct {
     {"/api/v1/classes/{id}/attendance/{date}", F(CACHE_ATTENDANCE)},
     {"/api/v1/timetable-slots", F(CACHE_TIMETABLE)},
     {"/api/v1/timetable-slots/{id}", F(CACHE_TIMETABLE)},
+    {"/api/v1/files", F(CACHE_STUDENT)}, /* a photo upload changes the student's version */
+    {"/api/v1/students/{id}/photo", F(CACHE_STUDENT)},
     {"/api/v1/_test/transaction", 0},
     {"/api/v1/_test/echo", 0},
     {"/api/v1/jobs/{id}", 0},  /* jobs are not cached */

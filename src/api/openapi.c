@@ -76,7 +76,7 @@ static const char *error_description(int status)
     case 409: return "Conflicts with the current state or a rule (duplicate, clash); `detail` says which.";
     case 412: return "If-Match names another version than the current one: read the record again.";
     case 413: return "The body is larger than the limit.";
-    case 415: return "The body is not application/json.";
+    case 415: return "The body is not of a media type this operation takes (application/json for JSON bodies).";
     case 422: return "Well-formed but invalid; `errors` names each field.";
     case 428: return "The request must carry If-Match.";
     case 429: return "Too many requests; see Retry-After.";
@@ -116,6 +116,32 @@ static int schema_exists(json_t *schemas, const char *name, char *err, size_t er
         return 0;
     }
     return 1;
+}
+
+/* A content map: each of the comma-separated media types with the schema (stolen). */
+static json_t *media_types(const char *types, json_t *schema)
+{
+    json_t *content = json_object();
+    for (const char *p = types; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        char type[128];
+        snprintf(type, sizeof(type), "%.*s", (int)n, p);
+        json_object_set_new(content, type, json_pack("{s:O}", "schema", schema));
+        p += n + (p[n] == ',');
+    }
+    json_decref(schema);
+    return content;
+}
+
+/* The requestBody of an upload: each media type it takes, as bytes, and its size limit. */
+static json_t *upload_body(const route_t *r)
+{
+    json_t *content = media_types(r->upload_types != NULL ? r->upload_types : "application/octet-stream",
+                                  json_pack("{s:s,s:s}", "type", "string", "format", "binary"));
+    char desc[160];
+    snprintf(desc, sizeof(desc), "The file's bytes, at most %zu (413 beyond); the media type as Content-Type (415).",
+             r->max_body);
+    return json_pack("{s:b,s:s,s:o}", "required", 1, "description", desc, "content", content);
 }
 
 static json_t *operation(const route_t *r)
@@ -183,20 +209,31 @@ static json_t *operation(const route_t *r)
                             json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content", "application/json", "schema",
                                       ref(r->request_schema)));
 
+    if (r->flags & ROUTE_UPLOAD)
+        json_object_set_new(op, "requestBody", upload_body(r));
+
     json_t *responses = json_object();
     char key[8];
     snprintf(key, sizeof(key), "%d", r->status);
     json_t *ok = json_pack("{s:s}", "description", r->summary != NULL ? r->summary : "Success");
     if (r->response_schema != NULL)
         json_object_set_new(ok, "content",
-                            json_pack("{s:{s:o}}", r->response_type != NULL ? r->response_type : "application/json",
-                                      "schema", ref(r->response_schema)));
+                            media_types(r->response_type != NULL ? r->response_type : "application/json",
+                                        ref(r->response_schema)));
     if ((r->flags & (ROUTE_ETAG | ROUTE_IF_MATCH)) && r->status != 204)
         json_object_set_new(ok, "headers",
                             json_pack("{s:{s:s,s:{s:s}}}", "ETag", "description",
                                       "The record's version as a strong entity tag, for If-Match and If-None-Match.",
                                       "schema", "type", "string"));
+    if (r->flags & ROUTE_HASH_ETAG)
+        json_object_set_new(ok, "headers",
+                            json_pack("{s:{s:s,s:{s:s}}}", "ETag", "description",
+                                      "The content's hash as a strong entity tag: the same tag, the same bytes, for"
+                                      " ever.",
+                                      "schema", "type", "string"));
     json_object_set_new(responses, key, ok);
+    if (r->flags & ROUTE_HASH_ETAG)
+        json_object_set_new(responses, "304", json_pack("{s:s}", "description", error_description(304)));
     if ((r->flags & ROUTE_ETAG) && r->method == HTTP_GET) {
         json_object_set_new(responses, "304", json_pack("{s:s}", "description", error_description(304)));
         add_error(responses, 400);
@@ -210,6 +247,11 @@ static json_t *operation(const route_t *r)
         add_error(responses, 400); /* a malformed Idempotency-Key */
         add_error(responses, 409); /* its first request still running */
         add_error(responses, 422); /* the key used with another request */
+    }
+    if (r->flags & ROUTE_UPLOAD) {
+        add_error(responses, 413);
+        add_error(responses, 415);
+        add_error(responses, 422);
     }
     if (r->flags & ROUTE_BODY) {
         add_error(responses, 400);
@@ -258,6 +300,7 @@ static const struct {
     {"attendance", "Registers: marking a class's day, a student's history, reports."},
     {"timetable", "Weekly lessons with clash detection; class and teacher weeks."},
     {"jobs", "Background jobs: state, progress, results; cancelling."},
+    {"files", "Uploaded files (student photos, documents) and their signed download links."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };
 

@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
+#include "api/files.h"
 #include "api/people.h"
 #include "api/timetable.h"
 #include "auth/roles.h"
@@ -125,6 +126,7 @@ const route_t api_routes[] = {
 #include "api/routes/attendance.inc"
 #include "api/routes/timetable.inc"
 #include "api/routes/jobs.inc"
+#include "api/routes/files.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

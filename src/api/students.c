@@ -24,8 +24,9 @@
 /* Columns in the order of the fields below, then deleted_at (see people_int.h). */
 #define STUDENT_COLS                                                                                                   \
     "s.id, s.admission_no, s.first_name, s.middle_name, s.last_name, s.date_of_birth, s.gender, s.email, s.phone,"    \
-    " s.address, s.admitted_on, s.status, s.user_id, s.version, s.created_at, s.updated_at, s.deleted_at"
-enum { COL_VERSION = 13, COL_CREATED = 14, COL_DELETED = 16 };
+    " s.address, s.admitted_on, s.status, s.user_id, s.version, s.created_at, s.updated_at, s.deleted_at,"          \
+    " s.photo_file_id"
+enum { COL_VERSION = 13, COL_CREATED = 14, COL_DELETED = 16, COL_PHOTO = 17 };
 enum { F_ADMISSION, F_FIRST, F_MIDDLE, F_LAST, F_BIRTH, F_GENDER, F_EMAIL, F_PHONE, F_ADDRESS, F_ADMITTED, F_STATUS,
        F_USER, NFIELDS };
 
@@ -104,7 +105,7 @@ static stmt_t Q_PROFILE = STMT2(
     " g.first_name AS \"firstName\", g.last_name AS \"lastName\") k) AS guardian) j) AS doc, l.is_primary AS p,"
     " g.last_name AS ln, g.first_name AS fn, g.id AS gid" GUARDIAN_LINKS ") d)"
     " FROM students s WHERE s.tenant_id = $1 AND s.id = $2");
-enum { COL_CLASS = 17, COL_GUARDIANS = 18 };
+enum { COL_CLASS = 18, COL_GUARDIANS = 19 };
 static stmt_t Q_CLASS_EXISTS = STMT("students.class_exists", STMT_READ,
                                     "SELECT 1 FROM classes WHERE tenant_id = $1 AND id = $2");
 
@@ -220,7 +221,8 @@ static json_t *student_json(req_t *r, const db_result_t *res, int row)
         json_decref(o);
         return NULL;
     }
-    return o;
+    const char *photo = db_get(res, row, COL_PHOTO);
+    return json_with(o, "photoFileId", photo != NULL ? json_string(photo) : json_null());
 }
 
 /*

@@ -367,6 +367,16 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
         c->jwt_secret = xstrdup(secret);
     }
 
+    const char *fsecret = get("ERP_FILE_URL_SECRET", ud);
+    if (fsecret != NULL && *fsecret != '\0') {
+        if (strlen(fsecret) < 32)
+            return fail(err, errlen, "ERP_FILE_URL_SECRET", "at least 32 characters", "(hidden)");
+        c->file_url_secret = xstrdup(fsecret);
+    }
+    if (get_int(get, ud, "ERP_FILE_URL_TTL", 10, 86400, 300, &n, err, errlen) != 0)
+        return -1;
+    c->file_url_ttl = (int)n;
+
     const char *prev = get("ERP_JWT_PREVIOUS_SECRETS", ud);
     if (prev != NULL && *prev != '\0') {
         for (const char *p = prev; *p != '\0';) {
@@ -523,6 +533,7 @@ void config_free(config_t *c)
     free(c->redis_url);
     free(c->blob_url);
     free(c->jwt_secret);
+    free(c->file_url_secret);
     free(c->jwt_previous);
     free(c->data_dir);
     free(c->queue_name);

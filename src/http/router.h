@@ -23,6 +23,10 @@ enum {
     ROUTE_NO_TENANT = 1u << 4, /* for callers without a school (platform admins) */
     ROUTE_IF_MATCH = 1u << 5,  /* a write of a versioned record: If-Match required (428), checked by the handler (412) */
     ROUTE_ETAG = 1u << 6,      /* a read of a versioned record: answers with its ETag, 304 for a matching If-None-Match */
+    ROUTE_UPLOAD = 1u << 7,    /* takes a raw body (upload_types; the handler checks the media type, 415) of at most
+                                  max_body bytes (413 beyond, before the handler) */
+    ROUTE_HASH_ETAG = 1u << 8, /* answers with bytes whose ETag is their content hash (never reused for other bytes);
+                                  the handler answers 304 for a matching If-None-Match */
 };
 
 /* A documented query parameter. */
@@ -55,6 +59,8 @@ typedef struct route {
      * (r->thread is NULL) and answers exactly what the handler would. May be NULL.
      */
     handler_fn loop;
+    size_t max_body;          /* ROUTE_UPLOAD: the body limit of this route (0: ERP_MAX_BODY_BYTES, as every other) */
+    const char *upload_types; /* ROUTE_UPLOAD: the media types taken, comma-separated (documentation) */
 } route_t;
 
 typedef struct router router_t;

@@ -460,6 +460,12 @@ static void preflight(job_t *j, h2o_req_t *req)
     respond(j);
 }
 
+/* The body limit of a route: its own for uploads, else ERP_MAX_BODY_BYTES. */
+static size_t route_body_limit(const route_t *route)
+{
+    return (route->flags & ROUTE_UPLOAD) && route->max_body > 0 ? route->max_body : srv.cfg->max_body_bytes;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -515,7 +521,14 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         respond_error(j, ERR_NOT_FOUND, "No such resource.");
         return 0;
     }
-    if (j->bytes_in > 0 && (r->route->flags & ROUTE_BODY)) {
+    /* h2o's limit is the largest route's (server_run): every other route keeps ERP_MAX_BODY_BYTES */
+    size_t limit = route_body_limit(r->route);
+    if (j->bytes_in > limit) {
+        req->http1_is_persistent = 0; /* as h2o's own 413: the connection ends */
+        respond_error(j, ERR_TOO_LARGE, arena_printf(&r->arena, "The body may not exceed %zu bytes.", limit));
+        return 0;
+    }
+    if (j->bytes_in > 0 && (r->route->flags & (ROUTE_BODY | ROUTE_UPLOAD))) {
         r->body = arena_memdup(&r->arena, req->entity.base, req->entity.len);
         r->body_len = req->entity.len;
     }
@@ -605,8 +618,18 @@ static void problem_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostrea
     r->path = arena_strndup(&r->arena, req->input.path.base, req->input.path.len);
     r->path_len = req->input.path.len;
     r->err.code = error_from_status(req->res.status);
-    if (r->err.code == ERR_TOO_LARGE)
-        r->err.detail = arena_printf(&r->arena, "The body may not exceed %zu bytes.", srv.cfg->max_body_bytes);
+    if (r->err.code == ERR_TOO_LARGE) {
+        /* the limit of the route the request was for (h2o's own is the largest of them) */
+        const route_t *route = NULL;
+        const char *params[REQ_MAX_PARAMS];
+        int nparams;
+        unsigned allow;
+        size_t limit = srv.cfg->max_body_bytes;
+        size_t plen = strcspn(r->path, "?"); /* h2o's input path, query and all */
+        if (router_match(srv.router, r->method, r->path, plen, &r->arena, &route, params, &nparams, &allow) == ERR_NONE)
+            limit = route_body_limit(route);
+        r->err.detail = arena_printf(&r->arena, "The body may not exceed %zu bytes.", limit);
+    }
     res_render_error(r);
 
     memset(&req->res.headers, 0, sizeof(req->res.headers));
@@ -881,6 +904,9 @@ int server_run(const server_opts_t *o)
     h2o_config_init(&srv.globalconf);
     srv.globalconf.server_name = h2o_iovec_init(H2O_STRLIT("school-erp"));
     srv.globalconf.max_request_entity_size = cfg->max_body_bytes;
+    for (size_t i = 0; i < o->nroutes; i++) /* uploads may be larger; on_req holds the other routes to the limit */
+        if ((o->routes[i].flags & ROUTE_UPLOAD) && o->routes[i].max_body > srv.globalconf.max_request_entity_size)
+            srv.globalconf.max_request_entity_size = o->routes[i].max_body;
     srv.globalconf.http1.req_timeout = (uint64_t)cfg->client_timeout_ms;
     srv.globalconf.http2.idle_timeout = (uint64_t)cfg->client_timeout_ms;
     srv.hostconf = h2o_config_register_host(&srv.globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);

@@ -146,6 +146,14 @@ TABLE = {
     ("GET", f"{V1}/jobs"): SCHOOL,
     ("GET", f"{V1}/jobs/{{id}}"): SCHOOL,
     ("DELETE", f"{V1}/jobs/{{id}}"): SCHOOL,
+    # files: the office uploads; readers are held to the student policy in the handler
+    ("POST", f"{V1}/files"): OFFICE,
+    ("GET", f"{V1}/files/{{id}}"): SCHOOL,
+    ("GET", f"{V1}/files/{{id}}/content"): SCHOOL,
+    ("GET", f"{V1}/files/{{id}}/url"): SCHOOL,
+    ("GET", "/files/signed/{id}"): PUBLIC,
+    ("GET", f"{V1}/students/{{id}}/files"): SCHOOL,
+    ("PUT", f"{V1}/students/{{id}}/photo"): OFFICE,
 }
 
 

@@ -338,13 +338,28 @@ class TestBodyLimit(ServerTestCase):
             self.assertEqual(rest + recv_until_closed(s), b"")
 
     def test_declared_length_over_the_limit_is_refused_before_the_body(self):
+        # over every route's limit (uploads take up to 10 MiB, POST /api/v1/files): h2o refuses on the headers
         with self.server.connect() as s:
             s.sendall(
                 b"POST " + ECHO.encode() + b" HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                b"Content-Length: 10000000\r\n\r\n"
+                b"Content-Length: 20000000\r\n\r\n"
             )
             raw, _ = read_raw_response(s)
         self.assertProblem(self.server.check_raw("POST", ECHO, raw), 413, "payload-too-large")
+
+    def test_body_within_the_upload_limit_is_still_413_elsewhere(self):
+        # h2o 2.2 has one body limit for every route, so it is the uploads' (10 MiB): other routes refuse
+        # a larger body than theirs once read, with their own limit, and end the connection
+        with self.server.connect() as s:
+            s.sendall(
+                b"POST " + ECHO.encode() + b" HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 300000\r\n\r\n" + b"x" * 300000
+            )
+            raw, rest = read_raw_response(s)
+            res = self.server.check_raw("POST", ECHO, raw)
+            p = self.assertProblem(res, 413, "payload-too-large")
+            self.assertIn("1024", p.get("detail", ""))
+            self.assertEqual(rest + recv_until_closed(s), b"")
 
     def test_chunked_body_over_the_limit_is_413(self):
         chunk = b"x" * 700

@@ -329,6 +329,56 @@ class RedisCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class S3rver:
+    """npm's s3rver (tests/tools) on its own port and directory, with one bucket; credentials S3RVER/S3RVER."""
+
+    ACCESS_KEY = "S3RVER"
+    SECRET_KEY = "S3RVER"
+
+    def __init__(self, root, name="s3rver", port=None, bucket="erp-test"):
+        self.dir = os.path.join(os.path.abspath(root), name)
+        self.port = port or free_port()
+        self.bucket = bucket
+        self.proc = None
+
+    def start(self):
+        os.makedirs(self.dir, exist_ok=True)
+        tools = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
+        binary = os.path.join(tools, "node_modules", ".bin", "s3rver")
+        if not os.path.exists(binary):
+            raise RuntimeError(f"{binary} is missing: run npm ci in {tools}")
+        with open(os.path.join(self.dir, "s3rver.log"), "ab") as log:
+            self.proc = subprocess.Popen([binary, "-d", os.path.join(self.dir, "data"), "-a", "127.0.0.1",
+                                          "-p", str(self.port), "--no-vhost-buckets", "--configure-bucket",
+                                          self.bucket], stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(400):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"s3rver exited with {self.proc.returncode}; see {self.dir}/s3rver.log")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"s3rver on {self.port} did not start")
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def url(self):
+        return f"s3://{self.bucket}?endpoint=http://127.0.0.1:{self.port}&region=us-east-1"
+
+    def env(self):
+        return {"ERP_BLOB_URL": self.url(), "ERP_S3_ACCESS_KEY": self.ACCESS_KEY, "ERP_S3_SECRET_KEY": self.SECRET_KEY}
+
+
 def service_root():
     """A directory the postgres account can reach (a checkout under /root may not be), mode 0755."""
     import tempfile

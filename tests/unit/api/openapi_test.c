@@ -163,7 +163,12 @@ static void check_operation(json_t *doc, const route_t *r)
     snprintf(skey, sizeof(skey), "%d", r->status);
     json_t *success = json_object_get(json_object_get(op, "responses"), skey);
     if (r->response_schema != NULL) {
-        const char *type = r->response_type != NULL ? r->response_type : "application/json";
+        /* a comma-separated list of media types: each has the schema; the first is checked */
+        char type[128];
+        snprintf(type, sizeof(type), "%.*s", (int)strcspn(r->response_type != NULL ? r->response_type : "", ","),
+                 r->response_type != NULL ? r->response_type : "");
+        if (type[0] == '\0')
+            snprintf(type, sizeof(type), "application/json");
         json_t *schema = json_object_get(json_object_get(json_object_get(success, "content"), type), "schema");
         assert_non_null(schema);
         char want[128];
@@ -183,6 +188,17 @@ static void check_operation(json_t *doc, const route_t *r)
         assert_true(has_response(op, 413));
         assert_true(has_response(op, 415));
         assert_true(has_response(op, 422));
+    } else if (r->flags & ROUTE_UPLOAD) {
+        /* raw bytes of each media type it takes (the first checked), its own size limit */
+        char type[128];
+        snprintf(type, sizeof(type), "%.*s", (int)strcspn(r->upload_types, ","), r->upload_types);
+        assert_non_null(rb);
+        assert_true(json_is_true(json_object_get(rb, "required")));
+        json_t *schema = json_object_get(json_object_get(json_object_get(rb, "content"), type), "schema");
+        assert_string_equal(json_string_value(json_object_get(schema, "format")), "binary");
+        assert_true(r->max_body > 0);
+        assert_true(has_response(op, 413));
+        assert_true(has_response(op, 415));
     } else {
         assert_null(rb);
     }

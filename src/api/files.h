@@ -1,0 +1,37 @@
+/*
+ * files.h - /files: uploads (student photos, documents) kept in the blob store.
+ *
+ * An upload is a raw body (Content-Type names its media type) with ?kind= and,
+ * for a student's file, ?studentId=. Its bytes go to the blob store under
+ * their hash (the same bytes are stored once, src/blob); a row of `files`
+ * records what they are. A photo upload with studentId becomes the student's
+ * photo. Who may read a file: admins and staff every file of the school;
+ * teachers, parents and students the files of a student they may see
+ * (auth/policy.h); a file of no student the office only. A file the caller may
+ * not see is answered 404, as one that does not exist.
+ *
+ * Download links (GET /files/{id}/url) are signed (HMAC-SHA256 over school,
+ * file and expiry, ERP_FILE_URL_SECRET) and served without a token by
+ * GET /files/signed/{id}, which a CDN may cache until the link expires.
+ */
+#ifndef ERP_API_FILES_H
+#define ERP_API_FILES_H
+
+#include "core/config.h"
+#include "http/handler.h"
+
+#define FILES_PHOTO_MAX (2u << 20)     /* bytes of a student photo */
+#define FILES_DOCUMENT_MAX (10u << 20) /* bytes of a document (the upload route's body limit) */
+
+/* Derives the link-signing key from the configuration (see config.h); call once before serving. 0 or -1. */
+int files_setup(const config_t *cfg);
+
+int files_create(req_t *r);        /* POST /api/v1/files */
+int files_get(req_t *r);           /* GET /api/v1/files/{id} */
+int files_content(req_t *r);       /* GET /api/v1/files/{id}/content */
+int files_url(req_t *r);           /* GET /api/v1/files/{id}/url */
+int files_signed(req_t *r);        /* GET /files/signed/{id} (public) */
+int files_of_student(req_t *r);    /* GET /api/v1/students/{id}/files */
+int files_put_student_photo(req_t *r); /* PUT /api/v1/students/{id}/photo: a studentPhoto upload of that student */
+
+#endif
