@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "jobs/jobs.h"
 #include "api/files.h"
 #include "auth/audit_queue.h"
 #include "cache/cache.h"
@@ -133,8 +134,8 @@ static int cmd_serve(int argc, char **argv)
         return 1;
     }
     int rc = server_run(&opts);
-    if (jobs != NULL)
-        worker_stop(jobs);
+    if (jobs != NULL && worker_stop(jobs) == 0)
+        jobs_shutdown(); /* no handler runs any longer */
     audit_queue_stop(cfg.drain_seconds * 1000);
     /* The event loops have no teardown; exit without unwinding them. */
     fflush(stdout);

@@ -201,6 +201,23 @@ static int check_body(req_t *r, upload_t *u)
     return 0;
 }
 
+static int insert_row(db_t *db, arena_t *a, const char *id, const char *blob_id, const char *kind, const char *type,
+                      size_t size, const char *filename, const char *tenant, const char *owner, const char *student,
+                      long long now)
+{
+    return db_exec(db, &Q_INSERT,
+                   DB_ARGS(DB_TEXT(tenant), DB_TEXT(id), DB_TEXT(blob_id), DB_TEXT(kind), DB_TEXT(type),
+                           DB_INT((long long)size), DB_TEXT(filename), DB_TEXT(owner), DB_TEXT(student), DB_INT(now)),
+                   a, NULL);
+}
+
+int files_insert(db_t *db, arena_t *a, const file_row_t *f, char id[40])
+{
+    ids_uuid7(id);
+    return insert_row(db, a, id, f->blob_id, f->kind, f->content_type, f->size, f->filename, f->tenant_id, f->owner_id,
+                      f->student_id, (long long)clock_wall_ms());
+}
+
 /* Records the file (and the student's photo) in one transaction; 0, or -1 answered. */
 static int record_upload(req_t *r, const upload_t *u, const char *id, const char *blob_id)
 {
@@ -214,11 +231,8 @@ static int record_upload(req_t *r, const upload_t *u, const char *id, const char
     if (db_begin(db) != 0)
         return db_fail(r, db);
     db_result_t res = {0};
-    if (db_exec(db, &Q_INSERT,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT(blob_id), DB_TEXT(u->kind->name),
-                        DB_TEXT(u->type), DB_INT((long long)r->body_len), DB_TEXT(u->filename),
-                        DB_TEXT(r->auth.user_id), DB_TEXT(u->student_id), DB_INT(now)),
-                &r->arena, NULL) != 0 ||
+    if (insert_row(db, &r->arena, id, blob_id, u->kind->name, u->type, r->body_len, u->filename, r->auth.tenant_id,
+                   r->auth.user_id, u->student_id, now) != 0 ||
         (photo && db_exec(db, &Q_SET_PHOTO, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(u->student_id), DB_TEXT(id),
                                                     DB_INT(now)),
                           &r->arena, &res) != 0) ||
@@ -297,8 +311,9 @@ static int readable_file(req_t *r, db_result_t *res)
     if (rc <= 0)
         return -1;
     const char *student = db_get(res, 0, C_STUDENT);
-    if (policy_sees_school(r))
-        return 1;
+    const char *owner = db_get(res, 0, C_OWNER);
+    if (policy_sees_school(r) || (owner != NULL && strcmp(owner, r->auth.user_id) == 0))
+        return 1; /* the office, and whoever made the file (a job's output: an export, a register) */
     rc = student != NULL ? policy_can_read_student(r, student) : 0;
     if (rc < 0)
         return -1;

@@ -19,9 +19,25 @@
 
 #include "core/config.h"
 #include "http/handler.h"
+#include "store/store.h"
 
 #define FILES_PHOTO_MAX (2u << 20)     /* bytes of a student photo */
 #define FILES_DOCUMENT_MAX (10u << 20) /* bytes of a document (the upload route's body limit) */
+
+/* A row of `files` to record (files_insert). */
+typedef struct file_row {
+    const char *tenant_id;
+    const char *blob_id;
+    const char *kind; /* studentPhoto, document, import, export, report */
+    const char *content_type;
+    size_t size;
+    const char *filename;   /* may be NULL */
+    const char *owner_id;   /* the account that made it */
+    const char *student_id; /* may be NULL */
+} file_row_t;
+
+/* Inserts a file row with a new id (written into id) in the session's transaction if one is open; 0 or -1 (db_error). */
+int files_insert(db_t *db, arena_t *a, const file_row_t *f, char id[40]);
 
 /* Derives the link-signing key from the configuration (see config.h); call once before serving. 0 or -1. */
 int files_setup(const config_t *cfg);

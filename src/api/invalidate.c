@@ -63,6 +63,8 @@ static const struct {
     {"/api/v1/_test/echo", 0},
     {"/api/v1/jobs/{id}", 0},  /* jobs are not cached */
     {"/api/v1/_test/jobs", 0},
+    {"/api/v1/imports/{kind}", 0},                    /* the import job invalidates what it changed when it runs */
+    {"/api/v1/reports/attendance-register", 0},       /* starts a job that only reads */
 };
 
 long invalidate_families(const route_t *route)

@@ -301,6 +301,7 @@ static const struct {
     {"timetable", "Weekly lessons with clash detection; class and teacher weeks."},
     {"jobs", "Background jobs: state, progress, results; cancelling."},
     {"files", "Uploaded files (student photos, documents) and their signed download links."},
+    {"imports", "Bulk imports and exports (CSV) and printed registers (PDF), run as jobs."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };
 

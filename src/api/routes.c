@@ -15,6 +15,7 @@
 #include "api/attendance.h"
 #include "api/jobs.h"
 #include "api/files.h"
+#include "api/transfers.h"
 #include "api/people.h"
 #include "api/timetable.h"
 #include "auth/roles.h"
@@ -127,6 +128,7 @@ const route_t api_routes[] = {
 #include "api/routes/timetable.inc"
 #include "api/routes/jobs.inc"
 #include "api/routes/files.inc"
+#include "api/routes/transfers.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 
 #include "api/app.h"
+#include "cache/cache.h"
 #include "cli/cli.h"
 #include "core/log.h"
+#include "jobs/jobs.h"
 #include "obs/probe.h"
 #include "obs/process.h"
 #include "queue/setup.h"
@@ -82,6 +84,15 @@ int cli_worker(int argc, char **argv)
         return rc;
     process_metrics_register();
     char err[512];
+    /* the jobs' files (exports, registers, uploaded imports); the cache, so an import's invalidation reaches
+       every API instance through Redis */
+    app.blob = blob_open(cfg.blob_url, err, sizeof(err));
+    if (app.blob == NULL || cache_setup(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp worker: %s\n", err);
+        blob_close(app.blob);
+        cli_close(&cfg);
+        return 2;
+    }
     queue_t *q = queue_setup(&cfg, app.store, err, sizeof(err));
     if (q == NULL) {
         fprintf(stderr, "school-erp worker: queue: %s\n", err);
@@ -90,6 +101,10 @@ int cli_worker(int argc, char **argv)
     }
     rc = run(&cfg, q);
     queue_close(q);
+    cache_shutdown();
+    jobs_shutdown();
+    blob_close(app.blob);
+    app.blob = NULL;
     cli_close(&cfg);
     return rc;
 }

@@ -1,10 +1,12 @@
 /* jobs.c - the job registry: the handler of every job type of this build (a table, like the route table). */
+#include "jobs/jobs.h"
 #include "queue/test_jobs.h"
 #include "queue/worker.h"
 
 /* The product's job types first, then the test suite's (only with the test routes). Add rows here. */
-#define PRODUCT_JOBS 0
+#define PRODUCT_JOBS PRODUCT_JOB_COUNT
 static const job_handler_t handlers[] = {
+    PRODUCT_JOB_HANDLERS,
     TEST_JOB_HANDLERS,
 };
 

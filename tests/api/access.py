@@ -146,6 +146,11 @@ TABLE = {
     ("GET", f"{V1}/jobs"): SCHOOL,
     ("GET", f"{V1}/jobs/{{id}}"): SCHOOL,
     ("DELETE", f"{V1}/jobs/{{id}}"): SCHOOL,
+    # imports (admins), exports (the office) and printed registers (the staffroom: teachers for their classes)
+    ("POST", f"{V1}/imports/{{kind}}"): ADMIN,
+    ("GET", f"{V1}/imports/{{kind}}/template"): ADMIN,
+    ("GET", f"{V1}/exports/{{kind}}"): OFFICE,
+    ("POST", f"{V1}/reports/attendance-register"): STAFFROOM,
     # files: the office uploads; readers are held to the student policy in the handler
     ("POST", f"{V1}/files"): OFFICE,
     ("GET", f"{V1}/files/{{id}}"): SCHOOL,

@@ -5,7 +5,7 @@ CREATE TABLE files (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     id uuid NOT NULL,
     blob_id text NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('studentPhoto', 'document')),
+    kind text NOT NULL CHECK (kind IN ('studentPhoto', 'document', 'import', 'export', 'report')),
     content_type text NOT NULL,
     size_bytes bigint NOT NULL CHECK (size_bytes >= 0),
     filename text,

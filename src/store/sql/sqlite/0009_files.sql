@@ -5,7 +5,7 @@ CREATE TABLE files (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
     id TEXT NOT NULL,
     blob_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('studentPhoto', 'document')),
+    kind TEXT NOT NULL CHECK (kind IN ('studentPhoto', 'document', 'import', 'export', 'report')),
     content_type TEXT NOT NULL,
     size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
     filename TEXT,

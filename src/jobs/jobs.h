@@ -1,0 +1,48 @@
+/*
+ * jobs.h - the product's job types: what the API enqueues and the workers run
+ * (src/queue/worker.h calls the handlers; src/queue/jobs.c lists them).
+ *
+ *   type                 payload                                   result (GET /jobs/{id} "result")
+ *   import.students      {fileId, blobId}: the uploaded CSV          the import's report (imports.h) and
+ *   import.teachers                                                  "imported": true | false
+ *   import.staff
+ *   export.students      {params}: from, to, classId (attendance)   {fileId, filename, contentType, size}
+ *   export.guardians
+ *   export.enrollments
+ *   export.attendance
+ *   register.pdf         {classId | gradeLevel, month "YYYY-MM"}    {fileId, filename, contentType, size}
+ *
+ * The school is the job's tenant, the account the job's owner (imports and
+ * exports act for it: audit events name it). A file a job writes goes to the
+ * blob store and gets a row of `files` (kind "export" or "report") owned by
+ * the job's owner, readable by it and by the school's office.
+ *
+ * Outcomes: a job ends "completed" when it ran to its end; an import refused
+ * for wrong rows is completed with "imported": false and the row errors (the
+ * report is the answer the user waits for, and running it again would not
+ * change it). A database or blob store that cannot be reached is retried with
+ * backoff; a request that cannot succeed (no such class, bad parameters) fails
+ * for good with the reason. Every handler may run twice (delivery is at least
+ * once): imports are idempotent, exports and registers write a new file row
+ * whose bytes are stored once.
+ */
+#ifndef ERP_JOBS_JOBS_H
+#define ERP_JOBS_JOBS_H
+
+#include "queue/worker.h"
+
+int job_import(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+int job_export(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+
+/* The registry rows of the product's job types (src/queue/jobs.c). */
+#define PRODUCT_JOB_HANDLERS                                                                                          \
+    {"import.students", job_import}, {"import.teachers", job_import}, {"import.staff", job_import},                    \
+        {"export.students", job_export}, {"export.guardians", job_export}, {"export.enrollments", job_export},         \
+        {"export.attendance", job_export}, {"register.pdf", job_register}
+#define PRODUCT_JOB_COUNT 8
+
+/* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
+void jobs_shutdown(void);
+
+#endif
