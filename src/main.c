@@ -127,19 +127,6 @@ static int cmd_serve(int argc, char **argv)
     _Exit(rc);
 }
 
-static int not_yet(const char *what)
-{
-    fprintf(stderr, "school-erp: %s is not available in this build yet\n", what);
-    return 2;
-}
-
-static int cmd_worker(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return not_yet("worker");
-}
-
 static int cmd_migrate(int argc, char **argv)
 {
     int check_only = argc > 1 && strcmp(argv[1], "--check") == 0;
@@ -184,8 +171,11 @@ static const command_t commands[] = {
      "Runs the HTTP API server until SIGTERM or SIGINT, then drains in-flight requests\n"
      "(at most ERP_DRAIN_SECONDS) and exits 0. Configuration comes from the environment;\n"
      "with none, it serves the embedded profile (SQLite under ./var) on 127.0.0.1:8080.\n"},
-    {"worker", cmd_worker, "run a background job worker",
-     "usage: school-erp worker\n\nProcesses jobs of queue QUEUE_NAME with ERP_WORKER_CONCURRENCY jobs at a time.\n"},
+    {"worker", cli_worker, "run a background job worker",
+     "usage: school-erp worker\n\n"
+     "Processes jobs of queue QUEUE_NAME with ERP_WORKER_CONCURRENCY jobs at a time, on Redis (ERP_REDIS_URL)\n"
+     "or the database's job table; /healthz and /metrics on ERP_WORKER_LISTEN (127.0.0.1:9464).\n"
+     "SIGTERM stops fetching, lets running jobs finish within ERP_WORKER_GRACE_MS, releases the rest, exits 0.\n"},
     {"migrate", cmd_migrate, "apply database migrations",
      "usage: school-erp migrate [--check]\n\n"
      "Applies pending schema migrations to ERP_DATABASE_URL, each in its own transaction.\n"

@@ -14,6 +14,8 @@ int cli_admin(int argc, char **argv);
 int cli_tenant(int argc, char **argv);
 /* school-erp demo [--students N] [--tenants N] */
 int cli_demo(int argc, char **argv);
+/* school-erp worker: runs jobs of QUEUE_NAME until SIGTERM (src/cli/worker.c) */
+int cli_worker(int argc, char **argv);
 
 /*
  * Loads the configuration, opens the store (into app), checks the schema is

@@ -284,6 +284,11 @@ const char *queue_name(const queue_t *q)
     return q->name;
 }
 
+const queue_options_t *queue_options(const queue_t *q)
+{
+    return &q->opts;
+}
+
 const char *queue_adapter(const queue_t *q)
 {
     return q->ops->name;
@@ -337,15 +342,23 @@ int queue_fail(queue_t *q, const job_t *job, const char *reason, bool retry)
     return q->ops->fail(q, job, reason != NULL ? reason : "failed", retry);
 }
 
+/* Whether tenant and id could name a job (ids are checked before they reach the database). */
+static int job_key_valid(const char *tenant_id, const char *id)
+{
+    return tenant_id != NULL && ids_uuid_valid(tenant_id, strlen(tenant_id)) && name_valid(id, QUEUE_ID_MAX);
+}
+
 int queue_cancel(queue_t *q, const char *tenant_id, const char *id)
 {
+    if (!job_key_valid(tenant_id, id))
+        return QUEUE_ENOTFOUND;
     return q->ops->cancel(q, tenant_id, id);
 }
 
 int queue_get(queue_t *q, const char *tenant_id, const char *id, json_t **out)
 {
     *out = NULL;
-    if (id == NULL || !name_valid(id, QUEUE_ID_MAX))
+    if (!job_key_valid(tenant_id, id))
         return QUEUE_ENOTFOUND;
     return q->ops->get(q, tenant_id, id, out);
 }
@@ -353,6 +366,8 @@ int queue_get(queue_t *q, const char *tenant_id, const char *id, json_t **out)
 int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, int limit, json_t **out)
 {
     *out = NULL;
+    if (tenant_id == NULL || !ids_uuid_valid(tenant_id, strlen(tenant_id)))
+        return queue_set_error("a school id must be a UUID");
     return q->ops->list(q, tenant_id, owner_id, limit < 1 ? 1 : limit > 1000 ? 1000 : limit, out);
 }
 

@@ -130,6 +130,7 @@ void queue_close(queue_t *q);
 const char *queue_name(const queue_t *q);
 const char *queue_adapter(const queue_t *q); /* "redis" or "sql" */
 const char *queue_error(const queue_t *q);    /* the last failure of the calling thread */
+const queue_options_t *queue_options(const queue_t *q);
 
 /* Enqueues; writes the job's id; *existed = 1 when the id was already there. 0 or -1. */
 int queue_enqueue(queue_t *q, const job_spec_t *spec, char id[QUEUE_ID_MAX], int *existed);

@@ -1,0 +1,403 @@
+/*
+ * worker.c - job threads, the lock-renewal thread and the maintenance thread
+ * of one queue (see worker.h), and the queue's metrics.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "obs/metrics.h"
+#include "queue/worker.h"
+
+/* Job durations from 1 ms to 10 min, in nanoseconds. */
+static const hist_spec_t HIST_JOB = {
+    14,
+    {1000000, 5000000, 25000000, 100000000, 250000000, 500000000, 1000000000, 2500000000u, 5000000000u,
+     10000000000u, 30000000000u, 60000000000u, 180000000000u, 600000000000u},
+    1e9,
+};
+
+struct job_ctx {
+    worker_t *w;
+    pthread_t thread;
+    db_t *db;
+    pthread_mutex_t mu; /* guards job while busy changes */
+    job_t job;
+    int busy; /* atomic: a job is running */
+    int lost; /* atomic: the lock is lost */
+};
+
+/* Per handler (and one more for unknown types): durations and outcomes. */
+typedef struct type_stats {
+    hist_t duration;
+    uint64_t completed;
+    uint64_t failed;
+} type_stats_t;
+
+struct worker {
+    queue_t *q;
+    store_t *store;
+    const job_handler_t *handlers;
+    size_t nhandlers;
+    worker_config_t cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t cond; /* signalled when stopping */
+    int stopping;        /* atomic: no new fetches */
+    int aborting;        /* atomic: the grace period is over */
+    int nctx;
+    job_ctx_t *ctx;
+    pthread_t renewer, keeper;
+    type_stats_t *stats; /* nhandlers + 1 */
+};
+
+db_t *job_db(job_ctx_t *ctx)
+{
+    return ctx->db;
+}
+
+const job_t *job_current(const job_ctx_t *ctx)
+{
+    return &ctx->job;
+}
+
+bool job_should_stop(const job_ctx_t *ctx)
+{
+    return __atomic_load_n(&ctx->lost, __ATOMIC_ACQUIRE) || __atomic_load_n(&ctx->w->aborting, __ATOMIC_ACQUIRE);
+}
+
+int job_progress(job_ctx_t *ctx, int pct)
+{
+    int rc = queue_progress(ctx->w->q, &ctx->job, pct);
+    if (rc == QUEUE_ELOCK)
+        __atomic_store_n(&ctx->lost, 1, __ATOMIC_RELEASE);
+    return rc == 0 ? 0 : -1;
+}
+
+int worker_active(const worker_t *w)
+{
+    int n = 0;
+    for (int i = 0; i < w->nctx; i++)
+        n += __atomic_load_n(&w->ctx[i].busy, __ATOMIC_ACQUIRE);
+    return n;
+}
+
+/* Waits up to ms on the worker's condition (woken early by stopping); returns whether stopping. */
+static int nap(worker_t *w, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!w->stopping && pthread_cond_timedwait(&w->cond, &w->mu, &ts) != ETIMEDOUT)
+        ;
+    int stopping = w->stopping;
+    pthread_mutex_unlock(&w->mu);
+    return stopping;
+}
+
+static size_t handler_index(const worker_t *w, const char *type)
+{
+    for (size_t i = 0; i < w->nhandlers; i++)
+        if (strcmp(w->handlers[i].type, type) == 0)
+            return i;
+    return w->nhandlers;
+}
+
+/* Runs the handler; returns JOB_* and fills result / reason. */
+static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, size_t reasonlen)
+{
+    worker_t *w = ctx->w;
+    if (h == w->nhandlers) {
+        snprintf(reason, reasonlen, "no handler for job type '%s'", ctx->job.type);
+        return JOB_FATAL;
+    }
+    json_t *payload = json_loads(ctx->job.payload, 0, NULL);
+    if (payload == NULL) {
+        snprintf(reason, reasonlen, "the payload is not JSON");
+        return JOB_FATAL;
+    }
+    int rc = w->handlers[h].fn(ctx, payload, result, reason, reasonlen);
+    json_decref(payload);
+    return rc;
+}
+
+/* Records the outcome with the queue, unless the lock is lost. */
+static void finish(job_ctx_t *ctx, size_t h, int outcome, json_t *result, const char *reason, uint64_t t0)
+{
+    worker_t *w = ctx->w;
+    type_stats_t *st = &w->stats[h];
+    hist_observe(&st->duration, &HIST_JOB, clock_mono_ns() - t0);
+    if (__atomic_load_n(&ctx->lost, __ATOMIC_ACQUIRE)) {
+        log_warn("job lock lost; its outcome is dropped", "queue=%s job=%s type=%s", queue_name(w->q), ctx->job.id,
+                 ctx->job.type);
+        return;
+    }
+    int rc;
+    if (outcome == JOB_DONE) {
+        char *text = result != NULL ? json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        rc = result != NULL && text == NULL ? queue_fail(w->q, &ctx->job, "out of memory", true)
+                                            : queue_complete(w->q, &ctx->job, text);
+        free(text);
+        __atomic_fetch_add(&st->completed, 1, __ATOMIC_RELAXED);
+    } else {
+        rc = queue_fail(w->q, &ctx->job, reason[0] != '\0' ? reason : "failed", outcome == JOB_RETRY);
+        __atomic_fetch_add(&st->failed, 1, __ATOMIC_RELAXED);
+    }
+    if (rc == QUEUE_ELOCK)
+        log_warn("job lock lost before its outcome was recorded", "queue=%s job=%s", queue_name(w->q), ctx->job.id);
+    else if (rc != 0)
+        log_error("cannot record a job's outcome", "queue=%s job=%s: %s", queue_name(w->q), ctx->job.id,
+                  queue_error(w->q));
+}
+
+static void run_one(job_ctx_t *ctx)
+{
+    size_t h = handler_index(ctx->w, ctx->job.type);
+    json_t *result = NULL;
+    char reason[512] = "";
+    uint64_t t0 = clock_mono_ns();
+    int outcome = run_handler(ctx, h, &result, reason, sizeof(reason));
+    finish(ctx, h, outcome, result, reason, t0);
+    json_decref(result);
+}
+
+static void *job_thread(void *arg)
+{
+    job_ctx_t *ctx = arg;
+    worker_t *w = ctx->w;
+    ctx->db = w->store != NULL ? store_session(w->store) : NULL;
+    while (!__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
+        job_t job;
+        int64_t wait_ms = w->cfg.poll_ms;
+        int rc = queue_fetch(w->q, &job, &wait_ms);
+        if (rc < 0) {
+            log_warn("job fetch failed", "queue=%s: %s", queue_name(w->q), queue_error(w->q));
+            wait_ms = 1000;
+        }
+        if (rc != 1) {
+            nap(w, wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms);
+            continue;
+        }
+        pthread_mutex_lock(&ctx->mu);
+        ctx->job = job;
+        __atomic_store_n(&ctx->lost, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&ctx->busy, 1, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&ctx->mu);
+        run_one(ctx);
+        pthread_mutex_lock(&ctx->mu);
+        __atomic_store_n(&ctx->busy, 0, __ATOMIC_RELEASE);
+        job_clear(&ctx->job);
+        pthread_mutex_unlock(&ctx->mu);
+    }
+    db_close(ctx->db);
+    ctx->db = NULL;
+    return NULL;
+}
+
+/* Sleeps ms in short steps; returns early (1) once the worker is shut down for good. */
+static int sleep_unless_done(worker_t *w, int64_t ms)
+{
+    uint64_t end = clock_mono_ns() + (uint64_t)ms * 1000000u;
+    while (clock_mono_ns() < end) {
+        if (__atomic_load_n(&w->aborting, __ATOMIC_ACQUIRE) == 2)
+            return 1;
+        struct timespec ts = {0, 20 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return __atomic_load_n(&w->aborting, __ATOMIC_ACQUIRE) == 2;
+}
+
+/* Renews the lock of every running job every lock_ms / 3, also while stopping, until the worker is done. */
+static void *renew_thread(void *arg)
+{
+    worker_t *w = arg;
+    int64_t period = queue_options(w->q)->lock_ms / 3 > 0 ? queue_options(w->q)->lock_ms / 3 : 1;
+    while (!sleep_unless_done(w, period)) {
+        for (int i = 0; i < w->nctx; i++) {
+            job_ctx_t *ctx = &w->ctx[i];
+            pthread_mutex_lock(&ctx->mu);
+            if (ctx->busy && !ctx->lost && queue_renew(w->q, &ctx->job) == QUEUE_ELOCK)
+                __atomic_store_n(&ctx->lost, 1, __ATOMIC_RELEASE);
+            pthread_mutex_unlock(&ctx->mu);
+        }
+    }
+    return NULL;
+}
+
+/* The stalled sweep, delayed promotion and retention. */
+static void *keeper_thread(void *arg)
+{
+    worker_t *w = arg;
+    const queue_options_t *o = queue_options(w->q);
+    int64_t period = o->stalled_interval_ms < 1000 ? o->stalled_interval_ms : 1000;
+    uint64_t last_trim = 0;
+    do {
+        int n = queue_sweep_stalled(w->q);
+        if (n > 0)
+            log_warn("stalled jobs requeued or failed", "queue=%s jobs=%d", queue_name(w->q), n);
+        if (n < 0 || queue_promote_delayed(w->q) < 0)
+            log_warn("queue maintenance failed", "queue=%s: %s", queue_name(w->q), queue_error(w->q));
+        uint64_t now = clock_mono_ns();
+        if (now - last_trim >= (uint64_t)o->stalled_interval_ms * 1000000u) {
+            last_trim = now;
+            if (queue_trim(w->q) < 0)
+                log_warn("queue retention failed", "queue=%s: %s", queue_name(w->q), queue_error(w->q));
+        }
+    } while (!nap(w, period));
+    return NULL;
+}
+
+static void render_metrics(sbuf_t *out, void *ud)
+{
+    worker_t *w = ud;
+    const char *qn = queue_name(w->q);
+    long long counts[6];
+    int64_t oldest = 0;
+    if (queue_counts(w->q, counts, &oldest) == 0) {
+        metrics_family(out, "school_erp_jobs", "gauge", "Jobs of the queue by state.");
+        for (int s = JOB_WAITING; s <= JOB_CANCELLED; s++) {
+            sbuf_puts(out, "school_erp_jobs{queue=");
+            metrics_label_value(out, qn);
+            sbuf_printf(out, ",state=\"%s\"} %lld\n", job_state_name((job_state_t)s), counts[s]);
+        }
+        metrics_family(out, "school_erp_queue_depth", "gauge", "Jobs waiting to start.");
+        sbuf_puts(out, "school_erp_queue_depth{queue=");
+        metrics_label_value(out, qn);
+        sbuf_printf(out, "} %lld\n", counts[JOB_WAITING]);
+        metrics_family(out, "school_erp_queue_oldest_waiting_seconds", "gauge", "Age of the oldest due job.");
+        sbuf_puts(out, "school_erp_queue_oldest_waiting_seconds{queue=");
+        metrics_label_value(out, qn);
+        sbuf_printf(out, "} %.3f\n", (double)oldest / 1000.0);
+    }
+    queue_stats_t qs;
+    queue_stats(w->q, &qs);
+    static const struct {
+        const char *name, *help;
+        size_t off;
+    } counters[] = {
+        {"school_erp_job_retries_total", "Failed attempts delayed for a retry.", offsetof(queue_stats_t, retried)},
+        {"school_erp_job_stalls_total", "Jobs this process's sweeps found stalled.", offsetof(queue_stats_t, stalled)},
+        {"school_erp_queue_limiter_delays_total", "Fetches the limiter held back.", offsetof(queue_stats_t, limited)},
+    };
+    for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+        metrics_family(out, counters[i].name, "counter", counters[i].help);
+        sbuf_printf(out, "%s{queue=", counters[i].name);
+        metrics_label_value(out, qn);
+        sbuf_printf(out, "} %llu\n", (unsigned long long)*(const uint64_t *)(const void *)((const char *)&qs + counters[i].off));
+    }
+    metrics_family(out, "school_erp_job_duration_seconds", "histogram", "Time handlers ran, by job type.");
+    for (size_t h = 0; h <= w->nhandlers; h++) {
+        char labels[160];
+        snprintf(labels, sizeof(labels), "queue=\"%s\",type=\"%s\"", qn, h < w->nhandlers ? w->handlers[h].type : "unknown");
+        hist_render(out, "school_erp_job_duration_seconds", labels, &w->stats[h].duration, &HIST_JOB);
+    }
+}
+
+static int start_threads(worker_t *w)
+{
+    int started = 0;
+    for (int i = 0; i < w->nctx; i++) {
+        w->ctx[i].w = w;
+        pthread_mutex_init(&w->ctx[i].mu, NULL);
+        if (pthread_create(&w->ctx[i].thread, NULL, job_thread, &w->ctx[i]) != 0)
+            return -1;
+        started++;
+    }
+    if (pthread_create(&w->renewer, NULL, renew_thread, w) != 0 || pthread_create(&w->keeper, NULL, keeper_thread, w) != 0)
+        return -1;
+    return started;
+}
+
+worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *handlers, size_t nhandlers,
+                       const worker_config_t *cfg, char *err, size_t errlen)
+{
+    worker_t *w = calloc(1, sizeof(*w));
+    if (w == NULL || cfg->concurrency < 1) {
+        snprintf(err, errlen, w == NULL ? "out of memory" : "a worker needs at least one thread");
+        free(w);
+        return NULL;
+    }
+    *w = (worker_t){.q = q, .store = store, .handlers = handlers, .nhandlers = nhandlers, .cfg = *cfg,
+                    .nctx = cfg->concurrency};
+    if (w->cfg.poll_ms < 1)
+        w->cfg.poll_ms = 250;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    w->ctx = calloc((size_t)w->nctx, sizeof(*w->ctx));
+    w->stats = calloc(nhandlers + 1, sizeof(*w->stats));
+    if (w->ctx == NULL || w->stats == NULL || start_threads(w) < 0) {
+        /* threads that did start cannot be unwound safely: this only happens when the process is out of resources */
+        snprintf(err, errlen, "cannot start the worker's threads");
+        return NULL;
+    }
+    metrics_register(render_metrics, w);
+    log_info("worker started", "queue=%s adapter=%s threads=%d", queue_name(q), queue_adapter(q), w->nctx);
+    return w;
+}
+
+/* Fails what is still running after the grace period, with retry; returns how many. */
+static int release_running(worker_t *w)
+{
+    int n = 0;
+    for (int i = 0; i < w->nctx; i++) {
+        job_ctx_t *ctx = &w->ctx[i];
+        pthread_mutex_lock(&ctx->mu);
+        if (ctx->busy && !ctx->lost) {
+            __atomic_store_n(&ctx->lost, 1, __ATOMIC_RELEASE); /* its own outcome, if it ever comes, is dropped */
+            if (queue_fail(w->q, &ctx->job, "worker shut down", true) == 0)
+                n++;
+        }
+        pthread_mutex_unlock(&ctx->mu);
+    }
+    return n;
+}
+
+static void wait_idle(worker_t *w, int64_t ms)
+{
+    uint64_t end = clock_mono_ns() + (uint64_t)ms * 1000000u;
+    struct timespec ts = {0, 20 * 1000000};
+    while (worker_active(w) > 0 && clock_mono_ns() < end)
+        nanosleep(&ts, NULL);
+}
+
+int worker_stop(worker_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    __atomic_store_n(&w->stopping, 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+    log_info("worker stopping", "queue=%s running=%d grace_ms=%lld", queue_name(w->q), worker_active(w),
+             (long long)w->cfg.grace_ms);
+    wait_idle(w, w->cfg.grace_ms);
+    int released = 0;
+    if (worker_active(w) > 0) {
+        __atomic_store_n(&w->aborting, 1, __ATOMIC_RELEASE);
+        wait_idle(w, 1000);
+        released = release_running(w);
+    }
+    __atomic_store_n(&w->aborting, 2, __ATOMIC_RELEASE);
+    pthread_join(w->keeper, NULL);
+    pthread_join(w->renewer, NULL);
+    metrics_unregister(render_metrics, w);
+    if (released > 0 || worker_active(w) > 0) {
+        /* a handler that ignores job_should_stop() still runs: leave its thread, it can change nothing */
+        log_warn("worker stopped with jobs released", "queue=%s released=%d", queue_name(w->q), released);
+        return released;
+    }
+    for (int i = 0; i < w->nctx; i++)
+        pthread_join(w->ctx[i].thread, NULL);
+    free(w->ctx);
+    free(w->stats);
+    free(w);
+    return 0;
+}
