@@ -322,6 +322,13 @@ int queue_fetch(queue_t *q, job_t *job, int64_t *wait_ms)
     return rc;
 }
 
+int queue_wait(queue_t *q, int64_t ms)
+{
+    if (q->ops->wait == NULL)
+        return -1;
+    return q->ops->wait(q, ms < 1 ? 1 : ms > 1000 ? 1000 : ms);
+}
+
 int queue_renew(queue_t *q, const job_t *job)
 {
     return q->ops->renew(q, job);

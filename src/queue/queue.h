@@ -150,6 +150,13 @@ int queue_enqueue_in(queue_t *q, struct db *db, const job_spec_t *spec, char id[
  * job or the limiter's window), or -1.
  */
 int queue_fetch(queue_t *q, job_t *job, int64_t *wait_ms);
+/*
+ * After a fetch that found nothing: waits at most ms (at most 1000) for a job to become due,
+ * returning early when one is enqueued or requeued (Redis: a blocking pop on the queue's wake-up
+ * list, so an idle worker starts a new job within a round trip). 0 once it waited; -1 when
+ * this adapter cannot wait so (SQL) or Redis did not answer: the caller sleeps instead.
+ */
+int queue_wait(queue_t *q, int64_t ms);
 /* Extends the lock; 0, QUEUE_ELOCK (lost or cancelled: stop the job), or -1. */
 int queue_renew(queue_t *q, const job_t *job);
 /* Progress 0..100; 0, QUEUE_ELOCK or -1. */

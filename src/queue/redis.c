@@ -29,6 +29,10 @@ static const char *const script_src[S_COUNT] = {
 #define KEY_MAX (PREFIX_MAX + QUEUE_ID_MAX + 16)
 #define MAX_ARGS 16
 
+/* Whether this thread's last fetch was held back by the limiter: then queue_wait declines (the
+ * caller sleeps out the window instead of being woken by every new job). */
+static __thread int last_fetch_limited;
+
 typedef struct rqueue {
     queue_t base;
     redis_t *r;
@@ -239,13 +243,15 @@ static int rq_fetch(queue_t *base, job_t *job, int64_t *wait_ms)
     if (run(q, S_FETCH, key, 4, args, NULL, &rep) != 0)
         return -1;
     int rc;
+    last_fetch_limited = 0;
     if (reply_is(rep, REDIS_REPLY_ARRAY, 8) && elem_int(rep, 0) == 1) {
         rc = fill_job(rep, job, token) == 0 ? 1 : -1;
     } else if (reply_is(rep, REDIS_REPLY_ARRAY, 2)) {
         long long w = elem_int(rep, 1);
         /* nothing scheduled: look again within a stalled interval at the latest (a requeued job) */
         *wait_ms = w >= 0 ? w : base->opts.stalled_interval_ms;
-        if (elem_int(rep, 0) == 2)
+        last_fetch_limited = elem_int(rep, 0) == 2;
+        if (last_fetch_limited)
             __atomic_fetch_add(&base->limited, 1, __ATOMIC_RELAXED);
         rc = 0;
     } else {
@@ -504,6 +510,24 @@ static int rq_trim(queue_t *base)
     return run_int(q, S_TRIM, key, 4, args, &n) == 0 ? (int)n : -1;
 }
 
+/* BLPOP on the wake-up list that every job made waiting pushes to (bounded to 64 entries). */
+static int rq_wait(queue_t *base, int64_t ms)
+{
+    rqueue_t *q = rq_of(base);
+    if (last_fetch_limited)
+        return -1;
+    char key[KEY_MAX], secs[24];
+    key_of(q, "wake", key);
+    snprintf(secs, sizeof(secs), "%.3f", (double)ms / 1000.0); /* below the client's 2 s command timeout */
+    const char *argv[] = {"BLPOP", key, secs};
+    redisReply *rep;
+    if (redis_command(q->r, q->prefix, 3, argv, NULL, &rep) != 0)
+        return redis_failed(q, "BLPOP");
+    int rc = rep->type == REDIS_REPLY_ERROR ? queue_set_error("queue %s: redis: %.200s", base->name, rep->str) : 0;
+    freeReplyObject(rep);
+    return rc;
+}
+
 static void rq_close(queue_t *base)
 {
     rqueue_t *q = rq_of(base);
@@ -528,6 +552,7 @@ static const queue_ops_t redis_ops = {
     .promote_delayed = rq_promote_delayed,
     .trim = rq_trim,
     .close = rq_close,
+    .wait = rq_wait,
 };
 
 queue_t *queue_redis_open(const char *url, const char *name, const queue_options_t *o, char *err, size_t errlen)

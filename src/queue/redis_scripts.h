@@ -35,6 +35,8 @@
     "  local m = string.format('%016.0f', redis.call('INCR', P .. ':seq')) .. ':' .. id\n"           \
     "  redis.call('ZADD', P .. ':wait', n2s(-prio), m)\n"                                            \
     "  redis.call('HSET', jk, 'state', 'waiting', 'since', n2s(now), 'wm', m)\n"                     \
+    "  redis.call('LPUSH', P .. ':wake', '1')\n" /* wakes one worker blocked in queue_wait */        \
+    "  redis.call('LTRIM', P .. ':wake', 0, 63)\n"                                                   \
     "end\n"                                                                                          \
     "local function member_id(m) return string.sub(m, 18) end\n"                                     \
     /* Moves up to max due delayed jobs to the wait set; how many. */                                \
@@ -138,6 +140,7 @@ static const char LUA_FETCH[] = LUA_PRELUDE
     "    return {1, id, f[1], f[2] or '', f[3], f[4], tonumber(f[5]), tonumber(f[6])}\n"
     "  end\n"
     "end\n"
+    "redis.call('DEL', P .. ':wake')\n" /* stale wake-ups: the caller waits next, and nothing is due */
     "local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')\n"
     "if #nxt > 0 then return {0, math.max(1, tonumber(nxt[2]) - now)} end\n"
     "return {0, -1}\n";

@@ -185,7 +185,9 @@ static void *job_thread(void *arg)
             wait_ms = 1000;
         }
         if (rc != 1) {
-            nap(w, wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms);
+            int64_t ms = wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms;
+            if (rc < 0 || queue_wait(w->q, ms) != 0) /* woken at once by a new job where the adapter can */
+                nap(w, ms);
             continue;
         }
         pthread_mutex_lock(&ctx->mu);

@@ -9,6 +9,7 @@
  *                                  restarts Redis meanwhile), then completes the other
  *                                  seven through the same queue and prints "done"
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +475,47 @@ static void cancel(void **state)
     queue_close(q);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *enqueue_later(void *arg)
+{
+    sleep_ms(150);
+    enqueue(arg, NULL, 0, 0, NULL);
+    return NULL;
+}
+
+static void wait_wakes_on_new_job(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    job_t j;
+    int64_t wait;
+    enqueue(q, NULL, 0, 0, NULL); /* leaves a wake-up that nobody took */
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    assert_int_equal(fetch(q, &j, &wait), 0); /* clears it */
+    int64_t t0 = now_ms();
+    assert_int_equal(queue_wait(q, 200), 0);
+    assert_true(now_ms() - t0 >= 150); /* nothing came: the full wait */
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, enqueue_later, q), 0);
+    t0 = now_ms();
+    assert_int_equal(queue_wait(q, 1000), 0);
+    int64_t took = now_ms() - t0;
+    pthread_join(th, NULL);
+    assert_true(took >= 100 && took < 600);
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    queue_close(q);
+}
+
 /* Redis refuses nothing here, but a closed port must fail cleanly (-1 with a message, no crash). */
 static void unreachable_server(void **state)
 {
@@ -556,6 +598,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(retries_with_backoff),
         cmocka_unit_test(retention),
         cmocka_unit_test(cancel),
+        cmocka_unit_test(wait_wakes_on_new_job),
         cmocka_unit_test(unreachable_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

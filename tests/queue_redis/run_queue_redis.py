@@ -66,7 +66,7 @@ class Standalone(unittest.TestCase):
         keys = redis_cli(self.redis.port, "--scan").split()
         self.assertTrue(keys)
         for k in keys:
-            self.assertRegex(k, r"^\{q:[0-9a-f]+\}:(wait|delayed|active|completed|failed|cancelled|seq|limiter|"
+            self.assertRegex(k, r"^\{q:[0-9a-f]+\}:(wait|delayed|active|completed|failed|cancelled|seq|limiter|wake|"
                                 r"stalled-check|t:[0-9a-f-]+|job:.+)$")
 
 
