@@ -28,15 +28,18 @@
     "end\n"                                                                                          \
     "local function jkey(id) return P .. ':job:' .. id end\n"                                        \
     /* Puts a job at the back of its priority's band: score -priority, member "<sequence>:<id>" \
-     * (16 zero-padded digits, so members of a band sort in arrival order). */                        \
-    "local function wait_add(id, now)\n"                                                             \
+     * (16 zero-padded digits, so members of a band sort in arrival order); prio nil: the job's. \
+     * Returns the sequence number. */                                                                \
+    "local function wait_add(id, now, prio)\n"                                                       \
     "  local jk = jkey(id)\n"                                                                        \
-    "  local prio = tonumber(redis.call('HGET', jk, 'priority') or '0')\n"                           \
-    "  local m = string.format('%016.0f', redis.call('INCR', P .. ':seq')) .. ':' .. id\n"           \
+    "  prio = prio or tonumber(redis.call('HGET', jk, 'priority') or '0')\n"                         \
+    "  local seq = redis.call('INCR', P .. ':seq')\n"                                                \
+    "  local m = string.format('%016.0f', seq) .. ':' .. id\n"                                      \
     "  redis.call('ZADD', P .. ':wait', n2s(-prio), m)\n"                                            \
     "  redis.call('HSET', jk, 'state', 'waiting', 'since', n2s(now), 'wm', m)\n"                     \
-    "  redis.call('LPUSH', P .. ':wake', '1')\n" /* wakes one worker blocked in queue_wait */        \
-    "  redis.call('LTRIM', P .. ':wake', 0, 63)\n"                                                   \
+    /* wakes one worker blocked in queue_wait; at most 64 wake-ups kept */                           \
+    "  if redis.call('LPUSH', P .. ':wake', '1') > 64 then redis.call('LTRIM', P .. ':wake', 0, 63) end\n" \
+    "  return seq\n"                                                                                 \
     "end\n"                                                                                          \
     "local function member_id(m) return string.sub(m, 18) end\n"                                     \
     /* Moves up to max due delayed jobs to the wait set; how many. */                                \
@@ -78,10 +81,10 @@
     "  local f = redis.call('HMGET', jkey(id), 'state', 'token')\n"                                  \
     "  return f[1] == 'active' and f[2] == token\n"                                                  \
     "end\n"                                                                                          \
-    /* Moves a job to a finished set (completed, failed, cancelled). */                              \
-    "local function finish(id, set, now)\n"                                                          \
-    "  redis.call('HSET', jkey(id), 'state', set, 'finishedAt', n2s(now))\n"                         \
-    "  redis.call('HDEL', jkey(id), 'token')\n"                                                      \
+    /* Moves a job to a finished set (completed, failed, cancelled), setting more fields if given. \
+     * Its last token may stay: every lock check asks for the active state first. */                \
+    "local function finish(id, set, now, ...)\n"                                                     \
+    "  redis.call('HSET', jkey(id), 'state', set, 'finishedAt', n2s(now), ...)\n"                    \
     "  redis.call('ZADD', P .. ':' .. set, n2s(now), id)\n"                                          \
     "end\n"
 
@@ -99,13 +102,14 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
     "redis.call('HSET', jk, 'tenant', ARGV[3], 'owner', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6],\n"
     "  'state', 'delayed', 'progress', 0, 'priority', ARGV[8], 'attempts', ARGV[9], 'attemptsMade', 0,\n"
     "  'stalls', 0, 'backoff', ARGV[10], 'createdAt', n2s(now))\n"
+    "local seq\n"
     "if delay > 0 then\n"
     "  redis.call('ZADD', P .. ':delayed', n2s(now + delay), id)\n"
+    "  seq = redis.call('INCR', P .. ':seq')\n"
     "else\n"
-    "  wait_add(id, now)\n"
+    "  seq = wait_add(id, now, tonumber(ARGV[8]))\n"
     "end\n"
     /* the school's index: creation time, then order of enqueue within a millisecond */
-    "local seq = redis.call('INCR', P .. ':seq')\n"
     "redis.call('ZADD', P .. ':t:' .. ARGV[3], n2s(now * 1000 + seq % 1000), id)\n"
     "return {0, ARGV[3]}\n";
 
@@ -131,12 +135,11 @@ static const char LUA_FETCH[] = LUA_PRELUDE
     "  if #top == 0 then break end\n"
     "  local id = member_id(top[1])\n"
     "  local jk = jkey(id)\n"
-    "  if redis.call('EXISTS', jk) == 1 then\n"
+    "  local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n"
+    "  if f[1] then\n" /* else a job removed behind the queue's back: skipped */
     "    if lmax > 0 and redis.call('INCR', lk) == 1 then redis.call('PEXPIRE', lk, ARGV[5]) end\n"
     "    redis.call('HSET', jk, 'state', 'active', 'token', ARGV[2], 'startedAt', n2s(now))\n"
-    "    redis.call('HDEL', jk, 'wm')\n"
     "    redis.call('ZADD', P .. ':active', n2s(now + tonumber(ARGV[3])), id)\n"
-    "    local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n"
     "    return {1, id, f[1], f[2] or '', f[3], f[4], tonumber(f[5]), tonumber(f[6])}\n"
     "  end\n"
     "end\n"
@@ -163,9 +166,11 @@ static const char LUA_COMPLETE[] = LUA_PRELUDE
     "if not owns(id, ARGV[3]) then return -2 end\n"
     "local now = now_ms()\n"
     "redis.call('ZREM', P .. ':active', id)\n"
-    "redis.call('HSET', jkey(id), 'progress', 100)\n"
-    "if ARGV[4] == '1' then redis.call('HSET', jkey(id), 'result', ARGV[5]) end\n"
-    "finish(id, 'completed', now)\n"
+    "if ARGV[4] == '1' then\n"
+    "  finish(id, 'completed', now, 'progress', 100, 'result', ARGV[5])\n"
+    "else\n"
+    "  finish(id, 'completed', now, 'progress', 100)\n"
+    "end\n"
     "trim('completed', now, tonumber(ARGV[6]), tonumber(ARGV[7]), " LUA_TRIM_STEP ")\n"
     "return 0\n";
 
@@ -177,13 +182,11 @@ static const char LUA_FAIL[] = LUA_PRELUDE
     "local jk = jkey(id)\n"
     "redis.call('ZREM', P .. ':active', id)\n"
     "redis.call('HINCRBY', jk, 'attemptsMade', 1)\n"
-    "redis.call('HSET', jk, 'error', ARGV[4])\n"
     "if delay >= 0 then\n"
-    "  redis.call('HSET', jk, 'state', 'delayed')\n"
-    "  redis.call('HDEL', jk, 'token')\n"
+    "  redis.call('HSET', jk, 'state', 'delayed', 'error', ARGV[4])\n"
     "  redis.call('ZADD', P .. ':delayed', n2s(now + delay), id)\n"
     "else\n"
-    "  finish(id, 'failed', now)\n"
+    "  finish(id, 'failed', now, 'error', ARGV[4])\n"
     "  trim('failed', now, tonumber(ARGV[6]), tonumber(ARGV[7]), " LUA_TRIM_STEP ")\n"
     "end\n"
     "return 0\n";
@@ -220,10 +223,8 @@ static const char LUA_STALLED[] = LUA_PRELUDE
     "  redis.call('ZREM', P .. ':active', id)\n"
     "  local jk = jkey(id)\n"
     "  if redis.call('EXISTS', jk) == 1 then\n"
-    "    redis.call('HDEL', jk, 'token')\n"
     "    if redis.call('HINCRBY', jk, 'stalls', 1) > max then\n"
-    "      redis.call('HSET', jk, 'error', ARGV[6])\n"
-    "      finish(id, 'failed', now)\n"
+    "      finish(id, 'failed', now, 'error', ARGV[6])\n"
     "    else\n"
     "      wait_add(id, now)\n"
     "    end\n"
