@@ -567,8 +567,10 @@ queue_t *queue_redis_open(const char *url, const char *name, const queue_options
         return NULL;
     }
     snprintf(q->prefix, sizeof(q->prefix), "{q:%s}", name);
-    /* Scripts take longer than the cache's gets: a trim removes up to a thousand jobs. */
-    redis_opts_t ro = {.connect_timeout_ms = 500, .command_timeout_ms = 2000};
+    /* Scripts take longer than the cache's gets: a trim removes up to a thousand jobs. The client's
+     * metrics are the cache's (one set of school_erp_redis_* families per process); the queue's
+     * failures show in the worker's job metrics and logs. */
+    redis_opts_t ro = {.connect_timeout_ms = 500, .command_timeout_ms = 2000, .no_metrics = 1};
     q->r = redis_create_opts(url, &ro, err, errlen);
     if (q->r == NULL) {
         free(q);
