@@ -25,6 +25,7 @@
 #include "http/server.h"
 #include "obs/crash.h"
 #include "obs/process.h"
+#include "queue/setup.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -120,7 +121,14 @@ static int cmd_serve(int argc, char **argv)
         log_error("cannot start the audit writer", NULL);
         return 1;
     }
+    queue_worker_t *jobs = NULL;
+    if (queue_serve_start(&cfg, app.store, &app.queue, &jobs, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: job queue: %s\n", err);
+        return 1;
+    }
     int rc = server_run(&opts);
+    if (jobs != NULL)
+        worker_stop(jobs);
     audit_queue_stop(cfg.drain_seconds * 1000);
     /* The event loops have no teardown; exit without unwinding them. */
     fflush(stdout);

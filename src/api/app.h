@@ -10,9 +10,12 @@
 #include "http/handler.h"
 #include "store/store.h"
 
+struct queue;
+
 typedef struct app {
     const config_t *cfg;
     store_t *store;
+    struct queue *queue; /* the job queue (src/queue/setup.h) */
 } app_t;
 
 /* The services; filled in by main before any request is served. */

@@ -59,6 +59,8 @@ static const struct {
     {"/api/v1/timetable-slots/{id}", F(CACHE_TIMETABLE)},
     {"/api/v1/_test/transaction", 0},
     {"/api/v1/_test/echo", 0},
+    {"/api/v1/jobs/{id}", 0},  /* jobs are not cached */
+    {"/api/v1/_test/jobs", 0},
 };
 
 long invalidate_families(const route_t *route)

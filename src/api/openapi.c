@@ -257,6 +257,7 @@ static const struct {
     {"guardians", "Parents and guardians, linked to students."},
     {"attendance", "Registers: marking a class's day, a student's history, reports."},
     {"timetable", "Weekly lessons with clash detection; class and teacher weeks."},
+    {"jobs", "Background jobs: state, progress, results; cancelling."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };
 

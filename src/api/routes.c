@@ -13,6 +13,7 @@
 #include "api/academic.h"
 #include "api/api.h"
 #include "api/attendance.h"
+#include "api/jobs.h"
 #include "api/people.h"
 #include "api/timetable.h"
 #include "auth/roles.h"
@@ -123,6 +124,7 @@ const route_t api_routes[] = {
 #include "api/routes/people.inc"
 #include "api/routes/attendance.inc"
 #include "api/routes/timetable.inc"
+#include "api/routes/jobs.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",
@@ -135,6 +137,9 @@ const route_t api_routes[] = {
                              {"commit", "{\"enum\":[\"0\",\"1\"]}", "1 commits.", 0},
                              {NULL, NULL, NULL, 0}},
      (const int[]){422, 0}},
+    {HTTP_POST, "/api/v1/_test/jobs", testing_jobs_create, ROLES_SCHOOL, ROUTE_TEST | ROUTE_BODY,
+     "Enqueues a job of any type for the caller (test job types: test.sleep, test.effect, test.fail, test.spin).",
+     "testing", "TestJobCreate", "TestJobAccepted", NULL, 202, NULL, NULL},
     {HTTP_POST, "/api/v1/_test/echo", testing_echo, 0, ROUTE_PUBLIC | ROUTE_TEST | ROUTE_BODY,
      "Validates and echoes a body.", "testing", "TestEcho", "TestEcho", NULL, 200, NULL, NULL},
 };

@@ -40,13 +40,14 @@ static int run(config_t *cfg, queue_t *q)
     }
     size_t nh;
     const job_handler_t *handlers = job_registry(cfg->test_routes, &nh);
-    worker_t *w = worker_start(q, app.store, handlers, nh, &wc, err, sizeof(err));
+    queue_worker_t *w = worker_start(q, app.store, handlers, nh, &wc, err, sizeof(err));
     if (w == NULL) {
         fprintf(stderr, "school-erp worker: %s\n", err);
         probe_stop(probe);
         return 1;
     }
-    log_info("worker listening", "listen=%s port=%d", listen != NULL ? listen : "127.0.0.1:9464", probe_port(probe));
+    log_info("worker started", "queue=%s adapter=%s threads=%d port=%d", queue_name(q), queue_adapter(q),
+             wc.concurrency, probe_port(probe));
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);

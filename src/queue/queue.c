@@ -216,6 +216,14 @@ int queue_spec_check(const job_spec_t *spec, const queue_options_t *o, job_spec_
     return 0;
 }
 
+int queue_spec_valid(const job_spec_t *spec)
+{
+    queue_options_t o;
+    job_spec_t out;
+    queue_options_default(&o);
+    return queue_spec_check(spec, &o, &out);
+}
+
 /* Sets key to an RFC 3339 UTC time with milliseconds, unless ms is 0. */
 static int set_time(json_t *o, const char *key, int64_t ms)
 {

@@ -132,6 +132,9 @@ const char *queue_adapter(const queue_t *q); /* "redis" or "sql" */
 const char *queue_error(const queue_t *q);    /* the last failure of the calling thread */
 const queue_options_t *queue_options(const queue_t *q);
 
+/* Whether a spec would be accepted (ids, type, payload, ranges): 0, or -1 with the reason in queue_error(). */
+int queue_spec_valid(const job_spec_t *spec);
+
 /* Enqueues; writes the job's id; *existed = 1 when the id was already there. 0 or -1. */
 int queue_enqueue(queue_t *q, const job_spec_t *spec, char id[QUEUE_ID_MAX], int *existed);
 

@@ -59,3 +59,30 @@ int serve_workers(const queue_t *q, char *err, size_t errlen)
         return -1;
     return strcmp(queue_adapter(q), "sql") == 0 ? (int)n : 0;
 }
+
+int queue_serve_start(const config_t *cfg, store_t *s, queue_t **q, queue_worker_t **w, char *err, size_t errlen)
+{
+    *w = NULL;
+    *q = queue_setup(cfg, s, err, errlen);
+    if (*q == NULL)
+        return -1;
+    worker_config_t wc = {0};
+    int n = serve_workers(*q, err, errlen);
+    if (n < 0 || worker_config_from_env(&wc, err, errlen) != 0) {
+        queue_close(*q);
+        *q = NULL;
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    wc.concurrency = n;
+    size_t nh;
+    const job_handler_t *h = job_registry(cfg->test_routes, &nh);
+    *w = worker_start(*q, s, h, nh, &wc, err, errlen);
+    if (*w == NULL) {
+        queue_close(*q);
+        *q = NULL;
+        return -1;
+    }
+    return 0;
+}

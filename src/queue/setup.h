@@ -25,4 +25,11 @@ int worker_config_from_env(worker_config_t *w, char *err, size_t errlen);
 /* Threads `serve` runs on queue q: ERP_SERVE_WORKERS (default 2), 0 when the queue is Redis (separate workers). -1 on a bad value. */
 int serve_workers(const queue_t *q, char *err, size_t errlen);
 
+/*
+ * For `serve`: opens the configured queue into *q and starts the in-process
+ * workers on it (*w NULL when there are none), with the test job types when
+ * the test routes are on. 0, or -1 with a message in err (nothing left open).
+ */
+int queue_serve_start(const config_t *cfg, store_t *s, queue_t **q, queue_worker_t **w, char *err, size_t errlen);
+
 #endif

@@ -23,7 +23,7 @@ static const hist_spec_t HIST_JOB = {
 };
 
 struct job_ctx {
-    worker_t *w;
+    queue_worker_t *w;
     pthread_t thread;
     db_t *db;
     pthread_mutex_t mu; /* guards job while busy changes */
@@ -39,7 +39,7 @@ typedef struct type_stats {
     uint64_t failed;
 } type_stats_t;
 
-struct worker {
+struct queue_worker {
     queue_t *q;
     store_t *store;
     const job_handler_t *handlers;
@@ -78,7 +78,7 @@ int job_progress(job_ctx_t *ctx, int pct)
     return rc == 0 ? 0 : -1;
 }
 
-int worker_active(const worker_t *w)
+int worker_active(const queue_worker_t *w)
 {
     int n = 0;
     for (int i = 0; i < w->nctx; i++)
@@ -87,7 +87,7 @@ int worker_active(const worker_t *w)
 }
 
 /* Waits up to ms on the worker's condition (woken early by stopping); returns whether stopping. */
-static int nap(worker_t *w, int64_t ms)
+static int nap(queue_worker_t *w, int64_t ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -105,7 +105,7 @@ static int nap(worker_t *w, int64_t ms)
     return stopping;
 }
 
-static size_t handler_index(const worker_t *w, const char *type)
+static size_t handler_index(const queue_worker_t *w, const char *type)
 {
     for (size_t i = 0; i < w->nhandlers; i++)
         if (strcmp(w->handlers[i].type, type) == 0)
@@ -116,7 +116,7 @@ static size_t handler_index(const worker_t *w, const char *type)
 /* Runs the handler; returns JOB_* and fills result / reason. */
 static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, size_t reasonlen)
 {
-    worker_t *w = ctx->w;
+    queue_worker_t *w = ctx->w;
     if (h == w->nhandlers) {
         snprintf(reason, reasonlen, "no handler for job type '%s'", ctx->job.type);
         return JOB_FATAL;
@@ -134,7 +134,7 @@ static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, 
 /* Records the outcome with the queue, unless the lock is lost. */
 static void finish(job_ctx_t *ctx, size_t h, int outcome, json_t *result, const char *reason, uint64_t t0)
 {
-    worker_t *w = ctx->w;
+    queue_worker_t *w = ctx->w;
     type_stats_t *st = &w->stats[h];
     hist_observe(&st->duration, &HIST_JOB, clock_mono_ns() - t0);
     if (__atomic_load_n(&ctx->lost, __ATOMIC_ACQUIRE)) {
@@ -174,7 +174,7 @@ static void run_one(job_ctx_t *ctx)
 static void *job_thread(void *arg)
 {
     job_ctx_t *ctx = arg;
-    worker_t *w = ctx->w;
+    queue_worker_t *w = ctx->w;
     ctx->db = w->store != NULL ? store_session(w->store) : NULL;
     while (!__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
         job_t job;
@@ -207,7 +207,7 @@ static void *job_thread(void *arg)
 }
 
 /* Sleeps ms in short steps; returns early (1) once the worker is shut down for good. */
-static int sleep_unless_done(worker_t *w, int64_t ms)
+static int sleep_unless_done(queue_worker_t *w, int64_t ms)
 {
     uint64_t end = clock_mono_ns() + (uint64_t)ms * 1000000u;
     while (clock_mono_ns() < end) {
@@ -222,7 +222,7 @@ static int sleep_unless_done(worker_t *w, int64_t ms)
 /* Renews the lock of every running job every lock_ms / 3, also while stopping, until the worker is done. */
 static void *renew_thread(void *arg)
 {
-    worker_t *w = arg;
+    queue_worker_t *w = arg;
     int64_t period = queue_options(w->q)->lock_ms / 3 > 0 ? queue_options(w->q)->lock_ms / 3 : 1;
     while (!sleep_unless_done(w, period)) {
         for (int i = 0; i < w->nctx; i++) {
@@ -239,7 +239,7 @@ static void *renew_thread(void *arg)
 /* The stalled sweep, delayed promotion and retention. */
 static void *keeper_thread(void *arg)
 {
-    worker_t *w = arg;
+    queue_worker_t *w = arg;
     const queue_options_t *o = queue_options(w->q);
     int64_t period = o->stalled_interval_ms < 1000 ? o->stalled_interval_ms : 1000;
     uint64_t last_trim = 0;
@@ -261,25 +261,25 @@ static void *keeper_thread(void *arg)
 
 static void render_metrics(sbuf_t *out, void *ud)
 {
-    worker_t *w = ud;
+    queue_worker_t *w = ud;
     const char *qn = queue_name(w->q);
     long long counts[6];
     int64_t oldest = 0;
     if (queue_counts(w->q, counts, &oldest) == 0) {
         metrics_family(out, "school_erp_jobs", "gauge", "Jobs of the queue by state.");
         for (int s = JOB_WAITING; s <= JOB_CANCELLED; s++) {
-            sbuf_puts(out, "school_erp_jobs{queue=");
+            sbuf_puts(out, "school_erp_jobs{queue=\"");
             metrics_label_value(out, qn);
-            sbuf_printf(out, ",state=\"%s\"} %lld\n", job_state_name((job_state_t)s), counts[s]);
+            sbuf_printf(out, "\",state=\"%s\"} %lld\n", job_state_name((job_state_t)s), counts[s]);
         }
         metrics_family(out, "school_erp_queue_depth", "gauge", "Jobs waiting to start.");
-        sbuf_puts(out, "school_erp_queue_depth{queue=");
+        sbuf_puts(out, "school_erp_queue_depth{queue=\"");
         metrics_label_value(out, qn);
-        sbuf_printf(out, "} %lld\n", counts[JOB_WAITING]);
+        sbuf_printf(out, "\"} %lld\n", counts[JOB_WAITING]);
         metrics_family(out, "school_erp_queue_oldest_waiting_seconds", "gauge", "Age of the oldest due job.");
-        sbuf_puts(out, "school_erp_queue_oldest_waiting_seconds{queue=");
+        sbuf_puts(out, "school_erp_queue_oldest_waiting_seconds{queue=\"");
         metrics_label_value(out, qn);
-        sbuf_printf(out, "} %.3f\n", (double)oldest / 1000.0);
+        sbuf_printf(out, "\"} %.3f\n", (double)oldest / 1000.0);
     }
     queue_stats_t qs;
     queue_stats(w->q, &qs);
@@ -293,9 +293,9 @@ static void render_metrics(sbuf_t *out, void *ud)
     };
     for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
         metrics_family(out, counters[i].name, "counter", counters[i].help);
-        sbuf_printf(out, "%s{queue=", counters[i].name);
+        sbuf_printf(out, "%s{queue=\"", counters[i].name);
         metrics_label_value(out, qn);
-        sbuf_printf(out, "} %llu\n", (unsigned long long)*(const uint64_t *)(const void *)((const char *)&qs + counters[i].off));
+        sbuf_printf(out, "\"} %llu\n", (unsigned long long)*(const uint64_t *)(const void *)((const char *)&qs + counters[i].off));
     }
     metrics_family(out, "school_erp_job_duration_seconds", "histogram", "Time handlers ran, by job type.");
     for (size_t h = 0; h <= w->nhandlers; h++) {
@@ -305,7 +305,7 @@ static void render_metrics(sbuf_t *out, void *ud)
     }
 }
 
-static int start_threads(worker_t *w)
+static int start_threads(queue_worker_t *w)
 {
     int started = 0;
     for (int i = 0; i < w->nctx; i++) {
@@ -320,16 +320,16 @@ static int start_threads(worker_t *w)
     return started;
 }
 
-worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *handlers, size_t nhandlers,
+queue_worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *handlers, size_t nhandlers,
                        const worker_config_t *cfg, char *err, size_t errlen)
 {
-    worker_t *w = calloc(1, sizeof(*w));
+    queue_worker_t *w = calloc(1, sizeof(*w));
     if (w == NULL || cfg->concurrency < 1) {
         snprintf(err, errlen, w == NULL ? "out of memory" : "a worker needs at least one thread");
         free(w);
         return NULL;
     }
-    *w = (worker_t){.q = q, .store = store, .handlers = handlers, .nhandlers = nhandlers, .cfg = *cfg,
+    *w = (queue_worker_t){.q = q, .store = store, .handlers = handlers, .nhandlers = nhandlers, .cfg = *cfg,
                     .nctx = cfg->concurrency};
     if (w->cfg.poll_ms < 1)
         w->cfg.poll_ms = 250;
@@ -343,12 +343,11 @@ worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *handlers
         return NULL;
     }
     metrics_register(render_metrics, w);
-    log_info("worker started", "queue=%s adapter=%s threads=%d", queue_name(q), queue_adapter(q), w->nctx);
     return w;
 }
 
 /* Fails what is still running after the grace period, with retry; returns how many. */
-static int release_running(worker_t *w)
+static int release_running(queue_worker_t *w)
 {
     int n = 0;
     for (int i = 0; i < w->nctx; i++) {
@@ -364,7 +363,7 @@ static int release_running(worker_t *w)
     return n;
 }
 
-static void wait_idle(worker_t *w, int64_t ms)
+static void wait_idle(queue_worker_t *w, int64_t ms)
 {
     uint64_t end = clock_mono_ns() + (uint64_t)ms * 1000000u;
     struct timespec ts = {0, 20 * 1000000};
@@ -372,7 +371,7 @@ static void wait_idle(worker_t *w, int64_t ms)
         nanosleep(&ts, NULL);
 }
 
-int worker_stop(worker_t *w)
+int worker_stop(queue_worker_t *w)
 {
     pthread_mutex_lock(&w->mu);
     __atomic_store_n(&w->stopping, 1, __ATOMIC_RELEASE);

@@ -61,18 +61,18 @@ typedef struct worker_config {
     int64_t poll_ms;  /* the longest an idle thread waits before fetching again (SQL: other processes enqueue) */
 } worker_config_t;
 
-typedef struct worker worker_t;
+typedef struct queue_worker queue_worker_t;
 
 /*
  * Starts the threads on queue q (which must outlive the worker); store may be
  * NULL (handlers then get no session). The handler table must outlive the
  * worker. NULL with a message in err.
  */
-worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *handlers, size_t nhandlers,
+queue_worker_t *worker_start(queue_t *q, store_t *store, const job_handler_t *handlers, size_t nhandlers,
                        const worker_config_t *cfg, char *err, size_t errlen);
 /* Stops as described above and frees the worker; returns how many jobs were released unfinished. */
-int worker_stop(worker_t *w);
+int worker_stop(queue_worker_t *w);
 /* Jobs running now. */
-int worker_active(const worker_t *w);
+int worker_active(const queue_worker_t *w);
 
 #endif

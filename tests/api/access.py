@@ -48,6 +48,7 @@ TABLE = {
     ("GET", f"{V1}/_test/fail"): PUBLIC,
     ("POST", f"{V1}/_test/echo"): PUBLIC,
     ("POST", f"{V1}/_test/transaction"): PUBLIC,
+    ("POST", f"{V1}/_test/jobs"): SCHOOL,
     # auth
     ("POST", f"{V1}/auth/login"): PUBLIC,
     ("POST", f"{V1}/auth/refresh"): PUBLIC,
@@ -141,6 +142,10 @@ TABLE = {
     ("DELETE", f"{V1}/timetable-slots/{{id}}"): ADMIN,
     ("GET", f"{V1}/classes/{{id}}/timetable"): SCHOOL,
     ("GET", f"{V1}/teachers/{{id}}/timetable"): STAFFROOM,
+    # background jobs: everyone in a school reads and cancels the jobs they asked for (admins: the school's)
+    ("GET", f"{V1}/jobs"): SCHOOL,
+    ("GET", f"{V1}/jobs/{{id}}"): SCHOOL,
+    ("DELETE", f"{V1}/jobs/{{id}}"): SCHOOL,
 }
 
 

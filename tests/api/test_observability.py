@@ -404,6 +404,7 @@ class TestNaming(ServerTestCase):
         ("/api/v1/classes", "teacherId"): "the teacherId of the class's assignments, or its classTeacherId",
         ("/api/v1/classes/{id}/students", "date"): "the startDate..endDate of the enrollments listed",
         ("/api/v1/enrollments", "activeOn"): "the startDate..endDate of the enrollments listed",
+        ("/api/v1/jobs", "mine"): "the ownerId of the jobs listed is the caller",
     }
 
     def schemas(self):
