@@ -78,11 +78,11 @@ static void enqueue(queue_t *q, const char *payload)
     }
 }
 
-static worker_t *start(queue_t *q, int threads)
+static queue_worker_t *start(queue_t *q, int threads)
 {
     worker_config_t cfg = {.concurrency = threads, .grace_ms = 1000, .poll_ms = 250};
     char err[256];
-    worker_t *w = worker_start(q, NULL, handlers, 1, &cfg, err, sizeof(err));
+    queue_worker_t *w = worker_start(q, NULL, handlers, 1, &cfg, err, sizeof(err));
     if (w == NULL) {
         fprintf(stderr, "worker_start: %s\n", err);
         exit(1);
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         for (long i = 0; i < jobs; i++)
             enqueue(q, "{}");
         double t1 = now_ms();
-        worker_t *w = start(q, (int)arg);
+        queue_worker_t *w = start(q, (int)arg);
         drain(q, jobs);
         double t2 = now_ms();
         worker_stop(w);
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         latencies = calloc((size_t)jobs, sizeof(double));
         if (latencies == NULL)
             return 1;
-        worker_t *w = start(q, 1);
+        queue_worker_t *w = start(q, 1);
         sleep_ms(500);
         for (long i = 0; i < jobs; i++) {
             char payload[64];

@@ -166,6 +166,7 @@ static const char LUA_COMPLETE[] = LUA_PRELUDE
     "if not owns(id, ARGV[3]) then return -2 end\n"
     "local now = now_ms()\n"
     "redis.call('ZREM', P .. ':active', id)\n"
+    "redis.call('HINCRBY', jkey(id), 'attemptsMade', 1)\n" /* the attempt that succeeded counts */
     "if ARGV[4] == '1' then\n"
     "  finish(id, 'completed', now, 'progress', 100, 'result', ARGV[5])\n"
     "else\n"
@@ -183,7 +184,7 @@ static const char LUA_FAIL[] = LUA_PRELUDE
     "redis.call('ZREM', P .. ':active', id)\n"
     "redis.call('HINCRBY', jk, 'attemptsMade', 1)\n"
     "if delay >= 0 then\n"
-    "  redis.call('HSET', jk, 'state', 'delayed', 'error', ARGV[4])\n"
+    "  redis.call('HSET', jk, 'state', 'delayed', 'error', ARGV[4], 'progress', 0)\n"
     "  redis.call('ZADD', P .. ':delayed', n2s(now + delay), id)\n"
     "else\n"
     "  finish(id, 'failed', now, 'error', ARGV[4])\n"

@@ -119,6 +119,7 @@ static void enqueue_fetch_complete(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "state")), "completed");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "result"), "rows")), 3);
     assert_int_equal(json_integer_value(json_object_get(v, "progress")), 100);
+    assert_int_equal(json_integer_value(json_object_get(v, "attemptsMade")), 1);
     assert_non_null(json_object_get(v, "finishedAt"));
     json_decref(v);
     job_clear(&j);

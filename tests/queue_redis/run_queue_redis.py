@@ -9,6 +9,8 @@ loopback, random free ports), through tests/queue_redis/queue_redis_test:
   cancel, tenants);
 * a Cluster of three masters and three replicas: the same suite, then every key the suite left is in
   the slot of its queue's hash tag and on one master (no command could have touched two slots);
+* the queue contract of tests/queue (queue_tool and `school-erp worker` processes: kill -9 mid-job, the
+  limiter across three workers, SIGTERM drain, CPU-bound jobs, ...) on the standalone server and on the Cluster;
 * a server with appendonly yes killed with SIGKILL between two steps of one client: the queue's jobs
   are intact after the restart and the same client carries on.
 
@@ -44,6 +46,17 @@ def run_suite(test, url):
     test.assertRegex(p.stdout, r"\[  PASSED  \] \d+ test")
 
 
+def run_contract(test, url):
+    """Runs the adapter-agnostic queue contract (tests/queue/run_queue.py: queue_tool and worker processes) on url."""
+    build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(BIN))))
+    env = dict(os.environ, ERP_QUEUE_TEST_REDIS_URL=url, ERP_QUEUE_TEST_ENGINE="sqlite", BUILD=build)
+    env.pop("ERP_BIN", None)
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "queue", "run_queue.py"), "-v"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+    print(p.stdout)
+    test.assertEqual(p.returncode, 0, p.stdout[-5000:])
+
+
 def pid_of(server):
     with open(os.path.join(server.dir, "redis.pid")) as f:
         return int(f.read())
@@ -66,8 +79,12 @@ class Standalone(unittest.TestCase):
         keys = redis_cli(self.redis.port, "--scan").split()
         self.assertTrue(keys)
         for k in keys:
-            self.assertRegex(k, r"^\{q:[0-9a-f]+\}:(wait|delayed|active|completed|failed|cancelled|seq|limiter|wake|"
+            self.assertRegex(k, r"^\{q:[0-9a-zA-Z_.:-]+\}:(wait|delayed|active|completed|failed|cancelled|seq|limiter|wake|"
                                 r"stalled-check|t:[0-9a-f-]+|job:.+)$")
+
+
+    def test_contract(self):
+        run_contract(self, self.redis.url())
 
 
 class Cluster(unittest.TestCase):
@@ -99,6 +116,9 @@ class Cluster(unittest.TestCase):
         masters = {port for places in where.values() for port, _ in places}
         print(f"queues: {len(where)}, on {len(masters)} masters")
         self.assertGreater(len(masters), 1)  # the test's queues really spread over the Cluster
+
+    def test_contract(self):
+        run_contract(self, self.url())
 
 
 class Restart(unittest.TestCase):
