@@ -347,7 +347,7 @@ static int rq_cancel(queue_t *base, const char *tenant_id, const char *id)
     rqueue_t *q = rq_of(base);
     char key[KEY_MAX];
     snprintf(key, sizeof(key), "%s:job:%s", q->prefix, id);
-    keep_args_t k = keep_args(base->opts.keep_failed_ms, base->opts.keep_failed);
+    keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed); /* as completed jobs */
     const char *args[] = {id, tenant_id != NULL ? tenant_id : "", k.ms, k.n};
     long long rc;
     if (run_int(q, S_CANCEL, key, 4, args, &rc) != 0)

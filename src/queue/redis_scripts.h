@@ -242,7 +242,7 @@ static const char LUA_TRIM[] = LUA_PRELUDE
     "local now = now_ms()\n"
     "local c_ms, c_n, f_ms, f_n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])\n"
     "return trim('completed', now, c_ms, c_n, 1000) + trim('failed', now, f_ms, f_n, 1000)\n"
-    "  + trim('cancelled', now, f_ms, f_n, 1000)\n";
+    "  + trim('cancelled', now, c_ms, c_n, 1000)\n";
 
 /*
  * ARGV: P tenant owner ('' for any) limit → a flat array of LIST_STRIDE fields per job
