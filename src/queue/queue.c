@@ -352,6 +352,19 @@ int queue_complete(queue_t *q, const job_t *job, const char *result)
     return q->ops->complete(q, job, result);
 }
 
+int queue_complete_fetch(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
+                         int64_t *wait_ms)
+{
+    *fetched = 0;
+    *wait_ms = 0;
+    if (q->ops->complete_fetch != NULL)
+        return q->ops->complete_fetch(q, job, result, next, fetched, wait_ms);
+    int rc = q->ops->complete(q, job, result);
+    if (rc == 0)
+        *fetched = q->ops->fetch(q, next, wait_ms) == 1;
+    return rc;
+}
+
 int queue_fail(queue_t *q, const job_t *job, const char *reason, bool retry)
 {
     return q->ops->fail(q, job, reason != NULL ? reason : "failed", retry);

@@ -167,6 +167,14 @@ int queue_progress(queue_t *q, const job_t *job, int pct);
 /* Completes with a JSON result (may be NULL); 0, QUEUE_ELOCK or -1. */
 int queue_complete(queue_t *q, const job_t *job, const char *result);
 /*
+ * queue_complete, then, when it returned 0, queue_fetch into next: in one round trip where the
+ * adapter can (Redis: one script), which is what a worker's loop does after each job. Returns
+ * what queue_complete returns; *fetched is 1 when next was filled, else 0 with *wait_ms as
+ * queue_fetch gives it (also 0 after a failed complete or fetch: the caller fetches as usual).
+ */
+int queue_complete_fetch(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
+                         int64_t *wait_ms);
+/*
  * Fails this attempt with a reason. With attempts left and retry set, the job
  * is delayed by backoff_ms × 2^attempts_made (±25 % jitter); otherwise it is
  * failed. 0, QUEUE_ELOCK or -1.

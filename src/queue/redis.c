@@ -17,12 +17,12 @@
 #include "queue/redis_scripts.h"
 
 enum { S_ENQUEUE, S_FETCH, S_RENEW, S_PROGRESS, S_COMPLETE, S_FAIL, S_CANCEL, S_STALLED, S_PROMOTE, S_TRIM,
-       S_LIST, S_COUNTS, S_COUNT };
+       S_LIST, S_COUNTS, S_COMPLETE_FETCH, S_COUNT };
 
 static const char *const script_src[S_COUNT] = {
     [S_ENQUEUE] = LUA_ENQUEUE, [S_FETCH] = LUA_FETCH,     [S_RENEW] = LUA_RENEW,       [S_PROGRESS] = LUA_PROGRESS,
     [S_COMPLETE] = LUA_COMPLETE, [S_FAIL] = LUA_FAIL,     [S_CANCEL] = LUA_CANCEL,     [S_STALLED] = LUA_STALLED,
-    [S_PROMOTE] = LUA_PROMOTE, [S_TRIM] = LUA_TRIM,       [S_LIST] = LUA_LIST,         [S_COUNTS] = LUA_COUNTS,
+    [S_PROMOTE] = LUA_PROMOTE, [S_TRIM] = LUA_TRIM,       [S_LIST] = LUA_LIST,         [S_COUNTS] = LUA_COUNTS,     [S_COMPLETE_FETCH] = LUA_COMPLETE_FETCH,
 };
 
 #define PREFIX_MAX (QUEUE_NAME_MAX + 8) /* "{q:" name "}" */
@@ -229,19 +229,22 @@ static int fill_job(const redisReply *rep, job_t *job, const char token[QUEUE_TO
     return 0;
 }
 
-static int rq_fetch(queue_t *base, job_t *job, int64_t *wait_ms)
+/* The arguments of a fetch: a new token, lock_ms, limiter_max, limiter_window_ms. */
+typedef struct fetch_args {
+    char token[QUEUE_TOKEN_MAX], lock[24], lmax[24], lwin[24];
+} fetch_args_t;
+
+static void fetch_args(const queue_t *base, fetch_args_t *a)
 {
-    rqueue_t *q = rq_of(base);
-    char key[KEY_MAX], token[QUEUE_TOKEN_MAX], lock[24], lmax[24], lwin[24];
-    key_of(q, "wait", key);
-    queue_new_token(token);
-    snprintf(lock, sizeof(lock), "%" PRId64, base->opts.lock_ms);
-    snprintf(lmax, sizeof(lmax), "%d", base->opts.limiter_max);
-    snprintf(lwin, sizeof(lwin), "%" PRId64, base->opts.limiter_window_ms);
-    const char *args[] = {token, lock, lmax, lwin};
-    redisReply *rep;
-    if (run(q, S_FETCH, key, 4, args, NULL, &rep) != 0)
-        return -1;
+    queue_new_token(a->token);
+    snprintf(a->lock, sizeof(a->lock), "%" PRId64, base->opts.lock_ms);
+    snprintf(a->lmax, sizeof(a->lmax), "%d", base->opts.limiter_max);
+    snprintf(a->lwin, sizeof(a->lwin), "%" PRId64, base->opts.limiter_window_ms);
+}
+
+/* Reads a fetch reply (see LUA_FN_FETCH) into job or *wait_ms and frees it: 1, 0 or -1. */
+static int fetch_reply(queue_t *base, redisReply *rep, job_t *job, const char token[QUEUE_TOKEN_MAX], int64_t *wait_ms)
+{
     int rc;
     last_fetch_limited = 0;
     if (reply_is(rep, REDIS_REPLY_ARRAY, 8) && elem_int(rep, 0) == 1) {
@@ -259,6 +262,20 @@ static int rq_fetch(queue_t *base, job_t *job, int64_t *wait_ms)
     }
     freeReplyObject(rep);
     return rc;
+}
+
+static int rq_fetch(queue_t *base, job_t *job, int64_t *wait_ms)
+{
+    rqueue_t *q = rq_of(base);
+    char key[KEY_MAX];
+    fetch_args_t a;
+    key_of(q, "wait", key);
+    fetch_args(base, &a);
+    const char *args[] = {a.token, a.lock, a.lmax, a.lwin};
+    redisReply *rep;
+    if (run(q, S_FETCH, key, 4, args, NULL, &rep) != 0)
+        return -1;
+    return fetch_reply(base, rep, job, a.token, wait_ms);
 }
 
 /* Runs a lock-checked script on job (id, token, then extra): 0, QUEUE_ELOCK or -1. */
@@ -305,6 +322,28 @@ static int rq_complete(queue_t *base, const job_t *job, const char *result)
     keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed);
     const char *extra[] = {result != NULL ? "1" : "0", result != NULL ? result : "", k.ms, k.n};
     return locked_call(rq_of(base), S_COMPLETE, job, 4, extra, NULL);
+}
+
+static int rq_complete_fetch(queue_t *base, const job_t *job, const char *result, job_t *next, int *fetched,
+                             int64_t *wait_ms)
+{
+    rqueue_t *q = rq_of(base);
+    char key[KEY_MAX];
+    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, job->id);
+    keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed);
+    fetch_args_t a;
+    fetch_args(base, &a);
+    const char *args[] = {job->id, job->token, result != NULL ? "1" : "0", result != NULL ? result : "", k.ms, k.n,
+                          a.token, a.lock,     a.lmax,                     a.lwin};
+    redisReply *rep;
+    if (run(q, S_COMPLETE_FETCH, key, 10, args, NULL, &rep) != 0)
+        return -1;
+    if (reply_is(rep, REDIS_REPLY_ARRAY, 1) && elem_int(rep, 0) == -2) {
+        freeReplyObject(rep);
+        return QUEUE_ELOCK;
+    }
+    *fetched = fetch_reply(base, rep, next, a.token, wait_ms) == 1;
+    return 0; /* the job completed; after a failed fetch (*fetched 0, *wait_ms 0) the caller fetches again */
 }
 
 /* The delay before a retry of job, or -1 when it fails for good; -2 when Redis did not answer. */
@@ -553,6 +592,7 @@ static const queue_ops_t redis_ops = {
     .trim = rq_trim,
     .close = rq_close,
     .wait = rq_wait,
+    .complete_fetch = rq_complete_fetch,
 };
 
 queue_t *queue_redis_open(const char *url, const char *name, const queue_options_t *o, char *err, size_t errlen)

@@ -114,39 +114,76 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
     "return {0, ARGV[3]}\n";
 
 /*
- * ARGV: P token lock_ms limiter_max limiter_window_ms
+ * fetch(now, a): a = index in ARGV of token, lock_ms, limiter_max, limiter_window_ms
  * → {1, id, tenant, owner, type, payload, attemptsMade, attempts}, {0, wait_ms} (-1: nothing scheduled)
  * or {2, wait_ms} (the limiter's window is full).
  */
-static const char LUA_FETCH[] = LUA_PRELUDE
+#define LUA_FN_FETCH                                                                                     \
+    "local function fetch(now, a)\n"                                                                     \
+    "  local token, lock, lmax, lwin = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]\n" \
+    "  local lk = P .. ':limiter'\n"                                                                     \
+    "  promote(now, 100)\n"                                                                              \
+    "  if lmax > 0 then\n"                                                                               \
+    "    local used = tonumber(redis.call('GET', lk) or '0')\n"                                          \
+    "    if used >= lmax then\n"                                                                         \
+    "      local ttl = redis.call('PTTL', lk)\n"                                                         \
+    "      if ttl < 0 then redis.call('PEXPIRE', lk, lwin); ttl = tonumber(lwin) end\n"                  \
+    "      return {2, ttl}\n"                                                                            \
+    "    end\n"                                                                                          \
+    "  end\n"                                                                                            \
+    "  for _ = 1, 16 do\n"                                                                               \
+    "    local top = redis.call('ZPOPMIN', P .. ':wait')\n"                                              \
+    "    if #top == 0 then break end\n"                                                                  \
+    "    local id = member_id(top[1])\n"                                                                 \
+    "    local jk = jkey(id)\n"                                                                          \
+    "    local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n" \
+    "    if f[1] then\n" /* else a job removed behind the queue's back: skipped */                       \
+    "      if lmax > 0 and redis.call('INCR', lk) == 1 then redis.call('PEXPIRE', lk, lwin) end\n"       \
+    "      redis.call('HSET', jk, 'state', 'active', 'token', token, 'startedAt', n2s(now))\n"           \
+    "      redis.call('ZADD', P .. ':active', n2s(now + lock), id)\n"                                    \
+    "      return {1, id, f[1], f[2] or '', f[3], f[4], tonumber(f[5]), tonumber(f[6])}\n"               \
+    "    end\n"                                                                                          \
+    "  end\n"                                                                                            \
+    "  redis.call('DEL', P .. ':wake')\n" /* stale wake-ups: the caller waits next, and nothing is due */ \
+    "  local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')\n"                          \
+    "  if #nxt > 0 then return {0, math.max(1, tonumber(nxt[2]) - now)} end\n"                           \
+    "  return {0, -1}\n"                                                                                 \
+    "end\n"
+
+/*
+ * complete(now, a): a = index in ARGV of id, token, has_result, result, keep_ms, keep_n → 0, or -2
+ * (the lock is lost: nothing changes).
+ */
+#define LUA_FN_COMPLETE                                                                                  \
+    "local function complete(now, a)\n"                                                                  \
+    "  local id = ARGV[a]\n"                                                                             \
+    "  if not owns(id, ARGV[a + 1]) then return -2 end\n"                                                \
+    "  redis.call('ZREM', P .. ':active', id)\n"                                                         \
+    "  redis.call('HINCRBY', jkey(id), 'attemptsMade', 1)\n" /* the attempt that succeeded counts */     \
+    "  if ARGV[a + 2] == '1' then\n"                                                                     \
+    "    finish(id, 'completed', now, 'progress', 100, 'result', ARGV[a + 3])\n"                         \
+    "  else\n"                                                                                           \
+    "    finish(id, 'completed', now, 'progress', 100)\n"                                                \
+    "  end\n"                                                                                            \
+    "  trim('completed', now, tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), " LUA_TRIM_STEP ")\n"        \
+    "  return 0\n"                                                                                       \
+    "end\n"
+
+/* ARGV: P token lock_ms limiter_max limiter_window_ms → as fetch() */
+static const char LUA_FETCH[] = LUA_PRELUDE LUA_FN_FETCH "return fetch(now_ms(), 2)\n";
+
+/* ARGV: P id token has_result result keep_ms keep_n → 0 or -2 */
+static const char LUA_COMPLETE[] = LUA_PRELUDE LUA_FN_COMPLETE "return complete(now_ms(), 2)\n";
+
+/*
+ * Completes a job and fetches the next in one call (the worker's loop: one round trip a job).
+ * ARGV: P id token has_result result keep_ms keep_n new_token lock_ms limiter_max limiter_window_ms
+ * → {-2} (the lock is lost: nothing changes, nothing fetched), else as fetch().
+ */
+static const char LUA_COMPLETE_FETCH[] = LUA_PRELUDE LUA_FN_COMPLETE LUA_FN_FETCH
     "local now = now_ms()\n"
-    "promote(now, 100)\n"
-    "local lmax, lk = tonumber(ARGV[4]), P .. ':limiter'\n"
-    "if lmax > 0 then\n"
-    "  local used = tonumber(redis.call('GET', lk) or '0')\n"
-    "  if used >= lmax then\n"
-    "    local ttl = redis.call('PTTL', lk)\n"
-    "    if ttl < 0 then redis.call('PEXPIRE', lk, ARGV[5]); ttl = tonumber(ARGV[5]) end\n"
-    "    return {2, ttl}\n"
-    "  end\n"
-    "end\n"
-    "for _ = 1, 16 do\n"
-    "  local top = redis.call('ZPOPMIN', P .. ':wait')\n"
-    "  if #top == 0 then break end\n"
-    "  local id = member_id(top[1])\n"
-    "  local jk = jkey(id)\n"
-    "  local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n"
-    "  if f[1] then\n" /* else a job removed behind the queue's back: skipped */
-    "    if lmax > 0 and redis.call('INCR', lk) == 1 then redis.call('PEXPIRE', lk, ARGV[5]) end\n"
-    "    redis.call('HSET', jk, 'state', 'active', 'token', ARGV[2], 'startedAt', n2s(now))\n"
-    "    redis.call('ZADD', P .. ':active', n2s(now + tonumber(ARGV[3])), id)\n"
-    "    return {1, id, f[1], f[2] or '', f[3], f[4], tonumber(f[5]), tonumber(f[6])}\n"
-    "  end\n"
-    "end\n"
-    "redis.call('DEL', P .. ':wake')\n" /* stale wake-ups: the caller waits next, and nothing is due */
-    "local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')\n"
-    "if #nxt > 0 then return {0, math.max(1, tonumber(nxt[2]) - now)} end\n"
-    "return {0, -1}\n";
+    "if complete(now, 2) ~= 0 then return {-2} end\n"
+    "return fetch(now, 8)\n";
 
 /* ARGV: P id token lock_ms → 0 or -2 (lock lost) */
 static const char LUA_RENEW[] = LUA_PRELUDE
@@ -158,21 +195,6 @@ static const char LUA_RENEW[] = LUA_PRELUDE
 static const char LUA_PROGRESS[] = LUA_PRELUDE
     "if not owns(ARGV[2], ARGV[3]) then return -2 end\n"
     "redis.call('HSET', jkey(ARGV[2]), 'progress', ARGV[4])\n"
-    "return 0\n";
-
-/* ARGV: P id token has_result result keep_ms keep_n → 0 or -2 */
-static const char LUA_COMPLETE[] = LUA_PRELUDE
-    "local id = ARGV[2]\n"
-    "if not owns(id, ARGV[3]) then return -2 end\n"
-    "local now = now_ms()\n"
-    "redis.call('ZREM', P .. ':active', id)\n"
-    "redis.call('HINCRBY', jkey(id), 'attemptsMade', 1)\n" /* the attempt that succeeded counts */
-    "if ARGV[4] == '1' then\n"
-    "  finish(id, 'completed', now, 'progress', 100, 'result', ARGV[5])\n"
-    "else\n"
-    "  finish(id, 'completed', now, 'progress', 100)\n"
-    "end\n"
-    "trim('completed', now, tonumber(ARGV[6]), tonumber(ARGV[7]), " LUA_TRIM_STEP ")\n"
     "return 0\n";
 
 /* ARGV: P id token reason delay_ms (-1: no retry) keep_ms keep_n → 0 or -2 */

@@ -129,6 +129,35 @@ static void enqueue_fetch_complete(void **state)
     queue_close(q);
 }
 
+static void complete_then_fetch_in_one_call(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char a[QUEUE_ID_MAX], b[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 0, a);
+    enqueue(q, NULL, 0, 0, b);
+    job_t j, next;
+    int fetched = -1;
+    int64_t wait = -1;
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_int_equal(queue_complete_fetch(q, &j, "{}", &next, &fetched, &wait), 0);
+    assert_int_equal(fetched, 1);
+    assert_string_equal(next.id, b);
+    assert_string_equal(state_of(q, a, buf), "completed");
+    assert_string_equal(state_of(q, b, buf), "active");
+    assert_int_equal(queue_complete_fetch(q, &j, NULL, &next, &fetched, &wait), QUEUE_ELOCK); /* done already */
+    assert_int_equal(fetched, 0);
+    job_clear(&j);
+    assert_int_equal(queue_complete_fetch(q, &next, NULL, &j, &fetched, &wait), 0);
+    assert_int_equal(fetched, 0); /* nothing left: when to look again */
+    assert_true(wait > 0);
+    assert_string_equal(state_of(q, b, buf), "completed");
+    job_clear(&next);
+    queue_close(q);
+}
+
 static void dedup_and_tenants(void **state)
 {
     (void)state;
@@ -589,6 +618,7 @@ int main(int argc, char **argv)
         return restart(argv[2]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(enqueue_fetch_complete),
+        cmocka_unit_test(complete_then_fetch_in_one_call),
         cmocka_unit_test(dedup_and_tenants),
         cmocka_unit_test(priority_then_fifo),
         cmocka_unit_test(delayed_promotion),
