@@ -7,7 +7,8 @@
  * job starts on time without waiting for a sweep) by priority then run_at and
  * locks it with a random token in one UPDATE … RETURNING; on PostgreSQL the
  * pick is `FOR UPDATE SKIP LOCKED` so concurrent workers take different jobs,
- * on SQLite the write lock makes fetches one at a time. In the same
+ * on SQLite the write lock makes fetches one at a time (an idle worker first
+ * looks with a plain read, so polling takes no write lock). In the same
  * transaction the limiter's window row (queue_meta) is counted up; when the
  * window is full the transaction rolls back and the job stays where it was.
  * The stalled sweep first claims queue_meta.last_sweep with a conditional
@@ -50,6 +51,8 @@ static stmt_t st_fetch = STMT2("queue.fetch", 0,
                                "UPDATE jobs SET state = 'active', lock_token = $3, lock_until = $4, "
                                "started_at = COALESCE(started_at, $2) WHERE (tenant_id, id) = "
                                "(SELECT tenant_id, id FROM jobs WHERE " DUE " FOR UPDATE SKIP LOCKED) RETURNING " COLS_JOB);
+/* Whether a job is due, read without the write lock: idle workers poll with it. */
+static stmt_t st_peek = STMT("queue.peek", 0, "SELECT 1 FROM jobs WHERE " DUE);
 static stmt_t st_meta_init = STMT("queue.meta_init", 0,
                                   "INSERT INTO queue_meta (queue) VALUES ($1) ON CONFLICT (queue) DO NOTHING");
 /* $2 now, $3 now - window: a window that began at or before $3 is over and a new one starts now. */
@@ -227,6 +230,12 @@ static int fetch_in(queue_t *q, db_t *db, arena_t *a, job_t *job, int64_t *wait_
     char token[QUEUE_TOKEN_MAX];
     queue_new_token(token);
     db_result_t res;
+    if (run(db, &st_peek, DB_ARGS(DB_TEXT(q->name), DB_INT(now)), a, &res) != 0)
+        return -1;
+    if (res.nrows == 0) {
+        *wait_ms = next_due(db, q, a, now);
+        return 0;
+    }
     if (db_begin(db) != 0)
         return fail_tx(db, "queue.fetch");
     if (run(db, &st_fetch, DB_ARGS(DB_TEXT(q->name), DB_INT(now), DB_TEXT(token), DB_INT(now + q->opts.lock_ms)), a,

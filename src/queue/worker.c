@@ -51,6 +51,7 @@ struct queue_worker {
     worker_config_t cfg;
     pthread_mutex_t mu;
     pthread_cond_t cond; /* signalled when stopping */
+    int failing;         /* atomic: the last queue call failed (logged once per outage) */
     int stopping;        /* atomic: no new fetches */
     int aborting;        /* atomic: the grace period is over */
     int nctx;
@@ -88,6 +89,16 @@ int worker_active(const queue_worker_t *w)
     for (int i = 0; i < w->nctx; i++)
         n += __atomic_load_n(&w->ctx[i].busy, __ATOMIC_ACQUIRE);
     return n;
+}
+
+/* Logs the first failure of an outage and the recovery, not every failed call in between. */
+static void note_outcome(queue_worker_t *w, int failed, const char *what)
+{
+    int was = __atomic_exchange_n(&w->failing, failed, __ATOMIC_ACQ_REL);
+    if (failed && !was)
+        log_warn("job queue unavailable", "queue=%s %s: %s", queue_name(w->q), what, queue_error(w->q));
+    else if (!failed && was)
+        log_info("job queue available again", "queue=%s", queue_name(w->q));
 }
 
 /* Waits up to ms on the worker's condition (woken early by stopping); returns whether stopping. */
@@ -199,11 +210,10 @@ static void *job_thread(void *arg)
             ctx->next_kind = NEXT_NONE;
         } else {
             rc = queue_fetch(w->q, &job, &wait_ms);
+            note_outcome(w, rc < 0, "fetch");
         }
-        if (rc < 0) {
-            log_warn("job fetch failed", "queue=%s: %s", queue_name(w->q), queue_error(w->q));
+        if (rc < 0)
             wait_ms = 1000;
-        }
         if (rc != 1) {
             int64_t ms = wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms;
             if (rc < 0 || queue_wait(w->q, ms) != 0) /* woken at once by a new job where the adapter can */
@@ -267,14 +277,13 @@ static void *keeper_thread(void *arg)
         int n = queue_sweep_stalled(w->q);
         if (n > 0)
             log_warn("stalled jobs requeued or failed", "queue=%s jobs=%d", queue_name(w->q), n);
-        if (n < 0 || queue_promote_delayed(w->q) < 0)
-            log_warn("queue maintenance failed", "queue=%s: %s", queue_name(w->q), queue_error(w->q));
+        int failed = n < 0 || queue_promote_delayed(w->q) < 0;
         uint64_t now = clock_mono_ns();
-        if (now - last_trim >= (uint64_t)o->stalled_interval_ms * 1000000u) {
+        if (!failed && now - last_trim >= (uint64_t)o->stalled_interval_ms * 1000000u) {
             last_trim = now;
-            if (queue_trim(w->q) < 0)
-                log_warn("queue retention failed", "queue=%s: %s", queue_name(w->q), queue_error(w->q));
+            failed = queue_trim(w->q) < 0;
         }
+        note_outcome(w, failed, "maintenance");
     } while (!nap(w, period));
     return NULL;
 }
@@ -397,8 +406,9 @@ int worker_stop(queue_worker_t *w)
     __atomic_store_n(&w->stopping, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&w->cond);
     pthread_mutex_unlock(&w->mu);
-    log_info("worker stopping", "queue=%s running=%d grace_ms=%lld", queue_name(w->q), worker_active(w),
-             (long long)w->cfg.grace_ms);
+    if (worker_active(w) > 0) /* an idle stop logs nothing: serve's last line stays "stopped" */
+        log_info("job threads stopping", "queue=%s running=%d grace_ms=%lld", queue_name(w->q), worker_active(w),
+                 (long long)w->cfg.grace_ms);
     wait_idle(w, w->cfg.grace_ms);
     int released = 0;
     if (worker_active(w) > 0) {

@@ -113,6 +113,13 @@ class TestJobs(ServerTestCase):
                      {"type": "t", "id": "bad id"}):
             admin.post("/api/v1/_test/jobs", json=body, expect=422)
 
+    def test_malformed_bodies(self):
+        admin = self.client("admin")
+        admin.post("/api/v1/_test/jobs", body=b'{"type":', content_type="application/json", expect=400)
+        admin.post("/api/v1/_test/jobs", body=b'{"type":"t"}', content_type="text/plain", expect=415)
+        big = b'{"type":"t","payload":{"x":"' + b"x" * 1_100_000 + b'"}}'
+        admin.post("/api/v1/_test/jobs", body=big, content_type="application/json", expect=413)
+
     def test_the_same_id_is_one_job(self):
         admin = self.client("admin")
         a = admin.post("/api/v1/_test/jobs", json={"type": "test.sleep", "id": "nightly-1", "delayMs": DAY_MS},

@@ -11,6 +11,7 @@
  *
  *   enqueue {"tenant","type","id","owner","payload","delayMs","priority","attempts","backoffMs"}
  *                                        → {"rc","id","existed"}
+ *   enqueue_in 0|1 {"tenant","type","id"} inside a transaction that is rolled back (0) or committed (1)
  *   fetch                                → {"rc":1,"job":{id,tenant,type,payload,attemptsMade,attempts}} | {"rc":0,"waitMs"}
  *   renew ID | progress ID PCT | complete ID [RESULT-JSON] | fail ID 0|1 REASON
  *   forget ID                            drops the kept job (as a worker that died)
@@ -30,6 +31,7 @@
 #define MAX_KEPT 256
 
 static queue_t *q;
+static store_t *store;
 static job_t kept[MAX_KEPT];
 
 static void answer(json_t *o)
@@ -55,6 +57,31 @@ static job_t *find(const char *id)
         if (kept[i].payload != NULL && strcmp(kept[i].id, id) == 0)
             return &kept[i];
     return NULL;
+}
+
+/* enqueue_in 0|1 JSON: enqueues inside a transaction of another session, then commits (1) or rolls back (0). */
+static void do_enqueue_in(char *arg)
+{
+    int commit = arg[0] == '1';
+    db_t *db = store_session(store);
+    json_t *j = json_loads(arg + 2, 0, NULL);
+    job_spec_t s = {.tenant_id = json_string_value(json_object_get(j, "tenant")),
+                    .type = json_string_value(json_object_get(j, "type")),
+                    .id = json_string_value(json_object_get(j, "id"))};
+    char id[QUEUE_ID_MAX] = "";
+    int existed = 0, rc = db_begin(db);
+    if (rc == 0)
+        rc = queue_enqueue_in(q, db, &s, id, &existed);
+    if (rc == 0 && commit)
+        rc = db_commit(db);
+    else
+        db_rollback(db);
+    db_close(db);
+    json_decref(j);
+    if (rc == 0)
+        answer(json_pack("{s:i,s:s}", "rc", 0, "id", id));
+    else
+        answer_rc(rc);
 }
 
 static void do_enqueue(const char *arg)
@@ -181,6 +208,8 @@ static void dispatch(char *line)
         arg = line + strlen(line);
     if (strcmp(line, "enqueue") == 0)
         do_enqueue(arg);
+    else if (strcmp(line, "enqueue_in") == 0)
+        do_enqueue_in(arg);
     else if (strcmp(line, "fetch") == 0)
         do_fetch();
     else if (strcmp(line, "renew") == 0 || strcmp(line, "progress") == 0 || strcmp(line, "complete") == 0 ||
@@ -214,8 +243,8 @@ int main(int argc, char **argv)
         return 2;
     }
     log_setup((log_level_t)cfg.log_level, 2);
-    store_t *s = store_open(&cfg, err, sizeof(err));
-    q = s != NULL ? queue_setup(&cfg, s, err, sizeof(err)) : NULL;
+    store = store_open(&cfg, err, sizeof(err));
+    q = store != NULL ? queue_setup(&cfg, store, err, sizeof(err)) : NULL;
     if (q == NULL) {
         fprintf(stderr, "queue_tool: %s\n", err);
         return 1;
@@ -230,7 +259,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < MAX_KEPT; i++)
         job_clear(&kept[i]);
     queue_close(q);
-    store_close(s);
+    store_close(store);
     config_free(&cfg);
     return 0;
 }

@@ -120,10 +120,14 @@ class Tool:
         return self(line)["rc"]
 
     def close(self):
+        """Ends the tool; returns what is wrong with how it ended (exit status, a sanitizer's report) or None."""
         self.proc.stdin.close()
-        self.proc.wait(10)
+        rc = self.proc.wait(30)
         self.proc.stdout.close()
+        self.log.seek(0)
+        text = self.log.read().decode(errors="replace")
         self.log.close()
+        return sanitizer_trouble(f"queue_tool exited {rc}", rc, text)
 
 
 class Worker:
@@ -149,9 +153,10 @@ class Worker:
         except OSError:
             return False
 
-    def logs(self):
+    def logs(self, whole=False):
         with open(self.err.name) as f:
-            return f.read()[-3000:]
+            text = f.read()
+        return text if whole else text[-3000:]
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc.poll() is None:
@@ -162,6 +167,14 @@ class Worker:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError(f"worker did not stop in {timeout} s: {self.logs()}")
+
+
+def sanitizer_trouble(what, rc, log):
+    """None when a process ended well (exit 0, no AddressSanitizer / UBSan report), else what went wrong."""
+    bad = [line for line in log.splitlines() if "Sanitizer" in line or "runtime error:" in line]
+    if rc == 0 and not bad:
+        return None
+    return f"{what}: {bad[:5] or log[-1500:]}"
 
 
 def metric(worker, series):
@@ -180,12 +193,15 @@ class QueueCase(unittest.TestCase):
         self.file = os.path.join(DB["tmp"], self.queue + ".effects")
 
     def tearDown(self):
+        trouble = []
         for w in self.workers:
-            if w.proc.poll() is None:
-                w.proc.kill()
-                w.proc.wait()
-        for t in self.tools:
-            t.close()
+            rc = w.stop() if w.proc.poll() is None else w.proc.returncode
+            if rc != -signal.SIGKILL:  # the one a test killed
+                trouble.append(sanitizer_trouble(f"worker exited {rc}", rc, w.logs(whole=True)))
+            os.unlink(w.err.name)
+        trouble += [t.close() for t in self.tools]
+        trouble = [x for x in trouble if x]
+        self.assertEqual(trouble, [], "processes ended badly")
 
     def tool(self, extra=None):
         t = Tool(self.queue, extra)
@@ -362,6 +378,16 @@ class TestContract(QueueCase):
         self.assertEqual(t.rc(f"complete {a}"), -2)
         self.assertEqual(self.get(t, a)["state"], "cancelled")
 
+    def test_enqueue_in_the_callers_transaction(self):
+        t = self.tool()
+        if t.adapter != "sql":
+            harness.skip_allowed("the Redis queue enqueues at once (queue.h): no transaction to roll back")
+        spec = json.dumps({"tenant": self.school, "type": "t", "id": "in-tx"})
+        self.assertEqual(t.rc("enqueue_in 0 " + spec), 0)
+        self.assertEqual(t(f"get {self.school} in-tx")["rc"], -3, "rolled back with the business write")
+        self.assertEqual(t.rc("enqueue_in 1 " + spec), 0)
+        self.assertEqual(self.get(t, "in-tx")["state"], "waiting")
+
     def test_list_and_counts(self):
         t = self.tool()
         me = "0190f0e4-0000-7000-8000-00000000000a"
@@ -463,7 +489,7 @@ class TestWorkers(QueueCase):
         self.assertLess(time.time() - t0, 3)
         j = self.get(t, jid)
         self.assertEqual((j["state"], j["attemptsMade"], j["error"]), ("delayed", 1, "stopped"), j)
-        self.worker()
+        self.worker({"ERP_WORKER_GRACE_MS": "300"})  # takes it again; released again when the test ends
         self.wait_state(t, jid, "active", 10)
 
     def test_healthz_and_metrics(self):
