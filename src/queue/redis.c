@@ -20,9 +20,19 @@ enum { S_ENQUEUE, S_FETCH, S_RENEW, S_PROGRESS, S_COMPLETE, S_FAIL, S_CANCEL, S_
        S_LIST, S_COUNTS, S_COMPLETE_FETCH, S_COUNT };
 
 static const char *const script_src[S_COUNT] = {
-    [S_ENQUEUE] = LUA_ENQUEUE, [S_FETCH] = LUA_FETCH,     [S_RENEW] = LUA_RENEW,       [S_PROGRESS] = LUA_PROGRESS,
-    [S_COMPLETE] = LUA_COMPLETE, [S_FAIL] = LUA_FAIL,     [S_CANCEL] = LUA_CANCEL,     [S_STALLED] = LUA_STALLED,
-    [S_PROMOTE] = LUA_PROMOTE, [S_TRIM] = LUA_TRIM,       [S_LIST] = LUA_LIST,         [S_COUNTS] = LUA_COUNTS,     [S_COMPLETE_FETCH] = LUA_COMPLETE_FETCH,
+    [S_ENQUEUE] = LUA_ENQUEUE,
+    [S_FETCH] = LUA_FETCH,
+    [S_RENEW] = LUA_RENEW,
+    [S_PROGRESS] = LUA_PROGRESS,
+    [S_COMPLETE] = LUA_COMPLETE,
+    [S_FAIL] = LUA_FAIL,
+    [S_CANCEL] = LUA_CANCEL,
+    [S_STALLED] = LUA_STALLED,
+    [S_PROMOTE] = LUA_PROMOTE,
+    [S_TRIM] = LUA_TRIM,
+    [S_LIST] = LUA_LIST,
+    [S_COUNTS] = LUA_COUNTS,
+    [S_COMPLETE_FETCH] = LUA_COMPLETE_FETCH,
 };
 
 #define PREFIX_MAX (QUEUE_NAME_MAX + 8) /* "{q:" name "}" */
@@ -37,8 +47,9 @@ typedef struct rqueue {
     queue_t base;
     redis_t *r;
     char prefix[PREFIX_MAX];
-    pthread_mutex_t mu;   /* guards sha[] while it is learnt */
-    char sha[S_COUNT][41]; /* "" until SCRIPT LOAD told it */
+    pthread_mutex_t mu;    /* serialises the first writes of sha[] */
+    char sha[S_COUNT][41]; /* each script's digest, valid once loaded[] says so */
+    int loaded[S_COUNT];   /* atomic */
 } rqueue_t;
 
 static rqueue_t *rq_of(queue_t *q)
@@ -52,37 +63,43 @@ static void key_of(const rqueue_t *q, const char *suffix, char key[KEY_MAX])
     snprintf(key, KEY_MAX, "%s:%s", q->prefix, suffix);
 }
 
+/* "{q:name}:job:<id>" into key. */
+static void job_key(const rqueue_t *q, const char *id, char key[KEY_MAX])
+{
+    snprintf(key, KEY_MAX, "%s:job:%s", q->prefix, id);
+}
+
 static int redis_failed(const rqueue_t *q, const char *what)
 {
     return queue_set_error("queue %s: redis unavailable (%s)", q->base.name, what);
 }
 
-/* The digest of script s, learnt from the queue's node with SCRIPT LOAD on first use; 0 or -1. */
-static int script_sha(rqueue_t *q, int s, char sha[41])
+/* The digest of script s, learnt from the queue's node with SCRIPT LOAD on first use; NULL on failure. */
+static const char *script_sha(rqueue_t *q, int s)
 {
-    pthread_mutex_lock(&q->mu);
-    memcpy(sha, q->sha[s], 41);
-    pthread_mutex_unlock(&q->mu);
-    if (sha[0] != '\0')
-        return 0;
+    if (__atomic_load_n(&q->loaded[s], __ATOMIC_ACQUIRE))
+        return q->sha[s];
     const char *argv[3] = {"SCRIPT", "LOAD", script_src[s]};
     redisReply *rep;
-    if (redis_command(q->r, q->prefix, 3, argv, NULL, &rep) != 0)
-        return redis_failed(q, "SCRIPT LOAD");
-    int rc = -1;
-    if (rep->type == REDIS_REPLY_STRING && rep->len == 40) {
-        memcpy(sha, rep->str, 40);
-        sha[40] = '\0';
+    if (redis_command(q->r, q->prefix, 3, argv, NULL, &rep) != 0) {
+        redis_failed(q, "SCRIPT LOAD");
+        return NULL;
+    }
+    int ok = rep->type == REDIS_REPLY_STRING && rep->len == 40;
+    if (ok) {
         pthread_mutex_lock(&q->mu);
-        memcpy(q->sha[s], sha, 41);
+        if (!q->loaded[s]) {
+            memcpy(q->sha[s], rep->str, 40);
+            q->sha[s][40] = '\0';
+            __atomic_store_n(&q->loaded[s], 1, __ATOMIC_RELEASE);
+        }
         pthread_mutex_unlock(&q->mu);
-        rc = 0;
     } else {
         queue_set_error("queue %s: SCRIPT LOAD answered %.*s", q->base.name,
                         rep->type == REDIS_REPLY_ERROR ? (int)rep->len : 0, rep->str != NULL ? rep->str : "");
     }
     freeReplyObject(rep);
-    return rc;
+    return ok ? q->sha[s] : NULL;
 }
 
 /*
@@ -94,9 +111,9 @@ static int run(rqueue_t *q, int s, const char *key, int nargs, const char **args
 {
     const char *argv[MAX_ARGS + 5];
     size_t argvlen[MAX_ARGS + 5];
-    char sha[41];
     *out = NULL;
-    if (nargs > MAX_ARGS || script_sha(q, s, sha) != 0)
+    const char *sha = nargs <= MAX_ARGS ? script_sha(q, s) : NULL;
+    if (sha == NULL)
         return -1;
     argv[0] = "EVALSHA";
     argv[1] = sha;
@@ -191,7 +208,7 @@ static int rq_enqueue(queue_t *base, struct db *db, const job_spec_t *spec, char
     else
         queue_new_id(id);
     char key[KEY_MAX], delay[24], prio[24], attempts[24], backoff[24];
-    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, id);
+    job_key(q, id, key);
     snprintf(delay, sizeof(delay), "%" PRId64, spec->delay_ms);
     snprintf(prio, sizeof(prio), "%d", spec->priority);
     snprintf(attempts, sizeof(attempts), "%d", spec->attempts);
@@ -284,7 +301,7 @@ static int locked_call(rqueue_t *q, int s, const job_t *job, int nextra, const c
     char key[KEY_MAX];
     const char *args[MAX_ARGS];
     size_t lens[MAX_ARGS];
-    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, job->id);
+    job_key(q, job->id, key);
     args[0] = job->id;
     args[1] = job->token;
     lens[0] = strlen(job->id);
@@ -329,7 +346,7 @@ static int rq_complete_fetch(queue_t *base, const job_t *job, const char *result
 {
     rqueue_t *q = rq_of(base);
     char key[KEY_MAX];
-    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, job->id);
+    job_key(q, job->id, key);
     keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed);
     fetch_args_t a;
     fetch_args(base, &a);
@@ -353,7 +370,7 @@ static int64_t retry_delay(rqueue_t *q, const job_t *job, bool retry)
         return -1;
     /* the job's backoff base never changes after enqueue: read outside the (token-checked) fail script */
     char key[KEY_MAX];
-    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, job->id);
+    job_key(q, job->id, key);
     const char *argv[] = {"HGET", key, "backoff"};
     redisReply *rep;
     if (redis_command(q->r, q->prefix, 3, argv, NULL, &rep) != 0) {
@@ -385,7 +402,7 @@ static int rq_cancel(queue_t *base, const char *tenant_id, const char *id)
 {
     rqueue_t *q = rq_of(base);
     char key[KEY_MAX];
-    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, id);
+    job_key(q, id, key);
     keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed); /* as completed jobs */
     const char *args[] = {id, tenant_id != NULL ? tenant_id : "", k.ms, k.n};
     long long rc;
@@ -445,7 +462,7 @@ static int rq_get(queue_t *base, const char *tenant_id, const char *id, json_t *
 {
     rqueue_t *q = rq_of(base);
     char key[KEY_MAX];
-    snprintf(key, sizeof(key), "%s:job:%s", q->prefix, id);
+    job_key(q, id, key);
     const char *argv[2 + F_COUNT] = {"HMGET", key};
     for (int f = 0; f < F_COUNT; f++)
         argv[2 + f] = job_fields[f];
