@@ -145,6 +145,10 @@ class Restart(unittest.TestCase):
         self.assertEqual(p.returncode, 0, err[-3000:])
         self.assertEqual(out.strip(), "done")
         self.assertEqual(redis_cli(r.port, "ZCARD", "{q:aof}:completed"), "10")
+        # the restarted server had forgotten the scripts: the client's EVALSHA met NOSCRIPT and sent EVAL
+        stats = redis_cli(r.port, "INFO", "commandstats")
+        self.assertRegex(stats, r"cmdstat_eval:calls=[1-9]")
+        self.assertRegex(stats, r"cmdstat_evalsha:calls=[1-9]\d*,.*failed_calls=[1-9]")
 
 
 if __name__ == "__main__":
