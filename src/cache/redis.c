@@ -1116,6 +1116,7 @@ redis_t *redis_create_opts(const char *url, const redis_opts_t *opts, char *err,
             r->o.backoff_min_ms = opts->backoff_min_ms;
         if (opts->backoff_max_ms > 0)
             r->o.backoff_max_ms = opts->backoff_max_ms;
+        r->o.no_metrics = opts->no_metrics;
     }
     r->healthy = 1;
     for (int s = 0; s < SLOTS; s++)
@@ -1146,7 +1147,8 @@ redis_t *redis_create_opts(const char *url, const redis_opts_t *opts, char *err,
         }
         r->refresher_running = 1;
     }
-    metrics_register(collect, r);
+    if (!r->o.no_metrics)
+        metrics_register(collect, r);
     return r;
 }
 
@@ -1159,7 +1161,8 @@ void redis_destroy(redis_t *r)
 {
     if (r == NULL)
         return;
-    metrics_unregister(collect, r);
+    if (!r->o.no_metrics)
+        metrics_unregister(collect, r);
     __atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
     if (r->refresher_running) {
         pthread_mutex_lock(&r->refresh_mu);

@@ -38,6 +38,7 @@ typedef struct redis_opts {
     int command_timeout_ms; /* 100: a reply that takes longer fails the command */
     int backoff_min_ms;     /* 50: first backoff of a node after a failure, doubled on each further one */
     int backoff_max_ms;     /* 2000 */
+    int no_metrics;         /* 1: register no metrics (a second client in a process that has the cache's) */
 } redis_opts_t;
 
 /*

@@ -330,6 +330,13 @@ int queue_fetch(queue_t *q, job_t *job, int64_t *wait_ms)
     return rc;
 }
 
+int queue_wait(queue_t *q, int64_t ms)
+{
+    if (q->ops->wait == NULL)
+        return -1;
+    return q->ops->wait(q, ms < 1 ? 1 : ms > 1000 ? 1000 : ms);
+}
+
 int queue_renew(queue_t *q, const job_t *job)
 {
     return q->ops->renew(q, job);
@@ -343,6 +350,19 @@ int queue_progress(queue_t *q, const job_t *job, int pct)
 int queue_complete(queue_t *q, const job_t *job, const char *result)
 {
     return q->ops->complete(q, job, result);
+}
+
+int queue_complete_fetch(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
+                         int64_t *wait_ms)
+{
+    *fetched = 0;
+    *wait_ms = 0;
+    if (q->ops->complete_fetch != NULL)
+        return q->ops->complete_fetch(q, job, result, next, fetched, wait_ms);
+    int rc = q->ops->complete(q, job, result);
+    if (rc == 0)
+        *fetched = q->ops->fetch(q, next, wait_ms) == 1;
+    return rc;
 }
 
 int queue_fail(queue_t *q, const job_t *job, const char *reason, bool retry)

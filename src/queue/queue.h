@@ -153,12 +153,27 @@ int queue_enqueue_in(queue_t *q, struct db *db, const job_spec_t *spec, char id[
  * job or the limiter's window), or -1.
  */
 int queue_fetch(queue_t *q, job_t *job, int64_t *wait_ms);
+/*
+ * After a fetch that found nothing: waits at most ms (at most 1000) for a job to become due,
+ * returning early when one is enqueued or requeued (Redis: a blocking pop on the queue's wake-up
+ * list, so an idle worker starts a new job within a round trip). 0 once it waited; -1 when
+ * this adapter cannot wait so (SQL) or Redis did not answer: the caller sleeps instead.
+ */
+int queue_wait(queue_t *q, int64_t ms);
 /* Extends the lock; 0, QUEUE_ELOCK (lost or cancelled: stop the job), or -1. */
 int queue_renew(queue_t *q, const job_t *job);
 /* Progress 0..100; 0, QUEUE_ELOCK or -1. */
 int queue_progress(queue_t *q, const job_t *job, int pct);
 /* Completes with a JSON result (may be NULL); 0, QUEUE_ELOCK or -1. */
 int queue_complete(queue_t *q, const job_t *job, const char *result);
+/*
+ * queue_complete, then, when it returned 0, queue_fetch into next: in one round trip where the
+ * adapter can (Redis: one script), which is what a worker's loop does after each job. Returns
+ * what queue_complete returns; *fetched is 1 when next was filled, else 0 with *wait_ms as
+ * queue_fetch gives it (also 0 after a failed complete or fetch: the caller fetches as usual).
+ */
+int queue_complete_fetch(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
+                         int64_t *wait_ms);
 /*
  * Fails this attempt with a reason. With attempts left and retry set, the job
  * is delayed by backoff_ms × 2^attempts_made (±25 % jitter); otherwise it is

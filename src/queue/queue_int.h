@@ -41,6 +41,12 @@ typedef struct queue_ops {
     int (*trim)(queue_t *q);
     /* Frees the adapter's queue (base included). */
     void (*close)(queue_t *q);
+    /* Optional (NULL: queue_wait answers -1 and the caller sleeps): blocks at most ms, returning
+     * early when a job may have become due. 0, or -1 when it could not wait. */
+    int (*wait)(queue_t *q, int64_t ms);
+    /* Optional (NULL: queue_complete then queue_fetch): both in one round trip; see queue_complete_fetch. */
+    int (*complete_fetch)(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
+                          int64_t *wait_ms);
 } queue_ops_t;
 
 /* The head of every adapter's queue; queue_base_init() fills it. */

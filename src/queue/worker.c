@@ -30,6 +30,10 @@ struct job_ctx {
     job_t job;
     int busy; /* atomic: a job is running */
     int lost; /* atomic: the lock is lost */
+    /* What the completion of the last job fetched with it (queue_complete_fetch), for the next turn. */
+    enum { NEXT_NONE, NEXT_JOB, NEXT_WAIT } next_kind;
+    job_t next;
+    int64_t next_wait_ms;
 };
 
 /* Per handler (and one more for unknown types): durations and outcomes. */
@@ -156,8 +160,15 @@ static void finish(job_ctx_t *ctx, size_t h, int outcome, json_t *result, const 
     int rc;
     if (outcome == JOB_DONE) {
         char *text = result != NULL ? json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-        rc = result != NULL && text == NULL ? queue_fail(w->q, &ctx->job, "out of memory", true)
-                                            : queue_complete(w->q, &ctx->job, text);
+        if (result != NULL && text == NULL) {
+            rc = queue_fail(w->q, &ctx->job, "out of memory", true);
+        } else if (__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
+            rc = queue_complete(w->q, &ctx->job, text);
+        } else { /* and the next job in the same round trip */
+            int fetched;
+            rc = queue_complete_fetch(w->q, &ctx->job, text, &ctx->next, &fetched, &ctx->next_wait_ms);
+            ctx->next_kind = fetched ? NEXT_JOB : ctx->next_wait_ms > 0 ? NEXT_WAIT : NEXT_NONE;
+        }
         free(text);
         __atomic_fetch_add(&st->completed, 1, __ATOMIC_RELAXED);
     } else {
@@ -187,15 +198,26 @@ static void *job_thread(void *arg)
     job_ctx_t *ctx = arg;
     queue_worker_t *w = ctx->w;
     ctx->db = w->store != NULL ? store_session(w->store) : NULL;
-    while (!__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
+    /* a job fetched with the last completion runs even if stopping began meanwhile: it is running already */
+    while (ctx->next_kind == NEXT_JOB || !__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
         job_t job;
         int64_t wait_ms = w->cfg.poll_ms;
-        int rc = queue_fetch(w->q, &job, &wait_ms);
-        note_outcome(w, rc < 0, "fetch");
+        int rc;
+        if (ctx->next_kind != NEXT_NONE) { /* what the last completion fetched */
+            rc = ctx->next_kind == NEXT_JOB;
+            job = ctx->next;
+            wait_ms = ctx->next_wait_ms;
+            ctx->next_kind = NEXT_NONE;
+        } else {
+            rc = queue_fetch(w->q, &job, &wait_ms);
+            note_outcome(w, rc < 0, "fetch");
+        }
         if (rc < 0)
             wait_ms = 1000;
         if (rc != 1) {
-            nap(w, wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms);
+            int64_t ms = wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms;
+            if (rc < 0 || queue_wait(w->q, ms) != 0) /* woken at once by a new job where the adapter can */
+                nap(w, ms);
             continue;
         }
         pthread_mutex_lock(&ctx->mu);

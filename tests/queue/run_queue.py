@@ -353,7 +353,7 @@ class TestContract(QueueCase):
         f = self.enqueue(t, attempts=1)
         t("fetch")
         t(f"fail {f} 1 x")
-        self.assertEqual(t.rc("trim"), 3)
+        self.assertIn(t.rc("trim"), (0, 3), "trimmed now, or already as each job finished (Redis trims as it goes)")
         c = t("counts")["counts"]
         self.assertEqual((c["completed"], c["failed"]), (2, 1))
         self.assertEqual([t(f"get {self.school} {i}")["rc"] for i in ids], [-3, -3, -3, 0, 0], "the newest are kept")

@@ -5,6 +5,8 @@
 #include "../unit.h"
 
 #include "cache/redis.h"
+#include "core/sbuf.h"
+#include "obs/metrics.h"
 
 static unsigned slot(const char *key)
 {
@@ -108,12 +110,34 @@ static void urls(void **state)
     }
 }
 
+/* A second client of a process (the job queue's) may leave the metrics to the first. */
+static void metrics_once_per_process(void **state)
+{
+    (void)state;
+    char err[200], mem[256];
+    redis_opts_t quiet = {.no_metrics = 1};
+    redis_t *a = redis_create("redis://127.0.0.1:6399", err, sizeof(err));
+    redis_t *b = redis_create_opts("redis://127.0.0.1:6399", &quiet, err, sizeof(err));
+    assert_non_null(a);
+    assert_non_null(b);
+    sbuf_t out;
+    sbuf_init_fixed(&out, mem, sizeof(mem));
+    metrics_render(&out);
+    const char *first = strstr(out.p, "# TYPE school_erp_redis_up");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "# TYPE school_erp_redis_up"));
+    sbuf_free(&out);
+    redis_destroy(b);
+    redis_destroy(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(key_slots_match_cluster_keyslot),
         cmocka_unit_test(hash_tags),
         cmocka_unit_test(urls),
+        cmocka_unit_test(metrics_once_per_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

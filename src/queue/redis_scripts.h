@@ -1,0 +1,317 @@
+/*
+ * redis_scripts.h - the Lua scripts of the Redis queue adapter; included by
+ * src/queue/redis.c only. Each state change of a job is one script (atomic on
+ * the server). The key layout and the rules the scripts keep are in
+ * src/queue/REDIS.md.
+ *
+ * Conventions of every script:
+ * - ARGV[1] is the queue's prefix "{q:<name>}"; every key the script touches is
+ *   that prefix plus a suffix, so all of them hash to the prefix's slot
+ *   (KEYS[1], a key of the same tag, routes the call in a Cluster).
+ * - Time is the server's (TIME, epoch ms): every worker of a queue agrees on
+ *   it whatever its own clock says. Redis 7 replicates a script's effects, not
+ *   the script, so reading TIME before writing is allowed and replicas and the
+ *   AOF see the same values.
+ * - Numbers bound for commands go through n2s() ("%.0f"): Lua's own conversion
+ *   keeps 14 digits, too few for the wait set's scores.
+ */
+#ifndef ERP_QUEUE_REDIS_SCRIPTS_H
+#define ERP_QUEUE_REDIS_SCRIPTS_H
+
+/* Shared by every script: the clock, key names, the wait set's order, retention. */
+#define LUA_PRELUDE                                                                                  \
+    "local P = ARGV[1]\n"                                                                            \
+    "local function n2s(x) return string.format('%.0f', x) end\n"                                    \
+    "local function now_ms()\n"                                                                      \
+    "  local t = redis.call('TIME')\n"                                                               \
+    "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                           \
+    "end\n"                                                                                          \
+    "local function jkey(id) return P .. ':job:' .. id end\n"                                        \
+    /* Puts a job at the back of its priority's band: score -priority, member "<sequence>:<id>" \
+     * (16 zero-padded digits, so members of a band sort in arrival order); prio nil: the job's. \
+     * Returns the sequence number. */                                                                \
+    "local function wait_add(id, now, prio)\n"                                                       \
+    "  local jk = jkey(id)\n"                                                                        \
+    "  prio = prio or tonumber(redis.call('HGET', jk, 'priority') or '0')\n"                         \
+    "  local seq = redis.call('INCR', P .. ':seq')\n"                                                \
+    "  local m = string.format('%016.0f', seq) .. ':' .. id\n"                                      \
+    "  redis.call('ZADD', P .. ':wait', n2s(-prio), m)\n"                                            \
+    "  redis.call('HSET', jk, 'state', 'waiting', 'since', n2s(now), 'wm', m)\n"                     \
+    /* wakes one worker blocked in queue_wait; at most 64 wake-ups kept */                           \
+    "  if redis.call('LPUSH', P .. ':wake', '1') > 64 then redis.call('LTRIM', P .. ':wake', 0, 63) end\n" \
+    "  return seq\n"                                                                                 \
+    "end\n"                                                                                          \
+    "local function member_id(m) return string.sub(m, 18) end\n"                                     \
+    /* Moves up to max due delayed jobs to the wait set; how many. */                                \
+    "local function promote(now, max)\n"                                                             \
+    "  local ids = redis.call('ZRANGEBYSCORE', P .. ':delayed', '-inf', n2s(now), 'LIMIT', 0, max)\n" \
+    "  for _, id in ipairs(ids) do\n"                                                                \
+    "    redis.call('ZREM', P .. ':delayed', id)\n"                                                  \
+    "    if redis.call('EXISTS', jkey(id)) == 1 then wait_add(id, now) end\n"                        \
+    "  end\n"                                                                                        \
+    "  return #ids\n"                                                                                \
+    "end\n"                                                                                          \
+    /* Removes finished jobs of a set: the job's hash and its tenant index entry. */                 \
+    "local function drop(set, ids)\n"                                                                \
+    "  if #ids == 0 then return 0 end\n"                                                             \
+    "  for _, id in ipairs(ids) do\n"                                                                \
+    "    local t = redis.call('HGET', jkey(id), 'tenant')\n"                                         \
+    "    if t then redis.call('ZREM', P .. ':t:' .. t, id) end\n"                                    \
+    "    redis.call('DEL', jkey(id))\n"                                                              \
+    "  end\n"                                                                                        \
+    "  redis.call('ZREM', P .. ':' .. set, unpack(ids))\n"                                           \
+    "  return #ids\n"                                                                                \
+    "end\n"                                                                                          \
+    /* Retention of a finished set (scored by finish time): older than keep_ms, then beyond keep_n, \
+     * at most budget jobs per call. A negative keep means no limit of that kind. */                \
+    "local function trim(set, now, keep_ms, keep_n, budget)\n"                                      \
+    "  local key = P .. ':' .. set\n"                                                                \
+    "  local n = 0\n"                                                                                \
+    "  if keep_ms >= 0 then\n"                                                                       \
+    "    n = drop(set, redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. n2s(now - keep_ms), 'LIMIT', 0, budget))\n" \
+    "  end\n"                                                                                        \
+    "  if keep_n >= 0 and n < budget then\n"                                                         \
+    "    local over = math.min(redis.call('ZCARD', key) - keep_n, budget - n)\n"                     \
+    "    if over > 0 then n = n + drop(set, redis.call('ZRANGE', key, 0, over - 1)) end\n"           \
+    "  end\n"                                                                                        \
+    "  return n\n"                                                                                   \
+    "end\n"                                                                                          \
+    /* Whether token still holds job id's lock. */                                                   \
+    "local function owns(id, token)\n"                                                               \
+    "  local f = redis.call('HMGET', jkey(id), 'state', 'token')\n"                                  \
+    "  return f[1] == 'active' and f[2] == token\n"                                                  \
+    "end\n"                                                                                          \
+    /* Moves a job to a finished set (completed, failed, cancelled), setting more fields if given. \
+     * Its last token may stay: every lock check asks for the active state first. */                \
+    "local function finish(id, set, now, ...)\n"                                                     \
+    "  redis.call('HSET', jkey(id), 'state', set, 'finishedAt', n2s(now), ...)\n"                    \
+    "  redis.call('ZADD', P .. ':' .. set, n2s(now), id)\n"                                          \
+    "end\n"
+
+/* Jobs trimmed per complete/fail/cancel: more than the one each adds, so the sets converge. */
+#define LUA_TRIM_STEP "16"
+
+/* ARGV: P id tenant owner type payload delay_ms priority attempts backoff_ms → {existed, tenant} */
+static const char LUA_ENQUEUE[] = LUA_PRELUDE
+    "local id = ARGV[2]\n"
+    "local jk = jkey(id)\n"
+    "local t = redis.call('HGET', jk, 'tenant')\n"
+    "if t then return {1, t} end\n"
+    "local now = now_ms()\n"
+    "local delay = tonumber(ARGV[7])\n"
+    "redis.call('HSET', jk, 'tenant', ARGV[3], 'owner', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6],\n"
+    "  'state', 'delayed', 'progress', 0, 'priority', ARGV[8], 'attempts', ARGV[9], 'attemptsMade', 0,\n"
+    "  'stalls', 0, 'backoff', ARGV[10], 'createdAt', n2s(now))\n"
+    "local seq\n"
+    "if delay > 0 then\n"
+    "  redis.call('ZADD', P .. ':delayed', n2s(now + delay), id)\n"
+    "  seq = redis.call('INCR', P .. ':seq')\n"
+    "else\n"
+    "  seq = wait_add(id, now, tonumber(ARGV[8]))\n"
+    "end\n"
+    /* the school's index: creation time, then order of enqueue within a millisecond */
+    "redis.call('ZADD', P .. ':t:' .. ARGV[3], n2s(now * 1000 + seq % 1000), id)\n"
+    "return {0, ARGV[3]}\n";
+
+/*
+ * fetch(now, a): a = index in ARGV of token, lock_ms, limiter_max, limiter_window_ms
+ * → {1, id, tenant, owner, type, payload, attemptsMade, attempts}, {0, wait_ms} (-1: nothing scheduled)
+ * or {2, wait_ms} (the limiter's window is full).
+ */
+#define LUA_FN_FETCH                                                                                     \
+    "local function fetch(now, a)\n"                                                                     \
+    "  local token, lock, lmax, lwin = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]\n" \
+    "  local lk = P .. ':limiter'\n"                                                                     \
+    "  promote(now, 100)\n"                                                                              \
+    "  if lmax > 0 then\n"                                                                               \
+    "    local used = tonumber(redis.call('GET', lk) or '0')\n"                                          \
+    "    if used >= lmax then\n"                                                                         \
+    "      local ttl = redis.call('PTTL', lk)\n"                                                         \
+    "      if ttl < 0 then redis.call('PEXPIRE', lk, lwin); ttl = tonumber(lwin) end\n"                  \
+    "      return {2, ttl}\n"                                                                            \
+    "    end\n"                                                                                          \
+    "  end\n"                                                                                            \
+    "  for _ = 1, 16 do\n"                                                                               \
+    "    local top = redis.call('ZPOPMIN', P .. ':wait')\n"                                              \
+    "    if #top == 0 then break end\n"                                                                  \
+    "    local id = member_id(top[1])\n"                                                                 \
+    "    local jk = jkey(id)\n"                                                                          \
+    "    local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n" \
+    "    if f[1] then\n" /* else a job removed behind the queue's back: skipped */                       \
+    "      if lmax > 0 and redis.call('INCR', lk) == 1 then redis.call('PEXPIRE', lk, lwin) end\n"       \
+    "      redis.call('HSET', jk, 'state', 'active', 'token', token, 'startedAt', n2s(now))\n"           \
+    "      redis.call('ZADD', P .. ':active', n2s(now + lock), id)\n"                                    \
+    "      return {1, id, f[1], f[2] or '', f[3], f[4], tonumber(f[5]), tonumber(f[6])}\n"               \
+    "    end\n"                                                                                          \
+    "  end\n"                                                                                            \
+    "  redis.call('DEL', P .. ':wake')\n" /* stale wake-ups: the caller waits next, and nothing is due */ \
+    "  local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')\n"                          \
+    "  if #nxt > 0 then return {0, math.max(1, tonumber(nxt[2]) - now)} end\n"                           \
+    "  return {0, -1}\n"                                                                                 \
+    "end\n"
+
+/*
+ * complete(now, a): a = index in ARGV of id, token, has_result, result, keep_ms, keep_n → 0, or -2
+ * (the lock is lost: nothing changes).
+ */
+#define LUA_FN_COMPLETE                                                                                  \
+    "local function complete(now, a)\n"                                                                  \
+    "  local id = ARGV[a]\n"                                                                             \
+    "  if not owns(id, ARGV[a + 1]) then return -2 end\n"                                                \
+    "  redis.call('ZREM', P .. ':active', id)\n"                                                         \
+    "  redis.call('HINCRBY', jkey(id), 'attemptsMade', 1)\n" /* the attempt that succeeded counts */     \
+    "  if ARGV[a + 2] == '1' then\n"                                                                     \
+    "    finish(id, 'completed', now, 'progress', 100, 'result', ARGV[a + 3])\n"                         \
+    "  else\n"                                                                                           \
+    "    finish(id, 'completed', now, 'progress', 100)\n"                                                \
+    "  end\n"                                                                                            \
+    "  trim('completed', now, tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), " LUA_TRIM_STEP ")\n"        \
+    "  return 0\n"                                                                                       \
+    "end\n"
+
+/* ARGV: P token lock_ms limiter_max limiter_window_ms → as fetch() */
+static const char LUA_FETCH[] = LUA_PRELUDE LUA_FN_FETCH "return fetch(now_ms(), 2)\n";
+
+/* ARGV: P id token has_result result keep_ms keep_n → 0 or -2 */
+static const char LUA_COMPLETE[] = LUA_PRELUDE LUA_FN_COMPLETE "return complete(now_ms(), 2)\n";
+
+/*
+ * Completes a job and fetches the next in one call (the worker's loop: one round trip a job).
+ * ARGV: P id token has_result result keep_ms keep_n new_token lock_ms limiter_max limiter_window_ms
+ * → {-2} (the lock is lost: nothing changes, nothing fetched), else as fetch().
+ */
+static const char LUA_COMPLETE_FETCH[] = LUA_PRELUDE LUA_FN_COMPLETE LUA_FN_FETCH
+    "local now = now_ms()\n"
+    "if complete(now, 2) ~= 0 then return {-2} end\n"
+    "return fetch(now, 8)\n";
+
+/* ARGV: P id token lock_ms → 0 or -2 (lock lost) */
+static const char LUA_RENEW[] = LUA_PRELUDE
+    "if not owns(ARGV[2], ARGV[3]) then return -2 end\n"
+    "redis.call('ZADD', P .. ':active', 'XX', n2s(now_ms() + tonumber(ARGV[4])), ARGV[2])\n"
+    "return 0\n";
+
+/* ARGV: P id token pct → 0 or -2 */
+static const char LUA_PROGRESS[] = LUA_PRELUDE
+    "if not owns(ARGV[2], ARGV[3]) then return -2 end\n"
+    "redis.call('HSET', jkey(ARGV[2]), 'progress', ARGV[4])\n"
+    "return 0\n";
+
+/* ARGV: P id token reason delay_ms (-1: no retry) keep_ms keep_n → 0 or -2 */
+static const char LUA_FAIL[] = LUA_PRELUDE
+    "local id = ARGV[2]\n"
+    "if not owns(id, ARGV[3]) then return -2 end\n"
+    "local now, delay = now_ms(), tonumber(ARGV[5])\n"
+    "local jk = jkey(id)\n"
+    "redis.call('ZREM', P .. ':active', id)\n"
+    "redis.call('HINCRBY', jk, 'attemptsMade', 1)\n"
+    "if delay >= 0 then\n"
+    "  redis.call('HSET', jk, 'state', 'delayed', 'error', ARGV[4], 'progress', 0)\n"
+    "  redis.call('ZADD', P .. ':delayed', n2s(now + delay), id)\n"
+    "else\n"
+    "  finish(id, 'failed', now, 'error', ARGV[4])\n"
+    "  trim('failed', now, tonumber(ARGV[6]), tonumber(ARGV[7]), " LUA_TRIM_STEP ")\n"
+    "end\n"
+    "return 0\n";
+
+/* ARGV: P id tenant keep_ms keep_n → 0, -3 (not this school's), -4 (finished) */
+static const char LUA_CANCEL[] = LUA_PRELUDE
+    "local id = ARGV[2]\n"
+    "local f = redis.call('HMGET', jkey(id), 'tenant', 'state')\n"
+    "if f[1] ~= ARGV[3] then return -3 end\n"
+    "local now = now_ms()\n"
+    "if f[2] == 'waiting' then\n"
+    "  local wm = redis.call('HGET', jkey(id), 'wm')\n"
+    "  if wm then redis.call('ZREM', P .. ':wait', wm) end\n"
+    "  redis.call('HDEL', jkey(id), 'wm')\n"
+    "elseif f[2] == 'delayed' or f[2] == 'active' then\n"
+    "  redis.call('ZREM', P .. ':' .. f[2], id)\n"
+    "else\n"
+    "  return -4\n"
+    "end\n"
+    "finish(id, 'cancelled', now)\n"
+    "trim('cancelled', now, tonumber(ARGV[4]), tonumber(ARGV[5]), " LUA_TRIM_STEP ")\n"
+    "return 0\n";
+
+/*
+ * ARGV: P interval_ms max_stalled keep_ms keep_n reason → jobs moved, or -1 when another
+ * worker swept within the interval. Requeues active jobs whose lock expired,
+ * counting the stall; past max_stalled, fails them.
+ */
+static const char LUA_STALLED[] = LUA_PRELUDE
+    "if not redis.call('SET', P .. ':stalled-check', '1', 'PX', ARGV[2], 'NX') then return -1 end\n"
+    "local now, max = now_ms(), tonumber(ARGV[3])\n"
+    "local ids = redis.call('ZRANGEBYSCORE', P .. ':active', '-inf', '(' .. n2s(now), 'LIMIT', 0, 1000)\n"
+    "for _, id in ipairs(ids) do\n"
+    "  redis.call('ZREM', P .. ':active', id)\n"
+    "  local jk = jkey(id)\n"
+    "  if redis.call('EXISTS', jk) == 1 then\n"
+    "    if redis.call('HINCRBY', jk, 'stalls', 1) > max then\n"
+    "      finish(id, 'failed', now, 'error', ARGV[6])\n"
+    "    else\n"
+    "      wait_add(id, now)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "trim('failed', now, tonumber(ARGV[4]), tonumber(ARGV[5]), " LUA_TRIM_STEP ")\n"
+    "return #ids\n";
+
+/* ARGV: P → jobs promoted (at most 1000 per call) */
+static const char LUA_PROMOTE[] = LUA_PRELUDE "return promote(now_ms(), 1000)\n";
+
+/* ARGV: P keep_completed_ms keep_completed keep_failed_ms keep_failed → jobs removed (at most 1000 per set) */
+static const char LUA_TRIM[] = LUA_PRELUDE
+    "local now = now_ms()\n"
+    "local c_ms, c_n, f_ms, f_n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "return trim('completed', now, c_ms, c_n, 1000) + trim('failed', now, f_ms, f_n, 1000)\n"
+    "  + trim('cancelled', now, c_ms, c_n, 1000)\n";
+
+/*
+ * ARGV: P tenant owner ('' for any) limit → a flat array of LIST_STRIDE fields per job
+ * (id, then the fields of JOB_FIELDS), newest first. Walks the school's index, which
+ * retention bounds.
+ */
+#define LUA_JOB_FIELDS                                                                                    \
+    "'tenant', 'owner', 'type', 'state', 'progress', 'attempts', 'attemptsMade', 'createdAt', 'startedAt', " \
+    "'finishedAt', 'result', 'error'"
+static const char LUA_LIST[] = LUA_PRELUDE
+    "local key, owner, limit = P .. ':t:' .. ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+    "local out, found, pos = {}, 0, 0\n"
+    "while found < limit do\n"
+    "  local ids = redis.call('ZREVRANGE', key, pos, pos + 99)\n"
+    "  if #ids == 0 then break end\n"
+    "  pos = pos + #ids\n"
+    "  for _, id in ipairs(ids) do\n"
+    "    local f = redis.call('HMGET', jkey(id), " LUA_JOB_FIELDS ")\n"
+    "    if f[1] == ARGV[2] and (owner == '' or f[2] == owner) and found < limit then\n"
+    "      found = found + 1\n"
+    "      out[#out + 1] = id\n"
+    "      for k = 1, 12 do out[#out + 1] = f[k] or '' end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/*
+ * ARGV: P → {waiting, delayed, active, completed, failed, cancelled, oldest_wait_ms}.
+ * The oldest waiting job is the head of one of the wait set's priority bands
+ * (each band is FIFO): the heads of at most 64 bands are looked at.
+ */
+static const char LUA_COUNTS[] = LUA_PRELUDE
+    "local out = {}\n"
+    "for i, s in ipairs({'wait', 'delayed', 'active', 'completed', 'failed', 'cancelled'}) do\n"
+    "  out[i] = redis.call('ZCARD', P .. ':' .. s)\n"
+    "end\n"
+    "local now = now_ms()\n"
+    "local oldest = now\n"
+    "local head = redis.call('ZRANGE', P .. ':wait', 0, 0, 'WITHSCORES')\n"
+    "for _ = 1, 64 do\n"
+    "  if #head == 0 then break end\n"
+    "  local since = tonumber(redis.call('HGET', jkey(member_id(head[1])), 'since') or now)\n"
+    "  if since < oldest then oldest = since end\n"
+    "  head = redis.call('ZRANGEBYSCORE', P .. ':wait', '(' .. head[2], '+inf', 'WITHSCORES', 'LIMIT', 0, 1)\n"
+    "end\n"
+    "out[7] = now - oldest\n"
+    "return out\n";
+
+#endif

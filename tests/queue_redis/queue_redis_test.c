@@ -1,0 +1,636 @@
+/*
+ * The Redis queue adapter (src/queue/redis.c) against a real server or Cluster,
+ * started by tests/queue_redis/run_queue_redis.py, which passes its URL in
+ * ERP_TEST_QUEUE_URL.
+ *
+ *   queue_redis_test               the cmocka suite (each test on a queue of its own)
+ *   queue_redis_test restart NAME  enqueues ten jobs on queue NAME, completes three,
+ *                                  prints "ready", waits for a line on stdin (the driver
+ *                                  restarts Redis meanwhile), then completes the other
+ *                                  seven through the same queue and prints "done"
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "core/ids.h"
+#include "queue/queue_int.h"
+
+#define SCHOOL "0191c1a0-0000-7000-8000-000000000001"
+#define OTHER "0191c1a0-0000-7000-8000-000000000002"
+
+static const char *url;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* A queue of its own for one test (a fresh name), with short timings. */
+static queue_t *open_queue(const queue_options_t *o)
+{
+    char name[48], err[256];
+    ids_random_hex(name, 6);
+    queue_t *q = queue_open(url, name, o, err, sizeof(err));
+    if (q == NULL)
+        fail_msg("queue_open: %s", err);
+    return q;
+}
+
+static void test_options(queue_options_t *o)
+{
+    queue_options_default(o);
+    o->limiter_max = 0;
+}
+
+static void enqueue(queue_t *q, const char *id, int priority, int64_t delay_ms, char out[QUEUE_ID_MAX])
+{
+    job_spec_t s = {.id = id, .tenant_id = SCHOOL, .owner_id = "teacher-1", .type = "noop", .payload = "{\"n\":1}",
+                    .priority = priority, .delay_ms = delay_ms};
+    char idbuf[QUEUE_ID_MAX];
+    int existed = -1;
+    if (queue_enqueue(q, &s, out != NULL ? out : idbuf, &existed) != 0)
+        fail_msg("enqueue: %s", queue_error(q));
+    assert_int_equal(existed, 0);
+}
+
+static int fetch(queue_t *q, job_t *j, int64_t *wait)
+{
+    int64_t w = 0;
+    int rc = queue_fetch(q, j, &w);
+    if (rc < 0)
+        fail_msg("fetch: %s", queue_error(q));
+    if (wait != NULL)
+        *wait = w;
+    return rc;
+}
+
+/* The job's state as queue_get renders it; "" when not found. */
+static const char *state_of(queue_t *q, const char *id, char buf[32])
+{
+    json_t *o = NULL;
+    buf[0] = '\0';
+    if (queue_get(q, SCHOOL, id, &o) == 0)
+        snprintf(buf, 32, "%s", json_string_value(json_object_get(o, "state")));
+    json_decref(o);
+    return buf;
+}
+
+static void enqueue_fetch_complete(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    assert_string_equal(queue_adapter(q), "redis");
+    char id[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 0, id);
+    assert_string_equal(state_of(q, id, buf), "waiting");
+    job_t j;
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_string_equal(j.id, id);
+    assert_string_equal(j.tenant_id, SCHOOL);
+    assert_string_equal(j.owner_id, "teacher-1");
+    assert_string_equal(j.type, "noop");
+    assert_string_equal(j.payload, "{\"n\":1}");
+    assert_int_equal(j.attempts, 3);
+    assert_int_equal(j.attempts_made, 0);
+    assert_int_equal(strlen(j.token), QUEUE_TOKEN_MAX - 1);
+    assert_string_equal(state_of(q, id, buf), "active");
+    assert_int_equal(queue_progress(q, &j, 40), 0);
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, SCHOOL, id, &v), 0);
+    assert_int_equal(json_integer_value(json_object_get(v, "progress")), 40);
+    assert_non_null(json_object_get(v, "startedAt"));
+    json_decref(v);
+    assert_int_equal(queue_renew(q, &j), 0);
+    assert_int_equal(queue_complete(q, &j, "{\"rows\":3}"), 0);
+    assert_int_equal(queue_complete(q, &j, NULL), QUEUE_ELOCK); /* once only */
+    assert_int_equal(queue_get(q, SCHOOL, id, &v), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "state")), "completed");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "result"), "rows")), 3);
+    assert_int_equal(json_integer_value(json_object_get(v, "progress")), 100);
+    assert_int_equal(json_integer_value(json_object_get(v, "attemptsMade")), 1);
+    assert_non_null(json_object_get(v, "finishedAt"));
+    json_decref(v);
+    job_clear(&j);
+    int64_t wait;
+    assert_int_equal(fetch(q, &j, &wait), 0);
+    assert_true(wait > 0);
+    queue_close(q);
+}
+
+static void complete_then_fetch_in_one_call(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char a[QUEUE_ID_MAX], b[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 0, a);
+    enqueue(q, NULL, 0, 0, b);
+    job_t j, next;
+    int fetched = -1;
+    int64_t wait = -1;
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_int_equal(queue_complete_fetch(q, &j, "{}", &next, &fetched, &wait), 0);
+    assert_int_equal(fetched, 1);
+    assert_string_equal(next.id, b);
+    assert_string_equal(state_of(q, a, buf), "completed");
+    assert_string_equal(state_of(q, b, buf), "active");
+    assert_int_equal(queue_complete_fetch(q, &j, NULL, &next, &fetched, &wait), QUEUE_ELOCK); /* done already */
+    assert_int_equal(fetched, 0);
+    job_clear(&j);
+    assert_int_equal(queue_complete_fetch(q, &next, NULL, &j, &fetched, &wait), 0);
+    assert_int_equal(fetched, 0); /* nothing left: when to look again */
+    assert_true(wait > 0);
+    assert_string_equal(state_of(q, b, buf), "completed");
+    job_clear(&next);
+    queue_close(q);
+}
+
+static void dedup_and_tenants(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char id[QUEUE_ID_MAX];
+    enqueue(q, "import-42", 0, 0, id);
+    assert_string_equal(id, "import-42");
+    job_spec_t s = {.id = "import-42", .tenant_id = SCHOOL, .type = "other", .payload = "{}"};
+    int existed = 0;
+    assert_int_equal(queue_enqueue(q, &s, id, &existed), 0);
+    assert_int_equal(existed, 1);
+    s.tenant_id = OTHER;
+    assert_int_equal(queue_enqueue(q, &s, id, &existed), -1);
+    long long c[6];
+    int64_t oldest;
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_WAITING], 1);
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, OTHER, "import-42", &v), QUEUE_ENOTFOUND);
+    assert_null(v);
+    assert_int_equal(queue_get(q, SCHOOL, "nope", &v), QUEUE_ENOTFOUND);
+    assert_int_equal(queue_cancel(q, OTHER, "import-42"), QUEUE_ENOTFOUND);
+    /* the school's list, and one owner's */
+    s = (job_spec_t){.tenant_id = SCHOOL, .owner_id = "teacher-2", .type = "noop"};
+    assert_int_equal(queue_enqueue(q, &s, id, &existed), 0);
+    assert_int_equal(queue_list(q, SCHOOL, NULL, 10, &v), 0);
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "id")), id); /* newest first */
+    json_decref(v);
+    assert_int_equal(queue_list(q, SCHOOL, "teacher-2", 10, &v), 0);
+    assert_int_equal(json_array_size(v), 1);
+    json_decref(v);
+    assert_int_equal(queue_list(q, OTHER, NULL, 10, &v), 0);
+    assert_int_equal(json_array_size(v), 0);
+    json_decref(v);
+    queue_close(q);
+}
+
+static void priority_then_fifo(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    const char *ids[] = {"a", "b", "c", "urgent", "low", "d"};
+    const int prio[] = {0, 0, 0, 5, -1, 0};
+    for (int i = 0; i < 6; i++)
+        enqueue(q, ids[i], prio[i], 0, NULL);
+    const char *want[] = {"urgent", "a", "b", "c", "d", "low"};
+    long long c[6];
+    int64_t oldest;
+    sleep_ms(30);
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_WAITING], 6);
+    assert_true(oldest >= 30 && oldest < 5000);
+    for (int i = 0; i < 6; i++) {
+        job_t j;
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        assert_string_equal(j.id, want[i]);
+        job_clear(&j);
+    }
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_ACTIVE], 6);
+    assert_int_equal(oldest, 0);
+    queue_close(q);
+}
+
+static void delayed_promotion(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char id[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 300, id);
+    assert_string_equal(state_of(q, id, buf), "delayed");
+    job_t j;
+    int64_t wait;
+    assert_int_equal(fetch(q, &j, &wait), 0);
+    assert_true(wait > 200 && wait <= 300);
+    assert_int_equal(queue_promote_delayed(q), 0);
+    sleep_ms(wait + 20);
+    assert_int_equal(queue_promote_delayed(q), 1);
+    assert_string_equal(state_of(q, id, buf), "waiting");
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_string_equal(j.id, id);
+    job_clear(&j);
+    /* fetch promotes by itself */
+    enqueue(q, NULL, 0, 50, id);
+    sleep_ms(80);
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_string_equal(j.id, id);
+    job_clear(&j);
+    queue_close(q);
+}
+
+static void lost_lock_changes_nothing(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.lock_ms = 100;
+    o.stalled_interval_ms = 10;
+    o.max_stalled = 1;
+    queue_t *q = open_queue(&o);
+    char id[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 0, id);
+    job_t first, second;
+    assert_int_equal(fetch(q, &first, NULL), 1);
+    assert_int_equal(queue_sweep_stalled(q), 0); /* lock still held */
+    sleep_ms(150);
+    sleep_ms(20); /* past the sweep gate too */
+    assert_int_equal(queue_sweep_stalled(q), 1);
+    assert_string_equal(state_of(q, id, buf), "waiting");
+    assert_int_equal(queue_renew(q, &first), QUEUE_ELOCK);
+    assert_int_equal(queue_progress(q, &first, 10), QUEUE_ELOCK);
+    assert_int_equal(queue_complete(q, &first, NULL), QUEUE_ELOCK);
+    assert_int_equal(queue_fail(q, &first, "boom", true), QUEUE_ELOCK);
+    assert_int_equal(fetch(q, &second, NULL), 1);
+    assert_string_equal(second.id, id);
+    assert_string_not_equal(second.token, first.token);
+    assert_int_equal(queue_complete(q, &first, NULL), QUEUE_ELOCK); /* the old token, while another holds it */
+    assert_int_equal(queue_complete(q, &second, NULL), 0);
+    assert_string_equal(state_of(q, id, buf), "completed");
+    queue_stats_t st;
+    queue_stats(q, &st);
+    assert_int_equal(st.stalled, 1);
+    job_clear(&first);
+    job_clear(&second);
+    queue_close(q);
+}
+
+static void stalled_twice_fails(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.lock_ms = 50;
+    o.stalled_interval_ms = 10;
+    o.max_stalled = 1;
+    queue_t *q = open_queue(&o);
+    char id[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 0, id);
+    for (int round = 0; round < 2; round++) {
+        job_t j;
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        sleep_ms(80);
+        assert_int_equal(queue_sweep_stalled(q), 1);
+        job_clear(&j);
+    }
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, SCHOOL, id, &v), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "state")), "failed");
+    assert_string_equal(json_string_value(json_object_get(v, "error")), QUEUE_STALLED_REASON);
+    json_decref(v);
+    (void)buf;
+    queue_close(q);
+}
+
+static void one_sweep_per_interval(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.lock_ms = 20;
+    o.stalled_interval_ms = 400;
+    queue_t *q = open_queue(&o);
+    queue_t *other = NULL;
+    char err[200];
+    other = queue_open(url, queue_name(q), &o, err, sizeof(err)); /* another worker of the same queue */
+    assert_non_null(other);
+    enqueue(q, NULL, 0, 0, NULL);
+    job_t j;
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    assert_int_equal(queue_sweep_stalled(q), 0); /* runs (nothing expired yet) and closes the gate */
+    sleep_ms(60);
+    assert_int_equal(queue_sweep_stalled(other), 0); /* within the interval: skipped */
+    assert_int_equal(queue_sweep_stalled(q), 0);
+    sleep_ms(400);
+    assert_int_equal(queue_sweep_stalled(other), 1);
+    queue_close(other);
+    queue_close(q);
+}
+
+static void limiter_window(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.limiter_max = 3;
+    o.limiter_window_ms = 500;
+    queue_t *q = open_queue(&o);
+    for (int i = 0; i < 5; i++)
+        enqueue(q, NULL, 0, 0, NULL);
+    job_t j;
+    int64_t wait;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        job_clear(&j);
+    }
+    assert_int_equal(fetch(q, &j, &wait), 0);
+    assert_true(wait > 0 && wait <= 500);
+    queue_stats_t st;
+    queue_stats(q, &st);
+    assert_int_equal(st.limited, 1);
+    sleep_ms(wait + 20);
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    /* an empty queue uses nothing of the window */
+    assert_int_equal(fetch(q, &j, &wait), 0);
+    queue_close(q);
+}
+
+static void retries_with_backoff(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    job_spec_t s = {.tenant_id = SCHOOL, .type = "noop", .attempts = 3, .backoff_ms = 100};
+    char id[QUEUE_ID_MAX], buf[32];
+    int existed;
+    assert_int_equal(queue_enqueue(q, &s, id, &existed), 0);
+    const int64_t lo[] = {75, 150}, hi[] = {125, 250};
+    for (int attempt = 0; attempt < 2; attempt++) {
+        job_t j;
+        int64_t wait;
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        assert_int_equal(j.attempts_made, attempt);
+        assert_int_equal(queue_fail(q, &j, "boom", true), 0);
+        job_clear(&j);
+        assert_string_equal(state_of(q, id, buf), "delayed");
+        assert_int_equal(fetch(q, &j, &wait), 0);
+        assert_true(wait >= lo[attempt] - 5 && wait <= hi[attempt]);
+        sleep_ms(wait + 20);
+    }
+    job_t j;
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_int_equal(j.attempts_made, 2);
+    assert_int_equal(queue_fail(q, &j, "still broken", true), 0); /* the last attempt */
+    job_clear(&j);
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, SCHOOL, id, &v), 0);
+    assert_string_equal(json_string_value(json_object_get(v, "state")), "failed");
+    assert_string_equal(json_string_value(json_object_get(v, "error")), "still broken");
+    assert_int_equal(json_integer_value(json_object_get(v, "attemptsMade")), 3);
+    json_decref(v);
+    /* retry = false fails at once */
+    assert_int_equal(queue_enqueue(q, &s, id, &existed), 0);
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_int_equal(queue_fail(q, &j, "bad input", false), 0);
+    job_clear(&j);
+    assert_string_equal(state_of(q, id, buf), "failed");
+    queue_stats_t st;
+    queue_stats(q, &st);
+    assert_int_equal(st.retried, 2);
+    queue_close(q);
+}
+
+static void retention(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.keep_completed = 5;
+    o.keep_failed = 2;
+    queue_t *q = open_queue(&o);
+    char first[QUEUE_ID_MAX];
+    for (int i = 0; i < 30; i++) {
+        job_t j;
+        enqueue(q, NULL, 0, 0, i == 0 ? first : NULL);
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        if (i % 2 == 0)
+            assert_int_equal(queue_complete(q, &j, NULL), 0);
+        else
+            assert_int_equal(queue_fail(q, &j, "x", false), 0);
+        job_clear(&j);
+    }
+    long long c[6];
+    int64_t oldest;
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_COMPLETED], 5);
+    assert_int_equal(c[JOB_FAILED], 2);
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, SCHOOL, first, &v), QUEUE_ENOTFOUND); /* hash removed */
+    assert_int_equal(queue_list(q, SCHOOL, NULL, 100, &v), 0);
+    assert_int_equal(json_array_size(v), 7); /* the school's index trimmed too */
+    json_decref(v);
+    queue_close(q);
+    /* by age, in queue_trim */
+    test_options(&o);
+    o.keep_completed_ms = 100;
+    q = open_queue(&o);
+    for (int i = 0; i < 3; i++) {
+        job_t j;
+        enqueue(q, NULL, 0, 0, NULL);
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        assert_int_equal(queue_complete(q, &j, NULL), 0);
+        job_clear(&j);
+    }
+    assert_int_equal(queue_trim(q), 0);
+    sleep_ms(150);
+    assert_int_equal(queue_trim(q), 3);
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_COMPLETED], 0);
+    queue_close(q);
+}
+
+static void cancel(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char waiting[QUEUE_ID_MAX], delayed[QUEUE_ID_MAX], active[QUEUE_ID_MAX], buf[32];
+    enqueue(q, NULL, 0, 0, active);
+    enqueue(q, NULL, 0, 0, waiting);
+    enqueue(q, NULL, 0, 60000, delayed);
+    job_t j;
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    assert_string_equal(j.id, active);
+    assert_int_equal(queue_cancel(q, SCHOOL, waiting), 0);
+    assert_int_equal(queue_cancel(q, SCHOOL, delayed), 0);
+    assert_int_equal(queue_cancel(q, SCHOOL, active), 0);
+    assert_string_equal(state_of(q, waiting, buf), "cancelled");
+    assert_string_equal(state_of(q, delayed, buf), "cancelled");
+    assert_string_equal(state_of(q, active, buf), "cancelled");
+    assert_int_equal(queue_renew(q, &j), QUEUE_ELOCK);
+    assert_int_equal(queue_complete(q, &j, NULL), QUEUE_ELOCK);
+    assert_int_equal(queue_cancel(q, SCHOOL, waiting), QUEUE_ESTATE);
+    assert_int_equal(queue_cancel(q, SCHOOL, "missing"), QUEUE_ENOTFOUND);
+    job_clear(&j);
+    int64_t wait;
+    assert_int_equal(fetch(q, &j, &wait), 0); /* nothing left to run */
+    long long c[6];
+    int64_t oldest;
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_CANCELLED], 3);
+    assert_int_equal(c[JOB_WAITING] + c[JOB_DELAYED] + c[JOB_ACTIVE], 0);
+    queue_close(q);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *enqueue_later(void *arg)
+{
+    sleep_ms(150);
+    enqueue(arg, NULL, 0, 0, NULL);
+    return NULL;
+}
+
+static void wait_wakes_on_new_job(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    job_t j;
+    int64_t wait;
+    enqueue(q, NULL, 0, 0, NULL); /* leaves a wake-up that nobody took */
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    assert_int_equal(fetch(q, &j, &wait), 0); /* clears it */
+    int64_t t0 = now_ms();
+    assert_int_equal(queue_wait(q, 200), 0);
+    assert_true(now_ms() - t0 >= 150); /* nothing came: the full wait */
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, enqueue_later, q), 0);
+    t0 = now_ms();
+    assert_int_equal(queue_wait(q, 1000), 0);
+    int64_t took = now_ms() - t0;
+    pthread_join(th, NULL);
+    assert_true(took >= 100 && took < 600);
+    assert_int_equal(fetch(q, &j, NULL), 1);
+    job_clear(&j);
+    queue_close(q);
+}
+
+/* Redis refuses nothing here, but a closed port must fail cleanly (-1 with a message, no crash). */
+static void unreachable_server(void **state)
+{
+    (void)state;
+    char err[200];
+    queue_t *q = queue_open("redis://127.0.0.1:1", "down", NULL, err, sizeof(err));
+    assert_non_null(q);
+    char id[QUEUE_ID_MAX];
+    job_spec_t s = {.tenant_id = SCHOOL, .type = "noop"};
+    assert_int_equal(queue_enqueue(q, &s, id, NULL), -1);
+    assert_non_null(strstr(queue_error(q), "redis unavailable"));
+    queue_close(q);
+}
+
+/* The restart scenario driven by run_queue_redis.py (see the header). */
+static int restart(const char *name)
+{
+    char err[256], id[QUEUE_ID_MAX];
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = queue_open(url, name, &o, err, sizeof(err));
+    if (q == NULL)
+        return fprintf(stderr, "open: %s\n", err), 1;
+    for (int i = 0; i < 10; i++) {
+        char jid[16];
+        snprintf(jid, sizeof(jid), "job-%d", i);
+        job_spec_t s = {.id = jid, .tenant_id = SCHOOL, .type = "noop"};
+        if (queue_enqueue(q, &s, id, NULL) != 0)
+            return fprintf(stderr, "enqueue: %s\n", queue_error(q)), 1;
+    }
+    job_t j;
+    int64_t wait;
+    for (int i = 0; i < 3; i++)
+        if (queue_fetch(q, &j, &wait) != 1 || queue_complete(q, &j, NULL) != 0)
+            return fprintf(stderr, "before: %s\n", queue_error(q)), 1;
+        else
+            job_clear(&j);
+    printf("ready\n");
+    fflush(stdout);
+    char line[16];
+    if (fgets(line, sizeof(line), stdin) == NULL)
+        return 1;
+    int done = 0;
+    for (int tries = 0; done < 7 && tries < 200; tries++) {
+        int rc = queue_fetch(q, &j, &wait);
+        if (rc == 1 && queue_complete(q, &j, NULL) == 0)
+            done++;
+        if (rc == 1)
+            job_clear(&j);
+        else
+            sleep_ms(50); /* Redis coming back, or the client's backoff */
+    }
+    long long c[6];
+    int64_t oldest;
+    if (queue_counts(q, c, &oldest) != 0 || c[JOB_COMPLETED] != 10 || done != 7)
+        return fprintf(stderr, "after: done %d, completed %lld: %s\n", done, c[JOB_COMPLETED], queue_error(q)), 1;
+    printf("done\n");
+    queue_close(q);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    url = getenv("ERP_TEST_QUEUE_URL");
+    if (url == NULL) {
+        fprintf(stderr, "ERP_TEST_QUEUE_URL is not set (run tests/queue_redis/run_queue_redis.py)\n");
+        return 2;
+    }
+    if (argc == 3 && strcmp(argv[1], "restart") == 0)
+        return restart(argv[2]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(enqueue_fetch_complete),
+        cmocka_unit_test(complete_then_fetch_in_one_call),
+        cmocka_unit_test(dedup_and_tenants),
+        cmocka_unit_test(priority_then_fifo),
+        cmocka_unit_test(delayed_promotion),
+        cmocka_unit_test(lost_lock_changes_nothing),
+        cmocka_unit_test(stalled_twice_fails),
+        cmocka_unit_test(one_sweep_per_interval),
+        cmocka_unit_test(limiter_window),
+        cmocka_unit_test(retries_with_backoff),
+        cmocka_unit_test(retention),
+        cmocka_unit_test(cancel),
+        cmocka_unit_test(wait_wakes_on_new_job),
+        cmocka_unit_test(unreachable_server),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
