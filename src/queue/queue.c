@@ -267,13 +267,7 @@ json_t *queue_job_json(const job_view_t *v)
 queue_t *queue_open(const char *url, const char *name, const queue_options_t *o, char *err, size_t errlen)
 {
     if (url != NULL && (strncmp(url, "redis://", 8) == 0 || strncmp(url, "redis+cluster://", 16) == 0)) {
-#ifdef ERP_QUEUE_REDIS
         return queue_redis_open(url, name, o, err, errlen);
-#else
-        (void)o;
-        snprintf(err, errlen, "redis queue not in this build");
-        return NULL;
-#endif
     }
     snprintf(err, errlen, "unknown queue URL '%s' (redis://…, redis+cluster://…; the SQL queue opens with queue_open_sql)",
              url != NULL ? url : "");

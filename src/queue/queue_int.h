@@ -66,8 +66,7 @@ int queue_base_init(queue_t *q, const queue_ops_t *ops, const char *name, const 
 
 /*
  * The Redis adapter (src/queue/redis.c): url is "redis://…" or "redis+cluster://…".
- * NULL with a message in err. Absent from builds without src/queue/redis.c
- * (ERP_QUEUE_REDIS undefined): queue_open() then answers "redis queue not in this build".
+ * NULL with a message in err.
  */
 queue_t *queue_redis_open(const char *url, const char *name, const queue_options_t *o, char *err, size_t errlen);
 

@@ -14,12 +14,8 @@ queue_t *queue_setup(const config_t *cfg, store_t *s, char *err, size_t errlen)
     if (queue_options_from_env(&o, err, errlen) != 0)
         return NULL;
     const char *name = cfg->queue_name != NULL ? cfg->queue_name : "default";
-    if (cfg->redis_url != NULL && cfg->redis_url[0] != '\0') {
-        queue_t *q = queue_open(cfg->redis_url, name, &o, err, errlen);
-        if (q != NULL || strcmp(err, "redis queue not in this build") != 0)
-            return q;
-        log_warn("the job queue is SQL: this build has no Redis queue", NULL);
-    }
+    if (cfg->redis_url != NULL && cfg->redis_url[0] != '\0')
+        return queue_open(cfg->redis_url, name, &o, err, errlen);
     return queue_open_sql(s, name, &o, err, errlen);
 }
 

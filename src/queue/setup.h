@@ -1,8 +1,8 @@
 /*
  * setup.h - the process's queue and in-process workers from the configuration.
  *
- * The queue is Redis when ERP_REDIS_URL is set and this build has the Redis
- * adapter, else SQL on the process's store; named QUEUE_NAME, timings from
+ * The queue is Redis when ERP_REDIS_URL is set, else SQL on the process's
+ * store; named QUEUE_NAME, timings from
  * ERP_QUEUE_* (queue_options_from_env). `serve` runs ERP_SERVE_WORKERS worker
  * threads (default 2; 0: none) on the SQL queue (the embedded profile);
  * `school-erp worker` runs ERP_WORKER_CONCURRENCY.
