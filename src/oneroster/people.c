@@ -343,8 +343,10 @@ static int person_vals(or_imp_t *m, int k, const or_row_t *row, const char **v)
 static int delete_person(or_imp_t *m, const or_row_t *row)
 {
     const or_id_t *id = or_id_get(m, "user", row->f[C_SOURCED_ID]);
-    int k = id != NULL ? user_kind(m, row->f[C_SOURCED_ID]) : P_NONE;
-    if (k == P_NONE)
+    int k = 0;
+    while (id != NULL && k < P_NONE && strcmp(id->local_kind, local_kinds[k]) != 0)
+        k++;
+    if (id == NULL || k == P_NONE)
         return 0;
     db_result_t res;
     db_arg_t args[] = {DB_TEXT(m->tenant), DB_TEXT(id->local_id), DB_INT(m->now)};
