@@ -9,6 +9,7 @@
 #include "auth/identity.h"
 #include "auth/password.h"
 #include "auth/roles.h"
+#include "domain/people.h"
 #include "oneroster/oneroster_int.h"
 
 #define STUDENT_COLS "admission_no, first_name, middle_name, last_name, date_of_birth, gender, email, phone, search_text"
@@ -18,11 +19,11 @@ static stmt_t Q_STUDENT_FIND = STMT("oneroster.student_find", 0,
                                     "SELECT id FROM students WHERE tenant_id = $1 AND lower(admission_no) = lower($2)");
 static stmt_t Q_STUDENT_INSERT = STMT("oneroster.student_insert", 0,
                                       "INSERT INTO students (tenant_id, id, " STUDENT_COLS ", created_at, updated_at)"
-                                      " VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, $3, $3)");
+                                      " VALUES ($1, $2, $4, $5, $6, $7, $8, $9, $10, $11, lower($12), $3, $3)");
 static stmt_t Q_STUDENT_UPDATE = STMT("oneroster.student_update", 0,
                                       "UPDATE students SET admission_no = $4, first_name = $5, middle_name = $6,"
                                       " last_name = $7, date_of_birth = $8, gender = $9, email = $10, phone = $11,"
-                                      " search_text = $12, version = version + 1, updated_at = $3"
+                                      " search_text = lower($12), version = version + 1, updated_at = $3"
                                       " WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_STUDENT_BIRTH = STMT("oneroster.student_birth", 0,
                                      "SELECT date_of_birth FROM students WHERE tenant_id = $1 AND id = $2");
@@ -171,6 +172,27 @@ static const or_row_t *demographics(const or_imp_t *m, const char *sid)
 
 /* ---- checks */
 
+/* The API's rules for names, phones and school-issued numbers (domain/people.h). */
+static void check_person(or_imp_t *m, const or_row_t *row)
+{
+    static const int names[] = {USR_GIVEN, USR_MIDDLE, USR_FAMILY};
+    const char *f = "users.csv", *phone = row->f[USR_PHONE] ? row->f[USR_PHONE] : row->f[USR_SMS];
+    for (int i = 0; i < 3; i++) {
+        const char *v = row->f[names[i]];
+        if (v != NULL && (!people_valid_name(v) || strlen(v) > 100))
+            or_err(&m->errs, f, row->line, or_specs[OR_USERS].cols[names[i]],
+                   "must be a name of at most 100 characters without control characters");
+    }
+    if (phone != NULL && !people_valid_phone(phone))
+        or_err(&m->errs, f, row->line, row->f[USR_PHONE] ? "phone" : "sms", "is not a phone number");
+    int k = person_of(row->f[USR_ROLE]);
+    const char *code = row->f[USR_IDENTIFIER] ? row->f[USR_IDENTIFIER] : row->f[C_SOURCED_ID];
+    if (k != P_GUARDIAN && !people_valid_code(code))
+        or_err(&m->errs, f, row->line, row->f[USR_IDENTIFIER] ? "identifier" : "sourcedId",
+               "becomes the %s number and must be 1 to 32 letters, digits and . _ / - (give an identifier)",
+               k == P_STUDENT ? "admission" : "employee");
+}
+
 static void check_user(or_imp_t *m, const or_row_t *row, or_aux_t *x)
 {
     static const char *const roles[] = {"administrator", "aide", "guardian", "parent", "proctor", "relative",
@@ -187,6 +209,7 @@ static void check_user(or_imp_t *m, const or_row_t *row, or_aux_t *x)
     }
     if (email != NULL && (strchr(email, '@') == NULL || strpbrk(email, " \t<>,;") != NULL || strlen(email) > 254))
         or_err(&m->errs, f, row->line, "email", "is not an email address");
+    check_person(m, row);
     const char *sid = row->f[C_SOURCED_ID];
     const or_row_t *d = demographics(m, sid);
     if (person_of(row->f[USR_ROLE]) == P_STUDENT && (d == NULL || d->f[DEM_BIRTH] == NULL) &&
@@ -332,8 +355,9 @@ static int person_vals(or_imp_t *m, int k, const or_row_t *row, const char **v)
         birth = res.nrows > 0 ? db_get(&res, 0, 0) : "2000-01-01";
     }
     const char *mid = row->f[USR_MIDDLE];
-    const char *search = lower(m->a, arena_printf(m->a, "%s %s%s%s %s", row->f[USR_GIVEN], mid ? mid : "",
-                                                  mid ? " " : "", row->f[USR_FAMILY], code));
+    char text[512];
+    people_search_text(text, sizeof(text), row->f[USR_GIVEN], mid, row->f[USR_FAMILY], code);
+    const char *search = lower(m->a, text);
     const char *vals[] = {code, row->f[USR_GIVEN], mid, row->f[USR_FAMILY], birth, sex ? sex : "unspecified",
                           row->f[USR_EMAIL], phone, search};
     memcpy(v, vals, sizeof(vals));

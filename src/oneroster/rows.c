@@ -245,6 +245,8 @@ int or_table_parse(arena_t *a, const or_file_t *f, const or_spec_t *spec, or_tab
     sheet_t sh;
     int at[32], before = e->total;
     t->spec = spec;
+    t->rows = NULL;
+    t->n = 0;
     smap_init(&t->by_id, a);
     if (parse_sheet(a, f, &sh, e) != 0 || map_header(f, spec, &sh.rows[0], at, e) != 0)
         return -1;
