@@ -153,6 +153,17 @@ int or_write_failed(or_imp_t *m, int table, const or_row_t *row, const char *col
     return -1;
 }
 
+int or_audit(or_imp_t *m, const char *action, const char *subject_id, const char *detail)
+{
+    const char *dot = strchr(action, '.');
+    audit_event_t e = {.tenant_id = m->tenant, .actor_id = m->r.auth.user_id[0] ? m->r.auth.user_id : NULL,
+                       .actor_roles = m->r.auth.roles, .action = action,
+                       .subject_type = arena_strndup(m->a, action, (size_t)(dot - action)), .subject_id = subject_id,
+                       .detail = detail != NULL ? arena_printf(m->a, "oneroster import: %s", detail)
+                                                : "oneroster import"};
+    return audit_record(m->db, NULL, &e);
+}
+
 /* ---- the generic upsert */
 
 static void bind(const or_imp_t *m, const char *id, const char **vals, int n, db_arg_t *args)
@@ -204,7 +215,7 @@ static int refresh(or_imp_t *m, const or_ent_t *e, int table, const or_row_t *ro
     if (db_exec(m->db, e->update, args, 3 + e->nvals, m->a, NULL) != 0)
         return or_write_failed(m, table, row, NULL);
     m->count[e->count].updated++;
-    return 0;
+    return e->noun != NULL ? or_audit(m, arena_printf(m->a, "%s.update", e->noun), id, NULL) : 0;
 }
 
 int or_put(or_imp_t *m, const or_ent_t *e, int table, const or_row_t *row, const char **vals, const char **id)
@@ -228,6 +239,8 @@ int or_put(or_imp_t *m, const or_ent_t *e, int table, const or_row_t *row, const
         return or_write_failed(m, table, row, NULL);
     m->count[e->count].created++;
     *id = nid;
+    if (e->noun != NULL && or_audit(m, arena_printf(m->a, "%s.create", e->noun), nid, NULL) != 0)
+        return -1;
     return or_id_put(m, e->kind, sid, e->local_kind, nid);
 }
 
@@ -428,14 +441,11 @@ static int apply(db_t *db, void *ctx)
     if (apply_sessions(m, 1) != 0 || apply_sessions(m, 0) != 0 || apply_courses(m) != 0 || apply_classes(m) != 0 ||
         or_apply_users(m) != 0 || or_apply_enrollments(m) != 0)
         return -1;
-    audit_event_t e = {.tenant_id = m->tenant, .actor_id = m->r.auth.user_id[0] ? m->r.auth.user_id : NULL,
-                       .actor_roles = m->r.auth.user_id[0] ? ROLE_ADMIN : 0, .action = "import.oneroster",
-                       .subject_type = "tenant", .subject_id = m->tenant,
-                       .detail = arena_printf(m->a, "students %d/%d, classes %d/%d, enrollments %d/%d created/updated",
-                                              m->count[K_STUDENTS].created, m->count[K_STUDENTS].updated,
-                                              m->count[K_CLASSES].created, m->count[K_CLASSES].updated,
-                                              m->count[K_ENROLLMENTS].created, m->count[K_ENROLLMENTS].updated)};
-    return audit_record(m->db, NULL, &e);
+    return or_audit(m, "import.oneroster", NULL,
+                    arena_printf(m->a, "students %d/%d, classes %d/%d, enrollments %d/%d created/updated",
+                                 m->count[K_STUDENTS].created, m->count[K_STUDENTS].updated,
+                                 m->count[K_CLASSES].created, m->count[K_CLASSES].updated,
+                                 m->count[K_ENROLLMENTS].created, m->count[K_ENROLLMENTS].updated));
 }
 
 /* ---- reading */

@@ -186,9 +186,12 @@ typedef struct or_ent {
     int nvals;
     int keys[3], nkeys;
     int count;
+    const char *noun; /* audited as NOUN.create / NOUN.update (NULL: not audited here) */
 } or_ent_t;
 
 int or_put(or_imp_t *m, const or_ent_t *e, int table, const or_row_t *row, const char **vals, const char **id);
+/* Records an audit event of the import (the actor, "oneroster import" in the detail); 0 or -1. */
+int or_audit(or_imp_t *m, const char *action, const char *subject_id, const char *detail);
 
 /* people.c: checks of users, demographics and enrollments; their writes. */
 void or_check_users(or_imp_t *m);

@@ -96,7 +96,7 @@ static stmt_t Q_ENR_UPDATE = STMT("oneroster.enrollment_update", 0,
                                   " start_date = $7, end_date = $8, version = version + 1, updated_at = $3"
                                   " WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_ENR_DELETE = STMT("oneroster.enrollment_delete", 0,
-                                  "DELETE FROM enrollments WHERE tenant_id = $1 AND id = $2");
+                                  "DELETE FROM enrollments WHERE tenant_id = $1 AND id = $2 RETURNING student_id");
 static stmt_t Q_CLASS_YEAR = STMT("oneroster.class_year", 0,
                                   "SELECT c.academic_year_id, y.start_date, y.end_date FROM classes c"
                                   " JOIN academic_years y ON y.tenant_id = c.tenant_id AND y.id = c.academic_year_id"
@@ -124,10 +124,12 @@ static stmt_t Q_CLASS_TEACHER_CLEAR = STMT("oneroster.class_teacher_clear", 0,
                                            " WHERE tenant_id = $1 AND id = $2 AND class_teacher_id IS NOT NULL");
 
 static const or_ent_t E_PERSON[3] = {
-    {"user", "student", &Q_STUDENT_GET, &Q_STUDENT_FIND, &Q_STUDENT_INSERT, &Q_STUDENT_UPDATE, 9, {0}, 1, K_STUDENTS},
-    {"user", "teacher", &Q_TEACHER_GET, &Q_TEACHER_FIND, &Q_TEACHER_INSERT, &Q_TEACHER_UPDATE, 6, {0}, 1, K_TEACHERS},
+    {"user", "student", &Q_STUDENT_GET, &Q_STUDENT_FIND, &Q_STUDENT_INSERT, &Q_STUDENT_UPDATE, 9, {0}, 1, K_STUDENTS,
+     "student"},
+    {"user", "teacher", &Q_TEACHER_GET, &Q_TEACHER_FIND, &Q_TEACHER_INSERT, &Q_TEACHER_UPDATE, 6, {0}, 1, K_TEACHERS,
+     "teacher"},
     {"user", "guardian", &Q_GUARDIAN_GET, &Q_GUARDIAN_FIND, &Q_GUARDIAN_INSERT, &Q_GUARDIAN_UPDATE, 4, {2}, 1,
-     K_GUARDIANS},
+     K_GUARDIANS, "guardian"},
 };
 static const or_ent_t E_ENROLLMENT = {"enrollment", "enrollment", &Q_ENR_GET, NULL, &Q_ENR_INSERT, &Q_ENR_UPDATE,
                                       5, {0}, 0, K_ENROLLMENTS};
@@ -377,9 +379,11 @@ static int delete_person(or_imp_t *m, const or_row_t *row)
     if (db_exec(m->db, &Q_DISABLE_ACCOUNT[k], args, 3, m->a, NULL) != 0 ||
         db_exec(m->db, &Q_DELETE_PERSON[k], args, 3, m->a, &res) != 0)
         return -1;
-    if (res.changes > 0 || (k == P_GUARDIAN && res.nrows > 0))
-        m->count[E_PERSON[k].count].deleted++;
-    return 0;
+    if (res.changes == 0 && (k != P_GUARDIAN || res.nrows == 0))
+        return 0;
+    m->count[E_PERSON[k].count].deleted++;
+    return k == P_GUARDIAN ? 0 : or_audit(m, k == P_STUDENT ? "student.delete" : "teacher.update", id->local_id,
+                                          k == P_STUDENT ? "tobedeleted" : "tobedeleted: inactive");
 }
 
 static int apply_user(or_imp_t *m, const or_row_t *row)
@@ -457,7 +461,13 @@ static int apply_student(or_imp_t *m, const or_row_t *row, const char *cls, cons
         return -1;
     }
     const char *vals[] = {student, cls, db_get(&res, 0, 0), start, end}, *id;
-    return or_put(m, &E_ENROLLMENT, OR_ENROLLMENTS, row, vals, &id);
+    or_count_t before = m->count[K_ENROLLMENTS];
+    if (or_put(m, &E_ENROLLMENT, OR_ENROLLMENTS, row, vals, &id) != 0)
+        return -1;
+    const or_count_t *now = &m->count[K_ENROLLMENTS];
+    if (now->created == before.created && now->updated == before.updated)
+        return 0;
+    return or_audit(m, "student.update", student, arena_printf(m->a, "enrollment %s", id));
 }
 
 /* The class's teacher: the first primary teacher enrollment of the class, else the first. */
@@ -511,8 +521,12 @@ static int delete_enrollment(or_imp_t *m, const or_row_t *row)
     db_result_t res;
     if (db_exec(m->db, st, DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(id->local_id)), m->a, &res) != 0)
         return or_write_failed(m, OR_ENROLLMENTS, row, NULL);
-    if (res.changes > 0)
+    int gone = st == &Q_ENR_DELETE ? res.nrows > 0 : res.changes > 0;
+    if (gone)
         m->count[st == &Q_ENR_DELETE ? K_ENROLLMENTS : K_ASSIGNMENTS].deleted++;
+    if (gone && st == &Q_ENR_DELETE &&
+        or_audit(m, "student.update", db_get(&res, 0, 0), arena_printf(m->a, "enrollment %s removed", id->local_id)) != 0)
+        return -1;
     return or_id_drop(m, "enrollment", row->f[C_SOURCED_ID]);
 }
 

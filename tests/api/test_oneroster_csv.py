@@ -214,6 +214,34 @@ class OneRosterCase(ServerTestCase):
         self.assertEqual(self.cli("export", "--school", target.slug, "-o", folder).returncode, 0)
         self.assertIn(f"\r\n{t['id']},", read_text(os.path.join(folder, "users.csv")))
 
+    def test_guardians_and_audit(self):
+        school = self.new_school("Family")
+        files = self.sample()
+        files["users.csv"] = files["users.csv"].rstrip("\n") + (
+            "\nP-1,,,true,255901001,parent,Ann Archer,,Ann,Archer,,,Ann.Archer@example.org,,555-0100,604863,,"
+            "\nR-1,,,true,255901001,relative,Bob Hughes,,Bob,Hughes,,,,,,604874,,"
+            "\nA-1,,,true,255901001,aide,Cy Aide,,Cy,Aide,,,cy@example.org,,,,,\n")
+        folder = write_set(os.path.join(self.tmp, "family"), files)
+        report = self.import_path(school, folder)
+        self.assertEqual(report["counts"]["guardians"]["created"], 2, report)
+        self.assertEqual(report["counts"]["accounts"]["created"], 11, "the parent has an account, the aide none")
+        self.assertEqual(report["skipped"], 1, "the aide")
+        admin = school.client("admin")
+        students = {s["lastName"]: s for s in self.all_items(admin, "/api/v1/students")}
+        mary = admin.get(f"/api/v1/students/{students['Archer']['id']}", expect=200).json
+        kyle = admin.get(f"/api/v1/students/{students['Hughes']['id']}", expect=200).json
+        self.assertEqual([g["relationship"] for g in mary["guardians"]], ["guardian"])
+        self.assertEqual([g["relationship"] for g in kyle["guardians"]], ["other"])
+        parent = [u for u in self.all_items(admin, "/api/v1/users") if u["email"] == "ann.archer@example.org"]
+        self.assertEqual(parent[0]["roles"], ["parent"])
+        created = self.all_items(admin, "/api/v1/audit-events?action=student.create")
+        self.assertEqual(len(created), 8)
+        self.assertTrue(all(e["detail"] == "oneroster import" for e in created), created[:1])
+        self.assertEqual(len(self.all_items(admin, "/api/v1/audit-events?action=import.oneroster")), 1)
+        again = self.import_path(school, folder)
+        self.assert_nothing_changed(again)
+        self.assertEqual(len(self.all_items(admin, "/api/v1/audit-events?action=student.create")), 8)
+
     def test_tobedeleted(self):
         school = self.new_school("Delta")
         self.import_path(school, SAMPLE)
