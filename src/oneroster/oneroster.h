@@ -30,9 +30,11 @@
  * matches a record by its natural key (year name, subject code, admission or
  * employee number, grade and section, email), else it is created. A record is
  * written only when a value differs, so importing the same files again
- * changes nothing. status=tobedeleted: a student is deleted (soft), a teacher
- * made inactive, a person's account disabled, an enrollment or teaching
- * assignment removed; sessions, courses and classes are kept.
+ * changes nothing. status=tobedeleted, and for a bulk users or enrollments
+ * file a record imported before that the file leaves out: a student is
+ * deleted (soft), a teacher made inactive, a person's account disabled, an
+ * enrollment or teaching assignment removed (an assignment only when no
+ * remaining enrollment names it); sessions, courses and classes are kept.
  *
  * Every row is checked first (required columns and values, dates, enums,
  * references to rows of the files or to records imported before); errors are

@@ -366,9 +366,29 @@ static int person_vals(or_imp_t *m, int k, const or_row_t *row, const char **v)
     return 0;
 }
 
-static int delete_person(or_imp_t *m, const or_row_t *row)
+static const or_row_t absent_row = {0}; /* a record a bulk file leaves out: errors name line 0 */
+
+/* The sourcedIds of kind imported before that table, a bulk file, leaves out (none for a delta file). */
+static const char **absent(or_imp_t *m, int table, const char *kind, int *n)
 {
-    const or_id_t *id = or_id_get(m, "user", row->f[C_SOURCED_ID]);
+    size_t klen = strlen(kind);
+    const char **v = arena_alloc(m->a, (m->ids.cap + 1) * sizeof(*v));
+    *n = 0;
+    if (m->t[table].mode == NULL || strcmp(m->t[table].mode, "bulk") != 0)
+        return v;
+    for (size_t i = 0; i < m->ids.cap; i++) {
+        const char *key = m->ids.keys[i];
+        if (key != NULL && m->ids.vals[i] != NULL && strncmp(key, kind, klen) == 0 && key[klen] == '\x1f' &&
+            smap_get(&m->t[table].by_id, key + klen + 1) == NULL)
+            v[(*n)++] = key + klen + 1;
+    }
+    return v;
+}
+
+/* Deletes (softly) the person user sid names: tobedeleted, or left out of a bulk file. */
+static int delete_person(or_imp_t *m, const char *sid)
+{
+    const or_id_t *id = or_id_get(m, "user", sid);
     int k = 0;
     while (id != NULL && k < P_NONE && strcmp(id->local_kind, local_kinds[k]) != 0)
         k++;
@@ -383,7 +403,7 @@ static int delete_person(or_imp_t *m, const or_row_t *row)
         return 0;
     m->count[E_PERSON[k].count].deleted++;
     return k == P_GUARDIAN ? 0 : or_audit(m, k == P_STUDENT ? "student.delete" : "teacher.update", id->local_id,
-                                          k == P_STUDENT ? "tobedeleted" : "tobedeleted: inactive");
+                                          k == P_STUDENT ? "deleted" : "deleted: inactive");
 }
 
 static int apply_user(or_imp_t *m, const or_row_t *row)
@@ -436,11 +456,19 @@ int or_apply_users(or_imp_t *m)
         const or_row_t *row = &t->rows[i];
         if (m->aux[OR_USERS][i].skip)
             m->skipped++;
-        else if ((row->deleted ? delete_person(m, row) : apply_user(m, row)) != 0)
+        else if (!row->deleted && apply_user(m, row) != 0)
             return -1;
     }
     for (int i = 0; i < t->n; i++)
         if (!t->rows[i].deleted && !m->aux[OR_USERS][i].skip && apply_agents(m, &t->rows[i]) != 0)
+            return -1;
+    for (int i = 0; i < t->n; i++)
+        if (t->rows[i].deleted && !m->aux[OR_USERS][i].skip && delete_person(m, t->rows[i].f[C_SOURCED_ID]) != 0)
+            return -1;
+    int n;
+    const char **gone = absent(m, OR_USERS, "user", &n);
+    for (int i = 0; i < n; i++)
+        if (delete_person(m, gone[i]) != 0)
             return -1;
     return 0;
 }
@@ -510,11 +538,28 @@ static int apply_teacher(or_imp_t *m, const or_row_t *row, const char *cls, cons
     return or_id_put(m, "enrollment", row->f[C_SOURCED_ID], "class_teacher", cls);
 }
 
-static int delete_enrollment(or_imp_t *m, const or_row_t *row)
+/* Whether a present enrollment row other than sid names local_id (a teacher's enrollments of each term). */
+static int still_named(const or_imp_t *m, const char *sid, const char *local_id)
 {
-    const or_id_t *id = or_id_get(m, "enrollment", row->f[C_SOURCED_ID]);
+    const or_table_t *t = &m->t[OR_ENROLLMENTS];
+    for (int i = 0; i < t->n; i++) {
+        const or_row_t *row = &t->rows[i];
+        const or_id_t *x = or_id_get(m, "enrollment", row->f[C_SOURCED_ID]);
+        if (!row->deleted && !m->aux[OR_ENROLLMENTS][i].skip && x != NULL && strcmp(row->f[C_SOURCED_ID], sid) != 0 &&
+            strcmp(x->local_id, local_id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Removes what enrollment sid made: tobedeleted (row), or left out of a bulk file. */
+static int delete_enrollment(or_imp_t *m, const char *sid, const or_row_t *row)
+{
+    const or_id_t *id = or_id_get(m, "enrollment", sid);
     if (id == NULL)
         return 0;
+    if (strcmp(id->local_kind, "enrollment") != 0 && still_named(m, sid, id->local_id))
+        return or_id_drop(m, "enrollment", sid);
     stmt_t *st = strcmp(id->local_kind, "enrollment") == 0      ? &Q_ENR_DELETE
                  : strcmp(id->local_kind, "class_subject") == 0 ? &Q_CS_DELETE
                                                                 : &Q_CLASS_TEACHER_CLEAR;
@@ -527,7 +572,7 @@ static int delete_enrollment(or_imp_t *m, const or_row_t *row)
     if (gone && st == &Q_ENR_DELETE &&
         or_audit(m, "student.update", db_get(&res, 0, 0), arena_printf(m->a, "enrollment %s removed", id->local_id)) != 0)
         return -1;
-    return or_id_drop(m, "enrollment", row->f[C_SOURCED_ID]);
+    return or_id_drop(m, "enrollment", sid);
 }
 
 int or_apply_enrollments(or_imp_t *m)
@@ -541,15 +586,21 @@ int or_apply_enrollments(or_imp_t *m)
             continue;
         }
         if (row->deleted)
-            rc = delete_enrollment(m, row);
-        else {
-            const char *cls = or_id_get(m, "class", row->f[ENR_CLASS])->local_id;
-            const char *user = or_id_get(m, "user", row->f[ENR_USER])->local_id;
-            rc = strcmp(row->f[ENR_ROLE], "student") == 0 ? apply_student(m, row, cls, user)
-                                                          : apply_teacher(m, row, cls, user);
-        }
+            continue;
+        const char *cls = or_id_get(m, "class", row->f[ENR_CLASS])->local_id;
+        const char *user = or_id_get(m, "user", row->f[ENR_USER])->local_id;
+        rc = strcmp(row->f[ENR_ROLE], "student") == 0 ? apply_student(m, row, cls, user)
+                                                      : apply_teacher(m, row, cls, user);
         if (rc != 0)
             return -1;
     }
+    for (int i = 0; i < t->n; i++)
+        if (t->rows[i].deleted && delete_enrollment(m, t->rows[i].f[C_SOURCED_ID], &t->rows[i]) != 0)
+            return -1;
+    int n;
+    const char **gone = absent(m, OR_ENROLLMENTS, "enrollment", &n);
+    for (int i = 0; i < n; i++)
+        if (delete_enrollment(m, gone[i], &absent_row) != 0)
+            return -1;
     return 0;
 }

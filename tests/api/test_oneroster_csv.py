@@ -242,6 +242,24 @@ class OneRosterCase(ServerTestCase):
         self.assert_nothing_changed(again)
         self.assertEqual(len(self.all_items(admin, "/api/v1/audit-events?action=student.create")), 8)
 
+    def test_bulk_files_are_complete(self):
+        """In a bulk file, a record imported before and left out is deleted as if marked tobedeleted."""
+        school = self.new_school("Bulk")
+        self.import_path(school, SAMPLE)
+        files = self.sample()
+        files["users.csv"] = "".join(l for l in files["users.csv"].splitlines(True) if not l.startswith("604969,"))
+        files["enrollments.csv"] = "".join(
+            l for l in files["enrollments.csv"].splitlines(True)
+            if ",604969,student," not in l and not l.startswith("0F465D5B-"))  # Stephen; a teacher's Fall row
+        folder = write_set(os.path.join(self.tmp, "bulk"), files)
+        report = self.import_path(school, folder)
+        counts = {k: (c["created"], c["updated"], c["deleted"]) for k, c in report["counts"].items()}
+        self.assertEqual(counts["students"], (0, 0, 1), report)
+        self.assertEqual(counts["enrollments"], (0, 0, 2), report)
+        self.assertEqual(counts["teachingAssignments"], (0, 0, 0), "the Spring row still names the assignment")
+        self.assertEqual(self.counts(school), dict(self.SAMPLE_COUNTS, students=7, enrollments=18))
+        self.assert_nothing_changed(self.import_path(school, folder))
+
     def test_tobedeleted(self):
         school = self.new_school("Delta")
         self.import_path(school, SAMPLE)
