@@ -202,10 +202,12 @@ static const command_t commands[] = {
      "Creates a platform admin (who manages schools); the password is read from standard input.\n"
      "Prints the new account's id.\n"},
     {"import", cli_import, "import students, teachers or staff accounts from CSV",
-     "usage: school-erp import KIND FILE --school SCHOOL\n\n"
+     "usage: school-erp import KIND FILE --school SCHOOL\n"
+     "       school-erp import KIND --template\n\n"
      "Imports a CSV file (KIND: students, teachers, staff; FILE - reads standard input) into the school\n"
      "(its id or slug) on ERP_DATABASE_URL: every record is checked first, then all are written in one\n"
-     "transaction, or none when any is wrong. Prints the report (JSON); exit 0 when imported, 1 when not.\n"},
+     "transaction, or none when any is wrong. Prints the report (JSON); exit 0 when imported, 1 when not.\n"
+     "--template prints the kind's columns and an example record.\n"},
     {"export", cli_export, "export students, guardians, enrollments or attendance as CSV",
      "usage: school-erp export KIND --school SCHOOL [--from YYYY-MM-DD --to YYYY-MM-DD] [--class ID]\n\n"
      "Writes the CSV export of KIND (students, guardians, enrollments, attendance: needs --from and --to)\n"

@@ -9,6 +9,7 @@
 #define ERP_API_ACADEMIC_H
 
 #include "http/handler.h"
+#include "store/store.h"
 
 /* /academic-years: at most one current year per school. */
 int years_create(req_t *r);
@@ -62,6 +63,15 @@ int class_students_loop(req_t *r);
 
 /* /enrollments. */
 int enrollments_create(req_t *r);
+/*
+ * What POST /enrollments does, inside the caller's open transaction (the
+ * imports): enrolls student_id in class_id from start with the same checks
+ * (the class and its year, no overlapping enrollment, a free seat) and audit
+ * event. Returns 0 with new_id set, or -1: a refusal (r->err set) or a
+ * database error (r->err untouched).
+ */
+int enrollments_enroll(req_t *r, db_t *db, const char *student_id, const char *class_id, const char *start,
+                       char new_id[40]);
 int enrollments_list(req_t *r);
 int enrollments_get(req_t *r);
 int enrollments_delete(req_t *r);

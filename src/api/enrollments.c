@@ -245,6 +245,15 @@ static int create_tx(db_t *db, void *ctx)
                                    db_get(&cls, 0, C_NAME), t->date));
 }
 
+int enrollments_enroll(req_t *r, db_t *db, const char *student_id, const char *class_id, const char *start,
+                       char new_id[40])
+{
+    enr_tx_t t = {.r = r, .student_id = student_id, .class_id = class_id, .date = start};
+    int rc = create_tx(db, &t);
+    memcpy(new_id, t.new_id, sizeof(t.new_id));
+    return rc;
+}
+
 /* Runs a write transaction; answers its failure (a database error when nothing was answered). Returns 0 or -1. */
 static int run(req_t *r, int (*fn)(db_t *, void *), enr_tx_t *t)
 {

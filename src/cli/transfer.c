@@ -114,13 +114,17 @@ int cli_on_store(int (*fn)(db_t *db, arena_t *a, int argc, char **argv), int arg
 
 int cli_import(int argc, char **argv)
 {
-    if (argc < 3 || argv[1][0] == '-' || (argv[2][0] == '-' && argv[2][1] != '\0')) {
-        fprintf(stderr, "usage: school-erp import KIND FILE --school SCHOOL\n");
+    if (argc < 3 || argv[1][0] == '-' || (argv[2][0] == '-' && argv[2][1] != '\0' && strcmp(argv[2], "--template") != 0)) {
+        fprintf(stderr, "usage: school-erp import KIND FILE --school SCHOOL | school-erp import KIND --template\n");
         return 2;
     }
     if (import_template(argv[1]) == NULL) {
         fprintf(stderr, "school-erp import: unknown kind '%s' (students, teachers, staff)\n", argv[1]);
         return 2;
+    }
+    if (strcmp(argv[2], "--template") == 0) {
+        fputs(import_template(argv[1]), stdout);
+        return 0;
     }
     return cli_on_store(import_file, argc, argv);
 }

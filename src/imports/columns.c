@@ -22,6 +22,7 @@ static const column_t student_columns[] = {
     {"address", 0, "address", 0},
     {"admittedOn", 0, "admittedOn", 0},
     {"status", 0, "status", 0},
+    {"className", COL_PLACE, "className", 0},
     GUARDIAN_COLUMNS(1),
     GUARDIAN_COLUMNS(2),
 };
@@ -45,8 +46,8 @@ static const column_t staff_columns[] = {
 #define G(n) ",guardian" #n "FirstName,guardian" #n "LastName,guardian" #n "Email,guardian" #n "Phone,guardian" #n "Relationship"
 static const import_kind_t kinds[] = {
     {"students", student_columns, N(student_columns),
-     "admissionNo,firstName,middleName,lastName,dateOfBirth,gender,email,phone,address,admittedOn,status" G(1) G(2)
-     "\r\nS-1001,Ana,Maria,Lopez,2014-03-09,female,,,\"12 Main St, Springfield\",2020-09-01,active,"
+     "admissionNo,firstName,middleName,lastName,dateOfBirth,gender,email,phone,address,admittedOn,status,className"
+     G(1) G(2) "\r\nS-1001,Ana,Maria,Lopez,2014-03-09,female,,,\"12 Main St, Springfield\",2020-09-01,active,5-A,"
      "Rosa,Lopez,rosa.lopez@example.org,+1 555 0100,mother,Luis,Lopez,,+1 555 0101,father\r\n"},
     {"teachers", teacher_columns, N(teacher_columns),
      "employeeNo,firstName,lastName,email,phone,status,hiredOn\r\n"

@@ -18,10 +18,11 @@
 #define IMPORT_MAX_ERRORS 1000 /* a report lists at most this many; the count is exact */
 
 enum { COL_REQUIRED = 1u << 0 };
+enum { COL_PLACE = 3 };
 
 typedef struct column {
     const char *name;  /* header name */
-    int part;          /* 0: the record itself; 1, 2: the row's first or second guardian */
+    int part;          /* 0: the record itself; 1, 2: the row's first or second guardian; COL_PLACE: its class */
     const char *field; /* the API field it fills (the guardian's link: "relationship") */
     unsigned flags;
 } column_t;

@@ -10,9 +10,13 @@
 #include "imports/imports_int.h"
 
 static stmt_t Q_STUDENTS = STMT("exports.students", STMT_READ,
-                                "SELECT id, admission_no, first_name, middle_name, last_name, date_of_birth, gender,"
-                                " email, phone, address, admitted_on, status FROM students"
-                                " WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY admission_no, id");
+                                "SELECT s.id, s.admission_no, s.first_name, s.middle_name, s.last_name, s.date_of_birth,"
+                                " s.gender, s.email, s.phone, s.address, s.admitted_on, s.status, (SELECT c.name"
+                                " FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"
+                                " JOIN academic_years y ON y.tenant_id = e.tenant_id AND y.id = e.academic_year_id"
+                                " WHERE e.tenant_id = s.tenant_id AND e.student_id = s.id AND e.end_date IS NULL"
+                                " AND y.is_current = true ORDER BY e.start_date DESC LIMIT 1) FROM students s"
+                                " WHERE s.tenant_id = $1 AND s.deleted_at IS NULL ORDER BY s.admission_no, s.id");
 /* Every link with its guardian, a student's in the order of their profile (the primary first, then by name). */
 static stmt_t Q_LINKS = STMT("exports.student_guardians", STMT_READ,
                              "SELECT l.student_id, g.first_name, g.last_name, g.email, g.phone, l.relationship"
@@ -50,6 +54,7 @@ static void put_header(sbuf_t *out, const char *const *names, int n)
     sheet_put_row(out, names, n);
 }
 
+/* The students export has the import's columns: the student's own (as this query lists them, the class last), then two guardians. */
 /* Guardian columns of each student: smap student id → const char *[2 * NGUARDIAN_COLS]. */
 static int student_guardians(db_t *db, arena_t *a, const char *tenant_id, smap_t *by_student)
 {

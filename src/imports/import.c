@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/app.h"
+#include "cache/cache.h"
 #include "cache/hash.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -193,14 +195,16 @@ static int apply(db_t *db, void *ctx)
         if (i % 500 == 499)
             progress(m, 50 + 50 * (i + 1) / m->nplans);
     }
+    for (int i = 0; i < 4; i++)
+        if (batch_flush(all[i], m->db, m->r.auth.tenant_id, m->a) != 0)
+            return -1;
+    if (m->t == people_student && placement_apply(m) != 0)
+        return -1;
     const char *detail = arena_printf(m->a, "rows=%d created=%d updated=%d unchanged=%d", m->nplans, m->created,
                                       m->updated, m->unchanged);
     if (imports_audit(m, arena_printf(m->a, "import.%s", m->k->name), NULL, detail) != 0)
         return -1;
-    for (int i = 0; i < 4; i++)
-        if (batch_flush(all[i], m->db, m->r.auth.tenant_id, m->a) != 0)
-            return -1;
-    return 0;
+    return batch_flush(&m->b_audit, m->db, m->r.auth.tenant_id, m->a);
 }
 
 static json_t *report_json(const imp_t *m)
@@ -218,17 +222,18 @@ static json_t *report_json(const imp_t *m)
                           "created", m->created, "updated", m->updated, "unchanged", m->unchanged, "errorCount",
                           m->errs.total, "errors", errors);
     if (o != NULL && m->t != NULL && strcmp(m->k->name, "students") == 0 &&
-        json_object_set_new(o, "guardians", json_pack("{s:i,s:i,s:i}", "created", m->g_created, "updated",
-                                                      m->g_updated, "linked", m->g_linked)) != 0) {
+        (json_object_set_new(o, "guardians", json_pack("{s:i,s:i,s:i}", "created", m->g_created, "updated",
+                                                       m->g_updated, "linked", m->g_linked)) != 0 ||
+         json_object_set_new(o, "enrolled", json_integer(m->enrolled)) != 0)) {
         json_decref(o);
         o = NULL;
     }
     return o;
 }
 
-static json_t *failure(const char *fmt, const char *arg)
+static json_t *failure(const char *why)
 {
-    json_t *o = json_pack("{s:s}", "error", arg != NULL ? arg : fmt);
+    json_t *o = json_pack("{s:s}", "error", why);
     if (o == NULL)
         erp_oom();
     return o;
@@ -246,6 +251,12 @@ static int open_school(imp_t *m, const char *tenant_id, const char *actor_id)
     snprintf(m->r.auth.user_id, sizeof(m->r.auth.user_id), "%s", actor_id != NULL ? actor_id : "");
     snprintf(m->r.auth.time_zone, sizeof(m->r.auth.time_zone), "%s", db_get(&res, 0, 0));
     return 0;
+}
+
+static void zero_counts(imp_t *m)
+{
+    m->created = m->updated = m->unchanged = m->enrolled = 0;
+    m->g_created = m->g_updated = m->g_linked = 0;
 }
 
 /* Parses, maps and plans; 0 (plans ready), 1 (refused: *report set), -1 (db). */
@@ -268,9 +279,10 @@ static int prepare(imp_t *m, const char *csv, size_t len, json_t **report)
     if ((m->t != NULL ? persons_load(m) : staff_load(m)) != 0)
         return -1;
     plan_all(m);
+    if (m->errs.total == 0 && m->t == NULL)
+        staff_hash(m);
     if (m->errs.total > 0) {
-        m->created = m->updated = m->unchanged = 0;
-        m->g_created = m->g_updated = m->g_linked = 0;
+        zero_counts(m);
         *report = report_json(m);
         return 1;
     }
@@ -281,23 +293,35 @@ static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char
 {
     int rc = open_school(m, tenant_id, actor_id);
     if (rc > 0) {
-        *report = failure("no such school", NULL);
+        *report = failure("no such school");
         return 1;
     }
     if (rc == 0)
         rc = prepare(m, csv, len, report);
     if (rc == 0 && db_transaction(m->db, apply, m) != 0)
         rc = -1;
-    if (rc < 0) {
+    if (rc < 0 && m->refused) { /* a record the database refused (a full class): nothing was written */
+        zero_counts(m);
+        *report = report_json(m);
+        rc = 1;
+    } else if (rc < 0) {
         log_error("import failed", "%s: %s", m->k->name, m->fail ? m->fail : db_error(m->db)->message);
-        *report = failure(m->fail != NULL ? m->fail : "the database failed; nothing was imported", NULL);
+        *report = failure(m->fail != NULL ? m->fail : "the database failed; nothing was imported");
         return -1;
     }
     if (rc == 0) {
+        /* what the servers cached of the school (profiles, rosters, sessions' roles) is stale: here and, through
+           Redis, on every instance (nothing when this process has no cache, as the command line) */
+        if (m->created + m->updated > 0)
+            cache_invalidate_tenant(m->r.auth.tenant_id);
         progress(m, 100);
         *report = report_json(m);
     }
-    return *report != NULL ? rc : -1;
+    if (*report == NULL) {
+        *report = failure("the report could not be built (out of memory)");
+        return -1;
+    }
+    return rc;
 }
 
 int import_csv(db_t *db, arena_t *a, const char *tenant_id, const char *actor_id, const char *kind, const char *csv,
@@ -305,7 +329,7 @@ int import_csv(db_t *db, arena_t *a, const char *tenant_id, const char *actor_id
 {
     const import_kind_t *k = columns_kind(kind);
     if (k == NULL) {
-        *report = failure("unknown import kind (students, teachers, staff)", NULL);
+        *report = failure("unknown import kind (students, teachers, staff)");
         return 1;
     }
     imp_t m = {.db = db, .a = a, .k = k, .progress = progress_fn, .pctx = pctx};
@@ -318,6 +342,10 @@ int import_csv(db_t *db, arena_t *a, const char *tenant_id, const char *actor_id
     smap_init(&m.by_name, a);
     smap_init(&m.links, a);
     smap_init(&m.in_file, a);
+    smap_init(&m.classes, a);
+    smap_init(&m.placed, a);
+    worker_t w = {.db = db}; /* the request stand-in's thread: what the API's functions take the session from */
+    m.r.thread = &w;
     if (m.t != NULL)
         persons_batches(&m);
     batch_init(&m.b_audit, a, NULL);

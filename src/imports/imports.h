@@ -19,8 +19,14 @@
  *    name, last name and phone. An existing record is updated only when a
  *    value differs; a column the file does not have keeps the stored value,
  *    an empty cell clears an optional field (or gives its default).
+ *    A student's className (a class of the current academic year) enrolls a
+ *    student who is in no class of that year yet, as POST /enrollments does
+ *    (placement.c); a student in another class is an error of the record.
  *    A staff account's password (optional column) is used only on creation;
- *    without one the account gets a random password (an admin resets it).
+ *    without one the account gets a random password (an admin resets it);
+ *  - after an import that changed anything, the school's cache entries are
+ *    invalidated (cache_invalidate_tenant(): here and through Redis on every
+ *    instance; nothing in a process without a cache, such as the command line).
  */
 #ifndef ERP_IMPORTS_IMPORTS_H
 #define ERP_IMPORTS_IMPORTS_H
@@ -40,8 +46,9 @@ typedef void (*import_progress_fn)(void *ctx, int percent);
  * (a user id, or NULL for the operator's command line). progress may be NULL.
  * *report (new reference, always set) is
  *   {"kind", "rows", "created", "updated", "unchanged", "errorCount",
- *    "errors": [{"line", "column" (or null), "reason"}], "guardians": {"created", "updated", "linked"}}
- * (guardians only for students; errors lists at most 1,000 of errorCount).
+ *    "errors": [{"line", "column" (or null), "reason"}], "guardians": {"created", "updated", "linked"},
+ *    "enrolled"}
+ * (guardians and enrolled only for students; errors lists at most 1,000 of errorCount).
  * Returns 0 when the file was imported; 1 when it was refused (row errors, an
  * unknown kind, no such school, malformed CSV: nothing was written); -1 when
  * the database failed (nothing was written; running it again is safe), with

@@ -53,6 +53,8 @@ typedef struct plan {
     rec_t *guardian[2];      /* NULL when the record names none */
     link_t link[2];
     int link_op[2];          /* write the link */
+    const char *class_id;    /* students: the class to enroll in (placement.c), NULL: none */
+    const char *start;       /* its first day */
     user_in_t user;          /* staff: the account */
     const char *hash;        /* staff: the password's hash on creation */
 } plan_t;
@@ -73,7 +75,11 @@ typedef struct imp {
     smap_t in_file;     /* codes seen in the file → line (as intptr_t) */
     plan_t *plans;
     int nplans;
-    int created, updated, unchanged;
+    smap_t classes;     /* classes of the current year by lower-case name (placement.c) */
+    smap_t placed;      /* students' open enrollments of the current year: student id → class name */
+    const char *year, *year_start, *year_end; /* the current academic year; NULL: none */
+    int refused;        /* apply() failed on a record the database refused (its error is in errs) */
+    int created, updated, unchanged, enrolled;
     int g_created, g_updated, g_linked;
     batch_t b_main, b_guardian, b_link, b_audit; /* creations and audit events, written in batches */
     import_progress_fn progress;
@@ -90,8 +96,17 @@ void persons_plan(imp_t *m, const sheet_row_t *row, plan_t *p);
 /* Writes a plan inside the open transaction; 0 or -1. */
 int persons_apply(imp_t *m, const plan_t *p);
 
+/* Class placement (the students' className column): loads the current year's classes and enrollments; 0 or -1. */
+int placement_load(imp_t *m);
+/* Decides record row's enrollment (p->main planned); errors into m->errs. Returns whether it enrolls. */
+int placement_plan(imp_t *m, const sheet_row_t *row, plan_t *p);
+/* Enrolls, once the students are written; 0, or -1 (m->refused with the error in errs, or a database error). */
+int placement_apply(imp_t *m);
+
 int staff_load(imp_t *m);
 void staff_plan(imp_t *m, const sheet_row_t *row, plan_t *p);
+/* Hashes the passwords of the accounts to create (once every record is known to be right); 0, or -1 (recorded). */
+int staff_hash(imp_t *m);
 int staff_apply(imp_t *m, const plan_t *p);
 
 /*

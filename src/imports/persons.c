@@ -136,7 +136,7 @@ int persons_load(imp_t *m)
         rec_t *r = rec_of(m, m->t, &res, i);
         smap_put(&m->existing, imports_lower(m->a, r->vals[0]), r);
     }
-    return students ? load_guardians(m) : 0;
+    return students ? (load_guardians(m) != 0 || placement_load(m) != 0 ? -1 : 0) : 0;
 }
 
 /* ---- planning */
@@ -314,10 +314,13 @@ static int plan_link(imp_t *m, const sheet_row_t *row, plan_t *p, int k)
     link_t *cur = p->main->op == OP_CREATE || g->op == OP_CREATE
                       ? NULL
                       : smap_get(&m->links, arena_printf(m->a, "%s\x1f%s", p->main->id, g->id));
+    /* a new link of the first guardian is the primary one; a link that exists keeps its flag (unless the first
+       guardian just became primary), so that an export, which lists the primary first, imports unchanged */
+    int primary = cur == NULL ? k == 1 : cur->primary && !(k == 2 && p->guardian[0] != NULL && p->link[0].primary);
     link_t want = {d.relationship >= 0 ? people_relationships[d.relationship]
                    : cur != NULL        ? cur->relationship
                                         : "guardian",
-                   k == 1, cur != NULL ? cur->pickup : 1};
+                   primary, cur != NULL ? cur->pickup : 1};
     p->link[k - 1] = want;
     p->link_op[k - 1] = cur == NULL || strcmp(cur->relationship, want.relationship) != 0 || !cur->primary != !want.primary;
     m->g_linked += p->link_op[k - 1];
@@ -345,6 +348,8 @@ void persons_plan(imp_t *m, const sheet_row_t *row, plan_t *p)
         return;
     }
     int changed = p->main->op != OP_NONE;
+    if (m->t == people_student)
+        changed |= placement_plan(m, row, p);
     if (m->t == people_student)
         for (int k = 1; k <= 2; k++)
             if (plan_link(m, row, p, k) == 0 && p->guardian[k - 1] != NULL)

@@ -121,7 +121,9 @@ void sheet_put_field(sbuf_t *b, const char *s)
     if (s == NULL)
         return;
     size_t n = strlen(s);
-    int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+    /* spaces at either end would be trimmed, and a leading byte order mark taken for the file's */
+    int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+                          strncmp(s, "\xEF\xBB\xBF", 3) == 0);
     if (!quote && strpbrk(s, ",\"\r\n") == NULL) {
         sbuf_append(b, s, n);
         return;

@@ -13,7 +13,7 @@
 
 /* One record of a document. */
 typedef struct sheet_row {
-    int line;            /* physical line (1-based) where the record starts */
+    int line;            /* physical line (1-based, counted by LF) where the record starts */
     int nfields;
     const char **fields; /* NUL-terminated copies; a field that is not UTF-8 is NULL (see bad_utf8) */
     int bad_utf8;        /* index of the first field that is not well-formed UTF-8, or -1 */
@@ -35,7 +35,10 @@ typedef struct sheet {
  */
 int sheet_parse(arena_t *a, const char *text, size_t len, sheet_t *out);
 
-/* Appends one field, quoted when it holds a comma, a quote, CR or LF, or starts or ends with a space (RFC 4180). */
+/*
+ * Appends one field, quoted when it holds a comma, a quote, CR or LF, or
+ * starts or ends with a space or a tab, or starts with a byte order mark (RFC 4180).
+ */
 void sheet_put_field(sbuf_t *b, const char *s);
 /* Appends a record of n fields (NULL writes an empty field) ended by CRLF. */
 void sheet_put_row(sbuf_t *b, const char *const *fields, int n);

@@ -100,8 +100,6 @@ static void plan_account(imp_t *m, const sheet_row_t *row, plan_t *p, const acco
     p->user.email = arena_strdup(m->a, acc->email);
     if (cur == NULL) {
         r->op = OP_CREATE;
-        if ((p->hash = hash_of(m, acc->u.password)) == NULL)
-            errlist_add(&m->errs, row->line, "password", "could not be hashed (out of memory)");
         m->created++;
         return;
     }
@@ -132,6 +130,18 @@ void staff_plan(imp_t *m, const sheet_row_t *row, plan_t *p)
     }
     smap_put(&m->in_file, arena_strdup(m->a, acc.email), (void *)(intptr_t)row->line);
     plan_account(m, row, p, &acc);
+}
+
+int staff_hash(imp_t *m)
+{
+    for (int i = 0; i < m->nplans; i++) {
+        plan_t *p = &m->plans[i];
+        if (p->main->op == OP_CREATE && (p->hash = hash_of(m, p->user.password)) == NULL) {
+            errlist_add(&m->errs, p->line, "password", "could not be hashed (out of memory)");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int staff_apply(imp_t *m, const plan_t *p)

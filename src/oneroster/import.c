@@ -8,6 +8,7 @@
 
 #include "auth/audit.h"
 #include "auth/roles.h"
+#include "cache/cache.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
@@ -569,6 +570,12 @@ static int run(or_imp_t *m, const oneroster_input_t *in, json_t **report)
         *report = report_json(m);
         return 1;
     }
+    /* what the servers cached of the school is stale: here and, through Redis, on every instance */
+    int changed = 0;
+    for (int k = 0; k < K_N; k++)
+        changed |= m->count[k].created + m->count[k].updated + m->count[k].deleted;
+    if (changed)
+        cache_invalidate_tenant(m->tenant);
     *report = report_json(m);
     return 0;
 }
