@@ -165,6 +165,7 @@ typedef struct or_imp {
     const char **ignored;
     int n_ignored;
     int refused;       /* a write found a row error */
+    const char *hash;  /* the new accounts' password hash (of a random password), made on first use */
 } or_imp_t;
 
 or_id_t *or_id_get(const or_imp_t *m, const char *kind, const char *sourced_id);

@@ -312,14 +312,18 @@ static int account(or_imp_t *m, const or_row_t *row, const char *email, unsigned
         m->count[K_ACCOUNTS].unchanged++;
         return 0;
     }
-    char random[64], hash[PASSWORD_HASH_MAX], *id = arena_alloc(m->a, 40);
-    crypto_random_b64(random, sizeof(random), 32);
-    if (password_hash(random, hash) != 0)
-        erp_oom();
+    char *id = arena_alloc(m->a, 40);
+    if (m->hash == NULL) { /* one random password nobody knows, hashed once per import (an admin resets it) */
+        char random[64], *hash = arena_alloc(m->a, PASSWORD_HASH_MAX);
+        crypto_random_b64(random, sizeof(random), 32);
+        if (password_hash(random, hash) != 0)
+            erp_oom();
+        m->hash = hash;
+    }
     user_in_t u = {.email = email, .roles = role,
                    .display_name = arena_printf(m->a, "%s %s", row->f[USR_GIVEN], row->f[USR_FAMILY])};
     int limit = 0;
-    if (identity_insert_user(&m->r, m->db, m->tenant, &u, hash, id, &limit) != 0) {
+    if (identity_insert_user(&m->r, m->db, m->tenant, &u, m->hash, id, &limit) != 0) {
         if (limit > 0) {
             or_err(&m->errs, "users.csv", row->line, "email", "the school has reached its limit of %d users", limit);
             m->refused = 1;
