@@ -71,13 +71,13 @@ static stmt_t Q_CLASS_UPDATE = STMT("oneroster.class_update", 0,
                                     " WHERE tenant_id = $1 AND id = $2");
 
 static const or_ent_t E_YEAR = {"academicSession", "year", &Q_YEAR_GET, &Q_YEAR_FIND, &Q_YEAR_INSERT,
-                                &Q_YEAR_UPDATE, 3, {0}, 1, K_YEARS};
+                                &Q_YEAR_UPDATE, 3, {0}, 1, K_YEARS, 0, NULL};
 static const or_ent_t E_TERM = {"academicSession", "term", &Q_TERM_GET, &Q_TERM_FIND, &Q_TERM_INSERT,
-                                &Q_TERM_UPDATE, 4, {0, 1}, 2, K_TERMS};
+                                &Q_TERM_UPDATE, 4, {0, 1}, 2, K_TERMS, 0, NULL};
 static const or_ent_t E_SUBJECT = {"course", "subject", &Q_SUBJECT_GET, &Q_SUBJECT_FIND, &Q_SUBJECT_INSERT,
-                                   &Q_SUBJECT_UPDATE, 2, {0}, 1, K_SUBJECTS};
+                                   &Q_SUBJECT_UPDATE, 2, {0}, 1, K_SUBJECTS, 0, NULL};
 static const or_ent_t E_CLASS = {"class", "class", &Q_CLASS_GET, &Q_CLASS_FIND, &Q_CLASS_INSERT,
-                                 &Q_CLASS_UPDATE, 5, {0, 2, 3}, 3, K_CLASSES};
+                                 &Q_CLASS_UPDATE, 5, {0, 2, 3}, 3, K_CLASSES, 0, NULL};
 
 /* ---- sourcedIds */
 
@@ -107,6 +107,7 @@ int or_id_put(or_imp_t *m, const char *kind, const char *sourced_id, const char 
     or_id_t *v = arena_alloc(m->a, sizeof(*v));
     *v = (or_id_t){arena_strdup(m->a, local_kind), arena_strdup(m->a, local_id)};
     smap_put(&m->ids, id_key(m->a, kind, sourced_id), v);
+    smap_put(&m->claimed, id_key(m->a, local_kind, local_id), arena_strdup(m->a, sourced_id));
     return 0;
 }
 
@@ -129,6 +130,7 @@ static int load_ids(or_imp_t *m)
         or_id_t *v = arena_alloc(m->a, sizeof(*v));
         *v = (or_id_t){db_get(&res, i, 2), db_get(&res, i, 3)};
         smap_put(&m->ids, id_key(m->a, db_get(&res, i, 0), db_get(&res, i, 1)), v);
+        smap_put(&m->claimed, id_key(m->a, v->local_kind, v->local_id), (void *)db_get(&res, i, 1));
     }
     return 0;
 }
@@ -226,6 +228,14 @@ int or_put(or_imp_t *m, const or_ent_t *e, int table, const or_row_t *row, const
     *id = known != NULL && strcmp(known->local_kind, e->local_kind) == 0 ? known->local_id : NULL;
     if (*id == NULL && find(m, e, vals, id) != 0)
         return -1;
+    const char *owner = *id != NULL && known == NULL ? smap_get(&m->claimed, id_key(m->a, e->local_kind, *id)) : NULL;
+    if (owner != NULL && !e->shared && strcmp(owner, sid) != 0) {
+        or_err(&m->errs, m->t[table].spec->file, row->line, NULL,
+               "is the same %s as sourcedId %s (the same natural key); one record cannot have two sourcedIds",
+               e->local_kind, owner);
+        m->refused = 1;
+        return -1;
+    }
     if (*id != NULL) {
         *id = arena_strdup(m->a, *id);
         if (or_id_put(m, e->kind, sid, e->local_kind, *id) != 0)
@@ -588,6 +598,7 @@ int oneroster_import(db_t *db, arena_t *a, const char *tenant_id, const char *ac
     req_reset(&m.r);
     or_errors_init(&m.errs, a);
     smap_init(&m.ids, a);
+    smap_init(&m.claimed, a);
     int rc = open_school(&m, tenant_id, actor_id);
     if (rc > 0)
         *report = failure("no such school");

@@ -160,6 +160,7 @@ typedef struct or_imp {
     or_aux_t *aux[OR_NTABLES];
     const char *org;   /* the school's sourcedId, or NULL */
     smap_t ids;        /* "kind\x1fsourcedId" → or_id_t* */
+    smap_t claimed;    /* "local_kind\x1flocal_id" → the sourcedId that names it */
     or_count_t count[K_N];
     int skipped;
     const char **ignored;
@@ -187,6 +188,7 @@ typedef struct or_ent {
     int nvals;
     int keys[3], nkeys;
     int count;
+    int shared;       /* several sourcedIds may name one record (a teacher's enrollments of each term) */
     const char *noun; /* audited as NOUN.create / NOUN.update (NULL: not audited here) */
 } or_ent_t;
 

@@ -125,16 +125,16 @@ static stmt_t Q_CLASS_TEACHER_CLEAR = STMT("oneroster.class_teacher_clear", 0,
 
 static const or_ent_t E_PERSON[3] = {
     {"user", "student", &Q_STUDENT_GET, &Q_STUDENT_FIND, &Q_STUDENT_INSERT, &Q_STUDENT_UPDATE, 9, {0}, 1, K_STUDENTS,
-     "student"},
+     0, "student"},
     {"user", "teacher", &Q_TEACHER_GET, &Q_TEACHER_FIND, &Q_TEACHER_INSERT, &Q_TEACHER_UPDATE, 6, {0}, 1, K_TEACHERS,
-     "teacher"},
+     0, "teacher"},
     {"user", "guardian", &Q_GUARDIAN_GET, &Q_GUARDIAN_FIND, &Q_GUARDIAN_INSERT, &Q_GUARDIAN_UPDATE, 4, {2}, 1,
-     K_GUARDIANS, "guardian"},
+     K_GUARDIANS, 0, "guardian"},
 };
 static const or_ent_t E_ENROLLMENT = {"enrollment", "enrollment", &Q_ENR_GET, NULL, &Q_ENR_INSERT, &Q_ENR_UPDATE,
-                                      5, {0}, 0, K_ENROLLMENTS};
+                                      5, {0}, 0, K_ENROLLMENTS, 0, NULL};
 static const or_ent_t E_ASSIGNMENT = {"enrollment", "class_subject", &Q_CS_GET, &Q_CS_FIND, &Q_CS_INSERT,
-                                      &Q_CS_UPDATE, 3, {0, 1}, 2, K_ASSIGNMENTS};
+                                      &Q_CS_UPDATE, 3, {0, 1}, 2, K_ASSIGNMENTS, 1, NULL};
 
 enum { P_STUDENT, P_TEACHER, P_GUARDIAN, P_NONE };
 
