@@ -69,7 +69,8 @@ static stmt_t Q_ENROLLMENTS = STMT(
     " NULL, NULL FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id IS NOT NULL AND NOT EXISTS"
     " (SELECT 1 FROM class_subjects cs WHERE cs.tenant_id = c.tenant_id AND cs.class_id = c.id)");
 static stmt_t Q_DEMOGRAPHICS = STMT("oneroster.export_demographics", STMT_READ,
-                                    "SELECT " SID("student", "s.id") E3 ", s.date_of_birth, s.gender FROM students s"
+                                    "SELECT " SID("student", "s.id") E3 ", s.date_of_birth, CASE WHEN s.gender IN ('male', 'female')"
+                                    " THEN s.gender END FROM students s"
                                     " WHERE s.tenant_id = $1 AND s.deleted_at IS NULL");
 
 static stmt_t *const queries[OR_NTABLES] = {&Q_ORGS,  &Q_SESSIONS,    &Q_COURSES,     &Q_CLASSES,

@@ -1,6 +1,7 @@
 /*
- * files.c - OneRoster file sets: the .csv files of a folder or of a zip held
- * in memory (libzip), and writing a set into a folder or a zip in memory.
+ * files.c - OneRoster file sets: the manifest and the files the import reads,
+ * from a folder or from a zip held in memory (libzip), and writing a set into
+ * a folder or a zip in memory.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,10 +28,15 @@ void or_files_add(or_files_t *fs, const char *name, const char *data, size_t len
         fs->v[fs->n++] = (or_file_t){name, data, len};
 }
 
+/* Whether a file is one the import reads (the manifest and the files of or_specs); others are left unread. */
 static int is_csv(const char *name)
 {
-    size_t n = strlen(name);
-    return n > 4 && strcmp(name + n - 4, ".csv") == 0 && name[0] != '.';
+    if (strcmp(name, "manifest.csv") == 0)
+        return 1;
+    for (int k = 0; k < OR_NTABLES; k++)
+        if (strcmp(name, or_specs[k].file) == 0)
+            return 1;
+    return 0;
 }
 
 /* Reads one file into the arena; 0, or -1 with *why. */

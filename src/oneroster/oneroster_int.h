@@ -27,7 +27,7 @@ typedef struct or_files {
     int n;
 } or_files_t;
 
-/* Reads the .csv files of a folder or of a zip (by base name). 0, or -1 with *why. */
+/* Reads manifest.csv and the files of or_specs from a folder or a zip (by base name). 0, or -1 with *why. */
 int or_files_from_dir(arena_t *a, const char *dir, or_files_t *out, const char **why);
 int or_files_from_zip(arena_t *a, const void *bytes, size_t len, or_files_t *out, const char **why);
 const or_file_t *or_files_get(const or_files_t *fs, const char *name);
