@@ -27,16 +27,20 @@ static stmt_t Q_SESSIONS = STMT(
 static stmt_t Q_COURSES = STMT("oneroster.export_courses", STMT_READ,
                                "SELECT " SID("subject", "s.id") E3 ", NULL, s.name, s.code, NULL, (SELECT " ORG SCHOOL
                                "), NULL, NULL FROM subjects s WHERE s.tenant_id = $1");
-/* a class's course: the subject of its first teaching assignment */
-#define FIRST_CS                                                                                                       \
-    "(SELECT cs.subject_id FROM class_subjects cs WHERE cs.tenant_id = c.tenant_id AND cs.class_id = c.id"            \
-    " ORDER BY cs.created_at, cs.id LIMIT 1)"
+/*
+ * Our classes are homerooms (their rosters and class teachers); each teaching assignment is a scheduled class
+ * of its subject, a section taught to the class (metadata.erp.homeroomSourcedId), with its teacher and the
+ * class's students, as a learning platform wants them.
+ */
 static stmt_t Q_CLASSES = STMT(
     "oneroster.export_classes", STMT_READ,
-    "SELECT " SID("class", "c.id") E3 ", c.name, c.grade_level, CASE WHEN " FIRST_CS " IS NULL THEN NULL ELSE "
-    SID("subject", FIRST_CS) " END, c.section, CASE WHEN " FIRST_CS " IS NULL THEN 'homeroom' ELSE 'scheduled' END,"
-    " c.room, (SELECT " ORG SCHOOL "), " SID("year", "c.academic_year_id") ", NULL, NULL, NULL"
-    " FROM classes c WHERE c.tenant_id = $1");
+    "SELECT " SID("class", "c.id") E3 ", c.name, c.grade_level, NULL, c.section, 'homeroom', c.room, (SELECT " ORG
+    SCHOOL "), " SID("year", "c.academic_year_id") ", NULL, NULL, NULL, NULL FROM classes c WHERE c.tenant_id = $1"
+    " UNION ALL SELECT " SID("section", "cs.id") E3 ", c.name || ' ' || s.name, c.grade_level, "
+    SID("subject", "cs.subject_id") ", c.section, 'scheduled', c.room, (SELECT " ORG SCHOOL "), "
+    SID("year", "c.academic_year_id") ", s.name, s.code, NULL, " SID("class", "c.id") " FROM class_subjects cs"
+    " JOIN classes c ON c.tenant_id = cs.tenant_id AND c.id = cs.class_id"
+    " JOIN subjects s ON s.tenant_id = cs.tenant_id AND s.id = cs.subject_id WHERE cs.tenant_id = $1");
 #define AGENTS                                                                                                         \
     "(SELECT group_concat(" SID("guardian", "g.guardian_id") ", ',') FROM student_guardians g"                         \
     " WHERE g.tenant_id = s.tenant_id AND g.student_id = s.id)"
@@ -54,20 +58,23 @@ static stmt_t Q_CLASSES = STMT(
     " " SID("guardian", "s.id") "), NULL, s.first_name, s.last_name, NULL, NULL, s.email, NULL, s.phone, NULL, NULL,"  \
     " NULL FROM guardians s WHERE s.tenant_id = $1"
 static stmt_t Q_USERS = STMT2("oneroster.export_users", STMT_READ, USERS(AGENTS), USERS(AGENTS_PG));
+#define ENROLLED " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id AND s.deleted_at IS NULL"
 static stmt_t Q_ENROLLMENTS = STMT(
     "oneroster.export_enrollments", STMT_READ,
     "SELECT " SID("enrollment", "e.id") E3 ", " SID("class", "e.class_id") ", (SELECT " ORG SCHOOL "), "
-    SID("student", "e.student_id") ", 'student', NULL, e.start_date, e.end_date FROM enrollments e"
-    " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id AND s.deleted_at IS NULL"
+    SID("student", "e.student_id") ", 'student', NULL, e.start_date, e.end_date FROM enrollments e" ENROLLED
     " WHERE e.tenant_id = $1"
-    " UNION ALL SELECT " SID("class_subject", "cs.id") E3 ", " SID("class", "cs.class_id") ", (SELECT " ORG SCHOOL
-    "), " SID("teacher", "cs.teacher_id") ", 'teacher', 'true', NULL, NULL FROM class_subjects cs"
-    " WHERE cs.tenant_id = $1"
     " UNION ALL SELECT COALESCE((SELECT MIN(o.sourced_id) FROM oneroster_ids o WHERE o.tenant_id = $1"
     " AND o.local_kind = 'class_teacher' AND o.local_id = c.id), CAST(c.id AS text) || '-teacher')" E3 ", "
     SID("class", "c.id") ", (SELECT " ORG SCHOOL "), " SID("teacher", "c.class_teacher_id") ", 'teacher', 'true',"
-    " NULL, NULL FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id IS NOT NULL AND NOT EXISTS"
-    " (SELECT 1 FROM class_subjects cs WHERE cs.tenant_id = c.tenant_id AND cs.class_id = c.id)");
+    " NULL, NULL FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id IS NOT NULL"
+    " UNION ALL SELECT " SID("class_subject", "cs.id") E3 ", " SID("section", "cs.id") ", (SELECT " ORG SCHOOL
+    "), " SID("teacher", "cs.teacher_id") ", 'teacher', 'true', NULL, NULL FROM class_subjects cs"
+    " WHERE cs.tenant_id = $1"
+    " UNION ALL SELECT CAST(e.id AS text) || '-' || CAST(cs.id AS text)" E3 ", " SID("section", "cs.id") ","
+    " (SELECT " ORG SCHOOL "), " SID("student", "e.student_id") ", 'student', NULL, e.start_date, e.end_date"
+    " FROM enrollments e" ENROLLED " JOIN class_subjects cs ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id"
+    " WHERE e.tenant_id = $1");
 static stmt_t Q_DEMOGRAPHICS = STMT("oneroster.export_demographics", STMT_READ,
                                     "SELECT " SID("student", "s.id") E3 ", s.date_of_birth, CASE WHEN s.gender IN ('male', 'female')"
                                     " THEN s.gender END FROM students s"

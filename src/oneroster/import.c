@@ -318,6 +318,19 @@ static const char *class_year(or_imp_t *m, const char *term)
     return id != NULL && strcmp(id->local_kind, "year") == 0 ? term : NULL;
 }
 
+/* A section taught to a class of ours (metadata.erp.homeroomSourcedId, as the export writes them). */
+static void check_section(or_imp_t *m, const or_row_t *row, or_aux_t *x)
+{
+    const char *f = m->t[OR_CLASSES].spec->file, *home = row->f[CLS_HOMEROOM];
+    const or_row_t *h = smap_get(&m->t[OR_CLASSES].by_id, home);
+    x->taught = 1;
+    if (row->f[CLS_COURSE] == NULL)
+        or_err(&m->errs, f, row->line, "courseSourcedId", "is required for a section taught to a class");
+    if (h != NULL ? h->deleted || h->f[CLS_HOMEROOM] != NULL : !or_known(m, OR_CLASSES, "class", home, "class"))
+        or_err(&m->errs, f, row->line, "metadata.erp.homeroomSourcedId",
+               "no class %s in classes.csv nor imported before", home);
+}
+
 static void check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
 {
     static const char *const types[] = {"homeroom", "scheduled", NULL};
@@ -330,6 +343,10 @@ static void check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
         or_err(&m->errs, f, row->line, "classType", "must be homeroom or scheduled");
     if (course != NULL && !or_known(m, OR_COURSES, "course", course, NULL))
         or_err(&m->errs, f, row->line, "courseSourcedId", "no course %s in courses.csv nor imported before", course);
+    if (row->f[CLS_HOMEROOM] != NULL) {
+        check_section(m, row, x);
+        return;
+    }
     int n;
     const char **terms = or_split(m->a, row->f[CLS_TERMS], &n);
     for (int k = 0; k < n; k++)
@@ -431,7 +448,7 @@ static int apply_classes(or_imp_t *m)
         const or_row_t *row = &t->rows[i];
         const or_aux_t *x = &m->aux[OR_CLASSES][i];
         const char *id;
-        if (row->deleted || x->skip)
+        if (row->deleted || x->skip || x->taught)
             continue;
         const or_id_t *y = or_id_get(m, "academicSession", x->year);
         const char *vals[] = {y->local_id, row->f[CLS_TITLE], arena_printf(m->a, "%d", x->grade), x->section,

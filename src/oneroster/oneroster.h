@@ -17,7 +17,10 @@
  *    same schoolYear);
  *  - courses → subjects (courseCode, else the sourcedId, as the code);
  *  - classes → classes (year of its first term, grade level of its first
- *    grade, section from classCode); the course is the subject its teachers teach;
+ *    grade, section from classCode); the course is the subject its teachers
+ *    teach; a class with metadata.erp.homeroomSourcedId (as the export writes
+ *    teaching assignments) is a section of its course taught to that class:
+ *    its teacher makes the teaching assignment, its students are the class's;
  *  - users: student → student (birthDate and sex from demographics), teacher →
  *    teacher, parent/guardian/relative → guardian linked through
  *    agentSourcedIds; each with an account (role student, teacher, parent)
@@ -79,7 +82,10 @@ int oneroster_import(db_t *db, arena_t *a, const char *tenant_id, const char *ac
  * Exports the school as OneRoster 1.1 CSV (manifest.csv, orgs, academicSessions,
  * courses, classes, users, enrollments, demographics; all bulk), the spec's
  * columns, RFC 4180, CRLF. sourcedIds: the imported one for records that came
- * from OneRoster, our id otherwise. oneroster_export writes a zip into zip_out;
+ * from OneRoster, our id otherwise. Classes are homerooms; each teaching
+ * assignment is a scheduled class of its subject with its teacher and the
+ * class's students (metadata.erp.homeroomSourcedId names the class), so an
+ * export imports again unchanged. oneroster_export writes a zip into zip_out;
  * oneroster_export_dir the files into dir (made when missing). Return 0, or -1
  * (database, or the folder could not be written: why in *why when not NULL).
  */

@@ -65,7 +65,8 @@ enum { SES_TITLE = 3, SES_TYPE, SES_START, SES_END, SES_PARENT, SES_SCHOOL_YEAR 
 enum { CRS_YEAR = 3, CRS_TITLE, CRS_CODE, CRS_GRADES, CRS_ORG, CRS_SUBJECTS, CRS_SUBJECT_CODES };
 enum {
     CLS_TITLE = 3, CLS_GRADES, CLS_COURSE, CLS_CODE, CLS_TYPE, CLS_LOCATION, CLS_SCHOOL, CLS_TERMS, CLS_SUBJECTS,
-    CLS_SUBJECT_CODES, CLS_PERIODS
+    CLS_SUBJECT_CODES, CLS_PERIODS,
+    CLS_HOMEROOM /* our extension: a section of a course taught to that class (a teaching assignment) */
 };
 enum {
     USR_ENABLED = 3, USR_ORGS, USR_ROLE, USR_USERNAME, USR_USER_IDS, USR_GIVEN, USR_FAMILY, USR_MIDDLE,
@@ -147,6 +148,7 @@ typedef struct or_aux {
     const char *year;    /* sessions, classes: the sourcedId of the school year */
     int grade;           /* classes */
     const char *section; /* classes */
+    int taught;          /* classes: a section taught to the class CLS_HOMEROOM names, not a class of its own */
 } or_aux_t;
 
 typedef struct or_imp {

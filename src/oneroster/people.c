@@ -276,7 +276,7 @@ static void check_enrollment(or_imp_t *m, const or_row_t *row, or_aux_t *x)
         x->skip = 1;
         return;
     }
-    if (!or_known(m, OR_CLASSES, "class", cls, "class"))
+    if (!or_known(m, OR_CLASSES, "class", cls, NULL))
         or_err(&m->errs, f, row->line, "classSourcedId", "no class %s in classes.csv nor imported before", cls);
     int have = user_kind(m, user);
     if (have == P_NONE && !or_known(m, OR_USERS, "user", user, NULL))
@@ -520,12 +520,54 @@ static const char *chosen_teacher(const or_imp_t *m, const char *cls)
     return first;
 }
 
-static int apply_teacher(or_imp_t *m, const or_row_t *row, const char *cls, const char *teacher)
+/*
+ * Whether class sid is a section taught to one of our classes; then *cls is that class and *subject the
+ * section's course (from the file, or from the teaching assignment it became). 1, 0, or -1 (db).
+ */
+static int section_of(or_imp_t *m, const char *sid, const char **cls, const char **subject)
 {
+    const or_row_t *c = smap_get(&m->t[OR_CLASSES].by_id, sid);
+    if (c != NULL) {
+        if (c->f[CLS_HOMEROOM] == NULL)
+            return 0;
+        *cls = or_id_get(m, "class", c->f[CLS_HOMEROOM])->local_id;
+        *subject = or_id_get(m, "course", c->f[CLS_COURSE])->local_id;
+        return 1;
+    }
+    const or_id_t *id = or_id_get(m, "class", sid);
+    if (id == NULL || strcmp(id->local_kind, "section") != 0)
+        return 0;
+    db_result_t res;
+    if (db_exec(m->db, &Q_CS_GET, DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(id->local_id)), m->a, &res) != 0)
+        return -1;
+    if (res.nrows == 0)
+        return 0;
+    *cls = db_get(&res, 0, 0);
+    *subject = db_get(&res, 0, 1);
+    return 1;
+}
+
+/* A teacher of a section taught to one of our classes: the teaching assignment, which the section then names. */
+static int apply_section_teacher(or_imp_t *m, const or_row_t *row, const char *cls, const char *subject,
+                                 const char *teacher)
+{
+    const char *vals[] = {cls, subject, teacher}, *id;
+    if (or_put(m, &E_ASSIGNMENT, OR_ENROLLMENTS, row, vals, &id) != 0)
+        return -1;
+    return or_id_put(m, "class", row->f[ENR_CLASS], "section", id);
+}
+
+static int apply_teacher(or_imp_t *m, const or_row_t *row, const char *teacher)
+{
+    const char *cls = NULL, *subj = NULL;
     if (strcmp(chosen_teacher(m, row->f[ENR_CLASS]), row->f[ENR_USER]) != 0) {
         m->skipped++;
         return 0;
     }
+    int section = section_of(m, row->f[ENR_CLASS], &cls, &subj);
+    if (section != 0)
+        return section < 0 ? -1 : apply_section_teacher(m, row, cls, subj, teacher);
+    cls = or_id_get(m, "class", row->f[ENR_CLASS])->local_id;
     const or_row_t *c = smap_get(&m->t[OR_CLASSES].by_id, row->f[ENR_CLASS]);
     const or_id_t *subject = c != NULL ? or_id_get(m, "course", c->f[CLS_COURSE]) : NULL;
     if (subject != NULL) {
@@ -535,10 +577,8 @@ static int apply_teacher(or_imp_t *m, const or_row_t *row, const char *cls, cons
     db_result_t res;
     if (db_exec(m->db, &Q_CLASS_TEACHER, DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(cls), DB_TEXT(teacher)), m->a, &res) != 0)
         return or_write_failed(m, OR_ENROLLMENTS, row, "userSourcedId");
-    if (res.changes > 0)
-        m->count[K_ASSIGNMENTS].updated++;
-    else
-        m->count[K_ASSIGNMENTS].unchanged++;
+    if (res.changes > 0) /* the class's teacher: a change of the class */
+        m->count[K_CLASSES].updated++;
     return or_id_put(m, "enrollment", row->f[C_SOURCED_ID], "class_teacher", cls);
 }
 
@@ -571,8 +611,10 @@ static int delete_enrollment(or_imp_t *m, const char *sid, const or_row_t *row)
     if (db_exec(m->db, st, DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(id->local_id)), m->a, &res) != 0)
         return or_write_failed(m, OR_ENROLLMENTS, row, NULL);
     int gone = st == &Q_ENR_DELETE ? res.nrows > 0 : res.changes > 0;
-    if (gone)
+    if (gone && st != &Q_CLASS_TEACHER_CLEAR)
         m->count[st == &Q_ENR_DELETE ? K_ENROLLMENTS : K_ASSIGNMENTS].deleted++;
+    else if (gone)
+        m->count[K_CLASSES].updated++;
     if (gone && st == &Q_ENR_DELETE &&
         or_audit(m, "student.update", db_get(&res, 0, 0), arena_printf(m->a, "enrollment %s removed", id->local_id)) != 0)
         return -1;
@@ -591,10 +633,14 @@ int or_apply_enrollments(or_imp_t *m)
         }
         if (row->deleted)
             continue;
-        const char *cls = or_id_get(m, "class", row->f[ENR_CLASS])->local_id;
-        const char *user = or_id_get(m, "user", row->f[ENR_USER])->local_id;
-        rc = strcmp(row->f[ENR_ROLE], "student") == 0 ? apply_student(m, row, cls, user)
-                                                      : apply_teacher(m, row, cls, user);
+        const char *user = or_id_get(m, "user", row->f[ENR_USER])->local_id, *cls, *subj;
+        if (strcmp(row->f[ENR_ROLE], "teacher") == 0)
+            rc = apply_teacher(m, row, user);
+        else if ((rc = section_of(m, row->f[ENR_CLASS], &cls, &subj)) > 0) {
+            m->skipped++; /* a student of a section is a student of the class it is taught to */
+            rc = 0;
+        } else if (rc == 0)
+            rc = apply_student(m, row, or_id_get(m, "class", row->f[ENR_CLASS])->local_id, user);
         if (rc != 0)
             return -1;
     }

@@ -21,7 +21,8 @@ static const char *const courses_cols[] = {BASE,     "schoolYearSourcedId", "tit
                                            "grades", "orgSourcedId",        "subjects", "subjectCodes"};
 static const char *const classes_cols[] = {BASE,       "title",           "grades",    "courseSourcedId",
                                            "classCode", "classType",      "location",  "schoolSourcedId",
-                                           "termSourcedIds", "subjects",  "subjectCodes", "periods"};
+                                           "termSourcedIds", "subjects",  "subjectCodes", "periods",
+                                           "metadata.erp.homeroomSourcedId"};
 static const char *const users_cols[] = {BASE,         "enabledUser", "orgSourcedIds", "role",
                                          "username",   "userIds",     "givenName",     "familyName",
                                          "middleName", "identifier",  "email",         "sms",

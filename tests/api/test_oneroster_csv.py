@@ -13,6 +13,7 @@ import tempfile
 import unittest
 import zipfile
 
+from fixtures_academic import Demo
 from harness import SANITIZER_RE, ServerTestCase, run, skip_allowed
 from world import World
 
@@ -285,6 +286,26 @@ class OneRosterCase(ServerTestCase):
         self.assertEqual(counts["teachingAssignments"], (0, 0, 0), "the Spring row still names the assignment")
         self.assertEqual(self.counts(school), dict(self.SAMPLE_COUNTS, students=7, enrollments=18))
         self.assert_nothing_changed(self.import_path(school, folder))
+
+    def test_demo_school_round_trips(self):
+        """A school made with the API (classes taught several subjects, class teachers, guardians) round-trips."""
+        demo = Demo(self.server, students=30)
+        before = self.counts(demo)
+        self.assertGreater(before["assignments"], before["classes"], "the demo's classes are taught several subjects")
+        out = os.path.join(self.tmp, "demo.zip")
+        self.assertEqual(self.cli("export", "--school", "demo", "-o", out).returncode, 0)
+        target = self.new_school("DemoCopy")
+        report = self.import_path(target, out)
+        self.assertEqual(report["errorCount"], 0, report)
+        self.assertEqual(self.counts(target), before)
+        admin, source = target.client("admin"), demo.client("admin")
+        self.assertEqual(len(self.all_items(admin, "/api/v1/guardians")), len(self.all_items(source, "/api/v1/guardians")))
+        teachers = lambda c: sorted((x["name"], x["classTeacherId"] is not None) for x in self.all_items(c, "/api/v1/classes"))
+        self.assertEqual(teachers(admin), teachers(source))
+        self.assert_nothing_changed(self.import_path(target, out))
+        again = os.path.join(self.tmp, "demo-copy")
+        self.assertEqual(self.cli("export", "--school", target.slug, "-o", again).returncode, 0)
+        self.assert_nothing_changed(self.import_path(target, again))
 
     def test_tobedeleted(self):
         school = self.new_school("Delta")
