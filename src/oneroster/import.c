@@ -306,16 +306,27 @@ static void check_sessions(or_imp_t *m)
     }
 }
 
-/* The school year of a class (of its first term), or NULL. */
-static const char *class_year(or_imp_t *m, const char *term)
+static stmt_t Q_TERM_YEAR = STMT("oneroster.term_year", 0,
+                                 "SELECT academic_year_id FROM terms WHERE tenant_id = $1 AND id = $2");
+
+/* The school year of a class (of its first term): x->year, or x->year_id for a term imported before. 0 or -1. */
+static int class_year(or_imp_t *m, const char *term, or_aux_t *x)
 {
     const or_row_t *s = smap_get(&m->t[OR_SESSIONS].by_id, term);
     if (s != NULL) {
-        const or_aux_t *x = &m->aux[OR_SESSIONS][s - m->t[OR_SESSIONS].rows];
-        return s->deleted ? NULL : x->year;
+        x->year = s->deleted ? NULL : m->aux[OR_SESSIONS][s - m->t[OR_SESSIONS].rows].year;
+        return 0;
     }
     const or_id_t *id = or_id_get(m, "academicSession", term);
-    return id != NULL && strcmp(id->local_kind, "year") == 0 ? term : NULL;
+    db_result_t res;
+    if (id != NULL && strcmp(id->local_kind, "year") == 0)
+        x->year = term;
+    else if (id != NULL && strcmp(id->local_kind, "term") == 0) {
+        if (db_exec(m->db, &Q_TERM_YEAR, DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(id->local_id)), m->a, &res) != 0)
+            return -1;
+        x->year_id = res.nrows > 0 ? db_get(&res, 0, 0) : NULL;
+    }
+    return 0;
 }
 
 /* A section taught to a class of ours (metadata.erp.homeroomSourcedId, as the export writes them). */
@@ -331,13 +342,13 @@ static void check_section(or_imp_t *m, const or_row_t *row, or_aux_t *x)
                "no class %s in classes.csv nor imported before", home);
 }
 
-static void check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
+static int check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
 {
     static const char *const types[] = {"homeroom", "scheduled", NULL};
     const char *f = m->t[OR_CLASSES].spec->file, *course = row->f[CLS_COURSE];
     if (m->org != NULL && strcmp(row->f[CLS_SCHOOL], m->org) != 0) {
         x->skip = 1;
-        return;
+        return 0;
     }
     if (!or_one_of(row->f[CLS_TYPE], types))
         or_err(&m->errs, f, row->line, "classType", "must be homeroom or scheduled");
@@ -345,7 +356,7 @@ static void check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
         or_err(&m->errs, f, row->line, "courseSourcedId", "no course %s in courses.csv nor imported before", course);
     if (row->f[CLS_HOMEROOM] != NULL) {
         check_section(m, row, x);
-        return;
+        return 0;
     }
     int n;
     const char **terms = or_split(m->a, row->f[CLS_TERMS], &n);
@@ -353,8 +364,9 @@ static void check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
         if (!or_known(m, OR_SESSIONS, "academicSession", terms[k], NULL))
             or_err(&m->errs, f, row->line, "termSourcedIds", "no academic session %s in academicSessions.csv nor"
                    " imported before", terms[k]);
-    if (n > 0 && (x->year = class_year(m, terms[0])) == NULL && or_known(m, OR_SESSIONS, "academicSession",
-                                                                         terms[0], NULL))
+    if (n > 0 && class_year(m, terms[0], x) != 0)
+        return -1;
+    if (n > 0 && x->year == NULL && x->year_id == NULL && or_known(m, OR_SESSIONS, "academicSession", terms[0], NULL))
         or_err(&m->errs, f, row->line, "termSourcedIds", "%s is not of a school year of this file", terms[0]);
     x->grade = or_grade_level(row->f[CLS_GRADES]);
     const or_row_t *c = course != NULL ? smap_get(&m->t[OR_COURSES].by_id, course) : NULL;
@@ -363,6 +375,7 @@ static void check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
     if (x->grade < 0)
         or_err(&m->errs, f, row->line, "grades", "needs a grade (KG, 01 … 13; of the class or of its course)");
     x->section = or_section(m->a, row->f[CLS_CODE], row->f[CLS_TITLE], row->f[C_SOURCED_ID]);
+    return 0;
 }
 
 static void check_orgs(or_imp_t *m)
@@ -390,16 +403,18 @@ static void check_orgs(or_imp_t *m)
         m->org = school;
 }
 
-static void check_all(or_imp_t *m)
+/* Checks every row; 0, or -1 when the database failed. */
+static int check_all(or_imp_t *m)
 {
     check_orgs(m);
     check_sessions(m);
     or_table_t *t = &m->t[OR_CLASSES];
     for (int i = 0; i < t->n; i++)
-        if (!t->rows[i].deleted)
-            check_class(m, &t->rows[i], &m->aux[OR_CLASSES][i]);
+        if (!t->rows[i].deleted && check_class(m, &t->rows[i], &m->aux[OR_CLASSES][i]) != 0)
+            return -1;
     or_check_users(m);
     or_check_enrollments(m);
+    return 0;
 }
 
 /* ---- writes */
@@ -450,8 +465,8 @@ static int apply_classes(or_imp_t *m)
         const char *id;
         if (row->deleted || x->skip || x->taught)
             continue;
-        const or_id_t *y = or_id_get(m, "academicSession", x->year);
-        const char *vals[] = {y->local_id, row->f[CLS_TITLE], arena_printf(m->a, "%d", x->grade), x->section,
+        const char *year = x->year_id != NULL ? x->year_id : or_id_get(m, "academicSession", x->year)->local_id;
+        const char *vals[] = {year, row->f[CLS_TITLE], arena_printf(m->a, "%d", x->grade), x->section,
                               row->f[CLS_LOCATION]};
         if (or_put(m, &E_CLASS, OR_CLASSES, row, vals, &id) != 0)
             return -1;
@@ -584,8 +599,8 @@ static int run(or_imp_t *m, const oneroster_input_t *in, json_t **report)
     }
     if (load_ids(m) != 0)
         return -1;
-    if (read_tables(m, &fs) == 0)
-        check_all(m);
+    if (read_tables(m, &fs) == 0 && check_all(m) != 0)
+        return -1;
     if (m->errs.total > 0) {
         *report = report_json(m);
         return 1;

@@ -146,6 +146,7 @@ typedef struct or_id {
 typedef struct or_aux {
     int skip;            /* another school's, or a role not imported */
     const char *year;    /* sessions, classes: the sourcedId of the school year */
+    const char *year_id; /* classes: the year's id when known before (a class of a term imported before) */
     int grade;           /* classes */
     const char *section; /* classes */
     int taught;          /* classes: a section taught to the class CLS_HOMEROOM names, not a class of its own */

@@ -138,6 +138,14 @@ class OneRosterCase(ServerTestCase):
         self.assert_nothing_changed(again)
         self.assertEqual(self.counts(school), self.SAMPLE_COUNTS)
 
+        # a delta file of classes alone: its terms were imported before
+        delta = {"manifest.csv": "propertyName,value\noneroster.version,1.1\nfile.classes,delta\n",
+                 "classes.csv": self.sample()["classes.csv"].replace(",ALG-1,09,", ",Algebra 1 (9th),09,")}
+        report = self.import_path(school, write_set(os.path.join(self.tmp, "delta-classes"), delta))
+        self.assertEqual(report["counts"]["classes"], {"created": 0, "updated": 1, "unchanged": 1, "deleted": 0})
+        self.assertIn("Algebra 1 (9th)", {c["name"] for c in self.all_items(admin, "/api/v1/classes")})
+        classes["ALG-1"] = admin.get(f"/api/v1/classes/{classes['ALG-1']['id']}", expect=200).json
+
         # a change the database refuses (ALG-1 taking ENG-1's section) is a row error and nothing is written
         files = self.sample()
         files["classes.csv"] = files["classes.csv"].replace(",Algebra I,scheduled,220,", ",English I,scheduled,221,")
