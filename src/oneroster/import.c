@@ -15,20 +15,21 @@
 #include "oneroster/oneroster_int.h"
 
 static stmt_t Q_SCHOOL = STMT("oneroster.school", 0, "SELECT time_zone FROM tenants WHERE id = $1");
-static stmt_t Q_IDS = STMT("oneroster.ids", 0,
-                           "SELECT kind, sourced_id, local_kind, local_id FROM oneroster_ids WHERE tenant_id = $1");
-static stmt_t Q_ID_PUT = STMT("oneroster.id_put", 0,
-                              "INSERT INTO oneroster_ids (tenant_id, kind, sourced_id, local_kind, local_id, created_at)"
-                              " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, kind, sourced_id) DO UPDATE"
-                              " SET local_kind = excluded.local_kind, local_id = excluded.local_id");
-static stmt_t Q_ID_DROP = STMT("oneroster.id_drop", 0,
-                               "DELETE FROM oneroster_ids WHERE tenant_id = $1 AND kind = $2 AND sourced_id = $3");
+static stmt_t Q_IDS =
+    STMT("oneroster.ids", 0, "SELECT kind, sourced_id, local_kind, local_id FROM oneroster_ids WHERE tenant_id = $1");
+static stmt_t Q_ID_PUT =
+    STMT("oneroster.id_put", 0,
+         "INSERT INTO oneroster_ids (tenant_id, kind, sourced_id, local_kind, local_id, created_at)"
+         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, kind, sourced_id) DO UPDATE"
+         " SET local_kind = excluded.local_kind, local_id = excluded.local_id");
+static stmt_t Q_ID_DROP =
+    STMT("oneroster.id_drop", 0, "DELETE FROM oneroster_ids WHERE tenant_id = $1 AND kind = $2 AND sourced_id = $3");
 
 #define YEAR_COLS "name, start_date, end_date"
-static stmt_t Q_YEAR_GET = STMT("oneroster.year_get", 0,
-                                "SELECT " YEAR_COLS " FROM academic_years WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_YEAR_FIND = STMT("oneroster.year_find", 0,
-                                 "SELECT id FROM academic_years WHERE tenant_id = $1 AND name = $2");
+static stmt_t Q_YEAR_GET =
+    STMT("oneroster.year_get", 0, "SELECT " YEAR_COLS " FROM academic_years WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_YEAR_FIND =
+    STMT("oneroster.year_find", 0, "SELECT id FROM academic_years WHERE tenant_id = $1 AND name = $2");
 static stmt_t Q_YEAR_INSERT = STMT("oneroster.year_insert", 0,
                                    "INSERT INTO academic_years (tenant_id, id, " YEAR_COLS ", created_at, updated_at)"
                                    " VALUES ($1, $2, $4, $5, $6, $3, $3)");
@@ -36,20 +37,20 @@ static stmt_t Q_YEAR_UPDATE = STMT("oneroster.year_update", 0,
                                    "UPDATE academic_years SET name = $4, start_date = $5, end_date = $6,"
                                    " version = version + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2");
 #define TERM_COLS "academic_year_id, name, start_date, end_date"
-static stmt_t Q_TERM_GET = STMT("oneroster.term_get", 0,
-                                "SELECT " TERM_COLS " FROM terms WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_TERM_FIND = STMT("oneroster.term_find", 0,
-                                 "SELECT id FROM terms WHERE tenant_id = $1 AND academic_year_id = $2 AND name = $3");
+static stmt_t Q_TERM_GET =
+    STMT("oneroster.term_get", 0, "SELECT " TERM_COLS " FROM terms WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_TERM_FIND =
+    STMT("oneroster.term_find", 0, "SELECT id FROM terms WHERE tenant_id = $1 AND academic_year_id = $2 AND name = $3");
 static stmt_t Q_TERM_INSERT = STMT("oneroster.term_insert", 0,
                                    "INSERT INTO terms (tenant_id, id, " TERM_COLS ", created_at, updated_at)"
                                    " VALUES ($1, $2, $4, $5, $6, $7, $3, $3)");
 static stmt_t Q_TERM_UPDATE = STMT("oneroster.term_update", 0,
                                    "UPDATE terms SET academic_year_id = $4, name = $5, start_date = $6, end_date = $7,"
                                    " version = version + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_SUBJECT_GET = STMT("oneroster.subject_get", 0,
-                                   "SELECT code, name FROM subjects WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_SUBJECT_FIND = STMT("oneroster.subject_find", 0,
-                                    "SELECT id FROM subjects WHERE tenant_id = $1 AND lower(code) = lower($2)");
+static stmt_t Q_SUBJECT_GET =
+    STMT("oneroster.subject_get", 0, "SELECT code, name FROM subjects WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_SUBJECT_FIND =
+    STMT("oneroster.subject_find", 0, "SELECT id FROM subjects WHERE tenant_id = $1 AND lower(code) = lower($2)");
 static stmt_t Q_SUBJECT_INSERT = STMT("oneroster.subject_insert", 0,
                                       "INSERT INTO subjects (tenant_id, id, code, name, created_at, updated_at)"
                                       " VALUES ($1, $2, $4, $5, $3, $3)");
@@ -57,8 +58,8 @@ static stmt_t Q_SUBJECT_UPDATE = STMT("oneroster.subject_update", 0,
                                       "UPDATE subjects SET code = $4, name = $5, version = version + 1,"
                                       " updated_at = $3 WHERE tenant_id = $1 AND id = $2");
 #define CLASS_COLS "academic_year_id, name, grade_level, section, room"
-static stmt_t Q_CLASS_GET = STMT("oneroster.class_get", 0,
-                                 "SELECT " CLASS_COLS " FROM classes WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_CLASS_GET =
+    STMT("oneroster.class_get", 0, "SELECT " CLASS_COLS " FROM classes WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_CLASS_FIND = STMT("oneroster.class_find", 0,
                                   "SELECT id FROM classes WHERE tenant_id = $1 AND academic_year_id = $2"
                                   " AND grade_level = $3 AND section = $4");
@@ -70,14 +71,17 @@ static stmt_t Q_CLASS_UPDATE = STMT("oneroster.class_update", 0,
                                     " section = $7, room = $8, version = version + 1, updated_at = $3"
                                     " WHERE tenant_id = $1 AND id = $2");
 
-static const or_ent_t E_YEAR = {"academicSession", "year", &Q_YEAR_GET, &Q_YEAR_FIND, &Q_YEAR_INSERT,
-                                &Q_YEAR_UPDATE, 3, {0}, 1, K_YEARS, 0, NULL};
-static const or_ent_t E_TERM = {"academicSession", "term", &Q_TERM_GET, &Q_TERM_FIND, &Q_TERM_INSERT,
-                                &Q_TERM_UPDATE, 4, {0, 1}, 2, K_TERMS, 0, NULL};
-static const or_ent_t E_SUBJECT = {"course", "subject", &Q_SUBJECT_GET, &Q_SUBJECT_FIND, &Q_SUBJECT_INSERT,
-                                   &Q_SUBJECT_UPDATE, 2, {0}, 1, K_SUBJECTS, 0, NULL};
-static const or_ent_t E_CLASS = {"class", "class", &Q_CLASS_GET, &Q_CLASS_FIND, &Q_CLASS_INSERT,
-                                 &Q_CLASS_UPDATE, 5, {0, 2, 3}, 3, K_CLASSES, 0, NULL};
+static const or_ent_t E_YEAR = {
+    "academicSession", "year", &Q_YEAR_GET, &Q_YEAR_FIND, &Q_YEAR_INSERT, &Q_YEAR_UPDATE, 3, {0}, 1, K_YEARS, 0, NULL};
+static const or_ent_t E_TERM = {
+    "academicSession", "term", &Q_TERM_GET, &Q_TERM_FIND, &Q_TERM_INSERT, &Q_TERM_UPDATE, 4, {0, 1}, 2,
+    K_TERMS,           0,      NULL};
+static const or_ent_t E_SUBJECT = {
+    "course", "subject", &Q_SUBJECT_GET, &Q_SUBJECT_FIND, &Q_SUBJECT_INSERT, &Q_SUBJECT_UPDATE, 2, {0}, 1, K_SUBJECTS,
+    0,        NULL};
+static const or_ent_t E_CLASS = {
+    "class",   "class", &Q_CLASS_GET, &Q_CLASS_FIND, &Q_CLASS_INSERT, &Q_CLASS_UPDATE, 5, {0, 2, 3}, 3,
+    K_CLASSES, 0,       NULL};
 
 /* ---- sourcedIds */
 
@@ -100,8 +104,8 @@ int or_id_put(or_imp_t *m, const char *kind, const char *sourced_id, const char 
     if (cur != NULL && strcmp(cur->local_kind, local_kind) == 0 && strcmp(cur->local_id, local_id) == 0)
         return 0;
     if (db_exec(m->db, &Q_ID_PUT,
-                DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(kind), DB_TEXT(sourced_id), DB_TEXT(local_kind),
-                        DB_TEXT(local_id), DB_INT(m->now)),
+                DB_ARGS(DB_TEXT(m->tenant), DB_TEXT(kind), DB_TEXT(sourced_id), DB_TEXT(local_kind), DB_TEXT(local_id),
+                        DB_INT(m->now)),
                 m->a, NULL) != 0)
         return -1;
     or_id_t *v = arena_alloc(m->a, sizeof(*v));
@@ -149,8 +153,7 @@ int or_write_failed(or_imp_t *m, int table, const or_row_t *row, const char *col
     const db_error_t *e = db_error(m->db);
     if (e->status == DB_UNIQUE || e->status == DB_FOREIGN_KEY || e->status == DB_INVALID) {
         or_err(&m->errs, m->t[table].spec->file, row->line, column, "conflicts with the school's data (%s%s%s)",
-               e->status == DB_UNIQUE ? "already taken" : "not accepted", e->constraint[0] ? ": " : "",
-               e->constraint);
+               e->status == DB_UNIQUE ? "already taken" : "not accepted", e->constraint[0] ? ": " : "", e->constraint);
         m->refused = 1;
     }
     return -1;
@@ -159,11 +162,14 @@ int or_write_failed(or_imp_t *m, int table, const or_row_t *row, const char *col
 int or_audit(or_imp_t *m, const char *action, const char *subject_id, const char *detail)
 {
     const char *dot = strchr(action, '.');
-    audit_event_t e = {.tenant_id = m->tenant, .actor_id = m->r.auth.user_id[0] ? m->r.auth.user_id : NULL,
-                       .actor_roles = m->r.auth.roles, .action = action,
-                       .subject_type = arena_strndup(m->a, action, (size_t)(dot - action)), .subject_id = subject_id,
-                       .detail = detail != NULL ? arena_printf(m->a, "oneroster import: %s", detail)
-                                                : "oneroster import"};
+    audit_event_t e = {.tenant_id = m->tenant,
+                       .actor_id = m->r.auth.user_id[0] ? m->r.auth.user_id : NULL,
+                       .actor_roles = m->r.auth.roles,
+                       .action = action,
+                       .subject_type = arena_strndup(m->a, action, (size_t)(dot - action)),
+                       .subject_id = subject_id,
+                       .detail =
+                           detail != NULL ? arena_printf(m->a, "oneroster import: %s", detail) : "oneroster import"};
     return audit_record(m->db, NULL, &e);
 }
 
@@ -306,8 +312,8 @@ static void check_sessions(or_imp_t *m)
     }
 }
 
-static stmt_t Q_TERM_YEAR = STMT("oneroster.term_year", 0,
-                                 "SELECT academic_year_id FROM terms WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_TERM_YEAR =
+    STMT("oneroster.term_year", 0, "SELECT academic_year_id FROM terms WHERE tenant_id = $1 AND id = $2");
 
 /* The school year of a class (of its first term): x->year, or x->year_id for a term imported before. 0 or -1. */
 static int class_year(or_imp_t *m, const char *term, or_aux_t *x)
@@ -362,8 +368,10 @@ static int check_class(or_imp_t *m, or_row_t *row, or_aux_t *x)
     const char **terms = or_split(m->a, row->f[CLS_TERMS], &n);
     for (int k = 0; k < n; k++)
         if (!or_known(m, OR_SESSIONS, "academicSession", terms[k], NULL))
-            or_err(&m->errs, f, row->line, "termSourcedIds", "no academic session %s in academicSessions.csv nor"
-                   " imported before", terms[k]);
+            or_err(&m->errs, f, row->line, "termSourcedIds",
+                   "no academic session %s in academicSessions.csv nor"
+                   " imported before",
+                   terms[k]);
     if (n > 0 && class_year(m, terms[0], x) != 0)
         return -1;
     if (n > 0 && x->year == NULL && x->year_id == NULL && or_known(m, OR_SESSIONS, "academicSession", terms[0], NULL))
@@ -525,14 +533,14 @@ static int read_tables(or_imp_t *m, const or_files_t *fs)
 
 static json_t *counts_json(const or_imp_t *m)
 {
-    static const char *const names[K_N] = {"academicYears", "terms",    "subjects", "classes",  "teachingAssignments",
+    static const char *const names[K_N] = {"academicYears", "terms",    "subjects",  "classes",  "teachingAssignments",
                                            "students",      "teachers", "guardians", "accounts", "enrollments"};
     json_t *o = json_object();
     for (int k = 0; o != NULL && k < K_N; k++) {
         const or_count_t *c = &m->count[k];
-        if (json_object_set_new(o, names[k], json_pack("{s:i,s:i,s:i,s:i}", "created", c->created, "updated",
-                                                       c->updated, "unchanged", c->unchanged, "deleted",
-                                                       c->deleted)) != 0) {
+        if (json_object_set_new(o, names[k],
+                                json_pack("{s:i,s:i,s:i,s:i}", "created", c->created, "updated", c->updated,
+                                          "unchanged", c->unchanged, "deleted", c->deleted)) != 0) {
             json_decref(o);
             o = NULL;
         }

@@ -64,31 +64,53 @@ enum { ORG_NAME = 3, ORG_TYPE, ORG_IDENTIFIER, ORG_PARENT };
 enum { SES_TITLE = 3, SES_TYPE, SES_START, SES_END, SES_PARENT, SES_SCHOOL_YEAR };
 enum { CRS_YEAR = 3, CRS_TITLE, CRS_CODE, CRS_GRADES, CRS_ORG, CRS_SUBJECTS, CRS_SUBJECT_CODES };
 enum {
-    CLS_TITLE = 3, CLS_GRADES, CLS_COURSE, CLS_CODE, CLS_TYPE, CLS_LOCATION, CLS_SCHOOL, CLS_TERMS, CLS_SUBJECTS,
-    CLS_SUBJECT_CODES, CLS_PERIODS,
+    CLS_TITLE = 3,
+    CLS_GRADES,
+    CLS_COURSE,
+    CLS_CODE,
+    CLS_TYPE,
+    CLS_LOCATION,
+    CLS_SCHOOL,
+    CLS_TERMS,
+    CLS_SUBJECTS,
+    CLS_SUBJECT_CODES,
+    CLS_PERIODS,
     CLS_HOMEROOM /* our extension: a section of a course taught to that class (a teaching assignment) */
 };
 enum {
-    USR_ENABLED = 3, USR_ORGS, USR_ROLE, USR_USERNAME, USR_USER_IDS, USR_GIVEN, USR_FAMILY, USR_MIDDLE,
-    USR_IDENTIFIER, USR_EMAIL, USR_SMS, USR_PHONE, USR_AGENTS, USR_GRADES, USR_PASSWORD
+    USR_ENABLED = 3,
+    USR_ORGS,
+    USR_ROLE,
+    USR_USERNAME,
+    USR_USER_IDS,
+    USR_GIVEN,
+    USR_FAMILY,
+    USR_MIDDLE,
+    USR_IDENTIFIER,
+    USR_EMAIL,
+    USR_SMS,
+    USR_PHONE,
+    USR_AGENTS,
+    USR_GRADES,
+    USR_PASSWORD
 };
 enum { ENR_CLASS = 3, ENR_SCHOOL, ENR_USER, ENR_ROLE, ENR_PRIMARY, ENR_BEGIN, ENR_END };
 enum { DEM_BIRTH = 3, DEM_SEX };
 
 typedef struct or_spec {
-    const char *file;         /* "users.csv" */
-    const char *name;         /* the manifest's name: "users" */
-    const char *const *cols;  /* the spec's columns, in order */
+    const char *file;        /* "users.csv" */
+    const char *name;        /* the manifest's name: "users" */
+    const char *const *cols; /* the spec's columns, in order */
     int ncols;
-    unsigned long required;   /* bit c: column c must be in the header and filled on an active row */
+    unsigned long required; /* bit c: column c must be in the header and filled on an active row */
 } or_spec_t;
 
 extern const or_spec_t or_specs[OR_NTABLES];
 
 typedef struct or_row {
     int line;
-    const char **f;  /* f[c]: the cell of spec column c, NULL when empty or not in the header */
-    int deleted;     /* status tobedeleted */
+    const char **f; /* f[c]: the cell of spec column c, NULL when empty or not in the header */
+    int deleted;    /* status tobedeleted */
 } or_row_t;
 
 typedef struct or_table {
@@ -96,7 +118,7 @@ typedef struct or_table {
     const char *mode; /* "bulk", "delta" or NULL (absent) */
     or_row_t *rows;
     int n;
-    smap_t by_id;     /* sourcedId → or_row_t* (the first) */
+    smap_t by_id; /* sourcedId → or_row_t* (the first) */
 } or_table_t;
 
 /*
@@ -129,8 +151,19 @@ int or_one_of(const char *s, const char *const *values);
 
 /* ---- the import's state */
 
-enum { K_YEARS, K_TERMS, K_SUBJECTS, K_CLASSES, K_ASSIGNMENTS, K_STUDENTS, K_TEACHERS, K_GUARDIANS, K_ACCOUNTS,
-       K_ENROLLMENTS, K_N };
+enum {
+    K_YEARS,
+    K_TERMS,
+    K_SUBJECTS,
+    K_CLASSES,
+    K_ASSIGNMENTS,
+    K_STUDENTS,
+    K_TEACHERS,
+    K_GUARDIANS,
+    K_ACCOUNTS,
+    K_ENROLLMENTS,
+    K_N
+};
 
 typedef struct or_count {
     int created, updated, unchanged, deleted;
@@ -161,15 +194,15 @@ typedef struct or_imp {
     or_errors_t errs;
     or_table_t t[OR_NTABLES];
     or_aux_t *aux[OR_NTABLES];
-    const char *org;   /* the school's sourcedId, or NULL */
-    smap_t ids;        /* "kind\x1fsourcedId" → or_id_t* */
-    smap_t claimed;    /* "local_kind\x1flocal_id" → the sourcedId that names it */
+    const char *org; /* the school's sourcedId, or NULL */
+    smap_t ids;      /* "kind\x1fsourcedId" → or_id_t* */
+    smap_t claimed;  /* "local_kind\x1flocal_id" → the sourcedId that names it */
     or_count_t count[K_N];
     int skipped;
     const char **ignored;
     int n_ignored;
-    int refused;       /* a write found a row error */
-    const char *hash;  /* the new accounts' password hash (of a random password), made on first use */
+    int refused;      /* a write found a row error */
+    const char *hash; /* the new accounts' password hash (of a random password), made on first use */
 } or_imp_t;
 
 or_id_t *or_id_get(const or_imp_t *m, const char *kind, const char *sourced_id);

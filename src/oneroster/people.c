@@ -12,9 +12,10 @@
 #include "domain/people.h"
 #include "oneroster/oneroster_int.h"
 
-#define STUDENT_COLS "admission_no, first_name, middle_name, last_name, date_of_birth, gender, email, phone, search_text"
-static stmt_t Q_STUDENT_GET = STMT("oneroster.student_get", 0,
-                                   "SELECT " STUDENT_COLS " FROM students WHERE tenant_id = $1 AND id = $2");
+#define STUDENT_COLS                                                                                                   \
+    "admission_no, first_name, middle_name, last_name, date_of_birth, gender, email, phone, search_text"
+static stmt_t Q_STUDENT_GET =
+    STMT("oneroster.student_get", 0, "SELECT " STUDENT_COLS " FROM students WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_STUDENT_FIND = STMT("oneroster.student_find", 0,
                                     "SELECT id FROM students WHERE tenant_id = $1 AND lower(admission_no) = lower($2)");
 static stmt_t Q_STUDENT_INSERT = STMT("oneroster.student_insert", 0,
@@ -25,11 +26,11 @@ static stmt_t Q_STUDENT_UPDATE = STMT("oneroster.student_update", 0,
                                       " last_name = $7, date_of_birth = $8, gender = $9, email = $10, phone = $11,"
                                       " search_text = lower($12), version = version + 1, updated_at = $3"
                                       " WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_STUDENT_BIRTH = STMT("oneroster.student_birth", 0,
-                                     "SELECT date_of_birth FROM students WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_STUDENT_BIRTH =
+    STMT("oneroster.student_birth", 0, "SELECT date_of_birth FROM students WHERE tenant_id = $1 AND id = $2");
 #define TEACHER_COLS "employee_no, first_name, last_name, email, phone, status"
-static stmt_t Q_TEACHER_GET = STMT("oneroster.teacher_get", 0,
-                                   "SELECT " TEACHER_COLS " FROM teachers WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_TEACHER_GET =
+    STMT("oneroster.teacher_get", 0, "SELECT " TEACHER_COLS " FROM teachers WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_TEACHER_FIND = STMT("oneroster.teacher_find", 0,
                                     "SELECT id FROM teachers WHERE tenant_id = $1 AND lower(employee_no) = lower($2)");
 static stmt_t Q_TEACHER_INSERT = STMT("oneroster.teacher_insert", 0,
@@ -40,14 +41,15 @@ static stmt_t Q_TEACHER_UPDATE = STMT("oneroster.teacher_update", 0,
                                       " email = $7, phone = $8, status = $9, version = version + 1, updated_at = $3"
                                       " WHERE tenant_id = $1 AND id = $2");
 #define GUARDIAN_COLS "first_name, last_name, email, phone"
-static stmt_t Q_GUARDIAN_GET = STMT("oneroster.guardian_get", 0,
-                                    "SELECT " GUARDIAN_COLS " FROM guardians WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_GUARDIAN_GET =
+    STMT("oneroster.guardian_get", 0, "SELECT " GUARDIAN_COLS " FROM guardians WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_GUARDIAN_FIND = STMT("oneroster.guardian_find", 0,
                                      "SELECT id FROM guardians WHERE tenant_id = $1 AND lower(email) = lower($2)"
                                      " ORDER BY created_at LIMIT 1");
-static stmt_t Q_GUARDIAN_INSERT = STMT("oneroster.guardian_insert", 0,
-                                       "INSERT INTO guardians (tenant_id, id, " GUARDIAN_COLS ", created_at, updated_at)"
-                                       " VALUES ($1, $2, $4, $5, $6, $7, $3, $3)");
+static stmt_t Q_GUARDIAN_INSERT =
+    STMT("oneroster.guardian_insert", 0,
+         "INSERT INTO guardians (tenant_id, id, " GUARDIAN_COLS ", created_at, updated_at)"
+         " VALUES ($1, $2, $4, $5, $6, $7, $3, $3)");
 static stmt_t Q_GUARDIAN_UPDATE = STMT("oneroster.guardian_update", 0,
                                        "UPDATE guardians SET first_name = $4, last_name = $5, email = $6, phone = $7,"
                                        " version = version + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2");
@@ -86,8 +88,8 @@ static stmt_t Q_DISABLE_ACCOUNT[3] = {
 };
 
 #define ENR_COLS "student_id, class_id, academic_year_id, start_date, end_date"
-static stmt_t Q_ENR_GET = STMT("oneroster.enrollment_get", 0,
-                               "SELECT " ENR_COLS " FROM enrollments WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_ENR_GET =
+    STMT("oneroster.enrollment_get", 0, "SELECT " ENR_COLS " FROM enrollments WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_ENR_INSERT = STMT("oneroster.enrollment_insert", 0,
                                   "INSERT INTO enrollments (tenant_id, id, " ENR_COLS ", created_at, updated_at)"
                                   " VALUES ($1, $2, $4, $5, $6, $7, $8, $3, $3)");
@@ -102,8 +104,8 @@ static stmt_t Q_CLASS_YEAR = STMT("oneroster.class_year", 0,
                                   " JOIN academic_years y ON y.tenant_id = c.tenant_id AND y.id = c.academic_year_id"
                                   " WHERE c.tenant_id = $1 AND c.id = $2");
 #define CS_COLS "class_id, subject_id, teacher_id"
-static stmt_t Q_CS_GET = STMT("oneroster.assignment_get", 0,
-                              "SELECT " CS_COLS " FROM class_subjects WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_CS_GET =
+    STMT("oneroster.assignment_get", 0, "SELECT " CS_COLS " FROM class_subjects WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_CS_FIND = STMT("oneroster.assignment_find", 0,
                                "SELECT id FROM class_subjects WHERE tenant_id = $1 AND class_id = $2"
                                " AND subject_id = $3");
@@ -113,8 +115,8 @@ static stmt_t Q_CS_INSERT = STMT("oneroster.assignment_insert", 0,
 static stmt_t Q_CS_UPDATE = STMT("oneroster.assignment_update", 0,
                                  "UPDATE class_subjects SET class_id = $4, subject_id = $5, teacher_id = $6,"
                                  " version = version + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_CS_DELETE = STMT("oneroster.assignment_delete", 0,
-                                 "DELETE FROM class_subjects WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_CS_DELETE =
+    STMT("oneroster.assignment_delete", 0, "DELETE FROM class_subjects WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_CLASS_TEACHER = STMT("oneroster.class_teacher", 0,
                                      "UPDATE classes SET class_teacher_id = $3, version = version + 1"
                                      " WHERE tenant_id = $1 AND id = $2"
@@ -124,17 +126,48 @@ static stmt_t Q_CLASS_TEACHER_CLEAR = STMT("oneroster.class_teacher_clear", 0,
                                            " WHERE tenant_id = $1 AND id = $2 AND class_teacher_id IS NOT NULL");
 
 static const or_ent_t E_PERSON[3] = {
-    {"user", "student", &Q_STUDENT_GET, &Q_STUDENT_FIND, &Q_STUDENT_INSERT, &Q_STUDENT_UPDATE, 9, {0}, 1, K_STUDENTS,
-     0, "student"},
-    {"user", "teacher", &Q_TEACHER_GET, &Q_TEACHER_FIND, &Q_TEACHER_INSERT, &Q_TEACHER_UPDATE, 6, {0}, 1, K_TEACHERS,
-     0, "teacher"},
-    {"user", "guardian", &Q_GUARDIAN_GET, &Q_GUARDIAN_FIND, &Q_GUARDIAN_INSERT, &Q_GUARDIAN_UPDATE, 4, {2}, 1,
-     K_GUARDIANS, 0, "guardian"},
+    {"user",
+     "student",
+     &Q_STUDENT_GET,
+     &Q_STUDENT_FIND,
+     &Q_STUDENT_INSERT,
+     &Q_STUDENT_UPDATE,
+     9,
+     {0},
+     1,
+     K_STUDENTS,
+     0,
+     "student"},
+    {"user",
+     "teacher",
+     &Q_TEACHER_GET,
+     &Q_TEACHER_FIND,
+     &Q_TEACHER_INSERT,
+     &Q_TEACHER_UPDATE,
+     6,
+     {0},
+     1,
+     K_TEACHERS,
+     0,
+     "teacher"},
+    {"user",
+     "guardian",
+     &Q_GUARDIAN_GET,
+     &Q_GUARDIAN_FIND,
+     &Q_GUARDIAN_INSERT,
+     &Q_GUARDIAN_UPDATE,
+     4,
+     {2},
+     1,
+     K_GUARDIANS,
+     0,
+     "guardian"},
 };
-static const or_ent_t E_ENROLLMENT = {"enrollment", "enrollment", &Q_ENR_GET, NULL, &Q_ENR_INSERT, &Q_ENR_UPDATE,
-                                      5, {0}, 0, K_ENROLLMENTS, 0, NULL};
-static const or_ent_t E_ASSIGNMENT = {"enrollment", "class_subject", &Q_CS_GET, &Q_CS_FIND, &Q_CS_INSERT,
-                                      &Q_CS_UPDATE, 3, {0, 1}, 2, K_ASSIGNMENTS, 1, NULL};
+static const or_ent_t E_ENROLLMENT = {
+    "enrollment", "enrollment", &Q_ENR_GET, NULL, &Q_ENR_INSERT, &Q_ENR_UPDATE, 5, {0}, 0, K_ENROLLMENTS, 0, NULL};
+static const or_ent_t E_ASSIGNMENT = {
+    "enrollment", "class_subject", &Q_CS_GET, &Q_CS_FIND, &Q_CS_INSERT, &Q_CS_UPDATE, 3, {0, 1}, 2, K_ASSIGNMENTS, 1,
+    NULL};
 
 enum { P_STUDENT, P_TEACHER, P_GUARDIAN, P_NONE };
 
@@ -197,8 +230,8 @@ static void check_person(or_imp_t *m, const or_row_t *row)
 
 static void check_user(or_imp_t *m, const or_row_t *row, or_aux_t *x)
 {
-    static const char *const roles[] = {"administrator", "aide", "guardian", "parent", "proctor", "relative",
-                                        "student", "teacher", NULL};
+    static const char *const roles[] = {"administrator", "aide",    "guardian", "parent", "proctor",
+                                        "relative",      "student", "teacher",  NULL};
     static const char *const booleans[] = {"true", "false", NULL};
     const char *f = "users.csv", *email = row->f[USR_EMAIL];
     if (!or_one_of(row->f[USR_ROLE], roles))
@@ -282,8 +315,7 @@ static void check_enrollment(or_imp_t *m, const or_row_t *row, or_aux_t *x)
     if (have == P_NONE && !or_known(m, OR_USERS, "user", user, NULL))
         or_err(&m->errs, f, row->line, "userSourcedId", "no user %s in users.csv nor imported before", user);
     else if (have != want)
-        or_err(&m->errs, f, row->line, "userSourcedId", "user %s is not a %s of this school", user,
-               row->f[ENR_ROLE]);
+        or_err(&m->errs, f, row->line, "userSourcedId", "user %s is not a %s of this school", user, row->f[ENR_ROLE]);
 }
 
 void or_check_enrollments(or_imp_t *m)
@@ -320,7 +352,8 @@ static int account(or_imp_t *m, const or_row_t *row, const char *email, unsigned
             erp_oom();
         m->hash = hash;
     }
-    user_in_t u = {.email = email, .roles = role,
+    user_in_t u = {.email = email,
+                   .roles = role,
                    .display_name = arena_printf(m->a, "%s %s", row->f[USR_GIVEN], row->f[USR_FAMILY])};
     int limit = 0;
     if (identity_insert_user(&m->r, m->db, m->tenant, &u, m->hash, id, &limit) != 0) {
@@ -364,8 +397,9 @@ static int person_vals(or_imp_t *m, int k, const or_row_t *row, const char **v)
     char text[512];
     people_search_text(text, sizeof(text), row->f[USR_GIVEN], mid, row->f[USR_FAMILY], code);
     const char *search = lower(m->a, text);
-    const char *vals[] = {code, row->f[USR_GIVEN], mid, row->f[USR_FAMILY], birth, sex ? sex : "unspecified",
-                          row->f[USR_EMAIL], phone, search};
+    const char *vals[] = {
+        code,  row->f[USR_GIVEN], mid, row->f[USR_FAMILY], birth, sex ? sex : "unspecified", row->f[USR_EMAIL], phone,
+        search};
     memcpy(v, vals, sizeof(vals));
     return 0;
 }
@@ -406,8 +440,9 @@ static int delete_person(or_imp_t *m, const char *sid)
     if (res.changes == 0 && (k != P_GUARDIAN || res.nrows == 0))
         return 0;
     m->count[E_PERSON[k].count].deleted++;
-    return k == P_GUARDIAN ? 0 : or_audit(m, k == P_STUDENT ? "student.delete" : "teacher.update", id->local_id,
-                                          k == P_STUDENT ? "deleted" : "deleted: inactive");
+    return k == P_GUARDIAN ? 0
+                           : or_audit(m, k == P_STUDENT ? "student.delete" : "teacher.update", id->local_id,
+                                      k == P_STUDENT ? "deleted" : "deleted: inactive");
 }
 
 static int apply_user(or_imp_t *m, const or_row_t *row)
@@ -616,7 +651,8 @@ static int delete_enrollment(or_imp_t *m, const char *sid, const or_row_t *row)
     else if (gone)
         m->count[K_CLASSES].updated++;
     if (gone && st == &Q_ENR_DELETE &&
-        or_audit(m, "student.update", db_get(&res, 0, 0), arena_printf(m->a, "enrollment %s removed", id->local_id)) != 0)
+        or_audit(m, "student.update", db_get(&res, 0, 0), arena_printf(m->a, "enrollment %s removed", id->local_id)) !=
+            0)
         return -1;
     return or_id_drop(m, "enrollment", sid);
 }

@@ -15,33 +15,44 @@
 #define BASE "sourcedId", "status", "dateLastModified"
 
 static const char *const orgs_cols[] = {BASE, "name", "type", "identifier", "parentSourcedId"};
-static const char *const sessions_cols[] = {BASE,      "title",   "type",           "startDate",
+static const char *const sessions_cols[] = {BASE,      "title",           "type",      "startDate",
                                             "endDate", "parentSourcedId", "schoolYear"};
 static const char *const courses_cols[] = {BASE,     "schoolYearSourcedId", "title",    "courseCode",
                                            "grades", "orgSourcedId",        "subjects", "subjectCodes"};
-static const char *const classes_cols[] = {BASE,       "title",           "grades",    "courseSourcedId",
-                                           "classCode", "classType",      "location",  "schoolSourcedId",
-                                           "termSourcedIds", "subjects",  "subjectCodes", "periods",
+static const char *const classes_cols[] = {BASE,
+                                           "title",
+                                           "grades",
+                                           "courseSourcedId",
+                                           "classCode",
+                                           "classType",
+                                           "location",
+                                           "schoolSourcedId",
+                                           "termSourcedIds",
+                                           "subjects",
+                                           "subjectCodes",
+                                           "periods",
                                            "metadata.erp.homeroomSourcedId"};
-static const char *const users_cols[] = {BASE,         "enabledUser", "orgSourcedIds", "role",
-                                         "username",   "userIds",     "givenName",     "familyName",
-                                         "middleName", "identifier",  "email",         "sms",
-                                         "phone",      "agentSourcedIds", "grades",    "password"};
+static const char *const users_cols[] = {
+    BASE,         "enabledUser", "orgSourcedIds", "role", "username", "userIds",         "givenName", "familyName",
+    "middleName", "identifier",  "email",         "sms",  "phone",    "agentSourcedIds", "grades",    "password"};
 static const char *const enrollments_cols[] = {BASE,   "classSourcedId", "schoolSourcedId", "userSourcedId",
                                                "role", "primary",        "beginDate",       "endDate"};
 static const char *const demographics_cols[] = {BASE, "birthDate", "sex"};
 
-#define SPEC(file, name, cols, req) {file, name, cols, (int)(sizeof(cols) / sizeof(cols[0])), BIT(C_SOURCED_ID) | (req)}
+#define SPEC(file, name, cols, req)                                                                                    \
+    {                                                                                                                  \
+        file, name, cols, (int)(sizeof(cols) / sizeof(cols[0])), BIT(C_SOURCED_ID) | (req)                             \
+    }
 const or_spec_t or_specs[OR_NTABLES] = {
     [OR_ORGS] = SPEC("orgs.csv", "orgs", orgs_cols, BIT(ORG_NAME) | BIT(ORG_TYPE)),
     [OR_SESSIONS] = SPEC("academicSessions.csv", "academicSessions", sessions_cols,
                          BIT(SES_TITLE) | BIT(SES_TYPE) | BIT(SES_START) | BIT(SES_END) | BIT(SES_SCHOOL_YEAR)),
     [OR_COURSES] = SPEC("courses.csv", "courses", courses_cols, BIT(CRS_TITLE)),
-    [OR_CLASSES] = SPEC("classes.csv", "classes", classes_cols,
-                        BIT(CLS_TITLE) | BIT(CLS_TYPE) | BIT(CLS_SCHOOL) | BIT(CLS_TERMS)),
-    [OR_USERS] = SPEC("users.csv", "users", users_cols,
-                      BIT(USR_ENABLED) | BIT(USR_ORGS) | BIT(USR_ROLE) | BIT(USR_USERNAME) | BIT(USR_GIVEN) |
-                          BIT(USR_FAMILY)),
+    [OR_CLASSES] =
+        SPEC("classes.csv", "classes", classes_cols, BIT(CLS_TITLE) | BIT(CLS_TYPE) | BIT(CLS_SCHOOL) | BIT(CLS_TERMS)),
+    [OR_USERS] =
+        SPEC("users.csv", "users", users_cols,
+             BIT(USR_ENABLED) | BIT(USR_ORGS) | BIT(USR_ROLE) | BIT(USR_USERNAME) | BIT(USR_GIVEN) | BIT(USR_FAMILY)),
     [OR_ENROLLMENTS] = SPEC("enrollments.csv", "enrollments", enrollments_cols,
                             BIT(ENR_CLASS) | BIT(ENR_SCHOOL) | BIT(ENR_USER) | BIT(ENR_ROLE)),
     [OR_DEMOGRAPHICS] = SPEC("demographics.csv", "demographics", demographics_cols, 0),
@@ -193,8 +204,8 @@ static int parse_sheet(arena_t *a, const or_file_t *f, sheet_t *sh, or_errors_t 
         return -1;
     }
     if (sh->nrows == 0 || sh->rows[0].bad_utf8 >= 0) {
-        or_err(e, f->name, 1, NULL, sh->nrows == 0 ? "the file is empty: a header row is required"
-                                                   : "the header is not UTF-8 text");
+        or_err(e, f->name, 1, NULL,
+               sh->nrows == 0 ? "the file is empty: a header row is required" : "the header is not UTF-8 text");
         return -1;
     }
     return 0;

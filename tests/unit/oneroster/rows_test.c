@@ -12,8 +12,9 @@ static void test_dates(void **state)
 {
     (void)state;
     static const char *const good[] = {"2020-08-17", "2024-02-29", "2000-02-29", "1999-12-31", NULL};
-    static const char *const bad[] = {"2023-02-29", "1900-02-29", "2020-12-32", "2020-13-01", "2020-8-17",
-                                      "20200817", "2020-08-17T00:00:00Z", "", "1899-12-31", "2020-00-10", NULL};
+    static const char *const bad[] = {"2023-02-29", "1900-02-29",           "2020-12-32", "2020-13-01", "2020-8-17",
+                                      "20200817",   "2020-08-17T00:00:00Z", "",           "1899-12-31", "2020-00-10",
+                                      NULL};
     for (int i = 0; good[i] != NULL; i++)
         if (!or_date_ok(good[i]))
             fail_msg("refused %s", good[i]);
@@ -153,9 +154,8 @@ static void test_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dates),          cmocka_unit_test(test_grades),
-        cmocka_unit_test(test_lists_and_sections), cmocka_unit_test(test_manifest),
-        cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_dates),    cmocka_unit_test(test_grades), cmocka_unit_test(test_lists_and_sections),
+        cmocka_unit_test(test_manifest), cmocka_unit_test(test_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
