@@ -186,6 +186,7 @@ static int apply(db_t *db, void *ctx)
     imp_t *m = ctx;
     (void)db;
     m->fail = NULL;
+    m->refused = 0;
     batch_t *all[] = {&m->b_main, &m->b_guardian, &m->b_link, &m->b_audit};
     for (int i = 0; i < 4; i++)
         batch_reset(all[i]);
