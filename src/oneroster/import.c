@@ -486,7 +486,14 @@ static int apply(db_t *db, void *ctx)
 {
     or_imp_t *m = ctx;
     (void)db;
+    /* a run again after a serialization failure starts afresh: what the rolled-back attempt mapped is gone */
     memset(m->count, 0, sizeof(m->count));
+    m->skipped = 0;
+    m->refused = 0;
+    smap_init(&m->ids, m->a);
+    smap_init(&m->claimed, m->a);
+    if (load_ids(m) != 0)
+        return -1;
     if (m->org != NULL && or_id_put(m, "org", m->org, "tenant", m->tenant) != 0)
         return -1;
     if (apply_sessions(m, 1) != 0 || apply_sessions(m, 0) != 0 || apply_courses(m) != 0 || apply_classes(m) != 0 ||
