@@ -222,6 +222,12 @@ static const command_t commands[] = {
      "usage: school-erp export KIND --school SCHOOL [--from YYYY-MM-DD --to YYYY-MM-DD] [--class ID]\n\n"
      "Writes the CSV export of KIND (students, guardians, enrollments, attendance: needs --from and --to)\n"
      "on standard output.\n"},
+    {"oneroster", cli_oneroster, "import or export OneRoster 1.1 CSV (a folder or a .zip)",
+     "usage: school-erp oneroster import PATH --school SCHOOL [--org SOURCEDID]\n"
+     "       school-erp oneroster export --school SCHOOL -o PATH\n\n"
+     "Imports manifest.csv and the files it lists (a folder or a .zip) into the school: every row is checked\n"
+     "first, then all are written in one transaction, or none. Prints the report (JSON); exit 0 when imported.\n"
+     "Export writes the school as OneRoster CSV into a folder or, for a PATH ending in .zip, a zip.\n"},
     {"version", cmd_version, "print the version", "usage: school-erp version\n"},
     {"help", cmd_help, "show this help", "usage: school-erp help [COMMAND]\n"},
 };

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "http/handler.h"
+#include "store/store.h"
 
 /* school-erp admin create --email E --password-stdin [--name N] */
 int cli_admin(int argc, char **argv);
@@ -22,6 +23,10 @@ int cli_worker(int argc, char **argv);
 int cli_import(int argc, char **argv);
 /* school-erp export KIND --school SCHOOL [--from D --to D] [--class ID] (cli/transfer.c) */
 int cli_export(int argc, char **argv);
+/* Opens the store, runs fn on a session and an arena, closes; returns the exit status (cli/transfer.c). */
+int cli_on_store(int (*fn)(db_t *db, arena_t *a, int argc, char **argv), int argc, char **argv);
+/* school-erp oneroster import PATH --school S | export --school S -o PATH (cli/oneroster.c) */
+int cli_oneroster(int argc, char **argv);
 
 /*
  * Loads the configuration, opens the store (into app), checks the schema is

@@ -96,8 +96,7 @@ static int import_file(db_t *db, arena_t *a, int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
-/* Opens the store, runs fn on a session and an arena, closes; returns the exit status. */
-static int on_store(int (*fn)(db_t *db, arena_t *a, int argc, char **argv), int argc, char **argv)
+int cli_on_store(int (*fn)(db_t *db, arena_t *a, int argc, char **argv), int argc, char **argv)
 {
     config_t cfg;
     int rc = cli_open(&cfg);
@@ -127,7 +126,7 @@ int cli_import(int argc, char **argv)
         fputs(import_template(argv[1]), stdout);
         return 0;
     }
-    return on_store(import_file, argc, argv);
+    return cli_on_store(import_file, argc, argv);
 }
 
 static int export_kind(db_t *db, arena_t *a, int argc, char **argv)
@@ -158,5 +157,5 @@ int cli_export(int argc, char **argv)
         fprintf(stderr, "usage: school-erp export KIND --school SCHOOL [--from YYYY-MM-DD --to YYYY-MM-DD] [--class ID]\n");
         return 2;
     }
-    return on_store(export_kind, argc, argv);
+    return cli_on_store(export_kind, argc, argv);
 }
