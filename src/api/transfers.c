@@ -22,8 +22,8 @@
 
 #define EXPORT_SAME_JOB_MS 10000 /* the same export asked for again within this is the same job */
 
-static const char *const import_kinds[] = {"students", "teachers", "staff", NULL};
-static const char *const export_kinds[] = {"students", "guardians", "enrollments", "attendance", NULL};
+static const char *const import_kinds[] = {"students", "teachers", "staff", "oneroster", NULL};
+static const char *const export_kinds[] = {"students", "guardians", "enrollments", "attendance", "oneroster", NULL};
 
 static stmt_t Q_CLASS = STMT("transfers.class", STMT_READ, "SELECT 1 FROM classes WHERE tenant_id = $1 AND id = $2");
 
@@ -81,12 +81,13 @@ static int enqueue_with_commit(req_t *r, const job_spec_t *spec, char job_id[QUE
 
 /* ---- imports ---- */
 
-/* Whether a Content-Type names CSV: text/csv, with parameters or not. */
-static int is_csv(const char *type)
+/* Whether a Content-Type names the media type want, with parameters or not. */
+static int is_type(const char *type, const char *want)
 {
-    if (type == NULL || strncasecmp(type, "text/csv", 8) != 0)
+    size_t n = strlen(want);
+    if (type == NULL || strncasecmp(type, want, n) != 0)
         return 0;
-    return type[8] == '\0' || type[8] == ';' || type[8] == ' ';
+    return type[n] == '\0' || type[n] == ';' || type[n] == ' ';
 }
 
 int imports_create(req_t *r)
@@ -94,21 +95,26 @@ int imports_create(req_t *r)
     const char *kind = path_kind(r, import_kinds, "import");
     if (kind == NULL)
         return -1;
-    if (!is_csv(r->hdr.content_type))
-        return res_fail(r, ERR_MEDIA_TYPE, "An import is a CSV file: Content-Type: text/csv.");
+    int zip = strcmp(kind, "oneroster") == 0;
+    const char *type = zip ? "application/zip" : "text/csv";
+    if (!is_type(r->hdr.content_type, type))
+        return res_fail(r, ERR_MEDIA_TYPE, zip ? "A OneRoster import is a zip file: Content-Type: application/zip."
+                                               : "An import is a CSV file: Content-Type: text/csv.");
     if (r->body_len == 0)
         return res_fail(r, ERR_VALIDATION, "The file is empty.");
+    if (zip && (r->body_len < 4 || memcmp(r->body, "PK\x03\x04", 4) != 0))
+        return res_fail(r, ERR_VALIDATION, "The body is not a zip file.");
     if (r->body_len > IMPORT_MAX_BYTES)
         return res_fail(r, ERR_TOO_LARGE, "An import may not exceed %u bytes.", IMPORT_MAX_BYTES);
     char blob_id[BLOB_ID_MAX], file_id[40], job_id[QUEUE_ID_MAX];
     blob_err_t be;
-    if (blob_put(app.blob, r->body, r->body_len, "text/csv", blob_id, NULL, &be) != 0) {
+    if (blob_put(app.blob, r->body, r->body_len, type, blob_id, NULL, &be) != 0) {
         log_error("cannot store an import", "%s", be.message);
         return res_fail(r, ERR_UNAVAILABLE, "The file store cannot be reached; try again.");
     }
     db_t *db = req_db(r);
-    const char *filename = arena_printf(&r->arena, "import-%s.csv", kind);
-    file_row_t f = {.tenant_id = r->auth.tenant_id, .blob_id = blob_id, .kind = "import", .content_type = "text/csv",
+    const char *filename = arena_printf(&r->arena, zip ? "import-%s.zip" : "import-%s.csv", kind);
+    file_row_t f = {.tenant_id = r->auth.tenant_id, .blob_id = blob_id, .kind = "import", .content_type = type,
                     .size = r->body_len, .filename = filename, .owner_id = r->auth.user_id};
     if (db_begin(db) != 0 || files_insert(db, &r->arena, &f, file_id) != 0) {
         db_rollback(db);
@@ -141,6 +147,8 @@ int imports_template(req_t *r)
     if (kind == NULL)
         return -1;
     const char *csv = import_template(kind);
+    if (csv == NULL)
+        return res_fail(r, ERR_NOT_FOUND, "A OneRoster import has the specification's files: no template.");
     res_header(r, "content-disposition", arena_printf(&r->arena, "attachment; filename=\"%s-template.csv\"", kind));
     res_header(r, "cache-control", "public, max-age=3600");
     return res_body(r, 200, "text/csv; charset=utf-8", csv, strlen(csv));

@@ -3,10 +3,12 @@
  * job queue (src/jobs/jobs.h says what each job does):
  *
  *   POST /api/v1/imports/{kind}             a CSV body (text/csv, at most 10 MiB) → 202 {jobId}; kinds
- *                                           students (with guardians), teachers, staff (admins)
+ *                                           students (with guardians), teachers, staff; oneroster: a zip
+ *                                           of OneRoster 1.1 CSV files (application/zip) (admins)
  *   GET  /api/v1/imports/{kind}/template    the kind's columns and an example record (text/csv)
  *   GET  /api/v1/exports/{kind}             → 202 {jobId}: students, guardians, enrollments, attendance
- *                                           (?from=&to= required, ?classId=) as CSV (admins, staff)
+ *                                           (?from=&to= required, ?classId=) as CSV; oneroster as a zip
+ *                                           (admins, staff)
  *   POST /api/v1/reports/attendance-register {classId | gradeLevel, month: "YYYY-MM"} → 202 {jobId}:
  *                                           the monthly register as PDF (admins, staff; a teacher for
  *                                           a class they teach)

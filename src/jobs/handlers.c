@@ -10,6 +10,7 @@
 #include "core/sbuf.h"
 #include "imports/imports.h"
 #include "jobs/jobs.h"
+#include "oneroster/oneroster.h"
 #include "reports/register.h"
 
 /* How a store failure ends an attempt: unreachable or a serialization conflict is worth another, the rest is not. */
@@ -84,8 +85,14 @@ int job_import(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, s
     arena_t a;
     arena_init(&a);
     json_t *report = NULL;
-    int rc = import_csv(job_db(ctx), &a, job->tenant_id, job->owner_id[0] ? job->owner_id : NULL, kind, csv, len,
-                        import_progress, ctx, &report);
+    const char *actor = job->owner_id[0] ? job->owner_id : NULL;
+    int rc;
+    if (strcmp(kind, "oneroster") == 0) {
+        oneroster_input_t in = {.zip = csv, .zip_len = len};
+        rc = oneroster_import(job_db(ctx), &a, job->tenant_id, actor, &in, &report);
+    } else {
+        rc = import_csv(job_db(ctx), &a, job->tenant_id, actor, kind, csv, len, import_progress, ctx, &report);
+    }
     free(csv);
     arena_destroy(&a);
     if (report == NULL) {
@@ -117,7 +124,9 @@ int job_export(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, s
     arena_init(&a);
     sbuf_t out;
     sbuf_init(&out, &a, 64 * 1024);
-    int rc = export_csv(job_db(ctx), &a, job->tenant_id, kind, json_object_get(payload, "params"), &out);
+    int zip = strcmp(kind, "oneroster") == 0;
+    int rc = zip ? oneroster_export(job_db(ctx), &a, job->tenant_id, &out)
+                 : export_csv(job_db(ctx), &a, job->tenant_id, kind, json_object_get(payload, "params"), &out);
     if (rc != 0) {
         if (rc > 0)
             snprintf(reason, reasonlen, "%.*s", (int)out.len, out.p);
@@ -125,8 +134,9 @@ int job_export(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, s
         arena_destroy(&a);
         return outcome;
     }
-    const char *filename = arena_printf(&a, "%s.csv", kind);
-    int outcome = keep_output(ctx, &a, &out, "export", "text/csv", filename, NULL, result, reason, reasonlen);
+    const char *filename = arena_printf(&a, zip ? "%s.zip" : "%s.csv", kind);
+    int outcome = keep_output(ctx, &a, &out, "export", zip ? "application/zip" : "text/csv", filename, NULL, result,
+                              reason, reasonlen);
     arena_destroy(&a);
     return outcome;
 }

@@ -6,10 +6,12 @@
  *   import.students      {fileId, blobId}: the uploaded CSV          the import's report (imports.h) and
  *   import.teachers                                                  "imported": true | false
  *   import.staff
+ *   import.oneroster     {fileId, blobId}: the uploaded zip           the OneRoster import's report (oneroster.h)
  *   export.students      {params}: from, to, classId (attendance)   {fileId, filename, contentType, size}
  *   export.guardians
  *   export.enrollments
  *   export.attendance
+ *   export.oneroster     {params}: {}                              the same; a zip of OneRoster 1.1 CSV files
  *   register.pdf         {classId | gradeLevel, month "YYYY-MM"}    {fileId, filename, contentType, size}
  *
  * The school is the job's tenant, the account the job's owner (imports and
@@ -38,9 +40,10 @@ int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason,
 /* The registry rows of the product's job types (src/queue/jobs.c). */
 #define PRODUCT_JOB_HANDLERS                                                                                          \
     {"import.students", job_import}, {"import.teachers", job_import}, {"import.staff", job_import},                    \
-        {"export.students", job_export}, {"export.guardians", job_export}, {"export.enrollments", job_export},         \
-        {"export.attendance", job_export}, {"register.pdf", job_register}
-#define PRODUCT_JOB_COUNT 8
+        {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
+        {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
+        {"register.pdf", job_register}
+#define PRODUCT_JOB_COUNT 10
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);

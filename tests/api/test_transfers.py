@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import unittest
+import zipfile
 
 import fixtures_academic
 from harness import ServerTestCase, wait_until
@@ -153,6 +154,39 @@ class TestTransfers(ServerTestCase):
                        expect=404)
         for role in ("teacher", "parent", "student"):
             self.A.client(role).get(f"{EXPORTS}/students", expect=403)
+
+    # ---- OneRoster
+
+    def test_oneroster_export_then_import_into_another_school(self):
+        job = self.finished(self.admin, self.admin.get(f"{EXPORTS}/oneroster"))
+        res = job["result"]
+        self.assertEqual((res["contentType"], res["filename"]), ("application/zip", "oneroster.zip"))
+        data = self.admin.get(f"{FILES}/{res['fileId']}/content", expect=200).body
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            self.assertIn("manifest.csv", z.namelist())
+            users = list(csv.DictReader(io.StringIO(z.read("users.csv").decode())))
+        self.assertIn(self.A.academic["student"]["id"], {u["sourcedId"] for u in users})
+        # into school B, as its admin: the records arrive, and a second import changes nothing
+        b = self.B.client("admin")
+        report = self.finished(b, b.post(f"{IMPORTS}/oneroster", body=data, content_type="application/zip"))["result"]
+        self.assertTrue(report["imported"], report)
+        self.assertEqual(report["counts"]["students"]["created"], len([u for u in users if u["role"] == "student"]))
+        numbers = {s["admissionNo"] for s in b.get(f"{STUDENTS}?limit=500", expect=200).json["items"]}
+        self.assertIn(self.A.academic["student"]["admissionNo"], numbers)
+        again = self.finished(b, b.post(f"{IMPORTS}/oneroster", body=data, content_type="application/zip"))["result"]
+        self.assertTrue(again["imported"])
+        self.assertTrue(all(c["created"] == 0 and c["updated"] == 0 for c in again["counts"].values()), again)
+        # not a zip, or a zip without its manifest
+        self.admin.post(f"{IMPORTS}/oneroster", body=b"sourcedId\r\n", content_type="application/zip", expect=422)
+        self.admin.post(f"{IMPORTS}/oneroster", body=data, content_type="text/csv", expect=415)
+        empty = io.BytesIO()
+        with zipfile.ZipFile(empty, "w") as z:
+            z.writestr("users.csv", "sourcedId\r\n")
+        refused = self.finished(self.admin, self.admin.post(f"{IMPORTS}/oneroster", body=empty.getvalue(),
+                                                            content_type="application/zip"))["result"]
+        self.assertFalse(refused["imported"])
+        self.assertGreater(refused["errorCount"], 0)
+        self.admin.get(f"{IMPORTS}/oneroster/template", expect=404)
 
     # ---- the printed register
 
