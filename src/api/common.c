@@ -75,24 +75,30 @@ int page_read(req_t *r, page_t *p)
     }
     const char *cursor = req_query(r, "cursor");
     if (cursor != NULL) {
-        char raw[1536]; /* the JSON [key, id] with key escaped */
-        long len = crypto_b64_decode(cursor, raw, sizeof(raw) - 1);
-        if (len < 0)
+        if (page_cursor_decode(cursor, p->key, sizeof(p->key), p->id, sizeof(p->id)) != 0 ||
+            !ids_uuid_valid(p->id, strlen(p->id)))
             return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
-        raw[len] = '\0';
-        json_t *j = json_loads(raw, 0, NULL);
-        const char *key, *id;
-        if (j == NULL || json_unpack(j, "[ss]", &key, &id) != 0 || strlen(key) >= sizeof(p->key) ||
-            !ids_uuid_valid(id, strlen(id))) {
-            json_decref(j);
-            return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
-        }
-        snprintf(p->key, sizeof(p->key), "%s", key);
-        snprintf(p->id, sizeof(p->id), "%s", id);
         p->has_cursor = 1;
-        json_decref(j);
     }
     return 0;
+}
+
+int page_cursor_decode(const char *cursor, char *key, size_t keylen, char *id, size_t idlen)
+{
+    char raw[1536]; /* the JSON [key, id] with key escaped */
+    long len = crypto_b64_decode(cursor, raw, sizeof(raw) - 1);
+    if (len < 0)
+        return -1;
+    raw[len] = '\0';
+    json_t *j = json_loads(raw, 0, NULL);
+    const char *k, *i;
+    int rc = j != NULL && json_unpack(j, "[ss]", &k, &i) == 0 && strlen(k) < keylen && strlen(i) < idlen ? 0 : -1;
+    if (rc == 0) {
+        snprintf(key, keylen, "%s", k);
+        snprintf(id, idlen, "%s", i);
+    }
+    json_decref(j);
+    return rc;
 }
 
 const char *page_cursor(arena_t *a, const char *key, const char *id)

@@ -54,6 +54,8 @@ typedef struct page {
 int page_read(req_t *r, page_t *p);
 /* An opaque cursor for a row (sort key and id), in the arena; NULL when the key is not UTF-8 (or out of memory). */
 const char *page_cursor(arena_t *a, const char *key, const char *id);
+/* Decodes a page_cursor() into key and id (each NUL-terminated within its length); -1 when it is not one. */
+int page_cursor_decode(const char *cursor, char *key, size_t keylen, char *id, size_t idlen);
 /*
  * Looks up a record an id in the body or query refers to, with st taking
  * (tenant, id). Returns 1 with *res filled when it is in the caller's school;

@@ -1,4 +1,5 @@
 /* jobs.c - the jobs routes (see jobs.h) over the process's queue (app.queue). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,30 @@ int jobs_get(req_t *r)
     return res_json(r, 200, job);
 }
 
+/* Reads ?cursor= into *c (id "" without one): 0, or -1 after a 422 for one this server cannot have issued. */
+static int job_cursor_read(req_t *r, queue_cursor_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    const char *v = req_query(r, "cursor");
+    if (v == NULL)
+        return 0;
+    char key[24], *end;
+    if (page_cursor_decode(v, key, sizeof(key), c->id, sizeof(c->id)) != 0 || key[0] < '0' || key[0] > '9' ||
+        (c->key = strtoll(key, &end, 10), *end != '\0') || c->id[0] == '\0')
+        return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
+    return 0;
+}
+
+/* The opaque cursor of a queue cursor, in the arena; NULL when there is no next page. */
+static const char *job_cursor(req_t *r, const queue_cursor_t *c)
+{
+    if (c->id[0] == '\0')
+        return NULL;
+    char key[24];
+    snprintf(key, sizeof(key), "%lld", (long long)c->key);
+    return page_cursor(&r->arena, key, c->id);
+}
+
 int jobs_list(req_t *r)
 {
     long long limit = 50;
@@ -57,12 +82,22 @@ int jobs_list(req_t *r)
         return -1;
     if (mine != NULL && strcmp(mine, "true") != 0 && strcmp(mine, "false") != 0)
         return res_fail(r, ERR_VALIDATION, "mine: true or false");
+    queue_cursor_t after, next;
+    if (job_cursor_read(r, &after) != 0)
+        return -1;
     int own = !is_admin(r) || (mine != NULL && strcmp(mine, "true") == 0);
     json_t *items;
-    int rc = queue_list(app.queue, r->auth.tenant_id, own ? r->auth.user_id : NULL, (int)limit, &items);
+    int rc = queue_list(app.queue, r->auth.tenant_id, own ? r->auth.user_id : NULL, &after, (int)limit, &items, &next);
+    if (rc == QUEUE_ECURSOR)
+        return res_fail(r, ERR_MALFORMED, "The cursor is not one this server issued.");
     if (rc != 0)
         return queue_failed(r, rc);
-    return res_json(r, 200, page_result(items, NULL));
+    const char *cursor = job_cursor(r, &next);
+    if (next.id[0] != '\0' && cursor == NULL) {
+        json_decref(items);
+        return res_fail(r, ERR_INTERNAL, "the next page's cursor could not be written");
+    }
+    return res_json(r, 200, page_result(items, cursor));
 }
 
 int jobs_cancel(req_t *r)

@@ -385,12 +385,20 @@ int queue_get(queue_t *q, const char *tenant_id, const char *id, json_t **out)
     return q->ops->get(q, tenant_id, id, out);
 }
 
-int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, int limit, json_t **out)
+int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, const queue_cursor_t *after, int limit,
+               json_t **out, queue_cursor_t *next)
 {
     *out = NULL;
+    memset(next, 0, sizeof(*next));
     if (tenant_id == NULL || !ids_uuid_valid(tenant_id, strlen(tenant_id)))
         return queue_set_error("a school id must be a UUID");
-    return q->ops->list(q, tenant_id, owner_id, limit < 1 ? 1 : limit > 1000 ? 1000 : limit, out);
+    if (after != NULL && after->id[0] == '\0')
+        after = NULL;
+    if (after != NULL && (after->key < 0 || !name_valid(after->id, QUEUE_ID_MAX))) {
+        queue_set_error("not a cursor of this queue");
+        return QUEUE_ECURSOR;
+    }
+    return q->ops->list(q, tenant_id, owner_id, after, limit < 1 ? 1 : limit > 1000 ? 1000 : limit, out, next);
 }
 
 int queue_counts(queue_t *q, long long counts[6], int64_t *oldest_wait_ms)

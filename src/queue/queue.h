@@ -53,6 +53,7 @@ enum {
     QUEUE_ELOCK = -2,     /* the caller no longer holds the job's lock: do nothing more with it */
     QUEUE_ENOTFOUND = -3, /* no such job in this school */
     QUEUE_ESTATE = -4,    /* the job's state does not allow it (cancel of a finished job) */
+    QUEUE_ECURSOR = -5,   /* a list cursor this queue cannot have issued */
 };
 
 typedef enum {
@@ -190,8 +191,27 @@ int queue_cancel(queue_t *q, const char *tenant_id, const char *id);
  * absent when not yet). QUEUE_ENOTFOUND when the job is not this school's.
  */
 int queue_get(queue_t *q, const char *tenant_id, const char *id, json_t **out);
-/* The school's jobs (only owner_id's when not NULL), newest first, at most limit: a JSON array. */
-int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, int limit, json_t **out);
+/*
+ * Where a page of queue_list ends: the last job's order key (the adapter's: its
+ * creation time in ms on SQL, its school-index score on Redis) and its id. Jobs
+ * are listed by (key, id) descending, a total order, so paging skips and repeats
+ * nothing however many jobs are enqueued between pages (they are newer: they
+ * come before the cursor). id "" means no cursor (from the newest / no more).
+ */
+typedef struct queue_cursor {
+    int64_t key;
+    char id[QUEUE_ID_MAX];
+} queue_cursor_t;
+
+/*
+ * The school's jobs (only owner_id's when not NULL), newest first, at most limit
+ * (1..1000), after the job `after` names (NULL or id "": from the newest): a JSON
+ * array in *out. *next is the cursor of the page's last job when more jobs
+ * follow it, else its id is "". A job removed (trimmed) between pages does not
+ * disturb the cursor. 0, QUEUE_ECURSOR (key < 0 or an id no job can have), or -1.
+ */
+int queue_list(queue_t *q, const char *tenant_id, const char *owner_id, const queue_cursor_t *after, int limit,
+               json_t **out, queue_cursor_t *next);
 
 /* Counts per state, for metrics: counts[JOB_WAITING..JOB_CANCELLED]; *oldest_wait_ms the age of the oldest waiting job (0 if none). */
 int queue_counts(queue_t *q, long long counts[6], int64_t *oldest_wait_ms);

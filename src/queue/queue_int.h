@@ -34,7 +34,9 @@ typedef struct queue_ops {
     int (*fail)(queue_t *q, const job_t *job, const char *reason, bool retry);
     int (*cancel)(queue_t *q, const char *tenant_id, const char *id);
     int (*get)(queue_t *q, const char *tenant_id, const char *id, json_t **out);
-    int (*list)(queue_t *q, const char *tenant_id, const char *owner_id, int limit, json_t **out);
+    /* after: NULL (from the newest) or a checked cursor; fills *next as queue_list() says (next->id zeroed before). */
+    int (*list)(queue_t *q, const char *tenant_id, const char *owner_id, const queue_cursor_t *after, int limit,
+                json_t **out, queue_cursor_t *next);
     int (*counts)(queue_t *q, long long counts[6], int64_t *oldest_wait_ms);
     int (*sweep_stalled)(queue_t *q);
     int (*promote_delayed)(queue_t *q);

@@ -481,22 +481,30 @@ static int rq_get(queue_t *base, const char *tenant_id, const char *id, json_t *
     return rc;
 }
 
-static int rq_list(queue_t *base, const char *tenant_id, const char *owner_id, int limit, json_t **out)
+static int rq_list(queue_t *base, const char *tenant_id, const char *owner_id, const queue_cursor_t *after,
+                   int limit, json_t **out, queue_cursor_t *next)
 {
     rqueue_t *q = rq_of(base);
-    char key[KEY_MAX], lim[16];
+    char key[KEY_MAX], lim[16], ckey[24];
     key_of(q, "wait", key);
-    snprintf(lim, sizeof(lim), "%d", limit);
-    const char *args[] = {tenant_id != NULL ? tenant_id : "", owner_id != NULL ? owner_id : "", lim};
+    snprintf(lim, sizeof(lim), "%d", limit + 1); /* one more: whether a next page exists */
+    snprintf(ckey, sizeof(ckey), "%lld", after != NULL ? (long long)after->key : 0LL);
+    const char *args[] = {tenant_id, owner_id != NULL ? owner_id : "", lim, ckey, after != NULL ? after->id : ""};
     redisReply *rep;
-    if (run(q, S_LIST, key, 3, args, NULL, &rep) != 0)
+    if (run(q, S_LIST, key, 5, args, NULL, &rep) != 0)
         return -1;
-    enum { STRIDE = 1 + F_COUNT };
+    enum { STRIDE = 2 + F_COUNT }; /* id, score, fields */
     json_t *arr = json_array();
     int rc = arr != NULL && rep->type == REDIS_REPLY_ARRAY ? 0 : queue_set_error("queue %s: list failed", base->name);
-    for (size_t i = 0; rc == 0 && i + STRIDE <= rep->elements; i += STRIDE)
-        if (json_array_append_new(arr, job_json(elem_str(rep, i), rep, i + 1)) != 0)
+    size_t n = rc == 0 ? rep->elements / STRIDE : 0;
+    for (size_t i = 0; rc == 0 && i < n && i < (size_t)limit; i++)
+        if (json_array_append_new(arr, job_json(elem_str(rep, i * STRIDE), rep, i * STRIDE + 2)) != 0)
             rc = queue_set_error("out of memory");
+    if (rc == 0 && n > (size_t)limit) {
+        size_t last = (size_t)(limit - 1) * STRIDE;
+        next->key = elem_int(rep, last + 1);
+        snprintf(next->id, sizeof(next->id), "%s", elem_str(rep, last));
+    }
     freeReplyObject(rep);
     if (rc != 0) {
         json_decref(arr);

@@ -267,26 +267,41 @@ static const char LUA_TRIM[] = LUA_PRELUDE
     "  + trim('cancelled', now, c_ms, c_n, 1000)\n";
 
 /*
- * ARGV: P tenant owner ('' for any) limit → a flat array of LIST_STRIDE fields per job
- * (id, then the fields of JOB_FIELDS), newest first. Walks the school's index, which
- * retention bounds.
+ * ARGV: P tenant owner ('' for any) limit key id → a flat array of LIST_STRIDE fields per job
+ * (id, its index score, then the fields of JOB_FIELDS), newest first: at most limit jobs of the
+ * school's index that come after the cursor (key, id) in the order (score, id) descending (id ''
+ * for no cursor). Members of equal score come in reverse byte order (ZREVRANGEBYSCORE); ids are
+ * compared byte by byte (Lua's < follows the server's locale). Walks the index, which retention bounds.
  */
 #define LUA_JOB_FIELDS                                                                                    \
     "'tenant', 'owner', 'type', 'state', 'progress', 'attempts', 'attemptsMade', 'createdAt', 'startedAt', " \
     "'finishedAt', 'result', 'error'"
 static const char LUA_LIST[] = LUA_PRELUDE
     "local key, owner, limit = P .. ':t:' .. ARGV[2], ARGV[3], tonumber(ARGV[4])\n"
+    "local ckey, cid = tonumber(ARGV[5]), ARGV[6]\n"
+    "local function bytes_before(a, b)\n"
+    "  for i = 1, math.min(#a, #b) do\n"
+    "    local x, y = string.byte(a, i), string.byte(b, i)\n"
+    "    if x ~= y then return x < y end\n"
+    "  end\n"
+    "  return #a < #b\n"
+    "end\n"
+    "local max = cid == '' and '+inf' or n2s(ckey)\n"
     "local out, found, pos = {}, 0, 0\n"
     "while found < limit do\n"
-    "  local ids = redis.call('ZREVRANGE', key, pos, pos + 99)\n"
+    "  local ids = redis.call('ZREVRANGEBYSCORE', key, max, '-inf', 'WITHSCORES', 'LIMIT', pos, 100)\n"
     "  if #ids == 0 then break end\n"
-    "  pos = pos + #ids\n"
-    "  for _, id in ipairs(ids) do\n"
-    "    local f = redis.call('HMGET', jkey(id), " LUA_JOB_FIELDS ")\n"
-    "    if f[1] == ARGV[2] and (owner == '' or f[2] == owner) and found < limit then\n"
-    "      found = found + 1\n"
-    "      out[#out + 1] = id\n"
-    "      for k = 1, 12 do out[#out + 1] = f[k] or '' end\n"
+    "  pos = pos + #ids / 2\n"
+    "  for i = 1, #ids, 2 do\n"
+    "    local id, score = ids[i], tonumber(ids[i + 1])\n"
+    "    if cid == '' or score < ckey or bytes_before(id, cid) then\n"
+    "      local f = redis.call('HMGET', jkey(id), " LUA_JOB_FIELDS ")\n"
+    "      if f[1] == ARGV[2] and (owner == '' or f[2] == owner) and found < limit then\n"
+    "        found = found + 1\n"
+    "        out[#out + 1] = id\n"
+    "        out[#out + 1] = n2s(score)\n"
+    "        for k = 1, 12 do out[#out + 1] = f[k] or '' end\n"
+    "      end\n"
     "    end\n"
     "  end\n"
     "end\n"

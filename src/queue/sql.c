@@ -82,9 +82,12 @@ static stmt_t st_cancel = STMT("queue.cancel", 0,
                                " WHERE tenant_id = $1 AND id = $2 AND state IN ('waiting', 'delayed', 'active')");
 static stmt_t st_state = STMT("queue.state", 0, "SELECT state FROM jobs WHERE tenant_id = $1 AND id = $2");
 static stmt_t st_get = STMT("queue.get", 0, "SELECT " COLS_VIEW " FROM jobs WHERE tenant_id = $1 AND id = $2");
-static stmt_t st_list = STMT("queue.list", 0,
-                             "SELECT " COLS_VIEW " FROM jobs WHERE tenant_id = $1 AND (owner_id = $2 OR $2 IS NULL) "
-                             "ORDER BY created_at DESC, id DESC LIMIT $3");
+/* A page of a school's jobs by (created_at, id) descending after the cursor ($2, $3): the range on
+ * created_at is the index's (jobs_tenant_idx, jobs_owner_idx of 0011), id breaks ties. $4: limit + 1. */
+#define AFTER "created_at <= $2 AND (created_at < $2 OR id < $3) ORDER BY created_at DESC, id DESC LIMIT $4"
+static stmt_t st_list = STMT("queue.list", 0, "SELECT " COLS_VIEW " FROM jobs WHERE tenant_id = $1 AND " AFTER);
+static stmt_t st_list_owner = STMT("queue.list_owner", 0,
+                                   "SELECT " COLS_VIEW " FROM jobs WHERE tenant_id = $1 AND owner_id = $5 AND " AFTER);
 static stmt_t st_counts =
     STMT("queue.counts", 0, "SELECT state, COUNT(*) FROM jobs WHERE queue = $1 GROUP BY state");
 static stmt_t st_oldest = STMT("queue.oldest", 0,
@@ -390,18 +393,29 @@ static int sql_get(queue_t *q, const char *tenant_id, const char *id, json_t **o
     return rc;
 }
 
-static int sql_list(queue_t *q, const char *tenant_id, const char *owner_id, int limit, json_t **out)
+static int sql_list(queue_t *q, const char *tenant_id, const char *owner_id, const queue_cursor_t *after, int limit,
+                    json_t **out, queue_cursor_t *next)
 {
     arena_t a;
     arena_init(&a);
     db_result_t res;
-    int rc = run(session(q), &st_list, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(owner_id), DB_INT(limit)), &a, &res);
+    /* Without a cursor: after (INT64_MAX, ""), before every job. */
+    db_arg_t key = DB_INT(after != NULL ? after->key : INT64_MAX), id = DB_TEXT(after != NULL ? after->id : "");
+    int rc = owner_id != NULL ? run(session(q), &st_list_owner,
+                                    DB_ARGS(DB_TEXT(tenant_id), key, id, DB_INT(limit + 1), DB_TEXT(owner_id)), &a, &res)
+                              : run(session(q), &st_list, DB_ARGS(DB_TEXT(tenant_id), key, id, DB_INT(limit + 1)),
+                                    &a, &res);
     json_t *arr = rc == 0 ? json_array() : NULL;
     if (rc == 0 && arr == NULL)
         rc = queue_set_error("out of memory");
-    for (int i = 0; rc == 0 && i < res.nrows; i++)
+    int n = rc == 0 && res.nrows > limit ? limit : rc == 0 ? res.nrows : 0;
+    for (int i = 0; rc == 0 && i < n; i++)
         if (json_array_append_new(arr, view_row(&res, i)) != 0)
             rc = queue_set_error("out of memory");
+    if (rc == 0 && res.nrows > limit) {
+        next->key = db_get_int(&res, n - 1, 7);
+        snprintf(next->id, sizeof(next->id), "%s", db_get(&res, n - 1, 0));
+    }
     if (rc == 0)
         *out = arr;
     else

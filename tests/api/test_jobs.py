@@ -5,12 +5,22 @@ another account's job (for non-admins) and another school's are 404; a finished 
 progress, attempts, result and error. Both engines (stage api-pg runs it on PostgreSQL).
 """
 
+import base64
+import json
 import time
 import unittest
 
 from fixtures_jobs import DAY_MS, make_job
 from harness import ServerTestCase, wait_until
 from world import World
+
+
+def b64e(text):
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def b64d(cursor):
+    return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
 
 
 class TestJobs(ServerTestCase):
@@ -76,6 +86,58 @@ class TestJobs(ServerTestCase):
         self.assertEqual(len(admin.get("/api/v1/jobs?limit=1", expect=200).json["items"]), 1)
         for q in ("limit=0", "limit=501", "limit=x", "mine=yes"):
             admin.get(f"/api/v1/jobs?{q}", expect=422)
+
+    def pages(self, client, query, limit):
+        """Every item of GET /jobs?query through its pages of limit: (ids in order, number of pages)."""
+        ids, cursor, n = [], None, 0
+        while True:
+            page = client.get(f"/api/v1/jobs?{query}&limit={limit}" + (f"&cursor={cursor}" if cursor else ""),
+                              expect=200).json
+            n += 1
+            ids += [j["id"] for j in page["items"]]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return ids, n
+            self.assertEqual(len(page["items"]), limit, "a page before the last is full")
+            self.assertLess(n, 200, "paging ends")
+
+    def test_pages_with_a_cursor(self):
+        owner, admin = self.client("teacher2"), self.client("admin")
+        jobs = [make_job(owner) for _ in range(7)]
+        first = owner.get("/api/v1/jobs?limit=3", expect=200).json
+        self.assertEqual([j["id"] for j in first["items"]], jobs[:-4:-1], "newest first")
+        self.assertIsInstance(first["nextCursor"], str)
+        newer = [make_job(owner) for _ in range(2)]  # enqueued between pages: later pages do not shift
+        rest, cursor = [], first["nextCursor"]
+        while cursor is not None:
+            page = owner.get(f"/api/v1/jobs?limit=3&cursor={cursor}", expect=200).json
+            rest += [j["id"] for j in page["items"]]
+            cursor = page["nextCursor"]
+        self.assertEqual([j["id"] for j in first["items"]] + rest, jobs[::-1], "each job once, none skipped")
+        everything = (jobs + newer)[::-1]
+        self.assertEqual(self.pages(owner, "", 4), (everything, 3))
+        self.assertEqual(self.pages(owner, "", 9), (everything, 1), "a page holding them all: nextCursor null")
+        school, _ = self.pages(admin, "", 2)
+        self.assertEqual(len(school), len(set(school)), "no job twice")
+        self.assertEqual([i for i in school if i in everything], everything)
+        self.assertEqual(self.pages(admin, "mine=true", 2)[0], self.pages(admin, "mine=true", 500)[0], "mine pages")
+        other, _ = self.pages(self.client("admin", "B"), "", 2)
+        self.assertFalse(set(other) & set(school), "another school's jobs never appear")
+
+    def test_bad_cursors(self):
+        admin = self.client("admin")
+        for _ in range(2):
+            make_job(admin)
+        good = admin.get("/api/v1/jobs?limit=1", expect=200).json["nextCursor"]
+        key, jid = json.loads(b64d(good))
+        bad = ["garbage", "%25%25", b64e("[1,2]"), b64e('["x","a"]'), b64e(f'["-1","{jid}"]'), b64e(f'["1e3","{jid}"]'),
+               b64e(f'["{key}","bad id"]'), b64e(f'["{key}",""]'), b64e(f'["{key}","{"x" * 64}"]'),
+               b64e(f'["{key}"]'), good[:-2]]
+        for cursor in bad:
+            self.assertProblem(admin.get(f"/api/v1/jobs?cursor={cursor}"), 400)  # as every list answers
+        self.assertEqual(admin.get(f"/api/v1/jobs?cursor={b64e(json.dumps([key, jid]))}", expect=200).json["items"],
+                         admin.get(f"/api/v1/jobs?cursor={good}", expect=200).json["items"], "the cursor's form")
+        admin.get(f"/api/v1/jobs?cursor={b64e(json.dumps(['0', 'x']))}&limit=2", expect=200)
 
     def test_cancel_then_409_once_finished(self):
         student, admin = self.client("student"), self.client("admin")

@@ -15,7 +15,9 @@
  *   fetch                                → {"rc":1,"job":{id,tenant,type,payload,attemptsMade,attempts}} | {"rc":0,"waitMs"}
  *   renew ID | progress ID PCT | complete ID [RESULT-JSON] | fail ID 0|1 REASON
  *   forget ID                            drops the kept job (as a worker that died)
- *   cancel TENANT ID | get TENANT ID     → {"rc","job"} | list TENANT [OWNER] → {"rc","jobs"}
+ *   cancel TENANT ID | get TENANT ID     → {"rc","job"}
+ *   page TENANT LIMIT OWNER|- [KEY ID]   → {"rc","jobs","next":{"key","id"}|null} (a page of queue_list after KEY ID)
+ *   list TENANT [OWNER]                  → {"rc","jobs"} (the first 100)
  *   counts                               → {"rc","counts":{state:n},"oldestWaitMs"}
  *   sweep | promote | trim               → {"rc": moved}
  */
@@ -173,15 +175,39 @@ static void do_lookup(const char *cmd, char *arg)
         answer_rc(queue_cancel(q, tenant, id));
         return;
     }
+    queue_cursor_t next;
     if (strcmp(cmd, "get") == 0)
         rc = queue_get(q, tenant, id, &out);
     else
-        rc = queue_list(q, tenant, id, 100, &out);
+        rc = queue_list(q, tenant, id, NULL, 100, &out, &next);
     if (rc != 0) {
         answer_rc(rc);
         return;
     }
     answer(json_pack("{s:i,s:o}", "rc", 0, strcmp(cmd, "get") == 0 ? "job" : "jobs", out));
+}
+
+static void do_page(char *arg)
+{
+    char *rest = NULL;
+    char *tenant = strtok_r(arg, " ", &rest), *limit = strtok_r(NULL, " ", &rest);
+    char *owner = strtok_r(NULL, " ", &rest), *key = strtok_r(NULL, " ", &rest), *id = strtok_r(NULL, " ", &rest);
+    queue_cursor_t after = {0}, next;
+    if (key != NULL) {
+        after.key = strtoll(key, NULL, 10);
+        snprintf(after.id, sizeof(after.id), "%s", id != NULL ? id : "");
+    }
+    json_t *out;
+    int rc = queue_list(q, tenant, owner != NULL && strcmp(owner, "-") != 0 ? owner : NULL, key != NULL ? &after : NULL,
+                        limit != NULL ? atoi(limit) : 0, &out, &next);
+    if (rc != 0) {
+        answer_rc(rc);
+        return;
+    }
+    json_t *n = next.id[0] != '\0' ? json_pack("{s:I,s:s}", "key", (json_int_t)next.key, "id", next.id) : json_null();
+    if (n == NULL)
+        json_decref(out);
+    answer(n != NULL ? json_pack("{s:i,s:o,s:o}", "rc", 0, "jobs", out, "next", n) : NULL);
 }
 
 static void do_counts(void)
@@ -217,6 +243,8 @@ static void dispatch(char *line)
         do_with_job(line, arg);
     else if (strcmp(line, "cancel") == 0 || strcmp(line, "get") == 0 || strcmp(line, "list") == 0)
         do_lookup(line, arg);
+    else if (strcmp(line, "page") == 0)
+        do_page(arg);
     else if (strcmp(line, "counts") == 0)
         do_counts();
     else if (strcmp(line, "sweep") == 0)

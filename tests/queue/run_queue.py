@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -400,6 +401,86 @@ class TestContract(QueueCase):
         c = t("counts")
         self.assertEqual(c["counts"]["waiting"], 2)
         self.assertGreaterEqual(c["oldestWaitMs"], 40)
+
+    def pages(self, t, limit, owner=None, tenant=None):
+        """Every job of the school through `page` with limit per page: (ids in order, number of pages)."""
+        ids, after, n = [], "", 0
+        while True:
+            r = t(f"page {tenant or self.school} {limit} {owner or '-'}{after}")
+            self.assertEqual(r["rc"], 0, r)
+            n += 1
+            self.assertLessEqual(len(r["jobs"]), limit)
+            ids += [j["id"] for j in r["jobs"]]
+            if r["next"] is None:
+                return ids, n
+            self.assertEqual(len(r["jobs"]), limit, "a page before the last is full")
+            self.assertEqual(r["next"]["id"], r["jobs"][-1]["id"], "the cursor names the page's last job")
+            after = f" {r['next']['key']} {r['next']['id']}"
+            self.assertLess(n, 100, "paging ends")
+
+    def test_list_pages_newest_first(self):
+        t = self.tool()
+        me, other = "0190f0e4-0000-7000-8000-00000000000a", str(uuid.uuid4())
+        jobs = [self.enqueue(t, owner=me if i % 3 == 0 else None) for i in range(11)]
+        self.enqueue(t, tenant=other)
+        ids, n = self.pages(t, 4)
+        self.assertEqual(ids, jobs[::-1], "every job once, newest first")
+        self.assertEqual(n, 3)
+        self.assertEqual(self.pages(t, 11)[1], 1, "a page that holds them all has no next cursor")
+        self.assertEqual(self.pages(t, 2, owner=me)[0], [j for i, j in enumerate(jobs) if i % 3 == 0][::-1])
+        self.assertEqual(self.pages(t, 2, tenant=str(uuid.uuid4())), ([], 1), "a school without jobs")
+        self.assertNotIn(self.enqueue(t, tenant=other), self.pages(t, 5)[0], "another school's jobs never appear")
+
+    def test_list_cursor_survives_inserts_between_pages(self):
+        t = self.tool()
+        old = [self.enqueue(t) for _ in range(6)]
+        r = t(f"page {self.school} 3 -")
+        seen = [j["id"] for j in r["jobs"]]
+        newer = [self.enqueue(t) for _ in range(4)]
+        nxt = r["next"]
+        while nxt is not None:
+            r = t(f"page {self.school} 3 - {nxt['key']} {nxt['id']}")
+            seen += [j["id"] for j in r["jobs"]]
+            nxt = r["next"]
+        self.assertEqual(seen, old[::-1], "the jobs enqueued meanwhile neither shift nor repeat the older ones")
+        self.assertEqual(self.pages(t, 3)[0], (old + newer)[::-1])
+
+    def test_list_cursor_orders_ties_by_id(self):
+        """Jobs whose order key ties (same creation ms; on Redis the same index score) page by id, each once."""
+        t = self.tool()
+        jobs = [self.enqueue(t, id=f"tie-{c}") for c in "qAz3m-"] + [self.enqueue(t, id="newest")]
+        first = t(f"page {self.school} 1 -")["next"]["key"]
+        self.tie(jobs[:6], first)
+        ids, _ = self.pages(t, 2)
+        self.assertEqual(sorted(ids), sorted(jobs), "each job once")
+        if t.adapter == "redis" or ENGINE == "sqlite":  # PostgreSQL orders text by the database's collation
+            self.assertEqual(ids, sorted(jobs, key=lambda i: i.encode(), reverse=True), "ties by id, descending")
+        self.assertEqual(len(self.pages(t, 1)[0]), 7)
+        for limit in (1, 2, 3, 5):
+            self.assertEqual(self.pages(t, limit)[0], ids, f"the same order with pages of {limit}")
+
+    def tie(self, ids, key):
+        """Gives the jobs one order key: the same creation time (SQL) or index score (Redis)."""
+        if REDIS_URL:
+            u = urllib.parse.urlsplit(REDIS_URL.split(",")[0].replace("redis+cluster://", "redis://"))
+            args = ["redis-cli", "-c", "-h", u.hostname, "-p", str(u.port), "ZADD", f"{{q:{self.queue}}}:t:{self.school}"]
+            for i in ids:
+                args += [str(key), i]
+            subprocess.run(args, check=True, capture_output=True)
+            return
+        sql = (f"UPDATE jobs SET created_at = {int(key)} WHERE tenant_id = '{self.school}' AND id IN ("
+               + ",".join(f"'{i}'" for i in ids) + ")")
+        if ENGINE == "pg":
+            subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", DB["url"], "-c", sql], check=True)
+        else:
+            subprocess.run(["sqlite3", DB["url"][len("sqlite:"):], sql], check=True)
+
+    def test_list_bad_cursor(self):
+        t = self.tool()
+        self.enqueue(t)
+        self.assertEqual(t.rc(f"page {self.school} 2 - -1 x"), -5, "a negative key")
+        self.assertEqual(t.rc(f"page {self.school} 2 - 5 bad/id"), -5, "an id no job can have")
+        self.assertEqual(len(t(f"page {self.school} 2 - 5 gone")["jobs"]), 0, "nothing is older than that")
 
 
 class TestWorkers(QueueCase):

@@ -182,17 +182,18 @@ static void dedup_and_tenants(void **state)
     assert_null(v);
     assert_int_equal(queue_get(q, SCHOOL, "nope", &v), QUEUE_ENOTFOUND);
     assert_int_equal(queue_cancel(q, OTHER, "import-42"), QUEUE_ENOTFOUND);
+    queue_cursor_t next;
     /* the school's list, and one owner's */
     s = (job_spec_t){.tenant_id = SCHOOL, .owner_id = "teacher-2", .type = "noop"};
     assert_int_equal(queue_enqueue(q, &s, id, &existed), 0);
-    assert_int_equal(queue_list(q, SCHOOL, NULL, 10, &v), 0);
+    assert_int_equal(queue_list(q, SCHOOL, NULL, NULL, 10, &v, &next), 0);
     assert_int_equal(json_array_size(v), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(v, 0), "id")), id); /* newest first */
     json_decref(v);
-    assert_int_equal(queue_list(q, SCHOOL, "teacher-2", 10, &v), 0);
+    assert_int_equal(queue_list(q, SCHOOL, "teacher-2", NULL, 10, &v, &next), 0);
     assert_int_equal(json_array_size(v), 1);
     json_decref(v);
-    assert_int_equal(queue_list(q, OTHER, NULL, 10, &v), 0);
+    assert_int_equal(queue_list(q, OTHER, NULL, NULL, 10, &v, &next), 0);
     assert_int_equal(json_array_size(v), 0);
     json_decref(v);
     queue_close(q);
@@ -447,8 +448,9 @@ static void retention(void **state)
     assert_int_equal(c[JOB_COMPLETED], 5);
     assert_int_equal(c[JOB_FAILED], 2);
     json_t *v = NULL;
+    queue_cursor_t next;
     assert_int_equal(queue_get(q, SCHOOL, first, &v), QUEUE_ENOTFOUND); /* hash removed */
-    assert_int_equal(queue_list(q, SCHOOL, NULL, 100, &v), 0);
+    assert_int_equal(queue_list(q, SCHOOL, NULL, NULL, 100, &v, &next), 0);
     assert_int_equal(json_array_size(v), 7); /* the school's index trimmed too */
     json_decref(v);
     queue_close(q);
