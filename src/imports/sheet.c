@@ -43,7 +43,7 @@ static void on_field(void *data, size_t len, void *ctx)
         p->fields[p->nfields++] = NULL;
         return;
     }
-    p->fields[p->nfields++] = arena_strndup(p->a, s, len);
+    p->fields[p->nfields++] = len > 0 ? arena_strndup(p->a, s, len) : ""; /* empty fields share one "" */
 }
 
 static void on_record(int c, void *ctx)
@@ -62,13 +62,15 @@ static void on_record(int c, void *ctx)
             p->out->rows = rows;
             p->cap = cap;
         }
+        /* the record keeps a copy of its own size; the array fields are read into serves every record */
+        const char **fields = arena_alloc(p->a, (size_t)p->nfields * sizeof(*fields));
+        memcpy(fields, p->fields, (size_t)p->nfields * sizeof(*fields));
         p->out->rows[p->out->nrows++] = (sheet_row_t){.line = p->start,
                                                        .nfields = p->nfields,
-                                                       .fields = p->fields,
+                                                       .fields = fields,
                                                        .bad_utf8 = p->bad_utf8};
     }
-    p->fields = NULL;
-    p->nfields = p->fcap = 0;
+    p->nfields = 0;
     p->bad_utf8 = -1;
     p->ended = 1;
 }

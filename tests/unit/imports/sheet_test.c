@@ -152,6 +152,29 @@ static void test_formulas_are_written_as_text(void **state)
     arena_destroy(&a);
 }
 
+/* A document of many short records: its rows take a bounded multiple of its size (an upload cannot make it gigabytes). */
+static void test_short_records_take_bounded_memory(void **state)
+{
+    (void)state;
+    arena_t a;
+    arena_init(&a);
+    size_t n = 1u << 20;
+    char *text = arena_alloc(&a, n);
+    for (size_t i = 0; i < n; i += 4)
+        memcpy(text + i, i % 8 == 0 ? "a,\r\n" : ",b\r\n", 4);
+    size_t before = a.allocated;
+    sheet_t s;
+    assert_int_equal(sheet_parse(&a, text, n, &s), 0);
+    assert_int_equal(s.nrows, (int)(n / 4));
+    assert_string_equal(s.rows[0].fields[0], "a");
+    assert_string_equal(s.rows[0].fields[1], "");
+    assert_string_equal(s.rows[1].fields[1], "b");
+    size_t used = a.allocated - before;
+    if (used > 32 * n)
+        fail_msg("%zu bytes of records took %zu bytes (%.0fx)", n, used, (double)used / (double)n);
+    arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_malformed_quoting_names_its_line),
         cmocka_unit_test(test_fields_are_quoted_when_needed),
         cmocka_unit_test(test_formulas_are_written_as_text),
+        cmocka_unit_test(test_short_records_take_bounded_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
