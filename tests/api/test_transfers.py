@@ -85,6 +85,23 @@ class TestTransfers(ServerTestCase):
         numbers = {s["admissionNo"] for s in self.admin.get(f"{STUDENTS}?limit=500", expect=200).json["items"]}
         self.assertFalse(any(n.startswith("BAD-") for n in numbers), "nothing imported")
 
+    def test_an_uploaded_import_is_read_by_admins_only(self):
+        # a staff file holds the new accounts' passwords: staff, who may not import, may not read it either
+        text = "email,displayName,roles,password\r\nnew.admin@example.org,New Admin,admin,Str0ng-Passw0rd!\r\n"
+        res = self.upload("staff", text)
+        self.finished(self.admin, res)
+        fid = res.json["fileId"]
+        self.assertEqual(self.admin.get(f"{FILES}/{fid}/content", expect=200).body.decode(), text)
+        if "admin2" not in self.A.users:
+            self.A.add_user("admin2", "admin")
+        self.A.client("admin2").get(f"{FILES}/{fid}", expect=200)  # another admin of the school
+        for role in ("staff", "teacher", "parent", "student"):
+            client = self.A.client(role)
+            client.get(f"{FILES}/{fid}", expect=404)
+            client.get(f"{FILES}/{fid}/content", expect=404)
+            client.get(f"{FILES}/{fid}/url", expect=404)
+        self.B.client("admin").get(f"{FILES}/{fid}", expect=404)
+
     def test_teachers_import(self):
         text = "employeeNo,firstName,lastName,email\r\nTT-1,Tam,Tutor,tam.tutor@example.org\r\n"
         report = self.finished(self.admin, self.upload("teachers", text))["result"]
