@@ -16,6 +16,7 @@
 #include "auth/audit.h"
 #include "auth/audit_queue.h"
 #include "auth/policy.h"
+#include "auth/roles.h"
 #include "blob/blob.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -312,8 +313,12 @@ static int readable_file(req_t *r, db_result_t *res)
         return -1;
     const char *student = db_get(res, 0, C_STUDENT);
     const char *owner = db_get(res, 0, C_OWNER);
-    if (policy_sees_school(r) || (owner != NULL && strcmp(owner, r->auth.user_id) == 0))
-        return 1; /* the office, and whoever made the file (a job's output: an export, a register) */
+    if (owner != NULL && strcmp(owner, r->auth.user_id) == 0)
+        return 1; /* whoever made the file (a job's output: an export, a register) */
+    if (strcmp(db_get(res, 0, C_KIND), "import") == 0) /* what admins imported (staff files hold passwords) */
+        return (r->auth.roles & ROLE_ADMIN) != 0 ? 1 : policy_hidden(r, "file");
+    if (policy_sees_school(r))
+        return 1; /* the office */
     rc = student != NULL ? policy_can_read_student(r, student) : 0;
     if (rc < 0)
         return -1;

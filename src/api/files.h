@@ -5,10 +5,12 @@
  * for a student's file, ?studentId=. Its bytes go to the blob store under
  * their hash (the same bytes are stored once, src/blob); a row of `files`
  * records what they are. A photo upload with studentId becomes the student's
- * photo. Who may read a file: admins and staff every file of the school;
+ * photo. Who may read a file: admins and staff every file of the school but
+ * the uploads of imports (admins only: a staff file may hold passwords);
  * teachers, parents and students the files of a student they may see
- * (auth/policy.h); a file of no student the office only. A file the caller may
- * not see is answered 404, as one that does not exist.
+ * (auth/policy.h); a file of no student the office only; anyone the files
+ * they made. A file the caller may not see is answered 404, as one that does
+ * not exist.
  *
  * Download links (GET /files/{id}/url) are signed (HMAC-SHA256 over school,
  * file and expiry, ERP_FILE_URL_SECRET) and served without a token by

@@ -99,7 +99,7 @@ static int export_students(db_t *db, arena_t *a, const char *tenant_id, sbuf_t *
             row[c] = db_get(&res, i, 1 + c);
         for (int c = 0; c < 2 * NGUARDIAN_COLS; c++)
             row[nown + c] = g != NULL ? g[c] : NULL;
-        sheet_put_row(out, row, k->ncolumns);
+        sheet_put_text_row(out, row, k->ncolumns);
     }
     return 0;
 }
@@ -143,7 +143,7 @@ static int export_guardians(db_t *db, arena_t *a, const char *tenant_id, sbuf_t 
         const children_t *ch = smap_get(&children, db_get(&res, i, 6));
         row[6] = ch != NULL ? ch->admission.p : NULL;
         row[7] = ch != NULL ? ch->relationship.p : NULL;
-        sheet_put_row(out, row, 8);
+        sheet_put_text_row(out, row, 8);
     }
     return 0;
 }
@@ -153,7 +153,7 @@ static void put_rows(sbuf_t *out, const char *const *names, int n, const db_resu
 {
     put_header(out, names, n);
     for (int i = 0; i < res->nrows; i++)
-        sheet_put_row(out, &res->cells[i * res->ncols], n);
+        sheet_put_text_row(out, &res->cells[i * res->ncols], n);
 }
 
 static int export_enrollments(db_t *db, arena_t *a, const char *tenant_id, sbuf_t *out)

@@ -268,6 +268,7 @@ static int prepare(imp_t *m, const char *csv, size_t len, json_t **report)
         *report = report_json(m);
         return 1;
     }
+    sheet_unmark_formulas(&m->sheet);
     if (m->sheet.nrows == 0) {
         errlist_add(&m->errs, 1, NULL, "the file is empty: a header row is required");
         *report = report_json(m);

@@ -43,7 +43,7 @@ static void on_field(void *data, size_t len, void *ctx)
         p->fields[p->nfields++] = NULL;
         return;
     }
-    p->fields[p->nfields++] = arena_strndup(p->a, s, len);
+    p->fields[p->nfields++] = len > 0 ? arena_strndup(p->a, s, len) : ""; /* empty fields share one "" */
 }
 
 static void on_record(int c, void *ctx)
@@ -62,13 +62,15 @@ static void on_record(int c, void *ctx)
             p->out->rows = rows;
             p->cap = cap;
         }
+        /* the record keeps a copy of its own size; the array fields are read into serves every record */
+        const char **fields = arena_alloc(p->a, (size_t)p->nfields * sizeof(*fields));
+        memcpy(fields, p->fields, (size_t)p->nfields * sizeof(*fields));
         p->out->rows[p->out->nrows++] = (sheet_row_t){.line = p->start,
                                                        .nfields = p->nfields,
-                                                       .fields = p->fields,
+                                                       .fields = fields,
                                                        .bad_utf8 = p->bad_utf8};
     }
-    p->fields = NULL;
-    p->nfields = p->fcap = 0;
+    p->nfields = 0;
     p->bad_utf8 = -1;
     p->ended = 1;
 }
@@ -116,25 +118,71 @@ int sheet_parse(arena_t *a, const char *text, size_t len, sheet_t *out)
     return 0;
 }
 
-void sheet_put_field(sbuf_t *b, const char *s)
+/* Appends one field, s after mark ("" or "'"), quoted as sheet_put_field says. */
+static void put_field(sbuf_t *b, const char *mark, const char *s)
 {
-    if (s == NULL)
-        return;
     size_t n = strlen(s);
+    char first = *mark != '\0' ? *mark : s[0];
     /* spaces at either end would be trimmed, and a leading byte order mark taken for the file's */
-    int quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
-                          strncmp(s, "\xEF\xBB\xBF", 3) == 0);
+    int quote = n > 0 && (first == ' ' || first == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+                          (*mark == '\0' && strncmp(s, "\xEF\xBB\xBF", 3) == 0));
     if (!quote && strpbrk(s, ",\"\r\n") == NULL) {
+        sbuf_puts(b, mark);
         sbuf_append(b, s, n);
         return;
     }
     sbuf_putc(b, '"');
+    sbuf_puts(b, mark);
     for (const char *q = s; *q != '\0'; q++) {
         if (*q == '"')
             sbuf_putc(b, '"');
         sbuf_putc(b, *q);
     }
     sbuf_putc(b, '"');
+}
+
+void sheet_put_field(sbuf_t *b, const char *s)
+{
+    if (s != NULL)
+        put_field(b, "", s);
+}
+
+static int formula_start(char c)
+{
+    return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+/* Whether the value needs the apostrophe of the formula rule (sheet.h). */
+static int needs_mark(const char *s)
+{
+    if (s[0] == '\'') {
+        size_t k = strspn(s, "'");
+        return formula_start(s[k]);
+    }
+    if (s[0] == '+' || s[0] == '-')
+        return s[strspn(s + 1, "0123456789 ()-+./") + 1] != '\0';
+    return formula_start(s[0]);
+}
+
+void sheet_put_text_row(sbuf_t *b, const char *const *fields, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i > 0)
+            sbuf_putc(b, ',');
+        if (fields[i] != NULL)
+            put_field(b, needs_mark(fields[i]) ? "'" : "", fields[i]);
+    }
+    sbuf_puts(b, "\r\n");
+}
+
+void sheet_unmark_formulas(sheet_t *s)
+{
+    for (int r = 0; r < s->nrows; r++)
+        for (int i = 0; i < s->rows[r].nfields; i++) {
+            const char *f = s->rows[r].fields[i];
+            if (f != NULL && f[0] == '\'' && formula_start(f[strspn(f, "'")]))
+                s->rows[r].fields[i] = f + 1;
+        }
 }
 
 void sheet_put_row(sbuf_t *b, const char *const *fields, int n)

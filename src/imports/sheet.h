@@ -43,4 +43,24 @@ void sheet_put_field(sbuf_t *b, const char *s);
 /* Appends a record of n fields (NULL writes an empty field) ended by CRLF. */
 void sheet_put_row(sbuf_t *b, const char *const *fields, int n);
 
+/*
+ * Formulas. A spreadsheet opening a CSV file runs a cell that begins with =,
+ * +, -, @, a tab or CR as a formula (formula injection: a name "=HYPERLINK(...)"
+ * typed into the ERP). Exports meant for people (sheet_put_text_row) write such
+ * a value with an apostrophe in front, which spreadsheets take as "this is
+ * text"; imports (sheet_unmark_formulas) take the apostrophe off again, so an
+ * export imports again unchanged. The rule, both ways:
+ *   - a value that begins with =, @, tab or CR, or with + or - followed by
+ *     anything but digits, spaces and ( ) - + . / (a phone number, a negative
+ *     number: left as they are), is written with one apostrophe in front;
+ *   - a value that begins with apostrophes followed by one of = + - @ tab CR is
+ *     written with one apostrophe more;
+ *   - a value read that begins with apostrophes followed by one of = + - @ tab
+ *     CR loses its first apostrophe.
+ * OneRoster files are for other systems, not spreadsheets: written as they are.
+ */
+void sheet_put_text_row(sbuf_t *b, const char *const *fields, int n);
+/* Takes the export's apostrophe off every field of s that has one (the rule above). */
+void sheet_unmark_formulas(sheet_t *s);
+
 #endif

