@@ -90,6 +90,29 @@ static int is_type(const char *type, const char *want)
     return type[n] == '\0' || type[n] == ';' || type[n] == ' ';
 }
 
+/*
+ * Keeps an upload: its bytes in the blob store, a file row of kind import (in
+ * a transaction this opens and the caller commits). 0, or -1 answered.
+ */
+static int keep_upload(req_t *r, const char *type, const char *name_fmt, const char *kind, char blob_id[BLOB_ID_MAX],
+                       char file_id[40])
+{
+    blob_err_t be;
+    if (blob_put(app.blob, r->body, r->body_len, type, blob_id, NULL, &be) != 0) {
+        log_error("cannot store an import", "%s", be.message);
+        return res_fail(r, ERR_UNAVAILABLE, "The file store cannot be reached; try again.");
+    }
+    db_t *db = req_db(r);
+    file_row_t f = {.tenant_id = r->auth.tenant_id, .blob_id = blob_id, .kind = "import", .content_type = type,
+                    .size = r->body_len, .filename = arena_printf(&r->arena, name_fmt, kind),
+                    .owner_id = r->auth.user_id};
+    if (db_begin(db) != 0 || files_insert(db, &r->arena, &f, file_id) != 0) {
+        db_rollback(db);
+        return db_fail(r, db);
+    }
+    return 0;
+}
+
 int imports_create(req_t *r)
 {
     const char *kind = path_kind(r, import_kinds, "import");
@@ -106,28 +129,30 @@ int imports_create(req_t *r)
         return res_fail(r, ERR_VALIDATION, "The body is not a zip file.");
     if (r->body_len > IMPORT_MAX_BYTES)
         return res_fail(r, ERR_TOO_LARGE, "An import may not exceed %u bytes.", IMPORT_MAX_BYTES);
-    char blob_id[BLOB_ID_MAX], file_id[40], job_id[QUEUE_ID_MAX];
-    blob_err_t be;
-    if (blob_put(app.blob, r->body, r->body_len, type, blob_id, NULL, &be) != 0) {
-        log_error("cannot store an import", "%s", be.message);
-        return res_fail(r, ERR_UNAVAILABLE, "The file store cannot be reached; try again.");
-    }
+    /* A staff file may hold the new accounts' passwords: it is not kept, it travels in the job (removed with it) */
+    int keep = strcmp(kind, "staff") != 0;
+    char blob_id[BLOB_ID_MAX], file_id[40] = "", job_id[QUEUE_ID_MAX];
+    json_t *p = keep ? NULL : json_pack("{s:s%}", "csv", r->body, r->body_len);
+    if (!keep && p == NULL)
+        return res_fail(r, ERR_VALIDATION, "The file is not UTF-8 text.");
+    if (keep && keep_upload(r, type, zip ? "import-%s.zip" : "import-%s.csv", kind, blob_id, file_id) != 0)
+        return -1;
     db_t *db = req_db(r);
-    const char *filename = arena_printf(&r->arena, zip ? "import-%s.zip" : "import-%s.csv", kind);
-    file_row_t f = {.tenant_id = r->auth.tenant_id, .blob_id = blob_id, .kind = "import", .content_type = type,
-                    .size = r->body_len, .filename = filename, .owner_id = r->auth.user_id};
-    if (db_begin(db) != 0 || files_insert(db, &r->arena, &f, file_id) != 0) {
-        db_rollback(db);
+    if (!keep && db_begin(db) != 0) {
+        json_decref(p);
         return db_fail(r, db);
     }
     audit_event_t e = {.tenant_id = r->auth.tenant_id, .actor_id = r->auth.user_id, .actor_roles = r->auth.roles,
-                       .action = "import.upload", .subject_type = "file", .subject_id = file_id,
+                       .action = "import.upload", .subject_type = keep ? "file" : NULL,
+                       .subject_id = keep ? file_id : NULL,
                        .detail = arena_printf(&r->arena, "%s, %zu bytes", kind, r->body_len)};
     if (audit_record(db, r, &e) != 0) {
+        json_decref(p);
         db_rollback(db);
         return db_fail(r, db);
     }
-    json_t *p = json_pack("{s:s,s:s}", "fileId", file_id, "blobId", blob_id);
+    if (keep)
+        p = json_pack("{s:s,s:s}", "fileId", file_id, "blobId", blob_id);
     char *payload = p != NULL ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     if (payload == NULL) {
@@ -138,7 +163,7 @@ int imports_create(req_t *r)
                        .type = arena_printf(&r->arena, "import.%s", kind), .payload = payload};
     int rc = enqueue_with_commit(r, &spec, job_id);
     free(payload);
-    return rc != 0 ? -1 : accepted(r, job_id, file_id);
+    return rc != 0 ? -1 : accepted(r, job_id, keep ? file_id : NULL);
 }
 
 int imports_template(req_t *r)

@@ -17,6 +17,7 @@
  * names the file it wrote (GET /api/v1/files/{id}/content). The uploaded CSV
  * is kept as a file of kind "import" and the job enqueued in the same
  * transaction (SQL queue): the job exists exactly when the upload is recorded.
+ * A staff file may hold passwords: it is not kept, it travels in the job.
  * An export asked for again within the same 10 seconds with the same
  * parameters by the same account is the same job (a reload does not start a
  * second one).

@@ -1,5 +1,6 @@
 /* handlers.c - the product's job handlers (see jobs.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/app.h"
@@ -73,15 +74,20 @@ int job_import(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, s
     const job_t *job = job_current(ctx);
     const char *kind = job->type + strlen("import.");
     const char *blob_id = json_string_value(json_object_get(payload, "blobId"));
-    if (blob_id == NULL) {
-        snprintf(reason, reasonlen, "the job names no file");
-        return JOB_FATAL;
-    }
+    json_t *inline_csv = json_object_get(payload, "csv"); /* a file that is not kept (staff: passwords) */
     void *csv;
     size_t len;
     blob_err_t be;
-    if (blob_get(app.blob, blob_id, &csv, &len, &be) != 0)
+    if (json_is_string(inline_csv)) {
+        len = json_string_length(inline_csv);
+        csv = xmalloc(len + 1);
+        memcpy(csv, json_string_value(inline_csv), len + 1);
+    } else if (blob_id == NULL) {
+        snprintf(reason, reasonlen, "the job names no file");
+        return JOB_FATAL;
+    } else if (blob_get(app.blob, blob_id, &csv, &len, &be) != 0) {
         return blob_outcome(&be, "reading the uploaded file", reason, reasonlen);
+    }
     arena_t a;
     arena_init(&a);
     json_t *report = NULL;

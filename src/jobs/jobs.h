@@ -5,7 +5,7 @@
  *   type                 payload                                   result (GET /jobs/{id} "result")
  *   import.students      {fileId, blobId}: the uploaded CSV          the import's report (imports.h) and
  *   import.teachers                                                  "imported": true | false
- *   import.staff
+ *   import.staff         {csv}: the file itself (it may hold passwords: not kept as a file)
  *   import.oneroster     {fileId, blobId}: the uploaded zip           the OneRoster import's report (oneroster.h)
  *   export.students      {params}: from, to, classId (attendance)   {fileId, filename, contentType, size}
  *   export.guardians

@@ -86,9 +86,9 @@ class TestTransfers(ServerTestCase):
         self.assertFalse(any(n.startswith("BAD-") for n in numbers), "nothing imported")
 
     def test_an_uploaded_import_is_read_by_admins_only(self):
-        # a staff file holds the new accounts' passwords: staff, who may not import, may not read it either
-        text = "email,displayName,roles,password\r\nnew.admin@example.org,New Admin,admin,Str0ng-Passw0rd!\r\n"
-        res = self.upload("staff", text)
+        # an upload is an admin's working file (staff, who may not import, may not read it either)
+        text = students_csv(2, "ADM")
+        res = self.upload("students", text)
         self.finished(self.admin, res)
         fid = res.json["fileId"]
         self.assertEqual(self.admin.get(f"{FILES}/{fid}/content", expect=200).body.decode(), text)
@@ -106,6 +106,17 @@ class TestTransfers(ServerTestCase):
         text = "employeeNo,firstName,lastName,email\r\nTT-1,Tam,Tutor,tam.tutor@example.org\r\n"
         report = self.finished(self.admin, self.upload("teachers", text))["result"]
         self.assertEqual((report["imported"], report["created"]), (True, 1))
+
+    def test_a_staff_file_is_not_kept(self):
+        """Its passwords live in the job only: no file of it, and no download of it."""
+        text = "email,displayName,roles,password\r\nkept.not@example.org,Kept Not,staff,Sesame-Open-42!\r\n"
+        res = self.upload("staff", text)
+        self.assertNotIn("fileId", res.json)
+        report = self.finished(self.admin, res)["result"]
+        self.assertEqual((report["imported"], report["created"]), (True, 1), report)
+        users = self.admin.get("/api/v1/users?limit=500", expect=200).json["items"]
+        self.assertIn("kept.not@example.org", {u["email"] for u in users})
+        self.upload("staff", b"email,displayName\r\nbad\xff@example.org,Bad\r\n", expect=422)
 
     def test_bad_uploads(self):
         self.upload("pupils", students_csv(1, "X"), expect=404)
