@@ -10,10 +10,12 @@ server's own arithmetic.
 """
 
 import json
+import unittest
 import uuid
 
 import fixtures_people
-from harness import ServerTestCase
+from fixtures_daily import uncovered
+from harness import Contract, ServerTestCase, skip_allowed
 from world import World
 
 V1 = "/api/v1"
@@ -25,10 +27,16 @@ T2 = ("2025-01-06", "2025-03-28")
 T3 = ("2025-04-07", "2025-06-27")
 
 
+DOC = []  # the OpenAPI document, once a server ran
+RAN = set()  # test classes that ran
+
+
 class AssessmentCase(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        RAN.add(cls.__name__)
+        DOC[:] = [cls.server.openapi]
         cls.world = World(cls.server)
         school = cls.school = cls.world.A
         fixtures_people.build_school(school, "A")
@@ -114,6 +122,7 @@ class TestScalesAndWeights(AssessmentCase):
         self.assertProblem(self.admin.post(f"{V1}/grading-scales", json={"bands": "none", "extra": 1}), 422,
                            fields=["name", "bands", "extra"])
         self.assertProblem(self.admin.get(f"{V1}/grading-scales?cursor=not-a-cursor"), 400)
+        self.assertProblem(self.admin.get(f"{V1}/grading-scales?limit=0"), 422, fields=["limit"])
         self.assertProblem(self.school.client("teacher").post(f"{V1}/grading-scales",
                                                               json={"name": "T", "bands": BANDS}), 403)
         # paging
@@ -283,6 +292,8 @@ class TestMarks(AssessmentCase):
             self.assertProblem(self.school.client(role).put(f"{V1}/assessments/{aid}/marks", json={"marks": [
                 {"studentId": s[0], "mark": 2}]}), 403)
         self.assertProblem(self.admin.get(f"{V1}/assessments/{uuid.uuid4()}"), 404)
+        self.assertProblem(self.school.client("student").get(f"{V1}/assessments/{aid}"), 403)
+        self.assertProblem(self.school.client("parent").get(f"{V1}/assessments/{aid}/marks"), 403)
         self.assertProblem(self.admin.get(f"{V1}/assessments/{uuid.uuid4()}/marks"), 404)
         self.assertProblem(self.admin.put(f"{V1}/assessments/{uuid.uuid4()}/marks", json={"marks": [
             {"studentId": s[0], "mark": 2}]}), 404)
@@ -337,6 +348,7 @@ class TestPublication(AssessmentCase):
         self.assertEqual(pub["scaleId"], self.scale["id"])
         self.assertProblem(self.admin.post(f"{V1}/terms/{term}/publish-grades"), 409)
         self.assertProblem(self.admin.post(f"{V1}/terms/{uuid.uuid4()}/publish-grades"), 404)
+        self.assertProblem(self.admin.post(f"{V1}/terms/{term}/publish-grades?dryRun=1"), 422, fields=["dryRun"])
         # students and parents see them now: 8/10 = 80 % -> B
         for c in (student, parent):
             g = self.grades(term, client=c)
@@ -364,3 +376,14 @@ class TestPublication(AssessmentCase):
         term = other.post(f"{V1}/terms", json={"academicYearId": year["id"], "name": "T", "startDate": T1[0],
                                                "endDate": T1[1]}, expect=201).json
         self.assertProblem(other.post(f"{V1}/terms/{term['id']}/publish-grades"), 409)
+
+
+class TestZZAssessmentCoverage(unittest.TestCase):
+    """Runs after the other classes of the module: every assessment operation answered its statuses."""
+
+    def test_every_operation_answered_its_statuses(self):
+        if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
+            skip_allowed("only after the whole module")
+        ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
+        self.assertEqual(len(ops), 9)
+        self.assertEqual(uncovered(DOC[0], "assessment"), [])
