@@ -170,6 +170,7 @@ TABLE = {
     ("PUT", f"{V1}/assessments/{{id}}/marks"): frozenset({"admin", "teacher"}),
     ("GET", f"{V1}/assessments/{{id}}/marks"): STAFFROOM,
     ("GET", f"{V1}/students/{{id}}/grades"): SCHOOL,
+    ("GET", f"{V1}/classes/{{id}}/gradebook"): STAFFROOM,
     ("POST", f"{V1}/terms/{{id}}/publish-grades"): ADMIN,
 }
 

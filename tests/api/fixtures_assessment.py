@@ -99,3 +99,18 @@ def _create_refs(w):
 def _weights_refs(w):
     return [{"params": {"id": w.A.daily["subject"]["id"]}, "snapshot": _grades(w),
              "body": {"termId": w.B.assess["term"]["id"], "weights": [{"category": "test", "weight": 100}]}}]
+
+
+@isolation.path_fixture("GET", V1 + "/classes/{id}/gradebook")
+def _gradebook(w):
+    return {"params": {"id": w.B.daily["class"]["id"]},
+            "snapshot": f"{V1}/classes/{w.B.daily['class']['id']}/gradebook?subjectId={w.B.daily['subject']['id']}"
+                        f"&termId={w.B.assess['term']['id']}"}
+
+
+@isolation.references("GET", V1 + "/classes/{id}/gradebook")
+def _gradebook_refs(w):
+    a, b = w.A, w.B
+    q = {"subjectId": a.daily["subject"]["id"], "termId": a.assess["term"]["id"]}
+    return [{"params": {"id": a.daily["class"]["id"]}, "query": dict(q, subjectId=b.daily["subject"]["id"])},
+            {"params": {"id": a.daily["class"]["id"]}, "query": dict(q, termId=b.assess["term"]["id"])}]

@@ -195,6 +195,40 @@ class TestGrades(AssessmentCase):
         self.assertEqual({s["subjectCode"]: (s["percentage"], s["grade"]) for s in g2["subjects"]},
                          {"AS-MATH": (40, "F"), "AS-SCI": (None, None)})
         self.assertEqual((g2["averagePercentage"], g2["gpa"]), (40, 0))
+        # the gradebook of MATH: the same figures, per category too
+        book = self.school.client("teacher").get(
+            f"{V1}/classes/{self.cls}/gradebook?subjectId={self.math}&termId={self.term2}", expect=200).json
+        self.assertEqual([a["id"] for a in book["assessments"]], [exam, cw1, cw2, draft])
+        self.assertEqual(book["categories"], [{"category": "coursework", "weight": 40},
+                                              {"category": "exam", "weight": 60}])
+        rows = {row["studentId"]: row for row in book["students"]}
+        self.assertEqual(set(rows), set(self.students) | {self.late})
+        me = rows[self.student]
+        self.assertEqual([x and x["mark"] for x in me["results"]], [69.7, 17.5, 7, 0])
+        # exam 0.87125 -> 87.13; coursework 0.7875 -> 78.75
+        self.assertEqual(me["categories"], [{"category": "coursework", "percentage": 78.75},
+                                            {"category": "exam", "percentage": 87.13}])
+        self.assertEqual((me["percentage"], me["grade"]), (83.78, "B"))
+        self.assertEqual((rows[other]["categories"], rows[other]["percentage"]),
+                         ([{"category": "coursework", "percentage": 100}, {"category": "exam", "percentage": 0}], 40))
+        self.assertEqual(rows[other]["results"][0], {"status": "absent", "mark": None})
+        self.assertEqual((rows[self.late]["percentage"], rows[self.late]["results"]), (None, [None] * 4))
+        # SCI has no weights: one pool
+        sci_book = self.admin.get(f"{V1}/classes/{self.cls}/gradebook?subjectId={self.sci}&termId={self.term2}",
+                                  expect=200).json
+        self.assertEqual(sci_book["categories"], [])
+        self.assertEqual({r["studentId"]: r["percentage"] for r in sci_book["students"]}[self.student], 90)
+
+    def test_gradebook_arguments_and_roles(self):
+        path = f"{V1}/classes/{self.cls}/gradebook"
+        self.assertProblem(self.admin.get(path), 422, fields=["subjectId", "termId"])
+        self.assertProblem(self.admin.get(f"{path}?subjectId={uuid.uuid4()}&termId={self.term}"), 404)
+        self.assertProblem(self.admin.get(f"{V1}/classes/{uuid.uuid4()}/gradebook?subjectId={self.math}"
+                                          f"&termId={self.term}"), 404)
+        self.assertProblem(self.school.client("student").get(f"{path}?subjectId={self.math}&termId={self.term}"),
+                           403)
+        empty = self.admin.get(f"{path}?subjectId={self.art}&termId={self.term}", expect=200).json
+        self.assertEqual(empty["assessments"], [])
 
     def test_who_reads_grades(self):
         sid = self.student
@@ -385,5 +419,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 9)
+        self.assertEqual(len(ops), 10)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])

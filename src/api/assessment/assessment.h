@@ -28,6 +28,7 @@ int assessments_get(req_t *r);
 int assessment_marks_put(req_t *r);
 int assessment_marks_get(req_t *r);
 int student_grades(req_t *r);
+int class_gradebook(req_t *r);
 int terms_publish_grades(req_t *r);
 
 #endif

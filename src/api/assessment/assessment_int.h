@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "api/app.h"
+#include "domain/grading.h"
 #include "http/handler.h"
 #include "store/store.h"
 
@@ -34,6 +35,29 @@ int asm_published(req_t *r, db_t *db, const char *term_id);
 int asm_load(req_t *r, const char *id, db_result_t *res);
 enum { ASM_ID, ASM_CLASS, ASM_SUBJECT, ASM_TERM, ASM_NAME, ASM_CATEGORY, ASM_DATE, ASM_MAX, ASM_WEIGHT, ASM_STATE,
        ASM_VERSION };
+
+/* A grading scale's bands (at most ASM_MAX_BANDS; scales take 20). */
+#define ASM_MAX_BANDS 32
+typedef struct asm_scale {
+    grade_band_t bands[ASM_MAX_BANDS];
+    size_t n;
+} asm_scale_t;
+/*
+ * The scale of a term's grades: the one it was published with, else the
+ * school's default; none (n 0) when the school has no default. 0, or -1 after
+ * a database error (not answered: db_fail()).
+ */
+int asm_scale(req_t *r, db_t *db, const char *term_id, asm_scale_t *out);
+
+/*
+ * The category weights of subject from rows (subject_id, category, weight)
+ * into cats/weights (at most GRADE_MAX_CATEGORIES); their count. Strings point into w.
+ */
+size_t asm_weights_of(const db_result_t *w, const char *subject, const char **cats, uint32_t *weights);
+/* The index of category among cats: 0 when there are none (one pool), -1 when it has no weight. */
+int asm_category(const char *const *cats, size_t ncat, const char *category);
+/* The grade_status_t of a stored status ("mark", "absent", …; NULL: unmarked). */
+int asm_status(const char *status);
 
 /* Records an audit event of the caller (a write: in the caller's transaction). */
 int asm_audit(req_t *r, db_t *db, const char *action, const char *type, const char *id, const char *detail);

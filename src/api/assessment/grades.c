@@ -25,15 +25,6 @@
 static stmt_t Q_STUDENT = STMT("grades.student", STMT_READ,
                                "SELECT id FROM students WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL");
 static stmt_t Q_TERM = STMT("grades.term", STMT_READ, "SELECT id FROM terms WHERE tenant_id = $1 AND id = $2");
-static stmt_t Q_SCALE = STMT2("grades.scale", STMT_READ,
-                              "SELECT b.min_bp, b.label, b.descriptor, b.points FROM grading_scale_bands b"
-                              " WHERE b.tenant_id = $1 AND b.scale_id = COALESCE((SELECT p.scale_id FROM"
-                              " grade_publications p WHERE p.tenant_id = $1 AND p.term_id = $2), (SELECT g.id FROM"
-                              " grading_scales g WHERE g.tenant_id = $1 AND g.is_default = 1))",
-                              "SELECT b.min_bp, b.label, b.descriptor, b.points FROM grading_scale_bands b"
-                              " WHERE b.tenant_id = $1 AND b.scale_id = COALESCE((SELECT p.scale_id FROM"
-                              " grade_publications p WHERE p.tenant_id = $1 AND p.term_id = $2), (SELECT g.id FROM"
-                              " grading_scales g WHERE g.tenant_id = $1 AND g.is_default))");
 enum { I_SUBJECT, I_NAME, I_CODE, I_CATEGORY, I_WEIGHT, I_MAX, I_STATUS, I_MARK };
 static stmt_t Q_ITEMS = STMT("grades.items", STMT_READ,
                              "SELECT a.subject_id, sj.name, sj.code, a.category, a.weight, a.max_marks, m.status,"
@@ -49,42 +40,6 @@ static stmt_t Q_WEIGHTS = STMT("grades.weights", STMT_READ,
                                "SELECT subject_id, category, weight FROM grade_category_weights"
                                " WHERE tenant_id = $1 AND term_id = $2 ORDER BY subject_id, category");
 
-typedef struct scale {
-    grade_band_t bands[32];
-    size_t n;
-} scale_t;
-
-static void scale_of(const db_result_t *res, scale_t *s)
-{
-    s->n = 0;
-    for (int i = 0; i < res->nrows && s->n < 32; i++, s->n++) {
-        s->bands[s->n].min_bp = db_get_int(res, i, 0);
-        s->bands[s->n].label = db_get(res, i, 1);
-        s->bands[s->n].descriptor = db_get(res, i, 2);
-        s->bands[s->n].points = db_is_null(res, i, 3) ? -1 : db_get_int(res, i, 3);
-    }
-}
-
-/* The category weights of subject into cats/weights (up to GRADE_MAX_CATEGORIES); their count. */
-static size_t weights_of(const db_result_t *w, const char *subject, const char **cats, uint32_t *weights)
-{
-    size_t n = 0;
-    for (int i = 0; i < w->nrows && n < GRADE_MAX_CATEGORIES; i++)
-        if (strcmp(db_get(w, i, 0), subject) == 0) {
-            cats[n] = db_get(w, i, 1);
-            weights[n++] = (uint32_t)db_get_int(w, i, 2);
-        }
-    return n;
-}
-
-static int status_of(const db_result_t *res, int row)
-{
-    const char *s = db_get(res, row, I_STATUS);
-    if (s == NULL)
-        return GRADE_UNMARKED;
-    return strcmp(s, "mark") == 0 ? GRADE_MARK : grade_status_parse(s);
-}
-
 typedef struct totals {
     int64_t pct[256], points[256];
     size_t npct, npoints;
@@ -92,21 +47,18 @@ typedef struct totals {
 
 /* One subject's grade from rows [from, to) of the items (one subject), added to the totals. */
 static json_t *subject_json(req_t *r, const db_result_t *items, int from, int to, const db_result_t *w,
-                            const scale_t *scale, totals_t *t)
+                            const asm_scale_t *scale, totals_t *t)
 {
     const char *subject = db_get(items, from, I_SUBJECT), *cats[GRADE_MAX_CATEGORIES];
     uint32_t weights[GRADE_MAX_CATEGORIES];
-    size_t ncat = weights_of(w, subject, cats, weights);
+    size_t ncat = asm_weights_of(w, subject, cats, weights);
     grade_item_t *list = arena_alloc(&r->arena, sizeof(*list) * (size_t)(to - from));
     size_t n = 0;
     for (int i = from; i < to; i++, n++) {
-        list[n].category = ncat == 0 ? 0 : -1;
-        for (size_t c = 0; c < ncat; c++)
-            if (strcmp(cats[c], db_get(items, i, I_CATEGORY)) == 0)
-                list[n].category = (int)c;
+        list[n].category = asm_category(cats, ncat, db_get(items, i, I_CATEGORY));
         list[n].weight = (uint64_t)db_get_int(items, i, I_WEIGHT);
         list[n].max = db_get_int(items, i, I_MAX);
-        list[n].status = status_of(items, i);
+        list[n].status = asm_status(db_get(items, i, I_STATUS));
         list[n].mark = db_is_null(items, i, I_MARK) ? 0 : db_get_int(items, i, I_MARK);
     }
     int64_t bp = 0;
@@ -170,15 +122,14 @@ int student_grades(req_t *r)
     json_t *subjects = json_array();
     totals_t *t = arena_calloc(&r->arena, sizeof(*t));
     if (published || sees_unpublished(r)) {
-        db_result_t items, w, bands;
+        db_result_t items, w;
         db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(term), DB_TEXT(sid)};
+        asm_scale_t scale;
         if (db_exec(db, &Q_ITEMS, key, 3, &r->arena, &items) != 0 || db_exec(db, &Q_WEIGHTS, key, 2, &r->arena, &w) != 0 ||
-            db_exec(db, &Q_SCALE, key, 2, &r->arena, &bands) != 0) {
+            asm_scale(r, db, term, &scale) != 0) {
             json_decref(subjects);
             return db_fail(r, db);
         }
-        scale_t scale;
-        scale_of(&bands, &scale);
         for (int from = 0, to; from < items.nrows; from = to) {
             for (to = from + 1; to < items.nrows && strcmp(db_get(&items, to, I_SUBJECT), db_get(&items, from, I_SUBJECT)) == 0; to++)
                 ;

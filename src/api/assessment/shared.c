@@ -2,6 +2,7 @@
 #include "api/assessment/assessment_int.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "auth/audit.h"
 #include "auth/policy.h"
@@ -15,6 +16,30 @@ static stmt_t Q_TEACHES = STMT("assessment.teaches", STMT_ACCESS,
 /* on the primary: a publication just made locks the very next write */
 static stmt_t Q_PUBLISHED = STMT("assessment.published", STMT_ACCESS,
                                  "SELECT 1 FROM grade_publications WHERE tenant_id = $1 AND term_id = $2");
+
+static stmt_t Q_SCALE = STMT2("assessment.scale", STMT_READ,
+                              "SELECT b.min_bp, b.label, b.descriptor, b.points FROM grading_scale_bands b"
+                              " WHERE b.tenant_id = $1 AND b.scale_id = COALESCE((SELECT p.scale_id FROM"
+                              " grade_publications p WHERE p.tenant_id = $1 AND p.term_id = $2), (SELECT g.id FROM"
+                              " grading_scales g WHERE g.tenant_id = $1 AND g.is_default = 1))",
+                              "SELECT b.min_bp, b.label, b.descriptor, b.points FROM grading_scale_bands b"
+                              " WHERE b.tenant_id = $1 AND b.scale_id = COALESCE((SELECT p.scale_id FROM"
+                              " grade_publications p WHERE p.tenant_id = $1 AND p.term_id = $2), (SELECT g.id FROM"
+                              " grading_scales g WHERE g.tenant_id = $1 AND g.is_default))");
+int asm_scale(req_t *r, db_t *db, const char *term_id, asm_scale_t *s)
+{
+    db_result_t res;
+    if (db_exec(db, &Q_SCALE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(term_id)), &r->arena, &res) != 0)
+        return -1;
+    s->n = 0;
+    for (int i = 0; i < res.nrows && s->n < ASM_MAX_BANDS; i++, s->n++) {
+        s->bands[s->n].min_bp = db_get_int(&res, i, 0);
+        s->bands[s->n].label = db_get(&res, i, 1);
+        s->bands[s->n].descriptor = db_get(&res, i, 2);
+        s->bands[s->n].points = db_is_null(&res, i, 3) ? -1 : db_get_int(&res, i, 3);
+    }
+    return 0;
+}
 
 int asm_hundredths(req_t *r, const char *field, json_t *v, int64_t max, int64_t *out)
 {
@@ -72,4 +97,32 @@ int asm_audit(req_t *r, db_t *db, const char *action, const char *type, const ch
                        .subject_id = id,
                        .detail = detail};
     return audit_record(db, r, &e);
+}
+
+size_t asm_weights_of(const db_result_t *w, const char *subject, const char **cats, uint32_t *weights)
+{
+    size_t n = 0;
+    for (int i = 0; i < w->nrows && n < GRADE_MAX_CATEGORIES; i++)
+        if (strcmp(db_get(w, i, 0), subject) == 0) {
+            cats[n] = db_get(w, i, 1);
+            weights[n++] = (uint32_t)db_get_int(w, i, 2);
+        }
+    return n;
+}
+
+int asm_category(const char *const *cats, size_t ncat, const char *category)
+{
+    if (ncat == 0)
+        return 0;
+    for (size_t c = 0; c < ncat; c++)
+        if (strcmp(cats[c], category) == 0)
+            return (int)c;
+    return -1;
+}
+
+int asm_status(const char *status)
+{
+    if (status == NULL)
+        return GRADE_UNMARKED;
+    return strcmp(status, "mark") == 0 ? GRADE_MARK : grade_status_parse(status);
 }
