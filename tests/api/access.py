@@ -171,6 +171,8 @@ TABLE = {
     ("GET", f"{V1}/assessments/{{id}}/marks"): STAFFROOM,
     ("GET", f"{V1}/students/{{id}}/grades"): SCHOOL,
     ("GET", f"{V1}/classes/{{id}}/gradebook"): STAFFROOM,
+    ("PUT", f"{V1}/students/{{id}}/remarks/{{termId}}"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/students/{{id}}/report-cards/{{termId}}"): SCHOOL,
     ("POST", f"{V1}/terms/{{id}}/publish-grades"): ADMIN,
 }
 

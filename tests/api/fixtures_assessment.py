@@ -114,3 +114,26 @@ def _gradebook_refs(w):
     q = {"subjectId": a.daily["subject"]["id"], "termId": a.assess["term"]["id"]}
     return [{"params": {"id": a.daily["class"]["id"]}, "query": dict(q, subjectId=b.daily["subject"]["id"])},
             {"params": {"id": a.daily["class"]["id"]}, "query": dict(q, termId=b.assess["term"]["id"])}]
+
+
+def _card(w):
+    return f"{V1}/students/{w.B.daily['student']['id']}/report-cards/{w.B.assess['term']['id']}"
+
+
+@isolation.path_fixture("GET", V1 + "/students/{id}/report-cards/{termId}")
+def _report_card(w):
+    return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w)}
+
+
+@isolation.path_fixture("PUT", V1 + "/students/{id}/remarks/{termId}")
+def _remark(w):
+    return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w),
+            "body": {"remark": "Written from another school"}}
+
+
+@isolation.references("PUT", V1 + "/students/{id}/remarks/{termId}")
+def _remark_refs(w):
+    a, b = w.A, w.B
+    params = {"id": a.daily["student"]["id"], "termId": a.assess["term"]["id"]}
+    return [{"params": dict(params, termId=b.assess["term"]["id"]), "body": {"remark": "x"}},
+            {"params": params, "body": {"remark": "x", "subjectId": b.daily["subject"]["id"]}}]

@@ -358,7 +358,8 @@ class TestMarks(AssessmentCase):
     def test_malformed_bodies(self):
         aid = self.assessment()["id"]
         for method, path in (("PUT", f"{V1}/assessments/{aid}/marks"), ("POST", f"{V1}/assessments"),
-                             ("POST", f"{V1}/grading-scales"), ("PUT", f"{V1}/subjects/{self.math}/grade-weights")):
+                             ("POST", f"{V1}/grading-scales"), ("PUT", f"{V1}/subjects/{self.math}/grade-weights"),
+                             ("PUT", f"{V1}/students/{self.student}/remarks/{self.term}")):
             with self.subTest(path=path):
                 self.assertProblem(self.admin.request(method, path, body=b'{"marks": [', content_type="application/json"),
                                    400)
@@ -403,6 +404,51 @@ class TestPublication(AssessmentCase):
         self.assertIn(f"{self.student}: 8.00 -> 9.00", events[0]["detail"])
         self.assertEqual(self.grades(term, client=student)["subjects"][0]["percentage"], 90)
 
+    def test_remarks_and_report_card(self):
+        term = self.terms[1]  # its own: publication locks it
+        tid, sid = term["id"], self.student
+        aid = self.assessment(termId=tid, date="2025-02-10", maxMarks=40)["id"]  # MATH
+        self.marks(aid, [{"studentId": sid, "mark": 33}])  # 82.5 % -> B, 3
+        for day, status in (("2025-02-10", "present"), ("2025-02-11", "absent"), ("2025-02-12", "late")):
+            self.admin.put(f"{V1}/classes/{self.cls}/attendance/{day}", json={"marks": [
+                {"studentId": sid, "status": status}]}, expect=200)
+        path = f"{V1}/students/{sid}/remarks/{tid}"
+        teacher, teacher2 = self.school.client("teacher"), self.school.client("teacher2")
+        # the class teacher (teacher2) writes the class remark, the MATH teacher MATH's; not the other way round
+        self.assertProblem(teacher.put(path, json={"remark": "Not my class"}), 403)
+        self.assertProblem(teacher.put(path, json={"remark": "Not my subject", "subjectId": self.sci}), 403)
+        teacher2.put(path, json={"remark": "A steady term."}, expect=200)
+        doc = teacher.put(path, json={"remark": "Strong in algebra.", "subjectId": self.math}, expect=200).json
+        self.assertEqual((doc["subjectId"], doc["remark"]), (self.math, "Strong in algebra."))
+        self.assertProblem(self.admin.put(path, json={"remark": ""}), 422, fields=["remark"])
+        self.assertProblem(self.admin.put(path, json={"remark": "x", "subjectId": str(uuid.uuid4())}), 404)
+        self.assertProblem(self.admin.put(f"{V1}/students/{sid}/remarks/{uuid.uuid4()}", json={"remark": "x"}), 404)
+        card_path = f"{V1}/students/{sid}/report-cards/{tid}"
+        student, parent = self.school.client("student"), self.school.client("parent")
+        self.assertProblem(student.get(card_path), 404)  # not published yet
+        self.assertFalse(self.admin.get(card_path, expect=200).json["published"])
+        self.admin.post(f"{V1}/terms/{tid}/publish-grades", expect=200)
+        self.assertProblem(teacher2.put(path, json={"remark": "Changed after"}), 409)
+        self.admin.put(path, json={"remark": "A steady, hard-working term."}, expect=200)
+        events = self.admin.get(f"{V1}/audit-events?action=remark.update&subjectId={sid}", expect=200).json["items"]
+        self.assertIn("A steady term. -> A steady, hard-working term.", " | ".join(e["detail"] for e in events))
+        for c in (student, parent):
+            card = c.get(card_path, expect=200).json
+            self.assertEqual(card["school"], {"name": "School A"})
+            self.assertEqual(card["student"]["id"], sid)
+            self.assertEqual(card["class"]["id"], self.cls)
+            self.assertEqual(card["class"]["classTeacher"], "Teacher2 School A")
+            self.assertEqual((card["term"]["name"], card["published"]), ("Term 2", True))
+            self.assertEqual([(x["subjectCode"], x["percentage"], x["grade"], x["gradePoint"], x["remark"])
+                              for x in card["subjects"]], [("AS-MATH", 82.5, "B", 3, "Strong in algebra.")])
+            self.assertEqual((card["averagePercentage"], card["gpa"]), (82.5, 3))
+            self.assertEqual(card["classTeacherRemark"], "A steady, hard-working term.")
+            # marked days of the term: present, absent, late -> (1 + 1) / 3
+            self.assertEqual(card["attendance"], {"present": 1, "absent": 1, "late": 1, "excused": 0, "marked": 3,
+                                                  "rate": 0.6667})
+        self.assertProblem(student.get(f"{V1}/students/{self.students[2]}/report-cards/{tid}"), 404)
+        self.assertProblem(self.school.client("student").put(path, json={"remark": "me"}), 403)
+
     def test_publishing_needs_a_default_scale(self):
         other = self.world.B.client("admin")
         year = other.post(f"{V1}/academic-years", json={"name": "Y", "startDate": "2024-09-01",
@@ -419,5 +465,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 10)
+        self.assertEqual(len(ops), 12)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])

@@ -59,6 +59,12 @@ int asm_category(const char *const *cats, size_t ncat, const char *category);
 /* The grade_status_t of a stored status ("mark", "absent", …; NULL: unmarked). */
 int asm_status(const char *status);
 
+/*
+ * A student's grades of a term (grades.c): {subjects, averagePercentage, gpa}; NULL after a database error (not
+ * answered) or when the document cannot be built.
+ */
+json_t *asm_grades_json(req_t *r, db_t *db, const char *student_id, const char *term_id);
+
 /* Records an audit event of the caller (a write: in the caller's transaction). */
 int asm_audit(req_t *r, db_t *db, const char *action, const char *type, const char *id, const char *detail);
 

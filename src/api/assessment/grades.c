@@ -106,6 +106,26 @@ static int read_args(req_t *r, const char **sid, const char **term)
     return school_ref(r, &Q_TERM, *term, "term", "termId", NULL) == 1 ? 0 : -1;
 }
 
+json_t *asm_grades_json(req_t *r, db_t *db, const char *sid, const char *term)
+{
+    db_result_t items, w;
+    db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(term), DB_TEXT(sid)};
+    asm_scale_t scale;
+    if (db_exec(db, &Q_ITEMS, key, 3, &r->arena, &items) != 0 || db_exec(db, &Q_WEIGHTS, key, 2, &r->arena, &w) != 0 ||
+        asm_scale(r, db, term, &scale) != 0)
+        return NULL;
+    json_t *subjects = json_array();
+    totals_t *t = arena_calloc(&r->arena, sizeof(*t));
+    for (int from = 0, to; from < items.nrows; from = to) {
+        for (to = from + 1; to < items.nrows && strcmp(db_get(&items, to, I_SUBJECT), db_get(&items, from, I_SUBJECT)) == 0;
+             to++)
+            ;
+        subjects = json_push(subjects, subject_json(r, &items, from, to, &w, &scale, t));
+    }
+    return json_pack("{s:o,s:o,s:o}", "subjects", subjects, "averagePercentage", mean_json(t->pct, t->npct), "gpa",
+                     mean_json(t->points, t->npoints));
+}
+
 int student_grades(req_t *r)
 {
     const char *sid = NULL, *term = NULL;
@@ -119,25 +139,12 @@ int student_grades(req_t *r)
                        .action = "grades.read", .subject_type = "student", .subject_id = sid, .detail = term};
     if (audit_queue_read(db, r, &e) != 0)
         return db_fail(r, db);
-    json_t *subjects = json_array();
-    totals_t *t = arena_calloc(&r->arena, sizeof(*t));
-    if (published || sees_unpublished(r)) {
-        db_result_t items, w;
-        db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(term), DB_TEXT(sid)};
-        asm_scale_t scale;
-        if (db_exec(db, &Q_ITEMS, key, 3, &r->arena, &items) != 0 || db_exec(db, &Q_WEIGHTS, key, 2, &r->arena, &w) != 0 ||
-            asm_scale(r, db, term, &scale) != 0) {
-            json_decref(subjects);
-            return db_fail(r, db);
-        }
-        for (int from = 0, to; from < items.nrows; from = to) {
-            for (to = from + 1; to < items.nrows && strcmp(db_get(&items, to, I_SUBJECT), db_get(&items, from, I_SUBJECT)) == 0; to++)
-                ;
-            subjects = json_push(subjects, subject_json(r, &items, from, to, &w, &scale, t));
-        }
-    }
-    return res_json(r, 200,
-                    json_pack("{s:s,s:s,s:b,s:o,s:o,s:o}", "studentId", sid, "termId", term, "published", published,
-                              "subjects", subjects, "averagePercentage", mean_json(t->pct, t->npct), "gpa",
-                              mean_json(t->points, t->npoints)));
+    json_t *doc = published || sees_unpublished(r)
+                      ? asm_grades_json(r, db, sid, term)
+                      : json_pack("{s:[],s:n,s:n}", "subjects", "averagePercentage", "gpa");
+    if (doc == NULL)
+        return db_fail(r, db);
+    doc = json_with(doc, "studentId", json_string(sid));
+    doc = json_with(doc, "termId", json_string(term));
+    return res_json(r, 200, json_with(doc, "published", json_boolean(published)));
 }
