@@ -201,7 +201,7 @@ class TestGrades(AssessmentCase):
         self.assertEqual([a["id"] for a in book["assessments"]], [exam, cw1, cw2, draft])
         self.assertEqual(book["categories"], [{"category": "coursework", "weight": 40},
                                               {"category": "exam", "weight": 60}])
-        rows = {row["studentId"]: row for row in book["students"]}
+        rows = {row["studentId"]: row for row in book["items"]}
         self.assertEqual(set(rows), set(self.students) | {self.late})
         me = rows[self.student]
         self.assertEqual([x and x["mark"] for x in me["results"]], [69.7, 17.5, 7, 0])
@@ -217,7 +217,7 @@ class TestGrades(AssessmentCase):
         sci_book = self.admin.get(f"{V1}/classes/{self.cls}/gradebook?subjectId={self.sci}&termId={self.term2}",
                                   expect=200).json
         self.assertEqual(sci_book["categories"], [])
-        self.assertEqual({r["studentId"]: r["percentage"] for r in sci_book["students"]}[self.student], 90)
+        self.assertEqual({r["studentId"]: r["percentage"] for r in sci_book["items"]}[self.student], 90)
 
     def test_gradebook_arguments_and_roles(self):
         path = f"{V1}/classes/{self.cls}/gradebook"
@@ -456,6 +456,33 @@ class TestPublication(AssessmentCase):
         term = other.post(f"{V1}/terms", json={"academicYearId": year["id"], "name": "T", "startDate": T1[0],
                                                "endDate": T1[1]}, expect=201).json
         self.assertProblem(other.post(f"{V1}/terms/{term['id']}/publish-grades"), 409)
+
+
+class TestDemo(ServerTestCase):
+    def test_the_demo_has_a_term_of_assessments_with_marks(self):
+        from fixtures_daily import DemoSchool
+        demo = DemoSchool(self.server, students=240, tenants=1)
+        admin = demo.client("admin")
+        year = admin.get(f"{V1}/academic-years/current", expect=200).json["id"]
+        today = admin.get(f"{V1}/terms?academicYearId={year}", expect=200).json["items"]
+        cls = demo.classes[0]["classId"]
+        taught = admin.get(f"{V1}/classes/{cls}/subjects", expect=200).json["items"]
+        self.assertEqual(len(taught), 7)
+        books = [admin.get(f"{V1}/classes/{cls}/gradebook?subjectId={taught[0]['subjectId']}&termId={t['id']}",
+                           expect=200).json for t in today]
+        book = next(b for b in books if b["assessments"])
+        self.assertEqual([a["name"] for a in book["assessments"]], ["Test 1", "Test 2", "Midterm exam"])
+        self.assertEqual(book["categories"], [{"category": "exam", "weight": 60}, {"category": "test", "weight": 40}])
+        pcts = [row["percentage"] for row in book["items"]]
+        self.assertGreater(len(pcts), 10)
+        self.assertTrue(all(p is not None and 0 <= p <= 100 for p in pcts), pcts)
+        self.assertGreater(len({row["grade"] for row in book["items"]}), 1)  # not everyone gets the same
+        student = book["items"][0]["studentId"]
+        grades = admin.get(f"{V1}/students/{student}/grades?termId={book['termId']}", expect=200).json
+        self.assertEqual(len(grades["subjects"]), 7)
+        self.assertIsNotNone(grades["gpa"])
+        scales = admin.get(f"{V1}/grading-scales", expect=200).json["items"]
+        self.assertEqual([(s["name"], s["isDefault"]) for s in scales], [("Letter grades", True)])
 
 
 class TestZZAssessmentCoverage(unittest.TestCase):

@@ -330,6 +330,6 @@ int terms_publish_grades(req_t *r)
     if (db_transaction(db, publish_in_tx, &p) != 0)
         return p.conflict ? -1 : r->err.code != ERR_NONE ? -1 : db_fail(r, db);
     return res_json(r, 200,
-                    json_pack("{s:s,s:s,s:s,s:s}", "termId", p.term_id, "scaleId", p.scale_id, "publishedBy",
+                    json_pack("{s:s,s:s,s:s,s:s}", "termId", p.term_id, "scaleId", p.scale_id, "publishedById",
                               r->auth.user_id, "publishedAt", iso_time(&r->arena, p.at)));
 }

@@ -175,5 +175,5 @@ int class_gradebook(req_t *r)
         students = json_push(students, student_json(r, b, s, cell));
     return res_json(r, 200,
                     json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "classId", cls, "subjectId", subject, "termId", term,
-                              "categories", weights_json(b), "assessments", assessments_json(b), "students", students));
+                              "categories", weights_json(b), "assessments", assessments_json(b), "items", students));
 }

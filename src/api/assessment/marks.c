@@ -129,7 +129,7 @@ static int read_marks(req_t *r, int64_t max, mark_in_t **out, int *count)
     return r->err.nfields > 0 ? -1 : 0;
 }
 
-/* A result as the sheet shows it: {status, mark, comment, markedBy, markedAt}, or null when unmarked. */
+/* A result as the sheet shows it: {status, mark, comment, markedById, markedAt}, or null when unmarked. */
 static json_t *result_json(req_t *r, const db_result_t *res, int row)
 {
     if (db_is_null(res, row, R_STATUS))
@@ -137,7 +137,7 @@ static json_t *result_json(req_t *r, const db_result_t *res, int row)
     const char *comment = db_get(res, row, R_COMMENT);
     return json_pack("{s:s,s:o,s:o,s:s,s:s}", "status", db_get(res, row, R_STATUS), "mark",
                      db_is_null(res, row, R_MARK) ? json_null() : asm_number(db_get_int(res, row, R_MARK)), "comment",
-                     comment != NULL ? json_string(comment) : json_null(), "markedBy", db_get(res, row, R_BY),
+                     comment != NULL ? json_string(comment) : json_null(), "markedById", db_get(res, row, R_BY),
                      "markedAt", iso_time(&r->arena, db_get_int(res, row, R_AT)));
 }
 
