@@ -355,18 +355,48 @@ class TestMarks(AssessmentCase):
         self.assertEqual((a["weight"], a["maxMarks"], a["state"]), (3, 7.5, "open"))
         self.assertEqual(self.admin.get(f"{V1}/assessments/{a['id']}", expect=200).json, a)
 
+    def test_changing_an_assessment(self):
+        a = self.assessment(maxMarks=20)
+        path = f"{V1}/assessments/{a['id']}"
+        self.marks(a["id"], [{"studentId": self.students[0], "mark": 15}])
+        res = self.admin.get(path, expect=200)
+        etag = res.headers["etag"]
+        self.assertProblem(self.admin.patch(path, json={"maxMarks": 10}, headers={"If-Match": etag}), 422,
+                           fields=["maxMarks"])
+        self.assertProblem(self.admin.patch(path, json={"date": "2025-08-01", "state": "gone", "x": 1},
+                                            headers={"If-Match": etag}), 422, fields=["state", "x"])
+        self.assertProblem(self.admin.patch(path, json={"date": "2025-08-01"}, headers={"If-Match": etag}), 422,
+                           fields=["date"])
+        teacher = self.school.client("teacher")
+        doc = teacher.patch(path, json={"maxMarks": 15, "state": "closed", "name": "Renamed"},
+                            headers={"If-Match": etag}, expect=200).json
+        self.assertEqual((doc["maxMarks"], doc["state"], doc["name"], doc["version"]), (15, "closed", "Renamed", 2))
+        self.assertProblem(teacher.patch(path, json={"name": "Stale"}, headers={"If-Match": etag}), 412)
+        self.assertProblem(self.school.client("teacher2").patch(path, json={"name": "Not mine"},
+                                                                headers={"If-Match": "*"}), 403)
+        self.assertProblem(self.admin.patch(f"{V1}/assessments/{uuid.uuid4()}", json={"name": "x"},
+                                            headers={"If-Match": "*"}), 404)
+        events = self.admin.get(f"{V1}/audit-events?action=assessment.update&subjectId={a['id']}",
+                                expect=200).json["items"]
+        self.assertIn("max 2000 weight 1 open -> Renamed test 2024-10-01 max 1500 weight 1 closed",
+                      events[0]["detail"])
+
     def test_malformed_bodies(self):
         aid = self.assessment()["id"]
         for method, path in (("PUT", f"{V1}/assessments/{aid}/marks"), ("POST", f"{V1}/assessments"),
                              ("POST", f"{V1}/grading-scales"), ("PUT", f"{V1}/subjects/{self.math}/grade-weights"),
-                             ("PUT", f"{V1}/students/{self.student}/remarks/{self.term}")):
+                             ("PUT", f"{V1}/students/{self.student}/remarks/{self.term}"),
+                             ("PATCH", f"{V1}/assessments/{aid}")):
             with self.subTest(path=path):
-                self.assertProblem(self.admin.request(method, path, body=b'{"marks": [', content_type="application/json"),
-                                   400)
-                self.assertProblem(self.admin.request(method, path, body=b"marks", content_type="text/plain"), 415)
+                h = {"If-Match": "*"}
+                self.assertProblem(self.admin.request(method, path, body=b'{"marks": [', content_type="application/json",
+                                                      headers=h), 400)
+                self.assertProblem(self.admin.request(method, path, body=b"marks", content_type="text/plain",
+                                                      headers=h), 415)
                 huge = json.dumps({"marks": ["x" * 1024] * 1100}).encode()
-                self.assertProblem(self.admin.request(method, path, body=huge, content_type="application/json"), 413)
-                self.assertProblem(self.admin.request(method, path, json=[1, 2]), 400)  # not an object
+                self.assertProblem(self.admin.request(method, path, body=huge, content_type="application/json",
+                                                      headers=h), 413)
+                self.assertProblem(self.admin.request(method, path, json=[1, 2], headers=h), 400)  # not an object
 
 
 class TestPublication(AssessmentCase):
@@ -396,6 +426,8 @@ class TestPublication(AssessmentCase):
         self.assertProblem(teacher2.post(f"{V1}/assessments", json={
             "classId": self.cls, "subjectId": self.sci, "termId": term, "name": "Late", "category": "test",
             "date": "2025-05-06", "maxMarks": 10}), 409)
+        self.assertProblem(teacher2.patch(f"{V1}/assessments/{aid}", json={"name": "Late"}, headers={"If-Match": "*"}),
+                           409)
         doc = self.marks(aid, [{"studentId": self.student, "mark": 9}])
         self.assertTrue(doc["published"])
         events = self.admin.get(f"{V1}/audit-events?action=assessment.marks.afterPublication&subjectId={aid}",
@@ -492,5 +524,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 12)
+        self.assertEqual(len(ops), 13)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])
