@@ -272,6 +272,13 @@ class TestMarks(AssessmentCase):
             {"studentId": self.outsider, "mark": 10}]}), 422, fields=["marks[1].studentId", "marks[2].studentId"])
         self.assertIn(self.late, p["errors"][0]["message"] + p["errors"][1]["message"])
         self.assertEqual(self.sheet(aid)[s[0]], None)
+        # another school's student is no student of this class either (its existence is not revealed)
+        b_student = self.world.B.client("admin").post(f"{V1}/students", json={
+            "admissionNo": "B-1", "firstName": "Bea", "lastName": "Other", "dateOfBirth": "2014-01-02"},
+            expect=201).json["id"]
+        p = self.assertProblem(self.admin.put(f"{V1}/assessments/{aid}/marks", json={"marks": [
+            {"studentId": b_student, "mark": 1}]}), 422, fields=["marks[0].studentId"])
+        self.assertIn("not enrolled in this class", p["errors"][0]["message"])
         # the late student is on the sheet of a later assessment, not on this one
         later = self.assessment(date="2024-11-15")["id"]
         self.assertIn(self.late, self.sheet(later))
