@@ -65,6 +65,13 @@ static const struct {
     {"/api/v1/_test/jobs", 0},
     {"/api/v1/imports/{kind}", 0},                    /* the import job invalidates what it changed when it runs */
     {"/api/v1/reports/attendance-register", 0},       /* starts a job that only reads */
+    {"/api/v1/grading-scales", 0},                    /* grades are computed on every read, never cached */
+    {"/api/v1/subjects/{id}/grade-weights", 0},
+    {"/api/v1/assessments", 0},
+    {"/api/v1/assessments/{id}", 0},
+    {"/api/v1/assessments/{id}/marks", 0},
+    {"/api/v1/terms/{id}/publish-grades", 0},
+    {"/api/v1/students/{id}/remarks/{termId}", 0},
 };
 
 long invalidate_families(const route_t *route)

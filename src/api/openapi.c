@@ -302,6 +302,7 @@ static const struct {
     {"jobs", "Background jobs: state, progress, results; cancelling."},
     {"files", "Uploaded files (student photos, documents) and their signed download links."},
     {"imports", "Bulk imports and exports (CSV) and printed registers (PDF), run as jobs."},
+    {"assessment", "Grading scales, category weights, assessments and their marks, term grades and their publication."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };
 

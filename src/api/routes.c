@@ -12,6 +12,7 @@
  */
 #include "api/academic.h"
 #include "api/api.h"
+#include "api/assessment/assessment.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
 #include "api/files.h"
@@ -129,6 +130,7 @@ const route_t api_routes[] = {
 #include "api/routes/jobs.inc"
 #include "api/routes/files.inc"
 #include "api/routes/transfers.inc"
+#include "api/routes/assessment.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

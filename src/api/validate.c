@@ -212,6 +212,35 @@ void body_only_fields(req_t *r, const char *const *allowed)
     }
 }
 
+int body_array(req_t *r, const char *field, size_t min, size_t max, const char *shape,
+               void (*read)(req_t *r, size_t i, void *ctx), void *ctx)
+{
+    json_t *arr = json_object_get(r->json, field), *outer = r->json;
+    size_t n = json_is_array(arr) ? json_array_size(arr) : 0;
+    if (arr == NULL || json_is_null(arr)) {
+        res_field_error(r, field, "is required");
+        return -1;
+    }
+    if (!json_is_array(arr) || n < min || n > max) {
+        res_field_error(r, field, "must be an array of %zu to %zu items", min, max);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *item = json_array_get(arr, i);
+        int first = r->err.nfields;
+        if (!json_is_object(item)) {
+            res_field_error(r, arena_printf(&r->arena, "%s[%zu]", field, i), "must be an object %s", shape);
+            continue;
+        }
+        r->json = item;
+        read(r, i, ctx);
+        r->json = outer;
+        for (int k = first; k < r->err.nfields; k++)
+            r->err.fields[k].field = arena_printf(&r->arena, "%s[%zu].%s", field, i, r->err.fields[k].field);
+    }
+    return (int)n;
+}
+
 void body_forbid_fields(req_t *r, const char *const *forbidden)
 {
     for (int i = 0; forbidden[i] != NULL; i++)

@@ -37,6 +37,17 @@ void body_only_fields(req_t *r, const char *const *allowed);
 void body_forbid_fields(req_t *r, const char *const *forbidden);
 
 /*
+ * Reads the array member field of min..max objects: read(r, i, ctx) runs for
+ * each item with r->json set to it (the body_*() helpers read its members),
+ * and the field errors it records are renamed "field[i].name" (an item that
+ * is not an object is one error, "must be an object <shape>"). Returns the
+ * number of items, or -1 after a field error (absent, not an array, too few
+ * or too many); errors of items leave r->err.nfields > 0 (res_check_fields()).
+ */
+int body_array(req_t *r, const char *field, size_t min, size_t max, const char *shape,
+               void (*read)(req_t *r, size_t i, void *ctx), void *ctx);
+
+/*
  * An id (UUID) member, as a copy in lower case in the arena (ids compare as
  * stored); NULL when absent or null (a field error when required) or not a
  * UUID (a field error).

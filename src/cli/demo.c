@@ -21,6 +21,7 @@
 #include "auth/password.h"
 #include "auth/roles.h"
 #include "cli/cli.h"
+#include "cli/demo_grades.h"
 #include "core/clock.h"
 #include "core/ids.h"
 
@@ -102,6 +103,7 @@ typedef struct demo {
     int nstudents, nteachers, nclasses, nguardians;
     char year_id[40];
     char term_start[11], term_end[11], year_start[11];
+    char term_id[40]; /* the current term */
     char subject_ids[NSUBJECTS][40];
     char (*teacher_ids)[40];
     char (*teacher_users)[40];
@@ -175,6 +177,7 @@ static int structure(demo_t *d)
             return -1;
         /* the current term: the one holding today, else the last one begun */
         if (s <= today || i == 0) {
+            memcpy(d->term_id, id, sizeof(id));
             memcpy(d->term_start, a, 11);
             memcpy(d->term_end, b, 11);
         }
@@ -393,6 +396,26 @@ static int attendance(demo_t *d)
     return 0;
 }
 
+static int grades(demo_t *d)
+{
+    demo_grades_t g = {.db = d->db,
+                       .tenant = d->tenant,
+                       .now = d->now,
+                       .term_id = d->term_id,
+                       .term_start = d->term_start,
+                       .term_end = d->term_end,
+                       .nclasses = d->nclasses,
+                       .nsubjects = NSUBJECTS,
+                       .nstudents = d->nstudents,
+                       .class_ids = (const char(*)[40])d->class_ids,
+                       .subject_ids = (const char(*)[40])d->subject_ids,
+                       .cs_teacher = &d->cs_teacher[0][0],
+                       .teacher_users = (const char(*)[40])d->teacher_users,
+                       .student_ids = (const char(*)[40])d->student_ids,
+                       .student_class = d->student_class};
+    return demo_grades(&g);
+}
+
 static int build_school(demo_t *d, const char *domain)
 {
     if (db_begin(d->db) != 0) {
@@ -402,7 +425,7 @@ static int build_school(demo_t *d, const char *domain)
     long long users = 2LL * (d->nstudents + d->nguardians + d->nteachers) + 10;
     if (EXEC(d, &Q_MAX_USERS, DB_TEXT(d->tenant), DB_INT(users < 10000 ? 10000 : users)) != 0 || structure(d) != 0 ||
         staff(d, domain) != 0 || classes(d) != 0 || students(d, domain) != 0 || timetable(d) != 0 ||
-        attendance(d) != 0 || db_commit(d->db) != 0) {
+        attendance(d) != 0 || grades(d) != 0 || db_commit(d->db) != 0) {
         db_rollback(d->db);
         return -1;
     }

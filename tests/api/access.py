@@ -159,6 +159,22 @@ TABLE = {
     ("GET", "/files/signed/{id}"): PUBLIC,
     ("GET", f"{V1}/students/{{id}}/files"): SCHOOL,
     ("PUT", f"{V1}/students/{{id}}/photo"): OFFICE,
+    # assessment: admins set scales, weights and publish; the subject's teachers (and admins) create assessments
+    # and mark them; the staffroom reads sheets; everyone reads the scales and a student's grades (students and
+    # parents their own, once published)
+    ("POST", f"{V1}/grading-scales"): ADMIN,
+    ("GET", f"{V1}/grading-scales"): SCHOOL,
+    ("PUT", f"{V1}/subjects/{{id}}/grade-weights"): ADMIN,
+    ("POST", f"{V1}/assessments"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/assessments/{{id}}"): STAFFROOM,
+    ("PATCH", f"{V1}/assessments/{{id}}"): frozenset({"admin", "teacher"}),
+    ("PUT", f"{V1}/assessments/{{id}}/marks"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/assessments/{{id}}/marks"): STAFFROOM,
+    ("GET", f"{V1}/students/{{id}}/grades"): SCHOOL,
+    ("GET", f"{V1}/classes/{{id}}/gradebook"): STAFFROOM,
+    ("PUT", f"{V1}/students/{{id}}/remarks/{{termId}}"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/students/{{id}}/report-cards/{{termId}}"): SCHOOL,
+    ("POST", f"{V1}/terms/{{id}}/publish-grades"): ADMIN,
 }
 
 

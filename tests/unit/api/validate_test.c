@@ -1,4 +1,4 @@
-/* Tests of src/api/validate.c: every body_* reader, body_only/forbid_fields, query_int, valid_date. */
+/* Tests of src/api/validate.c: every body_* reader, body_array, body_only/forbid_fields, query_int, valid_date. */
 #include "../unit.h"
 
 #include <jansson.h>
@@ -629,6 +629,46 @@ static void instants(void **state)
     }
 }
 
+/* body_array()'s reader: each item's "n" (an integer 1..9) into ctx[i]. */
+static void read_item(req_t *r, size_t i, void *ctx)
+{
+    long long n = 0;
+    body_int(r, "n", 1, 1, 9, &n);
+    ((long long *)ctx)[i] = n;
+}
+
+static void arrays(void **state)
+{
+    req_t *r = *state;
+    long long got[4] = {0};
+    body(r, "{\"items\": [{\"n\": 1}, {\"n\": 2}]}");
+    assert_int_equal(body_array(r, "items", 1, 3, "{n}", read_item, got), 2);
+    expect_no_error(r);
+    assert_true(got[0] == 1 && got[1] == 2);
+    /* errors of an item are named by its index; an item that is not an object is one error */
+    body(r, "{\"items\": [{\"n\": 1}, {\"n\": 10}, 5]}");
+    assert_int_equal(body_array(r, "items", 1, 3, "{n}", read_item, got), 3);
+    assert_int_equal(r->err.nfields, 2);
+    assert_string_equal(r->err.fields[0].field, "items[1].n");
+    assert_string_equal(r->err.fields[1].field, "items[2]");
+    assert_string_equal(r->err.fields[1].message, "must be an object {n}");
+    /* absent, not an array, too few, too many */
+    body(r, "{}");
+    assert_int_equal(body_array(r, "items", 1, 3, "{n}", read_item, got), -1);
+    expect_error(r, "items", "is required");
+    body(r, "{\"items\": {}}");
+    assert_int_equal(body_array(r, "items", 1, 3, "{n}", read_item, got), -1);
+    expect_error(r, "items", "must be an array of 1 to 3 items");
+    body(r, "{\"items\": []}");
+    assert_int_equal(body_array(r, "items", 1, 3, "{n}", read_item, got), -1);
+    body(r, "{\"items\": []}");
+    assert_int_equal(body_array(r, "items", 0, 3, "{n}", read_item, got), 0);
+    expect_no_error(r);
+    body(r, "{\"items\": [{}, {}, {}, {}]}");
+    assert_int_equal(body_array(r, "items", 1, 3, "{n}", read_item, got), -1);
+    expect_error(r, "items", NULL);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -651,6 +691,7 @@ int main(void)
         T(errors_accumulate),
         T(query_ints),
         T(ids_in_lower_case),
+        T(arrays),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
