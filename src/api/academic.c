@@ -50,14 +50,7 @@ void acad_created(req_t *r, long long version, const char *fmt, const char *id)
 
 int acad_audit(req_t *r, const char *action, const char *subject_type, const char *subject_id, const char *detail)
 {
-    audit_event_t e = {.tenant_id = r->auth.tenant_id,
-                       .actor_id = r->auth.user_id[0] ? r->auth.user_id : NULL, /* none: the command line */
-                       .actor_roles = r->auth.roles,
-                       .action = action,
-                       .subject_type = subject_type != NULL ? subject_type : "student",
-                       .subject_id = subject_id,
-                       .detail = detail};
-    return audit_action_is_read(action) ? audit_queue_read(req_db(r), r, &e) : audit_record(req_db(r), r, &e);
+    return audit_caller(req_db(r), r, action, subject_type != NULL ? subject_type : "student", subject_id, detail);
 }
 
 int acad_write_failed(req_t *r, db_t *db, const char *field, const char *message, const char *in_use)

@@ -305,17 +305,10 @@ static json_t *sheet_json(req_t *r, const db_result_t *cls, const char *date, in
                      date, "schoolDay", school_day, "items", items, "counts", counts_json(&c, "enrolled", "rate"));
 }
 
+/* reads (attendance.list, …) go to the audit writer; marks are recorded in their transaction */
 static int audit(req_t *r, db_t *db, const char *action, const char *type, const char *id, const char *detail)
 {
-    audit_event_t e = {.tenant_id = r->auth.tenant_id,
-                       .actor_id = r->auth.user_id,
-                       .actor_roles = r->auth.roles,
-                       .action = action,
-                       .subject_type = type,
-                       .subject_id = id,
-                       .detail = detail};
-    /* reads (attendance.list, …) go to the audit writer; marks are recorded in their transaction */
-    return audit_action_is_read(action) ? audit_queue_read(db, r, &e) : audit_record(db, r, &e);
+    return audit_caller(db, r, action, type, id, detail);
 }
 
 /* ---------------------------------------------------------------- PUT /classes/{id}/attendance/{date} */

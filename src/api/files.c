@@ -116,13 +116,7 @@ static json_t *file_json(req_t *r, const db_result_t *res, int row)
 /* The caller's audit event of action on file id. */
 static audit_event_t file_event(const req_t *r, const char *action, const char *id, const char *detail)
 {
-    return (audit_event_t){.tenant_id = r->auth.tenant_id,
-                           .actor_id = r->auth.user_id,
-                           .actor_roles = r->auth.roles,
-                           .action = action,
-                           .subject_type = "file",
-                           .subject_id = id,
-                           .detail = detail};
+    return audit_caller_event(r, action, "file", id, detail);
 }
 
 static int audit_read(req_t *r, const char *id, const char *detail)

@@ -142,11 +142,8 @@ int imports_create(req_t *r)
         json_decref(p);
         return db_fail(r, db);
     }
-    audit_event_t e = {.tenant_id = r->auth.tenant_id, .actor_id = r->auth.user_id, .actor_roles = r->auth.roles,
-                       .action = "import.upload", .subject_type = keep ? "file" : NULL,
-                       .subject_id = keep ? file_id : NULL,
-                       .detail = arena_printf(&r->arena, "%s, %zu bytes", kind, r->body_len)};
-    if (audit_record(db, r, &e) != 0) {
+    if (audit_caller(db, r, "import.upload", keep ? "file" : NULL, keep ? file_id : NULL,
+                     arena_printf(&r->arena, "%s, %zu bytes", kind, r->body_len)) != 0) {
         json_decref(p);
         db_rollback(db);
         return db_fail(r, db);

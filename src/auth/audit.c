@@ -1,4 +1,5 @@
 #include "auth/audit.h"
+#include "auth/audit_queue.h"
 
 #include <string.h>
 
@@ -53,4 +54,23 @@ int audit_action_is_read(const char *action)
 {
     const char *dot = strrchr(action, '.');
     return dot != NULL && (strcmp(dot, ".read") == 0 || strcmp(dot, ".list") == 0);
+}
+
+audit_event_t audit_caller_event(const req_t *r, const char *action, const char *subject_type, const char *subject_id,
+                                 const char *detail)
+{
+    return (audit_event_t){.tenant_id = r->auth.tenant_id,
+                           .actor_id = r->auth.user_id[0] != '\0' ? r->auth.user_id : NULL,
+                           .actor_roles = r->auth.roles,
+                           .action = action,
+                           .subject_type = subject_type,
+                           .subject_id = subject_id,
+                           .detail = detail};
+}
+
+int audit_caller(db_t *db, const req_t *r, const char *action, const char *subject_type, const char *subject_id,
+                 const char *detail)
+{
+    audit_event_t e = audit_caller_event(r, action, subject_type, subject_id, detail);
+    return audit_action_is_read(action) ? audit_queue_read(db, r, &e) : audit_record(db, r, &e);
 }

@@ -43,6 +43,20 @@ int audit_insert_json(db_t *db, const char *rows, arena_t *a);
  */
 int audit_action_is_read(const char *action);
 
+/*
+ * The event of the request's caller (their school, account and roles; no
+ * account for the command line) doing action on (subject_type, subject_id).
+ */
+audit_event_t audit_caller_event(const req_t *r, const char *action, const char *subject_type, const char *subject_id,
+                                 const char *detail);
+/*
+ * Records the caller's event: a read through the audit writer's buffer
+ * (audit_queue_read), anything else in the caller's transaction
+ * (audit_record). Returns 0 or -1.
+ */
+int audit_caller(db_t *db, const req_t *r, const char *action, const char *subject_type, const char *subject_id,
+                 const char *detail);
+
 /* The platform's pseudo-school id (platform admins and tenant administration events live there). */
 extern const char PLATFORM_TENANT_ID[];
 

@@ -135,8 +135,7 @@ int student_grades(req_t *r)
     int published = asm_published(r, db, term);
     if (published < 0)
         return -1;
-    audit_event_t e = {.tenant_id = r->auth.tenant_id, .actor_id = r->auth.user_id, .actor_roles = r->auth.roles,
-                       .action = "grades.read", .subject_type = "student", .subject_id = sid, .detail = term};
+    audit_event_t e = audit_caller_event(r, "grades.read", "student", sid, term);
     if (audit_queue_read(db, r, &e) != 0)
         return db_fail(r, db);
     json_t *doc = published || sees_unpublished(r)

@@ -239,8 +239,7 @@ int student_report_card(req_t *r)
     db_arg_t span[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(sid), DB_TEXT(db_get(&term, 0, 2)),
                        DB_TEXT(db_get(&term, 0, 3))};
     db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(tid), DB_TEXT(sid)};
-    audit_event_t e = {.tenant_id = r->auth.tenant_id, .actor_id = r->auth.user_id, .actor_roles = r->auth.roles,
-                       .action = "reportCard.read", .subject_type = "student", .subject_id = sid, .detail = tid};
+    audit_event_t e = audit_caller_event(r, "reportCard.read", "student", sid, tid);
     if (db_exec(db, &Q_CLASS, span, 4, &r->arena, &cls) != 0 ||
         db_exec(db, &Q_SCHOOL, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &school) != 0 ||
         db_exec(db, &Q_ATTENDANCE, span, 4, &r->arena, &att) != 0 ||
