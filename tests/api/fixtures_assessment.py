@@ -125,6 +125,11 @@ def _report_card(w):
     return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w)}
 
 
+@isolation.path_fixture("GET", V1 + "/students/{id}/report-cards/{termId}/pdf")
+def _report_card_pdf(w):
+    return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w)}
+
+
 @isolation.path_fixture("PUT", V1 + "/students/{id}/remarks/{termId}")
 def _remark(w):
     return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w),
