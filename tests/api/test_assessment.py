@@ -426,6 +426,7 @@ class TestPublication(AssessmentCase):
         card_path = f"{V1}/students/{sid}/report-cards/{tid}"
         student, parent = self.school.client("student"), self.school.client("parent")
         self.assertProblem(student.get(card_path), 404)  # not published yet
+        self.assertProblem(student.get(card_path + "/pdf"), 404)  # nor its page (test_report_cards reads the PDFs)
         self.assertFalse(self.admin.get(card_path, expect=200).json["published"])
         self.admin.post(f"{V1}/terms/{tid}/publish-grades", expect=200)
         self.assertProblem(teacher2.put(path, json={"remark": "Changed after"}), 409)
@@ -447,6 +448,7 @@ class TestPublication(AssessmentCase):
             self.assertEqual(card["attendance"], {"present": 1, "absent": 1, "late": 1, "excused": 0, "marked": 3,
                                                   "rate": 0.6667})
         self.assertProblem(student.get(f"{V1}/students/{self.students[2]}/report-cards/{tid}"), 404)
+        self.assertTrue(parent.get(card_path + "/pdf", expect=200).body.startswith(b"%PDF-"))
         self.assertProblem(self.school.client("student").put(path, json={"remark": "me"}), 403)
 
     def test_publishing_needs_a_default_scale(self):
@@ -492,5 +494,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 12)
+        self.assertEqual(len(ops), 13)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])

@@ -10,6 +10,7 @@ School A of a World with its people (fixtures_people): a class (teacher2 its cla
 published and "Final term" published in setUpClass after its marks, remarks and attendance were written.
 """
 
+import json
 import os
 import shutil
 import struct
@@ -282,6 +283,9 @@ class ReportCardsTest(ServerTestCase):
                            fields=["termId", "classId"])
         self.assertProblem(self.admin.post(CARDS, body="{", content_type="application/json"), 400)
         self.assertProblem(self.admin.post(CARDS, json=[body]), 400)
+        self.assertProblem(self.admin.post(CARDS, body=b"termId", content_type="text/plain"), 415)
+        self.assertProblem(self.admin.post(CARDS, body=json.dumps({"termId": "x" * (2 << 20)}),
+                                           content_type="application/json"), 413)
         self.assertProblem(self.admin.post(CARDS, json=dict(body, classId=str(uuid.uuid4()))), 404)
         self.assertProblem(self.admin.post(CARDS, json=dict(body, termId=str(uuid.uuid4()))), 404)
         other = self.world.B.client("admin")
