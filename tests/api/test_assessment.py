@@ -14,6 +14,7 @@ import unittest
 import uuid
 
 import fixtures_people
+from fixtures_assessment import taught_class
 from fixtures_daily import uncovered
 from harness import Contract, ServerTestCase, skip_allowed
 from world import World
@@ -47,15 +48,8 @@ class AssessmentCase(ServerTestCase):
                                                      "startDate": s, "endDate": e}, expect=201).json
                      for i, (s, e) in enumerate((T1, T2, T3))]
         cls.term, cls.term2, cls.term3 = (t["id"] for t in cls.terms)
-        cls.math = admin.post(f"{V1}/subjects", json={"code": "AS-MATH", "name": "Mathematics"}, expect=201).json["id"]
-        cls.sci = admin.post(f"{V1}/subjects", json={"code": "AS-SCI", "name": "Science"}, expect=201).json["id"]
+        cls.cls, cls.math, cls.sci = taught_class(school, year["id"], "AS", 5)
         cls.art = admin.post(f"{V1}/subjects", json={"code": "AS-ART", "name": "Art"}, expect=201).json["id"]
-        t1, t2 = school.teachers["teacher"]["id"], school.teachers["teacher2"]["id"]
-        cls.cls = admin.post(f"{V1}/classes", json={"academicYearId": year["id"], "gradeLevel": 5, "section": "AS",
-                                                    "classTeacherId": t2}, expect=201).json["id"]
-        for subject, teacher in ((cls.math, t1), (cls.sci, t2)):
-            admin.post(f"{V1}/classes/{cls.cls}/subjects", json={"subjectId": subject, "teacherId": teacher},
-                       expect=201)
         cls.student = school.students["student"]["id"]
         cls.students = [cls.student, school.students["other"]["id"]]
         for i in range(3):

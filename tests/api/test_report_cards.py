@@ -19,6 +19,7 @@ import time
 import uuid
 
 import fixtures_people
+from fixtures_assessment import taught_class
 import test_register
 from harness import ServerTestCase, wait_until
 from world import World
@@ -55,14 +56,7 @@ class ReportCardsTest(ServerTestCase):
         cls.draft, cls.final = (admin.post(f"{V1}/terms", json={"academicYearId": year["id"], "name": name,
                                                                 "startDate": s, "endDate": e}, expect=201).json["id"]
                                 for name, (s, e) in (("Draft term", DRAFT), ("Final term", FINAL)))
-        cls.math = admin.post(f"{V1}/subjects", json={"code": "RC-MATH", "name": "Mathematics"}, expect=201).json["id"]
-        cls.sci = admin.post(f"{V1}/subjects", json={"code": "RC-SCI", "name": "Science"}, expect=201).json["id"]
-        t1, t2 = school.teachers["teacher"]["id"], school.teachers["teacher2"]["id"]
-        cls.cls = admin.post(f"{V1}/classes", json={"academicYearId": year["id"], "gradeLevel": 6, "section": "RC",
-                                                    "classTeacherId": t2}, expect=201).json["id"]
-        for subject, teacher in ((cls.math, t1), (cls.sci, t2)):
-            admin.post(f"{V1}/classes/{cls.cls}/subjects", json={"subjectId": subject, "teacherId": teacher},
-                       expect=201)
+        cls.cls, cls.math, cls.sci = taught_class(school, year["id"], "RC", 6)
         cls.students = [school.students["student"]["id"], school.students["other"]["id"]]
         for i, (first, last) in enumerate((("Chloë", "Åberg"), ("Femi", "Okafor"), ("Jun", "Ito"))):
             cls.students.append(admin.post(f"{V1}/students", json={
