@@ -152,7 +152,8 @@ static void summary(page_t *p)
     p->y += 18;
     draw_font(cr, 10, 1);
     snprintf(buf, sizeof(buf), "Overall average: %s %%   \xc2\xb7   GPA: %s",
-             number(a, sizeof(a), json_object_get(c, "averagePercentage")), number(g, sizeof(g), json_object_get(c, "gpa")));
+             number(a, sizeof(a), json_object_get(c, "averagePercentage")),
+             number(g, sizeof(g), json_object_get(c, "gpa")));
     draw_text(cr, MARGIN, p->y, 0, buf);
     p->y += 18;
     draw_font(cr, 9, 0);
@@ -194,8 +195,9 @@ static void foot(page_t *p, int draft)
     }
     draw_font(cr, 7.5, 0);
     draw_text(cr, MARGIN, p->h - MARGIN + 14, 0,
-              draft ? "Draft: the term\xe2\x80\x99s grades are not published; they may still change."
-                    : "Percentages are weighted by category; GPA is the mean of the subjects\xe2\x80\x99 grade points.");
+              draft
+                  ? "Draft: the term\xe2\x80\x99s grades are not published; they may still change."
+                  : "Percentages are weighted by category; GPA is the mean of the subjects\xe2\x80\x99 grade points.");
 }
 
 static int draw_card(cairo_t *cr, const json_t *card, double w, double h, int draft)
