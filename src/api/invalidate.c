@@ -68,6 +68,7 @@ static const struct {
     {"/api/v1/grading-scales", 0},                    /* grades are computed on every read, never cached */
     {"/api/v1/subjects/{id}/grade-weights", 0},
     {"/api/v1/assessments", 0},
+    {"/api/v1/assessments/{id}", 0},
     {"/api/v1/assessments/{id}/marks", 0},
     {"/api/v1/terms/{id}/publish-grades", 0},
     {"/api/v1/students/{id}/remarks/{termId}", 0},

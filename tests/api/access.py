@@ -168,6 +168,7 @@ TABLE = {
     ("PUT", f"{V1}/subjects/{{id}}/grade-weights"): ADMIN,
     ("POST", f"{V1}/assessments"): frozenset({"admin", "teacher"}),
     ("GET", f"{V1}/assessments/{{id}}"): STAFFROOM,
+    ("PATCH", f"{V1}/assessments/{{id}}"): frozenset({"admin", "teacher"}),
     ("PUT", f"{V1}/assessments/{{id}}/marks"): frozenset({"admin", "teacher"}),
     ("GET", f"{V1}/assessments/{{id}}/marks"): STAFFROOM,
     ("GET", f"{V1}/students/{{id}}/grades"): SCHOOL,

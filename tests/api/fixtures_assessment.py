@@ -74,6 +74,12 @@ def _get(w):
     return {"params": {"id": _b(w)}, "snapshot": f"{V1}/assessments/{_b(w)}"}
 
 
+@isolation.path_fixture("PATCH", V1 + "/assessments/{id}")
+def _patch(w):
+    return {"params": {"id": _b(w)}, "snapshot": f"{V1}/assessments/{_b(w)}", "if_match": True,
+            "body": {"name": "Renamed by another school", "state": "closed"}}
+
+
 @isolation.path_fixture("GET", V1 + "/assessments/{id}/marks")
 def _sheet(w):
     return {"params": {"id": _b(w)}, "snapshot": f"{V1}/assessments/{_b(w)}/marks"}

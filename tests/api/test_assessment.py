@@ -266,6 +266,13 @@ class TestMarks(AssessmentCase):
             {"studentId": self.outsider, "mark": 10}]}), 422, fields=["marks[1].studentId", "marks[2].studentId"])
         self.assertIn(self.late, p["errors"][0]["message"] + p["errors"][1]["message"])
         self.assertEqual(self.sheet(aid)[s[0]], None)
+        # another school's student is no student of this class either (its existence is not revealed)
+        b_student = self.world.B.client("admin").post(f"{V1}/students", json={
+            "admissionNo": "B-1", "firstName": "Bea", "lastName": "Other", "dateOfBirth": "2014-01-02"},
+            expect=201).json["id"]
+        p = self.assertProblem(self.admin.put(f"{V1}/assessments/{aid}/marks", json={"marks": [
+            {"studentId": b_student, "mark": 1}]}), 422, fields=["marks[0].studentId"])
+        self.assertIn("not enrolled in this class", p["errors"][0]["message"])
         # the late student is on the sheet of a later assessment, not on this one
         later = self.assessment(date="2024-11-15")["id"]
         self.assertIn(self.late, self.sheet(later))
@@ -349,18 +356,48 @@ class TestMarks(AssessmentCase):
         self.assertEqual((a["weight"], a["maxMarks"], a["state"]), (3, 7.5, "open"))
         self.assertEqual(self.admin.get(f"{V1}/assessments/{a['id']}", expect=200).json, a)
 
+    def test_changing_an_assessment(self):
+        a = self.assessment(maxMarks=20)
+        path = f"{V1}/assessments/{a['id']}"
+        self.marks(a["id"], [{"studentId": self.students[0], "mark": 15}])
+        res = self.admin.get(path, expect=200)
+        etag = res.headers["etag"]
+        self.assertProblem(self.admin.patch(path, json={"maxMarks": 10}, headers={"If-Match": etag}), 422,
+                           fields=["maxMarks"])
+        self.assertProblem(self.admin.patch(path, json={"date": "2025-08-01", "state": "gone", "x": 1},
+                                            headers={"If-Match": etag}), 422, fields=["state", "x"])
+        self.assertProblem(self.admin.patch(path, json={"date": "2025-08-01"}, headers={"If-Match": etag}), 422,
+                           fields=["date"])
+        teacher = self.school.client("teacher")
+        doc = teacher.patch(path, json={"maxMarks": 15, "state": "closed", "name": "Renamed"},
+                            headers={"If-Match": etag}, expect=200).json
+        self.assertEqual((doc["maxMarks"], doc["state"], doc["name"], doc["version"]), (15, "closed", "Renamed", 2))
+        self.assertProblem(teacher.patch(path, json={"name": "Stale"}, headers={"If-Match": etag}), 412)
+        self.assertProblem(self.school.client("teacher2").patch(path, json={"name": "Not mine"},
+                                                                headers={"If-Match": "*"}), 403)
+        self.assertProblem(self.admin.patch(f"{V1}/assessments/{uuid.uuid4()}", json={"name": "x"},
+                                            headers={"If-Match": "*"}), 404)
+        events = self.admin.get(f"{V1}/audit-events?action=assessment.update&subjectId={a['id']}",
+                                expect=200).json["items"]
+        self.assertIn("max 2000 weight 1 open -> Renamed test 2024-10-01 max 1500 weight 1 closed",
+                      events[0]["detail"])
+
     def test_malformed_bodies(self):
         aid = self.assessment()["id"]
         for method, path in (("PUT", f"{V1}/assessments/{aid}/marks"), ("POST", f"{V1}/assessments"),
                              ("POST", f"{V1}/grading-scales"), ("PUT", f"{V1}/subjects/{self.math}/grade-weights"),
-                             ("PUT", f"{V1}/students/{self.student}/remarks/{self.term}")):
+                             ("PUT", f"{V1}/students/{self.student}/remarks/{self.term}"),
+                             ("PATCH", f"{V1}/assessments/{aid}")):
             with self.subTest(path=path):
-                self.assertProblem(self.admin.request(method, path, body=b'{"marks": [', content_type="application/json"),
-                                   400)
-                self.assertProblem(self.admin.request(method, path, body=b"marks", content_type="text/plain"), 415)
+                h = {"If-Match": "*"}
+                self.assertProblem(self.admin.request(method, path, body=b'{"marks": [', content_type="application/json",
+                                                      headers=h), 400)
+                self.assertProblem(self.admin.request(method, path, body=b"marks", content_type="text/plain",
+                                                      headers=h), 415)
                 huge = json.dumps({"marks": ["x" * 1024] * 1100}).encode()
-                self.assertProblem(self.admin.request(method, path, body=huge, content_type="application/json"), 413)
-                self.assertProblem(self.admin.request(method, path, json=[1, 2]), 400)  # not an object
+                self.assertProblem(self.admin.request(method, path, body=huge, content_type="application/json",
+                                                      headers=h), 413)
+                self.assertProblem(self.admin.request(method, path, json=[1, 2], headers=h), 400)  # not an object
 
 
 class TestPublication(AssessmentCase):
@@ -390,6 +427,8 @@ class TestPublication(AssessmentCase):
         self.assertProblem(teacher2.post(f"{V1}/assessments", json={
             "classId": self.cls, "subjectId": self.sci, "termId": term, "name": "Late", "category": "test",
             "date": "2025-05-06", "maxMarks": 10}), 409)
+        self.assertProblem(teacher2.patch(f"{V1}/assessments/{aid}", json={"name": "Late"}, headers={"If-Match": "*"}),
+                           409)
         doc = self.marks(aid, [{"studentId": self.student, "mark": 9}])
         self.assertTrue(doc["published"])
         events = self.admin.get(f"{V1}/audit-events?action=assessment.marks.afterPublication&subjectId={aid}",

@@ -82,6 +82,8 @@ RESOURCES = [
              lambda c, i: {"lastName": f"Dian {i}"}, delete=False),
     Resource("timetable slot", "/api/v1/timetable-slots", lambda c: c.slot_body(),
              lambda c, i: {"room": f"Lab {i} {tag()}"}),
+    Resource("assessment", "/api/v1/assessments", lambda c: c.assessment_body(),
+             lambda c, i: {"name": f"Quiz {i} {tag()}"}, delete=False),
 ]
 
 # (METHOD, template) of every versioned operation, and the resource (or action) that covers it
@@ -102,6 +104,7 @@ COVERED = {
     ("DELETE", "/api/v1/timetable-slots/{id}"),
     ("GET", "/api/v1/enrollments/{id}"), ("DELETE", "/api/v1/enrollments/{id}"),
     ("POST", "/api/v1/enrollments/{id}/end"), ("POST", "/api/v1/enrollments/{id}/transfer"),
+    ("GET", "/api/v1/assessments/{id}"), ("PATCH", "/api/v1/assessments/{id}"),
 }
 
 
@@ -143,6 +146,15 @@ class Context:
     def new_class(self):
         return self.admin.post("/api/v1/classes", json={
             "academicYearId": self.year["id"], "gradeLevel": 6, "section": f"K{next(_n)}"}, expect=201).json["id"]
+
+    def assessment_body(self):
+        """A test of the subject in a class that teaches it, on the main term's first day."""
+        if getattr(self, "assessed_class", None) is None:
+            self.assessed_class = self.new_class()
+            self.admin.post(f"/api/v1/classes/{self.assessed_class}/subjects", json={
+                "subjectId": self.subject["id"], "teacherId": self.teacher["id"]}, expect=201)
+        return {"classId": self.assessed_class, "subjectId": self.subject["id"], "termId": self.term["id"],
+                "name": f"Quiz {tag()}", "category": "test", "date": self.first_term_day, "maxMarks": 20}
 
     def slot_body(self):
         """A Monday lesson of the subject's teacher in a class that teaches it, at a time no other slot takes."""

@@ -25,6 +25,7 @@ int grading_scales_list(req_t *r);
 int grade_weights_put(req_t *r);
 int assessments_create(req_t *r);
 int assessments_get(req_t *r);
+int assessments_update(req_t *r);
 int assessment_marks_put(req_t *r);
 int assessment_marks_get(req_t *r);
 int student_grades(req_t *r);

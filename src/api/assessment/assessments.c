@@ -27,6 +27,12 @@ static stmt_t Q_INSERT =
          "INSERT INTO assessments (tenant_id, id, class_id, subject_id, term_id, name, category, date, max_marks,"
          " weight, state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
          " $12, $13, $13)");
+static stmt_t Q_UPDATE = STMT("assessments.update", 0,
+                              "UPDATE assessments SET name = $4, category = $5, date = $6, max_marks = $7, weight = $8,"
+                              " state = $9, version = version + 1, updated_at = $10 WHERE tenant_id = $1 AND id = $2"
+                              " AND version = $3");
+static stmt_t Q_MAX_MARK = STMT("assessments.max_mark", 0,
+                                "SELECT MAX(mark) FROM assessment_marks WHERE tenant_id = $1 AND assessment_id = $2");
 static stmt_t Q_CLASS = STMT("assessments.class", STMT_READ, "SELECT id FROM classes WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_SUBJECT =
     STMT("assessments.subject", STMT_READ, "SELECT id FROM subjects WHERE tenant_id = $1 AND id = $2");
@@ -108,6 +114,32 @@ static int read_assessment(req_t *r, assessment_in_t *in)
     return res_check_fields(r);
 }
 
+/*
+ * What an assessment's term decides, checked: its date within the term, its category weighted (when the subject
+ * has weights in the term), and (for teachers) the term not published: 0, or -1 with 422 or 409.
+ */
+static int check_term(req_t *r, const assessment_in_t *in, const db_result_t *term)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (strcmp(in->date, db_get(term, 0, 1)) < 0 || strcmp(in->date, db_get(term, 0, 2)) > 0)
+        res_field_error(r, "date", "must be within the term (%s to %s)", db_get(term, 0, 1), db_get(term, 0, 2));
+    db_arg_t wkey[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(in->subject_id), DB_TEXT(in->term_id)};
+    if (db_exec(db, &Q_WEIGHTS, wkey, 3, &r->arena, &res) != 0)
+        return db_fail(r, db);
+    int known = res.nrows == 0;
+    for (int i = 0; i < res.nrows && !known; i++)
+        known = strcmp(db_get(&res, i, 0), in->category) == 0;
+    if (!known)
+        res_field_error(r, "category", "is not one of the subject's categories of the term (its category weights)");
+    if (res_check_fields(r) != 0)
+        return -1;
+    int rc = asm_published(r, db, in->term_id);
+    if (rc != 0 && !(r->auth.roles & ROLE_ADMIN))
+        return rc < 0 ? -1 : res_fail(r, ERR_CONFLICT, "The term's grades are published: only an admin may change them.");
+    return 0;
+}
+
 /* The records an assessment refers to, checked (404 naming the field, 422, 403, 409). */
 static int check_refs(req_t *r, const assessment_in_t *in)
 {
@@ -125,27 +157,12 @@ static int check_refs(req_t *r, const assessment_in_t *in)
     int rc = asm_teaches_subject(r, in->class_id, in->subject_id);
     if (rc <= 0)
         return rc < 0 ? -1 : res_fail(r, ERR_FORBIDDEN, "Only the subject's teachers in this class (and admins) may.");
-    if (strcmp(in->date, db_get(&term, 0, 1)) < 0 || strcmp(in->date, db_get(&term, 0, 2)) > 0)
-        res_field_error(r, "date", "must be within the term (%s to %s)", db_get(&term, 0, 1), db_get(&term, 0, 2));
     db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(in->class_id), DB_TEXT(in->subject_id)};
     if (db_exec(db, &Q_TAUGHT, key, 3, &r->arena, &res) != 0)
         return db_fail(r, db);
     if (res.nrows == 0)
         res_field_error(r, "subjectId", "is not taught in this class");
-    db_arg_t wkey[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(in->subject_id), DB_TEXT(in->term_id)};
-    if (db_exec(db, &Q_WEIGHTS, wkey, 3, &r->arena, &res) != 0)
-        return db_fail(r, db);
-    int known = res.nrows == 0;
-    for (int i = 0; i < res.nrows && !known; i++)
-        known = strcmp(db_get(&res, i, 0), in->category) == 0;
-    if (!known)
-        res_field_error(r, "category", "is not one of the subject's categories of the term (its category weights)");
-    if (res_check_fields(r) != 0)
-        return -1;
-    rc = asm_published(r, db, in->term_id);
-    if (rc != 0 && !(r->auth.roles & ROLE_ADMIN))
-        return rc < 0 ? -1 : res_fail(r, ERR_CONFLICT, "The term's grades are published: only an admin may change them.");
-    return 0;
+    return check_term(r, in, &term);
 }
 
 int assessments_create(req_t *r)
@@ -167,6 +184,7 @@ int assessments_create(req_t *r)
     if (db_exec(db, &Q_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
         return db_fail(r, db);
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/assessments/%s", id));
+    set_etag(r, db_get_int(&res, 0, ASM_VERSION));
     return res_json(r, 201, assessment_json(r, &res));
 }
 
@@ -176,6 +194,87 @@ int assessments_get(req_t *r)
     db_result_t res;
     if (require_id(r, id) != 0 || asm_load(r, id, &res) != 0)
         return -1;
+    set_etag(r, db_get_int(&res, 0, ASM_VERSION));
+    return res_json(r, 200, assessment_json(r, &res));
+}
+
+/* Reads a PATCH's fields over the assessment's current values in *in. */
+static int read_changes(req_t *r, const db_result_t *a, assessment_in_t *in)
+{
+    static const char *const fields[] = {"name", "category", "date", "maxMarks", "weight", "state", NULL};
+    body_only_fields(r, fields);
+    in->class_id = db_get(a, 0, ASM_CLASS);
+    in->subject_id = db_get(a, 0, ASM_SUBJECT);
+    in->term_id = db_get(a, 0, ASM_TERM);
+    in->name = db_get(a, 0, ASM_NAME);
+    in->category = db_get(a, 0, ASM_CATEGORY);
+    in->date = db_get(a, 0, ASM_DATE);
+    in->max = db_get_int(a, 0, ASM_MAX);
+    in->weight = db_get_int(a, 0, ASM_WEIGHT);
+    in->state = 0;
+    for (int i = 0; states[i] != NULL; i++)
+        if (strcmp(states[i], db_get(a, 0, ASM_STATE)) == 0)
+            in->state = i;
+    body_string(r, "name", 0, 1, 100, &in->name);
+    body_string(r, "category", 0, 1, 40, &in->category);
+    body_date(r, "date", 0, &in->date);
+    if (asm_hundredths(r, "maxMarks", json_object_get(r->json, "maxMarks"), 100000, &in->max) == 1 && in->max == 0)
+        res_field_error(r, "maxMarks", "must be more than 0");
+    body_int(r, "weight", 0, 1, 100, &in->weight);
+    body_enum(r, "state", 0, states, &in->state);
+    return res_check_fields(r);
+}
+
+/* The highest mark given must stay within a new maximum: 0, or -1 with 422. */
+static int check_max(req_t *r, const char *id, const assessment_in_t *in)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_MAX_MARK, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    long long top = db_is_null(&res, 0, 0) ? 0 : db_get_int(&res, 0, 0);
+    if (top > in->max)
+        res_field_error(r, "maxMarks", "must be at least %lld.%02lld, the highest mark given", top / 100, top % 100);
+    return res_check_fields(r);
+}
+
+int assessments_update(req_t *r)
+{
+    const char *id = req_param(r, 0);
+    db_result_t a, term, res;
+    if (require_id(r, id) != 0 || asm_load(r, id, &a) != 0)
+        return -1;
+    int rc = asm_teaches_subject(r, db_get(&a, 0, ASM_CLASS), db_get(&a, 0, ASM_SUBJECT));
+    if (rc <= 0)
+        return rc < 0 ? -1 : res_fail(r, ERR_FORBIDDEN, "Only the subject's teachers in this class (and admins) may.");
+    long long version = db_get_int(&a, 0, ASM_VERSION);
+    assessment_in_t in;
+    if (if_match(r, version, "assessment") != 0 || read_changes(r, &a, &in) != 0)
+        return -1;
+    if (patch_is_empty(r)) {
+        set_etag(r, version);
+        return res_json(r, 200, assessment_json(r, &a));
+    }
+    if (school_ref(r, &Q_TERM, in.term_id, "term", NULL, &term) != 1 || check_term(r, &in, &term) != 0 ||
+        check_max(r, id, &in) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    if (db_exec(db, &Q_UPDATE,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(version), DB_TEXT(in.name),
+                        DB_TEXT(in.category), DB_TEXT(in.date), DB_INT(in.max), DB_INT(in.weight),
+                        DB_TEXT(states[in.state]), DB_INT(clock_wall_ms())),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.changes == 0)
+        return stale_write(r, "assessment");
+    if (asm_audit(r, db, "assessment.update", "assessment", id,
+                  arena_printf(&r->arena, "%s %s %s max %lld weight %lld %s -> %s %s %s max %lld weight %lld %s",
+                               db_get(&a, 0, ASM_NAME), db_get(&a, 0, ASM_CATEGORY), db_get(&a, 0, ASM_DATE),
+                               db_get_int(&a, 0, ASM_MAX), db_get_int(&a, 0, ASM_WEIGHT), db_get(&a, 0, ASM_STATE),
+                               in.name, in.category, in.date, (long long)in.max, in.weight, states[in.state])) != 0 ||
+        db_exec(db, &Q_GET, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    set_etag(r, db_get_int(&res, 0, ASM_VERSION));
     return res_json(r, 200, assessment_json(r, &res));
 }
 
