@@ -527,5 +527,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 13)
+        self.assertEqual(len(ops), 14)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])
