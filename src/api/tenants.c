@@ -16,7 +16,7 @@
 
 #define TENANT_COLS                                                                                                    \
     "t.id, t.slug, t.name, t.status, t.time_zone, t.currency, t.max_users, t.version, t.created_at, t.updated_at,"     \
-    " (SELECT count(*) FROM users u WHERE u.tenant_id = t.id)"
+    " (SELECT count(*) FROM users u WHERE u.tenant_id = t.id), t.paper_size"
 #define NOT_PLATFORM "t.id <> '00000000-0000-0000-0000-000000000000'"
 
 static stmt_t Q_GET = STMT("tenants.get", STMT_READ, "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = $1 AND " NOT_PLATFORM);
@@ -44,20 +44,21 @@ static const int sort_col[] = {2, 1, 8}; /* result column holding each sort key 
 static stmt_t Q_UPDATE = STMT("tenants.update", 0,
                               "UPDATE tenants SET name = COALESCE($3, name), status = COALESCE($4, status),"
                               " time_zone = COALESCE($5, time_zone), currency = COALESCE($6, currency),"
-                              " max_users = COALESCE($7, max_users), version = version + 1, updated_at = $8"
+                              " max_users = COALESCE($7, max_users), paper_size = COALESCE($9, paper_size), version = version + 1,"
+                              " updated_at = $8"
                               " WHERE id = $1 AND version = $2 AND id <> '00000000-0000-0000-0000-000000000000'");
 static stmt_t Q_EXISTS = STMT("tenants.exists", 0,
                               "SELECT version FROM tenants WHERE id = $1 AND id <> '00000000-0000-0000-0000-000000000000'");
 
 static json_t *tenant_json(req_t *r, const db_result_t *res, int row)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s}", "id", db_get(res, row, 0), "slug",
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s}", "id", db_get(res, row, 0), "slug",
                      db_get(res, row, 1), "name", db_get(res, row, 2), "status", db_get(res, row, 3), "timeZone",
                      db_get(res, row, 4), "currency", db_get(res, row, 5), "maxUsers",
                      (json_int_t)db_get_int(res, row, 6), "userCount", (json_int_t)db_get_int(res, row, 10),
                      "version", (json_int_t)db_get_int(res, row, 7), "createdAt",
                      iso_time(&r->arena, db_get_int(res, row, 8)), "updatedAt",
-                     iso_time(&r->arena, db_get_int(res, row, 9)));
+                     iso_time(&r->arena, db_get_int(res, row, 9)), "paperSize", db_get(res, row, 11));
 }
 
 /* Reads one school as JSON (and sets its ETag); 0, or -1 with 404 or a database error. */
@@ -188,17 +189,19 @@ int tenants_list(req_t *r)
 
 int tenants_update(req_t *r)
 {
-    static const char *const fields[] = {"name", "status", "timeZone", "currency", "maxUsers", NULL};
+    static const char *const fields[] = {"name", "status", "timeZone", "currency", "maxUsers", "paperSize", NULL};
     static const char *const statuses[] = {"active", "suspended", NULL};
+    static const char *const papers[] = {"A4", "Letter", NULL};
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
         return -1;
     const char *name = NULL, *tz = NULL, *currency = NULL;
     long long max_users = 0;
-    int status = -1;
+    int status = -1, paper = -1;
     body_only_fields(r, fields);
     body_string(r, "name", 0, 1, 200, &name);
     body_enum(r, "status", 0, statuses, &status);
+    body_enum(r, "paperSize", 0, papers, &paper);
     read_settings(r, &tz, &currency, &max_users);
     if (res_check_fields(r) != 0)
         return -1;
@@ -218,7 +221,7 @@ int tenants_update(req_t *r)
     if (db_exec(db, &Q_UPDATE,
                 DB_ARGS(DB_TEXT(id), DB_INT(version), DB_TEXT(name), DB_TEXT(status >= 0 ? statuses[status] : NULL),
                         DB_TEXT(tz), DB_TEXT(currency), max_users > 0 ? DB_INT(max_users) : DB_NULL,
-                        DB_INT(clock_wall_ms())),
+                        DB_INT(clock_wall_ms()), DB_TEXT(paper >= 0 ? papers[paper] : NULL)),
                 &r->arena, &res) != 0)
         goto db_error;
     if (res.changes == 0) {

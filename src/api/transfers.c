@@ -26,6 +26,12 @@ static const char *const import_kinds[] = {"students", "teachers", "staff", "one
 static const char *const export_kinds[] = {"students", "guardians", "enrollments", "attendance", "oneroster", NULL};
 
 static stmt_t Q_CLASS = STMT("transfers.class", STMT_READ, "SELECT 1 FROM classes WHERE tenant_id = $1 AND id = $2");
+static stmt_t Q_TERM = STMT("transfers.term", STMT_READ, "SELECT 1 FROM terms WHERE tenant_id = $1 AND id = $2");
+/* the caller ($3) is the class teacher of class $2 */
+static stmt_t Q_CLASS_TEACHER = STMT("transfers.class_teacher", STMT_ACCESS,
+                                     "SELECT 1 FROM classes c JOIN teachers t ON t.tenant_id = c.tenant_id"
+                                     " AND t.id = c.class_teacher_id WHERE c.tenant_id = $1 AND c.id = $2"
+                                     " AND t.user_id = $3 AND t.status = 'active'");
 
 /* The {kind} of the path if it is one of kinds, else NULL after a 404. */
 static const char *path_kind(req_t *r, const char *const *kinds, const char *what)
@@ -254,6 +260,22 @@ int exports_create(req_t *r)
     return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL);
 }
 
+/* ---- printed reports ---- */
+
+/* Enqueues a report job of type with payload p (taken; NULL: out of memory) and answers 202, or fails. */
+static int start_report(req_t *r, const char *type, json_t *p)
+{
+    char *payload = p != NULL ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    if (payload == NULL)
+        return res_fail(r, ERR_INTERNAL, "the job could not be written");
+    char job_id[QUEUE_ID_MAX];
+    job_spec_t spec = {.tenant_id = r->auth.tenant_id, .owner_id = r->auth.user_id, .type = type, .payload = payload};
+    int existed = 0, rc = queue_enqueue(app.queue, &spec, job_id, &existed);
+    free(payload);
+    return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL);
+}
+
 /* ---- the attendance register ---- */
 
 int reports_register(req_t *r)
@@ -287,14 +309,36 @@ int reports_register(req_t *r)
     }
     json_t *p = class_id != NULL ? json_pack("{s:s,s:s}", "classId", class_id, "month", month)
                                  : json_pack("{s:I,s:s}", "gradeLevel", (json_int_t)grade, "month", month);
-    char *payload = p != NULL ? json_dumps(p, JSON_COMPACT) : NULL;
-    json_decref(p);
-    if (payload == NULL)
-        return res_fail(r, ERR_INTERNAL, "the job could not be written");
-    char job_id[QUEUE_ID_MAX];
-    job_spec_t spec = {.tenant_id = r->auth.tenant_id, .owner_id = r->auth.user_id, .type = "register.pdf",
-                       .payload = payload};
-    int existed = 0, rc = queue_enqueue(app.queue, &spec, job_id, &existed);
-    free(payload);
-    return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL);
+    return start_report(r, "register.pdf", p);
+}
+
+/* ---- report cards ---- */
+
+/* Whether the caller may print the class's report cards (the office; its class teacher): 1, 0 (404 answered), -1. */
+static int may_print_cards(req_t *r, const char *class_id)
+{
+    if (policy_sees_school(r))
+        return 1;
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_CLASS_TEACHER, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(r->auth.user_id)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    return res.nrows > 0 ? 1 : policy_hidden(r, "class");
+}
+
+int reports_report_cards(req_t *r)
+{
+    static const char *const fields[] = {"termId", "classId", NULL};
+    body_only_fields(r, fields);
+    const char *term_id = body_id(r, "termId", 1), *class_id = body_id(r, "classId", 1);
+    if (res_check_fields(r) != 0)
+        return -1;
+    if (school_ref(r, &Q_CLASS, class_id, "class", "classId", NULL) != 1 ||
+        school_ref(r, &Q_TERM, term_id, "term", "termId", NULL) != 1)
+        return -1;
+    int may = may_print_cards(r, class_id);
+    if (may != 1)
+        return -1;
+    return start_report(r, "report-cards.pdf", json_pack("{s:s,s:s}", "classId", class_id, "termId", term_id));
 }

@@ -12,6 +12,10 @@
  *   POST /api/v1/reports/attendance-register {classId | gradeLevel, month: "YYYY-MM"} → 202 {jobId}:
  *                                           the monthly register as PDF (admins, staff; a teacher for
  *                                           a class they teach)
+ *   POST /api/v1/report-cards {termId, classId} → 202 {jobId}: the report cards of the class's students
+ *                                           in the term, a page each, as one PDF (admins, staff, the
+ *                                           class's class teacher); a term not yet published prints as
+ *                                           a draft, watermarked
  *
  * The answer names the job (Location: /api/v1/jobs/{id}); the job's result
  * names the file it wrote (GET /api/v1/files/{id}/content). The uploaded CSV
@@ -32,5 +36,6 @@ int imports_create(req_t *r);   /* POST /api/v1/imports/{kind} */
 int imports_template(req_t *r); /* GET /api/v1/imports/{kind}/template */
 int exports_create(req_t *r);   /* GET /api/v1/exports/{kind} */
 int reports_register(req_t *r); /* POST /api/v1/reports/attendance-register */
+int reports_report_cards(req_t *r); /* POST /api/v1/report-cards */
 
 #endif

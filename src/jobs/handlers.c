@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/assessment/report_card.h"
 #include "api/files.h"
 #include "blob/blob.h"
 #include "core/arena.h"
@@ -12,6 +13,7 @@
 #include "imports/imports.h"
 #include "jobs/jobs.h"
 #include "oneroster/oneroster.h"
+#include "reports/card.h"
 #include "reports/register.h"
 
 /* How a store failure ends an attempt: unreachable or a serialization conflict is worth another, the rest is not. */
@@ -181,6 +183,76 @@ int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason,
                                                            (int)json_integer_value(grade), month);
     int outcome = keep_output(ctx, &a, &pdf, "report", "application/pdf", filename, NULL, result, reason, reasonlen);
     arena_destroy(&a);
+    return outcome;
+}
+
+/* ---- report cards ---- */
+
+/* The cards of the roster's students into cards (new references): 0, or -1 after a database error. */
+static int load_cards(req_t *r, db_t *db, const db_result_t *roster, const char *term_id, json_t **cards)
+{
+    for (int i = 0; i < roster->nrows; i++) {
+        if (report_card_load(r, db, db_get(roster, i, 0), term_id, &cards[i]) != 0) {
+            for (int k = 0; k < i; k++)
+                json_decref(cards[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The class's cards drawn onto pdf: a job outcome (JOB_DONE when drawn). */
+static int draw_class(job_ctx_t *ctx, req_t *r, const char *class_id, const char *term_id, sbuf_t *pdf,
+                      char *reason, size_t reasonlen)
+{
+    db_t *db = job_db(ctx);
+    db_result_t roster;
+    int letter, rc = report_card_roster(r, db, class_id, term_id, &roster);
+    if (rc != 0 || report_card_paper(r, db, &letter) != 0) {
+        if (rc <= 0)
+            return db_outcome(ctx, "the report cards", reason, reasonlen);
+        snprintf(reason, reasonlen, "no such term");
+        return JOB_FATAL;
+    }
+    if (roster.nrows == 0) {
+        snprintf(reason, reasonlen, "the class has no students in the term");
+        return JOB_FATAL;
+    }
+    json_t **cards = arena_calloc(&r->arena, sizeof(*cards) * (size_t)roster.nrows);
+    if (load_cards(r, db, &roster, term_id, cards) != 0)
+        return db_outcome(ctx, "the report cards", reason, reasonlen);
+    int draft = !json_is_true(json_object_get(cards[0], "published"));
+    rc = card_pdf((const json_t *const *)cards, roster.nrows, letter, draft, pdf, reason, reasonlen);
+    for (int i = 0; i < roster.nrows; i++)
+        json_decref(cards[i]);
+    return rc == 0 ? JOB_DONE : JOB_FATAL;
+}
+
+int job_report_cards(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen)
+{
+    const job_t *job = job_current(ctx);
+    const char *class_id = json_string_value(json_object_get(payload, "classId"));
+    const char *term_id = json_string_value(json_object_get(payload, "termId"));
+    if (class_id == NULL || term_id == NULL) {
+        snprintf(reason, reasonlen, "the job needs a class and a term");
+        return JOB_FATAL;
+    }
+    req_t *r = calloc(1, sizeof(*r)); /* a request context of the school for the report card loader */
+    if (r == NULL) {
+        snprintf(reason, reasonlen, "out of memory");
+        return JOB_RETRY;
+    }
+    arena_init(&r->arena);
+    snprintf(r->auth.tenant_id, sizeof(r->auth.tenant_id), "%s", job->tenant_id);
+    sbuf_t pdf;
+    sbuf_init(&pdf, &r->arena, 64 * 1024);
+    int outcome = draw_class(ctx, r, class_id, term_id, &pdf, reason, reasonlen);
+    if (outcome == JOB_DONE)
+        outcome = keep_output(ctx, &r->arena, &pdf, "report", "application/pdf", "report-cards.pdf",
+                              json_pack("{s:s,s:s}", "classId", class_id, "termId", term_id), result, reason,
+                              reasonlen);
+    arena_destroy(&r->arena);
+    free(r);
     return outcome;
 }
 

@@ -5,21 +5,15 @@
  * buffer.
  */
 #include "reports/register.h"
+#include "reports/draw.h"
 #include "reports/layout.h"
 #include "reports/register_int.h"
 
-#include <cairo-pdf.h>
 #include <ctype.h>
 #include <fontconfig/fontconfig.h>
 #include <string.h>
 
 #include "core/ids.h"
-
-static cairo_status_t write_out(void *closure, const unsigned char *data, unsigned int len)
-{
-    sbuf_append(closure, data, len);
-    return CAIRO_STATUS_SUCCESS;
-}
 
 static int days_in_month(int year, int month)
 {
@@ -59,22 +53,14 @@ static int start(db_t *db, arena_t *a, const char **tenant_id, int year, int mon
 static int render(db_t *db, arena_t *a, const char *tenant_id, const char *const *ids, int n, reg_t *r, sbuf_t *out,
                   reg_err_t *e)
 {
-    cairo_surface_t *surface = cairo_pdf_surface_create_for_stream(write_out, out, REG_PAGE_W, REG_PAGE_H);
-    cairo_t *cr = cairo_create(surface);
-    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "Attendance register");
-    cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "school-erp");
+    cairo_t *cr = draw_pdf_begin(out, REG_PAGE_W, REG_PAGE_H, "Attendance register");
     int rc = REGISTER_OK;
     for (int i = 0; i < n && rc == REGISTER_OK; i++) {
         rc = reg_load_class(db, a, tenant_id, ids[i], r, e);
         if (rc == REGISTER_OK && reg_draw(cr, r) != 0)
             rc = reg_fail(e, REGISTER_RENDER, "the page cannot hold the register");
     }
-    cairo_status_t st = cairo_status(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(surface);
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_status(surface);
-    cairo_surface_destroy(surface);
+    cairo_status_t st = draw_pdf_end(cr);
     if (rc == REGISTER_OK && st != CAIRO_STATUS_SUCCESS)
         rc = reg_fail(e, REGISTER_RENDER, "drawing the PDF failed: %s", cairo_status_to_string(st));
     return rc;

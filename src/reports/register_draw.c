@@ -2,16 +2,15 @@
  * register_draw.c - draws a class's monthly register (register_int.h) with
  * cairo on the pages reg_layout() computes: the header, the column heads,
  * the student rows, the day totals on the last page, the legend and page
- * number at the foot. Text goes through cairo's toy font API (fontconfig
- * picks DejaVu Sans), so the PDF holds real, embedded text.
+ * number at the foot, with the helpers of draw.h.
  */
 #include "reports/register_int.h"
 #include "reports/layout.h"
+#include "reports/draw.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define FONT "DejaVu Sans"
 #define CELL_PT 7.0 /* marks and counts */
 #define NAME_PT 7.5 /* names and the day totals' labels */
 #define GREY_NO_SCHOOL 0.85
@@ -38,70 +37,10 @@ static const reg_layout_in_t GEOMETRY = {
     .nsummary = ATT_NSTATUS,
 };
 
-/* ---------------------------------------------------------------- text */
-
-static void font(cairo_t *cr, double size, int bold)
-{
-    cairo_select_font_face(cr, FONT, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
-}
-
-static double text_w(cairo_t *cr, const char *s)
-{
-    cairo_text_extents_t ext;
-    cairo_text_extents(cr, s, &ext);
-    return ext.x_advance;
-}
-
-/* Text with its left edge at x (align 0), centred on x (1) or its right edge at x (2); y is the baseline. */
-static void text(cairo_t *cr, double x, double y, int align, const char *s)
-{
-    cairo_move_to(cr, x - text_w(cr, s) * align / 2.0, y);
-    cairo_show_text(cr, s);
-}
-
-/* Text cut to width w with an ellipsis when it is wider (at a character boundary of UTF-8). */
-static void text_fit(cairo_t *cr, double x, double y, double w, const char *s)
-{
-    if (text_w(cr, s) <= w) {
-        text(cr, x, y, 0, s);
-        return;
-    }
-    char buf[256];
-    size_t n = strnlen(s, sizeof(buf) - 4);
-    for (;;) {
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-        snprintf(buf, sizeof(buf), "%.*s\xe2\x80\xa6", (int)n, s);
-        if (n == 0 || text_w(cr, buf) <= w)
-            break;
-        n--;
-    }
-    text(cr, x, y, 0, buf);
-}
-
 /* The baseline of text of size pt centred in a row whose top is y. */
 static double baseline(const reg_layout_t *l, double y, double pt)
 {
     return y + (l->row_h + pt * 0.72) / 2;
-}
-
-/* ---------------------------------------------------------------- lines and shading */
-
-static void rect(cairo_t *cr, double x, double y, double w, double h, double grey)
-{
-    cairo_set_source_rgb(cr, grey, grey, grey);
-    cairo_rectangle(cr, x, y, w, h);
-    cairo_fill(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-}
-
-static void line(cairo_t *cr, double x0, double y0, double x1, double y1, double width)
-{
-    cairo_set_line_width(cr, width);
-    cairo_move_to(cr, x0, y0);
-    cairo_line_to(cr, x1, y1);
-    cairo_stroke(cr);
 }
 
 /* The grid of a page: rows lines from the top of the heads to bottom, column lines between. */
@@ -110,14 +49,14 @@ static void grid(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int nrows)
     double top = l->table_y, bottom = reg_row_y(l, nrows);
     double right = reg_total_x(&GEOMETRY, l, NTOTALS);
     for (int i = 0; i <= nrows; i++)
-        line(cr, l->name_x, reg_row_y(l, i), right, reg_row_y(l, i), i % 5 == 0 ? 0.6 : 0.25);
-    line(cr, l->name_x, top, right, top, 0.8);
-    line(cr, l->name_x, bottom, right, bottom, 0.8);
-    line(cr, l->name_x, top, l->name_x, bottom, 0.8);
+        draw_line(cr, l->name_x, reg_row_y(l, i), right, reg_row_y(l, i), i % 5 == 0 ? 0.6 : 0.25);
+    draw_line(cr, l->name_x, top, right, top, 0.8);
+    draw_line(cr, l->name_x, bottom, right, bottom, 0.8);
+    draw_line(cr, l->name_x, top, l->name_x, bottom, 0.8);
     for (int d = 0; d <= r->ndays; d++)
-        line(cr, reg_day_x(l, d), top, reg_day_x(l, d), bottom, d == 0 || d == r->ndays ? 0.8 : 0.25);
+        draw_line(cr, reg_day_x(l, d), top, reg_day_x(l, d), bottom, d == 0 || d == r->ndays ? 0.8 : 0.25);
     for (int t = 1; t <= NTOTALS; t++)
-        line(cr, reg_total_x(&GEOMETRY, l, t), top, reg_total_x(&GEOMETRY, l, t), bottom, t == NTOTALS ? 0.8 : 0.25);
+        draw_line(cr, reg_total_x(&GEOMETRY, l, t), top, reg_total_x(&GEOMETRY, l, t), bottom, t == NTOTALS ? 0.8 : 0.25);
 }
 
 /* ---------------------------------------------------------------- parts of a page */
@@ -126,35 +65,35 @@ static void header(cairo_t *cr, const reg_t *r)
 {
     double x = GEOMETRY.margin, y = GEOMETRY.margin;
     char buf[512];
-    font(cr, 14, 1);
-    text(cr, x, y + 14, 0, r->school);
-    font(cr, 11, 1);
+    draw_font(cr, 14, 1);
+    draw_text(cr, x, y + 14, 0, r->school);
+    draw_font(cr, 11, 1);
     snprintf(buf, sizeof(buf), "Attendance register \xe2\x80\x94 %s %d", MONTHS[r->month - 1], r->year);
-    text(cr, x, y + 31, 0, buf);
-    font(cr, 9, 0);
+    draw_text(cr, x, y + 31, 0, buf);
+    draw_font(cr, 9, 0);
     snprintf(buf, sizeof(buf), "Class %s   \xc2\xb7   Academic year %s   \xc2\xb7   Class teacher: %s", r->class_name,
              r->year_name, r->teacher != NULL ? r->teacher : "\xe2\x80\x94");
-    text(cr, x, y + 46, 0, buf);
+    draw_text(cr, x, y + 46, 0, buf);
 }
 
 static void heads(cairo_t *cr, const reg_t *r, const reg_layout_t *l)
 {
     double y = l->table_y, h = GEOMETRY.head_h;
-    font(cr, 8, 1);
-    text(cr, l->name_x + 4, y + h / 2 + 3, 0, "#   Student");
+    draw_font(cr, 8, 1);
+    draw_text(cr, l->name_x + 4, y + h / 2 + 3, 0, "#   Student");
     char buf[8];
     for (int d = 0; d < r->ndays; d++) {
         double cx = reg_day_x(l, d) + l->day_w / 2;
         snprintf(buf, sizeof(buf), "%d", d + 1);
-        font(cr, CELL_PT, 1);
-        text(cr, cx, y + 9, 1, buf);
+        draw_font(cr, CELL_PT, 1);
+        draw_text(cr, cx, y + 9, 1, buf);
         snprintf(buf, sizeof(buf), "%c", WEEKDAY_INITIALS[cal_weekday(r->first + d) - 1]);
-        font(cr, CELL_PT, 0);
-        text(cr, cx, y + 18, 1, buf);
+        draw_font(cr, CELL_PT, 0);
+        draw_text(cr, cx, y + 18, 1, buf);
     }
-    font(cr, CELL_PT, 1);
+    draw_font(cr, CELL_PT, 1);
     for (int t = 0; t < NTOTALS; t++)
-        text(cr, reg_total_x(&GEOMETRY, l, t) + GEOMETRY.total_w / 2, y + h / 2 + 3, 1, TOTAL_HEADS[t]);
+        draw_text(cr, reg_total_x(&GEOMETRY, l, t) + GEOMETRY.total_w / 2, y + h / 2 + 3, 1, TOTAL_HEADS[t]);
 }
 
 /* Shades the columns of the days with no school, from the heads to the bottom of row nrows. */
@@ -162,7 +101,7 @@ static void shade(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int nrows)
 {
     for (int d = 0; d < r->ndays; d++)
         if (!r->school_day[d])
-            rect(cr, reg_day_x(l, d), l->table_y, l->day_w, reg_row_y(l, nrows) - l->table_y, GREY_NO_SCHOOL);
+            draw_rect(cr, reg_day_x(l, d), l->table_y, l->day_w, reg_row_y(l, nrows) - l->table_y, GREY_NO_SCHOOL);
 }
 
 static void totals(cairo_t *cr, const reg_layout_t *l, double y, const att_counts_t *c)
@@ -177,7 +116,7 @@ static void totals(cairo_t *cr, const reg_layout_t *l, double y, const att_count
             snprintf(buf, sizeof(buf), "%.0f", rate * 100);
         else
             snprintf(buf, sizeof(buf), "%d", v);
-        text(cr, reg_total_x(&GEOMETRY, l, t) + GEOMETRY.total_w / 2, baseline(l, y, CELL_PT), 1, buf);
+        draw_text(cr, reg_total_x(&GEOMETRY, l, t) + GEOMETRY.total_w / 2, baseline(l, y, CELL_PT), 1, buf);
     }
 }
 
@@ -186,16 +125,16 @@ static void student_row(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int 
     const reg_student_t *s = &r->students[index];
     double y = reg_row_y(l, row), base = baseline(l, y, NAME_PT);
     char buf[16];
-    font(cr, NAME_PT, 0);
+    draw_font(cr, NAME_PT, 0);
     snprintf(buf, sizeof(buf), "%d", index + 1);
-    text(cr, l->name_x + 16, base, 2, buf);
-    text_fit(cr, l->name_x + 20, base, GEOMETRY.name_w - 23, s->name);
-    font(cr, CELL_PT, 0);
+    draw_text(cr, l->name_x + 16, base, 2, buf);
+    draw_text_fit(cr, l->name_x + 20, base, GEOMETRY.name_w - 23, s->name);
+    draw_font(cr, CELL_PT, 0);
     for (int d = 0; d < r->ndays; d++) {
         if (s->cell[d] == CELL_NONE)
             continue;
         snprintf(buf, sizeof(buf), "%c", s->cell[d]);
-        text(cr, reg_day_x(l, d) + l->day_w / 2, baseline(l, y, CELL_PT), 1, buf);
+        draw_text(cr, reg_day_x(l, d) + l->day_w / 2, baseline(l, y, CELL_PT), 1, buf);
     }
     totals(cr, l, y, &s->counts);
 }
@@ -204,18 +143,18 @@ static void student_row(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int 
 static void summary(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int row)
 {
     char buf[16];
-    rect(cr, l->name_x, reg_row_y(l, row), l->day_x - l->name_x, l->row_h * ATT_NSTATUS, GREY_HEAD);
+    draw_rect(cr, l->name_x, reg_row_y(l, row), l->day_x - l->name_x, l->row_h * ATT_NSTATUS, GREY_HEAD);
     for (int st = 0; st < ATT_NSTATUS; st++) {
         double y = reg_row_y(l, row + st);
-        font(cr, NAME_PT, 1);
-        text(cr, l->name_x + 20, baseline(l, y, NAME_PT), 0, SUMMARY_HEADS[st]);
-        font(cr, CELL_PT, 0);
+        draw_font(cr, NAME_PT, 1);
+        draw_text(cr, l->name_x + 20, baseline(l, y, NAME_PT), 0, SUMMARY_HEADS[st]);
+        draw_font(cr, CELL_PT, 0);
         for (int d = 0; d < r->ndays; d++) {
             int counted = r->school_day[d] && r->first + d <= r->today;
             if (!counted && att_marked(&r->day_counts[d]) == 0)
                 continue; /* no school that day, or a day to come: no counts */
             snprintf(buf, sizeof(buf), "%d", r->day_counts[d].n[st]);
-            text(cr, reg_day_x(l, d) + l->day_w / 2, baseline(l, y, CELL_PT), 1, buf);
+            draw_text(cr, reg_day_x(l, d) + l->day_w / 2, baseline(l, y, CELL_PT), 1, buf);
         }
     }
 }
@@ -224,13 +163,13 @@ static void foot(cairo_t *cr, int page, int npages)
 {
     char buf[64];
     double y = REG_PAGE_H - GEOMETRY.margin;
-    font(cr, 7, 0);
-    text(cr, GEOMETRY.margin, y, 0,
+    draw_font(cr, 7, 0);
+    draw_text(cr, GEOMETRY.margin, y, 0,
          "P present   A absent   L late   E excused   - not enrolled   shaded: no school   "
          "Days: school days enrolled up to today   %: (P + L) / marked");
-    font(cr, 8, 0);
+    draw_font(cr, 8, 0);
     snprintf(buf, sizeof(buf), "Page %d of %d", page + 1, npages);
-    text(cr, REG_PAGE_W - GEOMETRY.margin, y, 2, buf);
+    draw_text(cr, REG_PAGE_W - GEOMETRY.margin, y, 2, buf);
 }
 
 static void page(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int p)
@@ -240,7 +179,7 @@ static void page(cairo_t *cr, const reg_t *r, const reg_layout_t *l, int p)
     int last = p == l->npages - 1, nrows = count + (last ? ATT_NSTATUS : 0);
     cairo_set_source_rgb(cr, 0, 0, 0);
     header(cr, r);
-    rect(cr, l->name_x, l->table_y, reg_total_x(&GEOMETRY, l, NTOTALS) - l->name_x, GEOMETRY.head_h, GREY_HEAD);
+    draw_rect(cr, l->name_x, l->table_y, reg_total_x(&GEOMETRY, l, NTOTALS) - l->name_x, GEOMETRY.head_h, GREY_HEAD);
     shade(cr, r, l, nrows);
     heads(cr, r, l);
     for (int i = 0; i < count; i++)

@@ -151,6 +151,7 @@ TABLE = {
     ("GET", f"{V1}/imports/{{kind}}/template"): ADMIN,
     ("GET", f"{V1}/exports/{{kind}}"): OFFICE,
     ("POST", f"{V1}/reports/attendance-register"): STAFFROOM,
+    ("POST", f"{V1}/report-cards"): STAFFROOM,  # teachers: the class teacher of the class
     # files: the office uploads; readers are held to the student policy in the handler
     ("POST", f"{V1}/files"): OFFICE,
     ("GET", f"{V1}/files/{{id}}"): SCHOOL,
@@ -174,6 +175,7 @@ TABLE = {
     ("GET", f"{V1}/classes/{{id}}/gradebook"): STAFFROOM,
     ("PUT", f"{V1}/students/{{id}}/remarks/{{termId}}"): frozenset({"admin", "teacher"}),
     ("GET", f"{V1}/students/{{id}}/report-cards/{{termId}}"): SCHOOL,
+    ("GET", f"{V1}/students/{{id}}/report-cards/{{termId}}/pdf"): SCHOOL,
     ("POST", f"{V1}/terms/{{id}}/publish-grades"): ADMIN,
 }
 

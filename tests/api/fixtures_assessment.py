@@ -31,6 +31,23 @@ def build_school(school, tag):
     school.assess = {"term": term, "scale": scale, "assessment": assessment}
 
 
+def taught_class(school, year_id, prefix, grade_level):
+    """
+    A class of the year (grade_level, section prefix) with teacher2 its class teacher, and subjects
+    {prefix}-MATH "Mathematics" taught in it by the "teacher" account and {prefix}-SCI "Science" by teacher2:
+    (class id, MATH id, SCI id).
+    """
+    admin = school.client("admin")
+    math, sci = (admin.post(f"{V1}/subjects", json={"code": f"{prefix}-{code}", "name": name}, expect=201).json["id"]
+                 for code, name in (("MATH", "Mathematics"), ("SCI", "Science")))
+    t1, t2 = school.teachers["teacher"]["id"], school.teachers["teacher2"]["id"]
+    cls = admin.post(f"{V1}/classes", json={"academicYearId": year_id, "gradeLevel": grade_level, "section": prefix,
+                                            "classTeacherId": t2}, expect=201).json["id"]
+    for subject, teacher in ((math, t1), (sci, t2)):
+        admin.post(f"{V1}/classes/{cls}/subjects", json={"subjectId": subject, "teacherId": teacher}, expect=201)
+    return cls, math, sci
+
+
 def build_world(w):
     for school, tag in ((w.A, "A"), (w.B, "B")):
         if not getattr(school, "assess", None):
@@ -128,6 +145,11 @@ def _card(w):
 
 @isolation.path_fixture("GET", V1 + "/students/{id}/report-cards/{termId}")
 def _report_card(w):
+    return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w)}
+
+
+@isolation.path_fixture("GET", V1 + "/students/{id}/report-cards/{termId}/pdf")
+def _report_card_pdf(w):
     return {"params": {"id": w.B.daily["student"]["id"], "termId": w.B.assess["term"]["id"]}, "snapshot": _card(w)}
 
 

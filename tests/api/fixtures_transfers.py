@@ -1,5 +1,5 @@
 """
-fixtures_transfers.py - the imports, exports and register routes' entries in the isolation registry (see
+fixtures_transfers.py - the imports, exports, register and report-card routes' entries in the isolation registry (see
 isolation.py): their path parameter is a kind (a name, not a record); another school's class in a query or a
 body is 404.
 """
@@ -26,3 +26,11 @@ def _register_of_bs_class(w):
     return [{"body": {"classId": _b(w, "classes")[0]["id"], "month": _b(w, "on")(40)[:7]}},
             {"body": {"classId": _b(w, "classes")[0]["id"], "month": _b(w, "on")(40)[:7]}, "role": "staff"},
             {"body": {"classId": _b(w, "classes")[0]["id"], "month": _b(w, "on")(40)[:7]}, "role": "teacher"}]
+
+
+@isolation.references("POST", "/api/v1/report-cards")
+def _report_cards_of_bs_class_or_term(w):
+    a, b = w.A, w.B
+    return [{"body": {"classId": b.daily["class"]["id"], "termId": a.assess["term"]["id"]}},
+            {"body": {"classId": a.daily["class"]["id"], "termId": b.assess["term"]["id"]}},
+            {"body": {"classId": b.daily["class"]["id"], "termId": b.assess["term"]["id"]}, "role": "staff"}]

@@ -14,6 +14,7 @@ import unittest
 import uuid
 
 import fixtures_people
+from fixtures_assessment import taught_class
 from fixtures_daily import uncovered
 from harness import Contract, ServerTestCase, skip_allowed
 from world import World
@@ -47,15 +48,8 @@ class AssessmentCase(ServerTestCase):
                                                      "startDate": s, "endDate": e}, expect=201).json
                      for i, (s, e) in enumerate((T1, T2, T3))]
         cls.term, cls.term2, cls.term3 = (t["id"] for t in cls.terms)
-        cls.math = admin.post(f"{V1}/subjects", json={"code": "AS-MATH", "name": "Mathematics"}, expect=201).json["id"]
-        cls.sci = admin.post(f"{V1}/subjects", json={"code": "AS-SCI", "name": "Science"}, expect=201).json["id"]
+        cls.cls, cls.math, cls.sci = taught_class(school, year["id"], "AS", 5)
         cls.art = admin.post(f"{V1}/subjects", json={"code": "AS-ART", "name": "Art"}, expect=201).json["id"]
-        t1, t2 = school.teachers["teacher"]["id"], school.teachers["teacher2"]["id"]
-        cls.cls = admin.post(f"{V1}/classes", json={"academicYearId": year["id"], "gradeLevel": 5, "section": "AS",
-                                                    "classTeacherId": t2}, expect=201).json["id"]
-        for subject, teacher in ((cls.math, t1), (cls.sci, t2)):
-            admin.post(f"{V1}/classes/{cls.cls}/subjects", json={"subjectId": subject, "teacherId": teacher},
-                       expect=201)
         cls.student = school.students["student"]["id"]
         cls.students = [cls.student, school.students["other"]["id"]]
         for i in range(3):
@@ -465,6 +459,7 @@ class TestPublication(AssessmentCase):
         card_path = f"{V1}/students/{sid}/report-cards/{tid}"
         student, parent = self.school.client("student"), self.school.client("parent")
         self.assertProblem(student.get(card_path), 404)  # not published yet
+        self.assertProblem(student.get(card_path + "/pdf"), 404)  # nor its page (test_report_cards reads the PDFs)
         self.assertFalse(self.admin.get(card_path, expect=200).json["published"])
         self.admin.post(f"{V1}/terms/{tid}/publish-grades", expect=200)
         self.assertProblem(teacher2.put(path, json={"remark": "Changed after"}), 409)
@@ -486,6 +481,7 @@ class TestPublication(AssessmentCase):
             self.assertEqual(card["attendance"], {"present": 1, "absent": 1, "late": 1, "excused": 0, "marked": 3,
                                                   "rate": 0.6667})
         self.assertProblem(student.get(f"{V1}/students/{self.students[2]}/report-cards/{tid}"), 404)
+        self.assertTrue(parent.get(card_path + "/pdf", expect=200).body.startswith(b"%PDF-"))
         self.assertProblem(self.school.client("student").put(path, json={"remark": "me"}), 403)
 
     def test_publishing_needs_a_default_scale(self):
@@ -531,5 +527,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 13)
+        self.assertEqual(len(ops), 14)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])

@@ -32,6 +32,7 @@ int student_grades(req_t *r);
 int class_gradebook(req_t *r);
 int student_remarks_put(req_t *r);
 int student_report_card(req_t *r);
+int student_report_card_pdf(req_t *r); /* one page, application/pdf (reports/card.h) */
 int terms_publish_grades(req_t *r);
 
 #endif

@@ -11,10 +11,14 @@
  * of that subject in such a class, or by admins; after publication admins
  * only (409). The last writer wins; every change is audited with the old and
  * new text. Students and parents see a report card once the term is published
- * (404 before: there is none yet).
+ * (404 before: there is none yet). The same card as a PDF page (GET
+ * /students/{id}/report-cards/{termId}/pdf) is drawn by reports/card.h, a
+ * draft (term not published) with a "Draft" watermark; report_card.h shares
+ * the loader with the class's job.
  */
 #include "api/assessment/assessment.h"
 #include "api/assessment/assessment_int.h"
+#include "api/assessment/report_card.h"
 
 #include <string.h>
 
@@ -26,6 +30,7 @@
 #include "auth/roles.h"
 #include "core/clock.h"
 #include "domain/attendance.h"
+#include "reports/card.h"
 
 #define REMARK_MAX 2000
 #define AUDIT_TEXT 120 /* characters of a remark in an audit event */
@@ -57,6 +62,15 @@ static stmt_t Q_CLASS = STMT("report.class", STMT_READ,
                              " LEFT JOIN teachers t ON t.tenant_id = c.tenant_id AND t.id = c.class_teacher_id" OVERLAP
                              " ORDER BY e.start_date DESC, e.id LIMIT 1");
 static stmt_t Q_SCHOOL = STMT("report.school", STMT_READ, "SELECT name FROM tenants WHERE id = $1");
+static stmt_t Q_PAPER = STMT("report.paper", STMT_READ, "SELECT paper_size FROM tenants WHERE id = $1");
+/* the students of class $2 enrolled on a day of the term ($3..$4), by name */
+static stmt_t Q_ROSTER = STMT("report.roster", STMT_READ,
+                              "SELECT DISTINCT s.id, s.last_name, s.first_name FROM enrollments e"
+                              " JOIN academic_years y ON y.tenant_id = e.tenant_id AND y.id = e.academic_year_id"
+                              " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id"
+                              " WHERE e.tenant_id = $1 AND e.class_id = $2 AND e.start_date <= $4"
+                              " AND COALESCE(e.end_date, y.end_date) >= $3 AND s.deleted_at IS NULL"
+                              " ORDER BY s.last_name, s.first_name, s.id");
 static stmt_t Q_ATTENDANCE = STMT("report.attendance", STMT_READ,
                                   "SELECT status, COUNT(*) FROM attendance WHERE tenant_id = $1 AND student_id = $2"
                                   " AND date >= $3 AND date <= $4 GROUP BY status");
@@ -224,40 +238,118 @@ static void add_remarks(json_t *grades, const db_result_t *remarks)
     }
 }
 
-int student_report_card(req_t *r)
+/* The report card of student st (Q_STUDENT's row) for term (Q_TERM's) as JSON; NULL after a database error. */
+static json_t *card_build(req_t *r, db_t *db, const db_result_t *st, const db_result_t *term, int published)
 {
-    db_result_t st, term, cls, school, att, remarks, class_remark;
-    if (load_args(r, &st, &term) != 0)
-        return -1;
-    const char *sid = db_get(&st, 0, 0), *tid = db_get(&term, 0, 0);
-    db_t *db = req_db(r);
-    int published = asm_published(r, db, tid);
-    if (published < 0)
-        return -1;
-    if (!published && !(r->auth.roles & (ROLE_ADMIN | ROLE_STAFF | ROLE_TEACHER)))
-        return res_fail(r, ERR_NOT_FOUND, "No report card: the term's grades are not published yet.");
-    db_arg_t span[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(sid), DB_TEXT(db_get(&term, 0, 2)),
-                       DB_TEXT(db_get(&term, 0, 3))};
+    db_result_t cls, school, att, remarks, class_remark;
+    const char *sid = db_get(st, 0, 0), *tid = db_get(term, 0, 0);
+    db_arg_t span[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(sid), DB_TEXT(db_get(term, 0, 2)),
+                       DB_TEXT(db_get(term, 0, 3))};
     db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(tid), DB_TEXT(sid)};
-    audit_event_t e = audit_caller_event(r, "reportCard.read", "student", sid, tid);
     if (db_exec(db, &Q_CLASS, span, 4, &r->arena, &cls) != 0 ||
         db_exec(db, &Q_SCHOOL, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &school) != 0 ||
         db_exec(db, &Q_ATTENDANCE, span, 4, &r->arena, &att) != 0 ||
         db_exec(db, &Q_SUBJECT_REMARKS, key, 3, &r->arena, &remarks) != 0 ||
-        db_exec(db, &Q_CLASS_REMARK, key, 3, &r->arena, &class_remark) != 0 || audit_queue_read(db, r, &e) != 0)
-        return db_fail(r, db);
+        db_exec(db, &Q_CLASS_REMARK, key, 3, &r->arena, &class_remark) != 0)
+        return NULL;
     json_t *doc = asm_grades_json(r, db, sid, tid);
     if (doc == NULL)
-        return db_fail(r, db);
+        return NULL;
     add_remarks(doc, &remarks);
     doc = json_with(doc, "school", json_pack("{s:s}", "name", db_get(&school, 0, 0)));
-    doc = json_with(doc, "student", json_pack("{s:s,s:s,s:s,s:s}", "id", sid, "admissionNo", db_get(&st, 0, 1),
-                                              "firstName", db_get(&st, 0, 2), "lastName", db_get(&st, 0, 3)));
+    doc = json_with(doc, "student", json_pack("{s:s,s:s,s:s,s:s}", "id", sid, "admissionNo", db_get(st, 0, 1),
+                                              "firstName", db_get(st, 0, 2), "lastName", db_get(st, 0, 3)));
     doc = json_with(doc, "class", class_json(&cls));
-    doc = json_with(doc, "term", json_pack("{s:s,s:s,s:s,s:s}", "id", tid, "name", db_get(&term, 0, 1), "startDate",
-                                           db_get(&term, 0, 2), "endDate", db_get(&term, 0, 3)));
+    doc = json_with(doc, "term", json_pack("{s:s,s:s,s:s,s:s}", "id", tid, "name", db_get(term, 0, 1), "startDate",
+                                           db_get(term, 0, 2), "endDate", db_get(term, 0, 3)));
     doc = json_with(doc, "published", json_boolean(published));
     doc = json_with(doc, "classTeacherRemark",
                     class_remark.nrows ? json_string(db_get(&class_remark, 0, 0)) : json_null());
-    return res_json(r, 200, json_with(doc, "attendance", attendance_json(&att)));
+    return json_with(doc, "attendance", attendance_json(&att));
+}
+
+int report_card_load(req_t *r, db_t *db, const char *sid, const char *tid, json_t **out)
+{
+    db_result_t st, term;
+    if (db_exec(db, &Q_STUDENT, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(sid)), &r->arena, &st) != 0 ||
+        db_exec(db, &Q_TERM, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(tid)), &r->arena, &term) != 0)
+        return -1;
+    if (st.nrows != 1 || term.nrows != 1)
+        return 1;
+    int published = asm_published(r, db, tid);
+    if (published < 0)
+        return -1;
+    *out = card_build(r, db, &st, &term, published);
+    return *out != NULL ? 0 : -1;
+}
+
+int report_card_roster(req_t *r, db_t *db, const char *class_id, const char *tid, db_result_t *students)
+{
+    db_result_t term;
+    if (db_exec(db, &Q_TERM, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(tid)), &r->arena, &term) != 0)
+        return -1;
+    if (term.nrows != 1)
+        return 1;
+    db_arg_t args[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(db_get(&term, 0, 2)),
+                       DB_TEXT(db_get(&term, 0, 3))};
+    return db_exec(db, &Q_ROSTER, args, 4, &r->arena, students) != 0 ? -1 : 0;
+}
+
+int report_card_paper(req_t *r, db_t *db, int *letter)
+{
+    db_result_t res;
+    if (db_exec(db, &Q_PAPER, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0)
+        return -1;
+    *letter = res.nrows == 1 && strcmp(db_get(&res, 0, 0), "Letter") == 0;
+    return 0;
+}
+
+/* The student and term of the path, readable by the caller, with the term's publication: 0, or -1 answered. */
+static int card_args(req_t *r, db_result_t *st, db_result_t *term, int *published)
+{
+    if (load_args(r, st, term) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    const char *sid = db_get(st, 0, 0), *tid = db_get(term, 0, 0);
+    *published = asm_published(r, db, tid);
+    if (*published < 0)
+        return -1;
+    if (!*published && !(r->auth.roles & (ROLE_ADMIN | ROLE_STAFF | ROLE_TEACHER)))
+        return res_fail(r, ERR_NOT_FOUND, "No report card: the term's grades are not published yet.");
+    return audit_caller(db, r, "reportCard.read", "student", sid, tid) != 0 ? db_fail(r, db) : 0;
+}
+
+int student_report_card(req_t *r)
+{
+    db_result_t st, term;
+    int published;
+    if (card_args(r, &st, &term, &published) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    json_t *doc = card_build(r, db, &st, &term, published);
+    return doc != NULL ? res_json(r, 200, doc) : db_fail(r, db);
+}
+
+int student_report_card_pdf(req_t *r)
+{
+    db_result_t st, term;
+    int published, letter;
+    if (card_args(r, &st, &term, &published) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    json_t *doc = card_build(r, db, &st, &term, published);
+    if (doc == NULL || report_card_paper(r, db, &letter) != 0) {
+        json_decref(doc);
+        return db_fail(r, db);
+    }
+    sbuf_t pdf;
+    sbuf_init(&pdf, &r->arena, 32 * 1024);
+    char err[160];
+    int rc = card_pdf((const json_t *const *)&doc, 1, letter, !published, &pdf, err, sizeof(err));
+    json_decref(doc);
+    if (rc != 0)
+        return res_fail(r, ERR_INTERNAL, "the report card could not be drawn: %s", err);
+    res_header(r, "content-disposition",
+               arena_printf(&r->arena, "inline; filename=\"report-card-%s.pdf\"", db_get(&st, 0, 1)));
+    return res_body(r, 200, "application/pdf", pdf.p, pdf.len);
 }

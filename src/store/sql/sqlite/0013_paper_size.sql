@@ -1,0 +1,3 @@
+-- The paper a school prints on (report cards): A4 or US Letter.
+
+ALTER TABLE tenants ADD COLUMN paper_size TEXT NOT NULL DEFAULT 'A4' CHECK (paper_size IN ('A4', 'Letter'));
