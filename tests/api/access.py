@@ -29,7 +29,7 @@ What the documents say, and the rows that follow from it:
 PUBLIC = frozenset({"public"})
 ADMIN = frozenset({"admin"})
 OPERATOR = frozenset({"platform_admin"})
-SCHOOL = frozenset({"admin", "teacher", "staff", "student", "parent"})
+SCHOOL = frozenset({"admin", "teacher", "staff", "student", "parent", "bursar"})
 EVERYONE = OPERATOR | SCHOOL  # every account, signed in
 OFFICE = frozenset({"admin", "staff"})
 STAFFROOM = frozenset({"admin", "teacher", "staff"})  # the school's adults: teachers read what they teach
