@@ -54,3 +54,15 @@ int audit_action_is_read(const char *action)
     const char *dot = strrchr(action, '.');
     return dot != NULL && (strcmp(dot, ".read") == 0 || strcmp(dot, ".list") == 0);
 }
+
+int audit_caller(db_t *db, const req_t *r, const char *action, const char *type, const char *id, const char *detail)
+{
+    audit_event_t e = {.tenant_id = r->auth.tenant_id,
+                       .actor_id = r->auth.user_id,
+                       .actor_roles = r->auth.roles,
+                       .action = action,
+                       .subject_type = type,
+                       .subject_id = id,
+                       .detail = detail};
+    return audit_record(db, r, &e);
+}

@@ -27,6 +27,9 @@ typedef struct audit_event {
  */
 int audit_record(db_t *db, const req_t *r, const audit_event_t *e);
 
+/* audit_record() of an action of r's caller (its school, account and roles) on one subject. */
+int audit_caller(db_t *db, const req_t *r, const char *action, const char *type, const char *id, const char *detail);
+
 /*
  * Appends many events in one statement: rows is a JSON array of objects with
  * the members tenant_id, id, at, actor_id, actor_roles, action, outcome,

@@ -89,14 +89,7 @@ int asm_published(req_t *r, db_t *db, const char *term_id)
 
 int asm_audit(req_t *r, db_t *db, const char *action, const char *type, const char *id, const char *detail)
 {
-    audit_event_t e = {.tenant_id = r->auth.tenant_id,
-                       .actor_id = r->auth.user_id,
-                       .actor_roles = r->auth.roles,
-                       .action = action,
-                       .subject_type = type,
-                       .subject_id = id,
-                       .detail = detail};
-    return audit_record(db, r, &e);
+    return audit_caller(db, r, action, type, id, detail);
 }
 
 size_t asm_weights_of(const db_result_t *w, const char *subject, const char **cats, uint32_t *weights)
