@@ -74,6 +74,7 @@ static const struct {
     {"/api/v1/students/{id}/remarks/{termId}", 0},
     {"/api/v1/invoices", 0}, /* money is read from the database, never cached */
     {"/api/v1/payments", 0},
+    {"/api/v1/payments/webhooks/{provider}", 0},
 };
 
 long invalidate_families(const route_t *route)

@@ -185,6 +185,7 @@ TABLE = {
     ("GET", f"{V1}/invoices/{{id}}"): MONEY_READERS,
     ("POST", f"{V1}/payments"): MONEY,
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
+    ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account
 }
 
 

@@ -7,6 +7,8 @@ guardian is the "parent" account, and who is the "student" account) and "other".
 every expected figure is computed by hand in the comments, never by the server's own arithmetic.
 """
 
+import hashlib
+import hmac
 import json
 import threading
 import unittest
@@ -14,12 +16,13 @@ import uuid
 
 import fixtures_people
 from fixtures_daily import uncovered
-from harness import Client, Contract, ServerTestCase, db_rows, skip_allowed
+from harness import Client, Contract, ServerTestCase, db_rows, skip_allowed, test_now
 from world import World
 
 V1 = "/api/v1"
 DOC = []  # the OpenAPI document, once a server ran
 RAN = set()  # test classes that ran
+WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 
 
 def key():
@@ -27,6 +30,8 @@ def key():
 
 
 class FeesCase(ServerTestCase):
+    SERVER_ENV = {"ERP_PAYMENT_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -272,7 +277,7 @@ class TestRolesAndInput(FeesCase):
 
     def test_bodies_that_are_not_json_objects(self):
         s = self.new_student()
-        for path in (f"{V1}/invoices", f"{V1}/payments"):
+        for path in (f"{V1}/invoices", f"{V1}/payments", f"{V1}/payments/webhooks/stripe"):
             with self.subTest(path=path):
                 self.assertProblem(self.bursar.request("POST", path, body=b'{"amount": ', content_type="application/json",
                                                        headers=key()), 400)
@@ -281,7 +286,9 @@ class TestRolesAndInput(FeesCase):
                 huge = json.dumps({"lines": ["x" * 1024] * 1100}).encode()
                 self.assertProblem(self.bursar.request("POST", path, body=huge, content_type="application/json",
                                                        headers=key()), 413)
-                self.assertProblem(self.school.client("teacher").post(path, json={"studentId": s}, headers=key()), 403)
+                if "webhooks" not in path:
+                    self.assertProblem(self.school.client("teacher").post(path, json={"studentId": s}, headers=key()),
+                                       403)
 
     def test_the_ledger_records_each_change_once(self):
         s = self.new_student()
@@ -292,6 +299,80 @@ class TestRolesAndInput(FeesCase):
         self.assertEqual(rows, [("invoice", "1000"), ("payment", "-1200")])
 
 
+def signed(payload, secret=WEBHOOK_SECRET, at=None):
+    """The raw body and Stripe-Signature header of payload, signed as Stripe signs (t.rawbody, HMAC-SHA256)."""
+    raw = json.dumps(payload).encode()
+    t = int(at if at is not None else test_now().timestamp())
+    mac = hmac.new(secret.encode(), f"{t}.".encode() + raw, hashlib.sha256).hexdigest()
+    return raw, {"Stripe-Signature": f"t={t},v1={mac}", "Content-Type": "application/json"}
+
+
+class TestWebhooks(FeesCase):
+    HOOK = f"{V1}/payments/webhooks/stripe"
+
+    def event(self, student, amount, event_id=None, pi=None, school=None, type_="payment_intent.succeeded"):
+        return {"id": event_id or f"evt_{uuid.uuid4().hex}", "type": type_, "created": 1,
+                "data": {"object": {"id": pi or f"pi_{uuid.uuid4().hex}", "amount": amount, "currency": "eur",
+                                    "metadata": {"school": school or self.school.slug, "studentId": student}}}}
+
+    def deliver(self, payload, expect=200, **kw):
+        raw, headers = signed(payload, **kw)
+        return self.server.client().request("POST", self.HOOK, body=raw, headers=headers, expect=expect)
+
+    def test_a_signed_event_pays_once(self):
+        s = self.new_student()
+        inv = self.invoice(s, "2026-09-01", 5000)
+        ev = self.event(s, 3000)
+        first = self.deliver(ev).json
+        self.assertFalse(first["duplicate"])
+        self.assertIsNotNone(first["paymentId"])
+        self.assertEqual(self.get_invoice(inv)["balance"], 2000)
+        # the same event again (a provider retries): recorded once, applied once
+        again = self.deliver(ev).json
+        self.assertEqual((again["duplicate"], again["paymentId"]), (True, None))
+        # another event of the same provider payment: recorded, not paid twice
+        other = self.deliver(self.event(s, 3000, pi=ev["data"]["object"]["id"])).json
+        self.assertEqual((other["duplicate"], other["paymentId"]), (False, None))
+        self.assertEqual(self.get_invoice(inv)["balance"], 2000)
+        # an event of another type is recorded, nothing is applied
+        self.assertIsNone(self.deliver(self.event(s, 1, type_="charge.refund.updated")).json["paymentId"])
+        self.assertEqual(db_rows(self.server, f"SELECT method, amount FROM payments WHERE student_id = '{s}'"),
+                         [("online", "3000")])
+
+    def test_bad_signatures_are_refused_and_change_nothing(self):
+        s = self.new_student()
+        inv = self.invoice(s, "2026-09-01", 5000)
+        ev = self.event(s, 1000)
+        now = test_now().timestamp()
+        for kw in ({"secret": "whsec_wrong"}, {"at": now - 301}, {"at": now + 301}):
+            with self.subTest(**kw):
+                res = self.deliver(ev, expect=400, **kw)
+                self.assertIn("ignature", res.json["detail"])
+        raw, headers = signed(ev)
+        tampered = raw.replace(b"1000", b"9000")
+        self.server.client().request("POST", self.HOOK, body=tampered, headers=headers, expect=400)
+        self.server.client().request("POST", self.HOOK, body=raw, headers={"Content-Type": "application/json"},
+                                     expect=400)
+        self.server.client().request("POST", self.HOOK, body=raw, expect=400,
+                                     headers={"Content-Type": "application/json", "Stripe-Signature": "v1=abc"})
+        self.assertEqual(self.get_invoice(inv)["balance"], 5000)
+        # the event was never recorded: a good delivery of it applies
+        self.deliver(ev)
+        self.assertEqual(self.get_invoice(inv)["balance"], 4000)
+
+    def test_unknown_provider_school_or_student_and_bad_events(self):
+        s = self.new_student()
+        raw, headers = signed(self.event(s, 100))
+        self.server.client().request("POST", f"{V1}/payments/webhooks/paypal", body=raw, headers=headers,
+                                     expect=404)
+        self.deliver(self.event(s, 100, school="no-such-school"), expect=404)
+        self.deliver(self.event(str(uuid.uuid4()), 100), expect=404)
+        bad = self.event(s, 0)
+        self.assertIn("amount", self.deliver(bad, expect=422).text)
+        self.deliver({"id": "evt_x", "type": "payment_intent.succeeded", "data": {}}, expect=422)
+        self.assertEqual(db_rows(self.server, f"SELECT count(*) FROM payments WHERE student_id = '{s}'"), [("0",)])
+
+
 class TestZZFeesCoverage(unittest.TestCase):
     """Runs after the other classes of the module: every fees operation answered its statuses."""
 
@@ -299,6 +380,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 4)
+        self.assertEqual(len(ops), 5)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

@@ -30,5 +30,6 @@ int invoices_create(req_t *r);
 int invoices_get(req_t *r);
 int payments_create(req_t *r);
 int student_fee_balance(req_t *r);
+int payment_webhook(req_t *r);
 
 #endif

@@ -21,9 +21,8 @@
 #include "core/ids.h"
 #include "domain/fees.h"
 
-#define MAX_INVOICES 200
 
-static const char *const methods[] = {"cash", "bank_transfer", "card", "online", NULL};
+const char *const fees_methods[] = {"cash", "bank_transfer", "card", "online", NULL};
 
 /* writing the account row first: a student's payments queue behind each other */
 static stmt_t Q_ACCOUNT = STMT("payments.account", 0,
@@ -42,8 +41,8 @@ static stmt_t Q_OPEN = STMT2("payments.open", 0,
 static stmt_t Q_INSERT =
     STMT("payments.insert", 0,
          "INSERT INTO payments (tenant_id, id, student_id, receipt_year, receipt_seq, receipt_no, amount, currency,"
-         " method, reference, paid_on, unallocated, created_by, created_at)"
-         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)");
+         " method, reference, paid_on, unallocated, created_by, created_at, provider, provider_ref)"
+         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)");
 static stmt_t Q_PAY_INVOICE = STMT("payments.pay_invoice", 0,
                                    "UPDATE invoices SET allocated = allocated + $3, balance = balance - $3,"
                                    " version = version + 1, updated_at = $4"
@@ -69,15 +68,6 @@ static stmt_t Q_BALANCE = STMT("payments.balance", STMT_READ,
                                " AND student_id = $2 AND state = 'issued'), 0), COALESCE((SELECT credit FROM"
                                " fee_accounts WHERE tenant_id = $1 AND student_id = $2), 0)");
 
-typedef struct payment_in {
-    const char *student_id;
-    long long amount;
-    int method;
-    const char *reference;
-    const char *paid_on;
-    const char *invoices[MAX_INVOICES];
-    size_t ninvoices;
-} payment_in_t;
 
 static int read_payment(req_t *r, payment_in_t *in)
 {
@@ -85,15 +75,15 @@ static int read_payment(req_t *r, payment_in_t *in)
     body_only_fields(r, fields);
     body_uuid(r, "studentId", 1, &in->student_id);
     body_int(r, "amount", 1, 1, FEES_AMOUNT_MAX, &in->amount);
-    body_enum(r, "method", 1, methods, &in->method);
+    body_enum(r, "method", 1, fees_methods, &in->method);
     body_string(r, "reference", 0, 1, 200, &in->reference);
     body_date(r, "paidOn", 1, &in->paid_on);
     json_t *ids = json_object_get(r->json, "invoiceIds");
     if (ids != NULL && !json_is_null(ids)) {
         size_t i;
         json_t *e;
-        if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MAX_INVOICES)
-            res_field_error(r, "invoiceIds", "must be an array of 1 to %d invoice ids", MAX_INVOICES);
+        if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > FEES_MAX_INVOICES)
+            res_field_error(r, "invoiceIds", "must be an array of 1 to %d invoice ids", FEES_MAX_INVOICES);
         else
             json_array_foreach(ids, i, e)
             {
@@ -110,23 +100,16 @@ static int read_payment(req_t *r, payment_in_t *in)
     return res_check_fields(r);
 }
 
-typedef struct paying {
-    req_t *r;
-    const payment_in_t *in;
-    const char *id;
-    const char *currency;
-    int bad_invoice; /* index + 1 of a named invoice that is not open */
-} paying_t;
 
 /* The open invoices to pay, in order, into ids/balances; their count, or -1. */
 static int open_invoices(db_t *db, paying_t *c, const char **ids, int64_t *balances)
 {
     req_t *r = c->r;
     db_result_t res;
-    if (db_exec(db, &Q_OPEN, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(c->in->student_id)), &r->arena, &res) != 0)
+    if (db_exec(db, &Q_OPEN, DB_ARGS(DB_TEXT(c->tenant), DB_TEXT(c->in->student_id)), &r->arena, &res) != 0)
         return -1;
     if (c->in->ninvoices == 0) {
-        int n = res.nrows < MAX_INVOICES ? res.nrows : MAX_INVOICES;
+        int n = res.nrows < FEES_MAX_INVOICES ? res.nrows : FEES_MAX_INVOICES;
         for (int i = 0; i < n; i++) {
             ids[i] = db_get(&res, i, 0);
             balances[i] = db_get_int(&res, i, 1);
@@ -148,17 +131,16 @@ static int open_invoices(db_t *db, paying_t *c, const char **ids, int64_t *balan
     return (int)c->in->ninvoices;
 }
 
-static int pay_in_tx(db_t *db, void *ctx)
+int fees_pay_in_tx(db_t *db, paying_t *c)
 {
-    paying_t *c = ctx;
     req_t *r = c->r;
     const payment_in_t *in = c->in;
-    const char *t = r->auth.tenant_id;
+    const char *t = c->tenant;
     long long now = (long long)clock_wall_ms();
     int year = atoi(in->paid_on);
     db_result_t res;
-    const char *ids[MAX_INVOICES];
-    int64_t balances[MAX_INVOICES], alloc[MAX_INVOICES], credit;
+    const char *ids[FEES_MAX_INVOICES];
+    int64_t balances[FEES_MAX_INVOICES], alloc[FEES_MAX_INVOICES], credit;
     c->bad_invoice = 0;
     if (db_exec(db, &Q_ACCOUNT, DB_ARGS(DB_TEXT(t), DB_TEXT(in->student_id), DB_INT(now)), &r->arena, NULL) != 0)
         return -1;
@@ -173,9 +155,9 @@ static int pay_in_tx(db_t *db, void *ctx)
         return -1;
     if (db_exec(db, &Q_INSERT,
                 DB_ARGS(DB_TEXT(t), DB_TEXT(c->id), DB_TEXT(in->student_id), DB_INT(year), DB_INT(seq),
-                        DB_TEXT(receipt), DB_INT(in->amount), DB_TEXT(c->currency), DB_TEXT(methods[in->method]),
-                        DB_TEXT(in->reference), DB_TEXT(in->paid_on), DB_INT(credit), DB_TEXT(r->auth.user_id),
-                        DB_INT(now)),
+                        DB_TEXT(receipt), DB_INT(in->amount), DB_TEXT(c->currency), DB_TEXT(fees_methods[in->method]),
+                        DB_TEXT(in->reference), DB_TEXT(in->paid_on), DB_INT(credit), DB_TEXT(c->actor),
+                        DB_INT(now), DB_TEXT(in->provider), DB_TEXT(in->provider_ref)),
                 &r->arena, NULL) != 0)
         return -1;
     for (int i = 0; i < n; i++) {
@@ -197,7 +179,19 @@ static int pay_in_tx(db_t *db, void *ctx)
                         DB_TEXT(c->id), DB_TEXT(receipt), DB_INT(now)),
                 &r->arena, NULL) != 0)
         return -1;
-    return audit_caller(db, r, "payment.create", "payment", c->id, receipt);
+    audit_event_t e = {.tenant_id = t,
+                       .actor_id = c->actor,
+                       .actor_roles = c->actor != NULL ? r->auth.roles : 0,
+                       .action = "payment.create",
+                       .subject_type = "payment",
+                       .subject_id = c->id,
+                       .detail = receipt};
+    return audit_record(db, r, &e);
+}
+
+static int pay_in_tx(db_t *db, void *ctx)
+{
+    return fees_pay_in_tx(db, ctx);
 }
 
 static json_t *payment_json(req_t *r, const db_result_t *p, const db_result_t *allocs)
@@ -226,7 +220,7 @@ int payments_create(req_t *r)
         return -1;
     char id[40];
     ids_uuid7(id);
-    paying_t c = {r, &in, id, currency, 0};
+    paying_t c = {r, &in, r->auth.tenant_id, r->auth.user_id, id, currency, 0};
     db_t *db = req_db(r);
     if (db_transaction(db, pay_in_tx, &c) != 0) {
         if (c.bad_invoice > 0) {
