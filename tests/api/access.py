@@ -183,6 +183,9 @@ TABLE = {
     # their own; teachers and staff see nothing of it
     ("POST", f"{V1}/invoices"): MONEY,
     ("GET", f"{V1}/invoices/{{id}}"): MONEY_READERS,
+    ("POST", f"{V1}/invoices/{{id}}/issue"): MONEY,
+    ("POST", f"{V1}/invoices/{{id}}/credit-notes"): MONEY,
+    ("POST", f"{V1}/invoices/{{id}}/void"): MONEY,
     ("POST", f"{V1}/payments"): MONEY,
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
     ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account

@@ -59,3 +59,11 @@ def _payment_refs(w):
              "headers": {"Idempotency-Key": str(uuid.uuid4())}},
             {"body": dict(body, invoiceIds=[w.B.fees["invoice"]["id"]]), "snapshot": f"{V1}/invoices/"
              f"{w.B.fees['invoice']['id']}", "headers": {"Idempotency-Key": str(uuid.uuid4())}}]
+
+
+for _action, _body in (("issue", None), ("credit-notes", {"amount": 1, "reason": "another school"}),
+                       ("void", {"reason": "another school"})):
+    def _fix(w, body=_body):
+        inv = w.B.fees["invoice"]["id"]
+        return {"params": {"id": inv}, "snapshot": f"{V1}/invoices/{inv}", "body": body}
+    isolation.path_fixture("POST", V1 + "/invoices/{id}/" + _action)(_fix)

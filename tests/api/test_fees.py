@@ -133,6 +133,55 @@ class TestArithmetic(FeesCase):
         self.assertEqual(self.get_invoice(o)["balance"], 1000)
 
 
+class TestCorrections(FeesCase):
+    def test_credit_notes_and_voids(self):
+        s = self.new_student()
+        inv = self.invoice(s, "2026-09-01", 10000)
+        base = f"{V1}/invoices/{inv['id']}"
+        self.pay(s, 4000)
+        # a credit note of 2500 on a balance of 6000: 3500 left
+        got = self.bursar.post(f"{base}/credit-notes", json={"amount": 2500, "reason": "sibling discount"},
+                               expect=200).json
+        self.assertEqual((got["credited"], got["balance"], got["lines"][0]["amount"]), (2500, 3500, 10000))
+        # more than the balance: 409, nothing changes
+        self.bursar.post(f"{base}/credit-notes", json={"amount": 3501, "reason": "too much"}, expect=409)
+        self.bursar.post(f"{base}/credit-notes", json={"amount": 0, "reason": "nothing"}, expect=422)
+        self.bursar.post(f"{base}/credit-notes", json={"amount": 5}, expect=422)
+        self.assertEqual(self.get_invoice(inv)["balance"], 3500)
+        # a paid-into invoice is not voided
+        self.bursar.post(f"{base}/void", json={"reason": "mistake"}, expect=409)
+        self.bursar.post(f"{base}/void", json={}, expect=422)
+        self.assertEqual(self.balance(s)["owed"], 3500)
+        # an unpaid one is: owed no more
+        other = self.invoice(s, "2026-10-01", 700)
+        got = self.bursar.post(f"{V1}/invoices/{other['id']}/void", json={"reason": "billed twice"},
+                               expect=200).json
+        self.assertEqual(got["status"], "void")
+        self.assertEqual(self.balance(s)["owed"], 3500)
+        self.bursar.post(f"{V1}/invoices/{other['id']}/void", json={"reason": "again"}, expect=409)
+        self.bursar.post(f"{V1}/invoices/{other['id']}/credit-notes", json={"amount": 1, "reason": "x"}, expect=409)
+        rows = db_rows(self.server, f"SELECT kind, amount FROM fee_ledger WHERE student_id = '{s}' ORDER BY id")
+        self.assertEqual(rows, [("invoice", "10000"), ("payment", "-4000"), ("credit_note", "-2500"),
+                                ("invoice", "700"), ("void", "-700")])
+
+    def test_issuing_a_draft(self):
+        s = self.new_student()
+        d = self.invoice(s, "2026-09-01", 900, issue=False)
+        self.assertEqual(self.pay(s, 100).json["credit"], 100)  # a draft is not paid
+        got = self.bursar.post(f"{V1}/invoices/{d['id']}/issue", expect=200).json
+        self.assertIsNotNone(got["issuedAt"])
+        self.assertEqual(self.balance(s), {"studentId": s, "currency": "EUR", "owed": 900, "credit": 100,
+                                           "balance": 800})
+        self.bursar.post(f"{V1}/invoices/{d['id']}/issue", expect=409)
+        self.bursar.post(f"{V1}/invoices/{d['id']}/issue", headers={"Idempotency-Key": "not a key"}, expect=400)
+        self.bursar.post(f"{V1}/invoices/{d['id']}/issue?now=1", expect=422)
+        self.bursar.post(f"{V1}/invoices/{uuid.uuid4()}/issue", expect=404)
+        self.bursar.post(f"{V1}/invoices/{uuid.uuid4()}/void", json={"reason": "x"}, expect=404)
+        self.bursar.post(f"{V1}/invoices/{uuid.uuid4()}/credit-notes", json={"amount": 1, "reason": "x"}, expect=404)
+        for action, body in (("issue", None), ("void", {"reason": "x"}), ("credit-notes", {"amount": 1, "reason": "x"})):
+            self.school.client("teacher").post(f"{V1}/invoices/{d['id']}/{action}", json=body, expect=403)
+
+
 class TestIdempotency(FeesCase):
     def test_key_is_required(self):
         s = self.new_student()
@@ -277,7 +326,9 @@ class TestRolesAndInput(FeesCase):
 
     def test_bodies_that_are_not_json_objects(self):
         s = self.new_student()
-        for path in (f"{V1}/invoices", f"{V1}/payments", f"{V1}/payments/webhooks/stripe"):
+        inv = self.invoice(s, "2026-09-01", 100)["id"]
+        for path in (f"{V1}/invoices", f"{V1}/payments", f"{V1}/payments/webhooks/stripe",
+                     f"{V1}/invoices/{inv}/credit-notes", f"{V1}/invoices/{inv}/void"):
             with self.subTest(path=path):
                 self.assertProblem(self.bursar.request("POST", path, body=b'{"amount": ', content_type="application/json",
                                                        headers=key()), 400)
@@ -380,6 +431,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 5)
+        self.assertEqual(len(ops), 8)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

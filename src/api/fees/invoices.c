@@ -216,3 +216,152 @@ int invoices_get(req_t *r)
         return -1;
     return answer(r, id, 200);
 }
+
+/* ---- corrections: issuing a draft, credit notes, voids. An issued invoice's lines never change. */
+
+static stmt_t Q_LOCK = STMT2("invoices.lock", 0,
+                             "SELECT state, balance, allocated - refunded, student_id FROM invoices"
+                             " WHERE tenant_id = $1 AND id = $2",
+                             "SELECT state, balance, allocated - refunded, student_id FROM invoices"
+                             " WHERE tenant_id = $1 AND id = $2 FOR UPDATE");
+static stmt_t Q_ISSUE = STMT("invoices.issue", 0,
+                             "UPDATE invoices SET state = 'issued', issued_at = $3, version = version + 1,"
+                             " updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND state = 'draft' RETURNING total");
+static stmt_t Q_CREDIT = STMT("invoices.credit", 0,
+                              "UPDATE invoices SET credited = credited + $3, balance = balance - $3,"
+                              " version = version + 1, updated_at = $4"
+                              " WHERE tenant_id = $1 AND id = $2 AND state = 'issued' AND balance >= $3 RETURNING id");
+static stmt_t Q_CREDIT_NOTE = STMT("invoices.credit_note", 0,
+                                   "INSERT INTO credit_notes (tenant_id, id, invoice_id, amount, reason, created_by,"
+                                   " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+static stmt_t Q_VOID = STMT("invoices.void", 0,
+                            "UPDATE invoices SET state = 'void', voided_at = $3, void_reason = $4,"
+                            " version = version + 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2"
+                            " AND state <> 'void' AND allocated = refunded RETURNING id");
+static stmt_t Q_LEDGER_ENTRY = STMT("invoices.ledger_entry", 0,
+                                    "INSERT INTO fee_ledger (tenant_id, id, student_id, kind, amount, occurred_on,"
+                                    " invoice_id, credit_note_id, memo, created_at)"
+                                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+
+typedef enum { FIX_ISSUE, FIX_CREDIT, FIX_VOID } fix_kind_t;
+
+typedef struct fixing {
+    req_t *r;
+    fix_kind_t kind;
+    const char *id;
+    long long amount;
+    const char *reason;
+    int missing;        /* out: no such invoice */
+    const char *refuse; /* out: why the state refuses it (409) */
+} fixing_t;
+
+static int ledger_entry(db_t *db, fixing_t *f, const char *student, const char *kind, long long amount,
+                        const char *note)
+{
+    req_t *r = f->r;
+    char lid[40];
+    ids_uuid7(lid);
+    return db_exec(db, &Q_LEDGER_ENTRY,
+                   DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(lid), DB_TEXT(student), DB_TEXT(kind), DB_INT(amount),
+                           DB_TEXT(school_today(r)), DB_TEXT(f->id), DB_TEXT(note), DB_TEXT(f->reason),
+                           DB_INT((long long)clock_wall_ms())),
+                   &r->arena, NULL);
+}
+
+/* The change of f->kind on the locked invoice inv; 0, or -1 (f->refuse set when the state refuses it). */
+static int apply_fix(db_t *db, fixing_t *f, const db_result_t *inv)
+{
+    req_t *r = f->r;
+    const char *t = r->auth.tenant_id, *state = db_get(inv, 0, 0), *student = db_get(inv, 0, 3);
+    long long now = (long long)clock_wall_ms(), balance = db_get_int(inv, 0, 1);
+    db_result_t res;
+    if (f->kind == FIX_ISSUE) {
+        if (db_exec(db, &Q_ISSUE, DB_ARGS(DB_TEXT(t), DB_TEXT(f->id), DB_INT(now)), &r->arena, &res) != 0)
+            return -1;
+        if (res.nrows != 1)
+            return f->refuse = "Only a draft is issued; this invoice is issued or void already.", -1;
+        return ledger_entry(db, f, student, "invoice", db_get_int(&res, 0, 0), NULL);
+    }
+    if (f->kind == FIX_CREDIT) {
+        if (strcmp(state, "issued") != 0)
+            return f->refuse = "Credit notes are for issued invoices; this one is a draft or void.", -1;
+        if (fees_credit_note_check(balance, f->amount) != 0)
+            return f->refuse = arena_printf(&r->arena, "A credit note is at most the balance (%lld).", balance), -1;
+        char nid[40];
+        ids_uuid7(nid);
+        if (db_exec(db, &Q_CREDIT, DB_ARGS(DB_TEXT(t), DB_TEXT(f->id), DB_INT(f->amount), DB_INT(now)), &r->arena,
+                    &res) != 0 || res.nrows != 1 ||
+            db_exec(db, &Q_CREDIT_NOTE,
+                    DB_ARGS(DB_TEXT(t), DB_TEXT(nid), DB_TEXT(f->id), DB_INT(f->amount), DB_TEXT(f->reason),
+                            DB_TEXT(r->auth.user_id), DB_INT(now)),
+                    &r->arena, NULL) != 0)
+            return -1;
+        return ledger_entry(db, f, student, "credit_note", -f->amount, nid);
+    }
+    if (db_exec(db, &Q_VOID, DB_ARGS(DB_TEXT(t), DB_TEXT(f->id), DB_INT(now), DB_TEXT(f->reason)), &r->arena,
+                &res) != 0)
+        return -1;
+    if (res.nrows != 1)
+        return f->refuse = "A void or paid invoice is not voided: refund its payments first.", -1;
+    return strcmp(state, "issued") == 0 ? ledger_entry(db, f, student, "void", -balance, NULL) : 0;
+}
+
+static int fix_in_tx(db_t *db, void *ctx)
+{
+    fixing_t *f = ctx;
+    req_t *r = f->r;
+    db_result_t inv;
+    f->missing = 0;
+    f->refuse = NULL;
+    if (db_exec(db, &Q_LOCK, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(f->id)), &r->arena, &inv) != 0)
+        return -1;
+    if (inv.nrows != 1)
+        return f->missing = 1, -1;
+    static const char *const actions[] = {"invoice.issue", "invoice.credit_note", "invoice.void"};
+    if (apply_fix(db, f, &inv) != 0)
+        return -1;
+    return audit_caller(db, r, actions[f->kind], "invoice", f->id,
+                        f->reason != NULL ? f->reason : arena_printf(&r->arena, "%lld", f->amount));
+}
+
+static int fix(req_t *r, fixing_t *f)
+{
+    f->r = r;
+    f->id = req_param(r, 0);
+    if (require_id(r, f->id) != 0)
+        return -1;
+    db_t *db = req_db(r);
+    if (db_transaction(db, fix_in_tx, f) != 0) {
+        if (f->missing)
+            return policy_hidden(r, "invoice");
+        if (f->refuse != NULL)
+            return res_fail(r, ERR_CONFLICT, "%s", f->refuse);
+        return r->err.code != ERR_NONE ? -1 : db_fail(r, db);
+    }
+    return answer(r, f->id, 200);
+}
+
+int invoices_issue(req_t *r)
+{
+    fixing_t f = {.kind = FIX_ISSUE};
+    return fix(r, &f);
+}
+
+int invoices_credit_note(req_t *r)
+{
+    static const char *const fields[] = {"amount", "reason", NULL};
+    fixing_t f = {.kind = FIX_CREDIT};
+    body_only_fields(r, fields);
+    body_int(r, "amount", 1, 1, FEES_AMOUNT_MAX, &f.amount);
+    body_string(r, "reason", 1, 1, 500, &f.reason);
+    return res_check_fields(r) != 0 ? -1 : fix(r, &f);
+}
+
+int invoices_void(req_t *r)
+{
+    static const char *const fields[] = {"reason", NULL};
+    fixing_t f = {.kind = FIX_VOID};
+    body_only_fields(r, fields);
+    body_string(r, "reason", 1, 1, 500, &f.reason);
+    return res_check_fields(r) != 0 ? -1 : fix(r, &f);
+}
