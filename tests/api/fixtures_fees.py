@@ -45,6 +45,11 @@ def _student_balance(w):
     return {"params": {"id": w.B.daily["student"]["id"]}, "snapshot": _balance(w)}
 
 
+@isolation.path_fixture("GET", V1 + "/students/{id}/statement")
+def _student_statement(w):
+    return {"params": {"id": w.B.daily["student"]["id"]}, "snapshot": _balance(w)}
+
+
 @isolation.references("POST", V1 + "/invoices")
 def _invoice_refs(w):
     return [{"body": {"studentId": w.B.daily["student"]["id"], "dueDate": "2026-09-30",

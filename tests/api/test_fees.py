@@ -163,6 +163,15 @@ class TestCorrections(FeesCase):
         rows = db_rows(self.server, f"SELECT kind, amount FROM fee_ledger WHERE student_id = '{s}' ORDER BY id")
         self.assertEqual(rows, [("invoice", "10000"), ("payment", "-4000"), ("credit_note", "-2500"),
                                 ("invoice", "700"), ("void", "-700")])
+        # the statement: the same entries with the running balance, ending at what is owed
+        st = self.school.client("bursar").get(f"{V1}/students/{s}/statement", expect=200).json
+        self.assertEqual([(ln["kind"], ln["amount"], ln["balance"]) for ln in st["lines"]],
+                         [("invoice", 10000, 10000), ("payment", -4000, 6000), ("credit_note", -2500, 3500),
+                          ("invoice", 700, 4200), ("void", -700, 3500)])
+        self.assertEqual(st["balance"], 3500)
+        self.school.client("teacher").get(f"{V1}/students/{s}/statement", expect=403)
+        self.school.client("parent").get(f"{V1}/students/{s}/statement", expect=404)
+        self.admin.get(f"{V1}/students/{uuid.uuid4()}/statement", expect=404)
 
     def test_issuing_a_draft(self):
         s = self.new_student()
@@ -290,6 +299,8 @@ class TestRolesAndInput(FeesCase):
             c = self.school.client(role)
             self.assertEqual(c.get(f"{V1}/invoices/{mine['id']}", expect=200).json["total"], 1234)
             self.assertEqual(c.get(f"{V1}/students/{child}/balance", expect=200).json["studentId"], child)
+            self.assertIn(("invoice", 1234), [(ln["kind"], ln["amount"]) for ln in
+                                              c.get(f"{V1}/students/{child}/statement", expect=200).json["lines"]])
             c.get(f"{V1}/invoices/{theirs['id']}", expect=404)
             c.get(f"{V1}/students/{other}/balance", expect=404)
         for role in ("teacher", "staff"):
@@ -431,6 +442,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 8)
+        self.assertEqual(len(ops), 9)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

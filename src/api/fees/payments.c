@@ -241,20 +241,64 @@ int payments_create(req_t *r)
     return res_json(r, 201, payment_json(r, &p, &allocs));
 }
 
-int student_fee_balance(req_t *r)
+static stmt_t Q_STATEMENT = STMT("payments.statement", STMT_READ,
+                                 "SELECT id, kind, amount, occurred_on, invoice_id, payment_id, memo, created_at"
+                                 " FROM fee_ledger WHERE tenant_id = $1 AND student_id = $2 ORDER BY id");
+
+/*
+ * The path's student, when the caller may read their money, with st's rows of them (tenant, student) in *res:
+ * the school's currency, or NULL after answering.
+ */
+static const char *student_view(req_t *r, stmt_t *st, db_result_t *res)
 {
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
-        return -1;
+        return NULL;
     db_t *db = req_db(r);
     const char *currency = fees_student_currency(r, id, NULL);
     if (currency == NULL || fees_may_read_student(r, id) != 1)
-        return -1;
+        return NULL;
+    if (db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0) {
+        db_fail(r, db);
+        return NULL;
+    }
+    return currency;
+}
+
+int student_fee_balance(req_t *r)
+{
     db_result_t res;
-    if (db_exec(db, &Q_BALANCE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0)
-        return db_fail(r, db);
+    const char *currency = student_view(r, &Q_BALANCE, &res), *id = req_param(r, 0);
+    if (currency == NULL)
+        return -1;
     int64_t owed = db_get_int(&res, 0, 0), credit = db_get_int(&res, 0, 1);
     return res_json(r, 200, json_pack("{s:s,s:s,s:I,s:I,s:I}", "studentId", id, "currency", currency, "owed",
                                       (json_int_t)owed, "credit", (json_int_t)credit, "balance",
                                       (json_int_t)(owed - credit)));
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
+}
+
+int student_fee_statement(req_t *r)
+{
+    db_result_t res;
+    const char *currency = student_view(r, &Q_STATEMENT, &res), *id = req_param(r, 0);
+    if (currency == NULL)
+        return -1;
+    json_t *lines = json_array();
+    int64_t running = 0;
+    for (int i = 0; i < res.nrows; i++) {
+        running += db_get_int(&res, i, 2);
+        lines = json_push(lines, json_pack("{s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:I,s:s}", "id", db_get(&res, i, 0), "kind",
+                                           db_get(&res, i, 1), "amount", (json_int_t)db_get_int(&res, i, 2), "date",
+                                           db_get(&res, i, 3), "invoiceId", text_or_null(db_get(&res, i, 4)),
+                                           "paymentId", text_or_null(db_get(&res, i, 5)), "memo",
+                                           text_or_null(db_get(&res, i, 6)), "balance", (json_int_t)running,
+                                           "recordedAt", iso_time(&r->arena, db_get_int(&res, i, 7))));
+    }
+    return res_json(r, 200, json_pack("{s:s,s:s,s:o,s:I}", "studentId", id, "currency", currency, "lines", lines,
+                                      "balance", (json_int_t)running));
 }
