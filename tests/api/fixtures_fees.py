@@ -2,7 +2,7 @@
 fixtures_fees.py - the fees routes' entries in the isolation registry (see isolation.py).
 
 build_fees (a FINAL_BUILDER) gives schools A and B of the World, on the student of fixtures_daily's build_school,
-an issued invoice (school.fees["invoice"]). School A's users then meet school B's invoice and student in paths and
+an issued invoice paid in part (school.fees["invoice"], ["payment"]). School A's users then meet school B's invoice and student in paths and
 bodies (404, nothing changes: B's invoice and B's student's balance stay as they were).
 """
 
@@ -19,7 +19,10 @@ def build_school(school, tag):
     invoice = admin.post(f"{V1}/invoices", json={"studentId": student, "dueDate": "2026-09-30",
                                                  "lines": [{"description": f"Tuition {tag}", "amount": 120000}]},
                          expect=201).json
-    school.fees = {"invoice": invoice}
+    payment = admin.post(f"{V1}/payments", json={"studentId": student, "amount": 20000, "method": "cash",
+                                                 "paidOn": "2026-09-01"},
+                         headers={"Idempotency-Key": str(uuid.uuid4())}, expect=201).json
+    school.fees = {"invoice": invoice, "payment": payment}
 
 
 def build_world(w):
@@ -72,3 +75,10 @@ for _action, _body in (("issue", None), ("credit-notes", {"amount": 1, "reason":
         inv = w.B.fees["invoice"]["id"]
         return {"params": {"id": inv}, "snapshot": f"{V1}/invoices/{inv}", "body": body}
     isolation.path_fixture("POST", V1 + "/invoices/{id}/" + _action)(_fix)
+
+
+@isolation.references("POST", V1 + "/refunds")
+def _refund_refs(w):
+    return [{"snapshot": f"{V1}/invoices/{w.B.fees['invoice']['id']}",
+             "body": {"paymentId": w.B.fees["payment"]["id"], "amount": 1, "method": "cash",
+                      "reason": "another school", "refundedOn": "2026-09-02"}}]

@@ -191,6 +191,46 @@ class TestCorrections(FeesCase):
             self.school.client("teacher").post(f"{V1}/invoices/{d['id']}/{action}", json=body, expect=403)
 
 
+class TestRefunds(FeesCase):
+    def refund(self, payment, amount, expect=201, **extra):
+        body = dict({"paymentId": payment["id"], "amount": amount, "method": "bank_transfer",
+                     "reason": "left the school", "refundedOn": "2026-10-01"}, **extra)
+        return self.bursar.post(f"{V1}/refunds", json=body, expect=expect)
+
+    def test_refunds_come_out_of_credit_then_the_latest_invoice(self):
+        s = self.new_student()
+        a = self.invoice(s, "2026-09-01", 3000)
+        b = self.invoice(s, "2026-10-01", 2000)
+        p = self.pay(s, 6000).json  # pays a 3000, b 2000, 1000 credit
+        self.assertEqual(p["credit"], 1000)
+        # 1500: 1000 from credit, 500 back from b (due last)
+        r = self.refund(p, 1500).json
+        self.assertEqual((r["fromCredit"], r["allocations"]), (1000, [{"invoiceId": b["id"], "amount": 500}]))
+        self.assertEqual(self.get_invoice(b)["balance"], 500)
+        self.assertEqual(self.get_invoice(b)["refunded"], 500)
+        self.assertEqual(self.balance(s), {"studentId": s, "currency": "EUR", "owed": 500, "credit": 0,
+                                           "balance": 500})
+        # 2000 more: 1500 from b, 500 from a
+        r = self.refund(p, 2000).json
+        self.assertEqual(r["allocations"], [{"invoiceId": b["id"], "amount": 1500},
+                                            {"invoiceId": a["id"], "amount": 500}])
+        self.assertEqual(self.balance(s)["owed"], 2500)
+        # 6000 - 3500 = 2500 left to refund: 2501 is 409, nothing changes
+        self.refund(p, 2501, expect=409)
+        self.refund(p, 0, expect=422)
+        self.refund(p, 5, method="cheque", expect=422)
+        self.refund({"id": str(uuid.uuid4())}, 1, expect=404)
+        self.school.client("teacher").post(f"{V1}/refunds", json={}, expect=403)
+        self.assertEqual(self.balance(s)["owed"], 2500)
+        st = self.admin.get(f"{V1}/students/{s}/statement", expect=200).json
+        self.assertEqual([(ln["kind"], ln["amount"]) for ln in st["lines"]][-2:], [("refund", 1500), ("refund", 2000)])
+        self.assertEqual(st["balance"], 2500)
+        # the whole rest: the invoices are owed in full again
+        self.refund(p, 2500)
+        self.assertEqual(self.balance(s)["owed"], 5000)
+        self.refund(p, 1, expect=409)
+
+
 class TestIdempotency(FeesCase):
     def test_key_is_required(self):
         s = self.new_student()
@@ -339,7 +379,8 @@ class TestRolesAndInput(FeesCase):
         s = self.new_student()
         inv = self.invoice(s, "2026-09-01", 100)["id"]
         for path in (f"{V1}/invoices", f"{V1}/payments", f"{V1}/payments/webhooks/stripe",
-                     f"{V1}/invoices/{inv}/credit-notes", f"{V1}/invoices/{inv}/void"):
+                     f"{V1}/invoices/{inv}/credit-notes", f"{V1}/invoices/{inv}/void",
+                     f"{V1}/refunds"):
             with self.subTest(path=path):
                 self.assertProblem(self.bursar.request("POST", path, body=b'{"amount": ', content_type="application/json",
                                                        headers=key()), 400)
@@ -442,6 +483,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 9)
+        self.assertEqual(len(ops), 10)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

@@ -32,6 +32,7 @@ int invoices_issue(req_t *r);
 int invoices_credit_note(req_t *r);
 int invoices_void(req_t *r);
 int payments_create(req_t *r);
+int payments_refund(req_t *r);
 int student_fee_balance(req_t *r);
 int student_fee_statement(req_t *r);
 int payment_webhook(req_t *r);
