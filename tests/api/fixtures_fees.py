@@ -82,3 +82,11 @@ def _refund_refs(w):
     return [{"snapshot": f"{V1}/invoices/{w.B.fees['invoice']['id']}",
              "body": {"paymentId": w.B.fees["payment"]["id"], "amount": 1, "method": "cash",
                       "reason": "another school", "refundedOn": "2026-09-02"}}]
+
+
+isolation.report(V1 + "/reports/fees/outstanding")(lambda school: {})
+
+
+@isolation.references("GET", V1 + "/reports/fees/outstanding")
+def _outstanding_refs(w):
+    return [{"query": {"classId": w.B.daily["class"]["id"]}}]

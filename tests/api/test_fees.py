@@ -231,6 +231,36 @@ class TestRefunds(FeesCase):
         self.refund(p, 1, expect=409)
 
 
+class TestOutstanding(FeesCase):
+    def test_ageing_buckets_by_student(self):
+        child, other = self.school.students["student"]["id"], self.school.students["other"]["id"]
+        # as of 2026-12-31: 16 days late -> 0-30; 60 -> 31-60; 61 -> 61-90; 91 -> 90+; not yet due -> 0-30
+        for due, amount in (("2026-12-15", 100), ("2026-11-01", 200), ("2026-10-31", 400), ("2026-10-01", 800),
+                            ("2027-01-31", 1600)):
+            self.invoice(child, due, amount)
+        paid = self.invoice(other, "2026-12-30", 5000)
+        self.pay(other, 4000, invoiceIds=[paid["id"]])  # 1000 left, 1 day late
+        self.invoice(other, "2026-12-01", 7, issue=False)  # a draft is not owed
+        rep = self.bursar.get(f"{V1}/reports/fees/outstanding?asOf=2026-12-31", expect=200).json
+        by = {i["studentId"]: i for i in rep["items"]}
+        self.assertEqual(by[child]["buckets"], {"0-30": 1700, "31-60": 200, "61-90": 400, "90+": 800})
+        self.assertEqual(by[child]["total"], 3100)
+        self.assertEqual(by[other]["buckets"], {"0-30": 1000, "31-60": 0, "61-90": 0, "90+": 0})
+        self.assertEqual(rep["totals"], {"0-30": 2700, "31-60": 200, "61-90": 400, "90+": 800})
+        self.assertEqual((rep["total"], rep["currency"], rep["asOf"]), (4100, "EUR", "2026-12-31"))
+        # a month later: 12-15 is 47 days late (31-60), 11-01 91 and 10-31 92 (90+), 01-31 due today (0-30)
+        later = self.bursar.get(f"{V1}/reports/fees/outstanding?asOf=2027-01-31", expect=200).json
+        self.assertEqual({i["studentId"]: i for i in later["items"]}[child]["buckets"],
+                         {"0-30": 1600, "31-60": 100, "61-90": 0, "90+": 1400})
+        # a grade level nobody is enrolled in: nobody
+        self.assertEqual(self.admin.get(f"{V1}/reports/fees/outstanding?gradeLevel=13", expect=200).json["items"], [])
+        self.admin.get(f"{V1}/reports/fees/outstanding?gradeLevel=14", expect=422)
+        self.admin.get(f"{V1}/reports/fees/outstanding?asOf=2026-13-01", expect=422)
+        self.admin.get(f"{V1}/reports/fees/outstanding?classId={uuid.uuid4()}", expect=404)
+        for role in ("teacher", "staff", "parent"):
+            self.school.client(role).get(f"{V1}/reports/fees/outstanding", expect=403)
+
+
 class TestIdempotency(FeesCase):
     def test_key_is_required(self):
         s = self.new_student()
@@ -483,6 +513,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 10)
+        self.assertEqual(len(ops), 11)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

@@ -9,8 +9,8 @@
 int fees_may_read_student(req_t *r, const char *student_id);
 
 /*
- * The school's ISO currency code (arena memory) once student_id is a student of the school; NULL after answering
- * 404 "No such student (field)." (field may be NULL) or an error.
+ * The school's ISO currency code (arena memory) once student_id (unless NULL) is a student of the school; NULL
+ * after answering 404 "No such student (field)." (field may be NULL) or an error.
  */
 const char *fees_student_currency(req_t *r, const char *student_id, const char *field);
 

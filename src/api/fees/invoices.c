@@ -68,7 +68,7 @@ int fees_may_read_student(req_t *r, const char *student_id)
 
 const char *fees_student_currency(req_t *r, const char *student_id, const char *field)
 {
-    if (school_ref(r, &Q_STUDENT, student_id, "student", field, NULL) != 1)
+    if (student_id != NULL && school_ref(r, &Q_STUDENT, student_id, "student", field, NULL) != 1)
         return NULL;
     db_t *db = req_db(r);
     db_result_t res;
