@@ -371,7 +371,7 @@ class TestRolesAndInput(FeesCase):
             self.assertEqual(c.get(f"{V1}/students/{child}/balance", expect=200).json["studentId"], child)
             self.assertIn(("invoice", 1234), [(ln["kind"], ln["amount"]) for ln in
                                               c.get(f"{V1}/students/{child}/statement", expect=200).json["lines"]])
-            c.get(f"{V1}/invoices/{theirs['id']}", expect=404)
+            self.assertEqual(c.get(f"{V1}/invoices/{theirs['id']}", expect=404).json["detail"], "No such invoice.")
             c.get(f"{V1}/students/{other}/balance", expect=404)
         for role in ("teacher", "staff"):
             c = self.school.client(role)

@@ -183,7 +183,7 @@ static int answer(req_t *r, const char *id, int status)
         return db_fail(r, db);
     if (inv.nrows != 1)
         return policy_hidden(r, "invoice");
-    int rc = fees_may_read_student(r, db_get(&inv, 0, I_STUDENT));
+    int rc = policy_can_read_student(r, db_get(&inv, 0, I_STUDENT));
     if (rc != 1)
         return rc == 0 ? policy_hidden(r, "invoice") : -1;
     if (db_exec(db, &Q_LINES, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &lines) != 0)
