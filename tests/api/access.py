@@ -189,6 +189,7 @@ TABLE = {
     ("POST", f"{V1}/payments"): MONEY,
     ("POST", f"{V1}/refunds"): MONEY,
     ("GET", f"{V1}/reports/fees/outstanding"): MONEY,
+    ("GET", f"{V1}/reports/fees/collections"): MONEY,
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
     ("GET", f"{V1}/students/{{id}}/statement"): MONEY_READERS,
     ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account

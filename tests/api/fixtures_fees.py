@@ -90,3 +90,6 @@ isolation.report(V1 + "/reports/fees/outstanding")(lambda school: {})
 @isolation.references("GET", V1 + "/reports/fees/outstanding")
 def _outstanding_refs(w):
     return [{"query": {"classId": w.B.daily["class"]["id"]}}]
+
+
+isolation.report(V1 + "/reports/fees/collections")(lambda school: {"from": "2026-09-01", "to": "2026-09-30"})

@@ -261,6 +261,26 @@ class TestOutstanding(FeesCase):
             self.school.client(role).get(f"{V1}/reports/fees/outstanding", expect=403)
 
 
+class TestCollections(FeesCase):
+    def test_daily_collections_by_method(self):
+        s = self.new_student()
+        self.pay(s, 1000, paidOn="2030-03-01")
+        self.pay(s, 250, paidOn="2030-03-01")
+        p = self.pay(s, 400, paidOn="2030-03-02", method="card").json
+        self.pay(s, 999, paidOn="2030-03-03")  # the day after the range
+        self.bursar.post(f"{V1}/refunds", json={"paymentId": p["id"], "amount": 100, "method": "card",
+                                                "reason": "overcharged", "refundedOn": "2030-03-02"}, expect=201)
+        rep = self.bursar.get(f"{V1}/reports/fees/collections?from=2030-03-01&to=2030-03-02", expect=200).json
+        self.assertEqual([(c["date"], c["method"], c["amount"], c["count"]) for c in rep["collected"]],
+                         [("2030-03-01", "cash", 1250, 2), ("2030-03-02", "card", 400, 1)])
+        self.assertEqual([(c["date"], c["amount"]) for c in rep["refunded"]], [("2030-03-02", 100)])
+        self.assertEqual((rep["totalCollected"], rep["totalRefunded"]), (1650, 100))
+        self.bursar.get(f"{V1}/reports/fees/collections?from=2030-03-02&to=2030-03-01", expect=422)
+        self.bursar.get(f"{V1}/reports/fees/collections?from=2030-03-02", expect=422)
+        self.school.client("teacher").get(f"{V1}/reports/fees/collections?from=2030-03-01&to=2030-03-02",
+                                          expect=403)
+
+
 class TestIdempotency(FeesCase):
     def test_key_is_required(self):
         s = self.new_student()
@@ -513,6 +533,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 11)
+        self.assertEqual(len(ops), 12)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

@@ -37,5 +37,6 @@ int student_fee_balance(req_t *r);
 int student_fee_statement(req_t *r);
 int payment_webhook(req_t *r);
 int fees_outstanding_report(req_t *r);
+int fees_collections_report(req_t *r);
 
 #endif
