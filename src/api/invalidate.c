@@ -73,6 +73,13 @@ static const struct {
     {"/api/v1/terms/{id}/publish-grades", 0},
     {"/api/v1/students/{id}/remarks/{termId}", 0},
     {"/api/v1/report-cards", 0}, /* starts a job that only reads */
+    {"/api/v1/invoices", 0}, /* money is read from the database, never cached */
+    {"/api/v1/payments", 0},
+    {"/api/v1/refunds", 0},
+    {"/api/v1/invoices/{id}/issue", 0},
+    {"/api/v1/invoices/{id}/credit-notes", 0},
+    {"/api/v1/invoices/{id}/void", 0},
+    {"/api/v1/payments/webhooks/{provider}", 0},
 };
 
 long invalidate_families(const route_t *route)

@@ -13,6 +13,7 @@
 #include "api/academic.h"
 #include "api/api.h"
 #include "api/assessment/assessment.h"
+#include "api/fees/fees.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
 #include "api/files.h"
@@ -131,6 +132,7 @@ const route_t api_routes[] = {
 #include "api/routes/files.inc"
 #include "api/routes/transfers.inc"
 #include "api/routes/assessment.inc"
+#include "api/routes/fees.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

@@ -51,7 +51,7 @@ static stmt_t Q_REVOKE_ALL = STMT("sessions.revoke_user", 0,
                                   "UPDATE sessions SET status = 'revoked', revoked_reason = $3"
                                   " WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'");
 
-#define SCHOOL_ROLES (ROLE_ADMIN | ROLE_TEACHER | ROLE_STAFF | ROLE_STUDENT | ROLE_PARENT)
+#define SCHOOL_ROLES ROLES_SCHOOL
 
 static json_t *user_json(req_t *r, const db_result_t *res, int row)
 {

@@ -43,7 +43,7 @@ static stmt_t Q_TEACHES_WARD = STMT("policy.teaches_ward", STMT_ACCESS,
 
 int policy_sees_school(const req_t *r)
 {
-    return (r->auth.roles & (ROLE_ADMIN | ROLE_STAFF)) != 0;
+    return (r->auth.roles & (ROLE_ADMIN | ROLE_STAFF | ROLE_BURSAR)) != 0;
 }
 
 /* Runs a one-row lookup; 1 when a row exists, 0 when not, -1 on a database error. */

@@ -20,7 +20,7 @@
 
 #include "http/handler.h"
 
-/* Whether the caller sees the whole school (admin or staff). */
+/* Whether the caller reads the whole school (admin, staff, or a bursar, who reads the office's records to bill). */
 int policy_sees_school(const req_t *r);
 
 /*

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-static const char *const names[ROLE_COUNT] = {"platform_admin", "admin", "teacher", "staff", "student", "parent"};
+static const char *const names[ROLE_COUNT] = {"platform_admin", "admin", "teacher", "staff", "student", "parent", "bursar"};
 
 const char *role_name(int i)
 {

@@ -11,10 +11,11 @@ enum {
     ROLE_STAFF = 1u << 3,
     ROLE_STUDENT = 1u << 4,
     ROLE_PARENT = 1u << 5,
+    ROLE_BURSAR = 1u << 6,         /* keeps a school's money: fees, invoices, payments */
 };
 
-#define ROLE_COUNT 6
-#define ROLES_SCHOOL (ROLE_ADMIN | ROLE_TEACHER | ROLE_STAFF | ROLE_STUDENT | ROLE_PARENT)
+#define ROLE_COUNT 7
+#define ROLES_SCHOOL (ROLE_ADMIN | ROLE_TEACHER | ROLE_STAFF | ROLE_STUDENT | ROLE_PARENT | ROLE_BURSAR)
 #define ROLES_ANY (ROLE_PLATFORM_ADMIN | ROLES_SCHOOL)
 
 /* Name of the role with bit index i ("platform_admin", "admin", …). */

@@ -373,6 +373,9 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
             return fail(err, errlen, "ERP_FILE_URL_SECRET", "at least 32 characters", "(hidden)");
         c->file_url_secret = xstrdup(fsecret);
     }
+    const char *wsecret = get("ERP_PAYMENT_WEBHOOK_SECRET", ud);
+    if (wsecret != NULL && *wsecret != '\0')
+        c->payment_webhook_secret = xstrdup(wsecret);
     if (get_int(get, ud, "ERP_FILE_URL_TTL", 10, 86400, 300, &n, err, errlen) != 0)
         return -1;
     c->file_url_ttl = (int)n;
@@ -534,6 +537,7 @@ void config_free(config_t *c)
     free(c->blob_url);
     free(c->jwt_secret);
     free(c->file_url_secret);
+    free(c->payment_webhook_secret);
     free(c->jwt_previous);
     free(c->data_dir);
     free(c->queue_name);

@@ -37,6 +37,7 @@ typedef struct config {
     char *redis_url;       /* NULL: none */
     char *blob_url;
     char *jwt_secret;      /* NULL: generated under data_dir in the embedded profile */
+    char *payment_webhook_secret; /* ERP_PAYMENT_WEBHOOK_SECRET: signs payment providers' webhooks; NULL: refused */
     char *file_url_secret; /* ERP_FILE_URL_SECRET: signs download links; NULL: derived from jwt_secret (or random) */
     int file_url_ttl;      /* ERP_FILE_URL_TTL: seconds a signed download link lives (300) */
     char *jwt_previous;    /* comma-separated secrets still accepted for verification; NULL: none */

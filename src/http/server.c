@@ -398,6 +398,8 @@ static size_t copy_headers(job_t *j, h2o_req_t *req)
             r->hdr.origin = header_copy(j, h);
         else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("idempotency-key")))
             r->hdr.idempotency_key = header_copy(j, h);
+        else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("stripe-signature")))
+            r->hdr.webhook_signature = header_copy(j, h);
         else if (srv.cfg->n_trusted_proxies > 0 && h->name == &H2O_TOKEN_X_FORWARDED_FOR->buf)
             xff = header_join(j, xff, h);
         else if (srv.cfg->n_trusted_proxies > 0 && h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("forwarded")))

@@ -23,15 +23,19 @@ What the documents say, and the rows that follow from it:
   timetable and subjects, their attendance; a parent their children's and
   their guardian record);
 * everyone in a school reads the school's calendar and subjects;
+* admins and bursars keep the money (invoices, payments); parents and students
+  read their own invoices and balances; a bursar reads the school like the office;
 * every account reads itself, changes its password and logs out.
 """
 
 PUBLIC = frozenset({"public"})
 ADMIN = frozenset({"admin"})
 OPERATOR = frozenset({"platform_admin"})
-SCHOOL = frozenset({"admin", "teacher", "staff", "student", "parent"})
+SCHOOL = frozenset({"admin", "teacher", "staff", "student", "parent", "bursar"})
 EVERYONE = OPERATOR | SCHOOL  # every account, signed in
 OFFICE = frozenset({"admin", "staff"})
+MONEY = frozenset({"admin", "bursar"})
+MONEY_READERS = MONEY | {"parent", "student"}
 STAFFROOM = frozenset({"admin", "teacher", "staff"})  # the school's adults: teachers read what they teach
 
 V1 = "/api/v1"
@@ -177,6 +181,20 @@ TABLE = {
     ("GET", f"{V1}/students/{{id}}/report-cards/{{termId}}"): SCHOOL,
     ("GET", f"{V1}/students/{{id}}/report-cards/{{termId}}/pdf"): SCHOOL,
     ("POST", f"{V1}/terms/{{id}}/publish-grades"): ADMIN,
+    # fees: admins and the bursar keep the money; parents read their children's invoices and balances, students
+    # their own; teachers and staff see nothing of it
+    ("POST", f"{V1}/invoices"): MONEY,
+    ("GET", f"{V1}/invoices/{{id}}"): MONEY_READERS,
+    ("POST", f"{V1}/invoices/{{id}}/issue"): MONEY,
+    ("POST", f"{V1}/invoices/{{id}}/credit-notes"): MONEY,
+    ("POST", f"{V1}/invoices/{{id}}/void"): MONEY,
+    ("POST", f"{V1}/payments"): MONEY,
+    ("POST", f"{V1}/refunds"): MONEY,
+    ("GET", f"{V1}/reports/fees/outstanding"): MONEY,
+    ("GET", f"{V1}/reports/fees/collections"): MONEY,
+    ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
+    ("GET", f"{V1}/students/{{id}}/statement"): MONEY_READERS,
+    ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account
 }
 
 

@@ -41,7 +41,7 @@ SERVED = {
     ("POST", ECHO): ["public"],
 }
 TEST_ROUTES = {k for k in SERVED if "/_test/" in k[1]}
-KNOWN_ROLES = {"public", "platform_admin", "admin", "teacher", "staff", "student", "parent"}
+KNOWN_ROLES = {"public", "platform_admin", "admin", "teacher", "staff", "student", "parent", "bursar"}
 
 REQUIRED_FAMILIES = {
     "http_request_duration_seconds": "histogram",

@@ -7,7 +7,7 @@ isolation and domain tests.
     world.B.users["student"]["id"]
 
 Each school ("A" and "B") has one account per role (admin, teacher, staff,
-student, parent) plus a second teacher ("teacher2"), each logged in. Suites
+student, parent, bursar) plus a second teacher ("teacher2"), each logged in. Suites
 that need more (classes, students) build on it.
 """
 
@@ -19,7 +19,7 @@ from harness import ERP_BIN, Client, run, test_now
 
 PASSWORD = "correct-horse-battery-staple"
 PLATFORM_EMAIL = "operator@platform.example"
-SCHOOL_ROLES = ["admin", "teacher", "staff", "student", "parent"]
+SCHOOL_ROLES = ["admin", "teacher", "staff", "student", "parent", "bursar"]
 ALL_ROLES = ["platform_admin"] + SCHOOL_ROLES
 
 _slug_counter = itertools.count(1)
@@ -66,7 +66,7 @@ class School:
         self.users["admin"]["token"] = login(server, self.slug, admin_email)["accessToken"]
         admin = self.client("admin")
         for role, key in [("teacher", "teacher"), ("teacher", "teacher2"), ("staff", "staff"),
-                          ("student", "student"), ("parent", "parent")]:
+                          ("student", "student"), ("parent", "parent"), ("bursar", "bursar")]:
             email = f"{key}@{self.domain}"
             u = admin.post("/api/v1/users", json={"email": email, "displayName": f"{key.title()} {name}",
                                                   "roles": [role], "password": PASSWORD}, expect=201).json
