@@ -105,6 +105,7 @@ COVERED = {
     ("GET", "/api/v1/enrollments/{id}"), ("DELETE", "/api/v1/enrollments/{id}"),
     ("POST", "/api/v1/enrollments/{id}/end"), ("POST", "/api/v1/enrollments/{id}/transfer"),
     ("GET", "/api/v1/assessments/{id}"), ("PATCH", "/api/v1/assessments/{id}"),
+    ("GET", "/api/v1/invoices/{id}"),  # read only: an issued invoice is never edited (credit notes, voids)
 }
 
 
@@ -252,6 +253,18 @@ class TestConditionalRequests(ServerTestCase):
                     self.assertEqual(c.get(path, headers={"If-None-Match": inm}).status, 200, inm)
                 for inm in ("1", '"1', 'W/1', '"1" "2"', '" 1"'):
                     self.assertProblem(c.get(path, headers={"If-None-Match": inm}), 400)
+        # an invoice: versioned for reads (its payments change it), never edited
+        admin = self.ctx.admin
+        student = admin.post("/api/v1/students", json={
+            "admissionNo": f"I{tag()}", "firstName": "In", "lastName": "Voiced", "dateOfBirth": "2014-05-06"},
+            expect=201).json
+        inv = admin.post("/api/v1/invoices", json={"studentId": student["id"], "dueDate": self.ctx.today.isoformat(),
+                                                   "lines": [{"description": "Tuition", "amount": 12500}]},
+                         expect=201).json
+        got = admin.get(f"/api/v1/invoices/{inv['id']}", expect=200)
+        self.assertEqual(admin.get(f"/api/v1/invoices/{inv['id']}",
+                                   headers={"If-None-Match": got.headers["etag"]}).status, 304)
+        self.assertProblem(admin.get(f"/api/v1/invoices/{inv['id']}", headers={"If-None-Match": "3"}), 400)
         # the current year is one of them
         cur = self.ctx.admin.get("/api/v1/academic-years/current", expect=200)
         r = self.ctx.admin.get("/api/v1/academic-years/current", headers={"If-None-Match": cur.headers["etag"]})
