@@ -44,11 +44,20 @@ static const char *path_kind(req_t *r, const char *const *kinds, const char *wha
     return NULL;
 }
 
-/* Answers 202 with the job's id and where to follow it. */
-static int accepted(req_t *r, const char *job_id, const char *file_id)
+/*
+ * Answers 202 with the job's id and where to follow it; its state is "waiting"
+ * for a new job, and the job's own for one that existed (the same export asked
+ * for again, perhaps finished already).
+ */
+static int accepted(req_t *r, const char *job_id, const char *file_id, int existed)
 {
     res_header(r, "location", arena_printf(&r->arena, "/api/v1/jobs/%s", job_id));
-    json_t *body = json_pack("{s:s,s:s}", "jobId", job_id, "state", "waiting");
+    json_t *job = NULL;
+    const char *state = NULL;
+    if (existed && queue_get(app.queue, r->auth.tenant_id, job_id, &job) == 0)
+        state = json_string_value(json_object_get(job, "state"));
+    json_t *body = json_pack("{s:s,s:s}", "jobId", job_id, "state", state != NULL ? state : "waiting");
+    json_decref(job);
     if (body != NULL && file_id != NULL && json_object_set_new(body, "fileId", json_string(file_id)) != 0) {
         json_decref(body);
         body = NULL;
@@ -166,7 +175,7 @@ int imports_create(req_t *r)
                        .type = arena_printf(&r->arena, "import.%s", kind), .payload = payload};
     int rc = enqueue_with_commit(r, &spec, job_id);
     free(payload);
-    return rc != 0 ? -1 : accepted(r, job_id, keep ? file_id : NULL);
+    return rc != 0 ? -1 : accepted(r, job_id, keep ? file_id : NULL, 0);
 }
 
 int imports_template(req_t *r)
@@ -257,7 +266,7 @@ int exports_create(req_t *r)
     int existed = 0, rc = queue_enqueue(app.queue, &spec, job_id, &existed);
     free(ptext);
     free(payload);
-    return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL);
+    return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL, existed);
 }
 
 /* ---- printed reports ---- */
@@ -273,7 +282,7 @@ static int start_report(req_t *r, const char *type, json_t *p)
     job_spec_t spec = {.tenant_id = r->auth.tenant_id, .owner_id = r->auth.user_id, .type = type, .payload = payload};
     int existed = 0, rc = queue_enqueue(app.queue, &spec, job_id, &existed);
     free(payload);
-    return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL);
+    return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL, 0);
 }
 
 /* ---- the attendance register ---- */
