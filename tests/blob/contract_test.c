@@ -303,8 +303,11 @@ static void damaged_object(void **state)
         snprintf(path, sizeof(path), "%s/%.2s/%.2s/%s", URL + 5, id + 7, id + 9, id);
         FILE *f = fopen(path, "r+b");
         assert_non_null(f);
-        assert_int_equal(fputc('!', f), '!');
-        fclose(f);
+        int c = fgetc(f); /* flipped, so the byte surely changes */
+        assert_true(c != EOF);
+        assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+        assert_int_equal(fputc(c ^ 0x5a, f), c ^ 0x5a);
+        assert_int_equal(fclose(f), 0);
         damaged = 1;
     }
     void *got = NULL;

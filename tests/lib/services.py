@@ -169,10 +169,19 @@ class Redis:
 
 
 def cluster_port():
-    """A free loopback port whose cluster bus port (port + 10000) is free too."""
+    """A free loopback port whose cluster bus port (port + 10000) is free too.
+
+    Both lie below the kernel's ephemeral range (32768 and up by default), so no
+    outgoing connection takes either between this check and the node's bind."""
     import random
+    low = 32768
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
     for _ in range(1000):
-        port = random.randint(20000, 45000)
+        port = random.randint(10000, max(10001, low - 10001))
         try:
             with socket.socket() as a, socket.socket() as b:
                 a.bind(("127.0.0.1", port))
@@ -217,8 +226,8 @@ class RedisCluster:
                     port = cluster_port()
                 self.ports.append(port)
                 self._spawn(port)
-            for port in self.ports:
-                self._wait_ping(port)
+            for i, port in enumerate(list(self.ports)):
+                self.ports[i] = self._wait_started(port)
             subprocess.run(["redis-cli", "--cluster", "create"] + [f"127.0.0.1:{p}" for p in self.ports] +
                            ["--cluster-replicas", str(self.replicas), "--cluster-yes"],
                            check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
@@ -237,6 +246,25 @@ class RedisCluster:
              "--cluster-node-timeout", str(self.node_timeout_ms), "--logfile", os.path.join(d, "redis.log")]
             + self.extra, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    def _wait_started(self, port, tries=3):
+        """The node's port once it answers; a node that exited at start (its port taken
+        meanwhile) is started again on another port."""
+        for attempt in range(tries):
+            try:
+                self._wait_ping(port)
+                return port
+            except RuntimeError:
+                proc = self.procs.get(port)
+                if attempt + 1 == tries or proc is None or proc.poll() is None:
+                    raise
+                del self.procs[port]
+                fresh = cluster_port()
+                while fresh in self.ports or fresh in self.procs:
+                    fresh = cluster_port()
+                self._spawn(fresh)
+                port = fresh
+        raise RuntimeError(f"redis cluster node {port} did not start")
+
     def _wait_ping(self, port, timeout=10):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -245,8 +273,18 @@ class RedisCluster:
                     return
             except (subprocess.SubprocessError, OSError):
                 pass
+            proc = self.procs.get(port)
+            if proc is not None and proc.poll() is not None:
+                break
             time.sleep(0.05)
-        raise RuntimeError(f"redis cluster node {port} did not start")
+        raise RuntimeError(f"redis cluster node {port} did not start: {self._log_tail(port)}")
+
+    def _log_tail(self, port):
+        try:
+            with open(os.path.join(self.root, str(port), "redis.log")) as f:
+                return " | ".join(f.read().strip().splitlines()[-3:])
+        except OSError:
+            return "no log"
 
     def alive(self):
         return [p for p in self.ports if self.procs.get(p) is not None and self.procs[p].poll() is None]
