@@ -232,7 +232,7 @@ static json_t *report_json(const imp_t *m)
     return o;
 }
 
-static json_t *failure(const char *why)
+json_t *import_failure(const char *why)
 {
     json_t *o = json_pack("{s:s}", "error", why);
     if (o == NULL)
@@ -240,17 +240,16 @@ static json_t *failure(const char *why)
     return o;
 }
 
-/* Sets up m for the school; 0, 1 (no such school) or -1 (db). */
-static int open_school(imp_t *m, const char *tenant_id, const char *actor_id)
+int import_open_school(db_t *db, arena_t *a, req_t *r, const char *tenant_id, const char *actor_id)
 {
     db_result_t res;
-    if (db_exec(m->db, &Q_SCHOOL, DB_ARGS(DB_TEXT(tenant_id)), m->a, &res) != 0)
+    if (db_exec(db, &Q_SCHOOL, DB_ARGS(DB_TEXT(tenant_id)), a, &res) != 0)
         return -1;
-    if (res.nrows == 0 || strlen(tenant_id) >= sizeof(m->r.auth.tenant_id))
+    if (res.nrows == 0 || strlen(tenant_id) >= sizeof(r->auth.tenant_id))
         return 1;
-    snprintf(m->r.auth.tenant_id, sizeof(m->r.auth.tenant_id), "%s", tenant_id);
-    snprintf(m->r.auth.user_id, sizeof(m->r.auth.user_id), "%s", actor_id != NULL ? actor_id : "");
-    snprintf(m->r.auth.time_zone, sizeof(m->r.auth.time_zone), "%s", db_get(&res, 0, 0));
+    snprintf(r->auth.tenant_id, sizeof(r->auth.tenant_id), "%s", tenant_id);
+    snprintf(r->auth.user_id, sizeof(r->auth.user_id), "%s", actor_id != NULL ? actor_id : "");
+    snprintf(r->auth.time_zone, sizeof(r->auth.time_zone), "%s", db_get(&res, 0, 0));
     return 0;
 }
 
@@ -293,9 +292,9 @@ static int prepare(imp_t *m, const char *csv, size_t len, json_t **report)
 
 static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char *csv, size_t len, json_t **report)
 {
-    int rc = open_school(m, tenant_id, actor_id);
+    int rc = import_open_school(m->db, m->a, &m->r, tenant_id, actor_id);
     if (rc > 0) {
-        *report = failure("no such school");
+        *report = import_failure("no such school");
         return 1;
     }
     if (rc == 0)
@@ -308,7 +307,7 @@ static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char
         rc = 1;
     } else if (rc < 0) {
         log_error("import failed", "%s: %s", m->k->name, m->fail ? m->fail : db_error(m->db)->message);
-        *report = failure(m->fail != NULL ? m->fail : "the database failed; nothing was imported");
+        *report = import_failure(m->fail != NULL ? m->fail : "the database failed; nothing was imported");
         return -1;
     }
     if (rc == 0) {
@@ -320,7 +319,7 @@ static int run(imp_t *m, const char *tenant_id, const char *actor_id, const char
         *report = report_json(m);
     }
     if (*report == NULL) {
-        *report = failure("the report could not be built (out of memory)");
+        *report = import_failure("the report could not be built (out of memory)");
         return -1;
     }
     return rc;
@@ -331,7 +330,7 @@ int import_csv(db_t *db, arena_t *a, const char *tenant_id, const char *actor_id
 {
     const import_kind_t *k = columns_kind(kind);
     if (k == NULL) {
-        *report = failure("unknown import kind (students, teachers, staff)");
+        *report = import_failure("unknown import kind (students, teachers, staff)");
         return 1;
     }
     imp_t m = {.db = db, .a = a, .k = k, .progress = progress_fn, .pctx = pctx};

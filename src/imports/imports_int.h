@@ -28,6 +28,14 @@ void smap_init(smap_t *m, arena_t *a);
 void *smap_get(const smap_t *m, const char *key);
 void smap_put(smap_t *m, const char *key, void *val);
 
+/* Sets up r, the stand-in request, for an import into tenant_id by actor_id
+ * (NULL: the command line; the school's time zone included): 0, 1 (no such
+ * school) or -1 (the database failed). */
+int import_open_school(db_t *db, arena_t *a, req_t *r, const char *tenant_id, const char *actor_id);
+
+/* A report that says why nothing was imported: {"error": why}. */
+json_t *import_failure(const char *why);
+
 typedef enum { OP_NONE, OP_CREATE, OP_UPDATE } op_t;
 
 /* A record as stored or as it will be written. */

@@ -14,7 +14,6 @@
 #include "core/log.h"
 #include "oneroster/oneroster_int.h"
 
-static stmt_t Q_SCHOOL = STMT("oneroster.school", 0, "SELECT time_zone FROM tenants WHERE id = $1");
 static stmt_t Q_IDS =
     STMT("oneroster.ids", 0, "SELECT kind, sourced_id, local_kind, local_id FROM oneroster_ids WHERE tenant_id = $1");
 static stmt_t Q_ID_PUT =
@@ -578,28 +577,14 @@ static json_t *report_json(const or_imp_t *m)
     return o;
 }
 
-static json_t *failure(const char *why)
-{
-    json_t *o = json_pack("{s:s}", "error", why);
-    if (o == NULL)
-        erp_oom();
-    return o;
-}
-
 /* ---- the driver */
 
 static int open_school(or_imp_t *m, const char *tenant_id, const char *actor_id)
 {
-    db_result_t res;
-    if (db_exec(m->db, &Q_SCHOOL, DB_ARGS(DB_TEXT(tenant_id)), m->a, &res) != 0)
-        return -1;
-    if (res.nrows == 0 || strlen(tenant_id) >= sizeof(m->r.auth.tenant_id))
-        return 1;
-    snprintf(m->r.auth.tenant_id, sizeof(m->r.auth.tenant_id), "%s", tenant_id);
-    snprintf(m->r.auth.user_id, sizeof(m->r.auth.user_id), "%s", actor_id != NULL ? actor_id : "");
-    snprintf(m->r.auth.time_zone, sizeof(m->r.auth.time_zone), "%s", db_get(&res, 0, 0));
-    m->r.auth.roles = actor_id != NULL ? ROLE_ADMIN : 0;
-    return 0;
+    int rc = import_open_school(m->db, m->a, &m->r, tenant_id, actor_id);
+    if (rc == 0)
+        m->r.auth.roles = actor_id != NULL ? ROLE_ADMIN : 0;
+    return rc;
 }
 
 static int run(or_imp_t *m, const oneroster_input_t *in, json_t **report)
@@ -609,7 +594,7 @@ static int run(or_imp_t *m, const oneroster_input_t *in, json_t **report)
     int rc = in->dir != NULL ? or_files_from_dir(m->a, in->dir, &fs, &why)
                              : or_files_from_zip(m->a, in->zip, in->zip_len, &fs, &why);
     if (rc != 0) {
-        *report = failure(why);
+        *report = import_failure(why);
         return 1;
     }
     if (load_ids(m) != 0)
@@ -648,12 +633,12 @@ int oneroster_import(db_t *db, arena_t *a, const char *tenant_id, const char *ac
     smap_init(&m.claimed, a);
     int rc = open_school(&m, tenant_id, actor_id);
     if (rc > 0)
-        *report = failure("no such school");
+        *report = import_failure("no such school");
     else if (rc == 0)
         rc = run(&m, in, report);
     if (rc < 0) {
         log_error("oneroster import failed", "%s", db_error(db)->message);
-        *report = failure("the database failed; nothing was imported");
+        *report = import_failure("the database failed; nothing was imported");
     }
     arena_destroy(&m.r.arena);
     return rc;
