@@ -31,6 +31,8 @@
  *   queue) delays fetch; fetch reports how long to wait.
  * - Completed and failed jobs are kept for keep_completed_ms / keep_failed_ms
  *   and at most keep_completed / keep_failed of each per queue, then removed.
+ *   An adapter may trim in batches as jobs finish (Redis: a set may hold
+ *   keep + keep / 32 jobs, at most 63 more, between batches); queue_trim is exact.
  * - Keys of a queue share one Redis hash tag ({q:<queue>}): every script touches
  *   one slot, in Cluster mode too.
  *

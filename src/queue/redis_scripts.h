@@ -27,20 +27,20 @@
     "  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"                           \
     "end\n"                                                                                          \
     "local function jkey(id) return P .. ':job:' .. id end\n"                                        \
-    /* Puts a job at the back of its priority's band: score -priority, member "<sequence>:<id>" \
-     * (16 zero-padded digits, so members of a band sort in arrival order); prio nil: the job's. \
-     * Returns the sequence number. */                                                                \
-    "local function wait_add(id, now, prio)\n"                                                       \
-    "  local jk = jkey(id)\n"                                                                        \
-    "  prio = prio or tonumber(redis.call('HGET', jk, 'priority') or '0')\n"                         \
-    "  local seq = redis.call('INCR', P .. ':seq')\n"                                                \
-    "  local m = string.format('%016.0f', seq) .. ':' .. id\n"                                      \
-    "  redis.call('ZADD', P .. ':wait', n2s(-prio), m)\n"                                            \
-    "  redis.call('HSET', jk, 'state', 'waiting', 'since', n2s(now), 'wm', m)\n"                     \
-    /* wakes one worker blocked in queue_wait; at most 64 wake-ups kept */                           \
-    "  if redis.call('LPUSH', P .. ':wake', '1') > 64 then redis.call('LTRIM', P .. ':wake', 0, 63) end\n" \
-    "  return seq\n"                                                                                 \
-    "end\n"                                                                                          \
+    /* Puts a job at the back of its priority's band: score -priority, member "<sequence>:<id>"         \
+     * (16 zero-padded digits, so members of a band sort in arrival order); prio nil: the job's.        \
+     * More fields of the job's hash may follow (one HSET). Returns the sequence number. */             \
+    "local function wait_add(id, now, prio, ...)\n"                                                     \
+    "  local jk = jkey(id)\n"                                                                           \
+    "  prio = prio or tonumber(redis.call('HGET', jk, 'priority') or '0')\n"                            \
+    "  local seq = redis.call('INCR', P .. ':seq')\n"                                                   \
+    "  local m = string.format('%016.0f', seq) .. ':' .. id\n"                                          \
+    "  redis.call('ZADD', P .. ':wait', n2s(-prio), m)\n"                                               \
+    "  redis.call('HSET', jk, 'state', 'waiting', 'since', n2s(now), 'wm', m, ...)\n"                   \
+    /* wakes one worker blocked in queue_wait; at most 128 wake-ups kept, cut to 64 at once */          \
+    "  if redis.call('LPUSH', P .. ':wake', '1') > 128 then redis.call('LTRIM', P .. ':wake', 0, 63) end\n" \
+    "  return seq\n"                                                                                    \
+    "end\n"                                                                                             \
     "local function member_id(m) return string.sub(m, 18) end\n"                                     \
     /* Moves up to max due delayed jobs to the wait set; how many. */                                \
     "local function promote(now, max)\n"                                                             \
@@ -51,31 +51,49 @@
     "  end\n"                                                                                        \
     "  return #ids\n"                                                                                \
     "end\n"                                                                                          \
-    /* Removes finished jobs of a set: the job's hash and its tenant index entry. */                 \
-    "local function drop(set, ids)\n"                                                                \
-    "  if #ids == 0 then return 0 end\n"                                                             \
-    "  for _, id in ipairs(ids) do\n"                                                                \
-    "    local t = redis.call('HGET', jkey(id), 'tenant')\n"                                         \
-    "    if t then redis.call('ZREM', P .. ':t:' .. t, id) end\n"                                    \
-    "    redis.call('DEL', jkey(id))\n"                                                              \
-    "  end\n"                                                                                        \
-    "  redis.call('ZREM', P .. ':' .. set, unpack(ids))\n"                                           \
-    "  return #ids\n"                                                                                \
-    "end\n"                                                                                          \
-    /* Retention of a finished set (scored by finish time): older than keep_ms, then beyond keep_n, \
-     * at most budget jobs per call. A negative keep means no limit of that kind. */                \
-    "local function trim(set, now, keep_ms, keep_n, budget)\n"                                      \
-    "  local key = P .. ':' .. set\n"                                                                \
-    "  local n = 0\n"                                                                                \
-    "  if keep_ms >= 0 then\n"                                                                       \
+    /* Removes finished jobs of a set: their hashes (one DEL) and their school-index entries (one       \
+     * ZREM per school). */                                                                             \
+    "local function drop(set, ids)\n"                                                                   \
+    "  if #ids == 0 then return 0 end\n"                                                                \
+    "  local keys, by_school = {}, {}\n"                                                                \
+    "  for i, id in ipairs(ids) do\n"                                                                   \
+    "    keys[i] = jkey(id)\n"                                                                          \
+    "    local t = redis.call('HGET', keys[i], 'tenant')\n"                                             \
+    "    if t then\n"                                                                                   \
+    "      local l = by_school[t] or {}\n"                                                              \
+    "      l[#l + 1] = id\n"                                                                            \
+    "      by_school[t] = l\n"                                                                          \
+    "    end\n"                                                                                         \
+    "  end\n"                                                                                           \
+    "  for t, l in pairs(by_school) do redis.call('ZREM', P .. ':t:' .. t, unpack(l)) end\n"            \
+    "  redis.call('DEL', unpack(keys))\n"                                                               \
+    "  redis.call('ZREM', P .. ':' .. set, unpack(ids))\n"                                              \
+    "  return #ids\n"                                                                                   \
+    "end\n"                                                                                             \
+    /* Retention of a finished set (scored by finish time): older than keep_ms, then beyond keep_n,     \
+     * at most budget jobs per call. A negative keep means no limit of that kind. Batched (in the       \
+     * calls that finish a job), the rules run when the set's size is a multiple of 32 or above         \
+     * keep_n + keep_n / 32 (at most 63), and then trim back to keep_n at once: one ZCARD per job       \
+     * in between instead of six commands. */                                                           \
+    "local function trim(set, now, keep_ms, keep_n, budget, batched)\n"                                 \
+    "  local key = P .. ':' .. set\n"                                                                   \
+    "  local n, size = 0, nil\n"                                                                        \
+    "  if batched then\n"                                                                               \
+    "    size = redis.call('ZCARD', key)\n"                                                             \
+    "    local slack = keep_n >= 0 and math.min(63, math.floor(keep_n / 32)) or 0\n"                    \
+    "    if size % 32 ~= 0 and (keep_n < 0 or size <= keep_n + slack) then return 0 end\n"              \
+    "  end\n"                                                                                           \
+    "  if keep_ms >= 0 then\n"                                                                          \
     "    n = drop(set, redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. n2s(now - keep_ms), 'LIMIT', 0, budget))\n" \
-    "  end\n"                                                                                        \
-    "  if keep_n >= 0 and n < budget then\n"                                                         \
-    "    local over = math.min(redis.call('ZCARD', key) - keep_n, budget - n)\n"                     \
-    "    if over > 0 then n = n + drop(set, redis.call('ZRANGE', key, 0, over - 1)) end\n"           \
-    "  end\n"                                                                                        \
-    "  return n\n"                                                                                   \
-    "end\n"                                                                                          \
+    "  end\n"                                                                                           \
+    "  if keep_n >= 0 and n < budget then\n"                                                            \
+    "    if n > 0 or not size then size = redis.call('ZCARD', key) end\n"                               \
+    "    if size > keep_n then\n"                                                                       \
+    "      n = n + drop(set, redis.call('ZRANGE', key, 0, math.min(size - keep_n, budget - n) - 1))\n"  \
+    "    end\n"                                                                                         \
+    "  end\n"                                                                                           \
+    "  return n\n"                                                                                      \
+    "end\n"                                                                                             \
     /* Whether token still holds job id's lock. */                                                   \
     "local function owns(id, token)\n"                                                               \
     "  local f = redis.call('HMGET', jkey(id), 'state', 'token')\n"                                  \
@@ -88,8 +106,9 @@
     "  redis.call('ZADD', P .. ':' .. set, n2s(now), id)\n"                                          \
     "end\n"
 
-/* Jobs trimmed per complete/fail/cancel: more than the one each adds, so the sets converge. */
-#define LUA_TRIM_STEP "16"
+/* Jobs trimmed per complete/fail/cancel, in batches (a budget above the largest batch, 64, so the
+ * sets converge). */
+#define LUA_TRIM_STEP "128, true"
 
 /* ARGV: P id tenant owner type payload delay_ms priority attempts backoff_ms → {existed, tenant} */
 static const char LUA_ENQUEUE[] = LUA_PRELUDE
@@ -99,15 +118,16 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
     "if t then return {1, t} end\n"
     "local now = now_ms()\n"
     "local delay = tonumber(ARGV[7])\n"
-    "redis.call('HSET', jk, 'tenant', ARGV[3], 'owner', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6],\n"
-    "  'state', 'delayed', 'progress', 0, 'priority', ARGV[8], 'attempts', ARGV[9], 'attemptsMade', 0,\n"
-    "  'stalls', 0, 'backoff', ARGV[10], 'createdAt', n2s(now))\n"
+    "local fields = {'tenant', ARGV[3], 'owner', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6],\n"
+    "  'progress', 0, 'priority', ARGV[8], 'attempts', ARGV[9], 'attemptsMade', 0,\n"
+    "  'stalls', 0, 'backoff', ARGV[10], 'createdAt', n2s(now)}\n"
     "local seq\n"
     "if delay > 0 then\n"
+    "  redis.call('HSET', jk, 'state', 'delayed', unpack(fields))\n"
     "  redis.call('ZADD', P .. ':delayed', n2s(now + delay), id)\n"
     "  seq = redis.call('INCR', P .. ':seq')\n"
     "else\n"
-    "  seq = wait_add(id, now, tonumber(ARGV[8]))\n"
+    "  seq = wait_add(id, now, tonumber(ARGV[8]), unpack(fields))\n"
     "end\n"
     /* the school's index: creation time, then order of enqueue within a millisecond */
     "redis.call('ZADD', P .. ':t:' .. ARGV[3], n2s(now * 1000 + seq % 1000), id)\n"
@@ -157,13 +177,14 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
 #define LUA_FN_COMPLETE                                                                                  \
     "local function complete(now, a)\n"                                                                  \
     "  local id = ARGV[a]\n"                                                                             \
-    "  if not owns(id, ARGV[a + 1]) then return -2 end\n"                                                \
-    "  redis.call('ZREM', P .. ':active', id)\n"                                                         \
-    "  redis.call('HINCRBY', jkey(id), 'attemptsMade', 1)\n" /* the attempt that succeeded counts */     \
-    "  if ARGV[a + 2] == '1' then\n"                                                                     \
-    "    finish(id, 'completed', now, 'progress', 100, 'result', ARGV[a + 3])\n"                         \
-    "  else\n"                                                                                           \
-    "    finish(id, 'completed', now, 'progress', 100)\n"                                                \
+    "  local f = redis.call('HMGET', jkey(id), 'state', 'token', 'attemptsMade')\n"                     \
+    "  if f[1] ~= 'active' or f[2] ~= ARGV[a + 1] then return -2 end\n"                                 \
+    "  redis.call('ZREM', P .. ':active', id)\n"                                                        \
+    "  local made = n2s(tonumber(f[3] or '0') + 1)\n" /* the attempt that succeeded counts */           \
+    "  if ARGV[a + 2] == '1' then\n"                                                                    \
+    "    finish(id, 'completed', now, 'progress', 100, 'attemptsMade', made, 'result', ARGV[a + 3])\n"  \
+    "  else\n"                                                                                          \
+    "    finish(id, 'completed', now, 'progress', 100, 'attemptsMade', made)\n"                         \
     "  end\n"                                                                                            \
     "  trim('completed', now, tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), " LUA_TRIM_STEP ")\n"        \
     "  return 0\n"                                                                                       \
@@ -263,8 +284,8 @@ static const char LUA_PROMOTE[] = LUA_PRELUDE "return promote(now_ms(), 1000)\n"
 static const char LUA_TRIM[] = LUA_PRELUDE
     "local now = now_ms()\n"
     "local c_ms, c_n, f_ms, f_n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-    "return trim('completed', now, c_ms, c_n, 1000) + trim('failed', now, f_ms, f_n, 1000)\n"
-    "  + trim('cancelled', now, c_ms, c_n, 1000)\n";
+    "return trim('completed', now, c_ms, c_n, 1000, false) + trim('failed', now, f_ms, f_n, 1000, false)\n"
+    "  + trim('cancelled', now, c_ms, c_n, 1000, false)\n";
 
 /*
  * ARGV: P tenant owner ('' for any) limit key id → a flat array of LIST_STRIDE fields per job

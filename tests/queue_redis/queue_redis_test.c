@@ -473,6 +473,35 @@ static void retention(void **state)
     queue_close(q);
 }
 
+/* In batches: keeping 64, the completed set grows to 66 (64 / 32 more) and is cut back to 64 at
+ * once; queue_trim is exact. After 98 jobs: 67 → 64, then three by three, 65 left. */
+static void retention_in_batches(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.keep_completed = 64;
+    queue_t *q = open_queue(&o);
+    long long c[6], most = 0;
+    int64_t oldest;
+    for (int i = 0; i < 98; i++) {
+        job_t j;
+        enqueue(q, NULL, 0, 0, NULL);
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        assert_int_equal(queue_complete(q, &j, NULL), 0);
+        job_clear(&j);
+        assert_int_equal(queue_counts(q, c, &oldest), 0);
+        if (c[JOB_COMPLETED] > most)
+            most = c[JOB_COMPLETED];
+    }
+    assert_int_equal(most, 66);
+    assert_int_equal(c[JOB_COMPLETED], 65);
+    assert_int_equal(queue_trim(q), 1);
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_COMPLETED], 64);
+    queue_close(q);
+}
+
 static void cancel(void **state)
 {
     (void)state;
@@ -630,6 +659,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(limiter_window),
         cmocka_unit_test(retries_with_backoff),
         cmocka_unit_test(retention),
+        cmocka_unit_test(retention_in_batches),
         cmocka_unit_test(cancel),
         cmocka_unit_test(wait_wakes_on_new_job),
         cmocka_unit_test(unreachable_server),
