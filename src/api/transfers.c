@@ -285,6 +285,11 @@ static int start_report(req_t *r, const char *type, json_t *p)
     return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL, 0);
 }
 
+int transfers_start_job(req_t *r, const char *type, json_t *payload)
+{
+    return start_report(r, type, payload);
+}
+
 /* ---- the attendance register ---- */
 
 int reports_register(req_t *r)

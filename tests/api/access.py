@@ -195,6 +195,21 @@ TABLE = {
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
     ("GET", f"{V1}/students/{{id}}/statement"): MONEY_READERS,
     ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account
+    # fee setup: items, structures, bulk invoicing and discounts are the money-keepers'; a family reads its
+    # discounts and invoices
+    ("POST", f"{V1}/fee-items"): MONEY,
+    ("GET", f"{V1}/fee-items"): MONEY,
+    ("GET", f"{V1}/fee-items/{{id}}"): MONEY,
+    ("PATCH", f"{V1}/fee-items/{{id}}"): MONEY,
+    ("POST", f"{V1}/fee-structures"): MONEY,
+    ("GET", f"{V1}/fee-structures"): MONEY,
+    ("GET", f"{V1}/fee-structures/{{id}}"): MONEY,
+    ("PATCH", f"{V1}/fee-structures/{{id}}"): MONEY,
+    ("POST", f"{V1}/fee-structures/{{id}}/invoice"): MONEY,
+    ("POST", f"{V1}/students/{{id}}/fee-discounts"): MONEY,
+    ("GET", f"{V1}/students/{{id}}/fee-discounts"): MONEY_READERS,
+    ("POST", f"{V1}/fee-discounts/{{id}}/end"): MONEY,
+    ("GET", f"{V1}/invoices"): MONEY_READERS,
 }
 
 

@@ -38,5 +38,20 @@ int student_fee_statement(req_t *r);
 int payment_webhook(req_t *r);
 int fees_outstanding_report(req_t *r);
 int fees_collections_report(req_t *r);
+/* Fee items and structures (items.c, structures.c), students' discounts (discounts.c), bulk invoicing (bulk.c). */
+int fee_items_create(req_t *r);
+int fee_items_list(req_t *r);
+int fee_items_get(req_t *r);
+int fee_items_update(req_t *r);
+int fee_structures_create(req_t *r);
+int fee_structures_list(req_t *r);
+int fee_structures_get(req_t *r);
+int fee_structures_update(req_t *r);
+int fee_structures_invoice(req_t *r);
+int fee_discounts_create(req_t *r);
+int fee_discounts_list(req_t *r);
+int fee_discounts_end(req_t *r);
+/* The list of invoices (invoice_list.c). */
+int invoices_list(req_t *r);
 
 #endif
