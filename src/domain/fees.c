@@ -190,3 +190,38 @@ int fees_instalment_line(int64_t amount, int64_t discount, const int64_t *shares
     *line_discount = d < 0 ? 0 : d > a ? a : d;
     return 0;
 }
+
+int fees_currency_digits(const char *currency)
+{
+    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                                       "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF", NULL};
+    static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND", NULL};
+    for (int i = 0; currency != NULL && zero[i] != NULL; i++)
+        if (strcmp(currency, zero[i]) == 0)
+            return 0;
+    for (int i = 0; currency != NULL && three[i] != NULL; i++)
+        if (strcmp(currency, three[i]) == 0)
+            return 3;
+    return 2;
+}
+
+int fees_format_amount(int64_t amount, const char *currency, char *buf, size_t size)
+{
+    int digits = fees_currency_digits(currency);
+    uint64_t v = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount, scale = 1;
+    for (int i = 0; i < digits; i++)
+        scale *= 10;
+    char whole[40], grouped[60];
+    int n = snprintf(whole, sizeof whole, "%llu", (unsigned long long)(v / scale));
+    size_t g = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            grouped[g++] = ',';
+        grouped[g++] = whole[i];
+    }
+    grouped[g] = '\0';
+    int w = digits > 0 ? snprintf(buf, size, "%s%s.%0*llu %s", amount < 0 ? "-" : "", grouped, digits,
+                                  (unsigned long long)(v % scale), currency != NULL ? currency : "")
+                       : snprintf(buf, size, "%s%s %s", amount < 0 ? "-" : "", grouped, currency != NULL ? currency : "");
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}

@@ -141,4 +141,12 @@ int fees_receipt_number(int year, int64_t seq, char *buf, size_t size);
 int fees_instalment_line(int64_t amount, int64_t discount, const int64_t *shares, size_t n, size_t k,
                          int64_t *line_amount, int64_t *line_discount);
 
+/* The minor unit digits of an ISO 4217 currency: 0 (JPY, KRW, …), 3 (BHD, KWD, …) or 2 (the rest). */
+int fees_currency_digits(const char *currency);
+/*
+ * Formats amount (minor units) of currency for people: "1,234.56 EUR", "-0.05 USD", "1,500 JPY",
+ * "12.345 KWD" (digits grouped by three with ','). -1 when it does not fit in size.
+ */
+int fees_format_amount(int64_t amount, const char *currency, char *buf, size_t size);
+
 #endif

@@ -12,6 +12,8 @@
  *   export.enrollments
  *   export.attendance
  *   export.oneroster     {params}: {}                              the same; a zip of OneRoster 1.1 CSV files
+ *   export.invoices      {params}: {}                              the same; amounts in minor units
+ *   export.payments
  *   register.pdf         {classId | gradeLevel, month "YYYY-MM"}    {fileId, filename, contentType, size}
  *   report-cards.pdf     {classId, termId}: a page per student       the same and classId, termId; a draft
  *                        enrolled in the class during the term       (term not published) is watermarked
@@ -49,8 +51,9 @@ int job_fees_invoice(job_ctx_t *ctx, json_t *payload, json_t **result, char *rea
     {"import.students", job_import}, {"import.teachers", job_import}, {"import.staff", job_import},                    \
         {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
-        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"fees.invoice", job_fees_invoice}
-#define PRODUCT_JOB_COUNT 12
+        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"fees.invoice", job_fees_invoice},   \
+        {"export.invoices", job_export}, {"export.payments", job_export}
+#define PRODUCT_JOB_COUNT 14
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);

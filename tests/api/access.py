@@ -153,7 +153,7 @@ TABLE = {
     # imports (admins), exports (the office) and printed registers (the staffroom: teachers for their classes)
     ("POST", f"{V1}/imports/{{kind}}"): ADMIN,
     ("GET", f"{V1}/imports/{{kind}}/template"): ADMIN,
-    ("GET", f"{V1}/exports/{{kind}}"): OFFICE,
+    ("GET", f"{V1}/exports/{{kind}}"): OFFICE | {"bursar"},  # invoices and payments: the bursar and admins only
     ("POST", f"{V1}/reports/attendance-register"): STAFFROOM,
     ("POST", f"{V1}/report-cards"): STAFFROOM,  # teachers: the class teacher of the class
     # files: the office uploads; readers are held to the student policy in the handler
@@ -210,6 +210,7 @@ TABLE = {
     ("GET", f"{V1}/students/{{id}}/fee-discounts"): MONEY_READERS,
     ("POST", f"{V1}/fee-discounts/{{id}}/end"): MONEY,
     ("GET", f"{V1}/invoices"): MONEY_READERS,
+    ("GET", f"{V1}/payments/{{id}}/receipt/pdf"): MONEY_READERS,
 }
 
 

@@ -167,3 +167,5 @@ def _invoice_list_refs(w):
 
 isolation.EXEMPT[("POST", V1 + "/fee-items")] = "creates from values only: a name, a description, an amount"
 isolation.lists(V1 + "/students/{id}/fee-discounts")(lambda school: {"id": school.students["student"]["id"]})
+isolation.path_fixture("GET", V1 + "/payments/{id}/receipt/pdf")(
+    lambda w: {"params": {"id": w.B.fees["payment"]["id"]}, "snapshot": _balance(w)})

@@ -8,7 +8,9 @@ Every expected figure is computed by hand in the comments (the rounding rule: sr
 previous ones took.
 """
 
+import csv
 import datetime
+import io
 import json
 import threading
 import unittest
@@ -454,6 +456,47 @@ class TestInvoiceList(SetupCase):
         self.assertProblem(self.bursar.get(f"{V1}/invoices?status=late"), 422)
         self.bursar.get(f"{V1}/invoices?studentId={uuid.uuid4()}", expect=404)
         self.bursar.get(f"{V1}/invoices?classId={uuid.uuid4()}", expect=404)
+
+
+class TestExports(SetupCase):
+    def export(self, client, kind):
+        res = client.get(f"{V1}/exports/{kind}", expect=202)
+        jid = res.json["jobId"]
+        job = wait_until(lambda: (lambda j: j if j["state"] in ("completed", "failed", "cancelled") else None)(
+            client.get(f"{V1}/jobs/{jid}", expect=200).json), timeout=60, message=f"job {jid} finished")
+        self.assertEqual(job["state"], "completed", job)
+        self.assertEqual(job["result"]["contentType"], "text/csv")
+        body = client.get(f"{V1}/files/{job['result']['fileId']}/content", expect=200).body.decode()
+        return list(csv.reader(io.StringIO(body)))
+
+    def test_invoices_and_payments_export_as_csv_for_the_money_keepers(self):
+        child = self.school.students["student"]
+        inv = self.bursar.post(f"{V1}/invoices", json={"studentId": child["id"], "dueDate": day(10), "lines": [
+            {"description": "Tuition, \"autumn\"", "amount": 123456}]}, expect=201).json
+        pay = self.bursar.post(f"{V1}/payments", json={"studentId": child["id"], "amount": 200000,
+                                                       "method": "card", "paidOn": day(0), "reference": "a,b"},
+                               headers={"Idempotency-Key": str(uuid.uuid4())}, expect=201).json
+        rows = self.export(self.bursar, "invoices")
+        self.assertEqual(rows[0][:8], ["invoiceId", "admissionNo", "firstName", "lastName", "state", "dueDate",
+                                       "currency", "total"])
+        mine = [r for r in rows[1:] if r[0] == inv["id"]]
+        # 123 456 paid in full by 200 000, the rest (76 544) credit
+        self.assertEqual(mine, [[inv["id"], child["admissionNo"], child["firstName"], child["lastName"], "issued",
+                                 day(10), "EUR", "123456", "123456", "0", "0", "0", "", "", ""]])
+        rows = self.export(self.admin, "payments")
+        self.assertEqual(rows[0], ["receiptNumber", "paidOn", "admissionNo", "firstName", "lastName", "amount",
+                                   "currency", "method", "reference", "credit", "refunded", "provider", "paymentId"])
+        self.assertIn([pay["receiptNumber"], day(0), child["admissionNo"], child["firstName"], child["lastName"],
+                       "200000", "EUR", "card", "a,b", "76544", "0", "", pay["id"]], rows[1:])
+        for role in ("staff",):
+            p = self.assertProblem(self.school.client(role).get(f"{V1}/exports/invoices"), 403)
+            self.assertIn("bursar", p["detail"])
+            self.assertProblem(self.school.client(role).get(f"{V1}/exports/payments"), 403)
+        for role in ("teacher", "parent", "student"):
+            self.assertProblem(self.school.client(role).get(f"{V1}/exports/payments"), 403)
+        self.assertProblem(self.bursar.get(f"{V1}/exports/payments?from={day(0)}"), 422)
+        # the bursar reads the school like the office: the office's exports too
+        self.assertEqual(self.export(self.bursar, "enrollments")[0][0], "admissionNo")
 
 
 class TestZZSetupCoverage(unittest.TestCase):

@@ -261,7 +261,13 @@ static int invoice_all(job_ctx_t *ctx, bulk_t *b, const db_result_t *st, char *r
             return JOB_RETRY;
         }
         b->student = db_get(&students, i, 0);
-        if (db_transaction(b->db, student_in_tx, b) != 0) {
+        arena_t *whole = b->a, one; /* what one student's invoices need is freed after them */
+        arena_init(&one);
+        b->a = &one;
+        int rc = db_transaction(b->db, student_in_tx, b);
+        b->a = whole;
+        arena_destroy(&one);
+        if (rc != 0) {
             if (b->changed)
                 snprintf(reason, reasonlen, "the structure changed while it was invoiced; again");
             return b->changed ? JOB_RETRY : db_outcome(b->db, "invoicing", reason, reasonlen);

@@ -53,5 +53,7 @@ int fee_discounts_list(req_t *r);
 int fee_discounts_end(req_t *r);
 /* The list of invoices (invoice_list.c). */
 int invoices_list(req_t *r);
+/* A payment's receipt as PDF (receipt.c). */
+int payment_receipt_pdf(req_t *r);
 
 #endif

@@ -219,6 +219,29 @@ static void test_instalments(void **state)
     assert_int_equal(fees_instalment_line(-1, 0, whole, 1, 0, &a, &d), -1);
 }
 
+static void test_format_amount(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(fees_format_amount(123456, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "1,234.56 EUR");
+    assert_int_equal(fees_format_amount(-5, "USD", buf, sizeof buf), 0);
+    assert_string_equal(buf, "-0.05 USD");
+    assert_int_equal(fees_format_amount(1500, "JPY", buf, sizeof buf), 0);
+    assert_string_equal(buf, "1,500 JPY");
+    assert_int_equal(fees_format_amount(12345, "KWD", buf, sizeof buf), 0);
+    assert_string_equal(buf, "12.345 KWD");
+    assert_int_equal(fees_format_amount(100000000000000, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "1,000,000,000,000.00 EUR");
+    assert_int_equal(fees_format_amount(0, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "0.00 EUR");
+    assert_int_equal(fees_format_amount(INT64_MIN, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "-92,233,720,368,547,758.08 EUR");
+    assert_int_equal(fees_format_amount(123456, "EUR", buf, 12), -1); /* needs 13 with the NUL */
+    assert_int_equal(fees_currency_digits("BHD"), 3);
+    assert_int_equal(fees_currency_digits("GBP"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_status_and_ageing),
         cmocka_unit_test(test_receipt_number),
         cmocka_unit_test(test_instalments),
+        cmocka_unit_test(test_format_amount),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
