@@ -2,9 +2,11 @@
  * fees.h - the fees area's handlers: invoices (created one by one, issued
  * or kept as drafts), payments (Idempotency-Key required) allocated to a
  * student's open invoices oldest first with the rest kept as credit, and a
- * student's balance. Routes: src/api/routes/fees.inc; schemas:
- * src/api/schemas/fees.json; the arithmetic: src/domain/fees.h; tables:
- * migration 0014_fees.
+ * student's balance; fee items, structures (frozen once invoiced), students'
+ * discounts, bulk invoicing (a job), the list of invoices, receipts as PDF.
+ * Routes: src/api/routes/fees.inc and fee_setup.inc; schemas:
+ * src/api/schemas/fees.json and fee_setup.json; the arithmetic:
+ * src/domain/fees.h; tables: migration 0014_fees.
  *
  * Who may do what:
  *   admin, bursar  everything of the school's money
