@@ -80,6 +80,13 @@ static const struct {
     {"/api/v1/invoices/{id}/credit-notes", 0},
     {"/api/v1/invoices/{id}/void", 0},
     {"/api/v1/payments/webhooks/{provider}", 0},
+    {"/api/v1/fee-items", 0}, /* fee setup: read from the database, never cached */
+    {"/api/v1/fee-items/{id}", 0},
+    {"/api/v1/fee-structures", 0},
+    {"/api/v1/fee-structures/{id}", 0},
+    {"/api/v1/fee-structures/{id}/invoice", 0}, /* a job writes invoices, never cached */
+    {"/api/v1/students/{id}/fee-discounts", 0},
+    {"/api/v1/fee-discounts/{id}/end", 0},
 };
 
 long invalidate_families(const route_t *route)

@@ -133,6 +133,7 @@ const route_t api_routes[] = {
 #include "api/routes/transfers.inc"
 #include "api/routes/assessment.inc"
 #include "api/routes/fees.inc"
+#include "api/routes/fee_setup.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

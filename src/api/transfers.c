@@ -23,7 +23,8 @@
 #define EXPORT_SAME_JOB_MS 10000 /* the same export asked for again within this is the same job */
 
 static const char *const import_kinds[] = {"students", "teachers", "staff", "oneroster", NULL};
-static const char *const export_kinds[] = {"students", "guardians", "enrollments", "attendance", "oneroster", NULL};
+static const char *const export_kinds[] = {"students", "guardians", "enrollments", "attendance", "oneroster",
+                                           "invoices", "payments", NULL};
 
 static stmt_t Q_CLASS = STMT("transfers.class", STMT_READ, "SELECT 1 FROM classes WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_TERM = STMT("transfers.term", STMT_READ, "SELECT 1 FROM terms WHERE tenant_id = $1 AND id = $2");
@@ -247,6 +248,9 @@ int exports_create(req_t *r)
     const char *kind = path_kind(r, export_kinds, "export");
     if (kind == NULL)
         return -1;
+    int money = strcmp(kind, "invoices") == 0 || strcmp(kind, "payments") == 0;
+    if (money && (r->auth.roles & (ROLE_ADMIN | ROLE_BURSAR)) == 0)
+        return res_fail(r, ERR_FORBIDDEN, "The school's money is exported by the bursar and admins.");
     json_t *params = export_params(r, kind);
     if (params == NULL)
         return -1;
@@ -283,6 +287,11 @@ static int start_report(req_t *r, const char *type, json_t *p)
     int existed = 0, rc = queue_enqueue(app.queue, &spec, job_id, &existed);
     free(payload);
     return rc != 0 ? queue_down(r) : accepted(r, job_id, NULL, 0);
+}
+
+int transfers_start_job(req_t *r, const char *type, json_t *payload)
+{
+    return start_report(r, type, payload);
 }
 
 /* ---- the attendance register ---- */

@@ -28,6 +28,8 @@
  */
 #ifndef ERP_API_TRANSFERS_H
 #define ERP_API_TRANSFERS_H
+#include <jansson.h>
+
 #include "http/handler.h"
 
 #define IMPORT_MAX_BYTES (10u << 20) /* the largest upload of the server (h2o has one body limit): ~60,000 students */
@@ -37,5 +39,7 @@ int imports_template(req_t *r); /* GET /api/v1/imports/{kind}/template */
 int exports_create(req_t *r);   /* GET /api/v1/exports/{kind} */
 int reports_register(req_t *r); /* POST /api/v1/reports/attendance-register */
 int reports_report_cards(req_t *r); /* POST /api/v1/report-cards */
+/* Enqueues a job of type with payload (stolen; NULL answers 500) for the caller's school and answers 202; 0 or -1. */
+int transfers_start_job(req_t *r, const char *type, json_t *payload);
 
 #endif

@@ -152,3 +152,76 @@ int fees_receipt_number(int year, int64_t seq, char *buf, size_t size)
     int n = snprintf(buf, size, "R-%04d-%06lld", year, (long long)seq);
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
+
+/*
+ * What instalment k of shares[0..n) takes of total: what the shares up to and
+ * including k take, rounded half up, less what those before k take, so no part
+ * is negative and the parts add up to total exactly. -1 on bad input.
+ */
+static int instalment_share(int64_t total, const int64_t *shares, size_t n, size_t k, int64_t *out)
+{
+    int64_t sum = 0, before = 0, upto = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (shares[i] < 1 || shares[i] > 10000)
+            return -1;
+        sum += shares[i];
+        if (i + 1 == k)
+            before = sum;
+        if (i == k)
+            upto = sum;
+    }
+    if (n == 0 || k >= n || sum != 10000)
+        return -1;
+    int64_t a, b;
+    if (fees_percent_of(total, before, &b) != 0 || fees_percent_of(total, upto, &a) != 0)
+        return -1;
+    *out = a - b;
+    return 0;
+}
+
+int fees_instalment_line(int64_t amount, int64_t discount, const int64_t *shares, size_t n, size_t k,
+                         int64_t *line_amount, int64_t *line_discount)
+{
+    int64_t a, d;
+    if (!fees_amount_valid(amount) || discount < 0 || discount > amount ||
+        instalment_share(amount, shares, n, k, &a) != 0 || instalment_share(discount, shares, n, k, &d) != 0)
+        return -1;
+    *line_amount = a;
+    *line_discount = d < 0 ? 0 : d > a ? a : d;
+    return 0;
+}
+
+int fees_currency_digits(const char *currency)
+{
+    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
+                                       "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF", NULL};
+    static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND", NULL};
+    for (int i = 0; currency != NULL && zero[i] != NULL; i++)
+        if (strcmp(currency, zero[i]) == 0)
+            return 0;
+    for (int i = 0; currency != NULL && three[i] != NULL; i++)
+        if (strcmp(currency, three[i]) == 0)
+            return 3;
+    return 2;
+}
+
+int fees_format_amount(int64_t amount, const char *currency, char *buf, size_t size)
+{
+    int digits = fees_currency_digits(currency);
+    uint64_t v = amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount, scale = 1;
+    for (int i = 0; i < digits; i++)
+        scale *= 10;
+    char whole[40], grouped[60];
+    int n = snprintf(whole, sizeof whole, "%llu", (unsigned long long)(v / scale));
+    size_t g = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            grouped[g++] = ',';
+        grouped[g++] = whole[i];
+    }
+    grouped[g] = '\0';
+    int w = digits > 0 ? snprintf(buf, size, "%s%s.%0*llu %s", amount < 0 ? "-" : "", grouped, digits,
+                                  (unsigned long long)(v % scale), currency != NULL ? currency : "")
+                       : snprintf(buf, size, "%s%s %s", amount < 0 ? "-" : "", grouped, currency != NULL ? currency : "");
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}

@@ -121,4 +121,32 @@ int fees_ageing_bucket(int64_t due_day, int64_t today_day);
 /* Formats a receipt number "R-YYYY-NNNNNN" (at least six digits) into buf; -1 when it does not fit or on bad input. */
 int fees_receipt_number(int year, int64_t seq, char *buf, size_t size);
 
+/*
+ * Instalments (fees_instalment_line)
+ *   A structure bills each item in instalments of shares in basis points that
+ *   add up to 10000. The line of an item in instalment k takes, of the item's
+ *   amount and of its whole discount (fees_line_net on the full amount),
+ *   what the shares of instalments 0..k take, rounded half up
+ *   (fees_percent_of), less what the shares of 0..k-1 take: no part is
+ *   negative, and the instalments of an item add up to it exactly (10 000 in
+ *   shares 3334/3333/3333 -> 3334, 3333, 3333; 2 in four shares of 2500 ->
+ *   1, 0, 1, 0). A line's discount is capped at its amount (never a negative
+ *   net).
+ */
+/*
+ * The amount and discount of instalment k (0-based) of n with shares[0..n) of
+ * an item of `amount` with a whole `discount` (0..amount): *line_amount,
+ * *line_discount. -1 on bad input (shares not adding up to 10000, k out of range).
+ */
+int fees_instalment_line(int64_t amount, int64_t discount, const int64_t *shares, size_t n, size_t k,
+                         int64_t *line_amount, int64_t *line_discount);
+
+/* The minor unit digits of an ISO 4217 currency: 0 (JPY, KRW, …), 3 (BHD, KWD, …) or 2 (the rest). */
+int fees_currency_digits(const char *currency);
+/*
+ * Formats amount (minor units) of currency for people: "1,234.56 EUR", "-0.05 USD", "1,500 JPY",
+ * "12.345 KWD" (digits grouped by three with ','). -1 when it does not fit in size.
+ */
+int fees_format_amount(int64_t amount, const char *currency, char *buf, size_t size);
+
 #endif

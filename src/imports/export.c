@@ -47,6 +47,19 @@ static stmt_t Q_ATTENDANCE = STMT("exports.attendance", STMT_READ,
                                   " AND c.id = a.class_id WHERE a.tenant_id = $1 AND a.date >= $2 AND a.date <= $3"
                                   " AND (a.class_id = $4 OR $4 IS NULL) ORDER BY a.date, c.name, s.admission_no");
 
+/* fees: amounts are integer minor units of the currency column; status is what was done (draft, issued, void) */
+static stmt_t Q_INVOICES = STMT("exports.invoices", STMT_READ,
+                                "SELECT i.id, s.admission_no, s.first_name, s.last_name, i.state, i.due_date,"
+                                " i.currency, i.total, i.allocated, i.refunded, i.credited, i.balance,"
+                                " i.structure_id, i.instalment_seq, i.void_reason FROM invoices i JOIN students s"
+                                " ON s.tenant_id = i.tenant_id AND s.id = i.student_id WHERE i.tenant_id = $1"
+                                " ORDER BY i.due_date, i.id");
+static stmt_t Q_PAYMENTS = STMT("exports.payments", STMT_READ,
+                                "SELECT p.receipt_no, p.paid_on, s.admission_no, s.first_name, s.last_name, p.amount,"
+                                " p.currency, p.method, p.reference, p.unallocated, p.refunded, p.provider, p.id"
+                                " FROM payments p JOIN students s ON s.tenant_id = p.tenant_id AND s.id = p.student_id"
+                                " WHERE p.tenant_id = $1 ORDER BY p.receipt_year, p.receipt_seq");
+
 #define NGUARDIAN_COLS 5
 
 static void put_header(sbuf_t *out, const char *const *names, int n)
@@ -193,8 +206,39 @@ static int export_attendance(db_t *db, arena_t *a, const char *tenant_id, const 
     return 0;
 }
 
+/* Writes every row of st (taking the school) under the header names[0..n). */
+static int export_all(db_t *db, arena_t *a, const char *tenant_id, stmt_t *st, const char *const *names, int n,
+                      sbuf_t *out)
+{
+    db_result_t res;
+    if (db_exec(db, st, DB_ARGS(DB_TEXT(tenant_id)), a, &res) != 0)
+        return -1;
+    put_rows(out, names, n, &res);
+    return 0;
+}
+
+static int export_invoices(db_t *db, arena_t *a, const char *tenant_id, sbuf_t *out)
+{
+    static const char *const names[] = {"invoiceId", "admissionNo", "firstName", "lastName", "state", "dueDate",
+                                        "currency", "total", "allocated", "refunded", "credited", "balance",
+                                        "structureId", "instalment", "voidReason"};
+    return export_all(db, a, tenant_id, &Q_INVOICES, names, 15, out);
+}
+
+static int export_payments(db_t *db, arena_t *a, const char *tenant_id, sbuf_t *out)
+{
+    static const char *const names[] = {"receiptNumber", "paidOn", "admissionNo", "firstName", "lastName", "amount",
+                                        "currency", "method", "reference", "credit", "refunded", "provider",
+                                        "paymentId"};
+    return export_all(db, a, tenant_id, &Q_PAYMENTS, names, 13, out);
+}
+
 int export_csv(db_t *db, arena_t *a, const char *tenant_id, const char *kind, const json_t *params, sbuf_t *out)
 {
+    if (strcmp(kind, "invoices") == 0)
+        return export_invoices(db, a, tenant_id, out);
+    if (strcmp(kind, "payments") == 0)
+        return export_payments(db, a, tenant_id, out);
     if (strcmp(kind, "students") == 0)
         return export_students(db, a, tenant_id, out);
     if (strcmp(kind, "guardians") == 0)
@@ -203,6 +247,6 @@ int export_csv(db_t *db, arena_t *a, const char *tenant_id, const char *kind, co
         return export_enrollments(db, a, tenant_id, out);
     if (strcmp(kind, "attendance") == 0)
         return export_attendance(db, a, tenant_id, params, out);
-    sbuf_puts(out, "unknown export kind (students, guardians, enrollments, attendance)");
+    sbuf_puts(out, "unknown export kind (students, guardians, enrollments, attendance, invoices, payments)");
     return 1;
 }

@@ -65,7 +65,8 @@ const char *import_template(const char *kind);
  * row, RFC 4180 quoting, UTF-8, CRLF line ends. Kinds: "students" (the
  * students import's columns, so an export imports again unchanged; deleted
  * students left out), "guardians" (with the admission numbers of their
- * students), "enrollments", "attendance". params (may be NULL): for
+ * students), "enrollments", "attendance", "invoices" and "payments" (amounts
+ * in integer minor units beside their currency). params (may be NULL): for
  * attendance "from" and "to" (YYYY-MM-DD, required) and "classId"
  * (optional). Returns 0; 1 for an unknown kind or bad params (a message in
  * out instead); -1 when the database failed.

@@ -153,7 +153,7 @@ TABLE = {
     # imports (admins), exports (the office) and printed registers (the staffroom: teachers for their classes)
     ("POST", f"{V1}/imports/{{kind}}"): ADMIN,
     ("GET", f"{V1}/imports/{{kind}}/template"): ADMIN,
-    ("GET", f"{V1}/exports/{{kind}}"): OFFICE,
+    ("GET", f"{V1}/exports/{{kind}}"): OFFICE | {"bursar"},  # invoices and payments: the bursar and admins only
     ("POST", f"{V1}/reports/attendance-register"): STAFFROOM,
     ("POST", f"{V1}/report-cards"): STAFFROOM,  # teachers: the class teacher of the class
     # files: the office uploads; readers are held to the student policy in the handler
@@ -195,6 +195,22 @@ TABLE = {
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
     ("GET", f"{V1}/students/{{id}}/statement"): MONEY_READERS,
     ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account
+    # fee setup: items, structures, bulk invoicing and discounts are the money-keepers'; a family reads its
+    # discounts and invoices
+    ("POST", f"{V1}/fee-items"): MONEY,
+    ("GET", f"{V1}/fee-items"): MONEY,
+    ("GET", f"{V1}/fee-items/{{id}}"): MONEY,
+    ("PATCH", f"{V1}/fee-items/{{id}}"): MONEY,
+    ("POST", f"{V1}/fee-structures"): MONEY,
+    ("GET", f"{V1}/fee-structures"): MONEY,
+    ("GET", f"{V1}/fee-structures/{{id}}"): MONEY,
+    ("PATCH", f"{V1}/fee-structures/{{id}}"): MONEY,
+    ("POST", f"{V1}/fee-structures/{{id}}/invoice"): MONEY,
+    ("POST", f"{V1}/students/{{id}}/fee-discounts"): MONEY,
+    ("GET", f"{V1}/students/{{id}}/fee-discounts"): MONEY_READERS,
+    ("POST", f"{V1}/fee-discounts/{{id}}/end"): MONEY,
+    ("GET", f"{V1}/invoices"): MONEY_READERS,
+    ("GET", f"{V1}/payments/{{id}}/receipt/pdf"): MONEY_READERS,
 }
 
 

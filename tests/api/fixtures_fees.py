@@ -22,7 +22,15 @@ def build_school(school, tag):
     payment = admin.post(f"{V1}/payments", json={"studentId": student, "amount": 20000, "method": "cash",
                                                  "paidOn": "2026-09-01"},
                          headers={"Idempotency-Key": str(uuid.uuid4())}, expect=201).json
-    school.fees = {"invoice": invoice, "payment": payment}
+    item = admin.post(f"{V1}/fee-items", json={"name": f"Tuition {tag}", "amount": 50000}, expect=201).json
+    structure = admin.post(f"{V1}/fee-structures", json={
+        "name": f"Grade 3 {tag}", "academicYearId": school.daily["year"]["id"], "classId": school.daily["class"]["id"],
+        "items": [{"itemId": item["id"]}],
+        "instalments": [{"label": "Whole year", "dueDate": "2026-10-01", "shareBp": 10000}]}, expect=201).json
+    discount = admin.post(f"{V1}/students/{school.students['student']['id']}/fee-discounts", json={
+        "itemId": item["id"], "kind": "percentage", "value": 1000, "reason": f"Sibling {tag}"}, expect=201).json
+    school.fees = {"invoice": invoice, "payment": payment, "item": item, "structure": structure,
+                   "discount": discount}
 
 
 def build_world(w):
@@ -93,3 +101,71 @@ def _outstanding_refs(w):
 
 
 isolation.report(V1 + "/reports/fees/collections")(lambda school: {"from": "2026-09-01", "to": "2026-09-30"})
+
+
+# ---- fee setup: items, structures, bulk invoicing, discounts; the list of invoices
+
+def _item(w):
+    return f"{V1}/fee-items/{w.B.fees['item']['id']}"
+
+
+def _structure(w):
+    return f"{V1}/fee-structures/{w.B.fees['structure']['id']}"
+
+
+def _discounts(w):
+    return f"{V1}/students/{w.B.students['student']['id']}/fee-discounts"
+
+
+isolation.path_fixture("GET", V1 + "/fee-items/{id}")(
+    lambda w: {"params": {"id": w.B.fees["item"]["id"]}, "snapshot": _item(w)})
+isolation.path_fixture("PATCH", V1 + "/fee-items/{id}")(
+    lambda w: {"params": {"id": w.B.fees["item"]["id"]}, "snapshot": _item(w), "body": {"amount": 1},
+               "if_match": True})
+isolation.path_fixture("GET", V1 + "/fee-structures/{id}")(
+    lambda w: {"params": {"id": w.B.fees["structure"]["id"]}, "snapshot": _structure(w)})
+isolation.path_fixture("PATCH", V1 + "/fee-structures/{id}")(
+    lambda w: {"params": {"id": w.B.fees["structure"]["id"]}, "snapshot": _structure(w),
+               "body": {"name": "Renamed by another school"}, "if_match": True})
+isolation.path_fixture("POST", V1 + "/fee-structures/{id}/invoice")(
+    lambda w: {"params": {"id": w.B.fees["structure"]["id"]}, "snapshot": _structure(w)})
+isolation.path_fixture("GET", V1 + "/students/{id}/fee-discounts")(
+    lambda w: {"params": {"id": w.B.students["student"]["id"]}, "snapshot": _discounts(w)})
+isolation.path_fixture("POST", V1 + "/students/{id}/fee-discounts")(
+    lambda w: {"params": {"id": w.B.students["student"]["id"]}, "snapshot": _discounts(w),
+               "body": {"kind": "fixed", "value": 1, "reason": "another school"}})
+isolation.path_fixture("POST", V1 + "/fee-discounts/{id}/end")(
+    lambda w: {"params": {"id": w.B.fees["discount"]["id"]}, "snapshot": _discounts(w),
+               "body": {"reason": "another school"}})
+
+isolation.collection(V1 + "/fee-items")
+isolation.collection(V1 + "/fee-structures")
+isolation.collection(V1 + "/invoices")
+
+
+@isolation.references("POST", V1 + "/fee-structures")
+def _structure_refs(w):
+    body = {"name": "Refers to another school", "academicYearId": w.A.daily["year"]["id"],
+            "gradeLevel": 3, "items": [{"itemId": w.A.fees["item"]["id"]}],
+            "instalments": [{"label": "All", "dueDate": "2026-10-01", "shareBp": 10000}]}
+    return [{"body": dict(body, academicYearId=w.B.daily["year"]["id"])},
+            {"body": dict(body, items=[{"itemId": w.B.fees["item"]["id"]}])},
+            {"body": {k: v for k, v in dict(body, classId=w.B.daily["class"]["id"]).items() if k != "gradeLevel"}}]
+
+
+@isolation.references("POST", V1 + "/students/{id}/fee-discounts")
+def _discount_refs(w):
+    body = {"kind": "fixed", "value": 1, "reason": "refers to another school"}
+    return [{"params": {"id": w.A.daily["student"]["id"]}, "body": dict(body, itemId=w.B.fees["item"]["id"])},
+            {"params": {"id": w.A.daily["student"]["id"]}, "body": dict(body, academicYearId=w.B.daily["year"]["id"])}]
+
+
+@isolation.references("GET", V1 + "/invoices")
+def _invoice_list_refs(w):
+    return [{"query": {"studentId": w.B.daily["student"]["id"]}}, {"query": {"classId": w.B.daily["class"]["id"]}}]
+
+
+isolation.EXEMPT[("POST", V1 + "/fee-items")] = "creates from values only: a name, a description, an amount"
+isolation.lists(V1 + "/students/{id}/fee-discounts")(lambda school: {"id": school.students["student"]["id"]})
+isolation.path_fixture("GET", V1 + "/payments/{id}/receipt/pdf")(
+    lambda w: {"params": {"id": w.B.fees["payment"]["id"]}, "snapshot": _balance(w)})

@@ -84,6 +84,14 @@ RESOURCES = [
              lambda c, i: {"room": f"Lab {i} {tag()}"}),
     Resource("assessment", "/api/v1/assessments", lambda c: c.assessment_body(),
              lambda c, i: {"name": f"Quiz {i} {tag()}"}, delete=False),
+    Resource("fee item", "/api/v1/fee-items", lambda c: {"name": f"Fee {tag()}", "amount": 1000},
+             lambda c, i: {"amount": 1000 + i + 1}, delete=False),
+    Resource("fee structure", "/api/v1/fee-structures", lambda c: {
+        "name": f"Fees {tag()}", "academicYearId": c.year["id"], "gradeLevel": 5,
+        "items": [{"itemId": c.admin.post("/api/v1/fee-items", json={"name": f"Fee {tag()}", "amount": 500},
+                                          expect=201).json["id"]}],
+        "instalments": [{"label": "Year", "dueDate": c.today.isoformat(), "shareBp": 10000}]},
+        lambda c, i: {"name": f"Fees {i} {tag()}"}, delete=False),
 ]
 
 # (METHOD, template) of every versioned operation, and the resource (or action) that covers it
@@ -106,6 +114,8 @@ COVERED = {
     ("POST", "/api/v1/enrollments/{id}/end"), ("POST", "/api/v1/enrollments/{id}/transfer"),
     ("GET", "/api/v1/assessments/{id}"), ("PATCH", "/api/v1/assessments/{id}"),
     ("GET", "/api/v1/invoices/{id}"),  # read only: an issued invoice is never edited (credit notes, voids)
+    ("GET", "/api/v1/fee-items/{id}"), ("PATCH", "/api/v1/fee-items/{id}"),
+    ("GET", "/api/v1/fee-structures/{id}"), ("PATCH", "/api/v1/fee-structures/{id}"),
 }
 
 

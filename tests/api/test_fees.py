@@ -10,6 +10,7 @@ every expected figure is computed by hand in the comments, never by the server's
 import hashlib
 import hmac
 import json
+import tempfile
 import threading
 import unittest
 import uuid
@@ -18,6 +19,9 @@ import fixtures_people
 from fixtures_daily import uncovered
 from harness import Client, Contract, ServerTestCase, db_rows, skip_allowed, test_now
 from world import World
+
+from test_register import pdf_tool
+from test_fees_setup import TestInvoiceList  # noqa: F401 (GET /invoices is a fees operation: run here too)
 
 V1 = "/api/v1"
 DOC = []  # the OpenAPI document, once a server ran
@@ -526,6 +530,51 @@ class TestWebhooks(FeesCase):
         self.assertEqual(db_rows(self.server, f"SELECT count(*) FROM payments WHERE student_id = '{s}'"), [("0",)])
 
 
+class TestReceipts(FeesCase):
+    def receipt_text(self, client, payment):
+        res = client.get(f"{V1}/payments/{payment}/receipt/pdf", expect=200)
+        self.assertEqual(res.media_type, "application/pdf")
+        self.assertTrue(res.body.startswith(b"%PDF-"), res.body[:10])
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+            f.write(res.body)
+            f.flush()
+            info = pdf_tool("pdfinfo", f.name)
+            self.assertIn("Pages:           1", info)
+            return pdf_tool("pdftotext", "-layout", f.name, "-")
+
+    def test_a_receipt_names_its_number_student_amount_and_invoices(self):
+        child = self.school.students["student"]
+        older = self.invoice(child["id"], "2026-08-01", 100000)
+        newer = self.invoice(child["id"], "2026-09-01", 50000)
+        # 1 234 567.89: 100 000 to the older invoice, 50 000 to the newer, 123 306 789 kept as credit
+        pay = self.pay(child["id"], 123456789, reference="BANK-77", method="bank_transfer").json
+        number = pay["receiptNumber"]
+        self.assertRegex(number, r"^R-2026-\d{6}$")
+        for role in ("admin", "bursar", "parent", "student"):
+            with self.subTest(role=role):
+                text = self.receipt_text(self.school.client(role), pay["id"])
+                self.assertIn(number, text)
+        text = self.receipt_text(self.bursar, pay["id"])
+        for want in (f"{child['firstName']} {child['lastName']}", "1,234,567.89 EUR", "1,000.00 EUR",
+                     "500.00 EUR", "1,233,067.89 EUR", "BANK-77", "bank_transfer", "2026-09-15",
+                     older["id"], newer["id"]):
+            self.assertIn(want, text)
+        self.assertRegex(text, f"2026-08-01 +{older['id']} +1,000.00 EUR")
+        self.assertNotIn("Refunded since", text)
+        self.bursar.post(f"{V1}/refunds", json={"paymentId": pay["id"], "amount": 1000, "method": "cash",
+                                                "reason": "overpaid", "refundedOn": "2026-09-16"}, expect=201)
+        self.assertIn("10.00 EUR", self.receipt_text(self.bursar, pay["id"]).split("Refunded since")[1])
+        # another family's payment is as missing as one that does not exist; teachers and staff see no money
+        theirs = self.pay(self.school.students["other"]["id"], 100).json
+        for role in ("parent", "student"):
+            self.assertEqual(self.school.client(role).get(f"{V1}/payments/{theirs['id']}/receipt/pdf",
+                                                          expect=404).json["detail"], "No such payment.")
+        for role in ("teacher", "staff"):
+            self.assertProblem(self.school.client(role).get(f"{V1}/payments/{pay['id']}/receipt/pdf"), 403)
+        self.bursar.get(f"{V1}/payments/{uuid.uuid4()}/receipt/pdf", expect=404)
+        self.bursar.get(f"{V1}/payments/not-an-id/receipt/pdf", expect=404)
+
+
 class TestZZFeesCoverage(unittest.TestCase):
     """Runs after the other classes of the module: every fees operation answered its statuses."""
 
@@ -533,6 +582,6 @@ class TestZZFeesCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in FeesCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "fees" in op.get("tags", [])]
-        self.assertEqual(len(ops), 12)
+        self.assertEqual(len(ops), 14)
         races = {("POST", f"{V1}/invoices", 409), ("POST", f"{V1}/payments", 409)}  # see test_zz_coverage
         self.assertEqual(uncovered(DOC[0], "fees", races), [])

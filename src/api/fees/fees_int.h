@@ -14,7 +14,17 @@ int fees_may_read_student(req_t *r, const char *student_id);
  */
 const char *fees_student_currency(req_t *r, const char *student_id, const char *field);
 
+#define INVOICE_COLS                                                                                             \
+    "id, student_id, currency, state, due_date, total, allocated, refunded, credited, balance, issued_at,"      \
+    " version, created_at, updated_at"
+enum { I_ID, I_STUDENT, I_CURRENCY, I_STATE, I_DUE, I_TOTAL, I_ALLOC, I_REFUND, I_CREDIT, I_BALANCE, I_ISSUED,
+       I_VERSION, I_CREATED, I_UPDATED };
+
+/* The status (draft, issued, partially_paid, paid, overdue, void) of row `row` of an INVOICE_COLS result. */
+const char *fees_status_of(req_t *r, const db_result_t *inv, int row);
+
 #define FEES_MAX_INVOICES 200
+#define FEES_MAX_INSTALMENTS 12 /* of a fee structure */
 
 /* A payment as received (the body of POST /payments, or a provider's event). */
 typedef struct payment_in {

@@ -34,11 +34,6 @@ static stmt_t Q_LINE = STMT("invoices.line", 0,
 static stmt_t Q_LEDGER = STMT("invoices.ledger", 0,
                               "INSERT INTO fee_ledger (tenant_id, id, student_id, kind, amount, occurred_on,"
                               " invoice_id, created_at) VALUES ($1, $2, $3, 'invoice', $4, $5, $6, $7)");
-#define INVOICE_COLS                                                                                             \
-    "id, student_id, currency, state, due_date, total, allocated, refunded, credited, balance, issued_at,"      \
-    " version, created_at, updated_at"
-enum { I_ID, I_STUDENT, I_CURRENCY, I_STATE, I_DUE, I_TOTAL, I_ALLOC, I_REFUND, I_CREDIT, I_BALANCE, I_ISSUED,
-       I_VERSION, I_CREATED, I_UPDATED };
 static stmt_t Q_ONE = STMT("invoices.one", 0, "SELECT " INVOICE_COLS " FROM invoices WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_LINES = STMT("invoices.lines", 0,
                              "SELECT line_no, description, amount, discount, net FROM invoice_lines"
@@ -146,6 +141,16 @@ static int create_in_tx(db_t *db, void *ctx)
                       arena_printf(&r->arena, "%lld", (long long)in->total));
 }
 
+const char *fees_status_of(req_t *r, const db_result_t *inv, int row)
+{
+    const char *state = db_get(inv, row, I_STATE);
+    if (strcmp(state, "issued") != 0)
+        return state;
+    int64_t due = strcmp(db_get(inv, row, I_DUE), school_today(r)) < 0 ? 0 : 1; /* ISO dates compare as text */
+    return fees_invoice_status_names[fees_invoice_status(db_get_int(inv, row, I_TOTAL),
+                                                         db_get_int(inv, row, I_BALANCE), due, 1)];
+}
+
 /* The invoice document of a Q_ONE row with its lines. */
 static json_t *invoice_json(req_t *r, const db_result_t *inv, const db_result_t *lines)
 {
@@ -155,13 +160,7 @@ static json_t *invoice_json(req_t *r, const db_result_t *inv, const db_result_t 
                                          "description", db_get(lines, i, 1), "amount",
                                          (json_int_t)db_get_int(lines, i, 2), "discount",
                                          (json_int_t)db_get_int(lines, i, 3), "net", (json_int_t)db_get_int(lines, i, 4)));
-    const char *state = db_get(inv, 0, I_STATE);
-    const char *status = state;
-    if (strcmp(state, "issued") == 0) {
-        int64_t due = strcmp(db_get(inv, 0, I_DUE), school_today(r)) < 0 ? 0 : 1; /* ISO dates compare as text */
-        status = fees_invoice_status_names[fees_invoice_status(db_get_int(inv, 0, I_TOTAL),
-                                                               db_get_int(inv, 0, I_BALANCE), due, 1)];
-    }
+    const char *status = fees_status_of(r, inv, 0);
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:s,s:s}", "id", db_get(inv, 0, I_ID),
                      "studentId", db_get(inv, 0, I_STUDENT), "currency", db_get(inv, 0, I_CURRENCY), "status", status,
                      "dueDate", db_get(inv, 0, I_DUE), "total", (json_int_t)db_get_int(inv, 0, I_TOTAL), "allocated",

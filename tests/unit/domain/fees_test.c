@@ -176,6 +176,72 @@ static void test_receipt_number(void **state)
     assert_int_equal(fees_receipt_number(0, 1, buf, sizeof buf), -1);
 }
 
+static void test_instalments(void **state)
+{
+    (void)state;
+    const int64_t thirds[] = {3334, 3333, 3333}, quarters[] = {2500, 2500, 2500, 2500}, whole[] = {10000};
+    int64_t a = -1, d = -1;
+    /* 100 000 less a discount of 12 345, in thirds: cumulative 33 340 / 66 670 / 100 000 of the amount, and of the
+       discount 4 115.823 -> 4 116, 8 230.4115 -> 8 230, 12 345 */
+    assert_int_equal(fees_instalment_line(100000, 12345, thirds, 3, 0, &a, &d), 0);
+    assert_int_equal(a, 33340);
+    assert_int_equal(d, 4116);
+    assert_int_equal(fees_instalment_line(100000, 12345, thirds, 3, 1, &a, &d), 0);
+    assert_int_equal(a, 33330);
+    assert_int_equal(d, 4114); /* 8 230 - 4 116 */
+    assert_int_equal(fees_instalment_line(100000, 12345, thirds, 3, 2, &a, &d), 0);
+    assert_int_equal(a, 33330);
+    assert_int_equal(d, 4115); /* 12 345 - 8 230 */
+    /* 2 in quarters: 0.5 -> 1, 1 -> 1, 1.5 -> 2, 2: parts 1, 0, 1, 0 (never negative, adding up to 2) */
+    int64_t parts[4], sum = 0;
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(fees_instalment_line(2, 0, quarters, 4, k, &parts[k], &d), 0);
+        assert_int_equal(d, 0);
+        sum += parts[k];
+    }
+    assert_int_equal(parts[0], 1);
+    assert_int_equal(parts[1], 0);
+    assert_int_equal(parts[2], 1);
+    assert_int_equal(parts[3], 0);
+    assert_int_equal(sum, 2);
+    /* 3 with a whole discount of 2 in quarters: amounts 1, 1, 0, 1; discounts 1, 0, 1, 0 -> the third capped at 0 */
+    assert_int_equal(fees_instalment_line(3, 2, quarters, 4, 2, &a, &d), 0);
+    assert_int_equal(a, 0);
+    assert_int_equal(d, 0);
+    assert_int_equal(fees_instalment_line(5000, 5000, whole, 1, 0, &a, &d), 0);
+    assert_int_equal(a, 5000);
+    assert_int_equal(d, 5000);
+    /* bad input: shares not adding up to 10000, k out of range, a discount above the amount */
+    const int64_t short_shares[] = {5000, 4999};
+    assert_int_equal(fees_instalment_line(100, 0, short_shares, 2, 0, &a, &d), -1);
+    assert_int_equal(fees_instalment_line(100, 0, thirds, 3, 3, &a, &d), -1);
+    assert_int_equal(fees_instalment_line(100, 101, thirds, 3, 0, &a, &d), -1);
+    assert_int_equal(fees_instalment_line(-1, 0, whole, 1, 0, &a, &d), -1);
+}
+
+static void test_format_amount(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_int_equal(fees_format_amount(123456, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "1,234.56 EUR");
+    assert_int_equal(fees_format_amount(-5, "USD", buf, sizeof buf), 0);
+    assert_string_equal(buf, "-0.05 USD");
+    assert_int_equal(fees_format_amount(1500, "JPY", buf, sizeof buf), 0);
+    assert_string_equal(buf, "1,500 JPY");
+    assert_int_equal(fees_format_amount(12345, "KWD", buf, sizeof buf), 0);
+    assert_string_equal(buf, "12.345 KWD");
+    assert_int_equal(fees_format_amount(100000000000000, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "1,000,000,000,000.00 EUR");
+    assert_int_equal(fees_format_amount(0, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "0.00 EUR");
+    assert_int_equal(fees_format_amount(INT64_MIN, "EUR", buf, sizeof buf), 0);
+    assert_string_equal(buf, "-92,233,720,368,547,758.08 EUR");
+    assert_int_equal(fees_format_amount(123456, "EUR", buf, 12), -1); /* needs 13 with the NUL */
+    assert_int_equal(fees_currency_digits("BHD"), 3);
+    assert_int_equal(fees_currency_digits("GBP"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +252,8 @@ int main(void)
         cmocka_unit_test(test_balances_refunds_credit_notes),
         cmocka_unit_test(test_status_and_ageing),
         cmocka_unit_test(test_receipt_number),
+        cmocka_unit_test(test_instalments),
+        cmocka_unit_test(test_format_amount),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
