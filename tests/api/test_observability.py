@@ -410,6 +410,9 @@ class TestNaming(ServerTestCase):
         ("/api/v1/classes/{id}/students", "date"): "the startDate..endDate of the enrollments listed",
         ("/api/v1/enrollments", "activeOn"): "the startDate..endDate of the enrollments listed",
         ("/api/v1/jobs", "mine"): "the ownerId of the jobs listed is the caller",
+        ("/api/v1/invoices", "classId"): "the classId of an enrollment of the invoice's student",
+        ("/api/v1/invoices", "dueBefore"): "the dueDate of the invoices listed, at most",
+        ("/api/v1/invoices", "dueAfter"): "the dueDate of the invoices listed, at least",
     }
 
     def schemas(self):
