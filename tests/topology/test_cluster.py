@@ -215,6 +215,20 @@ class TestCluster(unittest.TestCase):
                 self.assertIn(expr, [e for _, _, e in queries], f"an exemption for a query no panel has ({reason})")
                 self.prom_query(expr.replace("$__rate_interval", "1m"))  # parses, at least
 
+    def test_6_a_killed_instance_is_routed_around_and_restarts(self):
+        cluster("kill", "api-2", "--dir", self.dir)
+        wait_until(lambda: cluster("status", "--dir", self.dir, check=False).returncode == 1, timeout=10,
+                   message="status sees api-2 stopped")
+        for _ in range(9):  # nginx tries the next instance when api-2 refuses the connection
+            status, headers, _ = http("GET", self.url + "/api/v1/subjects", token=self.token)
+            self.assertEqual(status, 200)
+            self.assertIn(headers.get("X-Instance"), INSTANCES - {"api-2"})
+        cluster("restart", "api-2", "--dir", self.dir)
+        self.assertEqual(cluster("status", "--dir", self.dir, check=False).returncode, 0)
+        # back in rotation once nginx's fail_timeout (5 s) has passed
+        wait_until(lambda: http("GET", self.url + "/readyz")[1].get("X-Instance") == "api-2", timeout=20,
+                   interval=0.2, message="api-2 serves again")
+
     def test_9_down_leaves_nothing_running(self):
         members = json.loads(cluster("status", "--dir", self.dir, "--json").stdout)["members"]
         self.assertTrue(all(m["running"] for m in members.values()), members)
