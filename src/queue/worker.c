@@ -296,9 +296,12 @@ static void render_attempts(sbuf_t *out, const queue_worker_t *w, const char *qn
     for (size_t h = 0; h <= w->nhandlers; h++) {
         const char *type = h < w->nhandlers ? w->handlers[h].type : "unknown";
         const type_stats_t *st = &w->stats[h];
-        const char *fmt = "school_erp_job_attempts_total{queue=\"%s\",type=\"%s\",outcome=\"%s\"} %llu\n";
-        sbuf_printf(out, fmt, qn, type, "completed", (unsigned long long)__atomic_load_n(&st->completed, __ATOMIC_RELAXED));
-        sbuf_printf(out, fmt, qn, type, "failed", (unsigned long long)__atomic_load_n(&st->failed, __ATOMIC_RELAXED));
+        const uint64_t counts[2] = {__atomic_load_n(&st->completed, __ATOMIC_RELAXED),
+                                    __atomic_load_n(&st->failed, __ATOMIC_RELAXED)};
+        static const char *const outcomes[2] = {"completed", "failed"};
+        for (int o = 0; o < 2; o++)
+            sbuf_printf(out, "school_erp_job_attempts_total{queue=\"%s\",type=\"%s\",outcome=\"%s\"} %llu\n", qn, type,
+                        outcomes[o], (unsigned long long)counts[o]);
     }
 }
 
