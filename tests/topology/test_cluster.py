@@ -244,6 +244,27 @@ class TestCluster(unittest.TestCase):
         self.assertEqual(r.returncode, 1, "status says the cluster is stopped")
 
 
+class TestClusterCommand(unittest.TestCase):
+    """What scripts/cluster refuses, without starting anything."""
+
+    def test_up_never_wipes_a_directory_that_holds_no_cluster(self):
+        with tempfile.TemporaryDirectory() as d:
+            keep = os.path.join(d, "keep.txt")
+            open(keep, "w").close()
+            r = cluster("up", "--dir", d, "--bin", ERP_BIN, check=False)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("holds no cluster", r.stderr)
+            self.assertEqual(os.listdir(d), ["keep.txt"])
+
+    def test_commands_without_a_cluster(self):
+        with tempfile.TemporaryDirectory() as d:
+            for args in (["status"], ["down"], ["kill", "api-1"], ["restart", "api-1"], ["env"]):
+                with self.subTest(args=args):
+                    r = cluster(*args, "--dir", d, check=False)
+                    self.assertEqual(r.returncode, 1)
+                    self.assertIn("no cluster in", r.stderr)
+
+
 # Queries that may rightly have no sample in a short healthy run, each with its reason.
 NO_DATA_YET = {
     "school_erp_sqlite_disk_free_bytes": "the topology runs on PostgreSQL; the SQLite profile's panel",
