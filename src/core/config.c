@@ -261,6 +261,22 @@ static char *dup_or(config_getter_t get, void *ud, const char *name, const char 
     return xstrdup(v);
 }
 
+/* ERP_INSTANCE_NAME: 1-64 characters a header value carries as they are (a host or pod name). */
+static int load_instance_name(config_t *c, config_getter_t get, void *ud, char *err, size_t errlen)
+{
+    const char *name = get("ERP_INSTANCE_NAME", ud);
+    if (name == NULL || *name == '\0')
+        return 0;
+    for (const char *p = name; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+              *p == '_' || *p == '.' || *p == ':') ||
+            p - name >= 64)
+            return fail(err, errlen, "ERP_INSTANCE_NAME", "1-64 characters of A-Z, a-z, 0-9, '-', '_', '.' and ':'",
+                        name);
+    c->instance_name = xstrdup(name);
+    return 0;
+}
+
 int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err, size_t errlen)
 {
     long n;
@@ -500,6 +516,8 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
                         clock);
     }
 
+    if (load_instance_name(c, get, ud, err, errlen) != 0)
+        return -1;
     const char *queue = get("QUEUE_NAME", ud);
     if (queue != NULL && *queue != '\0') {
         for (const char *p = queue; *p != '\0'; p++)
@@ -541,6 +559,7 @@ void config_free(config_t *c)
     free(c->jwt_previous);
     free(c->data_dir);
     free(c->queue_name);
+    free(c->instance_name);
     for (int i = 0; i < c->n_cors_origins; i++)
         free(c->cors_origins[i]);
     memset(c, 0, sizeof(*c));

@@ -68,6 +68,7 @@ typedef struct config {
     int cache_mode;        /* ERP_CACHE: CACHE_MODE_* */
     size_t l1_bytes;       /* ERP_L1_BYTES: bound of the in-process cache */
     char *queue_name;
+    char *instance_name;   /* ERP_INSTANCE_NAME: sent as X-Instance on every response; NULL: no header */
     int worker_concurrency;
     int test_routes;       /* 1 registers the routes the test suite needs */
     cidr_t trusted_proxies[CIDR_MAX]; /* ERP_TRUSTED_PROXIES: peers whose forwarding headers name the client */

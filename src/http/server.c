@@ -220,6 +220,8 @@ static void security_headers(h2o_req_t *req, const req_t *r, const char *content
 {
     add_header(req, "x-content-type-options", "nosniff");
     add_header(req, "referrer-policy", "no-referrer");
+    if (srv.cfg->instance_name != NULL)
+        add_header(req, "x-instance", srv.cfg->instance_name);
     if (!has_cache_control)
         add_header(req, "cache-control", "no-store");
     if (content_type != NULL && strstr(content_type, "json") != NULL)
@@ -228,7 +230,7 @@ static void security_headers(h2o_req_t *req, const req_t *r, const char *content
         add_header(req, "vary", "Origin");
         if (r->cors_origin != NULL) {
             add_header(req, "access-control-allow-origin", r->cors_origin);
-            add_header(req, "access-control-expose-headers", "ETag, Location, Retry-After, X-Request-Id");
+            add_header(req, "access-control-expose-headers", "ETag, Location, Retry-After, X-Request-Id, X-Instance");
         }
     }
 }

@@ -288,6 +288,23 @@ static void *keeper_thread(void *arg)
     return NULL;
 }
 
+/* Attempts this process finished, by job type and outcome (failed: retried or not), for failure ratios. */
+static void render_attempts(sbuf_t *out, const queue_worker_t *w, const char *qn)
+{
+    metrics_family(out, "school_erp_job_attempts_total", "counter",
+                   "Attempts finished by this process, by type and outcome.");
+    for (size_t h = 0; h <= w->nhandlers; h++) {
+        const char *type = h < w->nhandlers ? w->handlers[h].type : "unknown";
+        const type_stats_t *st = &w->stats[h];
+        const uint64_t counts[2] = {__atomic_load_n(&st->completed, __ATOMIC_RELAXED),
+                                    __atomic_load_n(&st->failed, __ATOMIC_RELAXED)};
+        static const char *const outcomes[2] = {"completed", "failed"};
+        for (int o = 0; o < 2; o++)
+            sbuf_printf(out, "school_erp_job_attempts_total{queue=\"%s\",type=\"%s\",outcome=\"%s\"} %llu\n", qn, type,
+                        outcomes[o], (unsigned long long)counts[o]);
+    }
+}
+
 static void render_metrics(sbuf_t *out, void *ud)
 {
     queue_worker_t *w = ud;
@@ -332,6 +349,7 @@ static void render_metrics(sbuf_t *out, void *ud)
         snprintf(labels, sizeof(labels), "queue=\"%s\",type=\"%s\"", qn, h < w->nhandlers ? w->handlers[h].type : "unknown");
         hist_render(out, "school_erp_job_duration_seconds", labels, &w->stats[h].duration, &HIST_JOB);
     }
+    render_attempts(out, w, qn);
 }
 
 static int start_threads(queue_worker_t *w)

@@ -98,7 +98,7 @@ class TestCors(ServerTestCase):
         res = admin.get(f"/api/v1/users/{w.A.users['staff']['id']}", headers={"Origin": APP}, expect=200)
         self.assertEqual(res.headers["access-control-allow-origin"], APP)
         exposed = {x.strip().lower() for x in res.headers["access-control-expose-headers"].split(",")}
-        self.assertEqual(exposed, {"etag", "location", "retry-after", "x-request-id"})
+        self.assertEqual(exposed, {"etag", "location", "retry-after", "x-request-id", "x-instance"})
         self.assertIn("Origin", res.headers.get_all("vary"))
         # errors too: a browser app must be able to read the problem document
         res = admin.get("/api/v1/users/nope", headers={"Origin": DEV})

@@ -37,6 +37,9 @@ BAD_VALUES = [
     ("ERP_DATABASE_URL", "mysql://db/x", "sqlite:"),
     ("ERP_REDIS_URL", "http://cache:6379", "redis://"),
     ("ERP_BLOB_URL", "ftp://files", "file:"),
+    ("ERP_INSTANCE_NAME", "api 1", "1-64 characters"),
+    ("ERP_INSTANCE_NAME", "api/1", "1-64 characters"),
+    ("ERP_INSTANCE_NAME", "a" * 65, "1-64 characters"),
 ]
 
 LINE_RE = re.compile(r"^school-erp: configuration: (ERP_[A-Z_]+): expected (.+), got (.*)$")
@@ -81,6 +84,12 @@ class TestBadConfiguration(unittest.TestCase):
         m = self.check_refused("ERP_LOG_LEVEL", "v" * 5000, "debug")
         self.assertLess(len(m.group(0)), 400)
 
+    def test_instance_name_cannot_add_a_header(self):
+        r = serve(clean_env(**self.base, ERP_INSTANCE_NAME="api-1\r\nX-Evil: 1"))
+        self.assertGreater(r.returncode, 0)
+        self.assertTrue(r.stderr.startswith("school-erp: configuration: ERP_INSTANCE_NAME: expected 1-64"), r.stderr)
+        self.assertEqual(r.stdout, "")
+
     def test_first_bad_variable_is_named(self):
         env = clean_env(**self.base, ERP_THREADS="zero", ERP_POOL_SIZE="zero")
         r = serve(env)
@@ -106,6 +115,28 @@ class TestGoodConfiguration(ServerTestCase):
         self.assertEqual(s.logs[0]["poolSize"], 4 * ncpu)
         res = s.get("/healthz", expect=200)
         s.access_log(res.request_id)  # access log on by default
+
+    def test_instance_name_is_sent_on_every_response(self):
+        s = self.start_server({"ERP_INSTANCE_NAME": "api-2.pod_x:1", "ERP_CORS_ORIGINS": "https://app.example.org"})
+        for path, status in [("/healthz", 200), ("/readyz", 200), ("/metrics", 200), ("/api/v1/students", 401),
+                             ("/no/such/route", 404)]:
+            with self.subTest(path=path):
+                res = s.get(path, expect=status)
+                self.assertEqual(res.headers.get("X-Instance"), "api-2.pod_x:1")
+        # a request refused before any route (its body too large) is answered by the server itself
+        res = s.request("POST", "/api/v1/auth/login", body=b"{" + b" " * (2 << 20) + b"}",
+                        headers={"Content-Type": "application/json"}, expect=413)
+        self.assertEqual(res.headers.get("X-Instance"), "api-2.pod_x:1")
+        res = s.get("/healthz", headers={"Origin": "https://app.example.org"}, expect=200)
+        self.assertIn("X-Instance", res.headers.get("Access-Control-Expose-Headers"))
+
+    def test_no_instance_name_no_header(self):
+        for env in [{}, {"ERP_INSTANCE_NAME": ""}]:
+            with self.subTest(env=env):
+                s = self.start_server(env)
+                self.assertIsNone(s.get("/healthz", expect=200).headers.get("X-Instance"))
+                self.assertIsNone(s.get("/no/such/route", expect=404).headers.get("X-Instance"))
+                self.assertEqual(s.stop(), 0)
 
     def test_threads_and_pool_size_are_reported(self):
         s = self.start_server({"ERP_THREADS": "3", "ERP_POOL_SIZE": "5"})

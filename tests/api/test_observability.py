@@ -13,6 +13,7 @@ import unittest
 from jsonschema import Draft202012Validator
 
 from harness import (
+    ENGINE,
     GENERATED_ID_RE,
     TOOLS,
     ServerTestCase,
@@ -185,6 +186,30 @@ class TestMetrics(ServerTestCase):
         self.assertEqual(m.value("school_erp_handler_pool_queue_depth"), 0)
         self.assertEqual(m.value("school_erp_draining"), 0)
         self.assertGreaterEqual(m.value("school_erp_handler_pool_threads"), 1)
+
+    def test_ready_is_what_the_last_probe_was_told(self):
+        self.server.get("/readyz", expect=200)
+        self.assertEqual(self.server.metrics().value("school_erp_ready"), 1)
+        self.assertEqual(self.server.metrics().types.get("school_erp_ready"), "gauge")
+
+    def test_sqlite_disk(self):
+        m = self.server.metrics()
+        names = ["school_erp_sqlite_disk_free_bytes", "school_erp_sqlite_disk_size_bytes",
+                 "school_erp_sqlite_database_bytes"]
+        if ENGINE != "sqlite":
+            for name in names:
+                self.assertIsNone(m.value(name), f"{name} on {ENGINE}")
+            return
+        free, size, db = (m.value(n) for n in names)
+        vfs = os.statvfs(self.server.data_dir)
+        self.assertEqual(size, vfs.f_blocks * vfs.f_frsize)
+        self.assertGreater(free, 0)
+        self.assertLessEqual(free, size)
+        files = [f for f in os.listdir(self.server.data_dir) if f.endswith((".db", ".db-wal"))]
+        self.assertTrue(files, os.listdir(self.server.data_dir))
+        on_disk = sum(os.path.getsize(os.path.join(self.server.data_dir, f)) for f in files)
+        self.assertGreater(db, 0)
+        self.assertLessEqual(abs(db - on_disk), 1 << 20, "the database's size, give or take a checkpoint")
 
     def test_process_metrics(self):
         m = self.server.metrics()

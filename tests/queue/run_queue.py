@@ -511,7 +511,7 @@ class TestWorkers(QueueCase):
 
     def test_retries_through_a_worker(self):
         t = self.tool({"ERP_QUEUE_BACKOFF_MS": "100"})
-        self.worker()
+        w = self.worker()
         jid = self.enqueue(t, type="test.fail", payload={"times": 2, "file": self.file}, attempts=3, backoffMs=100)
         j = self.wait_state(t, jid, "completed", 20)
         self.assertEqual((j["attemptsMade"], j["result"]), (3, {"attempt": 3}))
@@ -521,6 +521,9 @@ class TestWorkers(QueueCase):
         k = self.enqueue(t, type="test.fail", payload={"times": 5}, attempts=2, backoffMs=50)
         j = self.wait_state(t, k, "failed", 20)
         self.assertEqual((j["attemptsMade"], j["error"]), (2, "planned failure 2"))
+        attempts = f'school_erp_job_attempts_total{{queue="{self.queue}",type="test.fail",outcome="%s"}}'
+        self.assertEqual(metric(w, attempts % "completed"), 1)
+        self.assertEqual(metric(w, attempts % "failed"), 4, "2 failed attempts of each job")
         u = self.enqueue(t, type="no.such.type")
         self.assertIn("no handler", self.wait_state(t, u, "failed")["error"])
 
