@@ -8,9 +8,11 @@
 # file blobs) goes to /var/lib/school-erp, the only place the process writes.
 
 # ---- build: the compiler and the -dev packages of scripts/bootstrap (one list for both)
-FROM debian:bookworm AS build
+FROM debian:bookworm AS build-deps
 COPY scripts/bootstrap /usr/local/sbin/erp-bootstrap
 RUN /usr/local/sbin/erp-bootstrap && rm -rf /var/lib/apt/lists/*
+
+FROM build-deps AS build
 WORKDIR /src
 COPY . .
 ARG ERP_COMMIT=""
@@ -19,7 +21,7 @@ RUN meson setup /build --buildtype=debugoptimized -Dtests=disabled -Dcommit="$ER
  && strip --strip-debug -o /school-erp /build/school-erp
 
 # ---- run: the shared libraries school-erp links against, CA certificates (S3), the font of its PDFs
-FROM debian:bookworm-slim
+FROM debian:bookworm-slim AS runtime-base
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libh2o-evloop0.13 libjansson4 libsodium23 libsqlite3-0 libpq5 libhiredis0.14 libjwt0 libicu72 \
@@ -29,6 +31,8 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid erp --home-dir /var/lib/school-erp --no-create-home \
       --shell /usr/sbin/nologin erp \
  && install -d -o erp -g erp -m 0750 /var/lib/school-erp
+
+FROM runtime-base
 COPY --from=build /school-erp /usr/local/bin/school-erp
 USER 10001:10001
 WORKDIR /var/lib/school-erp
