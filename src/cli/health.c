@@ -28,10 +28,13 @@ static int listen_url(const char *listen, const char *path, char *out, size_t ou
         return -1;
     size_t hostlen = (size_t)(colon - listen);
     const char *host = listen;
-    if (hostlen == 7 && strncmp(listen, "0.0.0.0", 7) == 0)
-        host = "127.0.0.1", hostlen = 9;
-    else if (hostlen == 4 && strncmp(listen, "[::]", 4) == 0)
-        host = "[::1]", hostlen = 5;
+    if (hostlen == 7 && strncmp(listen, "0.0.0.0", 7) == 0) {
+        host = "127.0.0.1";
+        hostlen = 9;
+    } else if (hostlen == 4 && strncmp(listen, "[::]", 4) == 0) {
+        host = "[::1]";
+        hostlen = 5;
+    }
     int n = snprintf(out, outlen, "http://%.*s%s%s", (int)hostlen, host, colon, path);
     return n > 0 && (size_t)n < outlen ? 0 : -1;
 }
