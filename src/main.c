@@ -228,6 +228,10 @@ static const command_t commands[] = {
      "Imports manifest.csv and the files it lists (a folder or a .zip) into the school: every row is checked\n"
      "first, then all are written in one transaction, or none. Prints the report (JSON); exit 0 when imported.\n"
      "Export writes the school as OneRoster CSV into a folder or, for a PATH ending in .zip, a zip.\n"},
+    {"health", cli_health, "probe a running server or worker (for container health checks)",
+     "usage: school-erp health [--worker | URL]\n\n"
+     "GETs /readyz of the server on ERP_LISTEN (--worker: /healthz of the worker on ERP_WORKER_LISTEN),\n"
+     "or URL, on loopback for an unspecified address; exit 0 on 200, 1 otherwise (3 s at most).\n"},
     {"version", cmd_version, "print the version", "usage: school-erp version\n"},
     {"help", cmd_help, "show this help", "usage: school-erp help [COMMAND]\n"},
 };

@@ -27,6 +27,8 @@ int cli_export(int argc, char **argv);
 int cli_on_store(int (*fn)(db_t *db, arena_t *a, int argc, char **argv), int argc, char **argv);
 /* school-erp oneroster import PATH --school S | export --school S -o PATH (cli/oneroster.c) */
 int cli_oneroster(int argc, char **argv);
+/* school-erp health [--worker | URL]: exit 0 when /readyz (a worker's /healthz) answers 200 (cli/health.c) */
+int cli_health(int argc, char **argv);
 
 /*
  * Loads the configuration, opens the store (into app), checks the schema is
