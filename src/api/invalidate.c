@@ -80,6 +80,12 @@ static const struct {
     {"/api/v1/invoices/{id}/credit-notes", 0},
     {"/api/v1/invoices/{id}/void", 0},
     {"/api/v1/payments/webhooks/{provider}", 0},
+    {"/api/v1/auth/password-reset", 0},                /* a request changes nothing cached */
+    {"/api/v1/auth/password-reset/confirm", 0},        /* public: accounts/reset.c invalidates the account's school */
+    {"/api/v1/auth/invitations/accept", 0},            /* likewise */
+    {"/api/v1/auth/email-change/confirm", 0},          /* likewise (accounts/profile.c) */
+    {"/api/v1/users/{id}/password-reset", 0},          /* a link is mailed; the account is unchanged */
+    {"/api/v1/me", F(CACHE_ACCOUNT)},                  /* the caller's /me document */
 };
 
 long invalidate_families(const route_t *route)

@@ -16,6 +16,8 @@
  *   report-cards.pdf     {classId, termId}: a page per student       the same and classId, termId; a draft
  *                        enrolled in the class during the term       (term not published) is watermarked
  *   mail.send            {outboxId}: a row of mail_outbox            {state}: sent, failed, uncertain (mail.h)
+ *   account.password-reset {tenant (slug), email}: a public request  {sent}: whether such an account exists
+ *                        for a reset link (api/accounts/accounts.h)   (the request's answer never says)
  *
  * The school is the job's tenant, the account the job's owner (imports and
  * exports act for it: audit events name it). A file a job writes goes to the
@@ -42,14 +44,17 @@ int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason,
 int job_report_cards(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 /* src/mail/deliver.c */
 int job_mail_send(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+/* src/api/accounts/reset.c */
+int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 
 /* The registry rows of the product's job types (src/queue/jobs.c). */
 #define PRODUCT_JOB_HANDLERS                                                                                          \
     {"import.students", job_import}, {"import.teachers", job_import}, {"import.staff", job_import},                    \
         {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
-        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"mail.send", job_mail_send}
-#define PRODUCT_JOB_COUNT 12
+        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"mail.send", job_mail_send},                 \
+        {"account.password-reset", job_password_reset}
+#define PRODUCT_JOB_COUNT 13
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);
