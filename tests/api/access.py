@@ -204,6 +204,8 @@ TABLE = {
     ("POST", f"{V1}/auth/email-change/confirm"): PUBLIC,
     ("POST", f"{V1}/users/{{id}}/password-reset"): ADMIN,
     ("PATCH", f"{V1}/me"): SCHOOL,
+    ("GET", f"{V1}/me/guardian"): frozenset({"parent"}),  # a parent's own guardian record; they edit its contacts
+    ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
 }
 
 

@@ -366,6 +366,45 @@ class TestProfile(MailCase):
         self.assertProblem(me.patch(f"{V1}/me", json={"email": self.world.A.users["teacher"]["email"]}), 409)
 
 
+class TestGuardianContacts(MailCase):
+    def test_a_parent_edits_the_contact_fields_of_their_guardian_record(self):
+        parent = self.new_account("own-guardian", role="parent")
+        me = Client(self.server, token=parent["token"])
+        self.assertProblem(me.get(f"{V1}/me/guardian"), 404)  # none linked yet
+        self.assertProblem(me.patch(f"{V1}/me/guardian", json={"phone": "123"}, headers={"If-Match": '"1"'}), 404)
+        g = self.world.A.client("staff").post(f"{V1}/guardians", json={
+            "firstName": "Gwen", "lastName": "Guardian", "occupation": "Pilot", "userId": parent["id"]},
+            expect=201).json
+        etag = me.get(f"{V1}/me/guardian", expect=200).headers["etag"]
+        self.assertProblem(me.get(f"{V1}/me/guardian", headers={"If-None-Match": "not an etag"}), 400)
+        res = me.patch(f"{V1}/me/guardian", json={"email": "Gwen@Home.example", "phone": "+44 20 7946 0000",
+                                                 "address": "1 High Street"}, headers={"If-Match": etag},
+                       expect=200).json
+        self.assertEqual((res["email"], res["phone"], res["address"], res["occupation"], res["firstName"]),
+                         ("gwen@home.example", "+44 20 7946 0000", "1 High Street", "Pilot", "Gwen"))
+        etag = me.get(f"{V1}/me/guardian").headers["etag"]
+        # names, occupation and the account link are the office's
+        self.assertProblem(me.patch(f"{V1}/me/guardian", json={"firstName": "G", "userId": None, "phone": "x"},
+                                    headers={"If-Match": etag}), 422, fields=["firstName", "userId"])
+        self.assertProblem(me.patch(f"{V1}/me/guardian", json={"phone": "not a phone"}, headers={"If-Match": etag}),
+                           422, fields=["phone"])
+        self.assertProblem(me.patch(f"{V1}/me/guardian", body=b"{", headers={"If-Match": etag,
+                                                                            "Content-Type": "application/json"}), 400)
+        self.assertProblem(me.patch(f"{V1}/me/guardian", body=b"x", headers={"If-Match": etag,
+                                                                            "Content-Type": "text/plain"}), 415)
+        self.assertProblem(me.patch(f"{V1}/me/guardian", json={"address": "x" * (2 << 20)},
+                                    headers={"If-Match": etag}), 413)
+        self.assertProblem(me.patch(f"{V1}/me/guardian", json={"address": None}), 428)
+        res = me.patch(f"{V1}/me/guardian", json={"address": None}, headers={"If-Match": etag}, expect=200).json
+        self.assertIsNone(res["address"])
+        self.assertEqual(self.world.A.client("staff").get(f"{V1}/guardians/{g['id']}").json["phone"],
+                         "+44 20 7946 0000")
+        for role in ("teacher", "staff", "student"):
+            self.assertProblem(self.world.A.client(role).get(f"{V1}/me/guardian"), 403)
+        events = self.admin().get(f"{V1}/audit-events?subjectId={g['id']}").json["items"]
+        self.assertIn(parent["id"], {e.get("actorId") for e in events if e["action"] == "guardian.update"})
+
+
 class TestDelivery(ServerTestCase):
     """The delivery job: retries, failures per recipient, a worker killed during the SMTP exchange."""
     CLASS_SERVER = False
