@@ -17,6 +17,7 @@
 #include "api/fees/fees.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
+#include "api/logo.h"
 #include "api/files.h"
 #include "api/transfers.h"
 #include "api/people.h"

@@ -206,6 +206,8 @@ TABLE = {
     ("PATCH", f"{V1}/me"): SCHOOL,
     ("GET", f"{V1}/me/guardian"): frozenset({"parent"}),  # a parent's own guardian record; they edit its contacts
     ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
+    ("PUT", f"{V1}/school/logo"): ADMIN,  # the school's logo in its e-mail
+    ("DELETE", f"{V1}/school/logo"): ADMIN,
 }
 
 

@@ -369,6 +369,53 @@ class TestProfile(MailCase):
         self.assertProblem(me.patch(f"{V1}/me", json={"email": self.world.A.users["teacher"]["email"]}), 409)
 
 
+# the smallest PNG there is: one transparent pixel
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+class TestSchoolLogo(MailCase):
+    def put_logo(self, body, content_type="image/png", client=None):
+        return (client or self.admin("B")).put(f"{V1}/school/logo", body=body,
+                                              headers={"Content-Type": content_type})
+
+    def test_the_logo_heads_the_schools_messages(self):
+        b = self.world.B
+        self.assertEqual(self.put_logo(PNG).status, 204)
+        u = b.add_user("logo1", "teacher")
+        self.admin("B").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        msg = self.sink.wait_for(u["email"])[0]
+        self.assertEqual(msg.get_content_type(), "multipart/related")
+        parts = list(msg.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts], ["multipart/alternative", "image/png"])
+        self.assertEqual(parts[1].get_content(), PNG)
+        cid = parts[1]["Content-ID"].strip("<>")
+        self.assertIn(f'src="cid:{cid}"', html_body(msg))
+        self.assertIn("School B", text_body(msg))
+        # school A has no logo; B's removed, its next message has none
+        a = self.new_account("logo2")
+        self.admin().post(f"{V1}/users/{a['id']}/password-reset", expect=202)
+        self.assertEqual(self.sink.wait_for(a["email"])[0].get_content_type(), "multipart/alternative")
+        self.assertEqual(self.admin("B").delete(f"{V1}/school/logo").status, 204)
+        self.admin("B").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        second = self.sink.wait_for(u["email"], 2)[1]
+        self.assertEqual(second.get_content_type(), "multipart/alternative")
+        self.assertNotIn("cid:", html_body(second))
+        events = self.admin("B").get(f"{V1}/audit-events?action=tenant.logo_set").json["items"]
+        self.assertEqual(len(events), 1)
+
+    def test_only_a_small_png_or_jpeg_of_an_admin(self):
+        self.assertProblem(self.put_logo(b"GIF89a...", "image/gif"), 415)
+        self.assertProblem(self.put_logo(b"not a png", "image/png"), 422)
+        self.assertProblem(self.put_logo(b"", "image/jpeg"), 422)
+        self.assertProblem(self.put_logo(PNG + b"\0" * (64 << 10), "image/png"), 413)
+        self.assertProblem(self.put_logo(PNG, client=self.world.B.client("staff")), 403)
+        self.assertProblem(self.world.B.client("teacher").delete(f"{V1}/school/logo"), 403)
+        self.assertProblem(self.server.http.put(f"{V1}/school/logo", body=PNG, headers={"Content-Type": "image/png"}),
+                           401)
+        self.assertProblem(self.admin("B").delete(f"{V1}/school/logo?x=1"), 422)
+
+
 class TestGuardianContacts(MailCase):
     def test_a_parent_edits_the_contact_fields_of_their_guardian_record(self):
         parent = self.new_account("own-guardian", role="parent")
