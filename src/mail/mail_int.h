@@ -39,6 +39,7 @@ void mail_render(arena_t *a, const char *school, const char *logo_cid, const mai
 /* Settings read once from the environment (mail.h). */
 typedef struct mail_settings {
     const char *smtp_url; /* NULL: the file outbox */
+    const char *ca_file;  /* ERP_SMTP_CA_FILE: the CA bundle the server's certificate is checked with; NULL: the system's */
     const char *from;
     const char *from_addr; /* the address inside from */
     const char *domain;    /* of from_addr: Message-IDs' right side */

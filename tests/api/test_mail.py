@@ -13,9 +13,11 @@ import datetime
 import email.utils
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -524,6 +526,40 @@ class TestDelivery(ServerTestCase):
         row = outbox(primary, u["email"])[0]
         self.assertIn("not sent again", row[3])
         self.assertEqual(self.sink.to(u["email"])[0]["Message-ID"], f"<{row[4]}>")
+
+
+class TestStartTls(ServerTestCase):
+    """smtp:// with STARTTLS offered (and required) by the server, AUTH with the URL's credentials after it."""
+    CLASS_SERVER = False
+
+    def test_starttls_then_auth_and_the_certificate_is_verified(self):
+        tmp = tempfile.mkdtemp(prefix="erp-mail-tls-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sink = MailSink(tls=(cert, key), auth="mailer:s3cret").start()
+        self.addCleanup(sink.stop)
+        url = f"smtp://mailer:s3cret@127.0.0.1:{sink.port}"
+        server = self.start_server({"ERP_SMTP_URL": url, "ERP_SMTP_CA_FILE": cert, "ERP_WORKER_POLL_MS": "100"})
+        w = World(server)
+        u = w.A.add_user("tls", "teacher")
+        w.A.client("admin").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        msg = sink.wait_for(u["email"])[0]
+        self.assertEqual((msg.envelope["tls"], msg.envelope["login"]), (True, "mailer"))
+        # a certificate the server cannot verify: nothing is sent, the failure is recorded
+        untrusting = self.start_server({"ERP_SMTP_URL": url, "ERP_MAIL_ATTEMPTS": "2", "ERP_MAIL_BACKOFF_MS": "50",
+                                        "ERP_WORKER_POLL_MS": "100"})
+        w2 = World(untrusting)
+        v = w2.A.add_user("untrusted", "teacher")
+        w2.A.client("admin").post(f"{V1}/users/{v['id']}/password-reset", expect=202)
+        row = wait_until(lambda: (lambda r: r if r and r[0][0] == "failed" else None)(outbox(untrusting, v["email"])),
+                         message="the failure recorded")[0]
+        self.assertEqual(row[1], "2")
+        self.assertRegex(row[3].lower(), "certificate|ssl|tls")
+        self.assertEqual(sink.to(v["email"]), [])
 
 
 class TestDeliveryOnRedis(ServerTestCase):
