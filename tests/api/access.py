@@ -208,6 +208,7 @@ TABLE = {
     ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
     ("PUT", f"{V1}/school/logo"): ADMIN,  # the school's logo in its e-mail
     ("DELETE", f"{V1}/school/logo"): ADMIN,
+    ("GET", f"{V1}/mail/deliveries"): ADMIN,  # what became of the school's e-mail
 }
 
 
