@@ -464,7 +464,7 @@ class TestDelivery(ServerTestCase):
     CLASS_SERVER = False
 
     def setUp(self):
-        self.sink = MailSink(slow=6).start()
+        self.sink = MailSink(slow=60).start()  # a worker is killed during the hold: no race with its end
         self.addCleanup(self.sink.stop)
 
     def school(self, env):
