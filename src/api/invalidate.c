@@ -87,6 +87,14 @@ static const struct {
     {"/api/v1/fee-structures/{id}/invoice", 0}, /* a job writes invoices, never cached */
     {"/api/v1/students/{id}/fee-discounts", 0},
     {"/api/v1/fee-discounts/{id}/end", 0},
+    {"/api/v1/auth/password-reset", 0},                /* a request changes nothing cached */
+    {"/api/v1/auth/password-reset/confirm", 0},        /* public: accounts/reset.c invalidates the account's school */
+    {"/api/v1/auth/invitations/accept", 0},            /* likewise */
+    {"/api/v1/auth/email-change/confirm", 0},          /* likewise (accounts/profile.c) */
+    {"/api/v1/users/{id}/password-reset", 0},          /* a link is mailed; the account is unchanged */
+    {"/api/v1/me", F(CACHE_ACCOUNT)},                  /* the caller's /me document */
+    {"/api/v1/me/guardian", F(CACHE_STUDENT)},
+    {"/api/v1/school/logo", 0},                        /* only messages show it, nothing cached */         /* as /guardians/{id}: students' profiles show guardians */
 };
 
 long invalidate_families(const route_t *route)

@@ -11,11 +11,13 @@
  * file per area, included into this same table.
  */
 #include "api/academic.h"
+#include "api/accounts/accounts.h"
 #include "api/api.h"
 #include "api/assessment/assessment.h"
 #include "api/fees/fees.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
+#include "api/logo.h"
 #include "api/files.h"
 #include "api/transfers.h"
 #include "api/people.h"
@@ -134,6 +136,7 @@ const route_t api_routes[] = {
 #include "api/routes/assessment.inc"
 #include "api/routes/fees.inc"
 #include "api/routes/fee_setup.inc"
+#include "api/routes/accounts.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

@@ -19,11 +19,14 @@
  *                        enrolled in the class during the term       (term not published) is watermarked
  *   fees.invoice         {structureId}: a fee structure             {structureId, students, created, existing}:
  *                        invoiced to its students (api/fees/bulk.c)  invoices made now and found made before
+ *   mail.send            {outboxId}: a row of mail_outbox            {state}: sent, failed, uncertain (mail.h)
+ *   account.password-reset {tenant (slug), email}: a public request  {sent}: whether such an account exists
+ *                        for a reset link (api/accounts/accounts.h)   (the request's answer never says)
  *
  * The school is the job's tenant, the account the job's owner (imports and
  * exports act for it: audit events name it). A file a job writes goes to the
  * blob store and gets a row of `files` (kind "export" or "report") owned by
- * the job's owner, readable by it and by the school's office.
+ * the job's owner, readable by it and by the school's admins (an export) or office (a report).
  *
  * Outcomes: a job ends "completed" when it ran to its end; an import refused
  * for wrong rows is completed with "imported": false and the row errors (the
@@ -45,6 +48,10 @@ int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason,
 int job_report_cards(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 /* fees.invoice (src/api/fees/bulk.c) */
 int job_fees_invoice(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+/* src/mail/deliver.c */
+int job_mail_send(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+/* src/api/accounts/reset.c */
+int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 
 /* The registry rows of the product's job types (src/queue/jobs.c). */
 #define PRODUCT_JOB_HANDLERS                                                                                          \
@@ -52,8 +59,9 @@ int job_fees_invoice(job_ctx_t *ctx, json_t *payload, json_t **result, char *rea
         {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
         {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"fees.invoice", job_fees_invoice},   \
-        {"export.invoices", job_export}, {"export.payments", job_export}
-#define PRODUCT_JOB_COUNT 14
+        {"export.invoices", job_export}, {"export.payments", job_export}, {"mail.send", job_mail_send},                \
+        {"account.password-reset", job_password_reset}
+#define PRODUCT_JOB_COUNT 16
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);

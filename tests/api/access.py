@@ -25,7 +25,8 @@ What the documents say, and the rows that follow from it:
 * everyone in a school reads the school's calendar and subjects;
 * admins and bursars keep the money (invoices, payments); parents and students
   read their own invoices and balances; a bursar reads the school like the office;
-* every account reads itself, changes its password and logs out.
+* every account reads itself, changes its password and logs out; a school's
+  accounts edit their own contact details; anyone may ask for a reset link.
 """
 
 PUBLIC = frozenset({"public"})
@@ -211,6 +212,19 @@ TABLE = {
     ("POST", f"{V1}/fee-discounts/{{id}}/end"): MONEY,
     ("GET", f"{V1}/invoices"): MONEY_READERS,
     ("GET", f"{V1}/payments/{{id}}/receipt/pdf"): MONEY_READERS,
+    # account flows by e-mail: anyone asks for a reset link or follows a link (the token is the credential);
+    # admins send reset links; every school account edits its own contact details
+    ("POST", f"{V1}/auth/password-reset"): PUBLIC,
+    ("POST", f"{V1}/auth/password-reset/confirm"): PUBLIC,
+    ("POST", f"{V1}/auth/invitations/accept"): PUBLIC,
+    ("POST", f"{V1}/auth/email-change/confirm"): PUBLIC,
+    ("POST", f"{V1}/users/{{id}}/password-reset"): ADMIN,
+    ("PATCH", f"{V1}/me"): SCHOOL,
+    ("GET", f"{V1}/me/guardian"): frozenset({"parent"}),  # a parent's own guardian record; they edit its contacts
+    ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
+    ("PUT", f"{V1}/school/logo"): ADMIN,  # the school's logo in its e-mail
+    ("DELETE", f"{V1}/school/logo"): ADMIN,
+    ("GET", f"{V1}/mail/deliveries"): ADMIN,  # what became of the school's e-mail
 }
 
 
