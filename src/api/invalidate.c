@@ -80,6 +80,11 @@ static const struct {
     {"/api/v1/invoices/{id}/credit-notes", 0},
     {"/api/v1/invoices/{id}/void", 0},
     {"/api/v1/payments/webhooks/{provider}", 0},
+    {"/api/v1/announcements", 0}, /* announcements and absence alerts are read from the database, never cached */
+    {"/api/v1/announcements/{id}", 0},
+    {"/api/v1/announcements/{id}/read", 0},
+    {"/api/v1/absence-alerts/settings", 0},
+    {"/api/v1/guardians/{id}/absence-alerts", 0},
 };
 
 long invalidate_families(const route_t *route)

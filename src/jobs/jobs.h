@@ -15,6 +15,10 @@
  *   register.pdf         {classId | gradeLevel, month "YYYY-MM"}    {fileId, filename, contentType, size}
  *   report-cards.pdf     {classId, termId}: a page per student       the same and classId, termId; a draft
  *                        enrolled in the class during the term       (term not published) is watermarked
+ *   announcement.mail    {announcementId, publishAt}: an announcement's {mailed, recipients}: mailed once when
+ *                        e-mail when published (api/announce)         due and unchanged
+ *   absence.alert        {classId, date, markedAt}: a register save   {alerts, messages}: its marks that still
+ *                        (api/announce/alerts.c)                      stand, one alert per student and day
  *
  * The school is the job's tenant, the account the job's owner (imports and
  * exports act for it: audit events name it). A file a job writes goes to the
@@ -33,6 +37,7 @@
 #ifndef ERP_JOBS_JOBS_H
 #define ERP_JOBS_JOBS_H
 
+#include "api/announce/announce.h"
 #include "queue/worker.h"
 
 int job_import(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
@@ -45,8 +50,9 @@ int job_report_cards(job_ctx_t *ctx, json_t *payload, json_t **result, char *rea
     {"import.students", job_import}, {"import.teachers", job_import}, {"import.staff", job_import},                    \
         {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
-        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}
-#define PRODUCT_JOB_COUNT 11
+        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards},                                      \
+        {"announcement.mail", job_announcement_mail}, {"absence.alert", job_absence_alert}
+#define PRODUCT_JOB_COUNT 13
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);

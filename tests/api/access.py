@@ -25,7 +25,9 @@ What the documents say, and the rows that follow from it:
 * everyone in a school reads the school's calendar and subjects;
 * admins and bursars keep the money (invoices, payments); parents and students
   read their own invoices and balances; a bursar reads the school like the office;
-* every account reads itself, changes its password and logs out.
+* every account reads itself, changes its password and logs out;
+* admins announce to anyone, teachers to the classes they teach and their guardians; everyone reads what
+  reaches them; admins keep the absence alerts; parents choose whether they get them.
 """
 
 PUBLIC = frozenset({"public"})
@@ -195,6 +197,19 @@ TABLE = {
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
     ("GET", f"{V1}/students/{{id}}/statement"): MONEY_READERS,
     ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account
+    # announcements: admins, and teachers for the classes they teach, announce; everyone reads what reaches them;
+    # admins keep the absence alerts; a parent chooses for their own guardian record, the office for any
+    ("POST", f"{V1}/announcements"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/announcements"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/announcements/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/announcements/{{id}}"): frozenset({"admin", "teacher"}),
+    ("DELETE", f"{V1}/announcements/{{id}}"): frozenset({"admin", "teacher"}),
+    ("POST", f"{V1}/announcements/{{id}}/read"): SCHOOL,
+    ("GET", f"{V1}/me/announcements"): SCHOOL,
+    ("GET", f"{V1}/absence-alerts"): ADMIN,
+    ("GET", f"{V1}/absence-alerts/settings"): ADMIN,
+    ("PATCH", f"{V1}/absence-alerts/settings"): ADMIN,
+    ("PUT", f"{V1}/guardians/{{id}}/absence-alerts"): OFFICE | {"parent"},
 }
 
 

@@ -84,6 +84,9 @@ RESOURCES = [
              lambda c, i: {"room": f"Lab {i} {tag()}"}),
     Resource("assessment", "/api/v1/assessments", lambda c: c.assessment_body(),
              lambda c, i: {"name": f"Quiz {i} {tag()}"}, delete=False),
+    Resource("announcement", "/api/v1/announcements", lambda c: {
+        "title": f"Notice {tag()}", "body": "Text.", "audience": [{"kind": "school"}], "email": False},
+        lambda c, i: {"title": f"Notice {i} {tag()}"}),
 ]
 
 # (METHOD, template) of every versioned operation, and the resource (or action) that covers it
@@ -106,6 +109,10 @@ COVERED = {
     ("POST", "/api/v1/enrollments/{id}/end"), ("POST", "/api/v1/enrollments/{id}/transfer"),
     ("GET", "/api/v1/assessments/{id}"), ("PATCH", "/api/v1/assessments/{id}"),
     ("GET", "/api/v1/invoices/{id}"),  # read only: an issued invoice is never edited (credit notes, voids)
+    ("GET", "/api/v1/announcements/{id}"), ("PATCH", "/api/v1/announcements/{id}"),
+    ("DELETE", "/api/v1/announcements/{id}"),
+    # the school's one settings record: test_announcements (304, 412, 428)
+    ("GET", "/api/v1/absence-alerts/settings"), ("PATCH", "/api/v1/absence-alerts/settings"),
 }
 
 
