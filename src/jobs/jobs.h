@@ -15,6 +15,7 @@
  *   register.pdf         {classId | gradeLevel, month "YYYY-MM"}    {fileId, filename, contentType, size}
  *   report-cards.pdf     {classId, termId}: a page per student       the same and classId, termId; a draft
  *                        enrolled in the class during the term       (term not published) is watermarked
+ *   mail.send            {outboxId}: a row of mail_outbox            {state}: sent, failed, uncertain (mail.h)
  *   announcement.mail    {announcementId, publishAt}: an announcement's {mailed, recipients}: mailed once when
  *                        e-mail when published (api/announce)         due and unchanged
  *   absence.alert        {classId, date, markedAt}: a register save   {alerts, messages}: its marks that still
@@ -44,15 +45,17 @@ int job_import(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, s
 int job_export(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 int job_report_cards(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+/* src/mail/deliver.c */
+int job_mail_send(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 
 /* The registry rows of the product's job types (src/queue/jobs.c). */
 #define PRODUCT_JOB_HANDLERS                                                                                          \
     {"import.students", job_import}, {"import.teachers", job_import}, {"import.staff", job_import},                    \
         {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
-        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards},                                      \
+        {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"mail.send", job_mail_send},     \
         {"announcement.mail", job_announcement_mail}, {"absence.alert", job_absence_alert}
-#define PRODUCT_JOB_COUNT 13
+#define PRODUCT_JOB_COUNT 14
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);
