@@ -11,10 +11,13 @@ S4), G4 (no account, g4@, of S1). Each audience kind's members are then known ex
 """
 
 import datetime
+import os
+import subprocess
 import uuid
 
 import dates
-from harness import ServerTestCase, wait_until
+from harness import ServerTestCase, skip_allowed, wait_until
+from mailsink import MailSink
 from world import World, school_today
 
 V1 = "/api/v1"
@@ -96,12 +99,64 @@ def ids(page):
     return [x["id"] for x in page["items"]]
 
 
-class TestAnnouncements(ServerTestCase):
+class WithMail(ServerTestCase):
+    """A server that mails through a real SMTP server on loopback (mailsink.MailSink), and the school above."""
+
+    REDIS = False  # the job queue on Redis (ERP_TEST_REDIS_URL), a queue of this class's own
+
+    @classmethod
+    def setUpClass(cls):
+        env = {}
+        if cls.REDIS:
+            if not os.environ.get("ERP_TEST_REDIS_URL"):
+                skip_allowed("needs ERP_TEST_REDIS_URL (tests/run starts Redis)")
+            env = {"ERP_REDIS_URL": os.environ["ERP_TEST_REDIS_URL"], "QUEUE_NAME": f"ann-{uuid.uuid4().hex[:8]}"}
+        cls.sink = MailSink().start()
+        cls.SERVER_ENV = {"ERP_SMTP_URL": cls.sink.url, **env}
+        cls.worker = None
+        try:
+            super().setUpClass()
+            if cls.REDIS:  # serve runs no job threads with Redis: a worker process does
+                cls.worker = subprocess.Popen([cls.server.binary, "worker"], stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                              env={**cls.server.environment(), "ERP_WORKER_LISTEN": "127.0.0.1:0"})
+            cls.world = World(cls.server)
+            cls.s = Setting(cls.world)
+        except BaseException:
+            if cls.worker is not None:
+                cls.worker.kill()
+                cls.worker.wait()
+            cls.sink.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if cls.worker is not None:
+                cls.worker.terminate()
+                cls.worker.wait(timeout=30)
+            super().tearDownClass()
+        finally:
+            cls.sink.stop()
+
+    def mailed(self, subject, count):
+        """The envelope recipients of the messages with this subject, once count of them arrived (sorted)."""
+        def got():
+            rcpts = sorted(r for m in self.sink.messages() if m["Subject"] == subject for r in m.envelope["rcptTos"])
+            return rcpts if len(rcpts) >= count else None
+        return wait_until(got, message=f"{count} message(s) '{subject}'")
+
+    def mailed_now(self, subject):
+        return sorted(r for m in self.sink.messages() if m["Subject"] == subject for r in m.envelope["rcptTos"])
+
+    def addresses(self, *keys):
+        return sorted(self.s.A.users[k]["email"] for k in keys)
+
+
+class TestAnnouncements(WithMail):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.world = World(cls.server)
-        cls.s = Setting(cls.world)
         cls.everyone = ["admin", "teacher", "teacher2", "staff", "student", "parent", "bursar", "stu2", "stu4"]
 
     def announce(self, audience, who="admin", expect=201, **kw):
@@ -140,6 +195,65 @@ class TestAnnouncements(ServerTestCase):
                 self.assertEqual(self.shown_to(a["id"]), s.accounts(*members))
                 self.assertEqual(a["audienceSize"], len(members))
                 self.assertEqual(a["readCount"], 0)
+
+    def test_each_audience_kind_is_mailed_once_to_exactly_its_addresses(self):
+        s = self.s
+        d = s.A.domain
+        cases = [
+            ([{"kind": "school"}], self.addresses(*self.everyone)),
+            ([{"kind": "grade", "gradeLevel": 5}], self.addresses("student", "stu2", "teacher")),
+            ([{"kind": "class", "classId": s.c6a}], self.addresses("stu4", "teacher2")),
+            ([{"kind": "role", "role": "parent"}], self.addresses("parent")),
+            # the parent account's address (not its guardian record's), and G4's, who has no account
+            ([{"kind": "guardians", "classId": s.c5a}], sorted([s.A.users["parent"]["email"], f"g4@{d}"])),
+            ([{"kind": "guardians", "classId": s.c6a}], [f"g2@{d}"]),  # G3 has no address
+            # parts that overlap: each address once
+            ([{"kind": "class", "classId": s.c5a}, {"kind": "grade", "gradeLevel": 5},
+              {"kind": "role", "role": "student"}], self.addresses("student", "stu2", "stu4", "teacher")),
+        ]
+        made = []
+        for audience, want in cases:
+            a = self.announce(audience, email=True)
+            made.append((a, want))
+        for a, want in made:
+            with self.subTest(audience=a["audience"]):
+                self.assertEqual(self.mailed(a["title"], len(want)), want)
+                got = s.admin.get(f"{V1}/announcements/{a['id']}", expect=200).json
+                self.assertIsNotNone(got["mailedAt"])
+        # a change after it was mailed sends nothing more: a later announcement's message arrives, none of these
+        a, want = made[3]
+        cur = s.admin.get(f"{V1}/announcements/{a['id']}", expect=200).json
+        s.admin.patch(f"{V1}/announcements/{a['id']}", json={"title": a["title"], "body": "Corrected.",
+                                                              "publishAt": "2025-01-01"},
+                      headers={"If-Match": f'"{cur["version"]}"'}, expect=200)
+        marker = self.announce([{"kind": "role", "role": "parent"}], email=True)
+        self.mailed(marker["title"], 1)
+        self.assertEqual(self.mailed_now(a["title"]), want)
+        # without email, nothing is mailed (the marker's message came, this one's did not)
+        quiet = self.announce([{"kind": "role", "role": "bursar"}])
+        marker = self.announce([{"kind": "role", "role": "bursar"}], email=True)
+        self.mailed(marker["title"], 1)
+        self.assertEqual(self.mailed_now(quiet["title"]), [])
+        self.assertIsNone(s.admin.get(f"{V1}/announcements/{quiet['id']}", expect=200).json["mailedAt"])
+
+    def test_a_scheduled_announcement_is_mailed_when_it_is_published(self):
+        s = self.s
+        soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=3)
+        a = self.announce([{"kind": "role", "role": "staff"}], email=True, publishAt=iso_ms(soon))
+        self.assertEqual((a["state"], a["mailedAt"]), ("scheduled", None))
+        self.assertEqual(self.mailed(a["title"], 1), self.addresses("staff"))
+        got = s.admin.get(f"{V1}/announcements/{a['id']}", expect=200).json
+        self.assertEqual(got["state"], "published")
+        self.assertGreaterEqual(ms_of(got["mailedAt"]), ms_of(got["publishAt"]))
+        # withdrawn before its time: never mailed
+        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+        b = self.announce([{"kind": "role", "role": "staff"}], email=True, publishAt=iso_ms(later))
+        s.admin.delete(f"{V1}/announcements/{b['id']}", headers={"If-Match": f'"{b["version"]}"'}, expect=204)
+        job = s.admin.get(f"{V1}/jobs/ann-{b['id']}-{ms_of(b['publishAt'])}", expect=200).json
+        done = wait_until(lambda: (lambda j: j if j["state"] == "completed" else None)(
+            s.admin.get(f"{V1}/jobs/{job['id']}", expect=200).json), message="the withdrawn one's job")
+        self.assertEqual(done["result"], {"mailed": False})
+        self.assertEqual(self.mailed_now(b["title"]), [])
 
     def test_read_receipts_are_idempotent_and_counted(self):
         s = self.s
@@ -330,12 +444,7 @@ class TestAnnouncements(ServerTestCase):
         self.assertEqual(self.world.B.client("admin").get(path, expect=200).json["title"], "B's")
 
 
-class TestAbsenceAlerts(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.world = World(cls.server)
-        cls.s = Setting(cls.world)
+class TestAbsenceAlerts(WithMail):
 
     def settings(self, **changes):
         cur = self.s.admin.get(f"{V1}/absence-alerts/settings", expect=200)
@@ -389,11 +498,15 @@ class TestAbsenceAlerts(ServerTestCase):
         self.assertEqual([(a["studentId"], a["status"], a["classId"]) for a in got], [(s.s1, "absent", s.c5a)])
         self.assertEqual(sorted(r["email"] for r in got[0]["recipients"]),
                          [f"g1@{s.A.domain}", f"g4@{s.A.domain}"])
+        subject = f"Stu S1 was marked absent on {day}"
+        self.assertEqual(self.mailed(subject, 2), [f"g1@{s.A.domain}", f"g4@{s.A.domain}"])
         # marked again that day (late, then absent with a note): no second alert
         self.settings(includeLate=True)
         sheet = self.mark(s.c5a, day, [(s.s1, "late")])
         self.assertEqual(self.finished(self.job_of(s.c5a, day, sheet, s.s1)), {"alerts": 0, "messages": 0})
         self.assertEqual(len(self.alerts(day)), 1)
+        self.assertEqual(self.mailed_now(f"Stu S1 was marked late on {day}"), [])
+        self.assertEqual(len(self.mailed_now(subject)), 2)
         # another school sees none of it
         self.assertEqual(self.world.B.client("admin").get(f"{V1}/absence-alerts?date={day}", expect=200)
                          .json["items"], [])
@@ -421,6 +534,7 @@ class TestAbsenceAlerts(ServerTestCase):
                          "the correction came after the grace period: this machine is too slow for this test")
         self.assertEqual(self.finished(job), {"alerts": 0, "messages": 0})
         self.assertEqual(self.alerts(day), [])
+        self.assertEqual(self.mailed_now(f"Stu S2 was marked absent on {day}"), [])
 
     def test_guardians_may_opt_out(self):
         s = self.s
@@ -434,6 +548,7 @@ class TestAbsenceAlerts(ServerTestCase):
         sheet = self.mark(s.c5a, day, [(s.s1, "absent")])
         self.assertEqual(self.finished(self.job_of(s.c5a, day, sheet, s.s1)), {"alerts": 1, "messages": 0})
         self.assertEqual(self.alerts(day)[0]["recipients"], [])
+        self.assertEqual(self.mailed_now(f"Stu S1 was marked absent on {day}"), [])
         s.admin.put(f"{V1}/guardians/{s.g4}/absence-alerts", json={"enabled": True}, expect=200)
         parent.put(f"{V1}/guardians/{s.g1}/absence-alerts", json={"enabled": True}, expect=200)
         # bad input, another school's guardian
@@ -452,3 +567,23 @@ class TestAbsenceAlerts(ServerTestCase):
         self.assertProblem(s.admin.get(f"{V1}/absence-alerts?date=yesterday"), 422)
         self.assertProblem(s.admin.get(f"{V1}/absence-alerts?cursor=zzz"), 400)
         self.assertEqual(s.admin.get(f"{V1}/absence-alerts", expect=200).json["nextCursor"], None)
+
+
+class TestAbsenceAlertsOnRedis(TestAbsenceAlerts):
+    """The same on the Redis queue, where a job is enqueued before the register's transaction commits."""
+
+    REDIS = True
+
+
+class TestAnnouncementMailOnRedis(WithMail):
+    REDIS = True
+
+    def test_published_at_once_and_scheduled(self):
+        s = self.s
+        body = {"body": "On Redis.", "audience": [{"kind": "role", "role": "staff"}]}
+        now = s.admin.post(f"{V1}/announcements", json=dict(body, title="Now on Redis"), expect=201).json
+        soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)
+        later = s.admin.post(f"{V1}/announcements", json=dict(body, title="Soon on Redis", publishAt=iso_ms(soon)),
+                             expect=201).json
+        for a in (now, later):
+            self.assertEqual(self.mailed(a["title"], 1), self.addresses("staff"))

@@ -48,6 +48,15 @@ static stmt_t Q_STANDING = STMT("alerts.standing", 0,
                                 " WHERE a.tenant_id = $1 AND a.class_id = $2 AND a.date = $3 AND a.marked_at = $4"
                                 " AND (a.status = 'absent' OR (a.status = 'late' AND $5 = 1)) AND s.deleted_at IS NULL"
                                 " ORDER BY a.student_id");
+/* what a save (marked_at) wrote: whether absent and late marks among them */
+static stmt_t Q_SAVED = STMT("alerts.saved", 0,
+                             "SELECT COALESCE(max(CASE WHEN status = 'absent' THEN 1 ELSE 0 END), 0),"
+                             " COALESCE(max(CASE WHEN status = 'late' THEN 1 ELSE 0 END), 0) FROM attendance"
+                             " WHERE tenant_id = $1 AND class_id = $2 AND date = $3 AND marked_at = $4");
+/* whether the save is visible: it, or a later one, wrote marks of the class that day */
+static stmt_t Q_VISIBLE = STMT("alerts.visible", 0,
+                               "SELECT 1 FROM attendance WHERE tenant_id = $1 AND class_id = $2 AND date = $3"
+                               " AND marked_at >= $4 LIMIT 1");
 static stmt_t Q_ALERT = STMT("alerts.insert", 0,
                              "INSERT INTO absence_alerts (tenant_id, id, student_id, date, class_id, status, marked_at,"
                              " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -182,9 +191,15 @@ int absence_alerts_after_marking(req_t *r, db_t *db, const char *class_id, const
 {
     if (!any_absent && !any_late)
         return 0;
+    /* the marks the save changed (an unchanged mark keeps its earlier save's time, and that save's check) */
+    db_result_t saved;
     settings_t s;
-    if (settings_load(db, &r->arena, r->auth.tenant_id, &s) != 0)
+    if (db_exec(db, &Q_SAVED, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(date), DB_INT(marked_at)),
+                &r->arena, &saved) != 0 ||
+        settings_load(db, &r->arena, r->auth.tenant_id, &s) != 0)
         return -1;
+    any_absent = db_get_int(&saved, 0, 0) != 0;
+    any_late = db_get_int(&saved, 0, 1) != 0;
     if (!s.enabled || (!any_absent && !s.include_late))
         return 0;
     char job_id[QUEUE_ID_MAX];
@@ -211,6 +226,7 @@ typedef struct alerting {
     long long marked_at;
     int include_late;
     int alerts, messages;
+    int unseen; /* the save is not visible (yet): on Redis the job can start before the save commits */
 } alerting_t;
 
 /* Records the alert of one student (once a day) and mails their guardians. */
@@ -264,6 +280,14 @@ static int alert_in_tx(db_t *db, void *ctx)
     for (int i = 0; i < marks.nrows; i++)
         if (alert_student(db, al, &marks, i) != 0)
             return -1;
+    if (marks.nrows > 0)
+        return 0;
+    db_result_t seen;
+    if (db_exec(db, &Q_VISIBLE,
+                DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(al->class_id), DB_TEXT(al->date), DB_INT(al->marked_at)),
+                al->a, &seen) != 0)
+        return -1;
+    al->unseen = seen.nrows == 0;
     return 0;
 }
 
@@ -293,6 +317,10 @@ int job_absence_alert(job_ctx_t *ctx, json_t *payload, json_t **result, char *re
         const db_error_t *e = db_error(db);
         snprintf(reason, reasonlen, "absence alerts: the database failed (%s)", e->message);
         return e->status == DB_UNAVAILABLE || e->status == DB_RETRY ? JOB_RETRY : JOB_FATAL;
+    }
+    if (al.unseen) {
+        snprintf(reason, reasonlen, "the register save is not visible yet");
+        return JOB_RETRY;
     }
     *result = json_pack("{s:i,s:i}", "alerts", al.alerts, "messages", al.messages);
     return JOB_DONE;
