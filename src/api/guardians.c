@@ -133,6 +133,42 @@ int guardians_get(req_t *r)
     return person_get(r, &GUARDIAN);
 }
 
+/* ---- a parent's own record (/me/guardian): read it, edit its contact fields ---- */
+
+static stmt_t Q_OWN = STMT("guardians.own", 0, "SELECT id FROM guardians WHERE tenant_id = $1 AND user_id = $2");
+
+/* The id of the guardian record linked to the caller's account; NULL with 404 answered when there is none. */
+static const char *own_guardian(req_t *r)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_OWN, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(r->auth.user_id)), &r->arena, &res) != 0) {
+        db_fail(r, db);
+        return NULL;
+    }
+    if (res.nrows == 0) {
+        res_fail(r, ERR_NOT_FOUND, "No guardian record is linked to your account.");
+        return NULL;
+    }
+    return db_get(&res, 0, 0);
+}
+
+int guardians_get_own(req_t *r)
+{
+    const char *id = own_guardian(r);
+    return id != NULL ? person_get_id(r, &GUARDIAN, id) : -1;
+}
+
+int guardians_update_own(req_t *r)
+{
+    static const char *const contact[] = {"email", "phone", "address", NULL};
+    body_only_fields(r, contact); /* names, occupation and the account link stay the office's */
+    if (res_check_fields(r) != 0)
+        return -1;
+    const char *id = own_guardian(r);
+    return id != NULL ? person_update_id(r, &GUARDIAN, id) : -1;
+}
+
 static json_t *item(req_t *r, const db_result_t *res, int row)
 {
     return person_json(r, &GUARDIAN, res, row);

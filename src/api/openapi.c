@@ -74,6 +74,7 @@ static const char *error_description(int status)
     case 404: return "No such resource in the caller's school.";
     case 304: return "Not modified: If-None-Match names the current version.";
     case 409: return "Conflicts with the current state or a rule (duplicate, clash); `detail` says which.";
+    case 410: return "Existed but is over for good (an expired link); `detail` says which.";
     case 412: return "If-Match names another version than the current one: read the record again.";
     case 413: return "The body is larger than the limit.";
     case 415: return "The body is not of a media type this operation takes (application/json for JSON bodies).";

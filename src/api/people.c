@@ -300,6 +300,11 @@ int person_update(req_t *r, const person_type_t *t)
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
         return -1;
+    return person_update_id(r, t, id);
+}
+
+int person_update_id(req_t *r, const person_type_t *t, const char *id)
+{
     const char *vals[PERSON_MAX_FIELDS] = {0}, *before[PERSON_MAX_FIELDS] = {0};
     unsigned present = person_read(r, t, 0, vals);
     if (res_check_fields(r) != 0)
@@ -339,6 +344,11 @@ int person_get(req_t *r, const person_type_t *t)
     const char *id = req_param(r, 0);
     if (require_id(r, id) != 0)
         return -1;
+    return person_get_id(r, t, id);
+}
+
+int person_get_id(req_t *r, const person_type_t *t, const char *id)
+{
     return respond(r, t, id, 200);
 }
 

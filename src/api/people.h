@@ -29,6 +29,9 @@ int guardians_create(req_t *r);
 int guardians_list(req_t *r);
 int guardians_get(req_t *r);
 int guardians_update(req_t *r);
+/* /me/guardian: a parent's own guardian record; PATCH edits its contact fields (email, phone, address). */
+int guardians_get_own(req_t *r);
+int guardians_update_own(req_t *r);
 
 /* Links: PUT/DELETE /students/{id}/guardians/{guardianId}, GET /students/{id}/guardians, GET /guardians/{id}/students. */
 int student_guardian_put(req_t *r);

@@ -142,8 +142,11 @@ const char *person_changes(req_t *r, const person_type_t *t, const char **before
 int person_create(req_t *r, const person_type_t *t);
 /* PATCH /{id} with If-Match: merges the body over the stored record, updates, answers 200. */
 int person_update(req_t *r, const person_type_t *t);
+/* The same for the record id (not a path parameter: a caller's own record). */
+int person_update_id(req_t *r, const person_type_t *t, const char *id);
 /* GET /{id} of a record every caller of the route may read. */
 int person_get(req_t *r, const person_type_t *t);
+int person_get_id(req_t *r, const person_type_t *t, const char *id);
 
 /* An order of a list: one or two key columns (indexes of result columns), numeric or text. */
 typedef struct list_order {

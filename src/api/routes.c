@@ -11,6 +11,7 @@
  * file per area, included into this same table.
  */
 #include "api/academic.h"
+#include "api/accounts/accounts.h"
 #include "api/api.h"
 #include "api/assessment/assessment.h"
 #include "api/fees/fees.h"
@@ -134,6 +135,7 @@ const route_t api_routes[] = {
 #include "api/routes/transfers.inc"
 #include "api/routes/assessment.inc"
 #include "api/routes/fees.inc"
+#include "api/routes/accounts.inc"
 #include "api/routes/announce.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */

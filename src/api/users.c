@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/accounts/accounts.h"
 #include "api/api.h"
 #include "api/app.h"
 #include "api/common.h"
@@ -104,8 +105,20 @@ void users_read_new(req_t *r, int need_password, user_in_t *u, char email[256])
 
 int users_create(req_t *r)
 {
+    int invite = 0;
+    if (json_object_get(r->json, "invite") != NULL) {
+        body_bool(r, "invite", 1, &invite);
+        json_object_del(r->json, "invite"); /* not a field of the account */
+    }
     user_in_t u = {0};
     char email[256];
+    const char *invited = NULL;
+    if (invite) {
+        if (users_invite(r, &invited) != 0)
+            return -1;
+        res_header(r, "location", arena_printf(&r->arena, "/api/v1/users/%s", invited));
+        return respond_user(r, invited, 201);
+    }
     users_read_new(r, 1, &u, email);
     if (res_check_fields(r) != 0)
         return -1;

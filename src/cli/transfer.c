@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "queue/queue.h"
+#include "queue/setup.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "imports/imports.h"
@@ -85,9 +87,18 @@ static int import_file(db_t *db, arena_t *a, int argc, char **argv)
         read_file(argv[2], &csv, &len) != 0)
         return 1;
     json_t *report = NULL;
+    char err[512];
+    app.queue = queue_setup(app.cfg, app.store, err, sizeof(err)); /* staff accounts without a password are invited */
+    if (app.queue == NULL) {
+        fprintf(stderr, "school-erp import: job queue: %s\n", err);
+        free(csv);
+        return 1;
+    }
     uint64_t start = clock_mono_ns();
     int rc = import_csv(db, a, tenant_id, NULL, argv[1], csv, len, NULL, NULL, &report);
     free(csv);
+    queue_close(app.queue);
+    app.queue = NULL;
     if (json_object_set_new(report, "durationMs", json_integer((json_int_t)((clock_mono_ns() - start) / 1000000))) != 0 ||
         json_dumpf(report, stdout, JSON_INDENT(2)) != 0)
         rc = -1;

@@ -99,6 +99,7 @@ int cli_worker(int argc, char **argv)
         cli_close(&cfg);
         return 1;
     }
+    app.queue = q; /* handlers enqueue too (mail.send of a reset link, an import's invitations) */
     rc = run(&cfg, q);
     queue_close(q);
     cache_shutdown();

@@ -25,6 +25,7 @@ static const struct {
     [ERR_HEADERS_TOO_LARGE] = {431, TYPE("headers-too-large"), "Request header fields too large"},
     [ERR_INTERNAL] = {500, TYPE("internal"), "Internal server error"},
     [ERR_UNAVAILABLE] = {503, TYPE("unavailable"), "Service unavailable"},
+    [ERR_GONE] = {410, TYPE("gone"), "Gone"},
 #undef TYPE
 };
 

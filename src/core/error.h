@@ -31,6 +31,7 @@ typedef enum {
     ERR_HEADERS_TOO_LARGE, /* 431 */
     ERR_INTERNAL,         /* 500 */
     ERR_UNAVAILABLE,      /* 503 overloaded, draining, dependency down */
+    ERR_GONE,             /* 410 existed but is over for good (an expired link) */
     ERR__COUNT
 } err_code_t;
 

@@ -3,13 +3,16 @@
  * the rules of POST /users (users_read_new), created as identity_create_user()
  * creates them (the school's user limit, the audit event), matched by email.
  * The roles column lists role names separated by ";" or spaces ("staff" when
- * empty); the password column is used only when the account is created.
+ * empty); the password column is used only when the account is created. A new
+ * account without a password is invited: a link to choose one is mailed (7 days).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/accounts/accounts.h"
 #include "api/api.h"
+#include "mail/mail.h"
 #include "auth/crypto.h"
 #include "auth/password.h"
 #include "core/clock.h"
@@ -144,6 +147,19 @@ int staff_hash(imp_t *m)
     return 0;
 }
 
+/* An account the file gives no password gets an invitation to choose one (accounts.h), in the import's transaction. */
+static int invite(imp_t *m, const plan_t *p, const char *id)
+{
+    account_link_t to = {.tenant_id = m->r.auth.tenant_id, .user_id = id, .email = p->user.email,
+                         .display_name = p->user.display_name};
+    int rc = account_link_send(m->db, m->a, TOKEN_INVITE, &to);
+    if (rc == 0)
+        return 0;
+    if (rc == MAIL_EQUEUE)
+        m->fail = "the job queue cannot be reached to send the invitations; nothing was imported";
+    return -1;
+}
+
 int staff_apply(imp_t *m, const plan_t *p)
 {
     const rec_t *r = p->main;
@@ -151,7 +167,7 @@ int staff_apply(imp_t *m, const plan_t *p)
         char id[40];
         int limit = 0;
         if (identity_insert_user(&m->r, m->db, m->r.auth.tenant_id, &p->user, p->hash, id, &limit) == 0)
-            return 0;
+            return p->user.password == NULL ? invite(m, p, id) : 0;
         if (limit > 0)
             m->fail = arena_printf(m->a, "the school has reached its limit of %d users; nothing was imported", limit);
         return -1;

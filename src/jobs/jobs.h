@@ -16,6 +16,8 @@
  *   report-cards.pdf     {classId, termId}: a page per student       the same and classId, termId; a draft
  *                        enrolled in the class during the term       (term not published) is watermarked
  *   mail.send            {outboxId}: a row of mail_outbox            {state}: sent, failed, uncertain (mail.h)
+ *   account.password-reset {tenant (slug), email}: a public request  {sent}: whether such an account exists
+ *                        for a reset link (api/accounts/accounts.h)   (the request's answer never says)
  *   announcement.mail    {announcementId, publishAt}: an announcement's {mailed, recipients}: mailed once when
  *                        e-mail when published (api/announce)         due and unchanged
  *   absence.alert        {classId, date, markedAt}: a register save   {alerts, messages}: its marks that still
@@ -47,6 +49,8 @@ int job_register(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason,
 int job_report_cards(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 /* src/mail/deliver.c */
 int job_mail_send(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
+/* src/api/accounts/reset.c */
+int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
 
 /* The registry rows of the product's job types (src/queue/jobs.c). */
 #define PRODUCT_JOB_HANDLERS                                                                                          \
@@ -54,8 +58,9 @@ int job_mail_send(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason
         {"import.oneroster", job_import}, {"export.students", job_export}, {"export.guardians", job_export},           \
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
         {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"mail.send", job_mail_send},     \
-        {"announcement.mail", job_announcement_mail}, {"absence.alert", job_absence_alert}
-#define PRODUCT_JOB_COUNT 14
+        {"account.password-reset", job_password_reset}, {"announcement.mail", job_announcement_mail},               \
+        {"absence.alert", job_absence_alert}
+#define PRODUCT_JOB_COUNT 15
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);

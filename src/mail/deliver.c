@@ -42,7 +42,12 @@ static int not_claimed(job_ctx_t *ctx, arena_t *a, const char *id, json_t **resu
     db_result_t res;
     if (db_exec(job_db(ctx), &Q_STATE, DB_ARGS(DB_TEXT(job->tenant_id), DB_TEXT(id)), a, &res) != 0)
         return db_retry(ctx, "reading the message", reason, reasonlen);
-    const char *state = res.nrows > 0 ? db_get(&res, 0, 0) : "missing";
+    if (res.nrows == 0) {
+        /* on Redis the job exists before the row's transaction commits: wait for it, then give up */
+        snprintf(reason, reasonlen, "no such message (its transaction has not committed, or rolled back)");
+        return job->attempts_made + 1 < job->attempts ? JOB_RETRY : JOB_FATAL;
+    }
+    const char *state = db_get(&res, 0, 0);
     if (strcmp(state, "sending") == 0) {
         const char *why = "an earlier attempt stopped during the SMTP exchange; not sent again";
         if (db_exec(job_db(ctx), &Q_UNCERTAIN,

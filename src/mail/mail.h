@@ -9,8 +9,8 @@
  * "mail-<row id>", so enqueueing again changes nothing). Call it inside the
  * transaction of the business write: on the SQL queue the rows and jobs exist
  * exactly when the write commits; on Redis the jobs are enqueued at once (call
- * it last before the commit: a job whose row never committed finds nothing and
- * completes).
+ * it last before the commit): a job that finds no row yet is retried with
+ * backoff, and fails ("no such message") when its row never committed.
  *
  * Delivery (job_mail_send, jobs.h): the handler moves the row
  *   queued ──▶ sending ──▶ sent

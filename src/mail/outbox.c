@@ -36,6 +36,8 @@ static int enqueue_job(db_t *db, const char *tenant_id, const char *row_id)
     job_spec_t spec = {.id = dedup, .tenant_id = tenant_id, .type = "mail.send", .payload = payload,
                        .attempts = s->attempts, .backoff_ms = s->backoff_ms};
     int existed = 0;
+    if (app.queue == NULL)
+        return MAIL_EQUEUE; /* a process without a queue cannot send mail */
     return queue_enqueue_in(app.queue, db, &spec, job_id, &existed) == 0 ? 0 : MAIL_EQUEUE;
 }
 

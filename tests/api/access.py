@@ -25,7 +25,8 @@ What the documents say, and the rows that follow from it:
 * everyone in a school reads the school's calendar and subjects;
 * admins and bursars keep the money (invoices, payments); parents and students
   read their own invoices and balances; a bursar reads the school like the office;
-* every account reads itself, changes its password and logs out;
+* every account reads itself, changes its password and logs out; a school's
+  accounts edit their own contact details; anyone may ask for a reset link;
 * admins announce to anyone, teachers to the classes they teach and their guardians; everyone reads what
   reaches them; admins keep the absence alerts; parents choose whether they get them.
 """
@@ -197,6 +198,16 @@ TABLE = {
     ("GET", f"{V1}/students/{{id}}/balance"): MONEY_READERS,
     ("GET", f"{V1}/students/{{id}}/statement"): MONEY_READERS,
     ("POST", f"{V1}/payments/webhooks/{{provider}}"): PUBLIC,  # signed by the provider, not by an account
+    # account flows by e-mail: anyone asks for a reset link or follows a link (the token is the credential);
+    # admins send reset links; every school account edits its own contact details
+    ("POST", f"{V1}/auth/password-reset"): PUBLIC,
+    ("POST", f"{V1}/auth/password-reset/confirm"): PUBLIC,
+    ("POST", f"{V1}/auth/invitations/accept"): PUBLIC,
+    ("POST", f"{V1}/auth/email-change/confirm"): PUBLIC,
+    ("POST", f"{V1}/users/{{id}}/password-reset"): ADMIN,
+    ("PATCH", f"{V1}/me"): SCHOOL,
+    ("GET", f"{V1}/me/guardian"): frozenset({"parent"}),  # a parent's own guardian record; they edit its contacts
+    ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
     # announcements: admins, and teachers for the classes they teach, announce; everyone reads what reaches them;
     # admins keep the absence alerts; a parent chooses for their own guardian record, the office for any
     ("POST", f"{V1}/announcements"): frozenset({"admin", "teacher"}),

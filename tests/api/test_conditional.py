@@ -109,6 +109,7 @@ COVERED = {
     ("POST", "/api/v1/enrollments/{id}/end"), ("POST", "/api/v1/enrollments/{id}/transfer"),
     ("GET", "/api/v1/assessments/{id}"), ("PATCH", "/api/v1/assessments/{id}"),
     ("GET", "/api/v1/invoices/{id}"),  # read only: an issued invoice is never edited (credit notes, voids)
+    ("GET", "/api/v1/me/guardian"), ("PATCH", "/api/v1/me/guardian"),  # a parent's own guardian record
     ("GET", "/api/v1/announcements/{id}"), ("PATCH", "/api/v1/announcements/{id}"),
     ("DELETE", "/api/v1/announcements/{id}"),
     # the school's one settings record: test_announcements (304, 412, 428)
@@ -399,3 +400,20 @@ class TestConditionalRequests(ServerTestCase):
         path, e, _ = self.ctx.fresh_enrollment()
         self.assertEqual(admin.delete(path, headers={"If-Match": '"1"'}).status, 204)
         self.assertProblem(admin.delete(path, headers={"If-Match": '"1"'}), 404)
+
+    def test_a_parents_own_guardian_record_is_versioned(self):
+        parent = self.world.A.add_user(f"cond-parent-{tag()}", "parent")
+        g = self.ctx.admin.post("/api/v1/guardians", json={"firstName": "Own", "lastName": "Record",
+                                                          "userId": parent["id"]}, expect=201).json
+        me = Client(self.server, token=parent["token"])
+        got = me.get("/api/v1/me/guardian", expect=200)
+        self.assertEqual((got.json["id"], got.headers["etag"]), (g["id"], etag_of(g["version"])))
+        self.assertEqual(me.get("/api/v1/me/guardian", headers={"If-None-Match": got.headers["etag"]}).status, 304)
+        self.assertProblem(me.patch("/api/v1/me/guardian", json={"phone": "+1 555 0100"}), 428)
+        self.assertProblem(me.patch("/api/v1/me/guardian", json={"phone": "+1 555 0100"},
+                                    headers={"If-Match": etag_of(g["version"] + 1)}), 412)
+        r = me.patch("/api/v1/me/guardian", json={"phone": "+1 555 0100"}, headers={"If-Match": got.headers["etag"]},
+                     expect=200)
+        self.assertEqual((r.json["phone"], r.headers["etag"]), ("+1 555 0100", etag_of(g["version"] + 1)))
+        self.assertProblem(me.patch("/api/v1/me/guardian", json={"phone": "+1 555 0199"},
+                                    headers={"If-Match": got.headers["etag"]}), 412)

@@ -27,6 +27,7 @@ static const struct {
     {ERR_HEADERS_TOO_LARGE, 431, "headers-too-large", "Request header fields too large"},
     {ERR_INTERNAL, 500, "internal", "Internal server error"},
     {ERR_UNAVAILABLE, 503, "unavailable", "Service unavailable"},
+    {ERR_GONE, 410, "gone", "Gone"},
 };
 #define NWANT (sizeof(want) / sizeof(want[0]))
 

@@ -1,0 +1,16 @@
+"""
+fixtures_accounts.py - the account-flow routes' entries in the isolation registry (see isolation.py): an admin
+sending a reset link to another school's account gets 404 and nothing is sent; PATCH /me is the caller's own.
+"""
+
+import isolation
+
+isolation.EXEMPT[("PATCH", "/api/v1/me")] = "the caller's own account, from the token"
+for _m in ("GET", "PATCH"):
+    isolation.EXEMPT[(_m, "/api/v1/me/guardian")] = "the guardian record linked to the caller's own account"
+
+
+@isolation.path_fixture("POST", "/api/v1/users/{id}/password-reset")
+def _reset_link_of_bs_account(w):
+    uid = w.B.users["teacher"]["id"]
+    return {"params": {"id": uid}, "snapshot": f"/api/v1/users/{uid}"}
