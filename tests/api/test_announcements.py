@@ -417,6 +417,9 @@ class TestAnnouncements(WithMail):
                                                                    "application/json"}), 400)
         self.assertEqual(s.admin.patch(path, json={}, headers={"If-Match": "*"}, expect=200).json["version"],
                          a["version"])
+        self.assertProblem(s.admin.patch(path, body=b"{}", headers={"If-Match": "*"}, content_type="text/plain"), 415)
+        self.assertProblem(s.admin.patch(path, json={"body": "y" * (2 << 20)}, headers={"If-Match": "*"}), 413)
+        self.assertProblem(s.admin.get(f"{V1}/announcements?cursor=nonsense"), 400)
         self.assertProblem(s.admin.delete(path), 428)
         self.assertProblem(s.admin.delete(path, headers={"If-Match": '"99"'}), 412)
         r = s.admin.get(path, expect=200)
@@ -484,6 +487,13 @@ class TestAbsenceAlerts(WithMail):
                             ({"wat": True}, "wat")):
             self.assertProblem(s.admin.patch(f"{V1}/absence-alerts/settings", json=body, headers={"If-Match": "*"}),
                                422, fields=[field])
+        url = f"{V1}/absence-alerts/settings"
+        self.assertProblem(s.admin.get(url, headers={"If-None-Match": "3"}), 400)
+        self.assertProblem(s.admin.patch(url, json={"graceSeconds": 5}, headers={"If-Match": "one"}), 400)
+        self.assertProblem(s.admin.patch(url, body=b"{", headers={"If-Match": "*"}, content_type="application/json"),
+                           400)
+        self.assertProblem(s.admin.patch(url, body=b"{}", headers={"If-Match": "*"}, content_type="text/plain"), 415)
+        self.assertProblem(s.admin.patch(url, json={"pad": "x" * (2 << 20)}, headers={"If-Match": "*"}), 413)
         b = self.world.B.client("admin").get(f"{V1}/absence-alerts/settings", expect=200).json
         self.settings(graceSeconds=3600)
         self.assertEqual(self.world.B.client("admin").get(f"{V1}/absence-alerts/settings", expect=200).json, b)
