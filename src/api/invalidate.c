@@ -92,6 +92,7 @@ static const struct {
     {"/api/v1/announcements/{id}/read", 0},
     {"/api/v1/absence-alerts/settings", 0},
     {"/api/v1/guardians/{id}/absence-alerts", 0},
+    {"/api/v1/absence-alerts/unsubscribe", 0},
 };
 
 long invalidate_families(const route_t *route)

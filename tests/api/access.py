@@ -221,6 +221,7 @@ TABLE = {
     ("GET", f"{V1}/absence-alerts/settings"): ADMIN,
     ("PATCH", f"{V1}/absence-alerts/settings"): ADMIN,
     ("PUT", f"{V1}/guardians/{{id}}/absence-alerts"): OFFICE | {"parent"},
+    ("POST", f"{V1}/absence-alerts/unsubscribe"): PUBLIC,  # the token of a message's link is the credential
 }
 
 

@@ -16,7 +16,7 @@ import subprocess
 import uuid
 
 import dates
-from harness import ServerTestCase, skip_allowed, wait_until
+from harness import Client, ServerTestCase, skip_allowed, wait_until
 from mailsink import MailSink
 from world import World, school_today
 
@@ -571,6 +571,34 @@ class TestAbsenceAlerts(WithMail):
         self.assertProblem(s.admin.put(f"{V1}/guardians/{s.g1}/absence-alerts", json={"enabled": True,
                                                                                        "pad": "x" * (2 << 20)}), 413)
         self.assertProblem(s.admin.put(f"{V1}/guardians/{uuid.uuid4()}/absence-alerts", json={"enabled": True}), 404)
+
+    def test_one_click_unsubscribe(self):
+        s = self.s
+        self.settings(enabled=True, graceSeconds=0)
+        day = (datetime.date.fromisoformat(s.day) - datetime.timedelta(days=35)).isoformat()
+        sheet = self.mark(s.c5a, day, [(s.s1, "absent")])
+        self.finished(self.job_of(s.c5a, day, sheet, s.s1))
+        subject = f"Stu S1 was marked absent on {day}"
+        self.mailed(subject, 2)
+        links = {m.envelope["rcptTos"][0]: m["List-Unsubscribe"].strip("<>") for m in self.sink.messages()
+                 if m["Subject"] == subject}
+        self.assertEqual(len(set(links.values())), 2)  # a token of each message's own
+        g4 = links[f"g4@{s.A.domain}"]
+        self.assertTrue(g4.startswith("http://localhost:8080/api/v1/absence-alerts/unsubscribe?token="), g4)
+        path = g4[len("http://localhost:8080"):]
+        anonymous = Client(self.server)
+        for _ in range(2):  # RFC 8058's one-click POST; again: no change
+            self.assertEqual(anonymous.post(path, body="List-Unsubscribe=One-Click",
+                                            content_type="application/x-www-form-urlencoded").status, 204)
+        later = (datetime.date.fromisoformat(day) + datetime.timedelta(days=1)).isoformat()
+        sheet = self.mark(s.c5a, later, [(s.s1, "absent")])
+        self.assertEqual(self.finished(self.job_of(s.c5a, later, sheet, s.s1)), {"alerts": 1, "messages": 1})
+        self.assertEqual([r["email"] for r in self.alerts(later)[0]["recipients"]], [f"g1@{s.A.domain}"])
+        s.admin.put(f"{V1}/guardians/{s.g4}/absence-alerts", json={"enabled": True}, expect=200)
+        url = f"{V1}/absence-alerts/unsubscribe"
+        self.assertProblem(anonymous.post(url), 422, fields=["token"])
+        self.assertProblem(anonymous.post(f"{url}?token=short"), 422, fields=["token"])
+        self.assertProblem(anonymous.post(f"{url}?token={'x' * 43}"), 404)
 
     def test_alert_list_input(self):
         s = self.s

@@ -12,12 +12,14 @@
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/audit.h"
+#include "auth/crypto.h"
 #include "auth/policy.h"
 #include "auth/roles.h"
 #include "core/arena.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "mail/mail.h"
 #include "queue/queue.h"
 
 #define GRACE_DEFAULT 1800
@@ -69,8 +71,10 @@ static stmt_t Q_GUARDIANS = STMT("alerts.guardians", 0,
                                  " AND g.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM guardian_alert_optouts o"
                                  " WHERE o.tenant_id = g.tenant_id AND o.guardian_id = g.id) ORDER BY g.id");
 static stmt_t Q_RECIPIENT = STMT("alerts.recipient", 0,
-                                 "INSERT INTO absence_alert_recipients (tenant_id, alert_id, guardian_id, email)"
-                                 " VALUES ($1, $2, $3, $4)");
+                                 "INSERT INTO absence_alert_recipients (tenant_id, alert_id, guardian_id, email,"
+                                 " unsubscribe_hash) VALUES ($1, $2, $3, $4, $5)");
+static stmt_t Q_BY_TOKEN = STMT("alerts.by_token", STMT_ACCESS,
+                                "SELECT tenant_id, guardian_id FROM absence_alert_recipients WHERE unsubscribe_hash = $1");
 static stmt_t Q_LIST = STMT("alerts.list", STMT_READ,
                             "SELECT a.id, a.student_id, s.first_name || ' ' || s.last_name, a.class_id, a.date,"
                             " a.status, a.created_at FROM absence_alerts a JOIN students s ON s.tenant_id = a.tenant_id"
@@ -184,6 +188,30 @@ int guardian_absence_alerts_set(req_t *r)
     return res_json(r, 200, json_pack("{s:s,s:b}", "guardianId", id, "enabled", enabled));
 }
 
+/* POST /absence-alerts/unsubscribe?token=: the one-click link of an alert's message (no account). */
+int absence_alerts_unsubscribe(req_t *r)
+{
+    const char *token = req_query(r, "token");
+    size_t len = token != NULL ? strlen(token) : 0;
+    if (len < 20 || len > 100 || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != len)
+        res_field_error(r, "token", "must be the token of an absence alert's unsubscribe link");
+    if (res_check_fields(r) != 0)
+        return -1;
+    char hash[65];
+    crypto_sha256_hex(token, len, hash);
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_BY_TOKEN, DB_ARGS(DB_TEXT(hash)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    if (res.nrows == 0)
+        return res_fail(r, ERR_NOT_FOUND, "This unsubscribe link is not valid.");
+    if (db_exec(db, &Q_OPT_OUT, DB_ARGS(DB_TEXT(db_get(&res, 0, 0)), DB_TEXT(db_get(&res, 0, 1)),
+                                        DB_INT(clock_wall_ms())),
+                &r->arena, NULL) != 0)
+        return db_fail(r, db);
+    return res_empty(r, 204);
+}
+
 /* ---------------------------------------------------------------- after a register save */
 
 int absence_alerts_after_marking(req_t *r, db_t *db, const char *class_id, const char *date, long long marked_at,
@@ -229,6 +257,26 @@ typedef struct alerting {
     int unseen; /* the save is not visible (yet): on Redis the job can start before the save commits */
 } alerting_t;
 
+/*
+ * Records guardian row of rcpts as a recipient of alert id, with the hash of
+ * a new one-click unsubscribe token, and queues their message, whose link
+ * carries the token. 0 or -1.
+ */
+static int mail_guardian(db_t *db, alerting_t *al, const char *id, notice_t *n, const db_result_t *rcpts, int row)
+{
+    char token[48], hash[65];
+    crypto_random_b64(token, sizeof(token), 32);
+    crypto_sha256_hex(token, strlen(token), hash);
+    if (db_exec(db, &Q_RECIPIENT,
+                DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(id), DB_TEXT(db_get(rcpts, row, 3)),
+                        DB_TEXT(db_get(rcpts, row, 0)), DB_TEXT(hash)),
+                al->a, NULL) != 0)
+        return -1;
+    n->unsubscribe_url = arena_printf(al->a, "%s/api/v1/absence-alerts/unsubscribe?token=%s", mail_public_url(), token);
+    db_result_t one = {.nrows = 1, .ncols = rcpts->ncols, .cells = &rcpts->cells[row * rcpts->ncols]};
+    return notice_send(db, al->a, al->tenant_id, n, &one);
+}
+
 /* Records the alert of one student (once a day) and mails their guardians. */
 static int alert_student(db_t *db, alerting_t *al, const db_result_t *marks, int row)
 {
@@ -245,12 +293,6 @@ static int alert_student(db_t *db, alerting_t *al, const db_result_t *marks, int
         return 0; /* alerted already today */
     if (db_exec(db, &Q_GUARDIANS, DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(student)), al->a, &rcpts) != 0)
         return -1;
-    for (int i = 0; i < rcpts.nrows; i++)
-        if (db_exec(db, &Q_RECIPIENT,
-                    DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(id), DB_TEXT(db_get(&rcpts, i, 3)),
-                            DB_TEXT(db_get(&rcpts, i, 0))),
-                    al->a, NULL) != 0)
-            return -1;
     const char *name = arena_printf(al->a, "%s %s", db_get(marks, row, 2), db_get(marks, row, 3));
     int late = strcmp(status, "late") == 0;
     notice_t n = {.kind = "absence",
@@ -260,8 +302,9 @@ static int alert_student(db_t *db, alerting_t *al, const db_result_t *marks, int
                                        "%s was marked %s in class %s on %s.\n\nIf you did not expect this, please "
                                        "contact the school.",
                                        name, late ? "late" : "absent", db_get(marks, row, 4), al->date)};
-    if (notice_send(db, al->a, al->tenant_id, &n, &rcpts) != 0)
-        return -1;
+    for (int i = 0; i < rcpts.nrows; i++)
+        if (mail_guardian(db, al, id, &n, &rcpts, i) != 0)
+            return -1;
     al->alerts++;
     al->messages += rcpts.nrows;
     return 0;

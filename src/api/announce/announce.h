@@ -38,7 +38,10 @@
  * still as that save left them (marked_at unchanged: a correction re-marks
  * and so drops out) and still alert-worthy, records one alert per student
  * and day (a unique key: a second save the same day sends nothing) and mails
- * each guardian of the student with an address who has not opted out.
+ * each guardian of the student with an address who has not opted out. Each
+ * message carries a one-click unsubscribe link (List-Unsubscribe, RFC 8058)
+ * with a random token of its own, kept as its SHA-256: a POST of it opts
+ * that guardian out, no account needed.
  *
  * Handlers answer as handlers do (handler.h): 0 with a response, -1 with r->err.
  */
@@ -61,6 +64,7 @@ int absence_alerts_list(req_t *r);
 int absence_alert_settings_get(req_t *r);
 int absence_alert_settings_update(req_t *r);
 int guardian_absence_alerts_set(req_t *r);
+int absence_alerts_unsubscribe(req_t *r);
 
 /*
  * Whether the caller may download file_id as an attachment of an announcement

@@ -81,6 +81,7 @@ typedef struct notice {
     const char *ref_id;
     const char *subject;
     const char *text;
+    const char *unsubscribe_url; /* one-click (List-Unsubscribe), or NULL */
 } notice_t;
 int notice_send(db_t *db, arena_t *a, const char *tenant_id, const notice_t *n, const db_result_t *rcpts);
 

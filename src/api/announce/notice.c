@@ -9,6 +9,7 @@ int notice_send(db_t *db, arena_t *a, const char *tenant_id, const notice_t *n, 
     mail_rcpt_t *to = arena_calloc(a, sizeof(mail_rcpt_t) * (size_t)rcpts->nrows);
     for (int i = 0; i < rcpts->nrows; i++)
         to[i] = (mail_rcpt_t){.email = db_get(rcpts, i, 0), .name = db_get(rcpts, i, 1), .user_id = db_get(rcpts, i, 2)};
-    mail_msg_t msg = {.kind = n->kind, .ref_id = n->ref_id, .subject = n->subject, .text = n->text};
+    mail_msg_t msg = {.kind = n->kind, .ref_id = n->ref_id, .subject = n->subject, .text = n->text,
+                      .unsubscribe_url = n->unsubscribe_url};
     return mail_enqueue(db, a, tenant_id, &msg, to, rcpts->nrows, NULL);
 }

@@ -89,9 +89,11 @@ CREATE TABLE absence_alert_recipients (
     alert_id uuid NOT NULL,
     guardian_id uuid NOT NULL,
     email text NOT NULL,
+    unsubscribe_hash text NOT NULL, -- SHA-256 of the one-click unsubscribe token of the message
     PRIMARY KEY (tenant_id, alert_id, guardian_id),
     FOREIGN KEY (tenant_id, alert_id) REFERENCES absence_alerts (tenant_id, id),
-    FOREIGN KEY (tenant_id, guardian_id) REFERENCES guardians (tenant_id, id)
+    FOREIGN KEY (tenant_id, guardian_id) REFERENCES guardians (tenant_id, id),
+    CONSTRAINT absence_alert_recipients_unsubscribe_key UNIQUE (unsubscribe_hash)
 );
 
 -- guardians who asked for no absence alerts

@@ -89,9 +89,11 @@ CREATE TABLE absence_alert_recipients (
     alert_id TEXT NOT NULL,
     guardian_id TEXT NOT NULL,
     email TEXT NOT NULL,
+    unsubscribe_hash TEXT NOT NULL, -- SHA-256 of the one-click unsubscribe token of the message
     PRIMARY KEY (tenant_id, alert_id, guardian_id),
     FOREIGN KEY (tenant_id, alert_id) REFERENCES absence_alerts (tenant_id, id),
-    FOREIGN KEY (tenant_id, guardian_id) REFERENCES guardians (tenant_id, id)
+    FOREIGN KEY (tenant_id, guardian_id) REFERENCES guardians (tenant_id, id),
+    CONSTRAINT absence_alert_recipients_unsubscribe_key UNIQUE (unsubscribe_hash)
 ) STRICT, WITHOUT ROWID;
 
 -- guardians who asked for no absence alerts
