@@ -112,7 +112,8 @@ class WithMail(ServerTestCase):
                 skip_allowed("needs ERP_TEST_REDIS_URL (tests/run starts Redis)")
             env = {"ERP_REDIS_URL": os.environ["ERP_TEST_REDIS_URL"], "QUEUE_NAME": f"ann-{uuid.uuid4().hex[:8]}"}
         cls.sink = MailSink().start()
-        cls.SERVER_ENV = {"ERP_SMTP_URL": cls.sink.url, **env}
+        # a delivery job that starts before its message's transaction commits (Redis) tries again soon
+        cls.SERVER_ENV = {"ERP_SMTP_URL": cls.sink.url, "ERP_MAIL_BACKOFF_MS": "200", **env}
         cls.worker = None
         try:
             super().setUpClass()
@@ -144,7 +145,7 @@ class WithMail(ServerTestCase):
         def got():
             rcpts = sorted(r for m in self.sink.messages() if m["Subject"] == subject for r in m.envelope["rcptTos"])
             return rcpts if len(rcpts) >= count else None
-        return wait_until(got, message=f"{count} message(s) '{subject}'")
+        return wait_until(got, timeout=90, message=f"{count} message(s) '{subject}'")
 
     def mailed_now(self, subject):
         return sorted(r for m in self.sink.messages() if m["Subject"] == subject for r in m.envelope["rcptTos"])
@@ -467,7 +468,7 @@ class TestAbsenceAlerts(WithMail):
         def done():
             j = self.s.admin.get(f"{V1}/jobs/{job_id}", expect=200).json
             return j if j["state"] in ("completed", "failed") else None
-        j = wait_until(done, message=f"job {job_id}")
+        j = wait_until(done, timeout=90, message=f"job {job_id}")
         self.assertEqual(j["state"], "completed", j)
         return j["result"]
 
