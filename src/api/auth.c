@@ -72,7 +72,7 @@ static int me_load(req_t *r);
 
 static stmt_t Q_ME = STMT("users.me", STMT_READ,
                           "SELECT u.email, u.display_name, u.last_login_at, t.id, t.slug, t.name, t.time_zone,"
-                          " t.currency FROM users u JOIN tenants t ON t.id = u.tenant_id"
+                          " t.currency, u.phone, u.preferred_language FROM users u JOIN tenants t ON t.id = u.tenant_id"
                           " WHERE u.tenant_id = $1 AND u.id = $2");
 
 #define ME_TTL_MS 60000
@@ -117,10 +117,11 @@ static int me_load(req_t *r)
     if (r->auth.tenant_id[0] != '\0')
         tenant = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", db_get(&res, 0, 3), "slug", db_get(&res, 0, 4), "name",
                            db_get(&res, 0, 5), "timeZone", db_get(&res, 0, 6), "currency", db_get(&res, 0, 7));
-    json_t *user = json_pack("{s:s,s:o,s:s,s:s,s:o,s:o}", "id", r->auth.user_id, "tenantId",
+    json_t *user = json_pack("{s:s,s:o,s:s,s:s,s:o,s:o,s:s?,s:s?}", "id", r->auth.user_id, "tenantId",
                              r->auth.tenant_id[0] ? json_string(r->auth.tenant_id) : json_null(), "email",
                              db_get(&res, 0, 0), "displayName", db_get(&res, 0, 1), "roles", roles_json(r->auth.roles),
-                             "lastLoginAt", json_time_or_null(&r->arena, db_get(&res, 0, 2)));
+                             "lastLoginAt", json_time_or_null(&r->arena, db_get(&res, 0, 2)), "phone",
+                             db_get(&res, 0, 8), "preferredLanguage", db_get(&res, 0, 9));
     json_t *session = json_pack("{s:s,s:s}", "id", r->auth.session_id, "accessTokenExpiresAt",
                                 iso_time(&r->arena, r->auth.expires_at * 1000));
     return res_json(r, 200, json_pack("{s:o,s:o,s:o}", "user", user, "tenant", tenant, "session", session));

@@ -58,7 +58,7 @@ static const kind_t kinds[] = {
 };
 
 /* Whether the bytes look like the media type says (the signature of each binary format; CSV: UTF-8 text). */
-static int content_matches(const char *type, const unsigned char *p, size_t n)
+int files_content_matches(const char *type, const unsigned char *p, size_t n)
 {
     if (strcmp(type, "image/jpeg") == 0)
         return n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF;
@@ -191,7 +191,7 @@ static int check_body(req_t *r, upload_t *u)
         return res_fail(r, ERR_TOO_LARGE, "A %s may not exceed %zu bytes.", u->kind->name, u->kind->max);
     if (r->body_len == 0)
         return res_fail(r, ERR_VALIDATION, "The file is empty.");
-    if (!content_matches(u->type, (const unsigned char *)r->body, r->body_len))
+    if (!files_content_matches(u->type, (const unsigned char *)r->body, r->body_len))
         return res_fail(r, ERR_VALIDATION, "The bytes are not %s: the Content-Type must name what the file is.",
                         u->type);
     return 0;

@@ -27,6 +27,9 @@
 #define FILES_DOCUMENT_MAX (10u << 20) /* bytes of a document (the upload route's body limit) */
 
 /* A row of `files` to record (files_insert). */
+/* Whether bytes p..p+n look like the media type says (JPEG, PNG, WebP, PDF signatures; CSV: UTF-8 text). */
+int files_content_matches(const char *type, const unsigned char *p, size_t n);
+
 typedef struct file_row {
     const char *tenant_id;
     const char *blob_id;

@@ -18,6 +18,7 @@
 #include "api/announce/announce.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
+#include "api/logo.h"
 #include "api/files.h"
 #include "api/transfers.h"
 #include "api/people.h"

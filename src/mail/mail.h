@@ -28,6 +28,7 @@
  *   unset                 the file outbox: DATA_DIR/outbox/<message id>.eml, logged with its subject
  *   smtp://host:port      SMTP through libcurl, STARTTLS when the server offers it
  *   smtps://user:pass@host:port   SMTP over TLS, with AUTH
+ * The server's certificate is verified (ERP_SMTP_CA_FILE: a CA bundle of its own).
  * ERP_MAIL_FROM (default "School ERP <no-reply@localhost>") is the sender,
  * ERP_PUBLIC_URL (default "http://localhost:8080") the base of links in messages,
  * ERP_MAIL_ATTEMPTS (5) and ERP_MAIL_BACKOFF_MS (2000) the jobs' retries.

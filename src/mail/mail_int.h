@@ -21,6 +21,10 @@ typedef struct mail_parts {
     const char *text;        /* whole plain text body */
     const char *html;        /* whole HTML document */
     const char *unsubscribe_url; /* may be NULL */
+    const void *logo;        /* the school's logo, an inline part the HTML names by logo_cid; NULL: none */
+    size_t logo_len;
+    const char *logo_type;
+    const char *logo_cid;
 } mail_parts_t;
 
 /* The RFC 5322 message (CRLF line ends, MIME multipart/alternative, base64 bodies, RFC 2047 headers). */
@@ -28,12 +32,14 @@ const char *mail_compose(arena_t *a, const mail_parts_t *p);
 /* Appends an unstructured header's value, as RFC 2047 encoded words when it is not plain ASCII. */
 void mail_header_text(sbuf_t *b, const char *name, const char *value);
 
-/* Renders msg with the school's template: *text and *html are the whole bodies. */
-void mail_render(arena_t *a, const char *school, const mail_msg_t *msg, const char **text, const char **html);
+/* Renders msg with the school's template: *text and *html are the whole bodies; logo_cid (may be NULL) heads the HTML. */
+void mail_render(arena_t *a, const char *school, const char *logo_cid, const mail_msg_t *msg, const char **text,
+                 const char **html);
 
 /* Settings read once from the environment (mail.h). */
 typedef struct mail_settings {
     const char *smtp_url; /* NULL: the file outbox */
+    const char *ca_file;  /* ERP_SMTP_CA_FILE: the CA bundle the server's certificate is checked with; NULL: the system's */
     const char *from;
     const char *from_addr; /* the address inside from */
     const char *domain;    /* of from_addr: Message-IDs' right side */

@@ -101,24 +101,53 @@ static void put_date(sbuf_t *b, int64_t ms)
     sbuf_printf(b, "Date: %s\r\n", buf);
 }
 
-/* A body part: its headers, then the bytes in base64 lines of 76 characters. */
+/* Bytes in base64 lines of 76 characters. */
+static void put_base64_lines(sbuf_t *b, const void *p, size_t len)
+{
+    for (size_t off = 0; off < len; off += 57) {
+        put_base64(b, (const char *)p + off, len - off < 57 ? len - off : 57);
+        sbuf_puts(b, "\r\n");
+    }
+}
+
+/* A text part: its headers, then the text in base64. */
 static void put_part(sbuf_t *b, const char *boundary, const char *type, const char *body)
 {
     sbuf_printf(b, "--%s\r\nContent-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n", boundary,
                 type);
-    size_t len = strlen(body);
-    for (size_t off = 0; off < len; off += 57) {
-        put_base64(b, body + off, len - off < 57 ? len - off : 57);
-        sbuf_puts(b, "\r\n");
-    }
+    put_base64_lines(b, body, strlen(body));
+}
+
+/* The text and HTML alternatives. */
+static void put_alternative(sbuf_t *b, const char *boundary, const mail_parts_t *p)
+{
+    sbuf_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
+    put_part(b, boundary, "text/plain", p->text);
+    put_part(b, boundary, "text/html", p->html);
+    sbuf_printf(b, "--%s--\r\n", boundary);
+}
+
+/* The alternatives and the logo they show, as multipart/related (RFC 2387). */
+static void put_related(sbuf_t *b, const char *boundary, const char *inner, const mail_parts_t *p)
+{
+    sbuf_printf(b, "Content-Type: multipart/related; type=\"multipart/alternative\"; boundary=\"%s\"\r\n\r\n",
+                boundary);
+    sbuf_printf(b, "--%s\r\n", boundary);
+    put_alternative(b, inner, p);
+    sbuf_printf(b, "--%s\r\nContent-Type: %s\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <%s>\r\n"
+                   "Content-Disposition: inline\r\n\r\n",
+                boundary, p->logo_type, p->logo_cid);
+    put_base64_lines(b, p->logo, p->logo_len);
+    sbuf_printf(b, "--%s--\r\n", boundary);
 }
 
 const char *mail_compose(arena_t *a, const mail_parts_t *p)
 {
     sbuf_t b;
     sbuf_init(&b, a, 4096);
-    char boundary[40] = "=_alt_"; /* "=_" never occurs in base64 lines */
+    char boundary[40] = "=_alt_", outer[40] = "=_rel_"; /* "=_" never occurs in base64 lines */
     ids_random_hex(boundary + 6, 12);
+    ids_random_hex(outer + 6, 12);
     sbuf_puts(&b, "From: ");
     sbuf_puts(&b, p->from);
     sbuf_puts(&b, "\r\nTo: ");
@@ -131,9 +160,9 @@ const char *mail_compose(arena_t *a, const mail_parts_t *p)
     if (p->unsubscribe_url != NULL)
         sbuf_printf(&b, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
                     one_line(a, p->unsubscribe_url));
-    sbuf_printf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", boundary);
-    put_part(&b, boundary, "text/plain", p->text);
-    put_part(&b, boundary, "text/html", p->html);
-    sbuf_printf(&b, "--%s--\r\n", boundary);
+    if (p->logo != NULL)
+        put_related(&b, outer, boundary, p);
+    else
+        put_alternative(&b, boundary, p);
     return b.p;
 }

@@ -42,15 +42,18 @@ static void put_paragraphs(sbuf_t *b, arena_t *a, const char *text)
     }
 }
 
-static void render_html(sbuf_t *b, arena_t *a, const char *school, const mail_msg_t *msg)
+static void render_html(sbuf_t *b, arena_t *a, const char *school, const char *logo_cid, const mail_msg_t *msg)
 {
     const char *name = mail_html_escape(a, school);
     sbuf_printf(b,
                 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title></head>\n"
                 "<body style=\"font-family:sans-serif;color:#222;background:#f4f4f4;margin:0;padding:24px\">\n"
-                "<div style=\"max-width:600px;margin:auto;background:#fff;padding:24px\">\n"
-                "<h1 style=\"font-size:20px;margin:0 0 24px\">%s</h1>\n",
-                mail_html_escape(a, msg->subject), name);
+                "<div style=\"max-width:600px;margin:auto;background:#fff;padding:24px\">\n",
+                mail_html_escape(a, msg->subject));
+    if (logo_cid != NULL)
+        sbuf_printf(b, "<img src=\"cid:%s\" alt=\"%s\" style=\"display:block;max-height:64px;margin:0 0 12px\">\n",
+                    mail_html_escape(a, logo_cid), name);
+    sbuf_printf(b, "<h1 style=\"font-size:20px;margin:0 0 24px\">%s</h1>\n", name);
     if (msg->html != NULL)
         sbuf_puts(b, msg->html);
     else
@@ -80,13 +83,14 @@ static void render_text(sbuf_t *b, const char *school, const mail_msg_t *msg)
         sbuf_printf(b, "Unsubscribe: %s\n", msg->unsubscribe_url);
 }
 
-void mail_render(arena_t *a, const char *school, const mail_msg_t *msg, const char **text, const char **html)
+void mail_render(arena_t *a, const char *school, const char *logo_cid, const mail_msg_t *msg, const char **text,
+                 const char **html)
 {
     sbuf_t t, h;
     sbuf_init(&t, a, 1024);
     sbuf_init(&h, a, 4096);
     render_text(&t, school, msg);
-    render_html(&h, a, school, msg);
+    render_html(&h, a, school, logo_cid, msg);
     *text = t.p;
     *html = h.p;
 }

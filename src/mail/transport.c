@@ -37,6 +37,7 @@ static void settings_load(void)
 {
     const char *url = getenv("ERP_SMTP_URL");
     settings.smtp_url = url != NULL && *url != '\0' ? url : NULL;
+    settings.ca_file = env_or("ERP_SMTP_CA_FILE", NULL);
     settings.from = env_or("ERP_MAIL_FROM", "School ERP <no-reply@localhost>");
     const char *lt = strrchr(settings.from, '<'), *gt = lt != NULL ? strchr(lt, '>') : NULL;
     settings.from_addr = lt != NULL && gt != NULL ? strndup(lt + 1, (size_t)(gt - lt - 1)) : settings.from;
@@ -146,6 +147,8 @@ static mail_outcome_t smtp_send(const char *to_email, const char *message, int *
     upload_t u = {message, strlen(message)};
     curl_easy_setopt(c, CURLOPT_URL, s->smtp_url);
     curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY); /* STARTTLS when offered; smtps:// is TLS anyway */
+    if (s->ca_file != NULL)
+        curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file); /* certificates are always verified */
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, upload_read);

@@ -208,6 +208,8 @@ TABLE = {
     ("PATCH", f"{V1}/me"): SCHOOL,
     ("GET", f"{V1}/me/guardian"): frozenset({"parent"}),  # a parent's own guardian record; they edit its contacts
     ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
+    ("PUT", f"{V1}/school/logo"): ADMIN,  # the school's logo in its e-mail
+    ("DELETE", f"{V1}/school/logo"): ADMIN,
     # announcements: admins, and teachers for the classes they teach, announce; everyone reads what reaches them;
     # admins keep the absence alerts; a parent chooses for their own guardian record, the office for any
     ("POST", f"{V1}/announcements"): frozenset({"admin", "teacher"}),

@@ -29,8 +29,11 @@ SINK = os.path.join(ROOT, "tests", "lib", "smtp_sink.py")
 
 
 class MailSink:
-    def __init__(self, slow=30.0):
+    def __init__(self, slow=30.0, tls=None, auth=None):
+        """tls: (certificate file, key file) to offer and require STARTTLS; auth: "user:password" to require."""
         self.slow = slow
+        self.tls = tls
+        self.auth = auth
         self.dir = None
         self.proc = None
         self.port = None
@@ -41,8 +44,13 @@ class MailSink:
 
     def start(self):
         self.dir = tempfile.mkdtemp(prefix="erp-mail-")
-        self.proc = subprocess.Popen(["/usr/bin/python3", SINK, "--dir", os.path.join(self.dir, "mail"),
-                                      "--slow", str(self.slow)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        argv = ["/usr/bin/python3", SINK, "--dir", os.path.join(self.dir, "mail"), "--slow", str(self.slow)]
+        if self.tls:
+            argv += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
+        if self.auth:
+            argv += ["--auth", self.auth]
+        self.stderr = open(os.path.join(self.dir, "sink.log"), "w")  # aiosmtpd's tracebacks of refused sessions
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=self.stderr,
                                      text=True)
         line = self.proc.stdout.readline().split()
         if len(line) != 2 or line[0] != "ready":
@@ -61,6 +69,9 @@ class MailSink:
                 self.proc.wait()
         if self.proc is not None and self.proc.stdout is not None:
             self.proc.stdout.close()
+        if getattr(self, "stderr", None) is not None:
+            self.stderr.close()
+            self.stderr = None
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
         self.proc = None

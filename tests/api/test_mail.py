@@ -13,9 +13,11 @@ import datetime
 import email.utils
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
+import tempfile
 import time
 import uuid
 
@@ -98,7 +100,7 @@ class TestPasswordReset(MailCase):
     def test_reset_end_to_end_then_the_link_is_spent(self):
         u = self.new_account("reset1")
         old = Client(self.server, token=u["token"])
-        res = self.ask(u["email"].upper())
+        res = self.ask(u["email"].upper(), tenant=self.world.A.slug.upper())
         self.assertEqual(res.headers.get("cache-control"), "no-store")
         msg = self.sink.wait_for(u["email"])[0]
         # the message as received: RFC 5322 headers, plain text and HTML alternatives in the school's template
@@ -332,7 +334,9 @@ class TestProfile(MailCase):
                                           "preferredLanguage": "fr-FR"}, expect=200).json
         self.assertEqual((res["displayName"], res["phone"], res["preferredLanguage"], res["pendingEmail"]),
                          ("Pat Parent", "+33 1 23 45 67 89", "fr-FR", None))
-        self.assertEqual(me.get(f"{V1}/me").json["user"]["displayName"], "Pat Parent")
+        user = me.get(f"{V1}/me").json["user"]
+        self.assertEqual((user["displayName"], user["phone"], user["preferredLanguage"]),
+                         ("Pat Parent", "+33 1 23 45 67 89", "fr-FR"))
         res = me.patch(f"{V1}/me", json={"phone": None, "preferredLanguage": None}, expect=200).json
         self.assertEqual((res["phone"], res["preferredLanguage"]), (None, None))
         self.assertEqual(me.patch(f"{V1}/me", json={}, expect=200).json["displayName"], "Pat Parent")
@@ -367,6 +371,53 @@ class TestProfile(MailCase):
         self.assertProblem(later.http.post(f"{V1}/auth/email-change/confirm", json={"token": token}), 410)
         # an address another account uses
         self.assertProblem(me.patch(f"{V1}/me", json={"email": self.world.A.users["teacher"]["email"]}), 409)
+
+
+# the smallest PNG there is: one transparent pixel
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+class TestSchoolLogo(MailCase):
+    def put_logo(self, body, content_type="image/png", client=None):
+        return (client or self.admin("B")).put(f"{V1}/school/logo", body=body,
+                                              headers={"Content-Type": content_type})
+
+    def test_the_logo_heads_the_schools_messages(self):
+        b = self.world.B
+        self.assertEqual(self.put_logo(PNG).status, 204)
+        u = b.add_user("logo1", "teacher")
+        self.admin("B").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        msg = self.sink.wait_for(u["email"])[0]
+        self.assertEqual(msg.get_content_type(), "multipart/related")
+        parts = list(msg.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts], ["multipart/alternative", "image/png"])
+        self.assertEqual(parts[1].get_content(), PNG)
+        cid = parts[1]["Content-ID"].strip("<>")
+        self.assertIn(f'src="cid:{cid}"', html_body(msg))
+        self.assertIn("School B", text_body(msg))
+        # school A has no logo; B's removed, its next message has none
+        a = self.new_account("logo2")
+        self.admin().post(f"{V1}/users/{a['id']}/password-reset", expect=202)
+        self.assertEqual(self.sink.wait_for(a["email"])[0].get_content_type(), "multipart/alternative")
+        self.assertEqual(self.admin("B").delete(f"{V1}/school/logo").status, 204)
+        self.admin("B").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        second = self.sink.wait_for(u["email"], 2)[1]
+        self.assertEqual(second.get_content_type(), "multipart/alternative")
+        self.assertNotIn("cid:", html_body(second))
+        events = self.admin("B").get(f"{V1}/audit-events?action=tenant.logo_set").json["items"]
+        self.assertEqual(len(events), 1)
+
+    def test_only_a_small_png_or_jpeg_of_an_admin(self):
+        self.assertProblem(self.put_logo(b"GIF89a...", "image/gif"), 415)
+        self.assertProblem(self.put_logo(b"not a png", "image/png"), 422)
+        self.assertProblem(self.put_logo(b"", "image/jpeg"), 422)
+        self.assertProblem(self.put_logo(PNG + b"\0" * (64 << 10), "image/png"), 413)
+        self.assertProblem(self.put_logo(PNG, client=self.world.B.client("staff")), 403)
+        self.assertProblem(self.world.B.client("teacher").delete(f"{V1}/school/logo"), 403)
+        self.assertProblem(self.server.http.put(f"{V1}/school/logo", body=PNG, headers={"Content-Type": "image/png"}),
+                           401)
+        self.assertProblem(self.admin("B").delete(f"{V1}/school/logo?x=1"), 422)
 
 
 class TestGuardianContacts(MailCase):
@@ -475,6 +526,40 @@ class TestDelivery(ServerTestCase):
         row = outbox(primary, u["email"])[0]
         self.assertIn("not sent again", row[3])
         self.assertEqual(self.sink.to(u["email"])[0]["Message-ID"], f"<{row[4]}>")
+
+
+class TestStartTls(ServerTestCase):
+    """smtp:// with STARTTLS offered (and required) by the server, AUTH with the URL's credentials after it."""
+    CLASS_SERVER = False
+
+    def test_starttls_then_auth_and_the_certificate_is_verified(self):
+        tmp = tempfile.mkdtemp(prefix="erp-mail-tls-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sink = MailSink(tls=(cert, key), auth="mailer:s3cret").start()
+        self.addCleanup(sink.stop)
+        url = f"smtp://mailer:s3cret@127.0.0.1:{sink.port}"
+        server = self.start_server({"ERP_SMTP_URL": url, "ERP_SMTP_CA_FILE": cert, "ERP_WORKER_POLL_MS": "100"})
+        w = World(server)
+        u = w.A.add_user("tls", "teacher")
+        w.A.client("admin").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        msg = sink.wait_for(u["email"])[0]
+        self.assertEqual((msg.envelope["tls"], msg.envelope["login"]), (True, "mailer"))
+        # a certificate the server cannot verify: nothing is sent, the failure is recorded
+        untrusting = self.start_server({"ERP_SMTP_URL": url, "ERP_MAIL_ATTEMPTS": "2", "ERP_MAIL_BACKOFF_MS": "50",
+                                        "ERP_WORKER_POLL_MS": "100"})
+        w2 = World(untrusting)
+        v = w2.A.add_user("untrusted", "teacher")
+        w2.A.client("admin").post(f"{V1}/users/{v['id']}/password-reset", expect=202)
+        row = wait_until(lambda: (lambda r: r if r and r[0][0] == "failed" else None)(outbox(untrusting, v["email"])),
+                         message="the failure recorded")[0]
+        self.assertEqual(row[1], "2")
+        self.assertRegex(row[3].lower(), "certificate|ssl|tls")
+        self.assertEqual(sink.to(v["email"]), [])
 
 
 class TestDeliveryOnRedis(ServerTestCase):

@@ -10,7 +10,11 @@ Recipients steer it, so one sink serves every case of a test:
   slow…@…     the message is stored, then the answer to DATA waits SLOW seconds (default 30): a client
               killed meanwhile has handed the message over without knowing it
 
-    /usr/bin/python3 tests/lib/smtp_sink.py --port 0 --dir DIR [--slow SECONDS]
+With --tls-cert/--tls-key it offers STARTTLS and requires it; with --auth USER:PASSWORD it requires AUTH
+(after STARTTLS) with those credentials. Each message's .json says whether it came over TLS and who logged in.
+
+    /usr/bin/python3 tests/lib/smtp_sink.py --port 0 --dir DIR [--slow SECONDS] [--tls-cert F --tls-key F]
+                                            [--auth USER:PASSWORD]
 """
 import argparse
 import asyncio
@@ -18,8 +22,10 @@ import json
 import os
 import signal
 import socket
+import ssl
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Sink:
@@ -43,7 +49,9 @@ class Sink:
         with open(base + ".eml.tmp", "wb") as f:
             f.write(envelope.original_content or envelope.content)
         with open(base + ".json", "w") as f:
-            json.dump({"mailFrom": envelope.mail_from, "rcptTos": envelope.rcpt_tos}, f)
+            login = session.auth_data.login.decode() if getattr(session, "auth_data", None) is not None else None
+            json.dump({"mailFrom": envelope.mail_from, "rcptTos": envelope.rcpt_tos, "tls": session.ssl is not None,
+                       "login": login}, f)
         os.rename(base + ".eml.tmp", base + ".eml")
         if any(r.split("@", 1)[0].lower().startswith("slow") for r in envelope.rcpt_tos):
             await asyncio.sleep(self.slow)
@@ -61,10 +69,26 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--slow", type=float, default=30.0)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--auth")
     args = ap.parse_args()
     port = args.port or free_port()
     os.makedirs(args.dir, exist_ok=True)
-    controller = Controller(Sink(args.dir, args.slow), hostname="127.0.0.1", port=port)
+    smtp = {}
+    if args.tls_cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        smtp.update(tls_context=ctx, require_starttls=True)
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, data):
+            ok = data is not None and data.login == user.encode() and data.password == password.encode()
+            return AuthResult(success=ok, auth_data=data if ok else None)
+
+        smtp.update(authenticator=authenticator, auth_required=True)
+    controller = Controller(Sink(args.dir, args.slow), hostname="127.0.0.1", port=port, **smtp)
     controller.start()
     print(f"ready {port}", flush=True)
     stop = [False]

@@ -1,4 +1,5 @@
 /* reset.c - password resets and invitations: asking for a link, an admin sending one, setting the password (accounts.h). */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,10 @@ int auth_password_reset(req_t *r)
         res_field_error(r, "email", "must be an email address");
     if (res_check_fields(r) != 0)
         return -1;
+    char *school = arena_strdup(&r->arena, slug); /* slugs are lower case: "School-A" is school-a */
+    for (char *p = school; *p != '\0'; p++)
+        *p = (char)tolower((unsigned char)*p);
+    slug = school;
     pthread_once(&limits_once, limits_load);
     db_t *db = req_db(r);
     int64_t retry_ms;

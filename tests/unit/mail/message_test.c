@@ -112,7 +112,7 @@ static void html_escape_and_template(void **state)
     mail_msg_t msg = {.subject = "S <1>", .text = "One & two\nline\n\nSecond", .action_url = "https://e.example/?a=1&b=2",
                       .action_label = "Go"};
     const char *text, *html;
-    mail_render(a, "Lycée <Test>", &msg, &text, &html);
+    mail_render(a, "Lycée <Test>", NULL, &msg, &text, &html);
     assert_non_null(strstr(text, "Lycée <Test>"));
     assert_non_null(strstr(text, "Go: https://e.example/?a=1&b=2"));
     assert_non_null(strstr(html, "<h1 style=\"font-size:20px;margin:0 0 24px\">Lycée &lt;Test&gt;</h1>"));
@@ -120,6 +120,29 @@ static void html_escape_and_template(void **state)
     assert_non_null(strstr(html, "<p style=\"margin:0 0 16px\">Second</p>"));
     assert_non_null(strstr(html, "href=\"https://e.example/?a=1&amp;b=2\""));
     assert_null(strstr(html, "Unsubscribe"));
+}
+
+static void a_logo_makes_the_message_related(void **state)
+{
+    arena_t *a = *state;
+    mail_parts_t p = parts();
+    p.logo = "\x89PNG\r\n\x1a\n";
+    p.logo_len = 8;
+    p.logo_type = "image/png";
+    p.logo_cid = "logo@school.example";
+    const char *m = mail_compose(a, &p);
+    assert_non_null(strstr(header_of(a, m, "Content-Type"), "multipart/related; type=\"multipart/alternative\""));
+    const char *alt = strstr(m, "Content-Type: multipart/alternative; boundary=");
+    const char *img = strstr(m, "Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n"
+                                "Content-ID: <logo@school.example>\r\nContent-Disposition: inline\r\n\r\n"
+                                "iVBORw0KGgo=\r\n");
+    assert_non_null(alt);
+    assert_non_null(img);
+    assert_true(alt < img); /* the alternatives first, then the image they show */
+    const char *text, *html;
+    mail_msg_t msg = {.subject = "S", .text = "T"};
+    mail_render(a, "School", p.logo_cid, &msg, &text, &html);
+    assert_non_null(strstr(html, "<img src=\"cid:logo@school.example\" alt=\"School\""));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -131,6 +154,7 @@ int main(void)
         T(non_ascii_is_encoded_on_character_boundaries),
         T(header_injection_is_flattened),
         T(html_escape_and_template),
+        T(a_logo_makes_the_message_related),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

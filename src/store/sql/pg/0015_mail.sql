@@ -49,5 +49,8 @@ CREATE TABLE mail_throttle (
     count bigint NOT NULL
 );
 
+-- the school's logo in messages (PUT /school/logo): bytes in the blob store
+ALTER TABLE tenants ADD COLUMN logo_blob_id text;
+ALTER TABLE tenants ADD COLUMN logo_type text;
 ALTER TABLE users ADD COLUMN phone text;
 ALTER TABLE users ADD COLUMN preferred_language text;

@@ -49,5 +49,8 @@ CREATE TABLE mail_throttle (
     count INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 
+-- the school's logo in messages (PUT /school/logo): bytes in the blob store
+ALTER TABLE tenants ADD COLUMN logo_blob_id TEXT;
+ALTER TABLE tenants ADD COLUMN logo_type TEXT;
 ALTER TABLE users ADD COLUMN phone TEXT;
 ALTER TABLE users ADD COLUMN preferred_language TEXT;
