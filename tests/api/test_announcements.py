@@ -507,6 +507,7 @@ class TestAbsenceAlerts(WithMail):
         self.assertEqual(self.finished(self.job_of(s.c5a, day, sheet, s.s1)), {"alerts": 1, "messages": 2})
         got = self.alerts(day)
         self.assertEqual([(a["studentId"], a["status"], a["classId"]) for a in got], [(s.s1, "absent", s.c5a)])
+        self.assertEqual(got[0]["student"], {"id": s.s1, "firstName": "Stu", "lastName": "S1"})
         self.assertEqual(sorted(r["email"] for r in got[0]["recipients"]),
                          [f"g1@{s.A.domain}", f"g4@{s.A.domain}"])
         subject = f"Stu S1 was marked absent on {day}"

@@ -76,8 +76,8 @@ static stmt_t Q_RECIPIENT = STMT("alerts.recipient", 0,
 static stmt_t Q_BY_TOKEN = STMT("alerts.by_token", STMT_ACCESS,
                                 "SELECT tenant_id, guardian_id FROM absence_alert_recipients WHERE unsubscribe_hash = $1");
 static stmt_t Q_LIST = STMT("alerts.list", STMT_READ,
-                            "SELECT a.id, a.student_id, s.first_name || ' ' || s.last_name, a.class_id, a.date,"
-                            " a.status, a.created_at FROM absence_alerts a JOIN students s ON s.tenant_id = a.tenant_id"
+                            "SELECT a.id, a.student_id, s.first_name, a.class_id, a.date, a.status, a.created_at,"
+                            " s.last_name FROM absence_alerts a JOIN students s ON s.tenant_id = a.tenant_id"
                             " AND s.id = a.student_id WHERE a.tenant_id = $1 AND a.date = $2"
                             " AND ((a.created_at, a.id) > ($3, $4) OR $3 IS NULL) ORDER BY a.created_at, a.id LIMIT $5");
 static stmt_t Q_RECIPIENTS = STMT("alerts.recipients", STMT_READ,
@@ -380,8 +380,9 @@ static json_t *alert_json(req_t *r, const db_result_t *res, int row)
     json_t *rcpts = json_array();
     for (int i = 0; i < rc.nrows; i++)
         rcpts = json_push(rcpts, json_pack("{s:s,s:s}", "guardianId", db_get(&rc, i, 0), "email", db_get(&rc, i, 1)));
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", id, "studentId", db_get(res, row, 1), "studentName",
-                          db_get(res, row, 2), "classId", db_get(res, row, 3), "date", db_get(res, row, 4), "status",
+    json_t *o = json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s,s:s}", "id", id, "studentId", db_get(res, row, 1),
+                          "student", "id", db_get(res, row, 1), "firstName", db_get(res, row, 2), "lastName",
+                          db_get(res, row, 7), "classId", db_get(res, row, 3), "date", db_get(res, row, 4), "status",
                           db_get(res, row, 5), "createdAt", iso_time(&r->arena, db_get_int(res, row, 6)));
     return json_with(o, "recipients", rcpts);
 }
