@@ -305,6 +305,7 @@ static const struct {
     {"imports", "Bulk imports and exports (CSV) and printed registers (PDF), run as jobs."},
     {"assessment", "Grading scales, category weights, assessments and their marks, term grades and their publication."},
     {"fees", "Invoices, payments (Idempotency-Key required), receipts and students' balances, in minor units."},
+    {"mail", "The school's e-mail: what became of each message, per recipient."},
     {"announcements", "Announcements to an audience, read receipts, absence alerts to guardians."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };

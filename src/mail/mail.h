@@ -24,6 +24,9 @@
  * again (at most once at the SMTP boundary; the file outbox is exactly once:
  * the file's name is the message's id, written by rename).
  *
+ * Admins read the rows at GET /mail/deliveries (filter by kind and ref_id to
+ * show what became of one announcement's messages).
+ *
  * Transports (ERP_SMTP_URL):
  *   unset                 the file outbox: DATA_DIR/outbox/<message id>.eml, logged with its subject
  *   smtp://host:port      SMTP through libcurl, STARTTLS when the server offers it

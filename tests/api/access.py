@@ -210,6 +210,7 @@ TABLE = {
     ("PATCH", f"{V1}/me/guardian"): frozenset({"parent"}),
     ("PUT", f"{V1}/school/logo"): ADMIN,  # the school's logo in its e-mail
     ("DELETE", f"{V1}/school/logo"): ADMIN,
+    ("GET", f"{V1}/mail/deliveries"): ADMIN,  # what became of the school's e-mail
     # announcements: admins, and teachers for the classes they teach, announce; everyone reads what reaches them;
     # admins keep the absence alerts; a parent chooses for their own guardian record, the office for any
     ("POST", f"{V1}/announcements"): frozenset({"admin", "teacher"}),

@@ -1,6 +1,7 @@
 """
 fixtures_accounts.py - the account-flow routes' entries in the isolation registry (see isolation.py): an admin
-sending a reset link to another school's account gets 404 and nothing is sent; PATCH /me is the caller's own.
+sending a reset link to another school's account gets 404 and nothing is sent; PATCH /me is the caller's own;
+each school's deliveries list shows its own messages only (build_world mails a reset link in each school).
 """
 
 import isolation
@@ -16,3 +17,12 @@ for _m in ("GET", "PATCH"):
 def _reset_link_of_bs_account(w):
     uid = w.B.users["teacher"]["id"]
     return {"params": {"id": uid}, "snapshot": f"/api/v1/users/{uid}"}
+
+
+def build_world(w):
+    for school in (w.A, w.B):
+        school.client("admin").post(f"/api/v1/users/{school.users['teacher']['id']}/password-reset", expect=202)
+
+
+isolation.WORLD_BUILDERS.append(build_world)
+isolation.collection("/api/v1/mail/deliveries")

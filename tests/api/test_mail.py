@@ -464,7 +464,7 @@ class TestDelivery(ServerTestCase):
     CLASS_SERVER = False
 
     def setUp(self):
-        self.sink = MailSink(slow=6).start()
+        self.sink = MailSink(slow=60).start()  # a worker is killed during the hold: no race with its end
         self.addCleanup(self.sink.stop)
 
     def school(self, env):
@@ -500,6 +500,26 @@ class TestDelivery(ServerTestCase):
         self.assertEqual(outbox(server, busy["email"])[0][:3], ("failed", "3", "451"))
         self.assertEqual(outbox(server, good["email"])[0][:2], ("sent", "1"))
         self.assertEqual(len(self.sink.messages()), 1)
+        # what the school's admins see of it
+        deliveries = admin.get(f"{V1}/mail/deliveries?state=failed").json["items"]
+        self.assertEqual({(d["to"], d["smtpCode"], d["attempts"]) for d in deliveries},
+                         {(bad["email"], 550, 1), (busy["email"], 451, 3)})
+        self.assertTrue(all(d["error"] and d["sentAt"] is None and d["kind"] == "account.reset" for d in deliveries))
+        sent = admin.get(f"{V1}/mail/deliveries?to={good['email']}").json["items"]
+        self.assertEqual([(d["state"], d["subject"], d["userId"]) for d in sent],
+                         [("sent", "Reset your password", good["id"])])
+        self.assertIsNotNone(sent[0]["sentAt"])
+        self.assertEqual(f"<{sent[0]['messageId']}>", self.sink.to(good["email"])[0]["Message-ID"])
+        self.assertNotIn("token", json.dumps(admin.get(f"{V1}/mail/deliveries").json))  # never the message
+        page = admin.get(f"{V1}/mail/deliveries?limit=2").json
+        rest = admin.get(f"{V1}/mail/deliveries?limit=2&cursor={page['nextCursor']}").json
+        self.assertEqual(len(page["items"]) + len(rest["items"]), 3)
+        self.assertIsNone(rest["nextCursor"])
+        self.assertEqual(admin.get(f"{V1}/mail/deliveries?kind=account.invite").json["items"], [])
+        self.assertEqual(w.B.client("admin").get(f"{V1}/mail/deliveries").json["items"], [])
+        self.assertProblem(admin.get(f"{V1}/mail/deliveries?state=lost&kind="), 422, fields=["state", "kind"])
+        self.assertProblem(w.A.client("teacher").get(f"{V1}/mail/deliveries"), 403)
+        self.assertProblem(admin.get(f"{V1}/mail/deliveries?cursor=not-a-cursor"), 400)
 
     def test_a_worker_killed_during_delivery_sends_no_second_copy(self):
         # the database's own server runs no jobs; a worker server delivers and is killed while the SMTP server

@@ -58,6 +58,8 @@ int users_password_reset(req_t *r);
 /* The invitation path of POST /users (users.c answers with the account): 0 with *id, or -1 answered. */
 int users_invite(req_t *r, const char **id);
 int me_update(req_t *r);
+/* GET /mail/deliveries (admins): the school's messages per recipient, newest first, without their bodies. */
+int mail_deliveries_list(req_t *r);
 
 /* The job that looks the account of a public reset request up and sends its link. */
 int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);

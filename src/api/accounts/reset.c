@@ -23,6 +23,8 @@ static stmt_t Q_COUNT = STMT("mail_throttle.count", 0,
                              " window_start = CASE WHEN mail_throttle.window_start <= $3 THEN $2"
                              "   ELSE mail_throttle.window_start END"
                              " RETURNING count, window_start");
+/* counters whose window is over count nothing any more */
+static stmt_t Q_TRIM = STMT("mail_throttle.trim", 0, "DELETE FROM mail_throttle WHERE window_start <= $1");
 static stmt_t Q_ACCOUNT = STMT("account_tokens.account", 0,
                                "SELECT t.id, u.id, u.email, u.display_name FROM tenants t JOIN users u"
                                " ON u.tenant_id = t.id WHERE t.slug = $1 AND u.email = $2 AND u.status = 'active'"
@@ -147,8 +149,11 @@ int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *r
     db_t *db = job_db(ctx);
     arena_t a;
     arena_init(&a);
-    db_result_t acc;
-    int rc = db_exec(db, &Q_ACCOUNT, DB_ARGS(DB_TEXT(slug), DB_TEXT(email)), &a, &acc);
+    db_result_t acc = {0};
+    pthread_once(&limits_once, limits_load);
+    int rc = db_exec(db, &Q_TRIM, DB_ARGS(DB_INT((int64_t)clock_wall_ms() - limits.window_ms)), &a, NULL);
+    if (rc == 0)
+        rc = db_exec(db, &Q_ACCOUNT, DB_ARGS(DB_TEXT(slug), DB_TEXT(email)), &a, &acc);
     if (rc == 0 && acc.nrows == 1)
         rc = send_reset(db, &a, &acc);
     int sent = rc == 0 && acc.nrows == 1;

@@ -48,6 +48,7 @@ CREATE TABLE mail_throttle (
     window_start INTEGER NOT NULL,
     count INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX mail_throttle_window_idx ON mail_throttle (window_start);
 
 -- the school's logo in messages (PUT /school/logo): bytes in the blob store
 ALTER TABLE tenants ADD COLUMN logo_blob_id TEXT;
