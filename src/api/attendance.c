@@ -12,6 +12,7 @@
  */
 #include "api/attendance.h"
 #include "api/academic_int.h"
+#include "api/announce/announce.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -455,10 +456,18 @@ static int mark_in_tx(db_t *db, void *ctx)
     not_enrolled(mk, &roster);
     if (mk->not_enrolled)
         return 1;
+    long long marked_at = (long long)clock_wall_ms();
     if (db_exec(db, &Q_UPSERT,
                 DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(mk->date), DB_TEXT(mk->class_id), DB_TEXT(r->auth.user_id),
-                        DB_INT((int64_t)clock_wall_ms()), DB_TEXT(mk->json)),
+                        DB_INT(marked_at), DB_TEXT(mk->json)),
                 &r->arena, NULL) != 0)
+        return -1;
+    int any_absent = 0, any_late = 0;
+    for (int i = 0; i < mk->nmarks; i++) {
+        any_absent |= mk->marks[i].status == ATT_ABSENT;
+        any_late |= mk->marks[i].status == ATT_LATE;
+    }
+    if (absence_alerts_after_marking(r, db, mk->class_id, mk->date, marked_at, any_absent, any_late) != 0)
         return -1;
     if (audit(r, db, "attendance.mark", "class", mk->class_id,
               arena_printf(&r->arena, "%s: %d mark%s", mk->date, mk->nmarks, mk->nmarks == 1 ? "" : "s")) != 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/announce/announce.h"
 #include "api/app.h"
 #include "api/common.h"
 #include "auth/audit.h"
@@ -317,6 +318,8 @@ static int readable_file(req_t *r, db_result_t *res)
     if (policy_sees_school(r))
         return 1; /* the office */
     rc = student != NULL ? policy_can_read_student(r, student) : 0;
+    if (rc == 0) /* an attachment of an announcement the caller sees */
+        rc = announce_file_visible(r, db_get(res, 0, C_ID));
     if (rc < 0)
         return -1;
     return rc == 1 ? 1 : policy_hidden(r, "file");

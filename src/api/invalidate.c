@@ -95,6 +95,12 @@ static const struct {
     {"/api/v1/me", F(CACHE_ACCOUNT)},                  /* the caller's /me document */
     {"/api/v1/me/guardian", F(CACHE_STUDENT)},
     {"/api/v1/school/logo", 0},                        /* only messages show it, nothing cached */         /* as /guardians/{id}: students' profiles show guardians */
+    {"/api/v1/announcements", 0}, /* announcements and absence alerts are read from the database, never cached */
+    {"/api/v1/announcements/{id}", 0},
+    {"/api/v1/announcements/{id}/read", 0},
+    {"/api/v1/absence-alerts/settings", 0},
+    {"/api/v1/guardians/{id}/absence-alerts", 0},
+    {"/api/v1/absence-alerts/unsubscribe", 0},
 };
 
 long invalidate_families(const route_t *route)

@@ -307,6 +307,7 @@ static const struct {
     {"fees", "Invoices, payments (Idempotency-Key required), receipts and students' balances, in minor units."},
     {"fee-setup", "Fee items, fee structures and their bulk invoicing, students' discounts and scholarships."},
     {"mail", "The school's e-mail: what became of each message, per recipient."},
+    {"announcements", "Announcements to an audience, read receipts, absence alerts to guardians."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };
 

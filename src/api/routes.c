@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "api/assessment/assessment.h"
 #include "api/fees/fees.h"
+#include "api/announce/announce.h"
 #include "api/attendance.h"
 #include "api/jobs.h"
 #include "api/logo.h"
@@ -137,6 +138,7 @@ const route_t api_routes[] = {
 #include "api/routes/fees.inc"
 #include "api/routes/fee_setup.inc"
 #include "api/routes/accounts.inc"
+#include "api/routes/announce.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

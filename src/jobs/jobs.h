@@ -22,6 +22,10 @@
  *   mail.send            {outboxId}: a row of mail_outbox            {state}: sent, failed, uncertain (mail.h)
  *   account.password-reset {tenant (slug), email}: a public request  {sent}: whether such an account exists
  *                        for a reset link (api/accounts/accounts.h)   (the request's answer never says)
+ *   announcement.mail    {announcementId, publishAt}: an announcement's {mailed, recipients}: mailed once when
+ *                        e-mail when published (api/announce)         due and unchanged
+ *   absence.alert        {classId, date, markedAt}: a register save   {alerts, messages}: its marks that still
+ *                        (api/announce/alerts.c)                      stand, one alert per student and day
  *
  * The school is the job's tenant, the account the job's owner (imports and
  * exports act for it: audit events name it). A file a job writes goes to the
@@ -40,6 +44,7 @@
 #ifndef ERP_JOBS_JOBS_H
 #define ERP_JOBS_JOBS_H
 
+#include "api/announce/announce.h"
 #include "queue/worker.h"
 
 int job_import(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen);
@@ -60,8 +65,9 @@ int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *r
         {"export.enrollments", job_export}, {"export.attendance", job_export}, {"export.oneroster", job_export},       \
         {"register.pdf", job_register}, {"report-cards.pdf", job_report_cards}, {"fees.invoice", job_fees_invoice},   \
         {"export.invoices", job_export}, {"export.payments", job_export}, {"mail.send", job_mail_send},                \
-        {"account.password-reset", job_password_reset}
-#define PRODUCT_JOB_COUNT 16
+        {"account.password-reset", job_password_reset}, {"announcement.mail", job_announcement_mail},               \
+        {"absence.alert", job_absence_alert}
+#define PRODUCT_JOB_COUNT 18
 
 /* Frees what the handlers keep for the process (fonts); call once at exit of a process that ran them. */
 void jobs_shutdown(void);

@@ -26,7 +26,9 @@ What the documents say, and the rows that follow from it:
 * admins and bursars keep the money (invoices, payments); parents and students
   read their own invoices and balances; a bursar reads the school like the office;
 * every account reads itself, changes its password and logs out; a school's
-  accounts edit their own contact details; anyone may ask for a reset link.
+  accounts edit their own contact details; anyone may ask for a reset link;
+* admins announce to anyone, teachers to the classes they teach and their guardians; everyone reads what
+  reaches them; admins keep the absence alerts; parents choose whether they get them.
 """
 
 PUBLIC = frozenset({"public"})
@@ -225,6 +227,20 @@ TABLE = {
     ("PUT", f"{V1}/school/logo"): ADMIN,  # the school's logo in its e-mail
     ("DELETE", f"{V1}/school/logo"): ADMIN,
     ("GET", f"{V1}/mail/deliveries"): ADMIN,  # what became of the school's e-mail
+    # announcements: admins, and teachers for the classes they teach, announce; everyone reads what reaches them;
+    # admins keep the absence alerts; a parent chooses for their own guardian record, the office for any
+    ("POST", f"{V1}/announcements"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/announcements"): frozenset({"admin", "teacher"}),
+    ("GET", f"{V1}/announcements/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/announcements/{{id}}"): frozenset({"admin", "teacher"}),
+    ("DELETE", f"{V1}/announcements/{{id}}"): frozenset({"admin", "teacher"}),
+    ("POST", f"{V1}/announcements/{{id}}/read"): SCHOOL,
+    ("GET", f"{V1}/me/announcements"): SCHOOL,
+    ("GET", f"{V1}/absence-alerts"): ADMIN,
+    ("GET", f"{V1}/absence-alerts/settings"): ADMIN,
+    ("PATCH", f"{V1}/absence-alerts/settings"): ADMIN,
+    ("PUT", f"{V1}/guardians/{{id}}/absence-alerts"): OFFICE | {"parent"},
+    ("POST", f"{V1}/absence-alerts/unsubscribe"): PUBLIC,  # the token of a message's link is the credential
 }
 
 

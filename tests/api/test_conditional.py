@@ -92,6 +92,9 @@ RESOURCES = [
                                           expect=201).json["id"]}],
         "instalments": [{"label": "Year", "dueDate": c.today.isoformat(), "shareBp": 10000}]},
         lambda c, i: {"name": f"Fees {i} {tag()}"}, delete=False),
+    Resource("announcement", "/api/v1/announcements", lambda c: {
+        "title": f"Notice {tag()}", "body": "Text.", "audience": [{"kind": "school"}], "email": False},
+        lambda c, i: {"title": f"Notice {i} {tag()}"}),
 ]
 
 # (METHOD, template) of every versioned operation, and the resource (or action) that covers it
@@ -117,6 +120,10 @@ COVERED = {
     ("GET", "/api/v1/fee-items/{id}"), ("PATCH", "/api/v1/fee-items/{id}"),
     ("GET", "/api/v1/fee-structures/{id}"), ("PATCH", "/api/v1/fee-structures/{id}"),
     ("GET", "/api/v1/me/guardian"), ("PATCH", "/api/v1/me/guardian"),  # a parent's own guardian record
+    ("GET", "/api/v1/announcements/{id}"), ("PATCH", "/api/v1/announcements/{id}"),
+    ("DELETE", "/api/v1/announcements/{id}"),
+    # the school's one settings record: test_announcements (304, 412, 428)
+    ("GET", "/api/v1/absence-alerts/settings"), ("PATCH", "/api/v1/absence-alerts/settings"),
 }
 
 

@@ -55,6 +55,10 @@ EXEMPT = {
                                            "enqueues in flight at once",
     ("POST", "/api/v1/invoices", 409): "only while a first request with the same key is still running: two "
                                        "invoices with one key in flight at once",
+    ("POST", "/api/v1/announcements", 409): "only while a first request with the same key is still running: two "
+                                            "announcements with one key in flight at once",
+    ("POST", "/api/v1/announcements/{id}/read", 409): "only while a first request with the same key is still "
+                                                      "running: two receipts with one key in flight at once",
     ("POST", "/api/v1/payments", 409): "only while a first payment with the same key is still running: test_fees "
                                        "sends twenty at once, which timing may not catch",
     ("POST", "/api/v1/fee-structures/{id}/invoice", 409): "only while a first request with the same key is still "
