@@ -80,6 +80,9 @@ static const struct {
     {"/api/v1/invoices/{id}/credit-notes", 0},
     {"/api/v1/invoices/{id}/void", 0},
     {"/api/v1/payments/webhooks/{provider}", 0},
+    {"/api/v1/oauth-clients", 0},      /* OAuth clients and their tokens are read from the database, never cached */
+    {"/api/v1/oauth-clients/{id}", 0},
+    {"/ims/oneroster/v1p1/oauth/token", 0},
 };
 
 long invalidate_families(const route_t *route)

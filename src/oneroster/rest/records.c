@@ -1,0 +1,223 @@
+/*
+ * records.c - a school's OneRoster records as the REST binding's JSON
+ * (records.h): one query per kind whose first three columns are sourcedId,
+ * status and dateLastModified (Unix ms), then the kind's own columns, each
+ * turned into its JSON shape by a column table.
+ */
+#include "oneroster/rest/records.h"
+
+#include <string.h>
+
+#include "api/app.h"
+#include "api/common.h"
+#include "oneroster/oneroster_int.h"
+#include "oneroster/rest/rest.h"
+
+#define ORG_SID "(SELECT " SID("tenant", "t.id") " FROM tenants t WHERE t.id = $1)"
+#define LIVE(COL) "CASE WHEN " COL " IS NULL THEN 'active' ELSE 'tobedeleted' END"
+
+static stmt_t Q_ORGS = STMT("oneroster.rest_orgs", STMT_READ,
+                            "SELECT " SID("tenant", "t.id") ", 'active', t.updated_at, t.name, 'school', t.slug"
+                            " FROM tenants t WHERE t.id = $1");
+static stmt_t Q_SESSIONS =
+    STMT("oneroster.rest_sessions", STMT_READ,
+         "SELECT " SID("year", "y.id") ", 'active', y.updated_at, y.name, 'schoolYear', y.start_date, y.end_date,"
+         " NULL, substr(CAST(y.end_date AS text), 1, 4) FROM academic_years y WHERE y.tenant_id = $1"
+         " UNION ALL SELECT " SID("term", "s.id") ", 'active', s.updated_at, s.name, 'term', s.start_date,"
+         " s.end_date, " SID("year", "y.id") ", substr(CAST(y.end_date AS text), 1, 4) FROM terms s"
+         " JOIN academic_years y ON y.tenant_id = s.tenant_id AND y.id = s.academic_year_id WHERE s.tenant_id = $1");
+static stmt_t Q_COURSES = STMT("oneroster.rest_courses", STMT_READ,
+                               "SELECT " SID("subject", "s.id") ", 'active', s.updated_at, s.name, s.code, " ORG_SID
+                               " FROM subjects s WHERE s.tenant_id = $1");
+static stmt_t Q_CLASSES = STMT(
+    "oneroster.rest_classes", STMT_READ,
+    "SELECT " SID("class", "c.id") ", 'active', c.updated_at, c.name, c.section, 'homeroom', c.room, c.grade_level,"
+    " NULL, " ORG_SID ", " SID("year", "c.academic_year_id") ", NULL FROM classes c WHERE c.tenant_id = $1"
+    " UNION ALL SELECT " SID("section", "cs.id") ", 'active', cs.updated_at, c.name || ' ' || s.name, c.section,"
+    " 'scheduled', c.room, c.grade_level, " SID("subject", "cs.subject_id") ", " ORG_SID ", " SID(
+        "year", "c.academic_year_id") ", s.name FROM class_subjects cs"
+                                      " JOIN classes c ON c.tenant_id = cs.tenant_id AND c.id = cs.class_id"
+                                      " JOIN subjects s ON s.tenant_id = cs.tenant_id AND s.id = cs.subject_id"
+                                      " WHERE cs.tenant_id = $1");
+#define AGENTS(AGG)                                                                                                    \
+    "(SELECT " AGG "(" SID("guardian", "g.guardian_id") ", ',') FROM student_guardians g"                              \
+                                                        " WHERE g.tenant_id = s.tenant_id AND g.student_id = s.id)"
+#define USERS(AGG)                                                                                                     \
+    "SELECT " SID("student", "s.id") ", " LIVE("s.deleted_at") ", s.updated_at,"                                       \
+                                     " CASE WHEN s.deleted_at IS NULL THEN 'true' ELSE 'false' END, " ORG_SID          \
+                                     ", 'student', COALESCE(s.email, s.admission_no), s.first_name, s.last_name,"      \
+                                     " s.middle_name, s.admission_no, s.email, s.phone, " AGENTS(AGG)                  \
+    " FROM students s WHERE s.tenant_id = $1"                                                                          \
+    " UNION ALL SELECT " SID("teacher", "s.id") ", CASE WHEN s.status = 'active' THEN 'active' ELSE 'tobedeleted'"     \
+                                                " END, s.updated_at, CASE WHEN s.status = 'active' THEN 'true' ELSE"   \
+                                                " 'false' END, " ORG_SID ", 'teacher', COALESCE(s.email,"              \
+                                                " s.employee_no), s.first_name, s.last_name, NULL, s.employee_no,"     \
+                                                " s.email, s.phone, NULL FROM teachers s WHERE s.tenant_id = $1"       \
+    " UNION ALL SELECT " SID("guardian", "s.id") ", 'active', s.updated_at, 'true', " ORG_SID ", 'guardian',"     \
+    " COALESCE(s.email, " SID("guardian", "s.id") "), s.first_name, s.last_name, NULL, NULL, s.email, s.phone, NULL" \
+    " FROM guardians s WHERE s.tenant_id = $1"
+static stmt_t Q_USERS = STMT2("oneroster.rest_users", STMT_READ, USERS("group_concat"), USERS("string_agg"));
+#define STUDENT_OF_E " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id"
+static stmt_t Q_ENROLLMENTS = STMT(
+    "oneroster.rest_enrollments", STMT_READ,
+    "SELECT " SID("enrollment", "e.id") ", " LIVE("s.deleted_at") ", e.updated_at, " SID(
+        "class", "e.class_id") ", " ORG_SID ", " SID("student", "e.student_id") ", 'student', NULL, e.start_date,"
+                                                                                " e.end_date FROM enrollments e" STUDENT_OF_E
+    " WHERE e.tenant_id = $1"
+    " UNION ALL SELECT COALESCE((SELECT MIN(o.sourced_id) FROM oneroster_ids o WHERE o.tenant_id = $1"
+    " AND o.local_kind = 'class_teacher' AND o.local_id = c.id), CAST(c.id AS text) || '-teacher'), 'active',"
+    " c.updated_at, " SID("class", "c.id") ", " ORG_SID ", " SID("teacher", "c.class_teacher_id") ", 'teacher',"
+                                                                                                  " 'true', NULL, NULL"
+    " FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id IS NOT NULL"
+    " UNION ALL SELECT " SID("class_subject", "cs.id") ", 'active', cs.updated_at, " SID("section", "cs.id") ", " ORG_SID
+    ", " SID("teacher", "cs.teacher_id") ", 'teacher', 'true', NULL, NULL FROM class_subjects cs WHERE cs.tenant_id = $1"
+    " UNION ALL SELECT CAST(e.id AS text) || '-' || CAST(cs.id AS text), " LIVE("s.deleted_at") ", e.updated_at, " SID(
+        "section", "cs.id") ", " ORG_SID ", " SID("student", "e.student_id") ", 'student', NULL, e.start_date,"
+                                                                             " e.end_date FROM enrollments e" STUDENT_OF_E
+    " JOIN class_subjects cs ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id WHERE e.tenant_id = $1");
+static stmt_t Q_DEMOGRAPHICS =
+    STMT("oneroster.rest_demographics", STMT_READ,
+         "SELECT " SID("student", "s.id") ", " LIVE("s.deleted_at") ", s.updated_at, s.date_of_birth,"
+         " CASE WHEN s.gender IN ('male', 'female') THEN s.gender END FROM students s WHERE s.tenant_id = $1");
+
+/* How a column becomes JSON: text, a GUIDRef, a comma-separated list of GUIDRefs, a grade list, a text list. */
+typedef enum { COL_TEXT, COL_REF, COL_REFS, COL_GRADES, COL_LIST } col_shape_t;
+
+typedef struct rcol {
+    const char *field;
+    col_shape_t shape;
+    const char *type; /* COL_REF(S): the GUIDRef type */
+    const char *path; /* COL_REF(S): the collection the href points into */
+} rcol_t;
+
+#define TEXT(f) {f, COL_TEXT, NULL, NULL}
+#define ORGREF(f, s) {f, s, "org", "orgs"}
+#define END {NULL, COL_TEXT, NULL, NULL}
+
+static const rcol_t org_cols[] = {TEXT("name"), TEXT("type"), TEXT("identifier"), END};
+static const rcol_t session_cols[] = {
+    TEXT("title"), TEXT("type"), TEXT("startDate"), TEXT("endDate"),
+    {"parent", COL_REF, "academicSession", "academicSessions"}, TEXT("schoolYear"), END};
+static const rcol_t course_cols[] = {TEXT("title"), TEXT("courseCode"), ORGREF("org", COL_REF), END};
+static const rcol_t class_cols[] = {TEXT("title"),
+                                      TEXT("classCode"),
+                                      TEXT("classType"),
+                                      TEXT("location"),
+                                      {"grades", COL_GRADES, NULL, NULL},
+                                      {"course", COL_REF, "course", "courses"},
+                                      ORGREF("school", COL_REF),
+                                      {"terms", COL_REFS, "academicSession", "academicSessions"},
+                                      {"subjects", COL_LIST, NULL, NULL},
+                                      END};
+static const rcol_t user_cols[] = {TEXT("enabledUser"), ORGREF("orgs", COL_REFS), TEXT("role"),  TEXT("username"),
+                                     TEXT("givenName"),   TEXT("familyName"),        TEXT("middleName"),
+                                     TEXT("identifier"),  TEXT("email"),             TEXT("phone"),
+                                     {"agents", COL_REFS, "user", "users"},          END};
+static const rcol_t enrollment_cols[] = {{"class", COL_REF, "class", "classes"},
+                                           ORGREF("school", COL_REF),
+                                           {"user", COL_REF, "user", "users"},
+                                           TEXT("role"),
+                                           TEXT("primary"),
+                                           TEXT("beginDate"),
+                                           TEXT("endDate"),
+                                           END};
+static const rcol_t demographics_cols[] = {TEXT("birthDate"), TEXT("sex"), END};
+
+static const struct {
+    stmt_t *st;
+    const rcol_t *cols;
+    const char *const fields[20];
+} kinds[ORK_COUNT] = {
+    [ORK_ORGS] = {&Q_ORGS, org_cols, {"sourcedId", "status", "dateLastModified", "metadata", "name", "type",
+                                      "identifier", "parent", "children", NULL}},
+    [ORK_SESSIONS] = {&Q_SESSIONS, session_cols, {"sourcedId", "status", "dateLastModified", "metadata", "title",
+                                                  "type", "startDate", "endDate", "parent", "children", "schoolYear",
+                                                  NULL}},
+    [ORK_COURSES] = {&Q_COURSES, course_cols, {"sourcedId", "status", "dateLastModified", "metadata", "title",
+                                               "schoolYear", "courseCode", "grades", "subjects", "org",
+                                               "subjectCodes", NULL}},
+    [ORK_CLASSES] = {&Q_CLASSES, class_cols, {"sourcedId", "status", "dateLastModified", "metadata", "title",
+                                              "classCode", "classType", "location", "grades", "subjects", "course",
+                                              "school", "terms", "subjectCodes", "periods", NULL}},
+    [ORK_USERS] = {&Q_USERS, user_cols, {"sourcedId", "status", "dateLastModified", "metadata", "username",
+                                         "userIds", "enabledUser", "givenName", "familyName", "middleName", "role",
+                                         "identifier", "email", "sms", "phone", "agents", "orgs", "grades", NULL}},
+    [ORK_ENROLLMENTS] = {&Q_ENROLLMENTS, enrollment_cols, {"sourcedId", "status", "dateLastModified", "metadata",
+                                                           "user", "class", "school", "role", "primary",
+                                                           "beginDate", "endDate", NULL}},
+    [ORK_DEMOGRAPHICS] = {&Q_DEMOGRAPHICS, demographics_cols, {"sourcedId", "status", "dateLastModified",
+                                                               "metadata", "birthDate", "sex", NULL}},
+};
+
+const char *const *or_kind_fields(or_kind_t k)
+{
+    return kinds[k].fields;
+}
+
+static json_t *guid_ref(arena_t *a, const rcol_t *c, const char *sid)
+{
+    return json_pack("{s:s,s:s,s:s}", "href", arena_printf(a, OR_BASE "/%s/%s", c->path, sid), "sourcedId", sid,
+                     "type", c->type);
+}
+
+static json_t *guid_refs(arena_t *a, const rcol_t *c, const char *list)
+{
+    json_t *arr = json_array();
+    for (const char *p = list; arr != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        if (json_array_append_new(arr, guid_ref(a, c, arena_printf(a, "%.*s", (int)n, p))) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        p += n + (p[n] == ',');
+    }
+    return arr;
+}
+
+static json_t *cell_json(arena_t *a, const rcol_t *c, const db_result_t *res, int row, int col)
+{
+    const char *v = db_get(res, row, col);
+    switch (c->shape) {
+    case COL_TEXT: return json_string(v);
+    case COL_REF: return guid_ref(a, c, v);
+    case COL_REFS: return guid_refs(a, c, v);
+    case COL_GRADES: return json_pack("[s]", or_grade_code((int)db_get_int(res, row, col)));
+    case COL_LIST: return json_pack("[s]", v);
+    }
+    return NULL;
+}
+
+/* One record; NULL when out of memory or the text is not UTF-8. Null cells are left out. */
+static json_t *record_json(arena_t *a, const rcol_t *cols, const db_result_t *res, int row)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s}", "sourcedId", db_get(res, row, 0), "status", db_get(res, row, 1),
+                          "dateLastModified", iso_time(a, db_get_int(res, row, 2)));
+    for (int i = 0; o != NULL && cols[i].field != NULL; i++) {
+        if (db_is_null(res, row, 3 + i))
+            continue;
+        json_t *v = cell_json(a, &cols[i], res, row, 3 + i);
+        if (v == NULL || json_object_set_new(o, cols[i].field, v) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    return o;
+}
+
+int or_records_load(req_t *r, or_kind_t k, json_t **out)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, kinds[k].st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0)
+        return db_fail(r, db);
+    json_t *arr = json_array();
+    for (int i = 0; arr != NULL && i < res.nrows; i++)
+        if (json_array_append_new(arr, record_json(&r->arena, kinds[k].cols, &res, i)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    if (arr == NULL)
+        return res_fail(r, ERR_INTERNAL, "OneRoster records of kind %d", (int)k);
+    *out = arr;
+    return 0;
+}

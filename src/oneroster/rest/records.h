@@ -1,0 +1,31 @@
+/*
+ * records.h - a school's OneRoster 1.1 records as JSON, the shapes of the
+ * REST binding: orgs, academicSessions, courses, classes, users,
+ * enrollments, demographics. Mapping as the CSV export's (oneroster.h):
+ * the school is the one org; years are schoolYear sessions and their terms
+ * term sessions; subjects are courses; classes are homerooms and each
+ * teaching assignment a scheduled class; users are students, teachers and
+ * guardians; sourcedIds are the imported ones, else our ids.
+ *
+ * Delta syncs: a soft-deleted student, and their enrollments and
+ * demographics, and an inactive teacher stay listed with status
+ * "tobedeleted"; dateLastModified is the record's updated_at. Records we
+ * delete outright (an enrollment deleted as a mistake, a teaching
+ * assignment removed) are gone from the collections.
+ */
+#ifndef ERP_ONEROSTER_REST_RECORDS_H
+#define ERP_ONEROSTER_REST_RECORDS_H
+
+#include <jansson.h>
+
+#include "http/handler.h"
+
+typedef enum { ORK_ORGS, ORK_SESSIONS, ORK_COURSES, ORK_CLASSES, ORK_USERS, ORK_ENROLLMENTS, ORK_DEMOGRAPHICS, ORK_COUNT } or_kind_t;
+
+/* The fields of a kind's records (NULL-terminated), for filter, sort and fields checks. */
+const char *const *or_kind_fields(or_kind_t k);
+
+/* Every record of kind k of the caller's school (r->auth.tenant_id) into *out (a new array). 0, or -1 (database). */
+int or_records_load(req_t *r, or_kind_t k, json_t **out);
+
+#endif
