@@ -152,13 +152,15 @@ static int is_oneroster(const route_t *r)
 
 static void oneroster_security(const route_t *r, json_t *op)
 {
-    if (!is_oneroster(r) || r->method != HTTP_GET)
+    if (!is_oneroster(r) || r->method == HTTP_POST)
         return;
     json_object_set_new(op, "security", json_pack("[{s:[]}]", "oneRosterOAuth"));
     json_object_set_new(op, "description",
                         json_string("A bearer token of the school's OAuth client (POST /ims/oneroster/v1p1/oauth/token) "
                                     "with roster-core.readonly or roster.readonly (demographics: "
-                                    "roster-demographics.readonly or roster.readonly); no account's token."));
+                                    "roster-demographics.readonly or roster.readonly; gradebook reads: "
+                                    "gradebook.readonly or gradebook.createput; PUT: gradebook.createput; DELETE: "
+                                    "gradebook.delete); no account's token."));
 }
 
 /* Its handlers answer errors as imsx_StatusInfo (the token endpoint as RFC 6749), the dispatcher as problems. */
@@ -167,7 +169,10 @@ static void oneroster_errors(const route_t *r, json_t *responses)
     if (!is_oneroster(r))
         return;
     const char *schema = r->method == HTTP_POST ? "OAuthError" : "ImsxStatusInfo";
-    static const char *const statuses[] = {"400", "401", "403", "404"};
+    json_t *created = json_object_get(responses, "201");
+    if (r->method == HTTP_PUT && created != NULL) /* a PUT by the client's sourcedId: 201 created, 200 replaced */
+        json_object_set_new(responses, "200", json_deep_copy(created));
+    static const char *const statuses[] = {"400", "401", "403", "404", "422"};
     for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
         json_t *content = json_object_get(json_object_get(responses, statuses[i]), "content");
         if (content != NULL)

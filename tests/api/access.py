@@ -41,10 +41,11 @@ STAFFROOM = frozenset({"admin", "teacher", "staff"})  # the school's adults: tea
 V1 = "/api/v1"
 OR = "/ims/oneroster/v1p1"
 OR_COLLECTIONS = ("orgs", "schools", "academicSessions", "terms", "gradingPeriods", "courses", "classes", "users",
-                  "students", "teachers", "enrollments", "demographics")
+                  "students", "teachers", "enrollments", "demographics", "categories", "lineItems", "results")
 OR_NESTED = (("schools", "classes"), ("schools", "courses"), ("schools", "enrollments"), ("schools", "students"),
              ("schools", "teachers"), ("schools", "terms"), ("terms", "classes"), ("courses", "classes"),
-             ("classes", "students"), ("classes", "teachers"), ("students", "classes"), ("teachers", "classes"))
+             ("classes", "students"), ("classes", "teachers"), ("students", "classes"), ("teachers", "classes"),
+             ("classes", "lineItems"), ("lineItems", "results"))
 
 # (METHOD, path template) -> the roles allowed ("public": no token needed)
 TABLE = {
@@ -211,6 +212,7 @@ TABLE = {
     **{("GET", f"{OR}/{name}"): PUBLIC for name in OR_COLLECTIONS},
     **{("GET", f"{OR}/{name}/{{id}}"): PUBLIC for name in OR_COLLECTIONS},
     **{("GET", f"{OR}/{parent}/{{id}}/{child}"): PUBLIC for parent, child in OR_NESTED},
+    **{(m, f"{OR}/{name}/{{id}}"): PUBLIC for m in ("PUT", "DELETE") for name in ("lineItems", "results")},
 }
 
 

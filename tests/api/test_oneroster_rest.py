@@ -82,6 +82,15 @@ MODEL = {
         "user": GUIDREF, "class": GUIDREF, "school": GUIDREF,
         "role": {"enum": ["administrator", "proctor", "student", "teacher"]},
         "primary": {"enum": ["true", "false"]}, "beginDate": DATE, "endDate": DATE}),
+    "category": record(["title"], {"title": {"type": "string", "minLength": 1}}),
+    "lineItem": record(["title", "assignDate", "dueDate", "class", "category", "resultValueMin", "resultValueMax"], {
+        "title": {"type": "string"}, "description": {"type": "string"}, "assignDate": DATETIME, "dueDate": DATETIME,
+        "class": GUIDREF, "category": GUIDREF, "gradingPeriod": GUIDREF, "resultValueMin": {"type": "number"},
+        "resultValueMax": {"type": "number"}}),
+    "result": record(["lineItem", "student", "scoreStatus", "score", "scoreDate"], {
+        "lineItem": GUIDREF, "student": GUIDREF,
+        "scoreStatus": {"enum": ["exempt", "fully graded", "not submitted", "partially graded", "submitted"]},
+        "score": {"type": "number"}, "scoreDate": DATE, "comment": {"type": "string"}}),
     "demographics": record([], {
         "birthDate": DATE, "sex": {"enum": ["male", "female"]},
         "americanIndianOrAlaskaNative": {"enum": ["true", "false"]}}),
@@ -91,6 +100,7 @@ COLLECTIONS = {
     "orgs": "org", "schools": "org", "academicSessions": "academicSession", "terms": "academicSession",
     "gradingPeriods": "academicSession", "courses": "course", "classes": "class", "users": "user",
     "students": "user", "teachers": "user", "enrollments": "enrollment", "demographics": "demographics",
+    "categories": "category", "lineItems": "lineItem", "results": "result",
 }
 # collection -> the key of its list (1.1: students and teachers answer "users", terms "academicSessions", …)
 PLURAL = {"schools": "orgs", "terms": "academicSessions", "gradingPeriods": "academicSessions", "students": "users",
@@ -321,13 +331,16 @@ class TestTokenEndpoint(OneRosterRestCase):
     def test_every_read_of_the_binding_answers_its_errors(self):
         doc = self.server.http.get("/api/v1/openapi.json", expect=200).json
         paths = [p for p, item in doc["paths"].items() if p.startswith(BASE) and "get" in item]
-        self.assertEqual(len(paths), 36)
+        self.assertEqual(len(paths), 44)
         gradebook = self.token(self.full, scope=SCOPE + "gradebook.readonly")
+        rostering = self.token(self.full, scope=SCOPE + "roster.readonly")
         for template in paths:
             path = template.replace("{id}", "x")
             with self.subTest(path=template):
                 self.assertImsx(self.server.http.get(path, token=None), 401, "unauthorized")
-                self.assertImsx(self.server.http.get(path, token=gradebook), 403, "unauthorized")
+                refused = rostering if "lineItems" in template or "results" in template or "categories" in template \
+                    else gradebook
+                self.assertImsx(self.server.http.get(path, token=refused), 403, "unauthorized")
                 self.assertImsx(self.server.http.get(path + "?fields=nope", token=self.token_full), 400,
                                 "invalid_selection_field")
                 if "{id}" in template:
@@ -345,9 +358,19 @@ class TestTokenEndpoint(OneRosterRestCase):
         demo = self.token(self.full, scope=SCOPE + "roster-demographics.readonly")
         self.get("/demographics", token=demo)
         self.get("/users", token=demo, expect=403)
-        # the binding is read-only here: a write is no operation of it
+        # rostering is read-only: a write is no operation of it
         res = self.server.http.put(f"{BASE}/users/x", json={}, token=self.token_core)
         self.assertEqual(res.status, 405)
+        # a read-only client may not write the gradebook
+        res = self.server.http.put(f"{BASE}/lineItems/x", json={"lineItem": {}}, token=self.token_core)
+        self.assertImsx(res, 403, "unauthorized")
+        readonly = self.token(self.full, scope=SCOPE + "gradebook.readonly")
+        for method in ("put", "delete"):
+            for what in ("lineItems", "results"):
+                kw = {"json": {what[:-1]: {}}} if method == "put" else {}
+                res = getattr(self.server.http, method)(f"{BASE}/{what}/x", token=readonly, **kw)
+                self.assertImsx(res, 403, "unauthorized")
+                self.assertImsx(getattr(self.server.http, method)(f"{BASE}/{what}/x", token=None, **kw), 401)
 
 
 class TestRostering(OneRosterRestCase):
@@ -366,7 +389,7 @@ class TestRostering(OneRosterRestCase):
 
     def test_every_collection_answers_the_1_1_shapes(self):
         paths = self.routes("collection")
-        self.assertEqual(len(paths), 12, paths)
+        self.assertEqual(len(paths), 15, paths)
         for path in paths:
             name = path[len(BASE) + 1:]
             with self.subTest(path=path):
@@ -605,6 +628,150 @@ class TestRostering(OneRosterRestCase):
         self.assertIn(victim["id"], {u["sourcedId"] for u in delta})
 
 
+class TestGradebook(OneRosterRestCase):
+    """lineItems and results: PUT by the client's sourcedId onto assessments and marks, the native rules applying."""
+
+    def setUp(self):
+        self.existing = next(li for li in self.all_records("/lineItems"))
+        self.cls = self.existing["class"]["sourcedId"]
+        self.enrolled = sorted({r["student"]["sourcedId"]
+                                for r in self.all_records(f"/lineItems/{self.existing['sourcedId']}/results")})
+        self.assertTrue(self.enrolled)
+
+    def line_item(self, **over):
+        item = {"title": "Fractions quiz", "class": {"sourcedId": self.cls, "type": "class", "href": "x"},
+                "category": {"sourcedId": self.existing["category"]["sourcedId"]},
+                "dueDate": self.existing["dueDate"], "resultValueMin": 0, "resultValueMax": 20}
+        item.update(over)
+        return {"lineItem": {k: v for k, v in item.items() if v is not None}}
+
+    def put(self, path, body, token=None, expect=None):
+        res = self.server.http.put(BASE + path, json=body, token=token or self.token_full)
+        if expect is not None:
+            self.assertEqual(res.status, expect, repr(res))
+            if expect >= 400:
+                self.assertImsx(res, expect)
+        return res
+
+    def result(self, item, student, score=None, status="fully graded", **over):
+        rec = {"lineItem": {"sourcedId": item}, "student": {"sourcedId": student}, "scoreStatus": status}
+        if score is not None:
+            rec["score"] = score
+        rec.update(over)
+        return {"result": rec}
+
+    def test_line_items_map_onto_assessments(self):
+        sid = "lms-quiz-1"
+        made = self.put(f"/lineItems/{sid}", self.line_item(), expect=201).json["lineItem"]
+        self.validate("lineItem", made)
+        self.assertEqual((made["sourcedId"], made["title"], made["resultValueMax"]), (sid, "Fractions quiz", 20))
+        self.assertEqual(made["class"]["sourcedId"], self.cls)
+        again = self.put(f"/lineItems/{sid}", self.line_item(title="Fractions quiz (retake)", resultValueMax=25.5),
+                         expect=200).json["lineItem"]
+        self.assertEqual((again["title"], again["resultValueMax"]), ("Fractions quiz (retake)", 25.5))
+        self.assertEqual(self.get(f"/lineItems/{sid}").json["lineItem"], again)
+        self.assertIn(sid, {li["sourcedId"] for li in self.all_records(f"/classes/{self.cls}/lineItems")})
+        for rec in self.all_records("/categories"):
+            self.validate("category", rec)
+        # the native API sees the assessment, made by the admin who registered the client
+        admin_id = self.demo.login("admin")["user"]["id"]
+        events = self.admin.get("/api/v1/audit-events?action=assessment.update&limit=50", expect=200).json["items"]
+        self.assertTrue(any(e.get("actorId") == admin_id for e in events))
+        # the native rules apply, in OneRoster's words
+        for bad, why in ((self.line_item(resultValueMax=0), "resultValueMax"),
+                         (self.line_item(title=""), "title"),
+                         (self.line_item(dueDate="2001-01-01T00:00:00Z"), "dueDate"),
+                         (self.line_item(category={"sourcedId": "no such category " * 3}), "category"),
+                         (self.line_item(resultValueMin=5), "resultValueMin"),
+                         (self.line_item(resultValueMax="20"), "resultValueMax"),
+                         (self.line_item(**{"class": None}), "class"),
+                         (self.line_item(**{"class": {"sourcedId": "nope"}}), "class"),
+                         ({"lineItem": [], "x": 1}, "lineItem"),
+                         ({"lineItem": {**self.line_item()["lineItem"], "sourcedId": "other"}}, "sourcedId")):
+            with self.subTest(why=why):
+                res = self.put(f"/lineItems/lms-bad-{why}", bad, expect=422)
+                self.get(f"/lineItems/lms-bad-{why}", expect=404)
+                self.assertIsNotNone(res.json)
+        homeroom = next(c for c in self.all_records("/classes") if c["classType"] == "homeroom")
+        self.put("/lineItems/lms-homeroom", self.line_item(**{"class": {"sourcedId": homeroom["sourcedId"]}}),
+                 expect=422)
+        # malformed JSON is the dispatcher's problem document
+        res = self.server.http.put(f"{BASE}/lineItems/x", body="{", content_type="application/json",
+                                   token=self.token_full)
+        self.assertProblem(res, 400)
+        self.put(f"/lineItems/{sid}", self.line_item(**{"class": {"sourcedId": self.other_class()}}), expect=422)
+        for what in ("lineItems", "results"):
+            res = self.server.http.put(f"{BASE}/{what}/x", body="{", content_type="application/json",
+                                       token=self.token_full)
+            self.assertProblem(res, 400)
+            res = self.server.http.put(f"{BASE}/{what}/x", body="a=b", content_type="application/x-www-form-urlencoded",
+                                       token=self.token_full)
+            self.assertProblem(res, 415)
+            res = self.server.http.put(f"{BASE}/{what}/x", json={"x": "y" * 2_000_000}, token=self.token_full)
+            self.assertProblem(res, 413)
+
+    def other_class(self):
+        return next(c["sourcedId"] for c in self.all_records("/classes")
+                    if c["classType"] == "scheduled" and c["sourcedId"] != self.cls)
+
+    def test_results_map_onto_marks(self):
+        item = "lms-quiz-2"
+        self.put(f"/lineItems/{item}", self.line_item(title="Decimals"), expect=201)
+        for i, student in enumerate(self.enrolled):
+            res = self.put(f"/results/lms-{item}-{i}", self.result(item, student, score=10 + i % 10), expect=201)
+            self.validate("result", res.json["result"])
+        back = self.all_records(f"/lineItems/{item}/results")
+        self.assertEqual({r["sourcedId"] for r in back}, {f"lms-{item}-{i}" for i in range(len(self.enrolled))})
+        first = self.get(f"/results/lms-{item}-0").json["result"]
+        self.assertEqual((first["score"], first["scoreStatus"], first["student"]["sourcedId"]),
+                         (10, "fully graded", self.enrolled[0]))
+        self.assertEqual(self.put(f"/results/lms-{item}-0", self.result(item, self.enrolled[0], score=12.5,
+                                                                         comment="Well done"), expect=200)
+                         .json["result"]["score"], 12.5)
+        exempt = self.put(f"/results/lms-{item}-1", self.result(item, self.enrolled[1], status="exempt"),
+                          expect=200).json["result"]
+        self.assertEqual(exempt["scoreStatus"], "exempt")
+        # the native rules: a score above the maximum, a student not in the class, a result moved
+        self.put(f"/results/lms-{item}-0", self.result(item, self.enrolled[0], score=21), expect=422)
+        self.put(f"/results/lms-{item}-x", self.result(item, self.enrolled[0], score=5), expect=422)
+        self.put(f"/results/lms-{item}-1", self.result(item, self.enrolled[0], score=5), expect=422)
+        self.put(f"/results/lms-{item}-y", self.result(item, "nobody", score=5), expect=422)
+        self.put(f"/results/lms-{item}-y", self.result("no-item", self.enrolled[0], score=5), expect=422)
+        self.put(f"/results/lms-{item}-y", self.result(item, self.enrolled[0], status="graded"), expect=422)
+        self.put(f"/results/lms-{item}-y", self.result(item, self.enrolled[0]), expect=422)  # no score
+        self.put(f"/results/lms-{item}-y", {"result": {"score": 1}}, expect=422)
+        self.assertEqual(self.get(f"/results/lms-{item}-0").json["result"]["score"], 12.5)
+        # delete one: gone; the others stay
+        res = self.server.http.delete(f"{BASE}/results/lms-{item}-2", token=self.token_full)
+        self.assertEqual(res.status, 204, repr(res))
+        self.get(f"/results/lms-{item}-2", expect=404)
+        self.assertImsx(self.server.http.delete(f"{BASE}/results/lms-{item}-2", token=self.token_full), 404)
+        self.assertEqual(len(self.all_records(f"/lineItems/{item}/results")), len(self.enrolled) - 1)
+        # another school's client sees none of it and touches nothing
+        self.get(f"/lineItems/{item}", token=self.token_other, expect=404)
+        self.get(f"/results/lms-{item}-0", token=self.token_other, expect=404)
+        self.assertImsx(self.server.http.delete(f"{BASE}/results/lms-{item}-0", token=self.token_other), 404)
+        self.assertImsx(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_other), 404)
+        self.put(f"/results/lms-{item}-0", self.result(item, self.enrolled[0], score=1), token=self.token_other,
+                 expect=422)
+        self.put(f"/lineItems/{item}", self.line_item(), token=self.token_other, expect=422)
+        self.assertEqual(self.get(f"/results/lms-{item}-0").json["result"]["score"], 12.5)
+        # deleting the line item takes its results
+        self.assertEqual(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_full).status, 204)
+        self.get(f"/lineItems/{item}", expect=404)
+        self.get(f"/results/lms-{item}-0", expect=404)
+        self.assertImsx(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_full), 404)
+
+
+    def test_zz_a_published_terms_line_items_stay(self):
+        # runs last in this class: the term's grades are published for good
+        term = self.existing["gradingPeriod"]["sourcedId"]
+        self.admin.post(f"/api/v1/terms/{term}/publish-grades", expect=200)
+        res = self.server.http.delete(f"{BASE}/lineItems/{self.existing['sourcedId']}", token=self.token_full)
+        self.assertImsx(res, 422, "invalid data")
+        self.get(f"/lineItems/{self.existing['sourcedId']}")
+
+
 class TestGradeSyncFlow(OneRosterRestCase):
     """The rostering half of a grade-sync tool: token, teacher by email, their classes, each class's students."""
 
@@ -627,6 +794,27 @@ class TestGradeSyncFlow(OneRosterRestCase):
             roster = self.demo.roster(homeroom)
             self.assertTrue(roster)
             self.assertLessEqual({s["studentId"] for s in roster}, {s["sourcedId"] for s in students})
+        # the gradebook half: a line item in the first class with grades, results for each student, read back
+        cls = next(c for c in classes if self.all_records(f"/classes/{c['sourcedId']}/lineItems"))
+        model = self.all_records(f"/classes/{cls['sourcedId']}/lineItems")[0]
+        students = sorted({r["student"]["sourcedId"]
+                           for r in self.all_records(f"/lineItems/{model['sourcedId']}/results")})
+        write = self.token(self.full, scope=" ".join(SCOPE + s for s in ("gradebook.createput", "gradebook.delete")))
+        item = {"lineItem": {"title": "Synced quiz", "class": {"sourcedId": cls["sourcedId"]},
+                             "category": model["category"], "dueDate": model["dueDate"], "resultValueMax": 10}}
+        res = self.server.http.put(f"{BASE}/lineItems/sync-1", json=item, token=write)
+        self.assertEqual(res.status, 201, repr(res))
+        for i, s in enumerate(students):
+            res = self.server.http.put(f"{BASE}/results/sync-1-{i}", token=write, json={"result": {
+                "lineItem": {"sourcedId": "sync-1"}, "student": {"sourcedId": s}, "scoreStatus": "fully graded",
+                "score": i % 11}})
+            self.assertEqual(res.status, 201, repr(res))
+        back = self.get("/lineItems/sync-1/results?limit=500", token=tok).json["results"]
+        self.assertEqual({(r["student"]["sourcedId"], r["score"]) for r in back},
+                         {(s, i % 11) for i, s in enumerate(students)})
+        self.assertEqual(self.server.http.delete(f"{BASE}/results/sync-1-0", token=write).status, 204)
+        self.assertEqual(len(self.get("/lineItems/sync-1/results", token=tok).json["results"]), len(students) - 1)
+
         def audited():  # reads are written by the audit queue, off the request path
             events = self.admin.get("/api/v1/audit-events?subjectType=oneroster&limit=500", expect=200).json["items"]
             return any(e["action"] == "oneroster.list" and e.get("actorId") == self.full["id"] and

@@ -62,6 +62,9 @@ EXEMPT = {
     ("GET", "/ims/oneroster/v1p1/gradingPeriods/{id}", 200): "no record of ours is a grading period (years are "
                                                               "schoolYear sessions, terms term sessions): the "
                                                               "collection is empty, every id 404",
+    **{("PUT", f"/ims/oneroster/v1p1/{name}/{{id}}", 404): "a PUT by the client's sourcedId creates what it does "
+                                                            "not find (201); what it refers to is 422"
+       for name in ("lineItems", "results")},
     ("POST", "/ims/oneroster/v1p1/oauth/token", 415): "RFC 6749 5.2: a body of another media type is invalid_request, "
                                                       "answered 400 as the standard says (test_oneroster_rest)",
 }

@@ -80,8 +80,31 @@ static stmt_t Q_DEMOGRAPHICS =
          "SELECT " SID("student", "s.id") ", " LIVE("s.deleted_at") ", s.updated_at, s.date_of_birth,"
          " CASE WHEN s.gender IN ('male', 'female') THEN s.gender END FROM students s WHERE s.tenant_id = $1");
 
+static stmt_t Q_CATEGORIES =
+    STMT("oneroster.rest_categories", STMT_READ,
+         "SELECT c.category, 'active', MAX(c.at), c.category FROM (SELECT category, updated_at AS at FROM assessments"
+         " WHERE tenant_id = $1 UNION ALL SELECT category, updated_at FROM grade_category_weights WHERE tenant_id = $1)"
+         " c GROUP BY c.category");
+static stmt_t Q_LINEITEMS = STMT(
+    "oneroster.rest_lineitems", STMT_READ,
+    "SELECT " SID("assessment", "a.id") ", 'active', a.updated_at, a.name, CAST(a.date AS text) || 'T00:00:00.000Z',"
+    " CAST(a.date AS text) || 'T00:00:00.000Z', " SID("section", "cs.id") ", a.category, " SID(
+        "term", "a.term_id") ", 0, a.max_marks FROM assessments a JOIN class_subjects cs ON cs.tenant_id = a.tenant_id"
+                             " AND cs.class_id = a.class_id AND cs.subject_id = a.subject_id WHERE a.tenant_id = $1");
+static stmt_t Q_RESULTS = STMT(
+    "oneroster.rest_results", STMT_READ,
+    "SELECT COALESCE(r.sourced_id, CAST(m.assessment_id AS text) || '-' || CAST(m.student_id AS text)), " LIVE(
+        "s.deleted_at") ", m.marked_at, " SID("assessment", "m.assessment_id") ", " SID("student", "m.student_id")
+    ", CASE m.status WHEN 'mark' THEN 'fully graded' WHEN 'exempt' THEN 'exempt' ELSE 'not submitted' END,"
+    " COALESCE(m.mark, 0), CAST(a.date AS text), m.comment FROM assessment_marks m"
+    " JOIN assessments a ON a.tenant_id = m.tenant_id AND a.id = m.assessment_id"
+    " JOIN class_subjects cs ON cs.tenant_id = a.tenant_id AND cs.class_id = a.class_id AND cs.subject_id = a.subject_id"
+    " JOIN students s ON s.tenant_id = m.tenant_id AND s.id = m.student_id"
+    " LEFT JOIN oneroster_results r ON r.tenant_id = m.tenant_id AND r.assessment_id = m.assessment_id"
+    " AND r.student_id = m.student_id WHERE m.tenant_id = $1");
+
 /* How a column becomes JSON: text, a GUIDRef, a comma-separated list of GUIDRefs, a grade list, a text list. */
-typedef enum { COL_TEXT, COL_REF, COL_REFS, COL_GRADES, COL_LIST } col_shape_t;
+typedef enum { COL_TEXT, COL_REF, COL_REFS, COL_GRADES, COL_LIST, COL_HUNDREDTHS } col_shape_t;
 
 typedef struct rcol {
     const char *field;
@@ -121,6 +144,23 @@ static const rcol_t enrollment_cols[] = {{"class", COL_REF, "class", "classes"},
                                            TEXT("beginDate"),
                                            TEXT("endDate"),
                                            END};
+static const rcol_t category_cols[] = {TEXT("title"), END};
+static const rcol_t lineitem_cols[] = {TEXT("title"),
+                                       TEXT("assignDate"),
+                                       TEXT("dueDate"),
+                                       {"class", COL_REF, "class", "classes"},
+                                       {"category", COL_REF, "category", "categories"},
+                                       {"gradingPeriod", COL_REF, "academicSession", "academicSessions"},
+                                       {"resultValueMin", COL_HUNDREDTHS, NULL, NULL},
+                                       {"resultValueMax", COL_HUNDREDTHS, NULL, NULL},
+                                       END};
+static const rcol_t result_cols[] = {{"lineItem", COL_REF, "lineItem", "lineItems"},
+                                     {"student", COL_REF, "user", "users"},
+                                     TEXT("scoreStatus"),
+                                     {"score", COL_HUNDREDTHS, NULL, NULL},
+                                     TEXT("scoreDate"),
+                                     TEXT("comment"),
+                                     END};
 static const rcol_t demographics_cols[] = {TEXT("birthDate"), TEXT("sex"), END};
 
 static const struct {
@@ -147,6 +187,13 @@ static const struct {
                                                            "beginDate", "endDate", NULL}},
     [ORK_DEMOGRAPHICS] = {&Q_DEMOGRAPHICS, demographics_cols, {"sourcedId", "status", "dateLastModified",
                                                                "metadata", "birthDate", "sex", NULL}},
+    [ORK_CATEGORIES] = {&Q_CATEGORIES, category_cols, {"sourcedId", "status", "dateLastModified", "metadata", "title",
+                                                       NULL}},
+    [ORK_LINEITEMS] = {&Q_LINEITEMS, lineitem_cols, {"sourcedId", "status", "dateLastModified", "metadata", "title",
+                                                     "description", "assignDate", "dueDate", "class", "category",
+                                                     "gradingPeriod", "resultValueMin", "resultValueMax", NULL}},
+    [ORK_RESULTS] = {&Q_RESULTS, result_cols, {"sourcedId", "status", "dateLastModified", "metadata", "lineItem",
+                                               "student", "scoreStatus", "score", "scoreDate", "comment", NULL}},
 };
 
 const char *const *or_kind_fields(or_kind_t k)
@@ -183,6 +230,10 @@ static json_t *cell_json(arena_t *a, const rcol_t *c, const db_result_t *res, in
     case COL_REFS: return guid_refs(a, c, v);
     case COL_GRADES: return json_pack("[s]", or_grade_code((int)db_get_int(res, row, col)));
     case COL_LIST: return json_pack("[s]", v);
+    case COL_HUNDREDTHS: {
+        long long h = db_get_int(res, row, col);
+        return h % 100 == 0 ? json_integer(h / 100) : json_real((double)h / 100.0);
+    }
     }
     return NULL;
 }

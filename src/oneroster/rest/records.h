@@ -12,6 +12,13 @@
  * "tobedeleted"; dateLastModified is the record's updated_at. Records we
  * delete outright (an enrollment deleted as a mistake, a teaching
  * assignment removed) are gone from the collections.
+ *
+ * Gradebook: categories are the category names of assessments and weights;
+ * a lineItem is an assessment (its class: the scheduled class of its subject
+ * in its class; gradingPeriod: its term; resultValueMin 0, resultValueMax its
+ * maximum); a result is a mark (scoreStatus "fully graded" for a mark, "exempt",
+ * else "not submitted" with score 0). Line items and results a client created
+ * keep its sourcedIds (oneroster_ids, oneroster_results).
  */
 #ifndef ERP_ONEROSTER_REST_RECORDS_H
 #define ERP_ONEROSTER_REST_RECORDS_H
@@ -20,12 +27,27 @@
 
 #include "http/handler.h"
 
-typedef enum { ORK_ORGS, ORK_SESSIONS, ORK_COURSES, ORK_CLASSES, ORK_USERS, ORK_ENROLLMENTS, ORK_DEMOGRAPHICS, ORK_COUNT } or_kind_t;
+typedef enum {
+    ORK_ORGS,
+    ORK_SESSIONS,
+    ORK_COURSES,
+    ORK_CLASSES,
+    ORK_USERS,
+    ORK_ENROLLMENTS,
+    ORK_DEMOGRAPHICS,
+    ORK_CATEGORIES, /* the categories of the school's assessments and grade weights (sourcedId: the name) */
+    ORK_LINEITEMS,  /* assessments of a subject taught to a class (a scheduled class) */
+    ORK_RESULTS,    /* their marks */
+    ORK_COUNT
+} or_kind_t;
 
 /* The fields of a kind's records (NULL-terminated), for filter, sort and fields checks. */
 const char *const *or_kind_fields(or_kind_t k);
 
 /* Every record of kind k of the caller's school (r->auth.tenant_id) into *out (a new array). 0, or -1 (database). */
 int or_records_load(req_t *r, or_kind_t k, json_t **out);
+
+/* Answers {"<single>": record} of kind k with sourcedId id, with status; 404 as imsx_StatusInfo when none (rostering.c). */
+int or_respond_record(req_t *r, or_kind_t k, const char *id, int status);
 
 #endif

@@ -78,4 +78,14 @@ int oneroster_collection(req_t *r);
 int oneroster_record(req_t *r);
 int oneroster_nested(req_t *r);
 
+/*
+ * Gradebook writes (gradebook.c): PUT creates (201) or replaces (200) a lineItem or result by the client's
+ * sourcedId through the native assessment handlers; DELETE removes it (204). Scopes gradebook.createput and
+ * gradebook.delete.
+ */
+int oneroster_put_line_item(req_t *r);
+int oneroster_delete_line_item(req_t *r);
+int oneroster_put_result(req_t *r);
+int oneroster_delete_result(req_t *r);
+
 #endif

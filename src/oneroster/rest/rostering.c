@@ -26,6 +26,7 @@
 
 #define ROSTER_SCOPES (OR_SCOPE_ROSTER_CORE | OR_SCOPE_ROSTER)
 #define DEMOGRAPHICS_SCOPES (OR_SCOPE_DEMOGRAPHICS | OR_SCOPE_ROSTER)
+#define GRADEBOOK_SCOPES (OR_SCOPE_GRADEBOOK_READ | OR_SCOPE_GRADEBOOK_CREATEPUT)
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT 10000
 
@@ -51,6 +52,9 @@ static const collection_t collections[] = {
     {"teachers", "users", "user", ORK_USERS, "role", "teacher"},
     {"enrollments", "enrollments", "enrollment", ORK_ENROLLMENTS, NULL, NULL},
     {"demographics", "demographics", "demographics", ORK_DEMOGRAPHICS, NULL, NULL},
+    {"categories", "categories", "category", ORK_CATEGORIES, NULL, NULL},
+    {"lineItems", "lineItems", "lineItem", ORK_LINEITEMS, NULL, NULL},
+    {"results", "results", "result", ORK_RESULTS, NULL, NULL},
 };
 
 /*
@@ -79,6 +83,8 @@ static const nesting_t nestings[] = {
     {"students", "classes", "user", "student", "class"},
     {"terms", "classes", "terms", NULL, NULL},
     {"courses", "classes", "course", NULL, NULL},
+    {"classes", "lineItems", "class", NULL, NULL},
+    {"lineItems", "results", "lineItem", NULL, NULL},
 };
 
 static const collection_t *collection_named(const char *name, size_t n)
@@ -100,6 +106,8 @@ static const collection_t *route_collection(const req_t *r, int i)
 
 static unsigned scopes_of(const collection_t *c)
 {
+    if (c->kind >= ORK_CATEGORIES)
+        return GRADEBOOK_SCOPES;
     return c->kind == ORK_DEMOGRAPHICS ? DEMOGRAPHICS_SCOPES : ROSTER_SCOPES;
 }
 
@@ -354,6 +362,37 @@ int oneroster_collection(req_t *r)
     return answer_list(r, c->plural, records, &l);
 }
 
+/* Answers {single: the record of c with sourcedId id} with status (404 imsx when there is none). */
+static int answer_record(req_t *r, const collection_t *c, const char *id, const char **fields, int status)
+{
+    json_t *all;
+    int failed;
+    json_t *rec = find_record(r, c, id, &all, &failed);
+    if (failed)
+        return -1;
+    if (rec == NULL) {
+        json_decref(all);
+        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", c->single, id);
+    }
+    json_t *body = json_object();
+    json_t *one = project(rec, fields);
+    json_decref(all);
+    if (body == NULL || one == NULL || json_object_set_new(body, c->single, one) != 0) {
+        json_decref(body);
+        json_decref(one);
+        return res_fail(r, ERR_INTERNAL, "record document");
+    }
+    return res_json(r, status, body);
+}
+
+int or_respond_record(req_t *r, or_kind_t k, const char *id, int status)
+{
+    for (size_t i = 0; i < sizeof(collections) / sizeof(collections[0]); i++)
+        if (collections[i].kind == k && collections[i].where == NULL)
+            return answer_record(r, &collections[i], id, NULL, status);
+    return res_fail(r, ERR_INTERNAL, "no collection of kind %d", (int)k);
+}
+
 int oneroster_record(req_t *r)
 {
     const collection_t *c = route_collection(r, 0);
@@ -363,25 +402,9 @@ int oneroster_record(req_t *r)
     listing_t l;
     if (read_listing(r, or_kind_fields(c->kind), 0, &l) != 0)
         return 0;
-    json_t *all;
-    int failed;
-    json_t *rec = find_record(r, c, req_param(r, 0), &all, &failed);
-    if (failed || audit_read(r, "oneroster.read") != 0) {
-        json_decref(all);
+    if (audit_read(r, "oneroster.read") != 0)
         return -1;
-    }
-    if (rec == NULL) {
-        json_decref(all);
-        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", c->single, req_param(r, 0));
-    }
-    json_t *body = json_object();
-    json_t *one = project(rec, l.fields);
-    json_decref(all);
-    if (body == NULL || one == NULL || json_object_set_new(body, c->single, one) != 0) {
-        json_decref(body);
-        return res_fail(r, ERR_INTERNAL, "record document");
-    }
-    return res_json(r, 200, body);
+    return answer_record(r, c, req_param(r, 0), l.fields, 200);
 }
 
 static const nesting_t *route_nesting(const collection_t *parent, const collection_t *child)

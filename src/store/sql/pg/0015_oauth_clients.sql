@@ -28,3 +28,17 @@ CREATE TABLE oauth_tokens (
     FOREIGN KEY (tenant_id, client_id) REFERENCES oauth_clients (tenant_id, id)
 );
 CREATE INDEX oauth_tokens_client_idx ON oauth_tokens (tenant_id, client_id, expires_at);
+
+-- OneRoster results a client created with its own sourcedId (PUT /results/{sourcedId}): which mark it names.
+-- (Line items map onto assessments through oneroster_ids, kind lineItem, local_kind assessment.)
+CREATE TABLE oneroster_results (
+    tenant_id uuid NOT NULL,
+    sourced_id text NOT NULL,
+    assessment_id uuid NOT NULL,
+    student_id uuid NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (tenant_id, sourced_id),
+    CONSTRAINT oneroster_results_mark_key UNIQUE (tenant_id, assessment_id, student_id),
+    FOREIGN KEY (tenant_id, assessment_id) REFERENCES assessments (tenant_id, id),
+    FOREIGN KEY (tenant_id, student_id) REFERENCES students (tenant_id, id)
+);
