@@ -12,13 +12,17 @@ syncs, the token endpoint's RFC 6749 errors, and the rostering half of a grade-s
 """
 
 import base64
+import csv
 import json
+import os
 import re
 import urllib.parse
 import unittest
 
 from fixtures_academic import Demo
-from harness import ServerTestCase, wait_until
+from harness import ServerTestCase, run, skip_allowed, wait_until
+from test_oneroster_csv import SAMPLE
+from world import World
 
 try:
     import jsonschema
@@ -770,6 +774,46 @@ class TestGradebook(OneRosterRestCase):
         res = self.server.http.delete(f"{BASE}/lineItems/{self.existing['sourcedId']}", token=self.token_full)
         self.assertImsx(res, 422, "invalid data")
         self.get(f"/lineItems/{self.existing['sourcedId']}")
+
+
+class TestImportedSourcedIds(ServerTestCase):
+    """Records imported from OneRoster CSV keep their sourcedIds in the REST binding."""
+
+    def test_imported_records_answer_their_sourced_ids(self):
+        if SAMPLE is None:
+            skip_allowed("the OneRoster sample (shared/data/oneroster-1.1-sample) is not on this machine")
+        sample = SAMPLE
+        world = World(self.server)
+        r = run([self.server.binary, "oneroster", "import", sample, "--school", world.A.slug],
+                env=self.server.environment(), timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        client = world.A.client("admin").post("/api/v1/oauth-clients", json={
+            "name": "LMS", "scopes": ["roster.readonly"]}, expect=201).json
+        form = {"grant_type": "client_credentials", "client_id": client["clientId"],
+                "client_secret": client["clientSecret"]}
+        tok = self.server.http.post(f"{BASE}/oauth/token", body=urllib.parse.urlencode(form),
+                                    content_type="application/x-www-form-urlencoded", expect=200).json["access_token"]
+
+        def rows(name):
+            with open(os.path.join(sample, name), encoding="utf-8", newline="") as f:
+                return list(csv.DictReader(f))
+        users = self.server.http.get(f"{BASE}/users?limit=1000", token=tok, expect=200).json["users"]
+        by_sid = {u["sourcedId"]: u for u in users}
+        wanted = {u["sourcedId"]: u for u in rows("users.csv") if u["role"] in ("student", "teacher")}
+        self.assertLessEqual(set(wanted), set(by_sid))
+        for sid, u in wanted.items():
+            self.assertEqual((by_sid[sid]["role"], by_sid[sid]["givenName"]), (u["role"], u["givenName"]))
+        org = self.server.http.get(f"{BASE}/schools", token=tok, expect=200).json["orgs"][0]
+        self.assertEqual(org["sourcedId"], "255901001")
+        classes = {c["sourcedId"] for c in self.server.http.get(f"{BASE}/classes?limit=1000", token=tok,
+                                                                 expect=200).json["classes"]}
+        self.assertLessEqual({c["sourcedId"] for c in rows("classes.csv")}, classes)
+        cid = rows("classes.csv")[0]["sourcedId"]
+        students = self.server.http.get(f"{BASE}/classes/{cid}/students", token=tok, expect=200).json["users"]
+        enrolled = {e["userSourcedId"] for e in rows("enrollments.csv")
+                    if e["classSourcedId"] == cid and e["role"] == "student"}
+        self.assertEqual({u["sourcedId"] for u in students}, enrolled)
+        self.assertTrue(all(u["orgs"][0]["sourcedId"] == "255901001" for u in students))
 
 
 class TestGradeSyncFlow(OneRosterRestCase):

@@ -10,10 +10,18 @@
 
 #include "api/app.h"
 #include "api/common.h"
+#include "core/ids.h"
 #include "oneroster/oneroster_int.h"
 #include "oneroster/rest/rest.h"
 
-#define ORG_SID "(SELECT " SID("tenant", "t.id") " FROM tenants t WHERE t.id = $1)"
+/*
+ * Every sourcedId the statements answer is "<local kind>:<our id>"; the records are built with the
+ * sourcedIds of oneroster_ids (one read per request, usually empty) put in place of those that came from
+ * OneRoster (sid_of()): no subquery per row and reference.
+ */
+#undef SID
+#define SID(K, ID) "('" K ":' || CAST(" ID " AS text))"
+#define ORG_SID(A) SID("tenant", A ".tenant_id")
 #define LIVE(COL) "CASE WHEN " COL " IS NULL THEN 'active' ELSE 'tobedeleted' END"
 
 static stmt_t Q_ORGS = STMT("oneroster.rest_orgs", STMT_READ,
@@ -27,14 +35,14 @@ static stmt_t Q_SESSIONS =
          " s.end_date, " SID("year", "y.id") ", substr(CAST(y.end_date AS text), 1, 4) FROM terms s"
          " JOIN academic_years y ON y.tenant_id = s.tenant_id AND y.id = s.academic_year_id WHERE s.tenant_id = $1");
 static stmt_t Q_COURSES = STMT("oneroster.rest_courses", STMT_READ,
-                               "SELECT " SID("subject", "s.id") ", 'active', s.updated_at, s.name, s.code, " ORG_SID
+                               "SELECT " SID("subject", "s.id") ", 'active', s.updated_at, s.name, s.code, " ORG_SID("s")
                                " FROM subjects s WHERE s.tenant_id = $1");
 static stmt_t Q_CLASSES = STMT(
     "oneroster.rest_classes", STMT_READ,
     "SELECT " SID("class", "c.id") ", 'active', c.updated_at, c.name, c.section, 'homeroom', c.room, c.grade_level,"
-    " NULL, " ORG_SID ", " SID("year", "c.academic_year_id") ", NULL FROM classes c WHERE c.tenant_id = $1"
+    " NULL, " ORG_SID("c") ", " SID("year", "c.academic_year_id") ", NULL FROM classes c WHERE c.tenant_id = $1"
     " UNION ALL SELECT " SID("section", "cs.id") ", 'active', cs.updated_at, c.name || ' ' || s.name, c.section,"
-    " 'scheduled', c.room, c.grade_level, " SID("subject", "cs.subject_id") ", " ORG_SID ", " SID(
+    " 'scheduled', c.room, c.grade_level, " SID("subject", "cs.subject_id") ", " ORG_SID("cs") ", " SID(
         "year", "c.academic_year_id") ", s.name FROM class_subjects cs"
                                       " JOIN classes c ON c.tenant_id = cs.tenant_id AND c.id = cs.class_id"
                                       " JOIN subjects s ON s.tenant_id = cs.tenant_id AND s.id = cs.subject_id"
@@ -44,35 +52,34 @@ static stmt_t Q_CLASSES = STMT(
                                                         " WHERE g.tenant_id = s.tenant_id AND g.student_id = s.id)"
 #define USERS(AGG)                                                                                                     \
     "SELECT " SID("student", "s.id") ", " LIVE("s.deleted_at") ", s.updated_at,"                                       \
-                                     " CASE WHEN s.deleted_at IS NULL THEN 'true' ELSE 'false' END, " ORG_SID          \
+                                     " CASE WHEN s.deleted_at IS NULL THEN 'true' ELSE 'false' END, " ORG_SID("s")     \
                                      ", 'student', COALESCE(s.email, s.admission_no), s.first_name, s.last_name,"      \
                                      " s.middle_name, s.admission_no, s.email, s.phone, " AGENTS(AGG)                  \
     " FROM students s WHERE s.tenant_id = $1"                                                                          \
     " UNION ALL SELECT " SID("teacher", "s.id") ", CASE WHEN s.status = 'active' THEN 'active' ELSE 'tobedeleted'"     \
                                                 " END, s.updated_at, CASE WHEN s.status = 'active' THEN 'true' ELSE"   \
-                                                " 'false' END, " ORG_SID ", 'teacher', COALESCE(s.email,"              \
+                                                " 'false' END, " ORG_SID("s") ", 'teacher', COALESCE(s.email,"              \
                                                 " s.employee_no), s.first_name, s.last_name, NULL, s.employee_no,"     \
                                                 " s.email, s.phone, NULL FROM teachers s WHERE s.tenant_id = $1"       \
-    " UNION ALL SELECT " SID("guardian", "s.id") ", 'active', s.updated_at, 'true', " ORG_SID ", 'guardian',"     \
-    " COALESCE(s.email, " SID("guardian", "s.id") "), s.first_name, s.last_name, NULL, NULL, s.email, s.phone, NULL" \
+    " UNION ALL SELECT " SID("guardian", "s.id") ", 'active', s.updated_at, 'true', " ORG_SID("s") ", 'guardian',"     \
+    " COALESCE(s.email, CAST(s.id AS text)), s.first_name, s.last_name, NULL, NULL, s.email, s.phone, NULL"          \
     " FROM guardians s WHERE s.tenant_id = $1"
 static stmt_t Q_USERS = STMT2("oneroster.rest_users", STMT_READ, USERS("group_concat"), USERS("string_agg"));
 #define STUDENT_OF_E " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id"
 static stmt_t Q_ENROLLMENTS = STMT(
     "oneroster.rest_enrollments", STMT_READ,
     "SELECT " SID("enrollment", "e.id") ", " LIVE("s.deleted_at") ", e.updated_at, " SID(
-        "class", "e.class_id") ", " ORG_SID ", " SID("student", "e.student_id") ", 'student', NULL, e.start_date,"
+        "class", "e.class_id") ", " ORG_SID("e") ", " SID("student", "e.student_id") ", 'student', NULL, e.start_date,"
                                                                                 " e.end_date FROM enrollments e" STUDENT_OF_E
     " WHERE e.tenant_id = $1"
-    " UNION ALL SELECT COALESCE((SELECT MIN(o.sourced_id) FROM oneroster_ids o WHERE o.tenant_id = $1"
-    " AND o.local_kind = 'class_teacher' AND o.local_id = c.id), CAST(c.id AS text) || '-teacher'), 'active',"
-    " c.updated_at, " SID("class", "c.id") ", " ORG_SID ", " SID("teacher", "c.class_teacher_id") ", 'teacher',"
+    " UNION ALL SELECT " SID("class_teacher", "c.id") ", 'active',"
+    " c.updated_at, " SID("class", "c.id") ", " ORG_SID("c") ", " SID("teacher", "c.class_teacher_id") ", 'teacher',"
                                                                                                   " 'true', NULL, NULL"
     " FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id IS NOT NULL"
-    " UNION ALL SELECT " SID("class_subject", "cs.id") ", 'active', cs.updated_at, " SID("section", "cs.id") ", " ORG_SID
+    " UNION ALL SELECT " SID("class_subject", "cs.id") ", 'active', cs.updated_at, " SID("section", "cs.id") ", " ORG_SID("cs")
     ", " SID("teacher", "cs.teacher_id") ", 'teacher', 'true', NULL, NULL FROM class_subjects cs WHERE cs.tenant_id = $1"
     " UNION ALL SELECT CAST(e.id AS text) || '-' || CAST(cs.id AS text), " LIVE("s.deleted_at") ", e.updated_at, " SID(
-        "section", "cs.id") ", " ORG_SID ", " SID("student", "e.student_id") ", 'student', NULL, e.start_date,"
+        "section", "cs.id") ", " ORG_SID("e") ", " SID("student", "e.student_id") ", 'student', NULL, e.start_date,"
                                                                              " e.end_date FROM enrollments e" STUDENT_OF_E
     " JOIN class_subjects cs ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id WHERE e.tenant_id = $1");
 static stmt_t Q_DEMOGRAPHICS =
@@ -102,6 +109,35 @@ static stmt_t Q_RESULTS = STMT(
     " JOIN students s ON s.tenant_id = m.tenant_id AND s.id = m.student_id"
     " LEFT JOIN oneroster_results r ON r.tenant_id = m.tenant_id AND r.assessment_id = m.assessment_id"
     " AND r.student_id = m.student_id WHERE m.tenant_id = $1");
+
+static stmt_t Q_IDS = STMT("oneroster.rest_ids", STMT_READ,
+                           "SELECT local_kind || ':' || CAST(local_id AS text), MIN(sourced_id) FROM oneroster_ids"
+                           " WHERE tenant_id = $1 GROUP BY local_kind, local_id");
+
+/* The kinds of "<kind>:<id>" the statements answer. */
+static const char *const local_kinds[] = {"tenant",  "year",    "term",     "subject",    "class",
+                                          "section", "student", "teacher",  "guardian",   "enrollment",
+                                          "assessment", "class_subject", "class_teacher", NULL};
+
+/*
+ * The sourcedId of a statement's "<kind>:<our id>": the one OneRoster gave (ids), else our id ("<id>-teacher"
+ * for a class teacher's enrollment); anything else is a sourcedId as it is.
+ */
+static const char *sid_of(arena_t *a, json_t *ids, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    if (colon == NULL || strlen(colon + 1) != UUID_STR_LEN)
+        return v;
+    size_t n = (size_t)(colon - v);
+    for (const char *const *k = local_kinds; *k != NULL; k++)
+        if (strlen(*k) == n && strncmp(*k, v, n) == 0) {
+            const char *mapped = json_string_value(json_object_get(ids, v));
+            if (mapped != NULL)
+                return mapped;
+            return strcmp(*k, "class_teacher") == 0 ? arena_printf(a, "%s-teacher", colon + 1) : colon + 1;
+        }
+    return v;
+}
 
 /* How a column becomes JSON: text, a GUIDRef, a comma-separated list of GUIDRefs, a grade list, a text list. */
 typedef enum { COL_TEXT, COL_REF, COL_REFS, COL_GRADES, COL_LIST, COL_HUNDREDTHS } col_shape_t;
@@ -201,18 +237,19 @@ const char *const *or_kind_fields(or_kind_t k)
     return kinds[k].fields;
 }
 
-static json_t *guid_ref(arena_t *a, const rcol_t *c, const char *sid)
+static json_t *guid_ref(arena_t *a, json_t *ids, const rcol_t *c, const char *sid)
 {
+    sid = sid_of(a, ids, sid);
     return json_pack("{s:s,s:s,s:s}", "href", arena_printf(a, OR_BASE "/%s/%s", c->path, sid), "sourcedId", sid,
                      "type", c->type);
 }
 
-static json_t *guid_refs(arena_t *a, const rcol_t *c, const char *list)
+static json_t *guid_refs(arena_t *a, json_t *ids, const rcol_t *c, const char *list)
 {
     json_t *arr = json_array();
     for (const char *p = list; arr != NULL && *p != '\0';) {
         size_t n = strcspn(p, ",");
-        if (json_array_append_new(arr, guid_ref(a, c, arena_printf(a, "%.*s", (int)n, p))) != 0) {
+        if (json_array_append_new(arr, guid_ref(a, ids, c, arena_printf(a, "%.*s", (int)n, p))) != 0) {
             json_decref(arr);
             return NULL;
         }
@@ -221,13 +258,13 @@ static json_t *guid_refs(arena_t *a, const rcol_t *c, const char *list)
     return arr;
 }
 
-static json_t *cell_json(arena_t *a, const rcol_t *c, const db_result_t *res, int row, int col)
+static json_t *cell_json(arena_t *a, json_t *ids, const rcol_t *c, const db_result_t *res, int row, int col)
 {
     const char *v = db_get(res, row, col);
     switch (c->shape) {
     case COL_TEXT: return json_string(v);
-    case COL_REF: return guid_ref(a, c, v);
-    case COL_REFS: return guid_refs(a, c, v);
+    case COL_REF: return guid_ref(a, ids, c, v);
+    case COL_REFS: return guid_refs(a, ids, c, v);
     case COL_GRADES: return json_pack("[s]", or_grade_code((int)db_get_int(res, row, col)));
     case COL_LIST: return json_pack("[s]", v);
     case COL_HUNDREDTHS: {
@@ -239,14 +276,14 @@ static json_t *cell_json(arena_t *a, const rcol_t *c, const db_result_t *res, in
 }
 
 /* One record; NULL when out of memory or the text is not UTF-8. Null cells are left out. */
-static json_t *record_json(arena_t *a, const rcol_t *cols, const db_result_t *res, int row)
+static json_t *record_json(arena_t *a, json_t *ids, const rcol_t *cols, const db_result_t *res, int row)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s}", "sourcedId", db_get(res, row, 0), "status", db_get(res, row, 1),
+    json_t *o = json_pack("{s:s,s:s,s:s}", "sourcedId", sid_of(a, ids, db_get(res, row, 0)), "status", db_get(res, row, 1),
                           "dateLastModified", iso_time(a, db_get_int(res, row, 2)));
     for (int i = 0; o != NULL && cols[i].field != NULL; i++) {
         if (db_is_null(res, row, 3 + i))
             continue;
-        json_t *v = cell_json(a, &cols[i], res, row, 3 + i);
+        json_t *v = cell_json(a, ids, &cols[i], res, row, 3 + i);
         if (v == NULL || json_object_set_new(o, cols[i].field, v) != 0) {
             json_decref(o);
             o = NULL;
@@ -255,18 +292,41 @@ static json_t *record_json(arena_t *a, const rcol_t *cols, const db_result_t *re
     return o;
 }
 
+/* The school's sourcedIds from OneRoster, {"<kind>:<our id>": sourcedId}; NULL after a database error. */
+static json_t *load_ids(req_t *r)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    if (db_exec(db, &Q_IDS, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
+        db_fail(r, db);
+        return NULL;
+    }
+    json_t *ids = json_object();
+    for (int i = 0; ids != NULL && i < res.nrows; i++)
+        json_object_set_new(ids, db_get(&res, i, 0), json_string(db_get(&res, i, 1)));
+    if (ids == NULL)
+        res_fail(r, ERR_INTERNAL, "sourcedId map");
+    return ids;
+}
+
 int or_records_load(req_t *r, or_kind_t k, json_t **out)
 {
     db_t *db = req_db(r);
     db_result_t res;
-    if (db_exec(db, kinds[k].st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0)
+    json_t *ids = load_ids(r);
+    if (ids == NULL)
+        return -1;
+    if (db_exec(db, kinds[k].st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
+        json_decref(ids);
         return db_fail(r, db);
+    }
     json_t *arr = json_array();
     for (int i = 0; arr != NULL && i < res.nrows; i++)
-        if (json_array_append_new(arr, record_json(&r->arena, kinds[k].cols, &res, i)) != 0) {
+        if (json_array_append_new(arr, record_json(&r->arena, ids, kinds[k].cols, &res, i)) != 0) {
             json_decref(arr);
             arr = NULL;
         }
+    json_decref(ids);
     if (arr == NULL)
         return res_fail(r, ERR_INTERNAL, "OneRoster records of kind %d", (int)k);
     *out = arr;
