@@ -309,6 +309,78 @@ static json_t *load_ids(req_t *r)
     return ids;
 }
 
+typedef struct keyed_row {
+    const char *sid;
+    int row;
+} keyed_row_t;
+
+static int by_sid(const void *a, const void *b)
+{
+    return strcmp(((const keyed_row_t *)a)->sid, ((const keyed_row_t *)b)->sid);
+}
+
+/* The column of field in kind k's statement, or -1. */
+static int column_of(or_kind_t k, const char *field)
+{
+    for (int i = 0; kinds[k].cols[i].field != NULL; i++)
+        if (strcmp(kinds[k].cols[i].field, field) == 0)
+            return 3 + i;
+    return -1;
+}
+
+int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, long long offset, long long limit,
+                    int desc, long long *total, json_t **page)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    json_t *ids = load_ids(r);
+    if (ids == NULL)
+        return -1;
+    if (db_exec(db, kinds[k].st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
+        json_decref(ids);
+        return db_fail(r, db);
+    }
+    int wcol = where != NULL ? column_of(k, where) : -1;
+    keyed_row_t *v = arena_alloc(&r->arena, sizeof(*v) * (size_t)(res.nrows ? res.nrows : 1));
+    long long n = 0;
+    for (int i = 0; i < res.nrows; i++)
+        if (wcol < 0 || (!db_is_null(&res, i, wcol) && strcmp(db_get(&res, i, wcol), is) == 0))
+            v[n++] = (keyed_row_t){sid_of(&r->arena, ids, db_get(&res, i, 0)), i};
+    qsort(v, (size_t)n, sizeof(*v), by_sid);
+    *total = n;
+    *page = json_array();
+    for (long long i = offset; *page != NULL && i < n && i < offset + limit; i++) {
+        long long at = desc ? n - 1 - i : i;
+        if (json_array_append_new(*page, record_json(&r->arena, ids, kinds[k].cols, &res, v[at].row)) != 0) {
+            json_decref(*page);
+            *page = NULL;
+        }
+    }
+    json_decref(ids);
+    return *page != NULL ? 0 : res_fail(r, ERR_INTERNAL, "OneRoster page");
+}
+
+int or_links_load(req_t *r, const char *link, const char *role, const char *id, const char *to, json_t **set)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    json_t *ids = load_ids(r);
+    if (ids == NULL)
+        return -1;
+    if (db_exec(db, &Q_ENROLLMENTS, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
+        json_decref(ids);
+        return db_fail(r, db);
+    }
+    /* columns: 3 class, 5 user, 6 role (enrollment_cols) */
+    int from = strcmp(link, "class") == 0 ? 3 : 5, dest = strcmp(to, "class") == 0 ? 3 : 5;
+    *set = json_object();
+    for (int i = 0; *set != NULL && i < res.nrows; i++)
+        if (strcmp(db_get(&res, i, 6), role) == 0 && strcmp(sid_of(&r->arena, ids, db_get(&res, i, from)), id) == 0)
+            json_object_set_new(*set, sid_of(&r->arena, ids, db_get(&res, i, dest)), json_true());
+    json_decref(ids);
+    return *set != NULL ? 0 : res_fail(r, ERR_INTERNAL, "enrollment set");
+}
+
 int or_records_load(req_t *r, or_kind_t k, json_t **out)
 {
     db_t *db = req_db(r);

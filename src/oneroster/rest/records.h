@@ -47,6 +47,20 @@ const char *const *or_kind_fields(or_kind_t k);
 /* Every record of kind k of the caller's school (r->auth.tenant_id) into *out (a new array). 0, or -1 (database). */
 int or_records_load(req_t *r, or_kind_t k, json_t **out);
 
+/*
+ * One page of kind k's records (those whose field `where` is `is`, when where is not NULL) in sourcedId
+ * order (descending with desc), building only the page's records: *total the count, *page a new array.
+ * What a request without a filter or another sort needs. 0, or -1.
+ */
+int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, long long offset, long long limit,
+                    int desc, long long *total, json_t **page);
+
+/*
+ * The sourcedIds (keys of a new object *set) of the `to` ("class" or "user") of the enrollments of role whose
+ * `link` ("class" or "user") is sourcedId id, without building the enrollments' records. 0, or -1.
+ */
+int or_links_load(req_t *r, const char *link, const char *role, const char *id, const char *to, json_t **set);
+
 /* Answers {"<single>": record} of kind k with sourcedId id, with status; 404 as imsx_StatusInfo when none (rostering.c). */
 int or_respond_record(req_t *r, or_kind_t k, const char *id, int status);
 

@@ -309,6 +309,18 @@ static void paging_headers(req_t *r, const listing_t *l, long long total)
     res_header(r, "link", b.p);
 }
 
+/* Answers a page already cut (a reference the function takes) with its headers. */
+static int answer_page(req_t *r, const char *key, json_t *page, const listing_t *l, long long total)
+{
+    paging_headers(r, l, total);
+    json_t *body = json_object();
+    if (body == NULL || json_object_set_new(body, key, page) != 0) {
+        json_decref(body);
+        return res_fail(r, ERR_INTERNAL, "page document");
+    }
+    return res_json(r, 200, body);
+}
+
 /* Filters, sorts, pages and answers records (a reference the function takes). */
 static int answer_list(req_t *r, const char *key, json_t *records, const listing_t *l)
 {
@@ -327,13 +339,7 @@ static int answer_list(req_t *r, const char *key, json_t *records, const listing
     json_decref(records);
     if (page == NULL)
         return res_fail(r, ERR_INTERNAL, "page");
-    paging_headers(r, l, (long long)kept);
-    json_t *body = json_object();
-    if (body == NULL || json_object_set_new(body, key, page) != 0) {
-        json_decref(body);
-        return res_fail(r, ERR_INTERNAL, "page document");
-    }
-    return res_json(r, 200, body);
+    return answer_page(r, key, page, l, (long long)kept);
 }
 
 static int audit_read(req_t *r, const char *action)
@@ -356,8 +362,18 @@ int oneroster_collection(req_t *r)
     listing_t l;
     if (read_listing(r, or_kind_fields(c->kind), 1, &l) != 0)
         return 0;
+    if (audit_read(r, "oneroster.list") != 0)
+        return -1;
+    if (l.filter.n == 0 && l.fields == NULL && (l.sort == NULL || strcmp(l.sort, "sourcedId") == 0)) {
+        /* a page in sourcedId order, what a full sync asks: only the page's records are built */
+        long long total;
+        json_t *page;
+        if (or_records_page(r, c->kind, c->where, c->is, l.offset, l.limit, l.desc, &total, &page) != 0)
+            return -1;
+        return answer_page(r, c->plural, page, &l, total);
+    }
     json_t *records;
-    if (load_collection(r, c, &records) != 0 || audit_read(r, "oneroster.list") != 0)
+    if (load_collection(r, c, &records) != 0)
         return -1;
     return answer_list(r, c->plural, records, &l);
 }
@@ -415,32 +431,15 @@ static const nesting_t *route_nesting(const collection_t *parent, const collecti
     return NULL;
 }
 
-/* The sourcedIds (a JSON object used as a set) the parent's enrollments of the nesting's role point to. */
-static int via_enrollments(req_t *r, const nesting_t *n, const char *id, json_t **set)
-{
-    json_t *enr;
-    if (or_records_load(r, ORK_ENROLLMENTS, &enr) != 0)
-        return -1;
-    *set = json_object();
-    size_t i;
-    json_t *e;
-    json_array_foreach(enr, i, e)
-    {
-        json_t *to = or_field_get(e, n->to);
-        if (*set != NULL && field_is(e, n->link, id) && field_is(e, "role", n->via_role) && to != NULL)
-            json_object_set_new(*set, json_string_value(json_object_get(to, "sourcedId")), json_true());
-    }
-    json_decref(enr);
-    return *set != NULL ? 0 : res_fail(r, ERR_INTERNAL, "enrollment set");
-}
-
 /* Keeps the child records the nesting relates to parent (of sourcedId id). */
 static int nested_records(req_t *r, const nesting_t *n, json_t *parent, json_t *children, json_t **out)
 {
     const char *id = json_string_value(json_object_get(parent, "sourcedId"));
     json_t *set = NULL;
-    if (n->via_role != NULL && via_enrollments(r, n, id, &set) != 0)
+    if (n->via_role != NULL && or_links_load(r, n->link, n->via_role, id, n->to, &set) != 0) {
+        json_decref(children);
         return -1;
+    }
     or_filter_t f = {.n = 1, .v = {{.field = n->link, .op = OR_EQ, .value = id}}};
     json_t *year = json_object_get(parent, "parent"); /* a term's classes: those of its year */
     if (strcmp(n->parent, "terms") == 0 && year != NULL)
