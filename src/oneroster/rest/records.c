@@ -309,6 +309,19 @@ static json_t *load_ids(req_t *r)
     return ids;
 }
 
+/* The school's rows of st into *res and its sourcedId map into *ids (a new reference). 0, or -1. */
+static int load_rows(req_t *r, stmt_t *st, db_result_t *res, json_t **ids)
+{
+    db_t *db = req_db(r);
+    if ((*ids = load_ids(r)) == NULL)
+        return -1;
+    if (db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, res) != 0) {
+        json_decref(*ids);
+        return db_fail(r, db);
+    }
+    return 0;
+}
+
 typedef struct keyed_row {
     const char *sid;
     int row;
@@ -331,15 +344,10 @@ static int column_of(or_kind_t k, const char *field)
 int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, long long offset, long long limit,
                     int desc, long long *total, json_t **page)
 {
-    db_t *db = req_db(r);
     db_result_t res;
-    json_t *ids = load_ids(r);
-    if (ids == NULL)
+    json_t *ids;
+    if (load_rows(r, kinds[k].st, &res, &ids) != 0)
         return -1;
-    if (db_exec(db, kinds[k].st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
-        json_decref(ids);
-        return db_fail(r, db);
-    }
     int wcol = where != NULL ? column_of(k, where) : -1;
     keyed_row_t *v = arena_alloc(&r->arena, sizeof(*v) * (size_t)(res.nrows ? res.nrows : 1));
     long long n = 0;
@@ -362,15 +370,10 @@ int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, lo
 
 int or_links_load(req_t *r, const char *link, const char *role, const char *id, const char *to, json_t **set)
 {
-    db_t *db = req_db(r);
     db_result_t res;
-    json_t *ids = load_ids(r);
-    if (ids == NULL)
+    json_t *ids;
+    if (load_rows(r, &Q_ENROLLMENTS, &res, &ids) != 0)
         return -1;
-    if (db_exec(db, &Q_ENROLLMENTS, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
-        json_decref(ids);
-        return db_fail(r, db);
-    }
     /* columns: 3 class, 5 user, 6 role (enrollment_cols) */
     int from = strcmp(link, "class") == 0 ? 3 : 5, dest = strcmp(to, "class") == 0 ? 3 : 5;
     *set = json_object();
@@ -383,15 +386,10 @@ int or_links_load(req_t *r, const char *link, const char *role, const char *id, 
 
 int or_records_load(req_t *r, or_kind_t k, json_t **out)
 {
-    db_t *db = req_db(r);
     db_result_t res;
-    json_t *ids = load_ids(r);
-    if (ids == NULL)
+    json_t *ids;
+    if (load_rows(r, kinds[k].st, &res, &ids) != 0)
         return -1;
-    if (db_exec(db, kinds[k].st, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0) {
-        json_decref(ids);
-        return db_fail(r, db);
-    }
     json_t *arr = json_array();
     for (int i = 0; arr != NULL && i < res.nrows; i++)
         if (json_array_append_new(arr, record_json(&r->arena, ids, kinds[k].cols, &res, i)) != 0) {
