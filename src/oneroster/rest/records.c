@@ -368,18 +368,75 @@ int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, lo
     return *page != NULL ? 0 : res_fail(r, ERR_INTERNAL, "OneRoster page");
 }
 
-int or_links_load(req_t *r, const char *link, const char *role, const char *id, const char *to, json_t **set)
+/*
+ * What an enrollment links, by the parent's local kind and the child's role: students and teachers of a
+ * homeroom (class) or a scheduled class (section), classes of a teacher or a student; $2 our id.
+ */
+#define KEY(K, ID) "'" K ":' || CAST(" ID " AS text)"
+static struct {
+    const char *parent, *role;
+    stmt_t st;
+} links[] = {
+    {"class", "student",
+     STMT("oneroster.links_class_students", STMT_READ,
+          "SELECT " KEY("student", "e.student_id") " FROM enrollments e WHERE e.tenant_id = $1 AND e.class_id = $2")},
+    {"section", "student",
+     STMT("oneroster.links_section_students", STMT_READ,
+          "SELECT " KEY("student", "e.student_id") " FROM enrollments e JOIN class_subjects cs"
+          " ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id WHERE e.tenant_id = $1 AND cs.id = $2")},
+    {"class", "teacher",
+     STMT("oneroster.links_class_teachers", STMT_READ,
+          "SELECT " KEY("teacher", "c.class_teacher_id") " FROM classes c WHERE c.tenant_id = $1 AND c.id = $2"
+          " AND c.class_teacher_id IS NOT NULL")},
+    {"section", "teacher",
+     STMT("oneroster.links_section_teachers", STMT_READ,
+          "SELECT " KEY("teacher", "cs.teacher_id") " FROM class_subjects cs WHERE cs.tenant_id = $1 AND cs.id = $2")},
+    {"teacher", "teacher",
+     STMT("oneroster.links_teacher_classes", STMT_READ,
+          "SELECT " KEY("class", "c.id") " FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id = $2"
+          " UNION ALL SELECT " KEY("section", "cs.id") " FROM class_subjects cs WHERE cs.tenant_id = $1"
+          " AND cs.teacher_id = $2")},
+    {"student", "student",
+     STMT("oneroster.links_student_classes", STMT_READ,
+          "SELECT " KEY("class", "e.class_id") " FROM enrollments e WHERE e.tenant_id = $1 AND e.student_id = $2"
+          " UNION ALL SELECT " KEY("section", "cs.id") " FROM enrollments e JOIN class_subjects cs"
+          " ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id WHERE e.tenant_id = $1 AND e.student_id = $2")},
+};
+
+/* Our id of a record of local kind with sourcedId sid (arena), or NULL when it is none of ours. */
+static const char *local_id_of(arena_t *a, json_t *ids, const char *kind, const char *sid)
 {
-    db_result_t res;
-    json_t *ids;
-    if (load_rows(r, &Q_ENROLLMENTS, &res, &ids) != 0)
+    const char *key;
+    json_t *v;
+    size_t n = strlen(kind);
+    json_object_foreach(ids, key, v) if (strncmp(key, kind, n) == 0 && key[n] == ':' &&
+                                         strcmp(json_string_value(v), sid) == 0) return arena_strdup(a, key + n + 1);
+    return ids_uuid_valid(sid, strlen(sid)) && json_object_get(ids, arena_printf(a, "%s:%s", kind, sid)) == NULL
+               ? sid
+               : NULL;
+}
+
+int or_links_load(req_t *r, const char *parent, const char *role, const char *sid, json_t **set)
+{
+    size_t i = 0;
+    while (i < sizeof(links) / sizeof(links[0]) && (strcmp(links[i].parent, parent) != 0 || strcmp(links[i].role, role) != 0))
+        i++;
+    if (i == sizeof(links) / sizeof(links[0]))
+        return res_fail(r, ERR_INTERNAL, "no link of %s to %s", parent, role);
+    json_t *ids = load_ids(r);
+    if (ids == NULL)
         return -1;
-    /* columns: 3 class, 5 user, 6 role (enrollment_cols) */
-    int from = strcmp(link, "class") == 0 ? 3 : 5, dest = strcmp(to, "class") == 0 ? 3 : 5;
+    const char *id = local_id_of(&r->arena, ids, parent, sid);
+    db_t *db = req_db(r);
+    db_result_t res = {0};
+    if (id != NULL &&
+        db_exec(db, &links[i].st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0) {
+        json_decref(ids);
+        return db_fail(r, db);
+    }
     *set = json_object();
-    for (int i = 0; *set != NULL && i < res.nrows; i++)
-        if (strcmp(db_get(&res, i, 6), role) == 0 && strcmp(sid_of(&r->arena, ids, db_get(&res, i, from)), id) == 0)
-            json_object_set_new(*set, sid_of(&r->arena, ids, db_get(&res, i, dest)), json_true());
+    for (int k = 0; *set != NULL && k < res.nrows; k++)
+        json_object_set_new(*set, sid_of(&r->arena, ids, db_get(&res, k, 0)), json_true());
     json_decref(ids);
     return *set != NULL ? 0 : res_fail(r, ERR_INTERNAL, "enrollment set");
 }

@@ -160,6 +160,13 @@ typedef struct listing {
     const char **fields; /* NULL-terminated, or NULL: all */
 } listing_t;
 
+/* Stops a request after an error was answered (or could not be: the dispatcher then answers 500). */
+static int refused(int rc)
+{
+    (void)rc;
+    return 1;
+}
+
 static int read_count(req_t *r, const char *name, long long min, long long max, long long dflt, long long *out)
 {
     const char *v = req_query(r, name);
@@ -169,7 +176,7 @@ static int read_count(req_t *r, const char *name, long long min, long long max, 
     char *end;
     long long n = strtoll(v, &end, 10);
     if (*v == '\0' || *end != '\0' || n < min || n > max)
-        return or_error(r, 400, "invalid data", "%s must be an integer from %lld to %lld.", name, min, max) + 1;
+        return refused(or_error(r, 400, "invalid data", "%s must be an integer from %lld to %lld.", name, min, max));
     *out = n;
     return 0;
 }
@@ -198,8 +205,8 @@ static int read_fields(req_t *r, const char *const *kind_fields, listing_t *l)
         size_t len = strcspn(p, ",");
         const char *f = arena_printf(&r->arena, "%.*s", (int)len, p);
         if (!known(kind_fields, f))
-            return or_error(r, 400, "invalid_selection_field", "fields: %s is not a field of these records.",
-                            len ? f : "(empty)") + 1;
+            return refused(or_error(r, 400, "invalid_selection_field", "fields: %s is not a field of these records.",
+                            len ? f : "(empty)"));
         l->fields[k++] = f;
         p += len;
         if (*p == '\0')
@@ -222,16 +229,16 @@ static int read_listing(req_t *r, const char *const *fields, int many, listing_t
         return 1;
     l->sort = req_query(r, "sort");
     if (l->sort != NULL && !known(fields, l->sort))
-        return or_error(r, 400, "invalid_sort_field", "sort: %s is not a field of these records.", l->sort) + 1;
+        return refused(or_error(r, 400, "invalid_sort_field", "sort: %s is not a field of these records.", l->sort));
     const char *order = req_query(r, "orderBy");
     if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
-        return or_error(r, 400, "invalid data", "orderBy must be asc or desc.") + 1;
+        return refused(or_error(r, 400, "invalid data", "orderBy must be asc or desc."));
     l->desc = order != NULL && strcmp(order, "desc") == 0;
     const char *filter = req_query(r, "filter"), *why = NULL;
     if (filter != NULL) {
         int rc = or_filter_parse(&r->arena, filter, fields, &l->filter, &why);
         if (rc != 0)
-            return or_error(r, 400, rc == -2 ? "invalid_filter_field" : "invalid data", "filter: %s.", why) + 1;
+            return refused(or_error(r, 400, rc == -2 ? "invalid_filter_field" : "invalid data", "filter: %s.", why));
     }
     return 0;
 }
@@ -436,7 +443,11 @@ static int nested_records(req_t *r, const nesting_t *n, json_t *parent, json_t *
 {
     const char *id = json_string_value(json_object_get(parent, "sourcedId"));
     json_t *set = NULL;
-    if (n->via_role != NULL && or_links_load(r, n->link, n->via_role, id, n->to, &set) != 0) {
+    const char *kind = strcmp(n->parent, "teachers") == 0   ? "teacher"
+                       : strcmp(n->parent, "students") == 0 ? "student"
+                       : field_is(parent, "classType", "scheduled") ? "section"
+                                                                    : "class";
+    if (n->via_role != NULL && or_links_load(r, kind, n->via_role, id, &set) != 0) {
         json_decref(children);
         return -1;
     }
