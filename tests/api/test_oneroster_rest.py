@@ -593,6 +593,19 @@ class TestRostering(OneRosterRestCase):
         self.assertImsx(self.filter("/users", "shoeSize='9'", expect=400), 400, "invalid_filter_field")
         self.assertImsx(self.filter("/classes/x/students", "shoeSize='9'", expect=400), 400, "invalid_filter_field")
 
+    def test_text_that_is_not_utf8_is_refused(self):
+        for q in ("filter=email%3D%27%FF%27", "filter=%FF", "sort=%FF", "fields=%FF", "orderBy=%FF"):
+            with self.subTest(query=q):
+                self.assertImsx(self.server.http.get(f"{BASE}/users?{q}", token=self.token_full), 400,
+                                "invalid data")
+        self.assertImsx(self.server.http.get(f"{BASE}/users/%FF", token=self.token_full), 404, "unknown object")
+        self.assertImsx(self.server.http.get(f"{BASE}/classes/%FF/students", token=self.token_full), 404)
+        self.assertImsx(self.server.http.delete(f"{BASE}/results/%FF", token=self.token_full), 404)
+        self.assertImsx(self.server.http.put(f"{BASE}/lineItems/%FF", json={"lineItem": {}}, token=self.token_full),
+                        422)
+        self.assertImsx(self.server.http.put(f"{BASE}/results/{'x' * 256}", json={"result": {}},
+                                             token=self.token_full), 422)
+
     def test_undeclared_query_parameters_are_refused(self):
         self.assertProblem(self.server.http.get(f"{BASE}/users?page=2", token=self.token_full), 422)
 

@@ -21,6 +21,7 @@
 #include "auth/roles.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/utf8.h"
 #include "oneroster/oneroster_int.h"
 #include "oneroster/rest/records.h"
 #include "oneroster/rest/rest.h"
@@ -82,10 +83,20 @@ static stmt_t Q_ASSESSMENT_DELETE =
 
 /* ------------------------------------------------------------------ helpers */
 
+
 /* 1 for a response set (rc 0), -1 for a failure (r->err set). */
 static int answered(int rc)
 {
     return rc == 0 ? 1 : -1;
+}
+
+/* A sourcedId of the path that is not UTF-8 (none of ours, and none a client may give): 1 after answering. */
+static int bad_sid(req_t *r, const char *sid, int status)
+{
+    if (utf8_valid(sid, strlen(sid)) && strlen(sid) <= 255)
+        return 0;
+    return answered(or_error(r, status, status == 404 ? "unknown object" : "invalid data",
+                             "A sourcedId is 1 to 255 bytes of UTF-8 text."));
 }
 
 /* Runs st with (tenant, a, b); the first cell of the first row into *out (arena), NULL when none. 0 or -1. */
@@ -355,6 +366,8 @@ int oneroster_put_line_item(req_t *r)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     const char *sid = req_param(r, 0);
+    if ((rc = bad_sid(r, sid, 422)) != 0)
+        return rc < 0 ? -1 : 0;
     json_t *rec = put_record(r, "lineItem");
     if (rec == NULL)
         return 0;
@@ -376,6 +389,8 @@ int oneroster_delete_line_item(req_t *r)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     const char *sid = req_param(r, 0);
+    if ((rc = bad_sid(r, sid, 404)) != 0)
+        return rc < 0 ? -1 : 0;
     db_result_t a;
     if (find_line_item(r, sid, &a) != 0)
         return -1;
@@ -480,6 +495,8 @@ int oneroster_put_result(req_t *r)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     const char *sid = req_param(r, 0), *aid, *student, *had;
+    if ((rc = bad_sid(r, sid, 422)) != 0)
+        return rc < 0 ? -1 : 0;
     json_t *rec = put_record(r, "result");
     if (rec == NULL)
         return 0;
@@ -509,6 +526,8 @@ int oneroster_delete_result(req_t *r)
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     const char *sid = req_param(r, 0), *aid, *student, *had = NULL;
+    if ((rc = bad_sid(r, sid, 404)) != 0)
+        return rc < 0 ? -1 : 0;
     if (find_result(r, sid, &aid, &student) != 0 || (aid != NULL && lookup(r, &Q_MARK, aid, student, &had) != 0))
         return -1;
     if (had == NULL)

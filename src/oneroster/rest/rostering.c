@@ -19,6 +19,7 @@
 #include "api/app.h"
 #include "auth/audit.h"
 #include "core/sbuf.h"
+#include "core/utf8.h"
 #include "http/router.h"
 #include "oneroster/rest/filter.h"
 #include "oneroster/rest/records.h"
@@ -220,6 +221,12 @@ static int read_fields(req_t *r, const char *const *kind_fields, listing_t *l)
 static int read_listing(req_t *r, const char *const *fields, int many, listing_t *l)
 {
     memset(l, 0, sizeof(*l));
+    static const char *const texts[] = {"filter", "sort", "orderBy", "fields", NULL};
+    for (const char *const *t = texts; *t != NULL; t++) {
+        const char *v = req_query(r, *t);
+        if (v != NULL && !utf8_valid(v, strlen(v)))
+            return refused(or_error(r, 400, "invalid data", "%s must be UTF-8 text.", *t));
+    }
     if (read_fields(r, fields, l) != 0)
         return 1;
     if (!many)
@@ -395,7 +402,8 @@ static int answer_record(req_t *r, const collection_t *c, const char *id, const 
         return -1;
     if (rec == NULL) {
         json_decref(all);
-        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", c->single, id);
+        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", c->single,
+                        utf8_valid(id, strlen(id)) ? id : "(not UTF-8)");
     }
     json_t *body = json_object();
     json_t *one = project(rec, fields);
@@ -494,7 +502,8 @@ int oneroster_nested(req_t *r)
         return -1;
     if (parent == NULL) {
         json_decref(parents);
-        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single, req_param(r, 0));
+        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single,
+                        utf8_valid(req_param(r, 0), strlen(req_param(r, 0))) ? req_param(r, 0) : "(not UTF-8)");
     }
     if (load_collection(r, cc, &children) != 0 || nested_records(r, n, parent, children, &kept) != 0 ||
         audit_read(r, "oneroster.list") != 0) {
