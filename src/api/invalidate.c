@@ -101,6 +101,11 @@ static const struct {
     {"/api/v1/absence-alerts/settings", 0},
     {"/api/v1/guardians/{id}/absence-alerts", 0},
     {"/api/v1/absence-alerts/unsubscribe", 0},
+    {"/api/v1/oauth-clients", 0},      /* OAuth clients and their tokens are read from the database, never cached */
+    {"/api/v1/oauth-clients/{id}", 0},
+    {"/ims/oneroster/v1p1/oauth/token", 0},
+    {"/ims/oneroster/v1p1/lineItems/{id}", 0}, /* grades are computed on every read, never cached */
+    {"/ims/oneroster/v1p1/results/{id}", 0},
 };
 
 long invalidate_families(const route_t *route)

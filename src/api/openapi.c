@@ -145,6 +145,42 @@ static json_t *upload_body(const route_t *r)
     return json_pack("{s:b,s:s,s:o}", "required", 1, "description", desc, "content", content);
 }
 
+/* The OneRoster binding (/ims/oneroster/...): its client token, not an account's (rest.h). */
+static int is_oneroster(const route_t *r)
+{
+    return strncmp(r->path, "/ims/oneroster/", 15) == 0;
+}
+
+static void oneroster_security(const route_t *r, json_t *op)
+{
+    if (!is_oneroster(r) || r->method == HTTP_POST)
+        return;
+    json_object_set_new(op, "security", json_pack("[{s:[]}]", "oneRosterOAuth"));
+    json_object_set_new(op, "description",
+                        json_string("A bearer token of the school's OAuth client (POST /ims/oneroster/v1p1/oauth/token) "
+                                    "with roster-core.readonly or roster.readonly (demographics: "
+                                    "roster-demographics.readonly or roster.readonly; gradebook reads: "
+                                    "gradebook.readonly or gradebook.createput; PUT: gradebook.createput; DELETE: "
+                                    "gradebook.delete); no account's token."));
+}
+
+/* Its handlers answer errors as imsx_StatusInfo (the token endpoint as RFC 6749), the dispatcher as problems. */
+static void oneroster_errors(const route_t *r, json_t *responses)
+{
+    if (!is_oneroster(r))
+        return;
+    const char *schema = r->method == HTTP_POST ? "OAuthError" : "ImsxStatusInfo";
+    json_t *created = json_object_get(responses, "201");
+    if (r->method == HTTP_PUT && created != NULL) /* a PUT by the client's sourcedId: 201 created, 200 replaced */
+        json_object_set_new(responses, "200", json_deep_copy(created));
+    static const char *const statuses[] = {"400", "401", "403", "404", "422"};
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+        json_t *content = json_object_get(json_object_get(responses, statuses[i]), "content");
+        if (content != NULL)
+            json_object_set_new(content, "application/json", json_pack("{s:o}", "schema", ref(schema)));
+    }
+}
+
 static json_t *operation(const route_t *r)
 {
     json_t *op = json_object();
@@ -170,6 +206,7 @@ static json_t *operation(const route_t *r)
         sbuf_free(&d);
     }
     json_decref(roles);
+    oneroster_security(r, op);
 
     json_t *params = json_array();
     for (const char *p = strchr(r->path, '{'); p != NULL; p = strchr(p + 1, '{')) {
@@ -275,6 +312,7 @@ static json_t *operation(const route_t *r)
     add_error(responses, 431); /* checked before routing: any operation can answer it */
     add_error(responses, 500);
     add_error(responses, 503);
+    oneroster_errors(r, responses);
     json_object_set_new(op, "responses", responses);
     return op;
 }
@@ -308,6 +346,8 @@ static const struct {
     {"fee-setup", "Fee items, fee structures and their bulk invoicing, students' discounts and scholarships."},
     {"mail", "The school's e-mail: what became of each message, per recipient."},
     {"announcements", "Announcements to an audience, read receipts, absence alerts to guardians."},
+    {"oneroster", "The OneRoster 1.1 REST binding under /ims/oneroster/v1p1 (OAuth 2.0 client credentials; errors as "
+                  "imsx_StatusInfo) and the OAuth clients a school registers for it."},
     {"testing", "Routes of the test suite only (ERP_ENABLE_TEST_ROUTES=1)."},
 };
 
@@ -396,6 +436,13 @@ json_t *openapi_build(const route_t *routes, size_t n, int include_test, char *e
         "the roles allowed in `x-roles`; errors are RFC 9457 problem documents.",
         "license", "name", "Proprietary", "identifier", "LicenseRef-school-erp-proprietary", "servers", "url", "/", "tags", tag_list, "paths", paths, "components",
         "schemas", schemas, "securitySchemes", "bearerAuth", "type", "http", "scheme", "bearer", "bearerFormat", "JWT");
+    json_t *schemes = json_object_get(json_object_get(doc, "components"), "securitySchemes");
+    if (schemes != NULL)
+        json_object_set_new(schemes, "oneRosterOAuth",
+                            json_pack("{s:s,s:s,s:{s:{s:s,s:{}}}}", "type", "oauth2", "description",
+                                      "OneRoster 1.1 clients: OAuth 2.0 client credentials of /api/v1/oauth-clients.",
+                                      "flows", "clientCredentials", "tokenUrl", "/ims/oneroster/v1p1/oauth/token",
+                                      "scopes"));
     if (doc == NULL)
         snprintf(err, errlen, "the document could not be assembled");
     return doc;

@@ -24,6 +24,7 @@
 #include "api/people.h"
 #include "api/timetable.h"
 #include "auth/roles.h"
+#include "oneroster/rest/rest.h"
 
 #define Q_PAGE                                                                                                         \
     {"limit", "{\"type\":\"integer\",\"minimum\":1,\"maximum\":500,\"default\":50}", "Items per page.", 0},            \
@@ -139,6 +140,7 @@ const route_t api_routes[] = {
 #include "api/routes/fee_setup.inc"
 #include "api/routes/accounts.inc"
 #include "api/routes/announce.inc"
+#include "api/routes/oneroster.inc"
 
     /* for the test suite only (ERP_ENABLE_TEST_ROUTES=1) */
     {HTTP_GET, "/api/v1/_test/sleep", testing_sleep, 0, ROUTE_PUBLIC | ROUTE_TEST, "Sleeps, then answers.", "testing",

@@ -7,10 +7,6 @@
 
 #include "oneroster/oneroster_int.h"
 
-/* The sourcedId of local record ID (an SQL expression) of kind K. */
-#define SID(K, ID)                                                                                                     \
-    "COALESCE((SELECT MIN(o.sourced_id) FROM oneroster_ids o WHERE o.tenant_id = $1 AND o.local_kind = '" K "'"        \
-    " AND o.local_id = " ID "), CAST(" ID " AS text))"
 #define ORG SID("tenant", "t.id")
 #define SCHOOL " FROM tenants t WHERE t.id = $1"
 #define E3 ", NULL, NULL"

@@ -12,6 +12,11 @@
 #include "imports/imports_int.h"
 #include "oneroster/oneroster.h"
 
+/* The sourcedId of local record ID (an SQL expression) of kind K: the imported one, else our id ($1: the school). */
+#define SID(K, ID)                                                                                                     \
+    "COALESCE((SELECT MIN(o.sourced_id) FROM oneroster_ids o WHERE o.tenant_id = $1 AND o.local_kind = '" K "'"        \
+    " AND o.local_id = " ID "), CAST(" ID " AS text))"
+
 /* ---- file sets */
 
 #define OR_MAX_FILES 32

@@ -42,6 +42,13 @@ MONEY_READERS = MONEY | {"parent", "student"}
 STAFFROOM = frozenset({"admin", "teacher", "staff"})  # the school's adults: teachers read what they teach
 
 V1 = "/api/v1"
+OR = "/ims/oneroster/v1p1"
+OR_COLLECTIONS = ("orgs", "schools", "academicSessions", "terms", "gradingPeriods", "courses", "classes", "users",
+                  "students", "teachers", "enrollments", "demographics", "categories", "lineItems", "results")
+OR_NESTED = (("schools", "classes"), ("schools", "courses"), ("schools", "enrollments"), ("schools", "students"),
+             ("schools", "teachers"), ("schools", "terms"), ("terms", "classes"), ("courses", "classes"),
+             ("classes", "students"), ("classes", "teachers"), ("students", "classes"), ("teachers", "classes"),
+             ("classes", "lineItems"), ("lineItems", "results"))
 
 # (METHOD, path template) -> the roles allowed ("public": no token needed)
 TABLE = {
@@ -241,6 +248,17 @@ TABLE = {
     ("PATCH", f"{V1}/absence-alerts/settings"): ADMIN,
     ("PUT", f"{V1}/guardians/{{id}}/absence-alerts"): OFFICE | {"parent"},
     ("POST", f"{V1}/absence-alerts/unsubscribe"): PUBLIC,  # the token of a message's link is the credential
+    # OneRoster: admins register the school's OAuth clients; the binding itself takes no account's token, only a
+    # client's (checked by its handlers: test_oneroster_rest.py), so to the dispatcher it is public
+    ("POST", f"{V1}/oauth-clients"): ADMIN,
+    ("GET", f"{V1}/oauth-clients"): ADMIN,
+    ("GET", f"{V1}/oauth-clients/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/oauth-clients/{{id}}"): ADMIN,
+    ("POST", f"{OR}/oauth/token"): PUBLIC,
+    **{("GET", f"{OR}/{name}"): PUBLIC for name in OR_COLLECTIONS},
+    **{("GET", f"{OR}/{name}/{{id}}"): PUBLIC for name in OR_COLLECTIONS},
+    **{("GET", f"{OR}/{parent}/{{id}}/{child}"): PUBLIC for parent, child in OR_NESTED},
+    **{(m, f"{OR}/{name}/{{id}}"): PUBLIC for m in ("PUT", "DELETE") for name in ("lineItems", "results")},
 }
 
 

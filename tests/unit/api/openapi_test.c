@@ -127,7 +127,9 @@ static void check_operation(json_t *doc, const route_t *r)
     if (r->flags & ROUTE_PUBLIC) {
         assert_int_equal(json_array_size(roles), 1);
         assert_string_equal(json_string_value(json_array_get(roles, 0)), "public");
-        assert_int_equal(json_array_size(json_object_get(op, "security")), 0);
+        /* the OneRoster binding's reads take an OAuth client's token (checked by their handlers), no account's */
+        int client_token = strncmp(r->path, "/ims/oneroster/", 15) == 0 && r->method != HTTP_POST;
+        assert_int_equal(json_array_size(json_object_get(op, "security")), client_token);
     } else {
         size_t want = 0;
         for (int i = 0; i < ROLE_COUNT; i++)
