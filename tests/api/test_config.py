@@ -37,6 +37,8 @@ BAD_VALUES = [
     ("ERP_DATABASE_URL", "mysql://db/x", "sqlite:"),
     ("ERP_REDIS_URL", "http://cache:6379", "redis://"),
     ("ERP_BLOB_URL", "ftp://files", "file:"),
+    ("ERP_PUBLIC_URL", "app.school.example", "the web app's address"),
+    ("ERP_PUBLIC_URL", "https://App.School.example/", "the web app's address"),
 ]
 
 LINE_RE = re.compile(r"^school-erp: configuration: (ERP_[A-Z_]+): expected (.+), got (.*)$")
