@@ -1,6 +1,6 @@
 // format.js - dates, times and numbers in the school's time zone and the reader's language.
 
-const LOCALE = navigator.language || "en";
+const LOCALE = (globalThis.navigator && navigator.language) || "en";
 
 /** The date (YYYY-MM-DD) it is now in a time zone. */
 export function todayIn(timeZone, now = new Date()) {

@@ -13,7 +13,7 @@ export async function myTeacher(me) {
 export async function render(ctx) {
   const date = todayIn(ctx.timeZone);
   fill(ctx.main, heading("Today"), h("p", { class: "muted" }, longDate(date)), h("p", { class: "muted" }, "Loading your lessons…"));
-  let lessons;
+  let lessons, schoolDay = true;
   try {
     const teacher = await myTeacher(ctx.me);
     if (!teacher) {
@@ -23,6 +23,8 @@ export async function render(ctx) {
     const week = await get(`/api/v1/teachers/${teacher.id}/timetable`);
     const day = week.days.find((d) => d.weekday === weekday(date));
     lessons = day ? day.slots : [];
+    const days = await get(`/api/v1/calendar/school-days?from=${date}&to=${date}`);
+    schoolDay = days.count > 0;
   } catch (e) {
     if (ctx.alive()) fill(ctx.main, heading("Today"), notice("error", e.detail || String(e)));
     return;
@@ -32,6 +34,7 @@ export async function render(ctx) {
     ctx.main,
     heading("Today"),
     h("p", { class: "muted" }, longDate(date)),
+    schoolDay ? null : notice("info", "Today is not a school day (a holiday, a weekend or between terms): there is no register to take."),
     lessons.length === 0
       ? empty("No lessons today.", "Your timetable has no lesson on this weekday. Registers of other days open from a class's page.")
       : h("ol", { class: "cards", "aria-label": "Today's lessons" },
