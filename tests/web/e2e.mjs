@@ -181,6 +181,21 @@ const scenarios = {
     return { student, status: expected, errors: page.errors };
   },
 
+  // The access token (30 s here) is refreshed before it expires, without the reader doing anything.
+  async refresh(browser) {
+    const page = await open(browser, DESKTOP);
+    await page.goto(APP + "/");
+    await signIn(page, "parent1@demo.school");
+    await heading(page, "My children");
+    const token = () => page.evaluate(() => JSON.parse(sessionStorage.getItem("erp.session")).accessToken);
+    const first = await token();
+    await page.waitForFunction((t) => JSON.parse(sessionStorage.getItem("erp.session")).accessToken !== t, first,
+      { timeout: 90000, polling: 500 });
+    await page.click(".card h2 a");
+    await page.locator("h2", { hasText: "Days not present" }).waitFor();
+    return { first, now: await token(), errors: page.errors };
+  },
+
   // The office on a desktop: the student search and a profile.
   async admin(browser) {
     const page = await open(browser, DESKTOP);

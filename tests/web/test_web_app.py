@@ -11,6 +11,7 @@ against the API:
   for another child's address;
 * the session ends while a register has unsaved marks: the app returns to sign-in saying they are kept,
   and after signing in they are back and saved (the API shows them);
+* the access token is refreshed before it expires (a 30 s token, refreshed at four fifths of its life);
 * the office searches students and opens a profile; signing out returns to sign-in;
 * the app's own logic (drafts, routes, the school's date) passes its node:test checks (logic.test.mjs);
 * axe-core finds no serious or critical violation on any page; each page's screenshot is saved under
@@ -48,6 +49,7 @@ class TestAppLogic(unittest.TestCase):
 
 
 class TestWebApp(ServerTestCase):
+    SERVER_ENV = {"ERP_ACCESS_TOKEN_TTL_SECONDS": "30"}  # the shortest: the app's refresh happens within a scenario
     @classmethod
     def setUpClass(cls):
         if not os.access(CHROMIUM, os.X_OK):
@@ -107,6 +109,11 @@ class TestWebApp(ServerTestCase):
         student = self.demo.client("admin").get("/api/v1/students?limit=1&sort=admissionNo", expect=200).json["items"][0]
         r = self.browse("admin", query=student["admissionNo"])
         self.assertEqual(r["found"], [student["id"]])
+
+    def test_token_is_refreshed_before_it_expires(self):
+        r = self.browse("refresh")
+        self.assertNotEqual(r["first"], r["now"])
+        self.server.get("/api/v1/me", token=r["now"], expect=200)
 
     @classmethod
     def tearDownClass(cls):
