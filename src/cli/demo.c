@@ -311,7 +311,7 @@ static int students(demo_t *d, const char *domain)
     /* each guardian is the parent of two students */
     for (int i = 0; i < d->nguardians; i++) {
         int s1 = (2 * i) % d->nstudents, s2 = (2 * i + 1) % d->nstudents;
-        const char *fn = first_names[(i * 5 + 9) % NFIRST], *ln = last_names[(i * 17 + 3) % NLAST];
+        const char *fn = first_name_for((i * 5 + 9) % NFIRST, i % 2 ? 'm' : 'f'), *ln = last_names[(i * 17 + 3) % NLAST];
         char email[96], phone[24], name[96], uid[40], id[40];
         snprintf(email, sizeof(email), "parent%d@%s", i + 1, domain);
         snprintf(phone, sizeof(phone), "+1-555-%04d", 5000 + i % 5000);

@@ -185,7 +185,7 @@ class TestAcademicYears(AcademicCase):
             self.assertTrue(all(d["unmarked"] == 0 for d in rep["days"]))
 
     def test_the_demo_school_looks_like_one(self):
-        """Its name fits grades 1-12, first names fit the recorded gender, ages fit the grades, classes sort by grade."""
+        """Its name fits grades 1-12, first names fit gender and parenthood, ages fit the grades, classes sort by grade."""
         me = self.admin.get("/api/v1/me", expect=200).json
         self.assertEqual(me["tenant"]["name"], "Demo School")
         students = self.admin.get("/api/v1/students?limit=500", expect=200).json["items"]
@@ -198,7 +198,12 @@ class TestAcademicYears(AcademicCase):
         for name in ("1-A", "12-A"):
             grade = self.demo.classes()[name]["gradeLevel"]
             for row in self.demo.roster(name)[:5]:
-                born = self.admin.get(f"/api/v1/students/{row['studentId']}", expect=200).json["dateOfBirth"]
+                detail = self.admin.get(f"/api/v1/students/{row['studentId']}", expect=200).json
+                born = detail["dateOfBirth"]
+                for g in detail["guardians"]:  # a mother's first name is a girl's name, a father's a boy's
+                    sexes = by_name.get(g["guardian"]["firstName"], set()) - {"other", "unspecified"}
+                    if g["guardian"]["firstName"] not in ("Quinn", "Kai") and sexes:
+                        self.assertEqual(sexes, {"female" if g["relationship"] == "mother" else "male"}, g)
                 age = start.year - int(born[:4]) - ((start.month, start.day) < (int(born[5:7]), int(born[8:10])))
                 self.assertIn(age, (grade + 4, grade + 5, grade + 6), f"{name}: born {born}")
         names = [c["name"] for c in self.admin.get(
