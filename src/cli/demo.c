@@ -1,7 +1,7 @@
 /*
  * demo.c - `school-erp demo`: a realistic school to try the product with.
  *
- * One tenant "Demo High School" (more with --tenants) with an admin, and, per
+ * One tenant "Demo School" (grades 1 to 12, so not a "high school"; more with --tenants) with an admin, and, per
  * 1,200 students (--students scales everything): 60 teachers with accounts,
  * 10 subjects, 40 classes across grades 1-12 with class teachers and teaching
  * assignments, 600 guardians with parent accounts linked to two students each,
@@ -42,9 +42,12 @@ static const char *const subjects[][2] = {
     {"GEO", "Geography"},    {"ART", "Art"},         {"MUS", "Music"},         {"PE", "Physical Education"},
     {"CS", "Computer Science"}, {"LANG", "Foreign Language"},
 };
+/* The sex a first name above is usually given to (f, m; n: either), so that a student's name fits their gender. */
+static const char first_gender[] = "fmfmfmfmfmfmfmfmnfmfmfmfmffmfmfmfmfmmfmfmfmfmfmffmfmfmfmfmfn";
 #define NSUBJECTS 10
 #define NFIRST (sizeof(first_names) / sizeof(first_names[0]))
 #define NLAST (sizeof(last_names) / sizeof(last_names[0]))
+_Static_assert(sizeof(first_gender) - 1 == NFIRST, "one sex per first name");
 #define PERIODS 6
 #define DAYS 5
 
@@ -264,12 +267,21 @@ static int classes(demo_t *d)
     return 0;
 }
 
+/* The first name at index k, or the next one (round the list) given to the sex (f, m) or to either. */
+static const char *first_name_for(size_t k, char sex)
+{
+    for (size_t n = 0; n < NFIRST; n++, k = (k + 1) % NFIRST)
+        if (first_gender[k] == sex || first_gender[k] == 'n')
+            return first_names[k];
+    return first_names[k];
+}
+
 static int students(demo_t *d, const char *domain)
 {
     int year = atoi(d->year_start);
     for (int i = 0; i < d->nstudents; i++) {
         int c = i % d->nclasses, g = d->class_grade[c];
-        const char *fn = first_names[(i * 13 + 1) % NFIRST], *ln = last_names[(i / 2 * 17 + 3) % NLAST];
+        const char *fn = first_name_for((i * 13 + 1) % NFIRST, i % 2 ? 'm' : 'f'), *ln = last_names[(i / 2 * 17 + 3) % NLAST];
         char adm[24], dob[11], search[160], email[96], uid[40];
         snprintf(adm, sizeof(adm), "A%d-%05d", year, i + 1);
         date_str(make_date(year - 6 - g, 1 + i % 12, 1 + i % 28), dob);
@@ -299,7 +311,7 @@ static int students(demo_t *d, const char *domain)
     /* each guardian is the parent of two students */
     for (int i = 0; i < d->nguardians; i++) {
         int s1 = (2 * i) % d->nstudents, s2 = (2 * i + 1) % d->nstudents;
-        const char *fn = first_names[(i * 5 + 9) % NFIRST], *ln = last_names[(i * 17 + 3) % NLAST];
+        const char *fn = first_name_for((i * 5 + 9) % NFIRST, i % 2 ? 'm' : 'f'), *ln = last_names[(i * 17 + 3) % NLAST];
         char email[96], phone[24], name[96], uid[40], id[40];
         snprintf(email, sizeof(email), "parent%d@%s", i + 1, domain);
         snprintf(phone, sizeof(phone), "+1-555-%04d", 5000 + i % 5000);
@@ -477,7 +489,7 @@ int cli_demo(int argc, char **argv)
     for (long i = 0; i < tenants && rc == 0; i++) {
         req_reset(&r);
         char name[64], slug[32], domain[48], email[80], tenant_id[40], admin_id[40];
-        snprintf(name, sizeof(name), i == 0 ? "Demo High School" : "Demo High School %ld", i + 1);
+        snprintf(name, sizeof(name), i == 0 ? "Demo School" : "Demo School %ld", i + 1);
         snprintf(slug, sizeof(slug), i == 0 ? "demo" : "demo-%ld", i + 1);
         snprintf(domain, sizeof(domain), i == 0 ? "demo.school" : "demo%ld.school", i + 1);
         snprintf(email, sizeof(email), "admin@%s", domain);

@@ -277,6 +277,43 @@ static int load_instance_name(config_t *c, config_getter_t get, void *ud, char *
     return 0;
 }
 
+/* Appends an origin of len bytes at p to the CORS origins (room checked by the caller). */
+static void add_origin(config_t *c, const char *p, size_t len)
+{
+    char *o = xmalloc(len + 1);
+    memcpy(o, p, len);
+    o[len] = '\0';
+    c->cors_origins[c->n_cors_origins++] = o;
+}
+
+/*
+ * ERP_PUBLIC_URL: the address people open the web app at (https://app.example.org/, or a CDN's).
+ * Its origin (scheme, host, port) joins the CORS origins unless listed already.
+ */
+static int public_url(config_t *c, const char *v, char *err, size_t errlen)
+{
+    if (v == NULL || *v == '\0')
+        return 0;
+    const char *scheme_end = strstr(v, "://");
+    size_t len = strlen(v);
+    if (scheme_end != NULL) {
+        const char *path = strchr(scheme_end + 3, '/');
+        if (path != NULL)
+            len = (size_t)(path - v);
+    }
+    if (scheme_end == NULL || !valid_origin(v, len))
+        return fail(err, errlen, "ERP_PUBLIC_URL",
+                    "the web app's address such as https://app.example.org/ (http or https, lower-case host)", v);
+    c->public_url = xstrdup(v);
+    for (int i = 0; i < c->n_cors_origins; i++)
+        if (strlen(c->cors_origins[i]) == len && strncmp(c->cors_origins[i], v, len) == 0)
+            return 0;
+    if (c->n_cors_origins == CONFIG_MAX_ORIGINS)
+        return fail(err, errlen, "ERP_PUBLIC_URL", "room for its origin beside the 16 of ERP_CORS_ORIGINS", v);
+    add_origin(c, v, len);
+    return 0;
+}
+
 int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err, size_t errlen)
 {
     long n;
@@ -309,16 +346,17 @@ int config_load(config_t *c, config_getter_t get, void *ud, int ncpu, char *err,
                             "a comma-separated list of up to 16 origins such as https://app.example.org (exact, "
                             "lower case, no path; * is not accepted)",
                             origins);
-            char *o = xmalloc(len + 1);
-            memcpy(o, p, len);
-            o[len] = '\0';
-            c->cors_origins[c->n_cors_origins++] = o;
+            add_origin(c, p, len);
             if (comma == NULL)
                 break;
             p = comma + 1;
         }
     }
 
+    if (public_url(c, get("ERP_PUBLIC_URL", ud), err, errlen) != 0)
+        return -1;
+    const char *web = get("ERP_WEB_DIR", ud);
+    c->web_dir = web != NULL ? xstrdup(web) : NULL;
     c->data_dir = dup_or(get, ud, "ERP_DATA_DIR", "./var");
     const char *db = get("ERP_DATABASE_URL", ud);
     if (db != NULL && *db != '\0') {
@@ -562,6 +600,8 @@ void config_free(config_t *c)
     free(c->instance_name);
     for (int i = 0; i < c->n_cors_origins; i++)
         free(c->cors_origins[i]);
+    free(c->public_url);
+    free(c->web_dir);
     memset(c, 0, sizeof(*c));
 }
 

@@ -31,6 +31,8 @@ typedef struct config {
     int metrics_port;
     char *cors_origins[CONFIG_MAX_ORIGINS]; /* ERP_CORS_ORIGINS: browser origins allowed to call the API */
     int n_cors_origins;
+    char *public_url;      /* ERP_PUBLIC_URL: where people open the web app; its origin is a CORS origin too. NULL: unset */
+    char *web_dir;         /* ERP_WEB_DIR: the built web app; NULL: "web" beside the executable, "": not served */
     char *database_url;    /* "sqlite:PATH" or a libpq URL / conninfo */
     char *read_urls[CONFIG_MAX_READ_URLS];
     int n_read_urls;

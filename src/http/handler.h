@@ -100,6 +100,7 @@ typedef struct req {
         const char *user_agent;
         const char *origin;
         const char *webhook_signature; /* Stripe-Signature: "t=<unix seconds>,v1=<hex HMAC-SHA256>" */
+        const char *accept_encoding;   /* read for the web app's files only */
     } hdr;                /* NULL when absent */
     const char *cors_origin; /* the request's Origin when ERP_CORS_ORIGINS allows it (echoed back); else NULL */
     long long idempotency_at; /* the Idempotency-Key this request reserved (its time), 0: none (api/idempotency.h) */

@@ -50,6 +50,7 @@
 #include "obs/crash.h"
 #include "obs/http_metrics.h"
 #include "obs/metrics.h"
+#include "web/assets.h"
 
 enum { JOB_LOOP, JOB_POOL, JOB_DONE };
 
@@ -92,6 +93,7 @@ typedef struct loop_ctx {
 typedef struct server {
     const config_t *cfg;
     router_t *router;
+    web_assets_t *web; /* the web app's files; NULL: not served */
     pool_t *pool;
     http_metrics_t *metrics;
     h2o_globalconf_t globalconf;
@@ -293,6 +295,35 @@ static void respond_error(job_t *j, err_code_t code, const char *detail)
     respond(j);
 }
 
+/* ---- the web app ---- */
+
+/*
+ * Sets the answer for a GET or HEAD of one of the web app's files (src/web/assets.h):
+ * its bytes (the gzip twin for a client that takes gzip), cache rule, media type and
+ * policy; 304 for a matching If-None-Match. Returns -1 when the path is no file of the app.
+ */
+static int serve_web(job_t *j)
+{
+    req_t *r = &j->r;
+    const web_asset_t *f = web_assets_find(srv.web, r->path, r->path_len);
+    if (f == NULL || !(r->method & (HTTP_GET | HTTP_HEAD)))
+        return -1;
+    res_header(r, "cache-control", f->cache_control);
+    res_header(r, "etag", f->etag);
+    res_header(r, "vary", "Accept-Encoding");
+    if (f->csp != NULL) {
+        res_header(r, "content-security-policy", f->csp);
+        res_header(r, "x-frame-options", "DENY");
+    }
+    if (r->hdr.if_none_match != NULL && strstr(r->hdr.if_none_match, f->etag) != NULL)
+        return res_empty(r, 304);
+    if (f->gz != NULL && web_accepts_gzip(r->hdr.accept_encoding)) {
+        res_header(r, "content-encoding", "gzip");
+        return res_body(r, 200, f->content_type, f->gz, f->gz_len);
+    }
+    return res_body(r, 200, f->content_type, f->body, f->len);
+}
+
 /* ---- the pool side ---- */
 
 static void run_on_pool(pool_job_t *pj, void *thread_ctx)
@@ -400,6 +431,8 @@ static size_t copy_headers(job_t *j, h2o_req_t *req)
             r->hdr.origin = header_copy(j, h);
         else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("idempotency-key")))
             r->hdr.idempotency_key = header_copy(j, h);
+        else if (h->name == &H2O_TOKEN_ACCEPT_ENCODING->buf)
+            r->hdr.accept_encoding = header_copy(j, h);
         else if (h2o_lcstris(h->name->base, h->name->len, H2O_STRLIT("stripe-signature")))
             r->hdr.webhook_signature = header_copy(j, h);
         else if (srv.cfg->n_trusted_proxies > 0 && h->name == &H2O_TOKEN_X_FORWARDED_FOR->buf)
@@ -512,6 +545,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         if (rc == ERR_METHOD) {
             res_header(r, "allow", router_allow_header(&r->arena, allow));
             respond_error(j, ERR_METHOD, "This method is not allowed on this path.");
+        } else if (req->hostconf != srv.metrics_hostconf && serve_web(j) == 0) {
+            respond(j);
         } else {
             respond_error(j, ERR_NOT_FOUND, "No such resource.");
         }
@@ -866,6 +901,18 @@ static int drain(sigset_t *sigs)
     return 0;
 }
 
+/* Loads the web app's files (ERP_WEB_DIR, or "web" beside the executable); the API alone when there are none. */
+static void load_web(const config_t *cfg)
+{
+    char *dir = web_assets_dir(cfg->web_dir);
+    char err[512] = "";
+    if (dir != NULL)
+        srv.web = web_assets_load(dir, err, sizeof(err));
+    if (srv.web == NULL && cfg->web_dir != NULL && *cfg->web_dir != '\0')
+        log_warn("web app not served", "ERP_WEB_DIR: %s", err);
+    free(dir);
+}
+
 int server_run(const server_opts_t *o)
 {
     const config_t *cfg = o->cfg;
@@ -895,6 +942,7 @@ int server_run(const server_opts_t *o)
     }
 
     srv.router = router_create(o->routes, o->nroutes, cfg->test_routes);
+    load_web(cfg);
     srv.metrics = http_metrics_create(srv.router, cfg->threads);
     metrics_register(collect, NULL);
     shed_init(&srv.shed, (uint64_t)cfg->queue_target_ms, (uint64_t)cfg->queue_interval_ms,
@@ -945,6 +993,11 @@ int server_run(const server_opts_t *o)
     if (srv.metrics_fd >= 0) {
         snprintf(url, sizeof(url), "http://%s/metrics", metrics_bound);
         log_str(&line, "metricsUrl", url);
+    }
+    if (srv.web != NULL) {
+        snprintf(url, sizeof(url), "http://%s/", bound);
+        log_str(&line, "appUrl", url);
+        log_int(&line, "appFiles", (int64_t)web_assets_count(srv.web));
     }
     log_int(&line, "threads", cfg->threads);
     log_int(&line, "poolSize", cfg->pool_size);

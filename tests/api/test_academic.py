@@ -184,6 +184,33 @@ class TestAcademicYears(AcademicCase):
             self.assertEqual([d["date"] for d in rep["days"] if d["marked"]], [iso(d) for d in cal.marked_days])
             self.assertTrue(all(d["unmarked"] == 0 for d in rep["days"]))
 
+    def test_the_demo_school_looks_like_one(self):
+        """Its name fits grades 1-12, first names fit gender and parenthood, ages fit the grades, classes sort by grade."""
+        me = self.admin.get("/api/v1/me", expect=200).json
+        self.assertEqual(me["tenant"]["name"], "Demo School")
+        students = self.admin.get("/api/v1/students?limit=500", expect=200).json["items"]
+        by_name = {}
+        for st in students:
+            by_name.setdefault(st["firstName"], set()).add(st["gender"])
+        mixed = {n: g for n, g in by_name.items() if len(g) > 1 and n not in ("Quinn", "Kai")}
+        self.assertEqual(mixed, {}, "a first name given to girls and boys alike")
+        start = self.demo.calendar.start
+        for name in ("1-A", "12-A"):
+            grade = self.demo.classes()[name]["gradeLevel"]
+            for row in self.demo.roster(name)[:5]:
+                detail = self.admin.get(f"/api/v1/students/{row['studentId']}", expect=200).json
+                born = detail["dateOfBirth"]
+                for g in detail["guardians"]:  # a mother's first name is a girl's name, a father's a boy's
+                    sexes = by_name.get(g["guardian"]["firstName"], set()) - {"other", "unspecified"}
+                    if g["guardian"]["firstName"] not in ("Quinn", "Kai") and sexes:
+                        self.assertEqual(sexes, {"female" if g["relationship"] == "mother" else "male"}, g)
+                age = start.year - int(born[:4]) - ((start.month, start.day) < (int(born[5:7]), int(born[8:10])))
+                self.assertIn(age, (grade + 4, grade + 5, grade + 6), f"{name}: born {born}")
+        names = [c["name"] for c in self.admin.get(
+            f"/api/v1/classes?academicYearId={self.demo.current_year()['id']}&sort=gradeLevel&limit=500",
+            expect=200).json["items"]]
+        self.assertLess(names.index("2-A"), names.index("10-A"))
+
     def test_validation(self):
         p = "/api/v1/academic-years"
         self.assertProblem(self.admin.post(p, json={}), 422, fields=["name", "startDate", "endDate"])

@@ -40,6 +40,8 @@ BAD_VALUES = [
     ("ERP_INSTANCE_NAME", "api 1", "1-64 characters"),
     ("ERP_INSTANCE_NAME", "api/1", "1-64 characters"),
     ("ERP_INSTANCE_NAME", "a" * 65, "1-64 characters"),
+    ("ERP_PUBLIC_URL", "app.school.example", "the web app's address"),
+    ("ERP_PUBLIC_URL", "https://App.School.example/", "the web app's address"),
 ]
 
 LINE_RE = re.compile(r"^school-erp: configuration: (ERP_[A-Z_]+): expected (.+), got (.*)$")

@@ -72,8 +72,10 @@ class TestRouting(ServerTestCase):
                 p = self.assertProblem(res, 404, "not-found")
                 self.assertNotIn("errors", p)
 
-    def test_root_is_404(self):
-        self.assertProblem(self.server.get("/"), 404, "not-found")
+    def test_root_is_404_without_the_web_app(self):
+        # the web app (test_web.py) is served at / when built; ERP_WEB_DIR="" switches it off
+        server = self.start_server({"ERP_WEB_DIR": ""})
+        self.assertProblem(server.get("/"), 404, "not-found")
 
     def test_trailing_slash_is_404(self):
         for path in ["/healthz/", "/readyz/", "/api/v1/version/", ECHO + "/"]:

@@ -1,0 +1,244 @@
+// e2e.mjs SCENARIO - one end-to-end scenario of the web app in Debian's chromium (playwright-core pointed at
+// /usr/bin/chromium; nothing downloads a browser), run by test_web_app.py against the real server.
+//
+// Reads: ERP_APP_URL (the server), ERP_E2E_CLOCK (the instant the page's clock shows: the server's test clock),
+// ERP_E2E_PASSWORD (the demo's), ERP_E2E_SHOTS (where screenshots go), ERP_E2E_ARGS (JSON: scenario inputs).
+// Prints one line "RESULT <json>" (what the Python side checks against the API) and exits 0; on a failed
+// check prints "FAILED <message>" and exits 1. Every page is checked with axe-core: no serious or critical
+// violation.
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+// the test tools live in tests/tools (package.json, its lock, node_modules)
+const require = createRequire(new URL("../tools/package.json", import.meta.url));
+const { chromium } = require("playwright-core");
+const AXE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const APP = process.env.ERP_APP_URL;
+const PASSWORD = process.env.ERP_E2E_PASSWORD;
+const SHOTS = process.env.ERP_E2E_SHOTS;
+const ARGS = JSON.parse(process.env.ERP_E2E_ARGS || "{}");
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 800 };
+
+class Failed extends Error {}
+let current = null; // the page of the scenario, for the failure's screenshot
+function check(ok, message) {
+  if (!ok) throw new Failed(message);
+}
+
+async function open(browser, viewport) {
+  // the browser's own zone is not the school's: the app must show the school's day (America/New_York)
+  const context = await browser.newContext({ viewport, locale: "en-US", timezoneId: "Asia/Tokyo" });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of (401|404|422)/.test(m.text())) errors.push(m.text());
+  });
+  await page.clock.setFixedTime(new Date(process.env.ERP_E2E_CLOCK));
+  page.errors = errors;
+  current = page;
+  return page;
+}
+
+async function axe(page, name) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `axe on ${name}: ` + bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target).join(" ")}`).join("; "));
+  return result.violations.length;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, name + ".png"), fullPage: true });
+}
+
+async function heading(page, text) {
+  await page.locator("h1", { hasText: text }).first().waitFor({ timeout: 15000 });
+}
+
+async function signIn(page, email, { school = "demo", password = PASSWORD } = {}) {
+  await page.locator("#email").waitFor();
+  await page.fill("#tenant", school);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.keyboard.press("Enter"); // the form submits from the keyboard
+}
+
+async function markedStatuses(page) {
+  return page.$$eval("button.mark", (bs) =>
+    Object.fromEntries(bs.map((b) => [b.dataset.student, b.querySelector(".status").textContent.toLowerCase()])));
+}
+
+const scenarios = {
+  // A teacher on a phone: a wrong password's message, today's lessons, the register saved in one go.
+  async teacher(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await heading(page, "Sign in");
+    await axe(page, "sign-in");
+    await shot(page, "sign-in");
+    await page.click("button[type=submit]");
+    check((await page.getAttribute("#email", "aria-invalid")) === "true", "an empty email is marked invalid");
+    const said = await page.textContent("#email-error");
+    check(/^Email \S/.test(said), "the field's own message is next to it: " + said);
+    await signIn(page, "teacher1@demo.school", { password: "not the password" });
+    await page.locator(".notice.error").waitFor();
+    check(/not correct/.test(await page.textContent(".notice.error")), "the API's detail is shown");
+    await signIn(page, "teacher1@demo.school");
+    await heading(page, "Today");
+    await page.locator(".card").first().waitFor();
+    check((await page.textContent("main")).includes(ARGS.todayText), `today is ${ARGS.todayText} in the school`);
+    await axe(page, "today");
+    await shot(page, "teacher-today");
+    // keyboard: Tab reaches the first lesson's register link
+    const link = page.locator(".card a.button").first();
+    await link.focus();
+    await page.keyboard.press("Enter");
+    await heading(page, "Register of");
+    const [, classId, date] = /#\/register\/([^/]+)\/(.+)$/.exec(page.url());
+    const rows = page.locator("button.mark");
+    check((await rows.count()) > 0, "the register lists the class");
+    await rows.nth(0).click();
+    await rows.nth(1).click();
+    await rows.nth(1).click();
+    const tapped = await markedStatuses(page);
+    const ids = Object.keys(tapped).slice(0, 2);
+    check((await page.locator(".row.unsaved button.mark").nth(0).getAttribute("data-student")) === ids[0] &&
+      (await page.locator(".row.unsaved button.mark").nth(1).getAttribute("data-student")) === ids[1], "tapped rows are flagged unsaved");
+    check(/not saved yet/.test(await page.textContent(".counter")), "the counter says what is not saved");
+    await axe(page, "register");
+    await shot(page, "teacher-register-unsaved");
+    await page.click("button.save");
+    await page.locator(".notice.ok").waitFor();
+    check((await page.textContent(".counter")) === "Everything is saved.", "after the save nothing is unsaved");
+    check((await page.locator(".row.unsaved").count()) === 0, "no row is flagged after the save");
+    await shot(page, "teacher-register-saved");
+    return { classId, date, marks: await markedStatuses(page), tapped: { [ids[0]]: tapped[ids[0]], [ids[1]]: tapped[ids[1]] }, errors: page.errors };
+  },
+
+  // A parent: their children with attendance, one child's page, and another child's address is not found.
+  async parent(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await signIn(page, "parent1@demo.school");
+    await heading(page, "My children");
+    await page.locator(".card").first().waitFor();
+    const children = await page.$$eval(".card h2 a", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
+    check(/Attendance/.test(await page.textContent(".card")), "each child shows an attendance summary");
+    await axe(page, "children");
+    await shot(page, "parent-children");
+    await page.click(".card h2 a");
+    await page.locator("h2", { hasText: "Days not present" }).waitFor();
+    await axe(page, "child");
+    await shot(page, "parent-child");
+    await page.goto(APP + "/#/children/" + ARGS.otherChild);
+    await heading(page, "Not found");
+    check(!(await page.textContent("main")).includes(ARGS.otherName), "nothing of the other child is shown");
+    await axe(page, "not found");
+    await shot(page, "parent-not-found");
+    return { children, errors: page.errors };
+  },
+
+  // The session ends while a register has unsaved marks: back to sign-in, which says they are kept; after
+  // signing in again they are back and are saved.
+  async expiry(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + `/#/register/${ARGS.classId}/${ARGS.date}`);
+    await signIn(page, "teacher1@demo.school");
+    await heading(page, "Register of");
+    const row = page.locator("button.mark").nth(2);
+    const student = await row.getAttribute("data-student");
+    const cycle = ["present", "absent", "late", "excused"];
+    const before = (await row.locator(".status").textContent()).toLowerCase();
+    const expected = cycle[(cycle.indexOf(before) + 3) % 4];
+    await row.click();
+    await row.click();
+    await row.click(); // three taps on: present → excused, late → absent, …
+    await page.locator(".counter.dirty").waitFor();
+    // the server ends the session (as an expiry or a sign-out elsewhere would)
+    const ended = await page.evaluate(async () => {
+      const s = JSON.parse(sessionStorage.getItem("erp.session"));
+      const r = await fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: "Bearer " + s.accessToken } });
+      return r.status;
+    });
+    check(ended === 204, "the session was ended: " + ended);
+    await page.click("button.save");
+    await heading(page, "Sign in");
+    const said = await page.textContent("main");
+    check(/session has ended/.test(said) && /unsaved register .* is kept/.test(said), "sign-in says the marks are kept: " + said);
+    await axe(page, "sign-in after expiry");
+    await shot(page, "session-ended");
+    await signIn(page, "teacher1@demo.school");
+    await heading(page, "Register of");
+    await page.locator(".notice.info", { hasText: "unsaved marks from before are back" }).waitFor();
+    const back = (await page.locator(`button.mark[data-student="${student}"] .status`).textContent()).toLowerCase();
+    check(back === expected, `the kept mark is back: ${back}, not ${expected}`);
+    await page.click("button.save");
+    await page.locator(".notice.ok").waitFor();
+    return { student, status: expected, errors: page.errors };
+  },
+
+  // The access token (30 s here) is refreshed before it expires, without the reader doing anything.
+  async refresh(browser) {
+    const page = await open(browser, DESKTOP);
+    await page.goto(APP + "/");
+    await signIn(page, "parent1@demo.school");
+    await heading(page, "My children");
+    const token = () => page.evaluate(() => JSON.parse(sessionStorage.getItem("erp.session")).accessToken);
+    const first = await token();
+    await page.waitForFunction((t) => JSON.parse(sessionStorage.getItem("erp.session")).accessToken !== t, first,
+      { timeout: 90000, polling: 500 });
+    await page.click(".card h2 a");
+    await page.locator("h2", { hasText: "Days not present" }).waitFor();
+    return { first, now: await token(), errors: page.errors };
+  },
+
+  // The office on a desktop: the student search and a profile.
+  async admin(browser) {
+    const page = await open(browser, DESKTOP);
+    await page.goto(APP + "/");
+    await signIn(page, "admin@demo.school");
+    await heading(page, "Students");
+    await page.locator("table.list").waitFor();
+    await page.fill("#q", ARGS.query);
+    await page.keyboard.press("Enter");
+    await page.locator("table.list caption", { hasText: ARGS.query }).waitFor();
+    const found = await page.$$eval("table.list tbody a", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
+    await axe(page, "students");
+    await shot(page, "admin-students");
+    await page.click(`a[href="#/students/${found[0]}"]`);
+    await page.locator("dl.facts").waitFor();
+    await axe(page, "student");
+    await shot(page, "admin-student");
+    await page.goto(APP + "/#/students");
+    await page.fill("#q", "zzzz-nobody");
+    await page.keyboard.press("Enter");
+    await page.locator(".empty").waitFor();
+    await page.click("button.link"); // sign out
+    await heading(page, "Sign in");
+    check(/signed out/.test(await page.textContent("main")), "signing out says so");
+    return { found, errors: page.errors };
+  },
+};
+
+const name = process.argv[2];
+const browser = await chromium.launch({ executablePath: process.env.ERP_CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+let code = 0;
+try {
+  check(scenarios[name], "no scenario " + name);
+  const result = await scenarios[name](browser);
+  console.log("RESULT " + JSON.stringify(result));
+} catch (e) {
+  console.log("FAILED " + (e instanceof Failed ? e.message : e.stack).split("\n").join(" | "));
+  if (current) {
+    await shot(current, "failed-" + name).catch(() => {});
+    console.log("page " + current.url() + ": " + (await current.textContent("body").catch(() => "?")).replace(/\s+/g, " "));
+  }
+  code = 1;
+} finally {
+  await browser.close();
+}
+process.exit(code);

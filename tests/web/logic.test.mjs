@@ -1,0 +1,48 @@
+// logic.test.mjs - the web app's own logic without a browser (node:test): the register's drafts, the
+// router's matching and role rule, dates in the school's time zone. Run by test_web_app.py (TestAppLogic).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { draftOf, merge, nextStatus } from "../../web/js/drafts.js";
+import { compile, resolve } from "../../web/js/router.js";
+import { todayIn, weekday } from "../../web/js/format.js";
+
+const row = (id, status) => ({ studentId: id, firstName: "A", lastName: id, mark: status ? { status } : null });
+
+test("a tap goes present, absent, late, excused and round again", () => {
+  assert.deepEqual(["present", "absent", "late", "excused"].map(nextStatus), ["absent", "late", "excused", "present"]);
+});
+
+test("an unmarked student shows present and is not saved yet", () => {
+  const [r] = merge([row("s1", null)], null);
+  assert.equal(r.shown, "present");
+  assert.equal(r.unsaved, true);
+  assert.deepEqual(draftOf([r]), {}, "a default is no change by hand");
+});
+
+test("a saved mark shows as saved; the draft's wins and is unsaved", () => {
+  const rows = merge([row("s1", "late"), row("s2", "absent")], { s2: "present", s9: "late", s1: "bogus" });
+  assert.deepEqual(rows.map((r) => [r.shown, r.unsaved]), [["late", false], ["present", true]]);
+  assert.deepEqual(draftOf(rows), { s2: "present" });
+});
+
+test("routes match whole fragments and decode their parameters", () => {
+  const m = compile("#/register/:classId/:date");
+  assert.deepEqual(m("#/register/c%201/2027-10-13"), { classId: "c 1", date: "2027-10-13" });
+  assert.equal(m("#/register/c1"), null);
+  assert.equal(m("#/register/c1/d/extra"), null);
+});
+
+test("a route another role owns is not found", () => {
+  const routes = [{ path: "#/students/:id", roles: ["admin"] }, { path: "#/children/:id", roles: ["parent"] }];
+  assert.equal(resolve(routes, "#/students/x", ["parent"]), null);
+  assert.deepEqual(resolve(routes, "#/children/x", ["parent"]).params, { id: "x" });
+});
+
+test("today is the school's date, not the browser's", () => {
+  const late = new Date("2027-10-13T02:30:00Z"); // still the 12th in New York, the 13th in Paris
+  assert.equal(todayIn("America/New_York", late), "2027-10-12");
+  assert.equal(todayIn("Europe/Paris", late), "2027-10-13");
+  assert.equal(weekday("2027-10-13"), 3);
+  assert.equal(weekday("2027-10-17"), 7);
+});

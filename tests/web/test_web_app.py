@@ -1,0 +1,126 @@
+"""
+The web app end to end: Debian's chromium (driven by playwright-core from tests/tools, e2e.mjs) against the
+real server and the demo school, on a Tuesday of the demo's term (the server's test clock and the page's
+clock agree; the browser runs in another time zone than the school). What the browser did is checked
+against the API:
+
+* a teacher on a 360 px phone signs in (a missing field's message next to it, the API's detail for a wrong
+  password), sees today's lessons in the school's time zone, marks a register (everyone present, two taps)
+  and saves it once: the API's sheet holds exactly those marks;
+* a parent sees their children (the API's /me/students, no other) with attendance, and a not-found page
+  for another child's address;
+* the session ends while a register has unsaved marks: the app returns to sign-in saying they are kept,
+  and after signing in they are back and saved (the API shows them);
+* the access token is refreshed before it expires (a 30 s token, refreshed at four fifths of its life);
+* the office searches students and opens a profile; signing out returns to sign-in;
+* the app's own logic (drafts, routes, the school's date) passes its node:test checks (logic.test.mjs);
+* axe-core finds no serious or critical violation on any page; each page's screenshot is saved under
+  the build directory (build/test-logs/web-screenshots, or ERP_E2E_SHOTS).
+
+Runs with: cd tests/web && ERP_BIN=$PWD/../../build/school-erp python3 -m unittest -v test_web_app
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+# A Wednesday of the demo's first term, noon in the school (America/New_York): a school day with lessons.
+os.environ["ERP_TEST_CLOCK"] = "2027-10-13T16:00:00Z"
+
+from fixtures_academic import Demo  # noqa: E402
+from harness import ERP_BIN, ROOT, ServerTestCase, skip_allowed  # noqa: E402
+
+CHROMIUM = os.environ.get("ERP_CHROMIUM", "/usr/bin/chromium")
+TOOLS = os.path.join(ROOT, "tests", "tools", "node_modules", "playwright-core")
+SHOTS = os.environ.get("ERP_E2E_SHOTS") or os.path.join(os.path.dirname(ERP_BIN), "test-logs", "web-screenshots")
+
+
+class TestAppLogic(unittest.TestCase):
+    def test_logic_without_a_browser(self):
+        r = subprocess.run(["node", "--test", os.path.join(HERE, "logic.test.mjs")], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout[-3000:] + r.stderr[-2000:])
+        self.assertRegex(r.stdout, r"# pass [1-9]")
+
+
+class TestWebApp(ServerTestCase):
+    SERVER_ENV = {"ERP_ACCESS_TOKEN_TTL_SECONDS": "30"}  # the shortest: the app's refresh happens within a scenario
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(CHROMIUM, os.X_OK):
+            skip_allowed(f"no browser at {CHROMIUM} (scripts/bootstrap --test installs Debian's chromium)")
+        if not os.path.isdir(TOOLS):
+            skip_allowed("playwright-core is not installed (npm ci in tests/tools)")
+        super().setUpClass()
+        cls.demo = Demo(cls.server, students=60)
+        os.makedirs(SHOTS, exist_ok=True)
+
+    def browse(self, scenario, **args):
+        env = dict(os.environ, ERP_APP_URL=self.server.url, ERP_E2E_CLOCK=os.environ["ERP_TEST_CLOCK"],
+                   ERP_E2E_PASSWORD=self.demo.password, ERP_E2E_SHOTS=SHOTS, ERP_E2E_ARGS=json.dumps(args))
+        r = subprocess.run(["node", os.path.join(HERE, "e2e.mjs"), scenario], env=env, capture_output=True,
+                           text=True, timeout=240)
+        lines = r.stdout.splitlines()
+        failed = [line for line in lines if line.startswith(("FAILED ", "page "))]
+        self.assertFalse(failed, "\n".join(failed) + "\n" + r.stderr[-2000:])
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        result = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
+        self.assertEqual(result.pop("errors"), [], "the page logged errors")
+        return result
+
+    def sheet(self, class_id, date):
+        return self.demo.client("admin").get(f"/api/v1/classes/{class_id}/attendance/{date}", expect=200).json
+
+    def test_teacher_saves_todays_register_on_a_phone(self):
+        r = self.browse("teacher", todayText="Wednesday, October 13, 2027")
+        self.assertEqual(r["date"], "2027-10-13")
+        sheet = self.sheet(r["classId"], r["date"])
+        saved = {row["studentId"]: row["mark"]["status"] for row in sheet["items"] if row["mark"]}
+        self.assertEqual(saved, r["marks"], "the API holds what the page shows, every student marked")
+        self.assertEqual(len(saved), len(sheet["items"]))
+        for student, status in r["tapped"].items():
+            self.assertEqual(saved[student], status)
+
+    def test_parent_sees_only_their_children(self):
+        mine = self.demo.client("parent1").get("/api/v1/me/students?limit=50", expect=200).json["items"]
+        mine_ids = {s["id"] for s in mine}
+        others = self.demo.client("admin").get("/api/v1/students?limit=50", expect=200).json["items"]
+        other = next(s for s in others if s["id"] not in mine_ids)
+        r = self.browse("parent", otherChild=other["id"], otherName=other["lastName"] + other["firstName"])
+        self.assertEqual(set(r["children"]), mine_ids)
+        self.demo.client("parent1").get(f"/api/v1/students/{other['id']}", expect=404)
+
+    def test_session_end_keeps_the_unsaved_register(self):
+        teacher = self.demo.client("teacher1")
+        tid = self.demo.teacher_id("teacher1")
+        week = teacher.get(f"/api/v1/teachers/{tid}/timetable", expect=200).json
+        lesson = next(d for d in week["days"] if d["weekday"] == 3)["slots"][-1]
+        r = self.browse("expiry", classId=lesson["classId"], date="2027-10-13")
+        sheet = self.sheet(lesson["classId"], "2027-10-13")
+        marks = {row["studentId"]: row["mark"]["status"] for row in sheet["items"] if row["mark"]}
+        self.assertEqual(marks[r["student"]], r["status"])
+
+    def test_office_searches_students(self):
+        student = self.demo.client("admin").get("/api/v1/students?limit=1&sort=admissionNo", expect=200).json["items"][0]
+        r = self.browse("admin", query=student["admissionNo"])
+        self.assertEqual(r["found"], [student["id"]])
+
+    def test_token_is_refreshed_before_it_expires(self):
+        r = self.browse("refresh")
+        self.assertNotEqual(r["first"], r["now"])
+        self.server.get("/api/v1/me", token=r["now"], expect=200)
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        docs = os.path.join(ROOT, "docs", "screenshots")
+        if os.environ.get("ERP_E2E_DOCS") and os.path.isdir(SHOTS):
+            os.makedirs(docs, exist_ok=True)
+            for name in ("teacher-register-unsaved", "parent-children"):
+                if os.path.exists(os.path.join(SHOTS, name + ".png")):
+                    shutil.copy(os.path.join(SHOTS, name + ".png"), docs)

@@ -1,0 +1,130 @@
+// main.js - the app shell: sign-in, the bar with the role's navigation and sign-out, and the page of the URL.
+
+import { call, get } from "./api.js";
+import { fill, h } from "./dom.js";
+import { resolve } from "./router.js";
+import { end, onEnd, schedule, session } from "./session.js";
+import * as login from "./pages/login.js";
+import * as today from "./pages/today.js";
+import * as register from "./pages/register.js";
+import * as children from "./pages/children.js";
+import * as students from "./pages/students.js";
+import * as notFound from "./pages/notfound.js";
+
+const ROUTES = [
+  { path: "#/today", roles: ["teacher"], page: today, nav: "Today" },
+  { path: "#/register/:classId/:date", roles: ["teacher", "admin"], page: register },
+  { path: "#/children", roles: ["parent"], page: children, nav: "My children" },
+  { path: "#/children", roles: ["student"], page: children, nav: "My record" },
+  { path: "#/children/:id", roles: ["parent", "student"], page: children },
+  { path: "#/students", roles: ["admin", "staff"], page: students, nav: "Students" },
+  { path: "#/students/:id", roles: ["admin", "staff", "teacher"], page: students },
+];
+
+const main = document.getElementById("main");
+const bar = document.getElementById("bar");
+let me = null; // GET /api/v1/me
+let generation = 0;
+
+function home(roles) {
+  const first = ROUTES.find((r) => r.nav && r.roles.some((x) => roles.includes(x)));
+  return first ? first.path : "#/welcome";
+}
+
+function renderBar() {
+  const roles = me.user.roles;
+  const links = ROUTES.filter((r) => r.nav && r.roles.some((x) => roles.includes(x)));
+  fill(
+    bar,
+    h("span", { class: "school" }, me.tenant ? me.tenant.name : "Platform"),
+    h(
+      "nav",
+      { "aria-label": "Main" },
+      links.map((r) =>
+        h("a", { href: r.path, "aria-current": location.hash.startsWith(r.path) ? "page" : null }, r.nav),
+      ),
+    ),
+    h("span", { class: "who" }, me.user.displayName),
+    h("button", { type: "button", class: "link", onclick: signOut }, "Sign out"),
+  );
+  bar.hidden = false;
+}
+
+async function signOut() {
+  try {
+    await call("POST", "/api/v1/auth/logout");
+  } catch {
+    // the session ends here whatever the server answered
+  }
+  end("logout");
+}
+
+/** What a page gets: where to draw, who is signed in, the school's time zone, whether it is still shown. */
+function context() {
+  const mine = ++generation;
+  return {
+    main,
+    me,
+    timeZone: (me.tenant && me.tenant.timeZone) || "UTC",
+    alive: () => mine === generation,
+  };
+}
+
+async function route() {
+  if (location.hash && !location.hash.startsWith("#/")) return; // an in-page link (skip to content)
+  if (!session()) return showLogin("", location.hash);
+  if (!me) {
+    try {
+      me = await get("/api/v1/me");
+    } catch {
+      return; // the session ended: onEnd shows the sign-in
+    }
+  }
+  if (!location.hash || location.hash === "#/" || location.hash === "#/login") {
+    location.replace(home(me.user.roles));
+    return;
+  }
+  renderBar();
+  const found = resolve(ROUTES, location.hash, me.user.roles);
+  const ctx = context();
+  if (found) await found.route.page.render(ctx, found.params);
+  else if (location.hash === "#/welcome") welcome(ctx);
+  else notFound.render(ctx);
+  const title = main.querySelector("h1");
+  if (title) {
+    document.title = title.textContent + " · School ERP";
+    title.focus();
+  }
+}
+
+function welcome(ctx) {
+  fill(ctx.main, h("h1", { tabindex: "-1" }, "Welcome"),
+    h("p", {}, "There is no page for your role in the app yet; the API at /api/v1 serves everything."));
+}
+
+function showLogin(message, returnTo) {
+  generation++;
+  bar.hidden = true;
+  login.render({ main, message, onSignedIn: (user) => signedIn(user, returnTo) });
+  const title = main.querySelector("h1");
+  if (title) document.title = "Sign in · School ERP";
+}
+
+async function signedIn(_user, returnTo) {
+  me = null;
+  if (returnTo && returnTo !== location.hash) location.hash = returnTo;
+  else await route();
+}
+
+onEnd((reason) => {
+  me = null;
+  let message = reason === "logout" ? "You have signed out." : "Your session has ended. Sign in again to go on.";
+  const kept = register.unsavedSummary();
+  if (kept) message += ` Your unsaved register (${kept}) is kept on this device and comes back when you sign in.`;
+  if (reason === "logout") history.replaceState(null, "", "#/login");
+  showLogin(message, reason === "logout" ? "" : location.hash);
+});
+
+window.addEventListener("hashchange", route);
+schedule();
+route();

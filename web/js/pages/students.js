@@ -1,0 +1,70 @@
+// pages/students.js - the office's student search and a student's profile.
+
+import { ApiError, get } from "../api.js";
+import { empty, fill, h, heading, notice } from "../dom.js";
+import { fullName, longDate, percent } from "../format.js";
+import * as notFound from "./notfound.js";
+
+function search(ctx) {
+  const input = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", minlength: "1", maxlength: "100" });
+  const results = h("div", { "aria-live": "polite" });
+  async function run(ev) {
+    ev.preventDefault();
+    const q = input.value.trim();
+    const path = "/api/v1/students?limit=50" + (q ? "&q=" + encodeURIComponent(q) : "");
+    try {
+      const page = await get(path);
+      if (!ctx.alive()) return;
+      fill(results, page.items.length === 0
+        ? empty(`No student matches “${q}”.`, "Try part of the name or the admission number.")
+        : h("table", { class: "list" },
+            h("caption", {}, q ? `Students matching “${q}”` : "Students"),
+            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Admission no."), h("th", { scope: "col" }, "Status"))),
+            h("tbody", {}, page.items.map((s) => h("tr", {},
+              h("td", {}, h("a", { href: `#/students/${s.id}` }, fullName(s))),
+              h("td", {}, s.admissionNo), h("td", {}, s.status))))));
+    } catch (e) {
+      if (ctx.alive()) fill(results, notice("error", e.detail || String(e)));
+    }
+  }
+  fill(ctx.main, heading("Students"),
+    h("form", { class: "search", role: "search", onsubmit: run },
+      h("label", { for: "q" }, "Name or admission number"), input,
+      h("button", { type: "submit", class: "primary" }, "Search")),
+    results);
+  return run(new Event("submit"));
+}
+
+async function profile(ctx, id) {
+  let s, att;
+  try {
+    s = await get(`/api/v1/students/${encodeURIComponent(id)}`);
+    att = await get(`/api/v1/students/${encodeURIComponent(id)}/attendance`).catch(() => null);
+  } catch (e) {
+    if (!ctx.alive()) return;
+    if (e instanceof ApiError && (e.status === 404 || e.status === 400)) return notFound.render(ctx);
+    return fill(ctx.main, heading("Student"), notice("error", e.detail || String(e)));
+  }
+  if (!ctx.alive()) return;
+  const row = (k, v) => h("div", {}, h("dt", {}, k), h("dd", {}, v === null || v === undefined || v === "" ? "—" : v));
+  fill(ctx.main,
+    heading(fullName(s)),
+    h("dl", { class: "facts" },
+      row("Admission no.", s.admissionNo),
+      row("Class today", s.currentClass ? s.currentClass.name : "not enrolled"),
+      row("Status", s.status),
+      row("Date of birth", s.dateOfBirth ? longDate(s.dateOfBirth) : null),
+      row("Email", s.email),
+      row("Phone", s.phone),
+      row("Attendance this term", att ? percent(att.summary.attendanceRate) : null)),
+    h("h2", {}, "Guardians"),
+    s.guardians.length === 0
+      ? empty("No guardian is linked.", "Link one through the API (PUT /api/v1/students/{id}/guardians/{guardianId}).")
+      : h("ul", { class: "plain" }, s.guardians.map((g) =>
+          h("li", {}, `${fullName(g.guardian)} (${g.relationship}${g.isPrimary ? ", primary" : ""})`))),
+    h("p", {}, h("a", { href: "#/students" }, "Back to the search")));
+}
+
+export function render(ctx, params) {
+  return params.id ? profile(ctx, params.id) : search(ctx);
+}
