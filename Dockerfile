@@ -17,7 +17,7 @@ WORKDIR /src
 COPY . .
 ARG ERP_COMMIT=""
 RUN meson setup /build --buildtype=debugoptimized -Dtests=disabled -Dcommit="$ERP_COMMIT" >/dev/null \
- && ninja -C /build school-erp \
+ && ninja -C /build school-erp web \
  && strip --strip-debug -o /school-erp /build/school-erp
 
 # ---- run: the shared libraries school-erp links against, CA certificates (S3), the font of its PDFs
@@ -34,6 +34,8 @@ RUN apt-get update \
 
 FROM runtime-base
 COPY --from=build /school-erp /usr/local/bin/school-erp
+# the web app (content-hashed, gzip'd), served at / from beside the executable (ERP_WEB_DIR's default)
+COPY --from=build /build/web /usr/local/bin/web
 USER 10001:10001
 WORKDIR /var/lib/school-erp
 ENV ERP_LISTEN=0.0.0.0:8080 \

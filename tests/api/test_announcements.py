@@ -112,8 +112,9 @@ class WithMail(ServerTestCase):
                 skip_allowed("needs ERP_TEST_REDIS_URL (tests/run starts Redis)")
             env = {"ERP_REDIS_URL": os.environ["ERP_TEST_REDIS_URL"], "QUEUE_NAME": f"ann-{uuid.uuid4().hex[:8]}"}
         cls.sink = MailSink().start()
-        # a delivery job that starts before its message's transaction commits (Redis) tries again soon
-        cls.SERVER_ENV = {"ERP_SMTP_URL": cls.sink.url, "ERP_MAIL_BACKOFF_MS": "200", **env}
+        # a delivery job that starts before its message's transaction commits (Redis) tries again soon, and
+        # for long enough (5 attempts, backoff from 1 s: about 15 s) that a slow commit (ASan) is waited for
+        cls.SERVER_ENV = {"ERP_SMTP_URL": cls.sink.url, "ERP_MAIL_BACKOFF_MS": "1000", **env}
         cls.worker = None
         try:
             super().setUpClass()

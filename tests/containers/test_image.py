@@ -200,6 +200,9 @@ class Image(unittest.TestCase):
         base = f"http://127.0.0.1:{port}"
         self.wait_ready(api, base + "/readyz")
         self.assertEqual(podman("healthcheck", "run", api, check=False).returncode, 0, self.logs(api))
+        with urllib.request.urlopen(base + "/", timeout=10) as page:  # the web app ships in the image
+            self.assertEqual(page.headers["Content-Type"].split(";")[0], "text/html")
+            self.assertIn(b'type="module"', page.read())
         worker = self.start("worker", "worker", env={**env, "ERP_WORKER_LISTEN": f"127.0.0.1:{wport}",
                                                        "ERP_WORKER_GRACE_MS": "2000"})
         self.wait_ready(worker, f"http://127.0.0.1:{wport}/healthz")
