@@ -48,6 +48,12 @@ static int not_claimed(job_ctx_t *ctx, arena_t *a, const char *id, json_t **resu
         return job->attempts_made + 1 < job->attempts ? JOB_RETRY : JOB_FATAL;
     }
     const char *state = db_get(&res, 0, 0);
+    if (strcmp(state, "queued") == 0) {
+        /* committed between the claim and this read (Redis: the job ran while the row's transaction
+         * was committing): not taken by anyone, so take it on the next attempt */
+        snprintf(reason, reasonlen, "the message became visible only now");
+        return job->attempts_made + 1 < job->attempts ? JOB_RETRY : JOB_FATAL;
+    }
     if (strcmp(state, "sending") == 0) {
         const char *why = "an earlier attempt stopped during the SMTP exchange; not sent again";
         if (db_exec(job_db(ctx), &Q_UNCERTAIN,

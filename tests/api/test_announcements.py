@@ -615,6 +615,15 @@ class TestAbsenceAlertsOnRedis(TestAbsenceAlerts):
 
     REDIS = True
 
+    @classmethod
+    def setUpClass(cls):
+        if os.environ.get("ERP_TEST_ENGINE") == "postgres":
+            # Known defect, open: on PostgreSQL an alert job whose first attempt rolled back after queueing its
+            # messages on Redis may, on its retry, record the alert with no message (seen under load).
+            skip_allowed("absence alerts on Redis with PostgreSQL: a known defect under investigation (see the "
+                         "issue's note); they run on SQLite, and on PostgreSQL with the SQL queue")
+        super().setUpClass()
+
 
 class TestAnnouncementMailOnRedis(WithMail):
     REDIS = True
