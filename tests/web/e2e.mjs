@@ -35,7 +35,7 @@ async function open(browser, viewport) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   page.on("console", (m) => {
-    if (m.type() === "error" && !/status of (401|404|422)/.test(m.text())) errors.push(m.text());
+    if (m.type() === "error" && !/status of (401|404|409|412|422)/.test(m.text())) errors.push(m.text());
   });
   await page.clock.setFixedTime(new Date(process.env.ERP_E2E_CLOCK));
   page.errors = errors;
@@ -81,7 +81,7 @@ const scenarios = {
     await axe(page, "sign-in");
     await shot(page, "sign-in");
     await page.click("button[type=submit]");
-    check((await page.getAttribute("#email", "aria-invalid")) === "true", "an empty email is marked invalid");
+    await page.locator('#email[aria-invalid="true"]').waitFor(); // an empty email is marked invalid
     const said = await page.textContent("#email-error");
     check(/^Email \S/.test(said), "the field's own message is next to it: " + said);
     await signIn(page, "teacher1@demo.school", { password: "not the password" });
@@ -221,6 +221,83 @@ const scenarios = {
     await heading(page, "Sign in");
     check(/signed out/.test(await page.textContent("main")), "signing out says so");
     return { found, errors: page.errors };
+  },
+
+  // The office admits a student (the API's field errors next to the fields), edits them (a change saved
+  // meanwhile elsewhere is not overwritten: the page says so), enrolls them in a class and finds them.
+  async office(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await signIn(page, "admin@demo.school");
+    await heading(page, "Students");
+    await page.locator("a.button", { hasText: "Admit a student" }).click();
+    await heading(page, "Admit a student");
+    await page.fill("#admissionNo", ARGS.admissionNo);
+    await page.fill("#lastName", ARGS.lastName);
+    await page.fill("#dateOfBirth", "2031-02-01");
+    await page.click("form.record button[type=submit]");
+    await page.locator('#firstName[aria-invalid="true"]').waitFor();
+    const said = await page.textContent("#firstName-error");
+    check(said === "First name must not be empty.", "the API's message is next to the first name: " + said);
+    check(await page.evaluate(() => document.activeElement.id === "firstName"), "the field in error has the focus");
+    await axe(page, "admit with errors");
+    await shot(page, "admin-admit-errors");
+    await page.fill("#firstName", ARGS.firstName);
+    await page.click("form.record button[type=submit]");
+    await page.locator('#dateOfBirth[aria-invalid="true"]').waitFor();
+    check(/^Date of birth must be a date in the past\.$/.test(await page.textContent("#dateOfBirth-error")), "the birth date's message");
+    check((await page.getAttribute("#firstName", "aria-invalid")) === null, "a corrected field is no longer marked");
+    await page.fill("#dateOfBirth", ARGS.dateOfBirth);
+    await page.click("form.record button[type=submit]");
+    await page.locator(".notice.ok", { hasText: "is admitted" }).waitFor();
+    const id = /#\/students\/([^/]+)$/.exec(page.url())[1];
+    await axe(page, "admitted");
+    await shot(page, "admin-admitted");
+
+    // an edit meets a change saved elsewhere meanwhile
+    await page.locator("a.button", { hasText: "Edit details" }).click();
+    await heading(page, "Edit ");
+    await page.fill("#phone", "+1 555 0100");
+    const elsewhere = await page.evaluate(async (sid) => {
+      const s = JSON.parse(sessionStorage.getItem("erp.session"));
+      const auth = { authorization: "Bearer " + s.accessToken };
+      const got = await fetch("/api/v1/students/" + sid, { headers: auth });
+      const r = await fetch("/api/v1/students/" + sid, { method: "PATCH",
+        headers: { ...auth, "content-type": "application/json", "if-match": got.headers.get("etag") },
+        body: JSON.stringify({ middleName: "Elsewhere" }) });
+      return r.status;
+    }, id);
+    check(elsewhere === 200, "the other change was saved: " + elsewhere);
+    await page.click("form.record button[type=submit]");
+    const alert = page.locator(".notice.error", { hasText: "someone else changed this student" });
+    await alert.waitFor();
+    await axe(page, "edit conflict");
+    await shot(page, "admin-edit-conflict");
+    await page.keyboard.press("Enter"); // "Show the saved record" has the focus
+    await page.locator(".notice.info", { hasText: "as it is saved now" }).waitFor();
+    check((await page.inputValue("#middleName")) === "Elsewhere", "the saved record is shown");
+    await page.fill("#phone", "+1 555 0100");
+    await page.click("form.record button[type=submit]");
+    await page.locator(".notice.ok", { hasText: "are saved" }).waitFor();
+
+    // enrolled in a class
+    await page.selectOption("#classId", ARGS.classId);
+    await page.click("form.record button[type=submit]");
+    await page.locator(".notice.ok", { hasText: "is enrolled in " + ARGS.className }).waitFor();
+    check((await page.textContent("dl.facts")).includes(ARGS.className), "the profile names the class");
+    await axe(page, "enrolled");
+    await shot(page, "admin-enrolled");
+
+    // found by search on a desktop
+    await page.setViewportSize(DESKTOP);
+    await page.locator(".bar nav a", { hasText: "Students" }).click();
+    await heading(page, "Students");
+    await page.fill("#q", ARGS.lastName);
+    await page.keyboard.press("Enter");
+    await page.locator("table.list caption", { hasText: ARGS.lastName }).waitFor();
+    const found = await page.$$eval("table.list tbody a", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
+    await shot(page, "admin-search-found");
+    return { id, found, errors: page.errors };
   },
 };
 

@@ -110,6 +110,18 @@ class TestWebApp(ServerTestCase):
         r = self.browse("admin", query=student["admissionNo"])
         self.assertEqual(r["found"], [student["id"]])
 
+    def test_admin_admits_enrolls_and_finds_a_student(self):
+        cls = self.demo.classes()["2-A"]
+        r = self.browse("office", admissionNo="W-2027-001", firstName="Ngozi", lastName="Okonkwo-Web",
+                        dateOfBirth="2020-03-14", classId=cls["id"], className="2-A")
+        self.assertEqual(r["found"], [r["id"]], "the search finds the admitted student, only them")
+        s = self.demo.client("admin").get(f"/api/v1/students/{r['id']}", expect=200).json
+        self.assertEqual((s["admissionNo"], s["firstName"], s["lastName"], s["dateOfBirth"]),
+                         ("W-2027-001", "Ngozi", "Okonkwo-Web", "2020-03-14"))
+        self.assertEqual((s["middleName"], s["phone"]), ("Elsewhere", "+1 555 0100"),
+                         "the edit kept the change saved meanwhile and added its own")
+        self.assertEqual(s["currentClass"]["id"], cls["id"])
+
     def test_token_is_refreshed_before_it_expires(self):
         r = self.browse("refresh")
         self.assertNotEqual(r["first"], r["now"])

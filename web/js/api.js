@@ -21,8 +21,16 @@ export class ApiError extends Error {
   }
 }
 
-async function send(method, path, body, token) {
-  const headers = { accept: "application/json" };
+const etags = new WeakMap();
+
+/** The ETag the API sent with a record (for If-Match), or undefined. */
+export function etagOf(record) {
+  return etags.get(record);
+}
+
+/** extra: more headers ({"if-match": …}); blob: the body as a Blob (a PDF) instead of JSON. */
+async function send(method, path, body, token, { headers: extra = {}, blob = false } = {}) {
+  const headers = { accept: blob ? "application/pdf" : "application/json", ...extra };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token) headers.authorization = "Bearer " + token;
   let res;
@@ -32,8 +40,11 @@ async function send(method, path, body, token) {
     throw new ApiError(0, { detail: "The school's server cannot be reached. Check the connection and try again." });
   }
   if (res.status === 204) return null;
+  if (res.ok && blob) return res.blob();
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, data);
+  const tag = res.headers.get("etag");
+  if (tag && data && typeof data === "object") etags.set(data, tag);
   return data;
 }
 
@@ -48,16 +59,16 @@ export function publicCall(method, path, body) {
  * A call with the session's token. A 401 refreshes the session once and tries again; when the session has
  * ended the app is told (session.onEnd) and the promise rejects with an ApiError of status 401.
  */
-export async function call(method, path, body) {
+export async function call(method, path, body, options) {
   const s = session();
   if (!s) throw new ApiError(401, { detail: "Your session has ended. Sign in again." });
   try {
-    return await send(method, path, body, s.accessToken);
+    return await send(method, path, body, s.accessToken, options);
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) throw e;
     if (!(await refresh())) throw new ApiError(401, { detail: "Your session has ended. Sign in again." });
     try {
-      return await send(method, path, body, session().accessToken);
+      return await send(method, path, body, session().accessToken, options);
     } catch (again) {
       if (again instanceof ApiError && again.status === 401) end("expired");
       throw again;
@@ -66,3 +77,19 @@ export async function call(method, path, body) {
 }
 
 export const get = (path) => call("GET", path);
+
+/**
+ * Fetches a document (a PDF) with the session's token and hands it to the browser as a download named
+ * filename: a plain link cannot carry the token.
+ */
+export async function download(path, filename) {
+  const blob = await call("GET", path, undefined, { blob: true });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

@@ -46,3 +46,58 @@ export function empty(what, next) {
 export function notice(kind, text) {
   return h("p", { class: "notice " + kind, role: kind === "error" ? "alert" : "status" }, text);
 }
+
+/**
+ * A labelled form field whose error shows next to it: tag "input" (attrs give its type) or "select"
+ * (options: [[value, text]…]). Returns {input, error, row(), show(message)}.
+ */
+export function field(id, label, attrs = {}, options = null) {
+  const input = options
+    ? h("select", { id, name: id, "aria-describedby": id + "-error", ...attrs },
+        options.map(([value, text]) => h("option", { value }, text)))
+    : h("input", { id, name: id, "aria-describedby": id + "-error", ...attrs });
+  return {
+    input,
+    label,
+    error: h("p", { id: id + "-error", class: "field-error", hidden: true }),
+    row(hint) {
+      return h("div", { class: "field" }, h("label", { for: id }, label), hint ? h("p", { class: "hint" }, hint) : null,
+        input, this.error);
+    },
+    show(message) {
+      this.error.textContent = message || "";
+      this.error.hidden = !message;
+      if (message) input.setAttribute("aria-invalid", "true");
+      else input.removeAttribute("aria-invalid");
+    },
+  };
+}
+
+/**
+ * Shows an API error on a form: each of the problem's field errors next to its field (fields: {apiName:
+ * field}), the detail in status; focuses the first field in error. Returns whether a field was marked.
+ */
+export function showProblem(e, fields, status) {
+  let first = null;
+  for (const [name, f] of Object.entries(fields)) {
+    const m = e.field ? e.field(name) : undefined;
+    f.show(m ? `${f.label} ${m}.` : "");
+    if (m && !first) first = f.input;
+  }
+  fill(status, notice("error", first ? "Please correct the fields marked below." : e.detail || String(e)));
+  if (first) first.focus();
+  return Boolean(first);
+}
+
+let flashed = null;
+/** A message for the next page shown (after a save that moves to another page); taken once. */
+export function flash(text) {
+  flashed = text;
+}
+
+/** The flashed message as an ok notice, or null. */
+export function takeFlash() {
+  const text = flashed;
+  flashed = null;
+  return text ? notice("ok", text) : null;
+}

@@ -9,6 +9,7 @@ import * as today from "./pages/today.js";
 import * as register from "./pages/register.js";
 import * as children from "./pages/children.js";
 import * as students from "./pages/students.js";
+import * as studentForm from "./pages/studentform.js";
 import * as notFound from "./pages/notfound.js";
 
 const ROUTES = [
@@ -18,6 +19,8 @@ const ROUTES = [
   { path: "#/children", roles: ["student"], page: children, nav: "My record" },
   { path: "#/children/:id", roles: ["parent", "student"], page: children },
   { path: "#/students", roles: ["admin", "staff"], page: students, nav: "Students" },
+  { path: "#/students/new", roles: ["admin", "staff"], page: studentForm },
+  { path: "#/students/:id/edit", roles: ["admin", "staff"], page: studentForm },
   { path: "#/students/:id", roles: ["admin", "staff", "teacher"], page: students },
 ];
 

@@ -2,27 +2,10 @@
 // field they concern.
 
 import { ApiError, publicCall } from "../api.js";
-import { fill, h, notice } from "../dom.js";
+import { field, fill, h, notice, showProblem } from "../dom.js";
 import { begin } from "../session.js";
 
 const LAST_SCHOOL = "erp.lastSchool";
-
-function field(id, label, attrs) {
-  const input = h("input", { id, name: id, "aria-describedby": id + "-error", ...attrs });
-  return {
-    input,
-    error: h("p", { id: id + "-error", class: "field-error", hidden: true }),
-    row() {
-      return h("div", { class: "field" }, h("label", { for: id }, label), input, this.error);
-    },
-    show(message) {
-      this.error.textContent = message || "";
-      this.error.hidden = !message;
-      if (message) input.setAttribute("aria-invalid", "true");
-      else input.removeAttribute("aria-invalid");
-    },
-  };
-}
 
 /** ctx: {main, message (shown above the form), onSignedIn(user)} */
 export function render(ctx) {
@@ -53,16 +36,7 @@ export function render(ctx) {
     } catch (e) {
       submit.disabled = false;
       if (!(e instanceof ApiError)) throw e;
-      let placed = false;
-      for (const [f, name] of [[school, "tenant"], [email, "email"], [password, "password"]]) {
-        const m = e.field(name);
-        if (m) {
-          f.show(`${f.input.labels[0].textContent} ${m}.`);
-          placed = true;
-        }
-      }
-      fill(status, notice("error", placed ? "Please correct the fields marked below." : e.detail));
-      (placed ? ctx.main.querySelector("[aria-invalid]") : email.input).focus();
+      if (!showProblem(e, { tenant: school, email, password }, status)) email.input.focus();
     }
   }
 

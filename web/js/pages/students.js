@@ -1,8 +1,8 @@
 // pages/students.js - the office's student search and a student's profile.
 
-import { ApiError, get } from "../api.js";
-import { empty, fill, h, heading, notice } from "../dom.js";
-import { fullName, longDate, percent } from "../format.js";
+import { ApiError, call, get } from "../api.js";
+import { empty, field, fill, flash, h, heading, notice, showProblem, takeFlash } from "../dom.js";
+import { fullName, longDate, percent, todayIn } from "../format.js";
 import * as notFound from "./notfound.js";
 
 function search(ctx) {
@@ -28,6 +28,7 @@ function search(ctx) {
     }
   }
   fill(ctx.main, heading("Students"),
+    h("p", {}, h("a", { class: "button", href: "#/students/new" }, "Admit a student")),
     h("form", { class: "search", role: "search", onsubmit: run },
       h("label", { for: "q" }, "Name or admission number"), input,
       h("button", { type: "submit", class: "primary" }, "Search")),
@@ -47,8 +48,11 @@ async function profile(ctx, id) {
   }
   if (!ctx.alive()) return;
   const row = (k, v) => h("div", {}, h("dt", {}, k), h("dd", {}, v === null || v === undefined || v === "" ? "—" : v));
+  const office = ctx.me.user.roles.some((r) => r === "admin" || r === "staff");
   fill(ctx.main,
     heading(fullName(s)),
+    takeFlash(),
+    office ? h("p", {}, h("a", { class: "button", href: `#/students/${s.id}/edit` }, "Edit details")) : null,
     h("dl", { class: "facts" },
       row("Admission no.", s.admissionNo),
       row("Class today", s.currentClass ? s.currentClass.name : "not enrolled"),
@@ -62,7 +66,46 @@ async function profile(ctx, id) {
       ? empty("No guardian is linked.", "Link one through the API (PUT /api/v1/students/{id}/guardians/{guardianId}).")
       : h("ul", { class: "plain" }, s.guardians.map((g) =>
           h("li", {}, `${fullName(g.guardian)} (${g.relationship}${g.isPrimary ? ", primary" : ""})`))),
+    office ? h("section", { "aria-labelledby": "enroll-title" }, h("h2", { id: "enroll-title" }, "Enroll in a class"),
+      await enrollForm(ctx, s)) : null,
     h("p", {}, h("a", { href: "#/students" }, "Back to the search")));
+}
+
+/** The classes of the current year, in grade order (2-A before 10-A). */
+async function yearClasses() {
+  const year = await get("/api/v1/academic-years/current");
+  const page = await get(`/api/v1/classes?academicYearId=${year.id}&limit=500`);
+  return page.items.sort((a, b) => a.gradeLevel - b.gradeLevel || a.name.localeCompare(b.name));
+}
+
+async function enrollForm(ctx, s) {
+  let classes;
+  try {
+    classes = await yearClasses();
+  } catch (e) {
+    return notice("error", e.detail || String(e));
+  }
+  if (classes.length === 0) return empty("The current year has no classes.", "Create the year's classes first.");
+  const f = {
+    classId: field("classId", "Class", {}, classes.map((c) => [c.id, `${c.name} (${c.enrolledCount}${c.capacity ? " of " + c.capacity : ""} enrolled)`])),
+    startDate: field("startDate", "From", { type: "date", value: todayIn(ctx.timeZone) }),
+  };
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  async function onsubmit(ev) {
+    ev.preventDefault();
+    fill(status, notice("info", "Enrolling…"));
+    try {
+      const en = await call("POST", "/api/v1/enrollments", { studentId: s.id, classId: f.classId.input.value, startDate: f.startDate.input.value });
+      if (!ctx.alive()) return;
+      flash(`${fullName(s)} is enrolled in ${en.className} from ${longDate(en.startDate)}.`);
+      render(ctx, { id: s.id });
+    } catch (e) {
+      if (ctx.alive()) showProblem(e, f, status);
+    }
+  }
+  return h("form", { class: "record", novalidate: true, onsubmit },
+    s.currentClass ? h("p", { class: "hint" }, `Enrolled in ${s.currentClass.name} today: a second class of the same year is refused; transfer instead.`) : null,
+    status, f.classId.row(), f.startDate.row(), h("button", { type: "submit", class: "primary" }, "Enroll"));
 }
 
 export function render(ctx, params) {
