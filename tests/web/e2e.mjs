@@ -131,7 +131,7 @@ const scenarios = {
     await axe(page, "children");
     await shot(page, "parent-children");
     await page.click(".card h2 a");
-    await page.locator("h2", { hasText: "Days not present" }).waitFor();
+    await page.locator("table.calendar").waitFor();
     await axe(page, "child");
     await shot(page, "parent-child");
     await page.goto(APP + "/#/children/" + ARGS.otherChild);
@@ -192,7 +192,7 @@ const scenarios = {
     await page.waitForFunction((t) => JSON.parse(sessionStorage.getItem("erp.session")).accessToken !== t, first,
       { timeout: 90000, polling: 500 });
     await page.click(".card h2 a");
-    await page.locator("h2", { hasText: "Days not present" }).waitFor();
+    await page.locator("table.calendar").waitFor();
     return { first, now: await token(), errors: page.errors };
   },
 
@@ -298,6 +298,72 @@ const scenarios = {
     const found = await page.$$eval("table.list tbody a", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
     await shot(page, "admin-search-found");
     return { id, found, errors: page.errors };
+  },
+
+  // A parent follows a child: the month's attendance calendar and summary, the timetable, published grades
+  // with the report card (a PDF), fees with the receipt (a PDF), announcements marked read; another child's
+  // sections are not found.
+  async records(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await signIn(page, "parent1@demo.school");
+    await heading(page, "My children");
+    await page.locator(`.card h2 a[href="#/children/${ARGS.child}"]`).click();
+    await page.locator("table.calendar").waitFor();
+    const marked = await page.locator("table.calendar td.present, table.calendar td.absent, table.calendar td.late, table.calendar td.excused").count();
+    check(marked === ARGS.marked, `the calendar shows ${marked} marked days, the API ${ARGS.marked}`);
+    check((await page.textContent("table.calendar caption")) === "October 2027", "the school's month is shown");
+    check((await page.textContent("dl.summary")).includes(ARGS.rate), "the month's rate " + ARGS.rate);
+    await axe(page, "attendance calendar");
+    await shot(page, "parent-attendance");
+    await page.setViewportSize(DESKTOP);
+    await shot(page, "parent-attendance-desktop");
+    await page.setViewportSize(PHONE);
+    await page.locator("a.button", { hasText: "Previous month" }).click();
+    await page.locator("table.calendar caption", { hasText: "September 2027" }).waitFor();
+
+    await page.locator(".tabs a", { hasText: "Timetable" }).click();
+    await page.locator(".week .card").first().waitFor();
+    check((await page.locator(".week .card").count()) === 5, "a lesson every weekday");
+    await axe(page, "timetable");
+    await shot(page, "parent-timetable");
+
+    await page.locator(".tabs a", { hasText: "Grades" }).click();
+    await page.locator("button.report-card").first().waitFor();
+    const subjects = await page.$$eval("section.card table.list tbody th", (ths) => ths.map((x) => x.textContent));
+    const [card] = await Promise.all([page.waitForEvent("download"), page.locator("button.report-card").first().click()]);
+    const cardPdf = readFileSync(await card.path()).subarray(0, 5).toString();
+    await page.locator(".notice.ok", { hasText: "report card is downloaded" }).waitFor();
+    await axe(page, "grades");
+    await shot(page, "parent-grades");
+
+    await page.locator(".tabs a", { hasText: "Fees" }).click();
+    await page.locator("button.receipt").first().waitFor();
+    const figures = await page.textContent("dl.summary.fees");
+    const invoices = await page.locator("table.invoices tbody tr").count();
+    const [receipt] = await Promise.all([page.waitForEvent("download"), page.locator("button.receipt").first().click()]);
+    const receiptPdf = readFileSync(await receipt.path()).subarray(0, 5).toString();
+    await axe(page, "fees");
+    await shot(page, "parent-fees");
+
+    await page.locator(".bar nav a", { hasText: "Announcements" }).click();
+    await heading(page, "Announcements");
+    await page.locator("article.unread").first().waitFor();
+    const unread = await page.locator("article.unread").count();
+    await axe(page, "announcements");
+    await shot(page, "parent-announcements");
+    const first = page.locator("article.unread").first();
+    const readId = (await first.getAttribute("aria-labelledby")).slice(2);
+    await first.locator("button.mark-read").click();
+    await page.locator(`article:not(.unread)[aria-labelledby="a-${readId}"]`).waitFor();
+    check((await page.locator("article.unread").count()) === unread - 1, "one announcement fewer is unread");
+
+    for (const section of ["fees", "grades", "timetable", "attendance/2027-10"]) {
+      await page.goto(APP + `/#/children/${ARGS.other}/${section}`);
+      await heading(page, "Not found");
+    }
+    await axe(page, "not found");
+    return { marked, subjects, cardPdf, figures, invoices, receiptPdf, unread, readId, errors: page.errors };
   },
 };
 

@@ -1,11 +1,12 @@
 // logic.test.mjs - the web app's own logic without a browser (node:test): the register's drafts, the
-// router's matching and role rule, dates in the school's time zone. Run by test_web_app.py (TestAppLogic).
+// router's matching and role rule, dates in the school's time zone, the attendance calendar's months, money. Run by test_web_app.py (TestAppLogic).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { draftOf, merge, nextStatus } from "../../web/js/drafts.js";
 import { compile, resolve } from "../../web/js/router.js";
-import { todayIn, weekday } from "../../web/js/format.js";
+import { money, todayIn, weekday } from "../../web/js/format.js";
+import { isMonth, monthOf, monthRange, monthWeeks, shiftMonth } from "../../web/js/calendar.js";
 
 const row = (id, status) => ({ studentId: id, firstName: "A", lastName: id, mark: status ? { status } : null });
 
@@ -45,4 +46,27 @@ test("today is the school's date, not the browser's", () => {
   assert.equal(todayIn("Europe/Paris", late), "2027-10-13");
   assert.equal(weekday("2027-10-13"), 3);
   assert.equal(weekday("2027-10-17"), 7);
+});
+
+test("a month's calendar starts on Monday and holds every day once", () => {
+  const weeks = monthWeeks("2027-10"); // 1 October 2027 is a Friday
+  assert.deepEqual(weeks[0], [null, null, null, null, "2027-10-01", "2027-10-02", "2027-10-03"]);
+  assert.equal(weeks.flat().filter(Boolean).length, 31);
+  assert.ok(weeks.every((w) => w.length === 7));
+  assert.deepEqual(monthWeeks("2027-02").flat().filter(Boolean).slice(-1), ["2027-02-28"]);
+  assert.deepEqual(monthRange("2028-02"), ["2028-02-01", "2028-02-29"], "a leap year");
+});
+
+test("months shift across years and only real months are months", () => {
+  assert.equal(shiftMonth("2027-01", -1), "2026-12");
+  assert.equal(shiftMonth("2027-12", 1), "2028-01");
+  assert.equal(shiftMonth("2027-10", -13), "2026-09");
+  assert.equal(monthOf("2027-10-13"), "2027-10");
+  assert.deepEqual(["2027-10", "2027-13", "2027-1", "x"].map(isMonth), [true, false, false, false]);
+});
+
+test("money is in the currency's minor units", () => {
+  assert.match(money(125000, "USD"), /1,?250\.00/);
+  assert.match(money(1250, "JPY"), /1,?250$/, "yen have no minor unit");
+  assert.match(money(-5, "EUR"), /0\.05/);
 });

@@ -13,6 +13,11 @@ against the API:
   and after signing in they are back and saved (the API shows them);
 * the access token is refreshed before it expires (a 30 s token, refreshed at four fifths of its life);
 * the office searches students and opens a profile; signing out returns to sign-in;
+* the office admits a student (the API's field errors next to the fields), edits them while someone else
+  saves a change (If-Match: the page says so and shows the saved record), enrolls them and finds them;
+* a parent follows a child (its own server: the term's grades get published): the month's attendance
+  calendar and summary, the timetable, published grades and the report card PDF, fees with the receipt
+  PDF, announcements marked read; another child's sections are not found;
 * the app's own logic (drafts, routes, the school's date) passes its node:test checks (logic.test.mjs);
 * axe-core finds no serious or critical violation on any page; each page's screenshot is saved under
   the build directory (build/test-logs/web-screenshots, or ERP_E2E_SHOTS).
@@ -48,8 +53,11 @@ class TestAppLogic(unittest.TestCase):
         self.assertRegex(r.stdout, r"# pass [1-9]")
 
 
-class TestWebApp(ServerTestCase):
+class BrowserCase(ServerTestCase):
+    """A server with the demo school, and scenarios of e2e.mjs run against it (browse)."""
+
     SERVER_ENV = {"ERP_ACCESS_TOKEN_TTL_SECONDS": "30"}  # the shortest: the app's refresh happens within a scenario
+
     @classmethod
     def setUpClass(cls):
         if not os.access(CHROMIUM, os.X_OK):
@@ -69,10 +77,13 @@ class TestWebApp(ServerTestCase):
         failed = [line for line in lines if line.startswith(("FAILED ", "page "))]
         self.assertFalse(failed, "\n".join(failed) + "\n" + r.stderr[-2000:])
         self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        self.demo._login.clear()  # the API's tokens live 30 s here: the checks after a scenario sign in again
         result = json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
         self.assertEqual(result.pop("errors"), [], "the page logged errors")
         return result
 
+
+class TestWebApp(BrowserCase):
     def sheet(self, class_id, date):
         return self.demo.client("admin").get(f"/api/v1/classes/{class_id}/attendance/{date}", expect=200).json
 
@@ -130,9 +141,50 @@ class TestWebApp(ServerTestCase):
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
-        docs = os.path.join(ROOT, "docs", "screenshots")
-        if os.environ.get("ERP_E2E_DOCS") and os.path.isdir(SHOTS):
-            os.makedirs(docs, exist_ok=True)
-            for name in ("teacher-register-unsaved", "parent-children"):
-                if os.path.exists(os.path.join(SHOTS, name + ".png")):
-                    shutil.copy(os.path.join(SHOTS, name + ".png"), docs)
+        copy_docs_screenshots()
+
+
+class TestParentFollowsAChild(BrowserCase):
+    """A parent's view of a child's records; its own server, since publishing the term's grades locks its marks."""
+
+    def test_parent_sees_a_childs_attendance_timetable_grades_fees_and_announcements(self):
+        admin, parent = self.demo.client("admin"), self.demo.client("parent1")
+        mine = parent.get("/api/v1/me/students?limit=50", expect=200).json["items"]
+        child = mine[0]["id"]
+        mine_ids = {s["id"] for s in mine}
+        other = next(s["id"] for s in admin.get("/api/v1/students?limit=50", expect=200).json["items"]
+                     if s["id"] not in mine_ids)
+        admin.post("/api/v1/invoices", json={"studentId": child, "dueDate": "2027-11-01",
+                                             "lines": [{"description": "Tuition, term 1", "amount": 125000}]}, expect=201)
+        admin.post("/api/v1/payments", json={"studentId": child, "amount": 50000, "method": "card",
+                                             "paidOn": "2027-10-11"}, headers={"Idempotency-Key": "web-1"}, expect=201)
+        for title in ("Sports day on Friday", "Parents' evening"):
+            admin.post("/api/v1/announcements", json={"title": title, "body": "Details follow.\nBring water.",
+                                                      "audience": [{"kind": "role", "role": "parent"}],
+                                                      "email": False}, expect=201)
+        term = next(t for t in admin.get("/api/v1/terms?limit=10", expect=200).json["items"] if t["name"] == "Term 1")
+        admin.post(f"/api/v1/terms/{term['id']}/publish-grades", expect=200)
+        att = parent.get(f"/api/v1/students/{child}/attendance?from=2027-10-01&to=2027-10-31", expect=200).json
+        rate = att["summary"]["attendanceRate"]
+        r = self.browse("records", child=child, other=other, marked=len(att["records"]),
+                        rate=f"{round(rate * 100, 1):g}%")
+        self.assertGreater(r["marked"], 0)
+        grades = parent.get(f"/api/v1/students/{child}/grades?termId={term['id']}", expect=200).json
+        self.assertEqual(sorted(r["subjects"]), sorted(s["subjectName"] for s in grades["subjects"]))
+        self.assertEqual((r["cardPdf"], r["receiptPdf"]), ("%PDF-", "%PDF-"))
+        self.assertIn("$750.00", r["figures"])
+        self.assertEqual(r["invoices"], 1)
+        self.assertEqual(r["unread"], 2)
+        mine = {a["id"]: a["read"] for a in parent.get("/api/v1/me/announcements", expect=200).json["items"]}
+        self.assertEqual(mine[r["readId"]], True)
+        self.assertEqual(sorted(mine.values()), [False, True])
+
+
+def copy_docs_screenshots():
+    """With ERP_E2E_DOCS set, the README's screenshots are refreshed from the suite's."""
+    docs = os.path.join(ROOT, "docs", "screenshots")
+    if os.environ.get("ERP_E2E_DOCS") and os.path.isdir(SHOTS):
+        os.makedirs(docs, exist_ok=True)
+        for name in ("teacher-register-unsaved", "parent-children", "parent-attendance", "admin-admit-errors"):
+            if os.path.exists(os.path.join(SHOTS, name + ".png")):
+                shutil.copy(os.path.join(SHOTS, name + ".png"), docs)

@@ -44,3 +44,16 @@ export function percent(rate) {
 export function fullName(p) {
   return `${p.firstName} ${p.lastName}`;
 }
+
+/** An amount in minor units (cents) of a currency ("USD") as the reader writes money: "$1,250.00". */
+export function money(minor, currency) {
+  const f = new Intl.NumberFormat(LOCALE, { style: "currency", currency });
+  const digits = f.resolvedOptions().maximumFractionDigits;
+  return f.format(minor / 10 ** digits);
+}
+
+/** "12 October 2027, 10:42" for an instant, in a time zone. */
+export function dateTime(instant, timeZone) {
+  return new Intl.DateTimeFormat(LOCALE, { timeZone, day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit" })
+    .format(new Date(instant));
+}

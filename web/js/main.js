@@ -8,6 +8,8 @@ import * as login from "./pages/login.js";
 import * as today from "./pages/today.js";
 import * as register from "./pages/register.js";
 import * as children from "./pages/children.js";
+import * as child from "./pages/child.js";
+import * as announcements from "./pages/announcements.js";
 import * as students from "./pages/students.js";
 import * as studentForm from "./pages/studentform.js";
 import * as notFound from "./pages/notfound.js";
@@ -17,8 +19,11 @@ const ROUTES = [
   { path: "#/register/:classId/:date", roles: ["teacher", "admin"], page: register },
   { path: "#/children", roles: ["parent"], page: children, nav: "My children" },
   { path: "#/children", roles: ["student"], page: children, nav: "My record" },
-  { path: "#/children/:id", roles: ["parent", "student"], page: children },
+  { path: "#/children/:id", roles: ["parent", "student"], page: child },
+  { path: "#/children/:id/:section", roles: ["parent", "student"], page: child },
+  { path: "#/children/:id/attendance/:month", roles: ["parent", "student"], page: child, section: "attendance" },
   { path: "#/students", roles: ["admin", "staff"], page: students, nav: "Students" },
+  { path: "#/announcements", roles: ["parent", "student", "teacher", "admin", "staff"], page: announcements, nav: "Announcements" },
   { path: "#/students/new", roles: ["admin", "staff"], page: studentForm },
   { path: "#/students/:id/edit", roles: ["admin", "staff"], page: studentForm },
   { path: "#/students/:id", roles: ["admin", "staff", "teacher"], page: students },
@@ -90,7 +95,7 @@ async function route() {
   renderBar();
   const found = resolve(ROUTES, location.hash, me.user.roles);
   const ctx = context();
-  if (found) await found.route.page.render(ctx, found.params);
+  if (found) await found.route.page.render(ctx, found.route.section ? { ...found.params, section: found.route.section } : found.params);
   else if (location.hash === "#/welcome") welcome(ctx);
   else notFound.render(ctx);
   const title = main.querySelector("h1");
