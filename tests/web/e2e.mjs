@@ -300,6 +300,47 @@ const scenarios = {
     return { id, found, errors: page.errors };
   },
 
+  // A teacher enters an assessment's marks on a phone: a wrong cell is flagged at once and blocks the save,
+  // what is not saved is shown, one save sends the changed cells.
+  async gradebook(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await signIn(page, "teacher1@demo.school");
+    await heading(page, "Today");
+    await page.locator(".bar nav a", { hasText: "Gradebook" }).click();
+    await heading(page, "Gradebook");
+    await page.locator(`a[href="#/gradebook/${ARGS.classId}/${ARGS.subjectId}"]`).click();
+    await page.locator("h2", { hasText: "Assessments" }).waitFor();
+    await axe(page, "gradebook");
+    await shot(page, "teacher-gradebook");
+    await page.locator(`a[href="#/marks/${ARGS.assessmentId}"]`).click();
+    await heading(page, "Marks: ");
+    const rows = page.locator("li.mark-row");
+    check((await rows.count()) === ARGS.students, "a row per student of the class");
+    const ids = await rows.evaluateAll((els) => els.map((e) => e.dataset.student));
+    await page.fill("#m-0", String(ARGS.max + 1));
+    await page.fill("#m-1", "3.333");
+    await page.locator('#m-1[aria-invalid="true"]').waitFor();
+    check((await page.textContent("#m-0-error")).endsWith(`must be at most ${ARGS.max}.`), "the cell says its limit");
+    check(/2 not saved yet/.test(await page.textContent(".counter")), "the counter: " + (await page.textContent(".counter")));
+    await page.click("button.save");
+    await page.locator(".notice.error", { hasText: "correct the marks" }).waitFor();
+    check(await page.evaluate(() => document.activeElement.id === "m-0"), "the first wrong cell has the focus");
+    await axe(page, "marks with errors");
+    await shot(page, "teacher-marks-errors");
+    await page.fill("#m-0", "18.5");
+    await page.fill("#m-1", "");
+    await page.selectOption("#m-1-status", "absent");
+    check((await page.locator("li.mark-row.unsaved").count()) === 2, "two rows are flagged not saved");
+    check(!(await page.isVisible("#m-0-error")), "a corrected cell is no longer flagged");
+    await page.click("button.save");
+    await page.locator(".notice.ok", { hasText: "Saved at" }).waitFor();
+    check((await page.textContent(".counter")) === "Everything is saved.", "after the save nothing is unsaved");
+    check((await page.inputValue("#m-0")) === "18.5", "the saved mark is shown");
+    await shot(page, "teacher-marks-saved");
+    return { first: ids[0], second: ids[1], errors: page.errors };
+  },
+
   // A parent follows a child: the month's attendance calendar and summary, the timetable, published grades
   // with the report card (a PDF), fees with the receipt (a PDF), announcements marked read; another child's
   // sections are not found.

@@ -1,11 +1,13 @@
 // logic.test.mjs - the web app's own logic without a browser (node:test): the register's drafts, the
-// router's matching and role rule, dates in the school's time zone, the attendance calendar's months, money. Run by test_web_app.py (TestAppLogic).
+// router's matching and role rule, dates in the school's time zone, the attendance calendar's months,
+// money, the marks entry's cells. Run by test_web_app.py (TestAppLogic).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { draftOf, merge, nextStatus } from "../../web/js/drafts.js";
 import { compile, resolve } from "../../web/js/router.js";
 import { money, todayIn, weekday } from "../../web/js/format.js";
+import { cellOf, changed, readCell, rowOfError } from "../../web/js/marks.js";
 import { isMonth, monthOf, monthRange, monthWeeks, shiftMonth } from "../../web/js/calendar.js";
 
 const row = (id, status) => ({ studentId: id, firstName: "A", lastName: id, mark: status ? { status } : null });
@@ -69,4 +71,28 @@ test("money is in the currency's minor units", () => {
   assert.match(money(125000, "USD"), /1,?250\.00/);
   assert.match(money(1250, "JPY"), /1,?250$/, "yen have no minor unit");
   assert.match(money(-5, "EUR"), /0\.05/);
+});
+
+test("a mark cell takes 0 to the maximum with two decimals, or a status", () => {
+  assert.deepEqual(readCell(" 12,5 ", "mark", 20), { input: { mark: 12.5 } });
+  assert.deepEqual(readCell("20", "mark", 20), { input: { mark: 20 } });
+  assert.deepEqual(readCell("", "mark", 20), { input: null });
+  assert.deepEqual(readCell("", "absent", 20), { input: { status: "absent", mark: null } });
+  assert.match(readCell("21", "mark", 20).error, /at most 20/);
+  assert.match(readCell("3.333", "mark", 20).error, /two decimals/);
+  assert.match(readCell("-1", "mark", 20).error, /number/);
+  assert.match(readCell("abc", "mark", 20).error, /number/);
+});
+
+test("a cell is unsaved when it differs from the saved result", () => {
+  const saved = { status: "mark", mark: 15.5 };
+  assert.deepEqual(cellOf(saved), ["15.5", "mark"]);
+  assert.equal(changed(saved, "15.50", "mark"), false);
+  assert.equal(changed(saved, "15", "mark"), true);
+  assert.equal(changed(saved, "", "absent"), true);
+  assert.equal(changed(null, "", "mark"), false);
+  assert.equal(changed(null, "0", "mark"), true);
+  assert.equal(changed({ status: "excused", mark: null }, "", "excused"), false);
+  assert.equal(rowOfError("marks[3].mark"), 3);
+  assert.equal(rowOfError("marks"), -1);
 });

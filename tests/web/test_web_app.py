@@ -15,6 +15,8 @@ against the API:
 * the office searches students and opens a profile; signing out returns to sign-in;
 * the office admits a student (the API's field errors next to the fields), edits them while someone else
   saves a change (If-Match: the page says so and shows the saved record), enrolls them and finds them;
+* a teacher enters an assessment's marks on a phone from the gradebook: wrong cells flagged at once and
+  blocking the save, unsaved cells shown, one save of the changed cells (the API holds exactly those);
 * a parent follows a child (its own server: the term's grades get published): the month's attendance
   calendar and summary, the timetable, published grades and the report card PDF, fees with the receipt
   PDF, announcements marked read; another child's sections are not found;
@@ -132,6 +134,27 @@ class TestWebApp(BrowserCase):
         self.assertEqual((s["middleName"], s["phone"]), ("Elsewhere", "+1 555 0100"),
                          "the edit kept the change saved meanwhile and added its own")
         self.assertEqual(s["currentClass"]["id"], cls["id"])
+
+    def test_teacher_enters_an_assessments_marks(self):
+        teacher = self.demo.client("teacher1")
+        week = teacher.get(f"/api/v1/teachers/{self.demo.teacher_id('teacher1')}/timetable", expect=200).json
+        term = next(t for t in teacher.get("/api/v1/terms?limit=10", expect=200).json["items"] if t["name"] == "Term 1")
+        for slot in (s for d in week["days"] for s in d["slots"]):
+            book = teacher.get(f"/api/v1/classes/{slot['classId']}/gradebook?subjectId={slot['subjectId']}"
+                               f"&termId={term['id']}", expect=200).json
+            if book["assessments"]:
+                break
+        a = book["assessments"][0]
+        sheet = teacher.get(f"/api/v1/assessments/{a['id']}/marks", expect=200).json
+        r = self.browse("gradebook", classId=slot["classId"], subjectId=slot["subjectId"], assessmentId=a["id"],
+                        max=a["maxMarks"], students=len(sheet["items"]))
+        after = {i["studentId"]: i["result"] for i in
+                 self.demo.client("teacher1").get(f"/api/v1/assessments/{a['id']}/marks", expect=200).json["items"]}
+        self.assertEqual((after[r["first"]]["status"], after[r["first"]]["mark"]), ("mark", 18.5))
+        self.assertEqual(after[r["second"]]["status"], "absent")
+        before = {i["studentId"]: i["result"] for i in sheet["items"]}
+        for sid in set(after) - {r["first"], r["second"]}:
+            self.assertEqual(after[sid], before[sid], "the cells not changed were not sent")
 
     def test_token_is_refreshed_before_it_expires(self):
         r = self.browse("refresh")

@@ -10,6 +10,7 @@ import * as register from "./pages/register.js";
 import * as children from "./pages/children.js";
 import * as child from "./pages/child.js";
 import * as announcements from "./pages/announcements.js";
+import * as gradebook from "./pages/gradebook.js";
 import * as students from "./pages/students.js";
 import * as studentForm from "./pages/studentform.js";
 import * as notFound from "./pages/notfound.js";
@@ -17,6 +18,9 @@ import * as notFound from "./pages/notfound.js";
 const ROUTES = [
   { path: "#/today", roles: ["teacher"], page: today, nav: "Today" },
   { path: "#/register/:classId/:date", roles: ["teacher", "admin"], page: register },
+  { path: "#/gradebook", roles: ["teacher"], page: gradebook, nav: "Gradebook" },
+  { path: "#/gradebook/:classId/:subjectId", roles: ["teacher", "admin", "staff"], page: gradebook },
+  { path: "#/marks/:assessmentId", roles: ["teacher", "admin"], page: gradebook },
   { path: "#/children", roles: ["parent"], page: children, nav: "My children" },
   { path: "#/children", roles: ["student"], page: children, nav: "My record" },
   { path: "#/children/:id", roles: ["parent", "student"], page: child },
@@ -129,6 +133,8 @@ onEnd((reason) => {
   let message = reason === "logout" ? "You have signed out." : "Your session has ended. Sign in again to go on.";
   const kept = register.unsavedSummary();
   if (kept) message += ` Your unsaved register (${kept}) is kept on this device and comes back when you sign in.`;
+  const marks = gradebook.unsavedSummary();
+  if (marks) message += ` Your unsaved marks (${marks}) are kept on this device and come back when you sign in.`;
   if (reason === "logout") history.replaceState(null, "", "#/login");
   showLogin(message, reason === "logout" ? "" : location.hash);
 });
