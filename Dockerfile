@@ -25,7 +25,7 @@ FROM debian:bookworm-slim AS runtime-base
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libh2o-evloop0.13 libjansson4 libsodium23 libsqlite3-0 libpq5 libhiredis0.14 libjwt0 libicu72 \
-      libcairo2 libfontconfig1 libcsv3 libcurl4 libzip4 ca-certificates fonts-dejavu-core \
+      libcairo2 libfontconfig1 libcsv3 libcurl4 libzip4 libbrotli1 ca-certificates fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
  && groupadd --system --gid 10001 erp \
  && useradd --system --uid 10001 --gid erp --home-dir /var/lib/school-erp --no-create-home \

@@ -299,7 +299,8 @@ static void respond_error(job_t *j, err_code_t code, const char *detail)
 
 /*
  * Sets the answer for a GET or HEAD of one of the web app's files (src/web/assets.h):
- * its bytes (the gzip twin for a client that takes gzip), cache rule, media type and
+ * its bytes (the brotli twin for a client that takes br, else the gzip twin for one
+ * that takes gzip), cache rule, media type and
  * policy; 304 for a matching If-None-Match. Returns -1 when the path is no file of the app.
  */
 static int serve_web(job_t *j)
@@ -317,6 +318,10 @@ static int serve_web(job_t *j)
     }
     if (r->hdr.if_none_match != NULL && strstr(r->hdr.if_none_match, f->etag) != NULL)
         return res_empty(r, 304);
+    if (f->br != NULL && web_accepts_br(r->hdr.accept_encoding)) {
+        res_header(r, "content-encoding", "br");
+        return res_body(r, 200, f->content_type, f->br, f->br_len);
+    }
     if (f->gz != NULL && web_accepts_gzip(r->hdr.accept_encoding)) {
         res_header(r, "content-encoding", "gzip");
         return res_body(r, 200, f->content_type, f->gz, f->gz_len);

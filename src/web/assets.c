@@ -1,5 +1,6 @@
 #include "web/assets.h"
 
+#include <brotli/encode.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -79,6 +80,38 @@ out:
     return rc;
 }
 
+/* Whether a media type is text (worth compressing). */
+static int is_text(const char *type)
+{
+    return strncmp(type, "text/", 5) == 0 || strstr(type, "json") != NULL || strstr(type, "svg") != NULL;
+}
+
+/*
+ * The brotli quality of the twins: 5 compresses the app in about 8 ms at each start for 7 % less than
+ * gzip -9; 11 would save 8 % more for fifteen times the time (docs/DECISIONS.md).
+ */
+#define BR_QUALITY 5
+
+/* Makes f's brotli twin when f is text and brotli makes it smaller; leaves f->br NULL otherwise. */
+static void make_br(web_asset_t *f)
+{
+    if (!is_text(f->content_type) || f->len == 0)
+        return;
+    size_t cap = BrotliEncoderMaxCompressedSize(f->len);
+    char *out = cap > 0 ? malloc(cap) : NULL;
+    if (out == NULL)
+        return; /* served as gzip or plain */
+    size_t n = cap;
+    if (BrotliEncoderCompress(BR_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, f->len,
+                              (const uint8_t *)f->body, &n, (uint8_t *)out) != BROTLI_TRUE ||
+        n >= f->len) {
+        free(out);
+        return;
+    }
+    f->br = out;
+    f->br_len = n;
+}
+
 static void set_etag(web_asset_t *f)
 {
     unsigned char h[8];
@@ -116,6 +149,7 @@ static int add_file(web_assets_t *a, const char *dir, const char *name, const ch
     int doc = strcmp(url, "/index.html") == 0;
     f->cache_control = doc ? "no-cache" : "public, max-age=31536000, immutable";
     f->csp = doc ? DOC_CSP : NULL;
+    make_br(f);
     set_etag(f);
     a->n++;
     return 0;
@@ -177,6 +211,7 @@ void web_assets_free(web_assets_t *a)
         free(a->files[i].url);
         free(a->files[i].body);
         free(a->files[i].gz);
+        free(a->files[i].br);
     }
     free(a);
 }
@@ -198,11 +233,13 @@ const web_asset_t *web_assets_find(const web_assets_t *a, const char *path, size
     return NULL;
 }
 
-int web_accepts_gzip(const char *v)
+/* Whether v (an Accept-Encoding value) has the token coding with a weight above 0. */
+static int accepts(const char *v, const char *coding)
 {
-    for (const char *p = v; p != NULL && (p = strstr(p, "gzip")) != NULL; p += 4) {
+    size_t len = strlen(coding);
+    for (const char *p = v; p != NULL && (p = strstr(p, coding)) != NULL; p += len) {
         int starts = p == v || p[-1] == ',' || p[-1] == ' ';
-        const char *q = p + 4;
+        const char *q = p + len;
         while (*q == ' ')
             q++;
         if (!starts || (*q != '\0' && *q != ',' && *q != ';'))
@@ -220,6 +257,16 @@ int web_accepts_gzip(const char *v)
             return 1;
     }
     return 0;
+}
+
+int web_accepts_gzip(const char *v)
+{
+    return accepts(v, "gzip");
+}
+
+int web_accepts_br(const char *v)
+{
+    return accepts(v, "br");
 }
 
 char *web_assets_dir(const char *configured)

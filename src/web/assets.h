@@ -3,7 +3,9 @@
  *
  * scripts/web-build writes the app (web/) into a directory: index.html and
  * assets/<name>.<hash>.<ext>, each with a gzip twin (<file>.gz). The server
- * loads that directory once at start-up and answers GET / (and /index.html)
+ * loads that directory once at start-up, makes a brotli twin of each text file
+ * then (libbrotlienc: Debian's h2o is built without its brotli filter; done
+ * once per start, not per request), and answers GET / (and /index.html)
  * and GET /assets/<file> from it; nothing else is an asset. This module knows
  * no HTTP library: it returns the bytes and the headers the answer must carry
  * (cache rule, media type, policy); src/http/server.c sends them.
@@ -26,6 +28,8 @@ typedef struct web_asset {
     size_t len;
     char *gz; /* the gzip twin, or NULL */
     size_t gz_len;
+    char *br; /* the brotli twin (text files), or NULL */
+    size_t br_len;
 } web_asset_t;
 
 typedef struct web_assets web_assets_t;
@@ -50,6 +54,9 @@ const web_asset_t *web_assets_find(const web_assets_t *a, const char *path, size
 
 /* Whether an Accept-Encoding header value accepts gzip (a "gzip" token without q=0). NULL: no. */
 int web_accepts_gzip(const char *accept_encoding);
+
+/* Whether an Accept-Encoding header value accepts brotli (a "br" token without q=0). NULL: no. */
+int web_accepts_br(const char *accept_encoding);
 
 /*
  * The directory the app is served from: ERP_WEB_DIR when set (configured),
