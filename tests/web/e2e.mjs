@@ -338,7 +338,26 @@ const scenarios = {
     check((await page.textContent(".counter")) === "Everything is saved.", "after the save nothing is unsaved");
     check((await page.inputValue("#m-0")) === "18.5", "the saved mark is shown");
     await shot(page, "teacher-marks-saved");
-    return { first: ids[0], second: ids[1], errors: page.errors };
+
+    // the session ends with a mark typed and not saved: sign-in says it is kept, and it comes back
+    await page.fill("#m-2", "7.25");
+    await page.locator("li.mark-row.unsaved").waitFor();
+    const ended = await page.evaluate(async () => {
+      const s = JSON.parse(sessionStorage.getItem("erp.session"));
+      return (await fetch("/api/v1/auth/logout", { method: "POST", headers: { authorization: "Bearer " + s.accessToken } })).status;
+    });
+    check(ended === 204, "the session was ended: " + ended);
+    await page.click("button.save");
+    await heading(page, "Sign in");
+    const said = await page.textContent("main");
+    check(/unsaved marks \(.+\) are kept/.test(said), "sign-in says the marks are kept: " + said);
+    await signIn(page, "teacher1@demo.school");
+    await heading(page, "Marks: ");
+    await page.locator(".notice.info", { hasText: "unsaved marks from before are back" }).waitFor();
+    check((await page.inputValue("#m-2")) === "7.25", "the kept mark is back");
+    await page.click("button.save");
+    await page.locator(".notice.ok", { hasText: "Saved at" }).waitFor();
+    return { first: ids[0], second: ids[1], third: ids[2], errors: page.errors };
   },
 
   // A parent follows a child: the month's attendance calendar and summary, the timetable, published grades
