@@ -313,6 +313,19 @@ const scenarios = {
     await page.locator("h2", { hasText: "Assessments" }).waitFor();
     await axe(page, "gradebook");
     await shot(page, "teacher-gradebook");
+    // a new assessment: the API's words next to the fields, then its marks entry
+    await page.fill("#maxMarks", "0");
+    await page.locator("form.record button[type=submit]").click();
+    await page.locator('#name[aria-invalid="true"]').waitFor();
+    check(/^Name \S/.test(await page.textContent("#name-error")), "the name's message is next to it");
+    check((await page.getAttribute("#maxMarks", "aria-invalid")) === "true", "the maximum is flagged: " + await page.textContent("#maxMarks-error"));
+    await axe(page, "new assessment with errors");
+    await page.fill("#name", "Quiz from the web");
+    await page.fill("#maxMarks", "10");
+    await page.locator("form.record button[type=submit]").click();
+    await page.locator(".notice.ok", { hasText: "Quiz from the web is created" }).waitFor();
+    const created = /#\/marks\/([^/]+)$/.exec(page.url())[1];
+    await page.goto(APP + `/#/gradebook/${ARGS.classId}/${ARGS.subjectId}`);
     await page.locator(`a[href="#/marks/${ARGS.assessmentId}"]`).click();
     await heading(page, "Marks: ");
     const rows = page.locator("li.mark-row");
@@ -357,7 +370,7 @@ const scenarios = {
     check((await page.inputValue("#m-2")) === "7.25", "the kept mark is back");
     await page.click("button.save");
     await page.locator(".notice.ok", { hasText: "Saved at" }).waitFor();
-    return { first: ids[0], second: ids[1], third: ids[2], errors: page.errors };
+    return { first: ids[0], second: ids[1], third: ids[2], created, errors: page.errors };
   },
 
   // A parent follows a child: the month's attendance calendar and summary, the timetable, published grades

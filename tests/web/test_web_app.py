@@ -15,7 +15,8 @@ against the API:
 * the office searches students and opens a profile; signing out returns to sign-in;
 * the office admits a student (the API's field errors next to the fields), edits them while someone else
   saves a change (If-Match: the page says so and shows the saved record), enrolls them and finds them;
-* a teacher enters an assessment's marks on a phone from the gradebook: wrong cells flagged at once and
+* a teacher creates an assessment from the gradebook (the API's words next to the fields) and enters an
+  assessment's marks on a phone: wrong cells flagged at once and
   blocking the save, unsaved cells shown, one save of the changed cells (the API holds exactly those);
   a mark typed when the session ends is kept (sign-in says so) and saved after signing in again;
 * a parent follows a child (its own server: the term's grades get published): the month's attendance
@@ -154,6 +155,8 @@ class TestWebApp(BrowserCase):
         self.assertEqual((after[r["first"]]["status"], after[r["first"]]["mark"]), ("mark", 18.5))
         self.assertEqual(after[r["second"]]["status"], "absent")
         self.assertEqual(after[r["third"]]["mark"], 7.25, "the mark kept over the session's end was saved")
+        quiz = self.demo.client("teacher1").get(f"/api/v1/assessments/{r['created']}", expect=200).json
+        self.assertEqual((quiz["name"], quiz["maxMarks"], quiz["classId"]), ("Quiz from the web", 10, slot["classId"]))
         before = {i["studentId"]: i["result"] for i in sheet["items"]}
         for sid in set(after) - {r["first"], r["second"], r["third"]}:
             self.assertEqual(after[sid], before[sid], "the cells not changed were not sent")
@@ -189,6 +192,7 @@ class TestParentFollowsAChild(BrowserCase):
         r = self.browse("records", child=child, other=other, marked=len(att["records"]),
                         rate=f"{round(rate * 100, 1):g}%")
         self.assertGreater(r["marked"], 0)
+        parent = self.demo.client("parent1")  # a token of now: the scenario may have outlived the first
         grades = parent.get(f"/api/v1/students/{child}/grades?termId={term['id']}", expect=200).json
         self.assertEqual(sorted(r["subjects"]), sorted(s["subjectName"] for s in grades["subjects"]))
         self.assertEqual((r["cardPdf"], r["receiptPdf"]), ("%PDF-", "%PDF-"))

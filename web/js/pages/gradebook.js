@@ -3,7 +3,7 @@
 // assessment (#/marks/<assessment>): each cell checked as it is typed, what is not saved shown, one save.
 
 import { ApiError, call, get } from "../api.js";
-import { empty, fill, h, heading, notice } from "../dom.js";
+import { empty, field, fill, flash, h, heading, notice, showProblem, takeFlash } from "../dom.js";
 import { clock, fullName, longDate, shortDate, todayIn } from "../format.js";
 import { loadDraft, saveDraft } from "../drafts.js";
 import { STATUSES, cellOf, changed, readCell, rowOfError } from "../marks.js";
@@ -56,14 +56,47 @@ async function book(ctx, classId, subjectId) {
   fill(ctx.main, heading(title),
     h("p", { class: "muted" }, `${term.name}, ${shortDate(term.startDate)} – ${shortDate(term.endDate)}`),
     h("h2", {}, "Assessments"),
-    g.assessments.length === 0 ? empty("No assessment in this term yet.", "Assessments are created through the API (POST /api/v1/assessments).")
+    g.assessments.length === 0 ? empty("No assessment in this term yet.", "Create the first one below.")
       : h("ul", { class: "cards" }, g.assessments.map((a) => h("li", { class: "card" },
           h("h3", {}, h("a", { href: `#/marks/${a.id}` }, a.name)),
           h("p", { class: "muted" }, `${longDate(a.date)} · ${a.category} · out of ${a.maxMarks} · ${a.state}`)))),
     h("h2", {}, "Standing"),
     h("table", { class: "list" },
       h("thead", {}, h("tr", {}, ["Student", "Score", "Grade"].map((t) => h("th", { scope: "col" }, t)))),
-      h("tbody", {}, g.items.map((s) => h("tr", {}, h("th", { scope: "row" }, fullName(s)), h("td", {}, pct(s.percentage)), h("td", {}, s.grade ?? "—"))))));
+      h("tbody", {}, g.items.map((s) => h("tr", {}, h("th", { scope: "row" }, fullName(s)), h("td", {}, pct(s.percentage)), h("td", {}, s.grade ?? "—"))))),
+    h("h2", { id: "new-title" }, "New assessment"),
+    newAssessment(ctx, g, term));
+}
+
+/** The form of a new assessment of the class and subject in the term; its marks entry opens once created. */
+function newAssessment(ctx, g, term) {
+  const cats = g.categories.map((c) => c.category);
+  const f = {
+    name: field("name", "Name", { autocomplete: "off", maxlength: "100", placeholder: "Test 3" }),
+    category: cats.length ? field("category", "Category", {}, cats.map((c) => [c, c]))
+      : field("category", "Category", { autocomplete: "off", maxlength: "40", value: "test" }),
+    date: field("date", "Date", { type: "date", value: todayIn(ctx.timeZone), min: term.startDate, max: term.endDate }),
+    maxMarks: field("maxMarks", "Out of", { inputmode: "decimal", autocomplete: "off", value: "20" }),
+  };
+  const status = h("div", { class: "form-status", "aria-live": "polite" });
+  async function onsubmit(ev) {
+    ev.preventDefault();
+    const text = f.maxMarks.input.value.trim().replace(",", ".");
+    const body = { classId: g.classId, subjectId: g.subjectId, termId: term.id, name: f.name.input.value.trim(),
+      category: f.category.input.value.trim(), date: f.date.input.value,
+      maxMarks: /^\d+(\.\d+)?$/.test(text) ? Number(text) : text };
+    fill(status, notice("info", "Creating…"));
+    try {
+      const a = await call("POST", "/api/v1/assessments", body);
+      if (!ctx.alive()) return;
+      flash(`${a.name} is created: enter its marks.`);
+      location.hash = `#/marks/${a.id}`;
+    } catch (e) {
+      if (ctx.alive()) showProblem(e, f, status);
+    }
+  }
+  return h("form", { class: "record", novalidate: true, "aria-labelledby": "new-title", onsubmit },
+    status, Object.values(f).map((x) => x.row()), h("button", { type: "submit", class: "primary" }, "Create"));
 }
 
 function cell(sheet, it, i) {
@@ -192,6 +225,7 @@ async function entry(ctx, assessmentId) {
   const locked = sheet.published || sheet.state === "closed";
   fill(ctx.main,
     heading(`Marks: ${name}`),
+    takeFlash(),
     h("p", { class: "muted" }, `${longDate(sheet.date)} · out of ${sheet.maxMarks}`),
     draft && Object.keys(draft).length ? notice("info", "Your unsaved marks from before are back; save them when they are right.") : null,
     locked ? notice("info", "This assessment is closed or its term is published: only the school's admins change its marks.") : null,
