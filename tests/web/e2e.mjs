@@ -373,6 +373,26 @@ const scenarios = {
     return { first: ids[0], second: ids[1], third: ids[2], created, errors: page.errors };
   },
 
+  // A student: their own record only, its attendance, timetable and grades (not published yet: it says so).
+  async student(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await signIn(page, "student7@demo.school");
+    await heading(page, "My record");
+    const mine = await page.$$eval(".card h2 a", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
+    await page.click(".card h2 a");
+    await page.locator("table.calendar").waitFor();
+    check(!(await page.isVisible("text=All my children")), "no link to a parent's list");
+    await page.locator(".tabs a", { hasText: "Timetable" }).click();
+    await page.locator("h2", { hasText: "Timetable of" }).waitFor(); // the small demo's class may have no lessons: it says so
+    await axe(page, "student timetable");
+    await page.locator(".tabs a", { hasText: "Grades" }).click();
+    await page.locator(".empty", { hasText: "not published yet" }).first().waitFor();
+    await axe(page, "student grades");
+    await shot(page, "student-grades");
+    return { mine, errors: page.errors };
+  },
+
   // A parent follows a child: the month's attendance calendar and summary, the timetable, published grades
   // with the report card (a PDF), fees with the receipt (a PDF), announcements marked read; another child's
   // sections are not found.

@@ -9,6 +9,7 @@ against the API:
   and saves it once: the API's sheet holds exactly those marks;
 * a parent sees their children (the API's /me/students, no other) with attendance, and a not-found page
   for another child's address;
+* a student sees their own record only: attendance, timetable, grades not published yet;
 * the session ends while a register has unsaved marks: the app returns to sign-in saying they are kept,
   and after signing in they are back and saved (the API shows them);
 * the access token is refreshed before it expires (a 30 s token, refreshed at four fifths of its life);
@@ -109,6 +110,12 @@ class TestWebApp(BrowserCase):
         r = self.browse("parent", otherChild=other["id"], otherName=other["lastName"] + other["firstName"])
         self.assertEqual(set(r["children"]), mine_ids)
         self.demo.client("parent1").get(f"/api/v1/students/{other['id']}", expect=404)
+
+    def test_student_sees_their_own_record(self):
+        r = self.browse("student")
+        mine = self.demo.client("student7").get("/api/v1/me/students", expect=200).json["items"]
+        self.assertEqual(r["mine"], [s["id"] for s in mine])
+        self.assertEqual(len(r["mine"]), 1)
 
     def test_session_end_keeps_the_unsaved_register(self):
         teacher = self.demo.client("teacher1")
