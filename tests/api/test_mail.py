@@ -313,17 +313,43 @@ class TestInvitations(MailCase):
                 f"bulk1@{self.world.A.domain},Bulk One,staff,\n"
                 f"bulk2@{self.world.A.domain},Bulk Two,teacher,\n"
                 f"bulk3@{self.world.A.domain},Bulk Three,staff,{NEW_PASSWORD}\n")
-        res = self.admin().post(f"{V1}/imports/staff", body=data.encode(), headers={"Content-Type": "text/csv"},
-                                expect=202)
-        job = wait_until(lambda: (lambda j: j if j["state"] in ("completed", "failed") else None)(
-            self.admin().get(f"{V1}/jobs/{res.json['jobId']}").json), message="the import")
-        self.assertEqual(job["state"], "completed", job)
+        self.import_staff(data)
         for n in (1, 2):
             token = link_token(self.sink.wait_for(f"bulk{n}@{self.world.A.domain}")[0])
             self.server.http.post(f"{V1}/auth/invitations/accept", json={"token": token, "newPassword": NEW_PASSWORD},
                                   expect=204)
         wait_until(lambda: jobs_done(self.server, "mail.send"), message="the deliveries done")
         self.assertEqual(self.sink.to(f"bulk3@{self.world.A.domain}"), [])  # it has a password
+
+
+    def test_a_staff_import_with_a_bad_row_invites_nobody_then_once_each(self):
+        d = self.world.A.domain
+        rows = [f"bulkv1@{d},Valid One,staff,", f"bulkv2@{d},Valid Two,teacher,"]
+        bad = ("email,displayName,roles,password\n" + "\n".join(rows) + "\nnot-an-address,Bad Row,staff,\n"
+               f"bulkv3@{d},Bad Role,headmaster,\n")
+        report = self.import_staff(bad)
+        self.assertEqual(report["result"]["imported"], False, report)
+        self.assertEqual(sorted(e["line"] for e in report["result"]["errors"]), [4, 5])
+        report = self.import_staff("email,displayName,roles,password\n" + "\n".join(rows) + "\n")
+        self.assertEqual(report["result"]["imported"], True, report)
+        for n in (1, 2):
+            self.sink.wait_for(f"bulkv{n}@{d}")
+        wait_until(lambda: jobs_done(self.server, "mail.send"), message="the deliveries done")
+        self.assertEqual([len(self.sink.to(f"bulkv{n}@{d}")) for n in (1, 2, 3)], [1, 1, 0])
+        self.assertEqual({m["Subject"] for n in (1, 2) for m in self.sink.to(f"bulkv{n}@{d}")}, {"Your new account"})
+        # the same file again: the accounts exist, nobody is invited twice
+        self.assertEqual(self.import_staff("email,displayName,roles,password\n" + "\n".join(rows) + "\n")
+                         ["result"]["imported"], True)
+        wait_until(lambda: jobs_done(self.server, "mail.send"), message="the deliveries done")
+        self.assertEqual([len(self.sink.to(f"bulkv{n}@{d}")) for n in (1, 2)], [1, 1])
+
+    def import_staff(self, data):
+        res = self.admin().post(f"{V1}/imports/staff", body=data.encode(), headers={"Content-Type": "text/csv"},
+                                expect=202)
+        job = wait_until(lambda: (lambda j: j if j["state"] in ("completed", "failed") else None)(
+            self.admin().get(f"{V1}/jobs/{res.json['jobId']}").json), message="the import")
+        self.assertEqual(job["state"], "completed", job)
+        return job
 
 
 class TestProfile(MailCase):
