@@ -101,6 +101,7 @@ static const struct {
     {"/api/v1/absence-alerts/settings", 0},
     {"/api/v1/guardians/{id}/absence-alerts", 0},
     {"/api/v1/absence-alerts/unsubscribe", 0},
+    {"/api/v1/absence-alerts/unsubscribe/confirm", 0},
     {"/api/v1/oauth-clients", 0},      /* OAuth clients and their tokens are read from the database, never cached */
     {"/api/v1/oauth-clients/{id}", 0},
     {"/ims/oneroster/v1p1/oauth/token", 0},

@@ -96,6 +96,20 @@ static void add_error(json_t *responses, int status)
         json_object_set_new(responses, key, problem_response(error_description(status)));
 }
 
+/* A page for browsers (text/html) may answer its errors as pages too: each error also documents text/html. */
+static void html_errors(const route_t *r, json_t *responses)
+{
+    const char *key;
+    json_t *resp;
+    if (r->response_type == NULL || strcmp(r->response_type, "text/html") != 0)
+        return;
+    json_object_foreach(responses, key, resp) {
+        json_t *content = json_object_get(resp, "content");
+        if (key[0] >= '4' && content != NULL)
+            json_object_set_new(content, "text/html", json_pack("{s:o}", "schema", ref("HtmlPage")));
+    }
+}
+
 static json_t *roles_list(const route_t *r)
 {
     json_t *a = json_array();
@@ -313,6 +327,7 @@ static json_t *operation(const route_t *r)
     add_error(responses, 500);
     add_error(responses, 503);
     oneroster_errors(r, responses);
+    html_errors(r, responses);
     json_object_set_new(op, "responses", responses);
     return op;
 }

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "jobs/jobs.h"
+#include "mail/mail.h"
 #include "obs/probe.h"
 #include "obs/process.h"
 #include "queue/setup.h"
@@ -28,7 +29,7 @@ static int healthy(void *ud)
 static int run(config_t *cfg, queue_t *q)
 {
     char err[512];
-    worker_config_t wc = {.concurrency = cfg->worker_concurrency};
+    worker_config_t wc = {.concurrency = cfg->worker_concurrency, .maintain = mail_trim};
     if (worker_config_from_env(&wc, err, sizeof(err)) != 0) {
         fprintf(stderr, "school-erp worker: %s\n", err);
         return 2;

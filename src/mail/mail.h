@@ -36,6 +36,11 @@
  * ERP_PUBLIC_URL (default "http://localhost:8080") the base of links in messages,
  * ERP_MAIL_ATTEMPTS (5) and ERP_MAIL_BACKOFF_MS (2000) the jobs' retries.
  *
+ * Retention: mail_trim(), run by the workers' maintenance, deletes rows that
+ * ended (sent, failed, uncertain) more than ERP_MAIL_RETENTION_DAYS (90) ago,
+ * their stored message with them; queued and sending rows stay whatever
+ * their age. ERP_MAIL_RETENTION_SECONDS, when set, overrides the days (tests).
+ *
  * Errors: 0 or -1; after -1 the database session's error (db_error()) says
  * why when the store failed, else err holds a message.
  */
@@ -77,6 +82,15 @@ typedef struct mail_msg {
 #define MAIL_EQUEUE (-2)
 int mail_enqueue(db_t *db, arena_t *a, const char *tenant_id, const mail_msg_t *msg, const mail_rcpt_t *rcpts,
                  int n, char (*ids)[MAIL_ID_MAX]);
+
+/*
+ * Deletes the outbox rows past retention (above), oldest first, in batches of
+ * MAIL_TRIM_BATCH, at most MAIL_TRIM_BATCHES batches a call (each its own
+ * statement: no long transaction). Returns the rows deleted, or -1 (db_error()).
+ */
+#define MAIL_TRIM_BATCH 500
+#define MAIL_TRIM_BATCHES 20
+long mail_trim(db_t *db);
 
 /* Appends s with & < > " ' escaped for HTML text and attribute values; returns the arena copy. */
 const char *mail_html_escape(arena_t *a, const char *s);

@@ -46,6 +46,7 @@ typedef struct mail_settings {
     const char *public_url;
     int attempts;
     int64_t backoff_ms;
+    int64_t retention_ms; /* ERP_MAIL_RETENTION_DAYS (ERP_MAIL_RETENTION_SECONDS overrides it) */
 } mail_settings_t;
 const mail_settings_t *mail_settings(void);
 

@@ -53,6 +53,8 @@ static void settings_load(void)
     settings.public_url = public_url;
     settings.attempts = (int)env_long("ERP_MAIL_ATTEMPTS", 5, 1, 100);
     settings.backoff_ms = env_long("ERP_MAIL_BACKOFF_MS", 2000, 1, 3600000);
+    settings.retention_ms = env_long("ERP_MAIL_RETENTION_DAYS", 90, 1, 36500) * 86400000LL;
+    settings.retention_ms = env_long("ERP_MAIL_RETENTION_SECONDS", settings.retention_ms / 1000, 1, 3153600000L) * 1000;
     if (settings.smtp_url != NULL)
         curl_global_init(CURL_GLOBAL_DEFAULT);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "mail/mail.h"
 #include "queue/setup.h"
 
 queue_t *queue_setup(const config_t *cfg, store_t *s, char *err, size_t errlen)
@@ -72,6 +73,7 @@ int queue_serve_start(const config_t *cfg, store_t *s, queue_t **q, queue_worker
     if (n == 0)
         return 0;
     wc.concurrency = n;
+    wc.maintain = mail_trim;
     size_t nh;
     const job_handler_t *h = job_registry(cfg->test_routes, &nh);
     *w = worker_start(*q, s, h, nh, &wc, err, errlen);

@@ -266,11 +266,25 @@ static void *renew_thread(void *arg)
     return NULL;
 }
 
+/* The store's upkeep (cfg.maintain) with the keeper's session; whether it failed. */
+static int maintain_store(queue_worker_t *w, db_t *db)
+{
+    if (db == NULL)
+        return 0;
+    long n = w->cfg.maintain(db);
+    if (n < 0)
+        log_warn("store upkeep failed", "queue=%s error=%s", queue_name(w->q), db_error(db)->message);
+    else if (n > 0)
+        log_info("store upkeep", "queue=%s rows=%ld", queue_name(w->q), n);
+    return n < 0;
+}
+
 /* The stalled sweep, delayed promotion and retention. */
 static void *keeper_thread(void *arg)
 {
     queue_worker_t *w = arg;
     const queue_options_t *o = queue_options(w->q);
+    db_t *db = w->store != NULL && w->cfg.maintain != NULL ? store_session(w->store) : NULL;
     int64_t period = o->stalled_interval_ms < 1000 ? o->stalled_interval_ms : 1000;
     uint64_t last_trim = 0;
     do {
@@ -282,9 +296,11 @@ static void *keeper_thread(void *arg)
         if (!failed && now - last_trim >= (uint64_t)o->stalled_interval_ms * 1000000u) {
             last_trim = now;
             failed = queue_trim(w->q) < 0;
+            failed = maintain_store(w, db) || failed;
         }
         note_outcome(w, failed, "maintenance");
     } while (!nap(w, period));
+    db_close(db);
     return NULL;
 }
 

@@ -14,7 +14,8 @@
  * renew says the lock is lost (expired and swept, or the job cancelled), the
  * job is flagged: job_should_stop() turns true and nothing the worker does with
  * the job afterwards changes it (the queue refuses with QUEUE_ELOCK). A
- * maintenance thread runs the stalled sweep, delayed promotion and retention.
+ * maintenance thread runs the stalled sweep, delayed promotion and retention
+ * (of the queue's jobs, and cfg->maintain's of the store, e.g. mail_trim()).
  *
  * Stopping (worker_stop, on SIGTERM): no new fetches; running jobs get
  * grace_ms to finish; then job_should_stop() turns true for them and, after one
@@ -59,6 +60,9 @@ typedef struct worker_config {
     int concurrency;  /* threads running jobs */
     int64_t grace_ms; /* ERP_WORKER_GRACE_MS: how long stopping waits for running jobs */
     int64_t poll_ms;  /* the longest an idle thread waits before fetching again (SQL: other processes enqueue) */
+    /* upkeep of the store the maintenance thread runs after each queue retention pass, with a session of its
+       own (when the worker has a store); returns rows removed or -1 (logged). NULL: none */
+    long (*maintain)(db_t *db);
 } worker_config_t;
 
 typedef struct queue_worker queue_worker_t;

@@ -248,6 +248,8 @@ TABLE = {
     ("PATCH", f"{V1}/absence-alerts/settings"): ADMIN,
     ("PUT", f"{V1}/guardians/{{id}}/absence-alerts"): OFFICE | {"parent"},
     ("POST", f"{V1}/absence-alerts/unsubscribe"): PUBLIC,  # the token of a message's link is the credential
+    ("GET", f"{V1}/absence-alerts/unsubscribe"): PUBLIC,  # the same link opened in a browser: a page
+    ("POST", f"{V1}/absence-alerts/unsubscribe/confirm"): PUBLIC,  # that page's button
     # OneRoster: admins register the school's OAuth clients; the binding itself takes no account's token, only a
     # client's (checked by its handlers: test_oneroster_rest.py), so to the dispatcher it is public
     ("POST", f"{V1}/oauth-clients"): ADMIN,

@@ -79,7 +79,9 @@ def _announce_refs(w):
 isolation.collection(V1 + "/announcements")
 isolation.collection(V1 + "/me/announcements")
 isolation.collection(V1 + "/absence-alerts", {"date": ALERT_DAY})
-isolation.EXEMPT[("POST", V1 + "/absence-alerts/unsubscribe")] = (
-    "public: the link's token names the school and the guardian; no caller, no school of the caller's")
+for _m, _p in (("POST", "/absence-alerts/unsubscribe"), ("GET", "/absence-alerts/unsubscribe"),
+               ("POST", "/absence-alerts/unsubscribe/confirm")):
+    isolation.EXEMPT[(_m, V1 + _p)] = (
+        "public: the link's token names the school and the guardian; no caller, no school of the caller's")
 for _m in ("GET", "PATCH"):
     isolation.EXEMPT[(_m, V1 + "/absence-alerts/settings")] = "the caller's own school's settings, from the token"

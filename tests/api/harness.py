@@ -385,7 +385,10 @@ class Contract:
             problems.append(f"{res.media_type} body is not JSON: {res.json_error}")
         # the OneRoster binding answers its own errors as OneRoster clients expect (imsx_StatusInfo, RFC 6749)
         oneroster = res.path.startswith("/ims/oneroster/") and res.media_type == "application/json"
-        if res.status >= 400 and res.body and res.media_type != "application/problem+json" and not oneroster:
+        # a page for browsers answers its errors as pages (the document declares text/html for them; checked below)
+        page = res.media_type == "text/html"
+        if res.status >= 400 and res.body and res.media_type != "application/problem+json" and not oneroster \
+                and not page:
             problems.append(f"error response with body of type {res.media_type!r}, not application/problem+json")
         if res.media_type == "application/problem+json" and res.json is not None:
             p = res.json

@@ -313,17 +313,43 @@ class TestInvitations(MailCase):
                 f"bulk1@{self.world.A.domain},Bulk One,staff,\n"
                 f"bulk2@{self.world.A.domain},Bulk Two,teacher,\n"
                 f"bulk3@{self.world.A.domain},Bulk Three,staff,{NEW_PASSWORD}\n")
-        res = self.admin().post(f"{V1}/imports/staff", body=data.encode(), headers={"Content-Type": "text/csv"},
-                                expect=202)
-        job = wait_until(lambda: (lambda j: j if j["state"] in ("completed", "failed") else None)(
-            self.admin().get(f"{V1}/jobs/{res.json['jobId']}").json), message="the import")
-        self.assertEqual(job["state"], "completed", job)
+        self.import_staff(data)
         for n in (1, 2):
             token = link_token(self.sink.wait_for(f"bulk{n}@{self.world.A.domain}")[0])
             self.server.http.post(f"{V1}/auth/invitations/accept", json={"token": token, "newPassword": NEW_PASSWORD},
                                   expect=204)
         wait_until(lambda: jobs_done(self.server, "mail.send"), message="the deliveries done")
         self.assertEqual(self.sink.to(f"bulk3@{self.world.A.domain}"), [])  # it has a password
+
+
+    def test_a_staff_import_with_a_bad_row_invites_nobody_then_once_each(self):
+        d = self.world.A.domain
+        rows = [f"bulkv1@{d},Valid One,staff,", f"bulkv2@{d},Valid Two,teacher,"]
+        bad = ("email,displayName,roles,password\n" + "\n".join(rows) + "\nnot-an-address,Bad Row,staff,\n"
+               f"bulkv3@{d},Bad Role,headmaster,\n")
+        report = self.import_staff(bad)
+        self.assertEqual(report["result"]["imported"], False, report)
+        self.assertEqual(sorted(e["line"] for e in report["result"]["errors"]), [4, 5])
+        report = self.import_staff("email,displayName,roles,password\n" + "\n".join(rows) + "\n")
+        self.assertEqual(report["result"]["imported"], True, report)
+        for n in (1, 2):
+            self.sink.wait_for(f"bulkv{n}@{d}")
+        wait_until(lambda: jobs_done(self.server, "mail.send"), message="the deliveries done")
+        self.assertEqual([len(self.sink.to(f"bulkv{n}@{d}")) for n in (1, 2, 3)], [1, 1, 0])
+        self.assertEqual({m["Subject"] for n in (1, 2) for m in self.sink.to(f"bulkv{n}@{d}")}, {"Your new account"})
+        # the same file again: the accounts exist, nobody is invited twice
+        self.assertEqual(self.import_staff("email,displayName,roles,password\n" + "\n".join(rows) + "\n")
+                         ["result"]["imported"], True)
+        wait_until(lambda: jobs_done(self.server, "mail.send"), message="the deliveries done")
+        self.assertEqual([len(self.sink.to(f"bulkv{n}@{d}")) for n in (1, 2)], [1, 1])
+
+    def import_staff(self, data):
+        res = self.admin().post(f"{V1}/imports/staff", body=data.encode(), headers={"Content-Type": "text/csv"},
+                                expect=202)
+        job = wait_until(lambda: (lambda j: j if j["state"] in ("completed", "failed") else None)(
+            self.admin().get(f"{V1}/jobs/{res.json['jobId']}").json), message="the import")
+        self.assertEqual(job["state"], "completed", job)
+        return job
 
 
 class TestProfile(MailCase):
@@ -471,6 +497,16 @@ class TestDelivery(ServerTestCase):
         server = self.start_server({"ERP_WORKER_POLL_MS": "100", **env})
         return server, World(server)
 
+    def reset_three(self, w):
+        """Reset links to an address the sink refuses (550), one it defers (451), one it takes (received)."""
+        bad = w.A.add_user("rejected", "teacher", email=f"reject-me@{w.A.domain}")
+        busy = w.A.add_user("busy", "teacher", email=f"later-me@{w.A.domain}")
+        good = w.A.add_user("good", "teacher")
+        for u in (bad, busy, good):
+            w.A.client("admin").post(f"{V1}/users/{u['id']}/password-reset", expect=202)
+        self.sink.wait_for(good["email"])
+        return bad, busy, good
+
     def test_smtp_down_retries_then_records_the_failure(self):
         closed = MailSink().start()
         url = closed.url
@@ -489,12 +525,7 @@ class TestDelivery(ServerTestCase):
         server, w = self.school({"ERP_SMTP_URL": self.sink.url, "ERP_MAIL_ATTEMPTS": "3",
                                  "ERP_MAIL_BACKOFF_MS": "50"})
         admin = w.A.client("admin")
-        bad = w.A.add_user("rejected", "teacher", email=f"reject-me@{w.A.domain}")
-        busy = w.A.add_user("busy", "teacher", email=f"later-me@{w.A.domain}")
-        good = w.A.add_user("good", "teacher")
-        for u in (bad, busy, good):
-            admin.post(f"{V1}/users/{u['id']}/password-reset", expect=202)
-        self.sink.wait_for(good["email"])
+        bad, busy, good = self.reset_three(w)
         wait_until(lambda: jobs_done(server, "mail.send"), message="the deliveries done")
         self.assertEqual(outbox(server, bad["email"])[0][:3], ("failed", "1", "550"))
         self.assertEqual(outbox(server, busy["email"])[0][:3], ("failed", "3", "451"))
@@ -520,6 +551,25 @@ class TestDelivery(ServerTestCase):
         self.assertProblem(admin.get(f"{V1}/mail/deliveries?state=lost&kind="), 422, fields=["state", "kind"])
         self.assertProblem(w.A.client("teacher").get(f"{V1}/mail/deliveries"), 403)
         self.assertProblem(admin.get(f"{V1}/mail/deliveries?cursor=not-a-cursor"), 400)
+
+    def test_ended_messages_are_trimmed_after_retention_queued_ones_stay(self):
+        # retention of 2 s, a maintenance pass every 200 ms; a 451 is retried only after 10 minutes (stays queued)
+        server, w = self.school({"ERP_SMTP_URL": self.sink.url, "ERP_MAIL_ATTEMPTS": "3",
+                                 "ERP_MAIL_BACKOFF_MS": "600000", "ERP_MAIL_RETENTION_SECONDS": "2",
+                                 "ERP_QUEUE_STALLED_INTERVAL_MS": "200"})
+        admin = w.A.client("admin")
+        bad, busy, good = self.reset_three(w)
+        wait_until(lambda: outbox(server, busy["email"]) and outbox(server, busy["email"])[0][:2] == ("queued", "1"),
+                   message="the 451 waiting for its next attempt")
+        wait_until(lambda: not outbox(server, bad["email"]) and not outbox(server, good["email"]),
+                   message="the failed and the sent message trimmed")
+        # a message sent after the queued one's last change, trimmed in turn: the queued one was as old, and stays
+        later = w.A.add_user("afterwards", "teacher")  # ("later…" is the sink's 451)
+        admin.post(f"{V1}/users/{later['id']}/password-reset", expect=202)
+        self.sink.wait_for(later["email"])
+        wait_until(lambda: not outbox(server, later["email"]), message="the later message trimmed")
+        self.assertEqual(outbox(server, busy["email"])[0][:2], ("queued", "1"))
+        self.assertEqual([d["to"] for d in admin.get(f"{V1}/mail/deliveries").json["items"]], [busy["email"]])
 
     def test_a_worker_killed_during_delivery_sends_no_second_copy(self):
         # the database's own server runs no jobs; a worker server delivers and is killed while the SMTP server

@@ -73,8 +73,6 @@ static stmt_t Q_GUARDIANS = STMT("alerts.guardians", 0,
 static stmt_t Q_RECIPIENT = STMT("alerts.recipient", 0,
                                  "INSERT INTO absence_alert_recipients (tenant_id, alert_id, guardian_id, email,"
                                  " unsubscribe_hash) VALUES ($1, $2, $3, $4, $5)");
-static stmt_t Q_BY_TOKEN = STMT("alerts.by_token", STMT_ACCESS,
-                                "SELECT tenant_id, guardian_id FROM absence_alert_recipients WHERE unsubscribe_hash = $1");
 static stmt_t Q_LIST = STMT("alerts.list", STMT_READ,
                             "SELECT a.id, a.student_id, s.first_name, a.class_id, a.date, a.status, a.created_at,"
                             " s.last_name FROM absence_alerts a JOIN students s ON s.tenant_id = a.tenant_id"
@@ -154,6 +152,12 @@ int absence_alert_settings_update(req_t *r)
 
 /* ---------------------------------------------------------------- a guardian's choice */
 
+int alerts_opt_out(db_t *db, arena_t *a, const char *tenant_id, const char *guardian_id)
+{
+    return db_exec(db, &Q_OPT_OUT, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(guardian_id), DB_INT(clock_wall_ms())), a,
+                   NULL);
+}
+
 int guardian_absence_alerts_set(req_t *r)
 {
     static const char *const fields[] = {"enabled", NULL};
@@ -176,40 +180,14 @@ int guardian_absence_alerts_set(req_t *r)
     if (school_ref(r, &Q_GUARDIAN, id, "guardian", NULL, NULL) != 1)
         return -1;
     db_t *db = req_db(r);
-    stmt_t *st = enabled ? &Q_OPT_IN : &Q_OPT_OUT;
-    int rc = enabled ? db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, NULL)
-                     : db_exec(db, st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_INT(clock_wall_ms())),
-                               &r->arena, NULL);
+    int rc = enabled ? db_exec(db, &Q_OPT_IN, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, NULL)
+                     : alerts_opt_out(db, &r->arena, r->auth.tenant_id, id);
     if (rc != 0)
         return db_fail(r, db);
     if (audit_caller(db, r, enabled ? "guardian.absence_alerts_on" : "guardian.absence_alerts_off", "guardian", id,
                      NULL) != 0)
         return -1;
     return res_json(r, 200, json_pack("{s:s,s:b}", "guardianId", id, "enabled", enabled));
-}
-
-/* POST /absence-alerts/unsubscribe?token=: the one-click link of an alert's message (no account). */
-int absence_alerts_unsubscribe(req_t *r)
-{
-    const char *token = req_query(r, "token");
-    size_t len = token != NULL ? strlen(token) : 0;
-    if (len < 20 || len > 100 || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != len)
-        res_field_error(r, "token", "must be the token of an absence alert's unsubscribe link");
-    if (res_check_fields(r) != 0)
-        return -1;
-    char hash[65];
-    crypto_sha256_hex(token, len, hash);
-    db_t *db = req_db(r);
-    db_result_t res;
-    if (db_exec(db, &Q_BY_TOKEN, DB_ARGS(DB_TEXT(hash)), &r->arena, &res) != 0)
-        return db_fail(r, db);
-    if (res.nrows == 0)
-        return res_fail(r, ERR_NOT_FOUND, "This unsubscribe link is not valid.");
-    if (db_exec(db, &Q_OPT_OUT, DB_ARGS(DB_TEXT(db_get(&res, 0, 0)), DB_TEXT(db_get(&res, 0, 1)),
-                                        DB_INT(clock_wall_ms())),
-                &r->arena, NULL) != 0)
-        return db_fail(r, db);
-    return res_empty(r, 204);
 }
 
 /* ---------------------------------------------------------------- after a register save */
@@ -310,11 +288,25 @@ static int alert_student(db_t *db, alerting_t *al, const db_result_t *marks, int
     return 0;
 }
 
+/*
+ * Looks for the save first, then reads its standing marks: on PostgreSQL each
+ * statement of the transaction reads what had committed when it began, so a
+ * save that commits between the two reads is either unseen (the job is tried
+ * again) or seen by both; read the other way round, a save committing between
+ * them would look visible yet hold no marks, and its alerts would be lost.
+ */
 static int alert_in_tx(db_t *db, void *ctx)
 {
     alerting_t *al = ctx;
-    db_result_t marks;
+    db_result_t marks, seen;
     al->alerts = al->messages = 0;
+    if (db_exec(db, &Q_VISIBLE,
+                DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(al->class_id), DB_TEXT(al->date), DB_INT(al->marked_at)),
+                al->a, &seen) != 0)
+        return -1;
+    al->unseen = seen.nrows == 0;
+    if (al->unseen)
+        return 0;
     if (db_exec(db, &Q_STANDING,
                 DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(al->class_id), DB_TEXT(al->date), DB_INT(al->marked_at),
                         DB_INT(al->include_late)),
@@ -323,14 +315,6 @@ static int alert_in_tx(db_t *db, void *ctx)
     for (int i = 0; i < marks.nrows; i++)
         if (alert_student(db, al, &marks, i) != 0)
             return -1;
-    if (marks.nrows > 0)
-        return 0;
-    db_result_t seen;
-    if (db_exec(db, &Q_VISIBLE,
-                DB_ARGS(DB_TEXT(al->tenant_id), DB_TEXT(al->class_id), DB_TEXT(al->date), DB_INT(al->marked_at)),
-                al->a, &seen) != 0)
-        return -1;
-    al->unseen = seen.nrows == 0;
     return 0;
 }
 

@@ -41,7 +41,10 @@
  * each guardian of the student with an address who has not opted out. Each
  * message carries a one-click unsubscribe link (List-Unsubscribe, RFC 8058)
  * with a random token of its own, kept as its SHA-256: a POST of it opts
- * that guardian out, no account needed.
+ * that guardian out, no account needed. The same link opened in a browser
+ * (GET) shows a page that says what will stop, with a button (a plain form,
+ * no script) that POSTs to …/unsubscribe/confirm, which answers a page that
+ * confirms it (unsubscribe.c).
  *
  * Handlers answer as handlers do (handler.h): 0 with a response, -1 with r->err.
  */
@@ -65,6 +68,8 @@ int absence_alert_settings_get(req_t *r);
 int absence_alert_settings_update(req_t *r);
 int guardian_absence_alerts_set(req_t *r);
 int absence_alerts_unsubscribe(req_t *r);
+int absence_alerts_unsubscribe_page(req_t *r);
+int absence_alerts_unsubscribe_confirm(req_t *r);
 
 /*
  * Whether the caller may download file_id as an attachment of an announcement

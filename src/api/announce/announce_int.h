@@ -85,6 +85,9 @@ typedef struct notice {
 } notice_t;
 int notice_send(db_t *db, arena_t *a, const char *tenant_id, const notice_t *n, const db_result_t *rcpts);
 
+/* Opts guardian_id of school tenant_id out of absence alerts (again: no change). 0 or -1 (db_error()). */
+int alerts_opt_out(db_t *db, arena_t *a, const char *tenant_id, const char *guardian_id);
+
 /* The school's calendar day now in its time zone ("YYYY-MM-DD", in a); NULL on a database error. */
 const char *school_day_of(db_t *db, arena_t *a, const char *tenant_id);
 
