@@ -9,8 +9,12 @@
  * filter (filter.h), sort/orderBy (default: sourcedId), offset/limit
  * (default 100) and fields, and answers {"<collection>": [...]} with
  * X-Total-Count (after the filter) and Link (first, prev, next, last).
- * Filters are evaluated on the records, never spliced into SQL: the
- * statements are static and prepared, the values bound (DECISIONS.md).
+ * Users (users, students, teachers, a school's) are paged by the database
+ * when the filter is a conjunction on plain columns and the sort a text
+ * column (slots.h: the filter becomes bound parameters of static statements,
+ * never SQL text); a class's students or teachers are read alone. Any other
+ * request is answered from the kind's records in memory (filter.h), with
+ * the same result (test_oneroster_sql.py compares the two).
  */
 
 #include <stdlib.h>
@@ -367,6 +371,71 @@ static int audit_read(req_t *r, const char *action)
 
 /* ------------------------------------------------------------------ handlers */
 
+/* The page's records projected onto l->fields (a reference the function takes), or NULL. */
+static json_t *project_page(json_t *page, const listing_t *l)
+{
+    if (l->fields == NULL)
+        return page;
+    json_t *out = json_array();
+    size_t i;
+    json_t *rec;
+    json_array_foreach(page, i, rec) if (out != NULL && json_array_append_new(out, project(rec, l->fields)) != 0)
+    {
+        json_decref(out);
+        out = NULL;
+    }
+    json_decref(page);
+    return out;
+}
+
+/*
+ * Whether the users of collection c the listing asks for can be cut in SQL: the collection's condition and
+ * the filter as slots (slots.h), the sort a text column. Fills *s and *sort_field.
+ */
+static int users_in_sql(const collection_t *c, const listing_t *l, or_slots_t *s, int *sort_field)
+{
+    const char *const *columns = or_user_columns();
+    memset(s, 0, sizeof(*s));
+    if (c->kind != ORK_USERS)
+        return 0;
+    if (c->where != NULL) {
+        or_pred_t p = {.field = c->where, .op = OR_EQ, .value = c->is};
+        if (or_slots_add(s, columns, &p) != 0)
+            return 0;
+    }
+    if (or_slots_from_filter(s, columns, &l->filter) != 0)
+        return 0;
+    *sort_field = l->sort != NULL ? or_slot_field(columns, l->sort) : 0;
+    return l->sort == NULL || (*sort_field != 0 && strcmp(l->sort, "dateLastModified") != 0);
+}
+
+/* Answers the listing of collection c, the whole school's (an audited read already checked). */
+static int answer_collection(req_t *r, const collection_t *c, const listing_t *l)
+{
+    long long total;
+    json_t *page;
+    or_slots_t s;
+    int sort_field;
+    if (users_in_sql(c, l, &s, &sort_field)) {
+        /* filtered, sorted, counted and cut by the database: only the page's users are read */
+        if (or_users_page(r, &s, sort_field, l->desc, l->offset, l->limit, &total, &page) != 0)
+            return -1;
+        if ((page = project_page(page, l)) == NULL)
+            return res_fail(r, ERR_INTERNAL, "page");
+        return answer_page(r, c->plural, page, l, total);
+    }
+    if (l->filter.n == 0 && l->fields == NULL && (l->sort == NULL || strcmp(l->sort, "sourcedId") == 0)) {
+        /* a page in sourcedId order, what a full sync asks: only the page's records are built */
+        if (or_records_page(r, c->kind, c->where, c->is, l->offset, l->limit, l->desc, &total, &page) != 0)
+            return -1;
+        return answer_page(r, c->plural, page, l, total);
+    }
+    json_t *records;
+    if (load_collection(r, c, &records) != 0)
+        return -1;
+    return answer_list(r, c->plural, records, l);
+}
+
 int oneroster_collection(req_t *r)
 {
     const collection_t *c = route_collection(r, 0);
@@ -378,18 +447,7 @@ int oneroster_collection(req_t *r)
         return 0;
     if (audit_read(r, "oneroster.list") != 0)
         return -1;
-    if (l.filter.n == 0 && l.fields == NULL && (l.sort == NULL || strcmp(l.sort, "sourcedId") == 0)) {
-        /* a page in sourcedId order, what a full sync asks: only the page's records are built */
-        long long total;
-        json_t *page;
-        if (or_records_page(r, c->kind, c->where, c->is, l.offset, l.limit, l.desc, &total, &page) != 0)
-            return -1;
-        return answer_page(r, c->plural, page, &l, total);
-    }
-    json_t *records;
-    if (load_collection(r, c, &records) != 0)
-        return -1;
-    return answer_list(r, c->plural, records, &l);
+    return answer_collection(r, c, &l);
 }
 
 /* Answers {single: the record of c with sourcedId id} with status (404 imsx when there is none). */
@@ -446,15 +504,21 @@ static const nesting_t *route_nesting(const collection_t *parent, const collecti
     return NULL;
 }
 
+/* The local kind of a nesting's parent record: "teacher", "student", "section" (a scheduled class) or "class". */
+static const char *parent_kind(const nesting_t *n, json_t *parent)
+{
+    return strcmp(n->parent, "teachers") == 0                ? "teacher"
+           : strcmp(n->parent, "students") == 0              ? "student"
+           : field_is(parent, "classType", "scheduled") ? "section"
+                                                        : "class";
+}
+
 /* Keeps the child records the nesting relates to parent (of sourcedId id). */
 static int nested_records(req_t *r, const nesting_t *n, json_t *parent, json_t *children, json_t **out)
 {
     const char *id = json_string_value(json_object_get(parent, "sourcedId"));
     json_t *set = NULL;
-    const char *kind = strcmp(n->parent, "teachers") == 0   ? "teacher"
-                       : strcmp(n->parent, "students") == 0 ? "student"
-                       : field_is(parent, "classType", "scheduled") ? "section"
-                                                                    : "class";
+    const char *kind = parent_kind(n, parent);
     if (n->via_role != NULL && or_links_load(r, kind, n->via_role, id, &set) != 0) {
         json_decref(children);
         return -1;
@@ -505,8 +569,21 @@ int oneroster_nested(req_t *r)
         return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single,
                         utf8_valid(req_param(r, 0), strlen(req_param(r, 0))) ? req_param(r, 0) : "(not UTF-8)");
     }
-    if (load_collection(r, cc, &children) != 0 || nested_records(r, n, parent, children, &kept) != 0 ||
-        audit_read(r, "oneroster.list") != 0) {
+    if (audit_read(r, "oneroster.list") != 0) {
+        json_decref(parents);
+        return -1;
+    }
+    if (cc->kind == ORK_USERS && strcmp(n->parent, "schools") == 0) {
+        json_decref(parents); /* the one school: its users are the collection's */
+        return answer_collection(r, cc, &l);
+    }
+    if (cc->kind == ORK_USERS && n->via_role != NULL) {
+        /* a class's students or teachers: only they are read */
+        rc = or_users_linked(r, parent_kind(n, parent), n->via_role, req_param(r, 0), &children);
+        json_decref(parents);
+        return rc != 0 ? -1 : answer_list(r, cc->plural, children, &l);
+    }
+    if (load_collection(r, cc, &children) != 0 || nested_records(r, n, parent, children, &kept) != 0) {
         json_decref(parents);
         return -1;
     }
