@@ -744,11 +744,40 @@ static link_stmt_t linked_users[] = {
                         " AND cs.id = $2)")},
 };
 
-int or_users_linked(req_t *r, const char *parent, const char *role, const char *sid, json_t **out)
+static stmt_t Q_CLASS_KIND = STMT("oneroster.rest_class_kind", STMT_READ,
+                                  "SELECT 'class' FROM classes WHERE tenant_id = $1 AND id = $2"
+                                  " UNION ALL SELECT 'section' FROM class_subjects WHERE tenant_id = $1 AND id = $3");
+
+/* The local kind ("class", "section") of the class with sourcedId sid into *kind (NULL: none). 0, or -1. */
+static int class_kind(req_t *r, json_t *ids, const char *sid, const char **kind)
 {
-    json_t *ids;
+    db_t *db = req_db(r);
     db_result_t res;
-    if (run_link(r, linked_users, sizeof(linked_users) / sizeof(linked_users[0]), parent, role, sid, &ids, &res) != 0)
+    const char *as_class = local_id_of(&r->arena, ids, "class", sid);
+    const char *as_section = local_id_of(&r->arena, ids, "section", sid);
+    *kind = NULL;
+    if (as_class == NULL && as_section == NULL)
+        return 0;
+    if (db_exec(db, &Q_CLASS_KIND, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(as_class), DB_TEXT(as_section)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    *kind = res.nrows > 0 ? arena_strdup(&r->arena, db_get(&res, 0, 0)) : NULL;
+    return 0;
+}
+
+int or_class_users(req_t *r, const char *role, const char *sid, json_t **out)
+{
+    const char *kind;
+    json_t *ids = load_ids(r);
+    *out = NULL;
+    if (ids == NULL)
+        return -1;
+    int rc = class_kind(r, ids, sid, &kind);
+    json_decref(ids);
+    if (rc != 0 || kind == NULL)
+        return rc;
+    db_result_t res;
+    if (run_link(r, linked_users, sizeof(linked_users) / sizeof(linked_users[0]), kind, role, sid, &ids, &res) != 0)
         return -1;
     *out = json_array();
     for (int k = 0; *out != NULL && k < res.nrows; k++)

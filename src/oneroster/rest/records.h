@@ -76,10 +76,10 @@ int or_users_page(req_t *r, const or_slots_t *s, int sort_field, int desc, long 
 
 /*
  * The users (records, a new array *out, in no order) the enrollments of role ("student", "teacher") link to
- * the class of local kind parent ("class": a homeroom, "section": a scheduled class) with sourcedId sid; empty
- * when sid is none of ours. Reads only those users. 0, or -1.
+ * the class (homeroom or scheduled) with sourcedId sid, reading only that class and those users; *out NULL
+ * when the school has no such class. 0, or -1.
  */
-int or_users_linked(req_t *r, const char *parent, const char *role, const char *sid, json_t **out);
+int or_class_users(req_t *r, const char *role, const char *sid, json_t **out);
 
 /* Answers {"<single>": record} of kind k with sourcedId id, with status; 404 as imsx_StatusInfo when none (rostering.c). */
 int or_respond_record(req_t *r, or_kind_t k, const char *id, int status);

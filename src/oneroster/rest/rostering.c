@@ -547,6 +547,14 @@ static int nested_records(req_t *r, const nesting_t *n, json_t *parent, json_t *
     return 0;
 }
 
+/* Answers 404: no parent record of collection pc has the route's sourcedId. */
+static int unknown_parent(req_t *r, const collection_t *pc)
+{
+    const char *id = req_param(r, 0);
+    return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single,
+                    utf8_valid(id, strlen(id)) ? id : "(not UTF-8)");
+}
+
 int oneroster_nested(req_t *r)
 {
     const collection_t *pc = route_collection(r, 0), *cc = route_collection(r, 2);
@@ -560,14 +568,21 @@ int oneroster_nested(req_t *r)
     if (read_listing(r, or_kind_fields(cc->kind), 1, &l) != 0)
         return 0;
     json_t *parents, *children, *kept = NULL;
+    if (cc->kind == ORK_USERS && n->via_role != NULL) {
+        /* a class's students or teachers: only the class and they are read */
+        if (or_class_users(r, n->via_role, req_param(r, 0), &children) != 0)
+            return -1;
+        if (children == NULL)
+            return unknown_parent(r, pc);
+        return audit_read(r, "oneroster.list") != 0 ? -1 : answer_list(r, cc->plural, children, &l);
+    }
     int failed;
     json_t *parent = find_record(r, pc, req_param(r, 0), &parents, &failed);
     if (failed)
         return -1;
     if (parent == NULL) {
         json_decref(parents);
-        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single,
-                        utf8_valid(req_param(r, 0), strlen(req_param(r, 0))) ? req_param(r, 0) : "(not UTF-8)");
+        return unknown_parent(r, pc);
     }
     if (audit_read(r, "oneroster.list") != 0) {
         json_decref(parents);
@@ -576,12 +591,6 @@ int oneroster_nested(req_t *r)
     if (cc->kind == ORK_USERS && strcmp(n->parent, "schools") == 0) {
         json_decref(parents); /* the one school: its users are the collection's */
         return answer_collection(r, cc, &l);
-    }
-    if (cc->kind == ORK_USERS && n->via_role != NULL) {
-        /* a class's students or teachers: only they are read */
-        rc = or_users_linked(r, parent_kind(n, parent), n->via_role, req_param(r, 0), &children);
-        json_decref(parents);
-        return rc != 0 ? -1 : answer_list(r, cc->plural, children, &l);
     }
     if (load_collection(r, cc, &children) != 0 || nested_records(r, n, parent, children, &kept) != 0) {
         json_decref(parents);
