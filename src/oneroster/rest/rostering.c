@@ -599,3 +599,91 @@ int oneroster_nested(req_t *r)
     json_decref(parents);
     return answer_list(r, cc->plural, kept, &l);
 }
+
+/* ------------------------------------------------------------------ a student's results in a class */
+
+/* The sourcedIds (keys of a new object) of the line items of class cid (lineItems records, borrowed). */
+static json_t *line_items_of(json_t *items, const char *cid)
+{
+    json_t *set = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) if (set != NULL && field_is(item, "class", cid))
+        json_object_set_new(set, json_string_value(json_object_get(item, "sourcedId")), json_true());
+    return set;
+}
+
+/* Keeps the results (a reference taken) of student sid on the line items of class cid into *out. 0, or -1. */
+static int results_in_class(req_t *r, json_t *results, const char *cid, const char *sid, json_t **out)
+{
+    json_t *items;
+    const collection_t *li = collection_named("lineItems", strlen("lineItems"));
+    if (load_collection(r, li, &items) != 0) {
+        json_decref(results);
+        return -1;
+    }
+    json_t *set = line_items_of(items, cid), *keep = json_array();
+    json_decref(items);
+    size_t i;
+    json_t *res;
+    json_array_foreach(results, i, res)
+    {
+        json_t *item = json_object_get(json_object_get(res, "lineItem"), "sourcedId");
+        if (set != NULL && keep != NULL && field_is(res, "student", sid) &&
+            json_object_get(set, json_string_value(item)) != NULL)
+            json_array_append(keep, res);
+    }
+    json_decref(set);
+    json_decref(results);
+    if (set == NULL || keep == NULL) {
+        json_decref(keep);
+        return res_fail(r, ERR_INTERNAL, "class results");
+    }
+    *out = keep;
+    return 0;
+}
+
+/* 0 when student sid is one of class cid's students; else 1 after answering 404 (which is unknown), or -1. */
+static int check_class_student(req_t *r, const char *cid, const char *sid)
+{
+    json_t *students, *all = NULL;
+    if (or_class_users(r, "student", cid, &students) != 0)
+        return -1;
+    if (students == NULL)
+        return refused(unknown_parent(r, collection_named("classes", strlen("classes"))));
+    size_t i;
+    json_t *u;
+    int in = 0;
+    json_array_foreach(students, i, u) in = in || field_is(u, "sourcedId", sid);
+    json_decref(students);
+    if (in)
+        return 0;
+    int failed;
+    json_t *student = find_record(r, collection_named("students", strlen("students")), sid, &all, &failed);
+    json_decref(all);
+    if (failed)
+        return -1;
+    const char *shown = utf8_valid(sid, strlen(sid)) ? sid : "(not UTF-8)";
+    return refused(student == NULL ? or_error(r, 404, "unknown object", "No student has sourcedId %s.", shown)
+                                   : or_error(r, 404, "unknown object", "Student %s is not in class %s.", shown, cid));
+}
+
+int oneroster_class_student_results(req_t *r)
+{
+    const collection_t *results = collection_named("results", strlen("results"));
+    int rc = or_authenticate(r, scopes_of(results));
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    listing_t l;
+    if (read_listing(r, or_kind_fields(results->kind), 1, &l) != 0)
+        return 0;
+    const char *cid = req_param(r, 0), *sid = req_param(r, 1);
+    rc = check_class_student(r, cid, sid);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    json_t *all, *kept = NULL;
+    if (audit_read(r, "oneroster.list") != 0 || load_collection(r, results, &all) != 0 ||
+        results_in_class(r, all, cid, sid, &kept) != 0)
+        return -1;
+    return answer_list(r, results->plural, kept, &l);
+}
