@@ -573,16 +573,16 @@ static stmt_t Q_USER_COUNT_MAPPED = STMT2("oneroster.rest_user_count_mapped", ST
     "SELECT * FROM (SELECT u.role, u.id FROM (" B ") u WHERE ($2 = '' OR u.role = $2) ORDER BY CASE WHEN $3 = 0 THEN" \
     " u.id END ASC, CASE WHEN $3 = 1 THEN u.id END DESC LIMIT CAST($4 AS bigint) + CAST($5 AS bigint)) k"
 #define P_COUNT1(T, ROLE) "(SELECT COUNT(*) FROM " T " s WHERE s.tenant_id = $1 AND ($2 = '' OR $2 = '" ROLE "'))"
+#define P_COUNT P_COUNT1("students", "student") " + " P_COUNT1("teachers", "teacher") " + " P_COUNT1("guardians", "guardian")
+/* The page's keys with the count in each row (read once); the count alone answers a page past the end. */
 static stmt_t Q_USER_KEYS_PLAIN =
     STMT("oneroster.rest_user_keys_plain", STMT_READ,
-         "SELECT k.role, CAST(k.id AS text) FROM (" P_FIRST(UB_STUDENTS(OURS, "")) " UNION ALL " P_FIRST(
+         "SELECT k.role, CAST(k.id AS text), (" P_COUNT ") FROM (" P_FIRST(UB_STUDENTS(OURS, "")) " UNION ALL " P_FIRST(
              UB_TEACHERS(OURS, "")) " UNION ALL " P_FIRST(UB_GUARDIANS(OURS, "")) ") k ORDER BY CASE WHEN $3 = 0 THEN"
                                                                                    " k.id END ASC, CASE WHEN $3 = 1"
                                                                                    " THEN k.id END DESC LIMIT $4"
                                                                                    " OFFSET $5");
-static stmt_t Q_USER_COUNT_PLAIN = STMT("oneroster.rest_user_count_plain", STMT_READ,
-                                        "SELECT " P_COUNT1("students", "student") " + " P_COUNT1(
-                                            "teachers", "teacher") " + " P_COUNT1("guardians", "guardian"));
+static stmt_t Q_USER_COUNT_PLAIN = STMT("oneroster.rest_user_count_plain", STMT_READ, "SELECT " P_COUNT);
 
 /* The records of the users whose ids $2 (a JSON array of text) lists. */
 #define IDS_SQLITE " AND s.id IN (SELECT value FROM json_each($2))"
@@ -679,31 +679,38 @@ static const char *plain_role(const or_slots_t *s, int sort_field)
     return s->n == 1 && s->v[0].field == 5 && s->v[0].op == OR_EQ ? s->v[0].value : NULL;
 }
 
-/* Reads the count and the keys of a page into *count and *keys. 0, or -1 (database). */
+/* Reads the count of a page's users into *total and its keys into *keys. 0, or -1 (database). */
 static int page_keys(req_t *r, const or_slots_t *s, int sort_field, int desc, long long offset, long long limit,
-                     int mapped, db_result_t *count, db_result_t *keys)
+                     int mapped, long long *total, db_result_t *keys)
 {
     db_t *db = req_db(r);
+    db_result_t count;
     const char *role = mapped ? NULL : plain_role(s, sort_field);
     if (role != NULL) {
         db_arg_t args[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(role), DB_INT(desc), DB_INT(limit), DB_INT(offset)};
-        return db_exec(db, &Q_USER_COUNT_PLAIN, args, 2, &r->arena, count) != 0 ||
-                       db_exec(db, &Q_USER_KEYS_PLAIN, args, 5, &r->arena, keys) != 0
-                   ? -1
-                   : 0;
+        if (db_exec(db, &Q_USER_KEYS_PLAIN, args, 5, &r->arena, keys) != 0)
+            return -1;
+        if (keys->nrows > 0) {
+            *total = db_get_int(keys, 0, 2);
+            return 0;
+        }
+        if (db_exec(db, &Q_USER_COUNT_PLAIN, args, 2, &r->arena, &count) != 0)
+            return -1;
+    } else {
+        db_arg_t args[1 + 5 * OR_SLOT_MAX + 4];
+        bind_slots(r, s, args);
+        args[1 + 5 * OR_SLOT_MAX] = DB_INT(sort_field);
+        args[2 + 5 * OR_SLOT_MAX] = DB_INT(desc);
+        args[3 + 5 * OR_SLOT_MAX] = DB_INT(limit);
+        args[4 + 5 * OR_SLOT_MAX] = DB_INT(offset);
+        if (db_exec(db, mapped ? &Q_USER_COUNT_MAPPED : &Q_USER_COUNT, args, 1 + 5 * OR_SLOT_MAX, &r->arena, &count) !=
+                0 ||
+            db_exec(db, mapped ? &Q_USER_KEYS_MAPPED : &Q_USER_KEYS, args, (int)(sizeof(args) / sizeof(args[0])),
+                    &r->arena, keys) != 0)
+            return -1;
     }
-    db_arg_t args[1 + 5 * OR_SLOT_MAX + 4];
-    bind_slots(r, s, args);
-    args[1 + 5 * OR_SLOT_MAX] = DB_INT(sort_field);
-    args[2 + 5 * OR_SLOT_MAX] = DB_INT(desc);
-    args[3 + 5 * OR_SLOT_MAX] = DB_INT(limit);
-    args[4 + 5 * OR_SLOT_MAX] = DB_INT(offset);
-    return db_exec(db, mapped ? &Q_USER_COUNT_MAPPED : &Q_USER_COUNT, args, 1 + 5 * OR_SLOT_MAX, &r->arena, count) !=
-                       0 ||
-                   db_exec(db, mapped ? &Q_USER_KEYS_MAPPED : &Q_USER_KEYS, args, (int)(sizeof(args) / sizeof(args[0])),
-                           &r->arena, keys) != 0
-               ? -1
-               : 0;
+    *total = count.nrows > 0 ? db_get_int(&count, 0, 0) : 0;
+    return 0;
 }
 
 int or_users_page(req_t *r, const or_slots_t *s, int sort_field, int desc, long long offset, long long limit,
@@ -712,12 +719,11 @@ int or_users_page(req_t *r, const or_slots_t *s, int sort_field, int desc, long 
     json_t *ids = load_ids(r);
     if (ids == NULL)
         return -1;
-    db_result_t count, keys;
-    if (page_keys(r, s, sort_field, desc, offset, limit, users_mapped(ids), &count, &keys) != 0) {
+    db_result_t keys;
+    if (page_keys(r, s, sort_field, desc, offset, limit, users_mapped(ids), total, &keys) != 0) {
         json_decref(ids);
         return db_fail(r, req_db(r));
     }
-    *total = count.nrows > 0 ? db_get_int(&count, 0, 0) : 0;
     int rc = users_of_keys(r, ids, &keys, page);
     json_decref(ids);
     return rc;
