@@ -857,6 +857,18 @@ class TestImportedSourcedIds(ServerTestCase):
                 return list(csv.DictReader(f))
         users = self.server.http.get(f"{BASE}/users?limit=1000", token=tok, expect=200).json["users"]
         by_sid = {u["sourcedId"]: u for u in users}
+        # the imported sourcedIds are mapped and sorted by the database as in memory (byte order)
+        self.assertEqual([u["sourcedId"] for u in users], sorted(u["sourcedId"] for u in users))
+        for q in ("limit=1000", "limit=7&offset=5&orderBy=desc", "limit=1000&sort=familyName",
+                  "limit=1000&filter=" + urllib.parse.quote("sourcedId>'t' AND role='student'")):
+            with self.subTest(query=q):
+                fast = self.server.http.get(f"{BASE}/users?{q}", token=tok, expect=200)
+                slow = self.server.http.get(f"{BASE}/users?{q.replace('filter=', 'filter=' + urllib.parse.quote('status=' + chr(39) + 'none' + chr(39) + ' OR '))}"
+                                            if "filter=" in q else
+                                            f"{BASE}/users?{q}&filter=" + urllib.parse.quote("status='active' OR status!='active'"),
+                                            token=tok, expect=200)
+                self.assertEqual(fast.json["users"], slow.json["users"])
+                self.assertEqual(fast.headers["x-total-count"], slow.headers["x-total-count"])
         wanted = {u["sourcedId"]: u for u in rows("users.csv") if u["role"] in ("student", "teacher")}
         self.assertLessEqual(set(wanted), set(by_sid))
         for sid, u in wanted.items():
