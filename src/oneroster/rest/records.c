@@ -371,8 +371,8 @@ int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, lo
 }
 
 /*
- * What an enrollment links, by the parent's local kind and the child's role: students and teachers of a
- * homeroom (class) or a scheduled class (section), classes of a teacher or a student; $2 our id.
+ * What an enrollment links, by the parent's local kind and the child's role: the classes of a teacher or a
+ * student; $2 our id. (A class's students and teachers are read as users: linked_users below.)
  */
 #define KEY(K, ID) "'" K ":' || CAST(" ID " AS text)"
 typedef struct link_stmt {
@@ -381,20 +381,6 @@ typedef struct link_stmt {
 } link_stmt_t;
 
 static link_stmt_t links[] = {
-    {"class", "student",
-     STMT("oneroster.links_class_students", STMT_READ,
-          "SELECT " KEY("student", "e.student_id") " FROM enrollments e WHERE e.tenant_id = $1 AND e.class_id = $2")},
-    {"section", "student",
-     STMT("oneroster.links_section_students", STMT_READ,
-          "SELECT " KEY("student", "e.student_id") " FROM enrollments e JOIN class_subjects cs"
-          " ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id WHERE e.tenant_id = $1 AND cs.id = $2")},
-    {"class", "teacher",
-     STMT("oneroster.links_class_teachers", STMT_READ,
-          "SELECT " KEY("teacher", "c.class_teacher_id") " FROM classes c WHERE c.tenant_id = $1 AND c.id = $2"
-          " AND c.class_teacher_id IS NOT NULL")},
-    {"section", "teacher",
-     STMT("oneroster.links_section_teachers", STMT_READ,
-          "SELECT " KEY("teacher", "cs.teacher_id") " FROM class_subjects cs WHERE cs.tenant_id = $1 AND cs.id = $2")},
     {"teacher", "teacher",
      STMT("oneroster.links_teacher_classes", STMT_READ,
           "SELECT " KEY("class", "c.id") " FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id = $2"

@@ -57,9 +57,9 @@ int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, lo
                     int desc, long long *total, json_t **page);
 
 /*
- * The sourcedIds (keys of a new object *set) of what the enrollments of role ("student", "teacher") link to
- * the record of local kind parent ("class": a homeroom, "section": a scheduled class; "teacher",
- * "student": their classes) with sourcedId sid; empty when sid is none of ours. 0, or -1.
+ * The sourcedIds (keys of a new object *set) of the classes the enrollments of role ("student", "teacher")
+ * link to the record of local kind parent ("teacher", "student": the same role) with sourcedId sid; empty when
+ * sid is none of ours. 0, or -1.
  */
 int or_links_load(req_t *r, const char *parent, const char *role, const char *sid, json_t **set);
 
