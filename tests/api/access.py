@@ -261,6 +261,7 @@ TABLE = {
     **{("GET", f"{OR}/{name}/{{id}}"): PUBLIC for name in OR_COLLECTIONS},
     **{("GET", f"{OR}/{parent}/{{id}}/{child}"): PUBLIC for parent, child in OR_NESTED},
     **{(m, f"{OR}/{name}/{{id}}"): PUBLIC for m in ("PUT", "DELETE") for name in ("lineItems", "results")},
+    ("GET", f"{OR}/classes/{{id}}/students/{{studentId}}/results"): PUBLIC,
 }
 
 

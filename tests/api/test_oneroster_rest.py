@@ -335,11 +335,11 @@ class TestTokenEndpoint(OneRosterRestCase):
     def test_every_read_of_the_binding_answers_its_errors(self):
         doc = self.server.http.get("/api/v1/openapi.json", expect=200).json
         paths = [p for p, item in doc["paths"].items() if p.startswith(BASE) and "get" in item]
-        self.assertEqual(len(paths), 44)
+        self.assertEqual(len(paths), 45)
         gradebook = self.token(self.full, scope=SCOPE + "gradebook.readonly")
         rostering = self.token(self.full, scope=SCOPE + "roster.readonly")
         for template in paths:
-            path = template.replace("{id}", "x")
+            path = template.replace("{id}", "x").replace("{studentId}", "y")
             with self.subTest(path=template):
                 self.assertImsx(self.server.http.get(path, token=None), 401, "unauthorized")
                 refused = rostering if "lineItems" in template or "results" in template or "categories" in template \
@@ -780,6 +780,51 @@ class TestGradebook(OneRosterRestCase):
         self.assertImsx(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_full), 404)
 
 
+    def test_a_students_results_in_a_class(self):
+        """classes/{classId}/students/{studentId}/results: the student's results on the class's line items."""
+        item = "lms-essay-1"
+        self.put(f"/lineItems/{item}", self.line_item(title="Essay"), expect=201)
+        student, other = self.enrolled[0], self.enrolled[1]
+        self.put(f"/results/{item}-a", self.result(item, student, score=14), expect=201)
+        self.put(f"/results/{item}-b", self.result(item, other, score=9), expect=201)
+        everything = self.all_records("/results")
+        items = {li["sourcedId"] for li in self.all_records(f"/classes/{self.cls}/lineItems")}
+        want = sorted(r["sourcedId"] for r in everything
+                      if r["student"]["sourcedId"] == student and r["lineItem"]["sourcedId"] in items)
+        path = f"/classes/{self.cls}/students/{student}/results"
+        got = self.all_records(path)
+        self.assertIn(f"{item}-a", want)
+        self.assertNotIn(f"{item}-b", [r["sourcedId"] for r in got])
+        self.assertEqual([r["sourcedId"] for r in got], want)
+        for rec in got:
+            self.validate("result", rec)
+        # the listing's parameters as on every collection
+        res = self.get(f"{path}?filter={urllib.parse.quote(f'lineItem.sourcedId={chr(39)}{item}{chr(39)}')}"
+                       "&fields=sourcedId,score")
+        self.assertEqual(res.json["results"], [{"sourcedId": f"{item}-a", "score": 14}])
+        self.assertEqual(res.headers["x-total-count"], "1")
+        self.assertImsx(self.server.http.get(f"{BASE}{path}?filter=score", token=self.token_full), 400, "invalid data")
+        self.assertImsx(self.server.http.get(f"{BASE}{path}?sort=nope", token=self.token_full), 400,
+                        "invalid_sort_field")
+        # 404: an unknown class, an unknown student, a student of the school not in this class
+        users = self.all_records("/users")
+        outsider = next(u["sourcedId"] for u in users if u["role"] == "student" and u["sourcedId"] not in
+                        {x["sourcedId"] for x in self.all_records(f"/classes/{self.cls}/students")})
+        for bad in (f"/classes/no-such-class/students/{student}/results", f"/classes/{self.cls}/students/nobody/results",
+                    f"/classes/{self.cls}/students/{outsider}/results",
+                    f"/classes/{self.cls}/students/{next(u['sourcedId'] for u in users if u['role'] == 'teacher')}"
+                    "/results"):
+            with self.subTest(path=bad):
+                self.assertImsx(self.server.http.get(BASE + bad, token=self.token_full), 404, "unknown object")
+        # scopes: gradebook reads it, rostering does not; no token is 401
+        self.get(path, token=self.token(self.full, scope=SCOPE + "gradebook.readonly"))
+        self.assertImsx(self.server.http.get(BASE + path, token=self.token_core), 403, "unauthorized")
+        self.assertImsx(self.server.http.get(BASE + path, token=None), 401, "unauthorized")
+        # another school's client: the class is none of its own
+        self.assertImsx(self.server.http.get(BASE + path, token=self.token_other), 404, "unknown object")
+        self.assertEqual(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_full).status, 204)
+        self.assertNotIn(f"{item}-a", [r["sourcedId"] for r in self.all_records(path)])
+
     def test_zz_a_published_terms_line_items_stay(self):
         # runs last in this class: the term's grades are published for good
         term = self.existing["gradingPeriod"]["sourcedId"]
@@ -812,6 +857,18 @@ class TestImportedSourcedIds(ServerTestCase):
                 return list(csv.DictReader(f))
         users = self.server.http.get(f"{BASE}/users?limit=1000", token=tok, expect=200).json["users"]
         by_sid = {u["sourcedId"]: u for u in users}
+        # the imported sourcedIds are mapped and sorted by the database as in memory (byte order)
+        self.assertEqual([u["sourcedId"] for u in users], sorted(u["sourcedId"] for u in users))
+        for q in ("limit=1000", "limit=7&offset=5&orderBy=desc", "limit=1000&sort=familyName",
+                  "limit=1000&filter=" + urllib.parse.quote("sourcedId>'t' AND role='student'")):
+            with self.subTest(query=q):
+                fast = self.server.http.get(f"{BASE}/users?{q}", token=tok, expect=200)
+                slow = self.server.http.get(f"{BASE}/users?{q.replace('filter=', 'filter=' + urllib.parse.quote('status=' + chr(39) + 'none' + chr(39) + ' OR '))}"
+                                            if "filter=" in q else
+                                            f"{BASE}/users?{q}&filter=" + urllib.parse.quote("status='active' OR status!='active'"),
+                                            token=tok, expect=200)
+                self.assertEqual(fast.json["users"], slow.json["users"])
+                self.assertEqual(fast.headers["x-total-count"], slow.headers["x-total-count"])
         wanted = {u["sourcedId"]: u for u in rows("users.csv") if u["role"] in ("student", "teacher")}
         self.assertLessEqual(set(wanted), set(by_sid))
         for sid, u in wanted.items():

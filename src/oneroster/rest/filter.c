@@ -148,6 +148,12 @@ static int is_number(const char *s, double *out)
     return *end == '\0';
 }
 
+int or_value_is_number(const char *s)
+{
+    double x;
+    return is_number(s, &x);
+}
+
 static int contains_nocase(const char *hay, const char *needle)
 {
     size_t n = strlen(needle);

@@ -49,6 +49,9 @@ int or_filter_parse(arena_t *a, const char *text, const char *const *fields, or_
 /* Whether record (a JSON object) satisfies f (an empty filter: always). */
 int or_filter_match(const or_filter_t *f, json_t *record);
 
+/* Whether the filter compares s as a number (when the record's value is one too). */
+int or_value_is_number(const char *s);
+
 /* The value at a dotted path of record (borrowed), or NULL. */
 json_t *or_field_get(json_t *record, const char *path);
 

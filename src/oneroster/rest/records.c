@@ -6,6 +6,7 @@
  */
 #include "oneroster/rest/records.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/app.h"
@@ -50,20 +51,21 @@ static stmt_t Q_CLASSES = STMT(
 #define AGENTS(AGG)                                                                                                    \
     "(SELECT " AGG "(" SID("guardian", "g.guardian_id") ", ',') FROM student_guardians g"                              \
                                                         " WHERE g.tenant_id = s.tenant_id AND g.student_id = s.id)"
-#define USERS(AGG)                                                                                                     \
+#define USER_STUDENTS(AGG)                                                                                             \
     "SELECT " SID("student", "s.id") ", " LIVE("s.deleted_at") ", s.updated_at,"                                       \
-                                     " CASE WHEN s.deleted_at IS NULL THEN 'true' ELSE 'false' END, " ORG_SID("s")     \
-                                     ", 'student', COALESCE(s.email, s.admission_no), s.first_name, s.last_name,"      \
-                                     " s.middle_name, s.admission_no, s.email, s.phone, " AGENTS(AGG)                  \
-    " FROM students s WHERE s.tenant_id = $1"                                                                          \
-    " UNION ALL SELECT " SID("teacher", "s.id") ", CASE WHEN s.status = 'active' THEN 'active' ELSE 'tobedeleted'"     \
-                                                " END, s.updated_at, CASE WHEN s.status = 'active' THEN 'true' ELSE"   \
-                                                " 'false' END, " ORG_SID("s") ", 'teacher', COALESCE(s.email,"              \
-                                                " s.employee_no), s.first_name, s.last_name, NULL, s.employee_no,"     \
-                                                " s.email, s.phone, NULL FROM teachers s WHERE s.tenant_id = $1"       \
-    " UNION ALL SELECT " SID("guardian", "s.id") ", 'active', s.updated_at, 'true', " ORG_SID("s") ", 'guardian',"     \
+    " CASE WHEN s.deleted_at IS NULL THEN 'true' ELSE 'false' END, " ORG_SID("s") ", 'student',"                       \
+    " COALESCE(s.email, s.admission_no), s.first_name, s.last_name, s.middle_name, s.admission_no, s.email, s.phone, " \
+    AGENTS(AGG) " FROM students s WHERE s.tenant_id = $1"
+#define USER_TEACHERS                                                                                                  \
+    "SELECT " SID("teacher", "s.id") ", CASE WHEN s.status = 'active' THEN 'active' ELSE 'tobedeleted' END,"           \
+    " s.updated_at, CASE WHEN s.status = 'active' THEN 'true' ELSE 'false' END, " ORG_SID("s") ", 'teacher',"          \
+    " COALESCE(s.email, s.employee_no), s.first_name, s.last_name, NULL, s.employee_no, s.email, s.phone, NULL"        \
+    " FROM teachers s WHERE s.tenant_id = $1"
+#define USER_GUARDIANS                                                                                                 \
+    "SELECT " SID("guardian", "s.id") ", 'active', s.updated_at, 'true', " ORG_SID("s") ", 'guardian',"                \
     " COALESCE(s.email, CAST(s.id AS text)), s.first_name, s.last_name, NULL, NULL, s.email, s.phone, NULL"          \
     " FROM guardians s WHERE s.tenant_id = $1"
+#define USERS(AGG) USER_STUDENTS(AGG) " UNION ALL " USER_TEACHERS " UNION ALL " USER_GUARDIANS
 static stmt_t Q_USERS = STMT2("oneroster.rest_users", STMT_READ, USERS("group_concat"), USERS("string_agg"));
 #define STUDENT_OF_E " JOIN students s ON s.tenant_id = e.tenant_id AND s.id = e.student_id"
 static stmt_t Q_ENROLLMENTS = STMT(
@@ -369,28 +371,16 @@ int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, lo
 }
 
 /*
- * What an enrollment links, by the parent's local kind and the child's role: students and teachers of a
- * homeroom (class) or a scheduled class (section), classes of a teacher or a student; $2 our id.
+ * What an enrollment links, by the parent's local kind and the child's role: the classes of a teacher or a
+ * student; $2 our id. (A class's students and teachers are read as users: linked_users below.)
  */
 #define KEY(K, ID) "'" K ":' || CAST(" ID " AS text)"
-static struct {
+typedef struct link_stmt {
     const char *parent, *role;
     stmt_t st;
-} links[] = {
-    {"class", "student",
-     STMT("oneroster.links_class_students", STMT_READ,
-          "SELECT " KEY("student", "e.student_id") " FROM enrollments e WHERE e.tenant_id = $1 AND e.class_id = $2")},
-    {"section", "student",
-     STMT("oneroster.links_section_students", STMT_READ,
-          "SELECT " KEY("student", "e.student_id") " FROM enrollments e JOIN class_subjects cs"
-          " ON cs.tenant_id = e.tenant_id AND cs.class_id = e.class_id WHERE e.tenant_id = $1 AND cs.id = $2")},
-    {"class", "teacher",
-     STMT("oneroster.links_class_teachers", STMT_READ,
-          "SELECT " KEY("teacher", "c.class_teacher_id") " FROM classes c WHERE c.tenant_id = $1 AND c.id = $2"
-          " AND c.class_teacher_id IS NOT NULL")},
-    {"section", "teacher",
-     STMT("oneroster.links_section_teachers", STMT_READ,
-          "SELECT " KEY("teacher", "cs.teacher_id") " FROM class_subjects cs WHERE cs.tenant_id = $1 AND cs.id = $2")},
+} link_stmt_t;
+
+static link_stmt_t links[] = {
     {"teacher", "teacher",
      STMT("oneroster.links_teacher_classes", STMT_READ,
           "SELECT " KEY("class", "c.id") " FROM classes c WHERE c.tenant_id = $1 AND c.class_teacher_id = $2"
@@ -416,24 +406,37 @@ static const char *local_id_of(arena_t *a, json_t *ids, const char *kind, const 
                : NULL;
 }
 
-int or_links_load(req_t *r, const char *parent, const char *role, const char *sid, json_t **set)
+/*
+ * Runs the statement of table (n rows) for parent and role with our id of the parent record of sourcedId sid
+ * ($2): the school's sourcedId map into *ids (a new reference), the rows into *res (none when sid is none of
+ * ours). 0, or -1 (answered).
+ */
+static int run_link(req_t *r, link_stmt_t *table, size_t n, const char *parent, const char *role, const char *sid,
+                    json_t **ids, db_result_t *res)
 {
     size_t i = 0;
-    while (i < sizeof(links) / sizeof(links[0]) && (strcmp(links[i].parent, parent) != 0 || strcmp(links[i].role, role) != 0))
+    while (i < n && (strcmp(table[i].parent, parent) != 0 || strcmp(table[i].role, role) != 0))
         i++;
-    if (i == sizeof(links) / sizeof(links[0]))
+    if (i == n)
         return res_fail(r, ERR_INTERNAL, "no link of %s to %s", parent, role);
-    json_t *ids = load_ids(r);
-    if (ids == NULL)
+    if ((*ids = load_ids(r)) == NULL)
         return -1;
-    const char *id = local_id_of(&r->arena, ids, parent, sid);
+    const char *id = local_id_of(&r->arena, *ids, parent, sid);
     db_t *db = req_db(r);
-    db_result_t res = {0};
-    if (id != NULL &&
-        db_exec(db, &links[i].st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, &res) != 0) {
-        json_decref(ids);
+    memset(res, 0, sizeof(*res));
+    if (id != NULL && db_exec(db, &table[i].st, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id)), &r->arena, res) != 0) {
+        json_decref(*ids);
         return db_fail(r, db);
     }
+    return 0;
+}
+
+int or_links_load(req_t *r, const char *parent, const char *role, const char *sid, json_t **set)
+{
+    json_t *ids;
+    db_result_t res;
+    if (run_link(r, links, sizeof(links) / sizeof(links[0]), parent, role, sid, &ids, &res) != 0)
+        return -1;
     *set = json_object();
     for (int k = 0; *set != NULL && k < res.nrows; k++)
         json_object_set_new(*set, sid_of(&r->arena, ids, db_get(&res, k, 0)), json_true());
@@ -458,4 +461,322 @@ int or_records_load(req_t *r, or_kind_t k, json_t **out)
         return res_fail(r, ERR_INTERNAL, "OneRoster records of kind %d", (int)k);
     *out = arr;
     return 0;
+}
+
+/* ------------------------------------------------------------------ users paged in SQL */
+
+/*
+ * A page of users is cut in two statements: the keys (role, our id) of the page's users, filtered, sorted,
+ * counted and cut by the database over narrow rows, then those users' records (agents read for them only).
+ * Slot i of the filter (slots.h) is $(2+5i)…$(6+5i): field, operator, value, lo, hi; then $27 the sort field,
+ * $28 descending, $29 limit, $30 offset. Text compares byte-wise (COLL), as strcmp() does in memory.
+ * A school none of whose users has a sourcedId from OneRoster (the usual case) has our ids as sourcedIds,
+ * whose text sorts as the ids do: that page is read along the primary keys; else sourcedIds are mapped in SQL.
+ */
+#define MAPPED(K)                                                                                                      \
+    " LEFT JOIN (SELECT local_id, MIN(sourced_id) AS sid FROM oneroster_ids WHERE tenant_id = $1 AND local_kind = '" K \
+    "' GROUP BY local_id) m ON m.local_id = s.id"
+#define OURS "CAST(s.id AS text)"
+#define MAPPED_SID "COALESCE(m.sid, CAST(s.id AS text))"
+/* One kind of user as the columns a filter or sort names (SIDX: the sourcedId; JOIN: what it needs). */
+#define UB_STUDENTS(SIDX, JOIN)                                                                                        \
+    "SELECT 'student' AS role, s.id AS id, " LIVE("s.deleted_at") " AS status, s.updated_at AS at,"                   \
+    " CASE WHEN s.deleted_at IS NULL THEN 'true' ELSE 'false' END AS enabled, COALESCE(s.email, s.admission_no)"      \
+    " AS username, s.first_name AS given, s.last_name AS family, s.middle_name AS middle, s.admission_no AS ident,"   \
+    " s.email AS email, s.phone AS phone, " SIDX " AS sid FROM students s" JOIN " WHERE s.tenant_id = $1"
+#define UB_TEACHERS(SIDX, JOIN)                                                                                        \
+    "SELECT 'teacher' AS role, s.id AS id, CASE WHEN s.status = 'active' THEN 'active' ELSE 'tobedeleted' END"        \
+    " AS status, s.updated_at AS at, CASE WHEN s.status = 'active' THEN 'true' ELSE 'false' END AS enabled,"          \
+    " COALESCE(s.email, s.employee_no) AS username, s.first_name AS given, s.last_name AS family, NULL AS middle,"    \
+    " s.employee_no AS ident, s.email AS email, s.phone AS phone, " SIDX " AS sid FROM teachers s" JOIN               \
+    " WHERE s.tenant_id = $1"
+#define UB_GUARDIANS(SIDX, JOIN)                                                                                       \
+    "SELECT 'guardian' AS role, s.id AS id, 'active' AS status, s.updated_at AS at, 'true' AS enabled,"               \
+    " COALESCE(s.email, CAST(s.id AS text)) AS username, s.first_name AS given, s.last_name AS family,"               \
+    " NULL AS middle, NULL AS ident, s.email AS email, s.phone AS phone, " SIDX " AS sid FROM guardians s" JOIN        \
+    " WHERE s.tenant_id = $1"
+/* The text column of field number F (user_columns[F - 1]); dateLastModified (3) is the time u.at. */
+#define U_FIELD(F)                                                                                                     \
+    "(CASE CAST(" F " AS integer) WHEN 1 THEN u.sid WHEN 2 THEN u.status WHEN 4 THEN u.enabled WHEN 5 THEN u.role"     \
+    " WHEN 6 THEN u.username WHEN 7 THEN u.given WHEN 8 THEN u.family WHEN 9 THEN u.middle WHEN 10 THEN u.ident"       \
+    " WHEN 11 THEN u.email WHEN 12 THEN u.phone END)"
+#define U_SLOT(COLL, POS, F, OP, V, LO, HI)                                                                            \
+    " AND (" F " = 0 OR (" F " = 3 AND ((" OP " = 7 AND u.at >= " LO " AND u.at < " HI ") OR (" OP " = 8 AND"         \
+    " (u.at < " LO " OR u.at >= " HI "))))"                                                                            \
+    " OR (" F " <> 3 AND CASE CAST(" OP " AS integer) WHEN 0 THEN " U_FIELD(F) COLL " = CAST(" V " AS text)"          \
+    " WHEN 1 THEN (" U_FIELD(F) " IS NULL OR " U_FIELD(F) COLL " <> CAST(" V " AS text))"                             \
+    " WHEN 2 THEN " U_FIELD(F) COLL " > CAST(" V " AS text) WHEN 3 THEN " U_FIELD(F) COLL " >= CAST(" V " AS text)"   \
+    " WHEN 4 THEN " U_FIELD(F) COLL " < CAST(" V " AS text) WHEN 5 THEN " U_FIELD(F) COLL " <= CAST(" V " AS text)"   \
+    " WHEN 6 THEN " POS "(lower(" U_FIELD(F) COLL "), lower(CAST(" V " AS text)" COLL ")) > 0 END))"
+#define U_WHERE(COLL, POS)                                                                                             \
+    " WHERE 1 = 1" U_SLOT(COLL, POS, "$2", "$3", "$4", "$5", "$6") U_SLOT(COLL, POS, "$7", "$8", "$9", "$10", "$11")  \
+    U_SLOT(COLL, POS, "$12", "$13", "$14", "$15", "$16") U_SLOT(COLL, POS, "$17", "$18", "$19", "$20", "$21")         \
+    U_SLOT(COLL, POS, "$22", "$23", "$24", "$25", "$26")
+/*
+ * Sort key SK (field $27; NULL first), ties by the sourcedId (KEY: the id when it is our id, whose text sorts
+ * as the id does), all descending when $28 is 1: the order of compare_records().
+ */
+#define U_ORDER(COLL, SK, KEY)                                                                                         \
+    " ORDER BY CASE WHEN $28 = 0 THEN " SK " END" COLL " ASC NULLS FIRST, CASE WHEN $28 = 1 THEN " SK " END" COLL     \
+    " DESC NULLS LAST, CASE WHEN $28 = 0 THEN " KEY " END ASC, CASE WHEN $28 = 1 THEN " KEY " END DESC"
+/*
+ * The keys of a page: each kind's first offset + limit in order (along its primary key when the order is
+ * the id's), merged and cut.
+ */
+#define U_FIRST(B, COLL, POS, KEY)                                                                                     \
+    "SELECT * FROM (SELECT u.role, u.id, u.sid, " U_FIELD("$27") " AS sk FROM (" B ") u" U_WHERE(COLL, POS)           \
+    U_ORDER(COLL, U_FIELD("$27"), "u." KEY) " LIMIT CAST($29 AS bigint) + CAST($30 AS bigint)) k"
+/* k.sk, written so that the planner sees it is none without a sort field (the merge then follows the ids) */
+#define K_SK "CASE WHEN CAST($27 AS integer) <> 0 THEN k.sk END"
+#define U_KEYS(SIDX, JS, JT, JG, COLL, POS, KEY)                                                                       \
+    "SELECT k.role, CAST(k.id AS text) FROM (" U_FIRST(UB_STUDENTS(SIDX, JS), COLL, POS, KEY)                         \
+    " UNION ALL " U_FIRST(UB_TEACHERS(SIDX, JT), COLL, POS, KEY) " UNION ALL "                                         \
+    U_FIRST(UB_GUARDIANS(SIDX, JG), COLL, POS, KEY) ") k" U_ORDER(COLL, K_SK, "k." KEY) " LIMIT $29 OFFSET $30"
+#define U_COUNT1(B, COLL, POS) "(SELECT COUNT(*) FROM (" B ") u" U_WHERE(COLL, POS) ")"
+#define U_COUNT(SIDX, JS, JT, JG, COLL, POS)                                                                           \
+    "SELECT " U_COUNT1(UB_STUDENTS(SIDX, JS), COLL, POS) " + " U_COUNT1(UB_TEACHERS(SIDX, JT), COLL, POS) " + "         \
+    U_COUNT1(UB_GUARDIANS(SIDX, JG), COLL, POS)
+#define KEYS_OF(...) U_KEYS(__VA_ARGS__) /* expands U_OURS / U_MAPPED first */
+#define COUNT_OF(...) U_COUNT(__VA_ARGS__)
+#define U_OURS OURS, "", "", ""
+#define U_MAPPED MAPPED_SID, MAPPED("student"), MAPPED("teacher"), MAPPED("guardian")
+#define SQLITE_TEXT " COLLATE BINARY"
+#define PG_TEXT " COLLATE \"C\""
+static stmt_t Q_USER_KEYS = STMT2("oneroster.rest_user_keys", STMT_READ, KEYS_OF(U_OURS, SQLITE_TEXT, "instr", "id"),
+                                  KEYS_OF(U_OURS, PG_TEXT, "strpos", "id"));
+static stmt_t Q_USER_COUNT = STMT2("oneroster.rest_user_count", STMT_READ, COUNT_OF(U_OURS, SQLITE_TEXT, "instr"),
+                                   COUNT_OF(U_OURS, PG_TEXT, "strpos"));
+static stmt_t Q_USER_KEYS_MAPPED =
+    STMT2("oneroster.rest_user_keys_mapped", STMT_READ, KEYS_OF(U_MAPPED, SQLITE_TEXT, "instr", "sid" SQLITE_TEXT),
+          KEYS_OF(U_MAPPED, PG_TEXT, "strpos", "sid" PG_TEXT));
+static stmt_t Q_USER_COUNT_MAPPED = STMT2("oneroster.rest_user_count_mapped", STMT_READ,
+                                          COUNT_OF(U_MAPPED, SQLITE_TEXT, "instr"), COUNT_OF(U_MAPPED, PG_TEXT, "strpos"));
+/*
+ * The same without a filter or sort (a full sync's walk), in less text for the planner: $2 the role ('': all),
+ * $3 descending, $4 limit, $5 offset.
+ */
+#define P_FIRST(B)                                                                                                     \
+    "SELECT * FROM (SELECT u.role, u.id FROM (" B ") u WHERE ($2 = '' OR u.role = $2) ORDER BY CASE WHEN $3 = 0 THEN" \
+    " u.id END ASC, CASE WHEN $3 = 1 THEN u.id END DESC LIMIT CAST($4 AS bigint) + CAST($5 AS bigint)) k"
+#define P_COUNT1(T, ROLE) "(SELECT COUNT(*) FROM " T " s WHERE s.tenant_id = $1 AND ($2 = '' OR $2 = '" ROLE "'))"
+#define P_COUNT P_COUNT1("students", "student") " + " P_COUNT1("teachers", "teacher") " + " P_COUNT1("guardians", "guardian")
+/* The page's keys with the count in each row (read once); the count alone answers a page past the end. */
+static stmt_t Q_USER_KEYS_PLAIN =
+    STMT("oneroster.rest_user_keys_plain", STMT_READ,
+         "SELECT k.role, CAST(k.id AS text), (" P_COUNT ") FROM (" P_FIRST(UB_STUDENTS(OURS, "")) " UNION ALL " P_FIRST(
+             UB_TEACHERS(OURS, "")) " UNION ALL " P_FIRST(UB_GUARDIANS(OURS, "")) ") k ORDER BY CASE WHEN $3 = 0 THEN"
+                                                                                   " k.id END ASC, CASE WHEN $3 = 1"
+                                                                                   " THEN k.id END DESC LIMIT $4"
+                                                                                   " OFFSET $5");
+static stmt_t Q_USER_COUNT_PLAIN = STMT("oneroster.rest_user_count_plain", STMT_READ, "SELECT " P_COUNT);
+
+/* The records of the users whose ids $2 (a JSON array of text) lists. */
+#define IDS_SQLITE " AND s.id IN (SELECT value FROM json_each($2))"
+#define IDS_PG " AND s.id = ANY(ARRAY(SELECT CAST(value AS uuid) FROM json_array_elements_text(CAST($2 AS json))))"
+#define USERS_OF(AGG, IDS) USER_STUDENTS(AGG) IDS " UNION ALL " USER_TEACHERS IDS " UNION ALL " USER_GUARDIANS IDS
+static stmt_t Q_USERS_OF = STMT2("oneroster.rest_users_of", STMT_READ, USERS_OF("group_concat", IDS_SQLITE),
+                                 USERS_OF("string_agg", IDS_PG));
+
+static const char *const user_columns[] = {"sourcedId", "status",     "dateLastModified", "enabledUser",
+                                           "role",      "username",   "givenName",        "familyName",
+                                           "middleName", "identifier", "email",            "phone",
+                                           NULL};
+
+const char *const *or_user_columns(void)
+{
+    return user_columns;
+}
+
+/* Binds slots after the school: 5 arguments per slot, unused ones field 0. */
+static void bind_slots(req_t *r, const or_slots_t *s, db_arg_t *args)
+{
+    args[0] = DB_TEXT(r->auth.tenant_id);
+    for (int i = 0; i < OR_SLOT_MAX; i++) {
+        const or_slot_t *v = &s->v[i];
+        int used = i < s->n;
+        args[1 + 5 * i] = DB_INT(used ? v->field : 0);
+        args[2 + 5 * i] = DB_INT(used ? v->op : 0);
+        args[3 + 5 * i] = DB_TEXT(used && v->value != NULL ? v->value : "");
+        args[4 + 5 * i] = DB_INT(used ? v->lo : 0);
+        args[5 + 5 * i] = DB_INT(used ? v->hi : 0);
+    }
+}
+
+/* Whether a user of the school has a sourcedId from OneRoster (ids: load_ids()). */
+static int users_mapped(json_t *ids)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(ids, key, v) if (strncmp(key, "student:", 8) == 0 || strncmp(key, "teacher:", 8) == 0 ||
+                                         strncmp(key, "guardian:", 9) == 0) return 1;
+    return 0;
+}
+
+/* The records of the users keys names ("<role>", "<id>" rows), in that order, into *page. 0, or -1. */
+static int users_of_keys(req_t *r, json_t *ids, const db_result_t *keys, json_t **page)
+{
+    json_t *list = json_array(), *at = json_object();
+    for (int i = 0; list != NULL && i < keys->nrows; i++)
+        if (json_array_append_new(list, json_string(db_get(keys, i, 1))) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    char *text = list != NULL ? json_dumps(list, JSON_COMPACT) : NULL;
+    json_decref(list);
+    if (text == NULL || at == NULL) {
+        free(text);
+        json_decref(at);
+        return res_fail(r, ERR_INTERNAL, "user keys");
+    }
+    db_t *db = req_db(r);
+    db_result_t res = {0};
+    int rc = keys->nrows > 0
+                 ? db_exec(db, &Q_USERS_OF, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(text)), &r->arena, &res)
+                 : 0;
+    free(text);
+    if (rc != 0) {
+        json_decref(at);
+        return db_fail(r, db);
+    }
+    for (int i = 0; i < res.nrows; i++) /* row i by its "<role>:<id>" */
+        json_object_set_new(at, db_get(&res, i, 0), json_integer(i));
+    *page = json_array();
+    for (int i = 0; *page != NULL && i < keys->nrows; i++) {
+        json_t *row = json_object_get(at, arena_printf(&r->arena, "%s:%s", db_get(keys, i, 0), db_get(keys, i, 1)));
+        if (row == NULL)
+            continue; /* gone between the two reads */
+        if (json_array_append_new(*page, record_json(&r->arena, ids, user_cols, &res, (int)json_integer_value(row))) !=
+            0) {
+            json_decref(*page);
+            *page = NULL;
+        }
+    }
+    json_decref(at);
+    return *page != NULL ? 0 : res_fail(r, ERR_INTERNAL, "OneRoster users page");
+}
+
+/* The role a page without filter or sort keeps ("": all), or NULL when it has a filter or sort. */
+static const char *plain_role(const or_slots_t *s, int sort_field)
+{
+    if (sort_field > 1) /* 1: sourcedId, the default */
+        return NULL;
+    if (s->n == 0)
+        return "";
+    return s->n == 1 && s->v[0].field == 5 && s->v[0].op == OR_EQ ? s->v[0].value : NULL;
+}
+
+/* Reads the count of a page's users into *total and its keys into *keys. 0, or -1 (database). */
+static int page_keys(req_t *r, const or_slots_t *s, int sort_field, int desc, long long offset, long long limit,
+                     int mapped, long long *total, db_result_t *keys)
+{
+    db_t *db = req_db(r);
+    db_result_t count;
+    const char *role = mapped ? NULL : plain_role(s, sort_field);
+    if (role != NULL) {
+        db_arg_t args[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(role), DB_INT(desc), DB_INT(limit), DB_INT(offset)};
+        if (db_exec(db, &Q_USER_KEYS_PLAIN, args, 5, &r->arena, keys) != 0)
+            return -1;
+        if (keys->nrows > 0) {
+            *total = db_get_int(keys, 0, 2);
+            return 0;
+        }
+        if (db_exec(db, &Q_USER_COUNT_PLAIN, args, 2, &r->arena, &count) != 0)
+            return -1;
+    } else {
+        db_arg_t args[1 + 5 * OR_SLOT_MAX + 4];
+        bind_slots(r, s, args);
+        args[1 + 5 * OR_SLOT_MAX] = DB_INT(sort_field);
+        args[2 + 5 * OR_SLOT_MAX] = DB_INT(desc);
+        args[3 + 5 * OR_SLOT_MAX] = DB_INT(limit);
+        args[4 + 5 * OR_SLOT_MAX] = DB_INT(offset);
+        if (db_exec(db, mapped ? &Q_USER_COUNT_MAPPED : &Q_USER_COUNT, args, 1 + 5 * OR_SLOT_MAX, &r->arena, &count) !=
+                0 ||
+            db_exec(db, mapped ? &Q_USER_KEYS_MAPPED : &Q_USER_KEYS, args, (int)(sizeof(args) / sizeof(args[0])),
+                    &r->arena, keys) != 0)
+            return -1;
+    }
+    *total = count.nrows > 0 ? db_get_int(&count, 0, 0) : 0;
+    return 0;
+}
+
+int or_users_page(req_t *r, const or_slots_t *s, int sort_field, int desc, long long offset, long long limit,
+                  long long *total, json_t **page)
+{
+    json_t *ids = load_ids(r);
+    if (ids == NULL)
+        return -1;
+    db_result_t keys;
+    if (page_keys(r, s, sort_field, desc, offset, limit, users_mapped(ids), total, &keys) != 0) {
+        json_decref(ids);
+        return db_fail(r, req_db(r));
+    }
+    int rc = users_of_keys(r, ids, &keys, page);
+    json_decref(ids);
+    return rc;
+}
+
+/* The users a class or section links to by enrollment or teaching ($2: our id of the class or section). */
+#define IN_CLASS " AND s.id IN (SELECT e.student_id FROM enrollments e WHERE e.tenant_id = $1 AND e.class_id = $2)"
+#define IN_SECTION                                                                                                     \
+    " AND s.id IN (SELECT e.student_id FROM enrollments e JOIN class_subjects cs ON cs.tenant_id = e.tenant_id"       \
+    " AND cs.class_id = e.class_id WHERE e.tenant_id = $1 AND cs.id = $2)"
+static link_stmt_t linked_users[] = {
+    {"class", "student",
+     STMT2("oneroster.rest_class_students", STMT_READ, USER_STUDENTS("group_concat") IN_CLASS,
+           USER_STUDENTS("string_agg") IN_CLASS)},
+    {"section", "student",
+     STMT2("oneroster.rest_section_students", STMT_READ, USER_STUDENTS("group_concat") IN_SECTION,
+           USER_STUDENTS("string_agg") IN_SECTION)},
+    {"class", "teacher",
+     STMT("oneroster.rest_class_teachers", STMT_READ,
+          USER_TEACHERS " AND s.id IN (SELECT c.class_teacher_id FROM classes c WHERE c.tenant_id = $1 AND c.id = $2)")},
+    {"section", "teacher",
+     STMT("oneroster.rest_section_teachers", STMT_READ,
+          USER_TEACHERS " AND s.id IN (SELECT cs.teacher_id FROM class_subjects cs WHERE cs.tenant_id = $1"
+                        " AND cs.id = $2)")},
+};
+
+static stmt_t Q_CLASS_KIND = STMT("oneroster.rest_class_kind", STMT_READ,
+                                  "SELECT 'class' FROM classes WHERE tenant_id = $1 AND id = $2"
+                                  " UNION ALL SELECT 'section' FROM class_subjects WHERE tenant_id = $1 AND id = $3");
+
+/* The local kind ("class", "section") of the class with sourcedId sid into *kind (NULL: none). 0, or -1. */
+static int class_kind(req_t *r, json_t *ids, const char *sid, const char **kind)
+{
+    db_t *db = req_db(r);
+    db_result_t res;
+    const char *as_class = local_id_of(&r->arena, ids, "class", sid);
+    const char *as_section = local_id_of(&r->arena, ids, "section", sid);
+    *kind = NULL;
+    if (as_class == NULL && as_section == NULL)
+        return 0;
+    if (db_exec(db, &Q_CLASS_KIND, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(as_class), DB_TEXT(as_section)),
+                &r->arena, &res) != 0)
+        return db_fail(r, db);
+    *kind = res.nrows > 0 ? arena_strdup(&r->arena, db_get(&res, 0, 0)) : NULL;
+    return 0;
+}
+
+int or_class_users(req_t *r, const char *role, const char *sid, json_t **out)
+{
+    const char *kind;
+    json_t *ids = load_ids(r);
+    *out = NULL;
+    if (ids == NULL)
+        return -1;
+    int rc = class_kind(r, ids, sid, &kind);
+    json_decref(ids);
+    if (rc != 0 || kind == NULL)
+        return rc;
+    db_result_t res;
+    if (run_link(r, linked_users, sizeof(linked_users) / sizeof(linked_users[0]), kind, role, sid, &ids, &res) != 0)
+        return -1;
+    *out = json_array();
+    for (int k = 0; *out != NULL && k < res.nrows; k++)
+        if (json_array_append_new(*out, record_json(&r->arena, ids, user_cols, &res, k)) != 0) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    json_decref(ids);
+    return *out != NULL ? 0 : res_fail(r, ERR_INTERNAL, "linked users");
 }

@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "http/handler.h"
+#include "oneroster/rest/slots.h"
 
 typedef enum {
     ORK_ORGS,
@@ -56,11 +57,29 @@ int or_records_page(req_t *r, or_kind_t k, const char *where, const char *is, lo
                     int desc, long long *total, json_t **page);
 
 /*
- * The sourcedIds (keys of a new object *set) of what the enrollments of role ("student", "teacher") link to
- * the record of local kind parent ("class": a homeroom, "section": a scheduled class; "teacher",
- * "student": their classes) with sourcedId sid; empty when sid is none of ours. 0, or -1.
+ * The sourcedIds (keys of a new object *set) of the classes the enrollments of role ("student", "teacher")
+ * link to the record of local kind parent ("teacher", "student": the same role) with sourcedId sid; empty when
+ * sid is none of ours. 0, or -1.
  */
 int or_links_load(req_t *r, const char *parent, const char *role, const char *sid, json_t **set);
+
+/* The fields of users an or_users_page() filter or sort may name (slots.h), NULL-terminated. */
+const char *const *or_user_columns(void);
+
+/*
+ * One page of the school's users that satisfy the slots (slots.h over or_user_columns()), cut in SQL in the
+ * order of sort_field (a field number, 0: sourcedId alone; NULL first, ties by sourcedId; all reversed with
+ * desc): *total the count of all that satisfy them, *page a new array of the page's records. 0, or -1.
+ */
+int or_users_page(req_t *r, const or_slots_t *s, int sort_field, int desc, long long offset, long long limit,
+                  long long *total, json_t **page);
+
+/*
+ * The users (records, a new array *out, in no order) the enrollments of role ("student", "teacher") link to
+ * the class (homeroom or scheduled) with sourcedId sid, reading only that class and those users; *out NULL
+ * when the school has no such class. 0, or -1.
+ */
+int or_class_users(req_t *r, const char *role, const char *sid, json_t **out);
 
 /* Answers {"<single>": record} of kind k with sourcedId id, with status; 404 as imsx_StatusInfo when none (rostering.c). */
 int or_respond_record(req_t *r, or_kind_t k, const char *id, int status);

@@ -77,6 +77,11 @@ int oneroster_token(req_t *r);
 int oneroster_collection(req_t *r);
 int oneroster_record(req_t *r);
 int oneroster_nested(req_t *r);
+/*
+ * GET classes/{classId}/students/{studentId}/results: the results of one of a class's students on the class's
+ * line items (gradebook scopes); 404 for an unknown class or student, or a student not in the class.
+ */
+int oneroster_class_student_results(req_t *r);
 
 /*
  * Gradebook writes (gradebook.c): PUT creates (201) or replaces (200) a lineItem or result by the client's

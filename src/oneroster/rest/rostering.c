@@ -9,8 +9,12 @@
  * filter (filter.h), sort/orderBy (default: sourcedId), offset/limit
  * (default 100) and fields, and answers {"<collection>": [...]} with
  * X-Total-Count (after the filter) and Link (first, prev, next, last).
- * Filters are evaluated on the records, never spliced into SQL: the
- * statements are static and prepared, the values bound (DECISIONS.md).
+ * Users (users, students, teachers, a school's) are paged by the database
+ * when the filter is a conjunction on plain columns and the sort a text
+ * column (slots.h: the filter becomes bound parameters of static statements,
+ * never SQL text); a class's students or teachers are read alone. Any other
+ * request is answered from the kind's records in memory (filter.h), with
+ * the same result (test_oneroster_sql.py compares the two).
  */
 
 #include <stdlib.h>
@@ -367,6 +371,71 @@ static int audit_read(req_t *r, const char *action)
 
 /* ------------------------------------------------------------------ handlers */
 
+/* The page's records projected onto l->fields (a reference the function takes), or NULL. */
+static json_t *project_page(json_t *page, const listing_t *l)
+{
+    if (l->fields == NULL)
+        return page;
+    json_t *out = json_array();
+    size_t i;
+    json_t *rec;
+    json_array_foreach(page, i, rec) if (out != NULL && json_array_append_new(out, project(rec, l->fields)) != 0)
+    {
+        json_decref(out);
+        out = NULL;
+    }
+    json_decref(page);
+    return out;
+}
+
+/*
+ * Whether the users of collection c the listing asks for can be cut in SQL: the collection's condition and
+ * the filter as slots (slots.h), the sort a text column. Fills *s and *sort_field.
+ */
+static int users_in_sql(const collection_t *c, const listing_t *l, or_slots_t *s, int *sort_field)
+{
+    const char *const *columns = or_user_columns();
+    memset(s, 0, sizeof(*s));
+    if (c->kind != ORK_USERS)
+        return 0;
+    if (c->where != NULL) {
+        or_pred_t p = {.field = c->where, .op = OR_EQ, .value = c->is};
+        if (or_slots_add(s, columns, &p) != 0)
+            return 0;
+    }
+    if (or_slots_from_filter(s, columns, &l->filter) != 0)
+        return 0;
+    *sort_field = l->sort != NULL ? or_slot_field(columns, l->sort) : 0;
+    return l->sort == NULL || (*sort_field != 0 && strcmp(l->sort, "dateLastModified") != 0);
+}
+
+/* Answers the listing of collection c, the whole school's (an audited read already checked). */
+static int answer_collection(req_t *r, const collection_t *c, const listing_t *l)
+{
+    long long total;
+    json_t *page;
+    or_slots_t s;
+    int sort_field;
+    if (users_in_sql(c, l, &s, &sort_field)) {
+        /* filtered, sorted, counted and cut by the database: only the page's users are read */
+        if (or_users_page(r, &s, sort_field, l->desc, l->offset, l->limit, &total, &page) != 0)
+            return -1;
+        if ((page = project_page(page, l)) == NULL)
+            return res_fail(r, ERR_INTERNAL, "page");
+        return answer_page(r, c->plural, page, l, total);
+    }
+    if (l->filter.n == 0 && l->fields == NULL && (l->sort == NULL || strcmp(l->sort, "sourcedId") == 0)) {
+        /* a page in sourcedId order, what a full sync asks: only the page's records are built */
+        if (or_records_page(r, c->kind, c->where, c->is, l->offset, l->limit, l->desc, &total, &page) != 0)
+            return -1;
+        return answer_page(r, c->plural, page, l, total);
+    }
+    json_t *records;
+    if (load_collection(r, c, &records) != 0)
+        return -1;
+    return answer_list(r, c->plural, records, l);
+}
+
 int oneroster_collection(req_t *r)
 {
     const collection_t *c = route_collection(r, 0);
@@ -378,18 +447,7 @@ int oneroster_collection(req_t *r)
         return 0;
     if (audit_read(r, "oneroster.list") != 0)
         return -1;
-    if (l.filter.n == 0 && l.fields == NULL && (l.sort == NULL || strcmp(l.sort, "sourcedId") == 0)) {
-        /* a page in sourcedId order, what a full sync asks: only the page's records are built */
-        long long total;
-        json_t *page;
-        if (or_records_page(r, c->kind, c->where, c->is, l.offset, l.limit, l.desc, &total, &page) != 0)
-            return -1;
-        return answer_page(r, c->plural, page, &l, total);
-    }
-    json_t *records;
-    if (load_collection(r, c, &records) != 0)
-        return -1;
-    return answer_list(r, c->plural, records, &l);
+    return answer_collection(r, c, &l);
 }
 
 /* Answers {single: the record of c with sourcedId id} with status (404 imsx when there is none). */
@@ -446,15 +504,21 @@ static const nesting_t *route_nesting(const collection_t *parent, const collecti
     return NULL;
 }
 
+/* The local kind of a nesting's parent record: "teacher", "student", "section" (a scheduled class) or "class". */
+static const char *parent_kind(const nesting_t *n, json_t *parent)
+{
+    return strcmp(n->parent, "teachers") == 0                ? "teacher"
+           : strcmp(n->parent, "students") == 0              ? "student"
+           : field_is(parent, "classType", "scheduled") ? "section"
+                                                        : "class";
+}
+
 /* Keeps the child records the nesting relates to parent (of sourcedId id). */
 static int nested_records(req_t *r, const nesting_t *n, json_t *parent, json_t *children, json_t **out)
 {
     const char *id = json_string_value(json_object_get(parent, "sourcedId"));
     json_t *set = NULL;
-    const char *kind = strcmp(n->parent, "teachers") == 0   ? "teacher"
-                       : strcmp(n->parent, "students") == 0 ? "student"
-                       : field_is(parent, "classType", "scheduled") ? "section"
-                                                                    : "class";
+    const char *kind = parent_kind(n, parent);
     if (n->via_role != NULL && or_links_load(r, kind, n->via_role, id, &set) != 0) {
         json_decref(children);
         return -1;
@@ -483,6 +547,14 @@ static int nested_records(req_t *r, const nesting_t *n, json_t *parent, json_t *
     return 0;
 }
 
+/* Answers 404: no parent record of collection pc has the route's sourcedId. */
+static int unknown_parent(req_t *r, const collection_t *pc)
+{
+    const char *id = req_param(r, 0);
+    return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single,
+                    utf8_valid(id, strlen(id)) ? id : "(not UTF-8)");
+}
+
 int oneroster_nested(req_t *r)
 {
     const collection_t *pc = route_collection(r, 0), *cc = route_collection(r, 2);
@@ -496,20 +568,122 @@ int oneroster_nested(req_t *r)
     if (read_listing(r, or_kind_fields(cc->kind), 1, &l) != 0)
         return 0;
     json_t *parents, *children, *kept = NULL;
+    if (cc->kind == ORK_USERS && n->via_role != NULL) {
+        /* a class's students or teachers: only the class and they are read */
+        if (or_class_users(r, n->via_role, req_param(r, 0), &children) != 0)
+            return -1;
+        if (children == NULL)
+            return unknown_parent(r, pc);
+        return audit_read(r, "oneroster.list") != 0 ? -1 : answer_list(r, cc->plural, children, &l);
+    }
     int failed;
     json_t *parent = find_record(r, pc, req_param(r, 0), &parents, &failed);
     if (failed)
         return -1;
     if (parent == NULL) {
         json_decref(parents);
-        return or_error(r, 404, "unknown object", "No %s has sourcedId %s.", pc->single,
-                        utf8_valid(req_param(r, 0), strlen(req_param(r, 0))) ? req_param(r, 0) : "(not UTF-8)");
+        return unknown_parent(r, pc);
     }
-    if (load_collection(r, cc, &children) != 0 || nested_records(r, n, parent, children, &kept) != 0 ||
-        audit_read(r, "oneroster.list") != 0) {
+    if (audit_read(r, "oneroster.list") != 0) {
+        json_decref(parents);
+        return -1;
+    }
+    if (cc->kind == ORK_USERS && strcmp(n->parent, "schools") == 0) {
+        json_decref(parents); /* the one school: its users are the collection's */
+        return answer_collection(r, cc, &l);
+    }
+    if (load_collection(r, cc, &children) != 0 || nested_records(r, n, parent, children, &kept) != 0) {
         json_decref(parents);
         return -1;
     }
     json_decref(parents);
     return answer_list(r, cc->plural, kept, &l);
+}
+
+/* ------------------------------------------------------------------ a student's results in a class */
+
+/* The sourcedIds (keys of a new object) of the line items of class cid (lineItems records, borrowed). */
+static json_t *line_items_of(json_t *items, const char *cid)
+{
+    json_t *set = json_object();
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) if (set != NULL && field_is(item, "class", cid))
+        json_object_set_new(set, json_string_value(json_object_get(item, "sourcedId")), json_true());
+    return set;
+}
+
+/* Keeps the results (a reference taken) of student sid on the line items of class cid into *out. 0, or -1. */
+static int results_in_class(req_t *r, json_t *results, const char *cid, const char *sid, json_t **out)
+{
+    json_t *items;
+    const collection_t *li = collection_named("lineItems", strlen("lineItems"));
+    if (load_collection(r, li, &items) != 0) {
+        json_decref(results);
+        return -1;
+    }
+    json_t *set = line_items_of(items, cid), *keep = json_array();
+    json_decref(items);
+    size_t i;
+    json_t *res;
+    json_array_foreach(results, i, res)
+    {
+        json_t *item = json_object_get(json_object_get(res, "lineItem"), "sourcedId");
+        if (set != NULL && keep != NULL && field_is(res, "student", sid) &&
+            json_object_get(set, json_string_value(item)) != NULL)
+            json_array_append(keep, res);
+    }
+    json_decref(set);
+    json_decref(results);
+    if (set == NULL || keep == NULL) {
+        json_decref(keep);
+        return res_fail(r, ERR_INTERNAL, "class results");
+    }
+    *out = keep;
+    return 0;
+}
+
+/* 0 when student sid is one of class cid's students; else 1 after answering 404 (which is unknown), or -1. */
+static int check_class_student(req_t *r, const char *cid, const char *sid)
+{
+    json_t *students, *all = NULL;
+    if (or_class_users(r, "student", cid, &students) != 0)
+        return -1;
+    if (students == NULL)
+        return refused(unknown_parent(r, collection_named("classes", strlen("classes"))));
+    size_t i;
+    json_t *u;
+    int in = 0;
+    json_array_foreach(students, i, u) in = in || field_is(u, "sourcedId", sid);
+    json_decref(students);
+    if (in)
+        return 0;
+    int failed;
+    json_t *student = find_record(r, collection_named("students", strlen("students")), sid, &all, &failed);
+    json_decref(all);
+    if (failed)
+        return -1;
+    const char *shown = utf8_valid(sid, strlen(sid)) ? sid : "(not UTF-8)";
+    return refused(student == NULL ? or_error(r, 404, "unknown object", "No student has sourcedId %s.", shown)
+                                   : or_error(r, 404, "unknown object", "Student %s is not in class %s.", shown, cid));
+}
+
+int oneroster_class_student_results(req_t *r)
+{
+    const collection_t *results = collection_named("results", strlen("results"));
+    int rc = or_authenticate(r, scopes_of(results));
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    listing_t l;
+    if (read_listing(r, or_kind_fields(results->kind), 1, &l) != 0)
+        return 0;
+    const char *cid = req_param(r, 0), *sid = req_param(r, 1);
+    rc = check_class_student(r, cid, sid);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    json_t *all, *kept = NULL;
+    if (audit_read(r, "oneroster.list") != 0 || load_collection(r, results, &all) != 0 ||
+        results_in_class(r, all, cid, sid, &kept) != 0)
+        return -1;
+    return answer_list(r, results->plural, kept, &l);
 }
