@@ -13,6 +13,7 @@
 #include "auth/password.h"
 #include "auth/sessions.h"
 #include "core/clock.h"
+#include "shard/shard.h"
 
 #define TENANT_COLS                                                                                                    \
     "t.id, t.slug, t.name, t.status, t.time_zone, t.currency, t.max_users, t.version, t.created_at, t.updated_at,"     \
@@ -137,7 +138,8 @@ int tenants_create(req_t *r)
         return -1;
     admin.roles = ROLE_ADMIN;
     char tenant_id[40], admin_id[40];
-    if (identity_create_tenant(r, req_db(r), &t, &admin, tenant_id, admin_id) != 0)
+    worker_t *w = r->thread;
+    if (shard_create_tenant(r, w->shards, w->catalog, &t, &admin, NULL, tenant_id, admin_id) != 0)
         return -1;
     json_t *doc;
     if (load_tenant(r, tenant_id, &doc) != 0)
@@ -236,8 +238,9 @@ int tenants_update(req_t *r)
                        .subject_id = id};
     if (audit_record(db, r, &e) != 0 || db_commit(db) != 0)
         goto db_error;
+    int synced = shard_sync_tenant(r, ((worker_t *)r->thread)->shards, db, id);
     cache_invalidate_tenant(id); /* its status, name or time zone: every session check and document of the school */
-    return respond_tenant(r, id, 200);
+    return synced != 0 ? -1 : respond_tenant(r, id, 200);
 db_error:
     db_rollback(db);
     return db_fail(r, db);

@@ -7,6 +7,7 @@
 #include "auth/crypto.h"
 #include "auth/password.h"
 #include "core/log.h"
+#include "shard/shard.h"
 #include "store/migrate.h"
 
 int cli_open(config_t *cfg)
@@ -38,11 +39,17 @@ int cli_open(config_t *cfg)
         store_close(app.store);
         return st == MIGRATE_FAILED ? 1 : 3;
     }
+    if (shards_setup(cfg, app.store, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: configuration: %s\n", err);
+        store_close(app.store);
+        return 2;
+    }
     return 0;
 }
 
 void cli_close(config_t *cfg)
 {
+    shards_shutdown();
     store_close(app.store);
     app.store = NULL;
     config_free(cfg);

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "obs/metrics.h"
+#include "shard/shard.h"
 #include "queue/worker.h"
 
 /* Job durations from 1 ms to 10 min, in nanoseconds. */
@@ -25,7 +26,9 @@ static const hist_spec_t HIST_JOB = {
 struct job_ctx {
     queue_worker_t *w;
     pthread_t thread;
-    db_t *db;
+    db_t *db;     /* the session of the running job's school's shard */
+    db_t *catalog; /* the session of ERP_DATABASE_URL */
+    shard_sessions_t *shards; /* one per shard; NULL without ERP_SHARDS */
     pthread_mutex_t mu; /* guards job while busy changes */
     job_t job;
     int busy; /* atomic: a job is running */
@@ -141,6 +144,15 @@ static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, 
         snprintf(reason, reasonlen, "the payload is not JSON");
         return JOB_FATAL;
     }
+    if (ctx->catalog != NULL) {
+        ctx->db = shard_route(ctx->shards, ctx->catalog, ctx->job.tenant_id);
+        if (ctx->db == NULL) {
+            ctx->db = ctx->catalog;
+            json_decref(payload);
+            snprintf(reason, reasonlen, "the school's shard is not known now (tenant directory)");
+            return JOB_RETRY;
+        }
+    }
     int rc = w->handlers[h].fn(ctx, payload, result, reason, reasonlen);
     json_decref(payload);
     return rc;
@@ -197,7 +209,8 @@ static void *job_thread(void *arg)
 {
     job_ctx_t *ctx = arg;
     queue_worker_t *w = ctx->w;
-    ctx->db = w->store != NULL ? store_session(w->store) : NULL;
+    ctx->catalog = ctx->db = w->store != NULL ? store_session(w->store) : NULL;
+    ctx->shards = ctx->catalog != NULL ? shard_sessions_new(ctx->catalog) : NULL;
     /* a job fetched with the last completion runs even if stopping began meanwhile: it is running already */
     while (ctx->next_kind == NEXT_JOB || !__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
         job_t job;
@@ -231,8 +244,10 @@ static void *job_thread(void *arg)
         job_clear(&ctx->job);
         pthread_mutex_unlock(&ctx->mu);
     }
-    db_close(ctx->db);
-    ctx->db = NULL;
+    shard_sessions_free(ctx->shards);
+    db_close(ctx->catalog);
+    ctx->db = ctx->catalog = NULL;
+    ctx->shards = NULL;
     return NULL;
 }
 
