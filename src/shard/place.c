@@ -106,20 +106,21 @@ int shard_create_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const ten
         return res_fail(r, ERR_NOT_FOUND, "No shard is named %s.", shard);
     if (i == 0)
         return identity_create_tenant(r, catalog, t, admin, tenant_id, admin_id);
-    ids_uuid7(tenant_id);
-    reg_t g = {r, t, tenant_id, shards_name(i)};
+    char id[40];
+    ids_uuid7(id);
+    reg_t g = {r, t, id, shards_name(i)};
     if (db_transaction(catalog, register_in_catalog, &g) != 0) {
         if (db_error(catalog)->status == DB_UNIQUE)
             return duplicate(r, "slug", arena_printf(&r->arena, "slug %s is already used by another school", t->slug));
         return db_fail(r, catalog);
     }
     tenant_in_t placed = *t;
-    placed.id = tenant_id;
+    placed.id = id;
     if (identity_create_tenant(r, shard_sessions_get(ss, i), &placed, admin, tenant_id, admin_id) != 0) {
-        unregister(r, catalog, tenant_id);
+        unregister(r, catalog, id);
         return -1;
     }
-    shard_invalidate(tenant_id);
+    shard_invalidate(id);
     return 0;
 }
 

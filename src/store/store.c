@@ -263,6 +263,11 @@ void db_close(db_t *db)
     free(db);
 }
 
+store_t *db_store(const db_t *db)
+{
+    return db->s;
+}
+
 void db_set_actor(db_t *db, const char *actor)
 {
     db->actor = actor;

@@ -118,6 +118,8 @@ const char *store_engine(const store_t *s);
 db_t *store_session(store_t *s);
 /* Closes the session's connections. */
 void db_close(db_t *db);
+/* The store a session belongs to (a shard's, with ERP_SHARDS: src/shard/shard.h). */
+store_t *db_store(const db_t *db);
 
 /*
  * Tells the session who the current request acts for ("tenant:user"), so reads

@@ -699,6 +699,7 @@ class Server:
         self.stopped = False
         self.signalled = False
         self.pg_db = None  # the database made for this server (ERP_TEST_ENGINE=postgres)
+        self.shard_dbs = []  # (name, url, database) of its shards (ERP_TEST_SHARD_PG_URLS)
 
     # -- lifecycle
 
@@ -722,6 +723,9 @@ class Server:
         if self.pg_db is not None:
             env["ERP_DATABASE_URL"] = pg_url(self.pg_db)
             env["ERP_JWT_SECRET"] = "test-secret-for-the-black-box-suite-0123456789"
+        if self.shard_dbs:
+            env["ERP_SHARDS"] = ";".join(f"{name}={shard_url(url, db)}" for name, url, db in self.shard_dbs)
+            env["ERP_SHARD_PLACEMENT"] = SHARD_PLACEMENT
         for k, v in self.env_overrides.items():
             if v is None:
                 env.pop(k, None)
@@ -739,6 +743,11 @@ class Server:
         try:
             if ENGINE == "postgres" and "ERP_DATABASE_URL" not in self.env_overrides:
                 self.pg_db = pg_create_database()
+                if SHARD_PG_URLS and "ERP_SHARDS" not in self.env_overrides:
+                    self.shard_dbs = [(f"s{i + 2}", url, self.pg_db) for i, url in enumerate(SHARD_PG_URLS)]
+                    for _, url, db in self.shard_dbs:
+                        _psql(f'DROP DATABASE IF EXISTS "{db}"', url)
+                        _psql(f'CREATE DATABASE "{db}"', url)
             if self.migrate and self.args[:1] == ["serve"]:
                 migrate(self.binary, self.environment())
             self.proc = subprocess.Popen(
@@ -896,6 +905,9 @@ class Server:
         if self.pg_db is not None and os.environ.get("ERP_TEST_KEEP") != "1":
             pg_drop_database(self.pg_db)
             self.pg_db = None
+            for _, url, db in self.shard_dbs:
+                pg_drop_database(db, url)
+            self.shard_dbs = []
 
     def __enter__(self):
         if self.proc is None:
@@ -1113,9 +1125,21 @@ def pg_url(db):
     return PG_URL.rsplit("/", 1)[0] + "/" + db
 
 
-def _psql(sql):
-    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", PG_URL, "-c", sql], capture_output=True,
-                       text=True, timeout=60)
+# Sharding (tests/run's shard-pg stage): ERP_TEST_SHARD_PG_URLS names further PostgreSQL servers, comma-separated;
+# every Server then gets a database on each, named in ERP_SHARDS as s2, s3, …, and new schools are placed on
+# ERP_TEST_SHARD_PLACEMENT (s2 by default), so every suite runs with its schools off the catalog's cluster.
+SHARD_PG_URLS = [u for u in os.environ.get("ERP_TEST_SHARD_PG_URLS", "").split(",") if u]
+SHARD_PLACEMENT = os.environ.get("ERP_TEST_SHARD_PLACEMENT", "s2")
+
+
+def shard_url(server_url, db):
+    """URL of database db on another PostgreSQL server (a URL of any database there)."""
+    return server_url.rsplit("/", 1)[0] + "/" + db
+
+
+def _psql(sql, server_url=None):
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server_url or PG_URL, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise ServerError(f"psql failed: {sql}: {r.stderr}")
 
@@ -1131,9 +1155,9 @@ def pg_create_database():
     return name
 
 
-def pg_drop_database(name):
+def pg_drop_database(name, server_url=None):
     try:
-        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', server_url)
     except (ServerError, subprocess.TimeoutExpired):
         pass
 
