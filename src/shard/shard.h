@@ -15,8 +15,9 @@
  * platform's lists read) and the platform's own data (operators, platform
  * audit). A statement never spans two shards.
  *
- * Lookups are cached (L1, and L2 when Redis is configured) in the school's
- * CACHE_SESSION family under the key "shard"; shard_invalidate() drops them on
+ * Lookups are cached (L1, and L2 when Redis is configured) in the platform's
+ * CACHE_SESSION family, keyed by the school's id (so a school's own
+ * invalidations, frequent, leave them alone); shard_invalidate() drops them on
  * every instance.
  *
  * Placement: a new school goes to the shard ERP_SHARD_PLACEMENT names when set,

@@ -32,6 +32,7 @@ struct store {
     char *url;
     replicas_t *replicas;
     int nsessions; /* atomic */
+    int reports;   /* registered the metrics collector */
     int open_conns[TARGET_COUNT]; /* atomic */
     int busy_conns[TARGET_COUNT]; /* atomic */
 };
@@ -167,6 +168,8 @@ static void collect(sbuf_t *out, void *ud)
 
 /* ---- store ---- */
 
+static int metrics_reported; /* atomic: a store reports the metrics */
+
 /* Creates the directory that will hold an SQLite file. */
 static int make_parent_dir(const char *path, char *err, size_t errlen)
 {
@@ -207,7 +210,11 @@ store_t *store_open(const config_t *cfg, char *err, size_t errlen)
         if (cfg->n_read_urls > 0)
             s->replicas = replicas_start(cfg->database_url, cfg->read_urls, cfg->n_read_urls, cfg->replica_max_lag_ms);
     }
-    metrics_register(collect, s);
+    /* statements' figures are the process's: one store (the first: the catalog, with ERP_SHARDS) reports them */
+    if (!__atomic_exchange_n(&metrics_reported, 1, __ATOMIC_ACQ_REL)) {
+        s->reports = 1;
+        metrics_register(collect, s);
+    }
     return s;
 }
 
@@ -215,7 +222,10 @@ void store_close(store_t *s)
 {
     if (s == NULL)
         return;
-    metrics_unregister(collect, s);
+    if (s->reports) {
+        metrics_unregister(collect, s);
+        __atomic_store_n(&metrics_reported, 0, __ATOMIC_RELEASE);
+    }
     replicas_stop(s->replicas);
     free(s->url);
     pthread_mutex_destroy(&s->writer);
