@@ -176,6 +176,18 @@ class TestShards(ServerTestCase):
         for url in self.urls.values():
             self.assertEqual(psql(url, "SELECT count(*) FROM tenants WHERE slug = 'named-nowhere'"), [("0",)])
 
+    def test_commands_find_the_school_on_its_cluster(self):
+        school = self.schools[2]
+        self.assertEqual(self.shard_of(school), "s3")
+        tok = login(self.server, school["slug"], f"admin@{school['slug']}.example")["accessToken"]
+        Client(self.server, token=tok).post(f"{V1}/students", json={
+            "admissionNo": "ADM-S3-1", "firstName": "Grace", "lastName": "Cluster", "dateOfBirth": "2013-02-03"},
+            expect=201)
+        r = run([self.server.binary, "export", "students", "--school", school["slug"]], env=self.server.environment())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("ADM-S3-1", r.stdout)
+        self.assertIn("Grace", r.stdout)
+
     def test_migrate_applied_to_every_cluster(self):
         counts = {n: psql(u, "SELECT count(*) FROM schema_migrations")[0][0] for n, u in self.urls.items()}
         self.assertEqual(len(set(counts.values())), 1, counts)
