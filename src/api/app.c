@@ -59,6 +59,35 @@ int app_request_end(req_t *r)
     return rc;
 }
 
+/* Makes db the request's session (reads on the primary for a request that writes, as app_request_begin()). */
+static void route_to(req_t *r, worker_t *w, db_t *db)
+{
+    if (db != w->db) {
+        db_set_actor(db, NULL);
+        db_read_primary(db, !(r->method & (HTTP_GET | HTTP_HEAD)));
+        w->db = db;
+    }
+}
+
+int app_find_on_shards(req_t *r, stmt_t *st, const db_arg_t *args, int nargs, db_result_t *res)
+{
+    worker_t *w = r->thread;
+    if (w == NULL || w->shards == NULL) {
+        db_t *db = req_db(r);
+        return db_exec(db, st, args, nargs, &r->arena, res) == 0 ? 0 : db_fail(r, db);
+    }
+    for (int i = 0; i < w->shards->n; i++) {
+        db_t *db = shard_sessions_get(w->shards, i);
+        if (db_exec(db, st, args, nargs, &r->arena, res) != 0)
+            return db_fail(r, db);
+        if (res->nrows > 0) {
+            route_to(r, w, db);
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int app_route_tenant(req_t *r, const char *tenant_id)
 {
     worker_t *w = r->thread;
@@ -67,10 +96,6 @@ int app_route_tenant(req_t *r, const char *tenant_id)
     db_t *db = shard_route(w->shards, w->catalog, tenant_id);
     if (db == NULL)
         return shard_fail(r, w->catalog);
-    if (db != w->db) {
-        db_set_actor(db, NULL);
-        db_read_primary(db, !(r->method & (HTTP_GET | HTTP_HEAD)));
-        w->db = db;
-    }
+    route_to(r, w, db);
     return 0;
 }

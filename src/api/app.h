@@ -51,6 +51,14 @@ int app_request_end(req_t *r);
  */
 int app_route_tenant(req_t *r, const char *tenant_id);
 
+/*
+ * For a request that learns its school from a row only its school's shard
+ * holds (a link's token): runs a lookup on each shard in turn (main first)
+ * until one returns rows, and routes the request there. Without ERP_SHARDS, one
+ * db_exec(). 0 (res may have no rows), or -1 with the request's error set.
+ */
+int app_find_on_shards(req_t *r, stmt_t *st, const db_arg_t *args, int nargs, db_result_t *res);
+
 /* The catalog's session of the thread running r (platform data, the tenant directory). */
 static inline db_t *req_catalog(req_t *r)
 {

@@ -53,10 +53,12 @@ static stmt_t Q_EXISTS = STMT("tenants.exists", 0,
 
 static json_t *tenant_json(req_t *r, const db_result_t *res, int row)
 {
+    worker_t *w = r->thread;
+    long long users = shard_user_count(r, w->shards, w->catalog, db_get(res, row, 0), db_get_int(res, row, 10));
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s}", "id", db_get(res, row, 0), "slug",
                      db_get(res, row, 1), "name", db_get(res, row, 2), "status", db_get(res, row, 3), "timeZone",
                      db_get(res, row, 4), "currency", db_get(res, row, 5), "maxUsers",
-                     (json_int_t)db_get_int(res, row, 6), "userCount", (json_int_t)db_get_int(res, row, 10),
+                     (json_int_t)db_get_int(res, row, 6), "userCount", (json_int_t)users,
                      "version", (json_int_t)db_get_int(res, row, 7), "createdAt",
                      iso_time(&r->arena, db_get_int(res, row, 8)), "updatedAt",
                      iso_time(&r->arena, db_get_int(res, row, 9)), "paperSize", db_get(res, row, 11));

@@ -68,6 +68,14 @@ db_t *job_db(job_ctx_t *ctx)
     return ctx->db;
 }
 
+db_t *job_db_for(job_ctx_t *ctx, const char *tenant_id)
+{
+    db_t *db = ctx->catalog != NULL ? shard_route(ctx->shards, ctx->catalog, tenant_id) : NULL;
+    if (db != NULL)
+        ctx->db = db;
+    return db;
+}
+
 const job_t *job_current(const job_ctx_t *ctx)
 {
     return &ctx->job;

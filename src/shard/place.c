@@ -124,6 +124,24 @@ int shard_create_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const ten
     return 0;
 }
 
+static stmt_t Q_USERS = STMT("shards.user_count", STMT_READ, "SELECT count(*) FROM users WHERE tenant_id = $1");
+
+long long shard_user_count(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id,
+                           long long catalog_count)
+{
+    int i = ss != NULL ? shard_of(catalog, tenant_id) : 0;
+    if (i == 0)
+        return catalog_count;
+    db_t *db = i > 0 ? shard_sessions_get(ss, i) : catalog;
+    db_result_t res;
+    if (i < 0 || db_exec(db, &Q_USERS, DB_ARGS(DB_TEXT(tenant_id)), &r->arena, &res) != 0 || res.nrows != 1) {
+        log_warn("school's account count not read from its shard", "school %s: %s", tenant_id,
+                 db_error(db)->message);
+        return catalog_count;
+    }
+    return db_get_int(&res, 0, 0);
+}
+
 int shard_sync_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id)
 {
     if (ss == NULL)

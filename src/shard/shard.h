@@ -95,4 +95,12 @@ int shard_create_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const ten
  */
 int shard_sync_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id);
 
+/*
+ * The number of accounts of a school for the platform's views of schools: the
+ * catalog's count (catalog_count) for a school on main, else one count on its
+ * shard (the catalog's when that fails, logged).
+ */
+long long shard_user_count(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id,
+                           long long catalog_count);
+
 #endif

@@ -726,6 +726,11 @@ class Server:
         if self.shard_dbs:
             env["ERP_SHARDS"] = ";".join(f"{name}={shard_url(url, db)}" for name, url, db in self.shard_dbs)
             env["ERP_SHARD_PLACEMENT"] = SHARD_PLACEMENT
+            _SHARDS_OF_CATALOG[env["ERP_DATABASE_URL"]] = env["ERP_SHARDS"]
+        elif self.env_overrides.get("ERP_DATABASE_URL") in _SHARDS_OF_CATALOG:
+            # another server on a sharded server's catalog: the same shards
+            env["ERP_SHARDS"] = _SHARDS_OF_CATALOG[self.env_overrides["ERP_DATABASE_URL"]]
+            env["ERP_SHARD_PLACEMENT"] = SHARD_PLACEMENT
         for k, v in self.env_overrides.items():
             if v is None:
                 env.pop(k, None)
@@ -1130,6 +1135,7 @@ def pg_url(db):
 # ERP_TEST_SHARD_PLACEMENT (s2 by default), so every suite runs with its schools off the catalog's cluster.
 SHARD_PG_URLS = [u for u in os.environ.get("ERP_TEST_SHARD_PG_URLS", "").split(",") if u]
 SHARD_PLACEMENT = os.environ.get("ERP_TEST_SHARD_PLACEMENT", "s2")
+_SHARDS_OF_CATALOG = {}  # catalog URL -> ERP_SHARDS of the server that made it
 
 
 def shard_url(server_url, db):
@@ -1163,9 +1169,18 @@ def pg_drop_database(name, server_url=None):
 
 
 def db_rows(server, sql):
-    """Rows of a read-only query on the server's database (the test oracle), as tuples of text."""
+    """
+    Rows of a read-only query on the server's database (the test oracle), as tuples of text. With shards
+    (ERP_TEST_SHARD_PG_URLS), the database of the shard new schools are placed on: the tests' schools' rows
+    (but the SQL job queue's table, which stays in the catalog).
+    """
     if server.pg_db is not None:
-        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", pg_url(server.pg_db),
+        url = pg_url(server.pg_db)
+        for name, server_url, db in server.shard_dbs:
+            if (name == SHARD_PLACEMENT and server.env_overrides.get("ERP_SHARD_PLACEMENT", name) is not None
+                    and not re.search(r"\bjobs\b", sql)):
+                url = shard_url(server_url, db)
+        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url,
                             "-c", sql], capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             raise AssertionError(f"psql: {r.stderr}")

@@ -134,9 +134,12 @@ class TestShards(ServerTestCase):
 
     def test_platform_list_sees_every_school(self):
         items = self.platform.get(f"{V1}/tenants?limit=100", expect=200).json["items"]
-        listed = {t["id"] for t in items}
-        self.assertTrue({s["id"] for s in self.schools} <= listed)
-        self.platform.get(f"{V1}/tenants/{self.schools[2]['id']}", expect=200)
+        listed = {t["id"]: t for t in items}
+        self.assertTrue({s["id"] for s in self.schools} <= set(listed))
+        # each school's accounts are counted on its own cluster (the admin, and no one else yet)
+        self.assertEqual({listed[s["id"]]["userCount"] for s in self.schools}, {1})
+        doc = self.platform.get(f"{V1}/tenants/{self.schools[2]['id']}", expect=200).json
+        self.assertEqual(doc["userCount"], 1)
 
     def test_suspension_reaches_the_schools_cluster(self):
         school = new_school(self.platform, "spread-suspend")

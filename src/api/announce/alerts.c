@@ -199,12 +199,12 @@ int absence_alerts_unsubscribe(req_t *r)
         return -1;
     char hash[65];
     crypto_sha256_hex(token, len, hash);
-    db_t *db = req_db(r);
     db_result_t res;
-    if (db_exec(db, &Q_BY_TOKEN, DB_ARGS(DB_TEXT(hash)), &r->arena, &res) != 0)
-        return db_fail(r, db);
+    if (app_find_on_shards(r, &Q_BY_TOKEN, DB_ARGS(DB_TEXT(hash)), &res) != 0)
+        return -1;
     if (res.nrows == 0)
         return res_fail(r, ERR_NOT_FOUND, "This unsubscribe link is not valid.");
+    db_t *db = req_db(r); /* the link's school's shard */
     if (db_exec(db, &Q_OPT_OUT, DB_ARGS(DB_TEXT(db_get(&res, 0, 0)), DB_TEXT(db_get(&res, 0, 1)),
                                         DB_INT(clock_wall_ms())),
                 &r->arena, NULL) != 0)
