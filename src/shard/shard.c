@@ -33,6 +33,8 @@ static store_t *open_shard(const config_t *cfg, const shard_spec_t *sp, char *er
     store_t *s = store_open(&c, why, sizeof(why));
     if (s == NULL)
         snprintf(err, errlen, "ERP_SHARDS: shard %s: %s", sp->name, why);
+    else
+        store_metrics_quiet(s); /* the catalog's store reports the statements of all */
     return s;
 }
 

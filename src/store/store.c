@@ -32,7 +32,7 @@ struct store {
     char *url;
     replicas_t *replicas;
     int nsessions; /* atomic */
-    int reports;   /* registered the metrics collector */
+    int quiet;     /* atomic: store_metrics_quiet() */
     int open_conns[TARGET_COUNT]; /* atomic */
     int busy_conns[TARGET_COUNT]; /* atomic */
 };
@@ -118,9 +118,16 @@ int db_is_null(const db_result_t *res, int row, int col)
 
 static const char *const target_names[TARGET_COUNT] = {"sqlite", "primary", "replica"};
 
+void store_metrics_quiet(store_t *s)
+{
+    __atomic_store_n(&s->quiet, 1, __ATOMIC_RELEASE);
+}
+
 static void collect(sbuf_t *out, void *ud)
 {
     store_t *s = ud;
+    if (__atomic_load_n(&s->quiet, __ATOMIC_ACQUIRE))
+        return;
     stmt_stats_t *list;
     pthread_mutex_lock(&stmt_mu);
     list = all_stats;
@@ -168,7 +175,6 @@ static void collect(sbuf_t *out, void *ud)
 
 /* ---- store ---- */
 
-static int metrics_reported; /* atomic: a store reports the metrics */
 
 /* Creates the directory that will hold an SQLite file. */
 static int make_parent_dir(const char *path, char *err, size_t errlen)
@@ -210,11 +216,7 @@ store_t *store_open(const config_t *cfg, char *err, size_t errlen)
         if (cfg->n_read_urls > 0)
             s->replicas = replicas_start(cfg->database_url, cfg->read_urls, cfg->n_read_urls, cfg->replica_max_lag_ms);
     }
-    /* statements' figures are the process's: one store (the first: the catalog, with ERP_SHARDS) reports them */
-    if (!__atomic_exchange_n(&metrics_reported, 1, __ATOMIC_ACQ_REL)) {
-        s->reports = 1;
-        metrics_register(collect, s);
-    }
+    metrics_register(collect, s);
     return s;
 }
 
@@ -222,10 +224,7 @@ void store_close(store_t *s)
 {
     if (s == NULL)
         return;
-    if (s->reports) {
-        metrics_unregister(collect, s);
-        __atomic_store_n(&metrics_reported, 0, __ATOMIC_RELEASE);
-    }
+    metrics_unregister(collect, s);
     replicas_stop(s->replicas);
     free(s->url);
     pthread_mutex_destroy(&s->writer);

@@ -191,6 +191,12 @@ class TestShards(ServerTestCase):
         self.assertIn("ADM-S3-1", r.stdout)
         self.assertIn("Grace", r.stdout)
 
+    def test_metrics_name_each_family_once(self):
+        text = self.server.http.get("/metrics", expect=200).text
+        for family in ("db_query_duration_seconds", "db_connections_open", "db_connections_in_use"):
+            self.assertEqual(text.count(f"# TYPE {family} "), 1, family)
+        self.assertIn('statement="shards.place"', text)
+
     def test_migrate_applied_to_every_cluster(self):
         counts = {n: psql(u, "SELECT count(*) FROM schema_migrations")[0][0] for n, u in self.urls.items()}
         self.assertEqual(len(set(counts.values())), 1, counts)
