@@ -1171,20 +1171,23 @@ def pg_drop_database(name, server_url=None):
 def db_rows(server, sql):
     """
     Rows of a read-only query on the server's database (the test oracle), as tuples of text. With shards
-    (ERP_TEST_SHARD_PG_URLS), the database of the shard new schools are placed on: the tests' schools' rows
-    (but the SQL job queue's table, which stays in the catalog).
+    (ERP_TEST_SHARD_PG_URLS), first the database of the shard new schools are placed on (the tests' schools'
+    rows), then, when it has none, the catalog's (the demo school, the platform, the SQL job queue's table).
     """
     if server.pg_db is not None:
-        url = pg_url(server.pg_db)
+        urls = [pg_url(server.pg_db)]
         for name, server_url, db in server.shard_dbs:
-            if (name == SHARD_PLACEMENT and server.env_overrides.get("ERP_SHARD_PLACEMENT", name) is not None
-                    and not re.search(r"\bjobs\b", sql)):
-                url = shard_url(server_url, db)
-        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url,
-                            "-c", sql], capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"psql: {r.stderr}")
-        return [tuple(line.split("\t")) for line in r.stdout.splitlines() if line]
+            if name == SHARD_PLACEMENT and server.env_overrides.get("ERP_SHARD_PLACEMENT", name) is not None:
+                urls.insert(0, shard_url(server_url, db))
+        for url in urls:
+            r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url,
+                                "-c", sql], capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                raise AssertionError(f"psql: {r.stderr}")
+            rows = [tuple(line.split("\t")) for line in r.stdout.splitlines() if line]
+            if rows:
+                break
+        return rows
     con = sqlite3.connect(f"file:{os.path.join(server.data_dir, 'erp.db')}?mode=ro", uri=True)
     try:
         return [tuple(str(c) for c in row) for row in con.execute(sql).fetchall()]
