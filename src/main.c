@@ -28,6 +28,7 @@
 #include "obs/crash.h"
 #include "obs/process.h"
 #include "queue/setup.h"
+#include "shard/shard.h"
 #include "store/migrate.h"
 #include "store/store.h"
 
@@ -63,7 +64,30 @@ static int open_store(const config_t *cfg)
         fprintf(stderr, "school-erp: database: %s\n", err);
         return -1;
     }
+    if (shards_setup(cfg, app.store, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: configuration: %s\n", err);
+        return -1;
+    }
     return 0;
+}
+
+/* Checks (or applies) the schema of one shard; prints what it did. The migration state. */
+static migrate_state_t migrate_shard(int i, int check_only, int *applied, char *msg, size_t msglen)
+{
+    db_t *db = store_session(shards_store(i));
+    int have = 0, want = 0;
+    *applied = 0;
+    migrate_state_t st = check_only ? migrate_check(db, store_engine(shards_store(i)), &have, &want, msg, msglen)
+                                    : migrate_apply(db, store_engine(shards_store(i)), applied, msg, msglen);
+    if (st == MIGRATE_CURRENT && *applied > 0 && db_analyze(db) != 0)
+        fprintf(stderr, "school-erp: ANALYZE after the migration failed: %s\n", db_error(db)->message);
+    db_close(db);
+    if (st != MIGRATE_CURRENT && shards_count() > 1) {
+        char inner[512];
+        snprintf(inner, sizeof(inner), "%s", msg);
+        snprintf(msg, msglen, "shard %s: %s", shards_name(i), inner);
+    }
+    return st;
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -96,12 +120,13 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "school-erp: %s\n", app.blob == NULL ? err : "file links: cannot derive the signing key");
         return 2;
     }
-    /* Refuse to serve a schema this binary does not match. */
-    db_t *db = store_session(app.store);
-    int have, want;
-    char msg[512];
-    migrate_state_t st = migrate_check(db, store_engine(app.store), &have, &want, msg, sizeof(msg));
-    db_close(db);
+    /* Refuse to serve a schema this binary does not match, on any shard. */
+    char msg[600];
+    migrate_state_t st = MIGRATE_CURRENT;
+    for (int i = 0; i < shards_count() && st == MIGRATE_CURRENT; i++) {
+        int applied;
+        st = migrate_shard(i, 1, &applied, msg, sizeof(msg));
+    }
     if (st != MIGRATE_CURRENT) {
         fprintf(stderr, "school-erp: %s\n", msg);
         log_error("not starting", "%s", msg);
@@ -154,14 +179,17 @@ static int cmd_migrate(int argc, char **argv)
         return 2;
     if (open_store(&cfg) != 0)
         return 1;
-    db_t *db = store_session(app.store);
-    char msg[512] = "";
-    int applied = 0, have = 0, want = 0;
-    migrate_state_t st = check_only ? migrate_check(db, store_engine(app.store), &have, &want, msg, sizeof(msg))
-                                    : migrate_apply(db, store_engine(app.store), &applied, msg, sizeof(msg));
-    if (st == MIGRATE_CURRENT && applied > 0 && db_analyze(db) != 0)
-        fprintf(stderr, "school-erp: ANALYZE after the migration failed: %s\n", db_error(db)->message);
-    db_close(db);
+    char msg[600] = "";
+    int applied = 0;
+    migrate_state_t st = MIGRATE_CURRENT;
+    for (int i = 0; i < shards_count() && st == MIGRATE_CURRENT; i++) {
+        int n = 0;
+        st = migrate_shard(i, check_only, &n, msg, sizeof(msg));
+        applied += n;
+        if (shards_count() > 1 && st == MIGRATE_CURRENT)
+            printf("school-erp: shard %s: %d migration%s applied; %s\n", shards_name(i), n, n == 1 ? "" : "s", msg);
+    }
+    shards_shutdown();
     store_close(app.store);
     if (st == MIGRATE_CURRENT && !check_only)
         printf("school-erp: %d migration%s applied; %s\n", applied, applied == 1 ? "" : "s", msg);
@@ -193,15 +221,19 @@ static const command_t commands[] = {
      "SIGTERM stops fetching, lets running jobs finish within ERP_WORKER_GRACE_MS, releases the rest, exits 0.\n"},
     {"migrate", cmd_migrate, "apply database migrations",
      "usage: school-erp migrate [--check]\n\n"
-     "Applies pending schema migrations to ERP_DATABASE_URL, each in its own transaction.\n"
+     "Applies pending schema migrations to ERP_DATABASE_URL and every shard of ERP_SHARDS (in order, stopping at\n"
+     "the first that fails, named), each migration in its own transaction.\n"
      "--check only reports: exit 0 when current, 3 when migrations are pending or the\n"
      "schema is newer than this binary, 1 when the database cannot be read.\n"},
     {"demo", cli_demo, "create a demo school",
      "usage: school-erp demo [--students N] [--tenants N]\n\nCreates the demo school and prints its admin login.\n"},
     {"tenant", cli_tenant, "manage schools",
      "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"
-     "                                [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N]\n\n"
-     "Creates a school and its first admin (password read from standard input) and prints the school's id.\n"},
+     "                                [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N]\n"
+     "                                [--shard NAME]\n\n"
+     "Creates a school and its first admin (password read from standard input) and prints the school's id.\n"
+     "--shard places it on a shard of ERP_SHARDS (main: the catalog's); without it, the shard with the fewest\n"
+     "schools (ties: the first by name), or ERP_SHARD_PLACEMENT when set.\n"},
     {"admin", cli_admin, "manage platform operators",
      "usage: school-erp admin create --email E --password-stdin [--name N]\n\n"
      "Creates a platform admin (who manages schools); the password is read from standard input.\n"

@@ -25,7 +25,9 @@ extern app_t app;
 
 /* A handler thread's resources. */
 typedef struct worker {
-    db_t *db;
+    db_t *db;    /* the session of the request's school's shard (the catalog until routed) */
+    db_t *catalog; /* the session of ERP_DATABASE_URL */
+    struct shard_sessions *shards; /* one session per shard; NULL without ERP_SHARDS */
     int idx;
 } worker_t;
 
@@ -41,6 +43,27 @@ void app_request_begin(req_t *r);
  * transaction was left open.
  */
 int app_request_end(req_t *r);
+
+/*
+ * Routes the request's database session to the shard holding tenant_id
+ * (src/shard/shard.h); nothing to do without ERP_SHARDS. 0, or -1 with the
+ * request's error set (503 when the directory cannot be read).
+ */
+int app_route_tenant(req_t *r, const char *tenant_id);
+
+/*
+ * For a request that learns its school from a row only its school's shard
+ * holds (a link's token): runs a lookup on each shard in turn (main first)
+ * until one returns rows, and routes the request there. Without ERP_SHARDS, one
+ * db_exec(). 0 (res may have no rows), or -1 with the request's error set.
+ */
+int app_find_on_shards(req_t *r, stmt_t *st, const db_arg_t *args, int nargs, db_result_t *res);
+
+/* The catalog's session of the thread running r (platform data, the tenant directory). */
+static inline db_t *req_catalog(req_t *r)
+{
+    return r->thread != NULL ? ((worker_t *)r->thread)->catalog : NULL;
+}
 
 /* The database session of the thread running r; NULL on an event loop (routes' loop functions). */
 static inline db_t *req_db(req_t *r)

@@ -439,6 +439,8 @@ int files_signed(req_t *r)
     if (left <= 0)
         return res_fail(r, ERR_FORBIDDEN, "This download link has expired; ask for a new one.");
     db_result_t res;
+    if (app_route_tenant(r, tenant) != 0) /* the signed school's shard */
+        return -1;
     if (db_exec(req_db(r), &Q_GET, DB_ARGS(DB_TEXT(tenant), DB_TEXT(id)), &r->arena, &res) != 0)
         return db_fail(r, req_db(r));
     if (res.nrows == 0)

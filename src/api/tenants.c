@@ -13,6 +13,7 @@
 #include "auth/password.h"
 #include "auth/sessions.h"
 #include "core/clock.h"
+#include "shard/shard.h"
 
 #define TENANT_COLS                                                                                                    \
     "t.id, t.slug, t.name, t.status, t.time_zone, t.currency, t.max_users, t.version, t.created_at, t.updated_at,"     \
@@ -52,10 +53,12 @@ static stmt_t Q_EXISTS = STMT("tenants.exists", 0,
 
 static json_t *tenant_json(req_t *r, const db_result_t *res, int row)
 {
+    worker_t *w = r->thread;
+    long long users = shard_user_count(r, w->shards, w->catalog, db_get(res, row, 0), db_get_int(res, row, 10));
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s}", "id", db_get(res, row, 0), "slug",
                      db_get(res, row, 1), "name", db_get(res, row, 2), "status", db_get(res, row, 3), "timeZone",
                      db_get(res, row, 4), "currency", db_get(res, row, 5), "maxUsers",
-                     (json_int_t)db_get_int(res, row, 6), "userCount", (json_int_t)db_get_int(res, row, 10),
+                     (json_int_t)db_get_int(res, row, 6), "userCount", (json_int_t)users,
                      "version", (json_int_t)db_get_int(res, row, 7), "createdAt",
                      iso_time(&r->arena, db_get_int(res, row, 8)), "updatedAt",
                      iso_time(&r->arena, db_get_int(res, row, 9)), "paperSize", db_get(res, row, 11));
@@ -137,7 +140,8 @@ int tenants_create(req_t *r)
         return -1;
     admin.roles = ROLE_ADMIN;
     char tenant_id[40], admin_id[40];
-    if (identity_create_tenant(r, req_db(r), &t, &admin, tenant_id, admin_id) != 0)
+    worker_t *w = r->thread;
+    if (shard_create_tenant(r, w->shards, w->catalog, &t, &admin, NULL, tenant_id, admin_id) != 0)
         return -1;
     json_t *doc;
     if (load_tenant(r, tenant_id, &doc) != 0)
@@ -236,8 +240,9 @@ int tenants_update(req_t *r)
                        .subject_id = id};
     if (audit_record(db, r, &e) != 0 || db_commit(db) != 0)
         goto db_error;
+    int synced = shard_sync_tenant(r, ((worker_t *)r->thread)->shards, db, id);
     cache_invalidate_tenant(id); /* its status, name or time zone: every session check and document of the school */
-    return respond_tenant(r, id, 200);
+    return synced != 0 ? -1 : respond_tenant(r, id, 200);
 db_error:
     db_rollback(db);
     return db_fail(r, db);

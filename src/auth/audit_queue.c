@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/sbuf.h"
 #include "obs/metrics.h"
+#include "shard/shard.h"
 
 enum { F_TENANT, F_ACTOR, F_ACTION, F_OUTCOME, F_SUBJECT_TYPE, F_SUBJECT_ID, F_REQUEST_ID, F_REMOTE, F_DETAIL, F_N };
 static const char *const field_names[F_N] = {"tenant_id",  "actor_id",   "action",      "outcome", "subject_type",
@@ -128,10 +129,35 @@ static void deadline_in(struct timespec *ts, int ms)
     }
 }
 
+/*
+ * With ERP_SHARDS, events go to their school's shard: the batch ends before the first event of another shard
+ * than its first one's (order and retries stay as they are); *db is that shard's session. The events to
+ * write, or -1 when the directory cannot be read (db_error(catalog)).
+ */
+static int same_shard(shard_sessions_t *ss, db_t *catalog, int head, int n, db_t **db)
+{
+    *db = catalog;
+    if (ss == NULL)
+        return n;
+    const char *tenant = q.ring[head % q.cap]->f[F_TENANT];
+    int first = shard_of(catalog, tenant);
+    if (first < 0)
+        return -1;
+    int k = 1;
+    for (; k < n; k++) {
+        const char *next = q.ring[(head + k) % q.cap]->f[F_TENANT];
+        if (strcmp(next, tenant) != 0 && shard_of(catalog, next) != first)
+            break; /* (the same school as the first: no lookup) */
+    }
+    *db = shard_sessions_get(ss, first);
+    return k;
+}
+
 static void *flusher(void *arg)
 {
     (void)arg;
-    db_t *db = store_session(q.store);
+    db_t *catalog = store_session(q.store), *db = catalog;
+    shard_sessions_t *ss = shard_sessions_new(catalog);
     int backoff_ms = 0;
     pthread_mutex_lock(&q.mu);
     for (;;) {
@@ -153,7 +179,8 @@ static void *flusher(void *arg)
         int head = q.head, n = q.count < AUDIT_BATCH_MAX ? q.count : AUDIT_BATCH_MAX;
         pthread_mutex_unlock(&q.mu);
         /* the events stay in the ring while they are written: producers only append behind them */
-        int rc = write_batch(db, head, n);
+        n = same_shard(ss, catalog, head, n, &db);
+        int rc = n < 0 ? -1 : write_batch(db, head, n);
         pthread_mutex_lock(&q.mu);
         if (rc != 0) {
             q.failures++;
@@ -178,7 +205,8 @@ static void *flusher(void *arg)
         pthread_cond_broadcast(&q.written);
     }
     pthread_mutex_unlock(&q.mu);
-    db_close(db);
+    shard_sessions_free(ss);
+    db_close(catalog);
     return NULL;
 }
 

@@ -1,5 +1,6 @@
 #include "auth/identity.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "api/common.h"
@@ -120,7 +121,10 @@ static int insert_tenant(db_t *db, void *ctx)
 {
     create_tenant_t *c = ctx;
     c->user.tenant_id = NULL; /* set once the school row exists (also on a retried attempt) */
-    ids_uuid7(c->tenant_id);
+    if (c->t->id != NULL)
+        snprintf(c->tenant_id, 40, "%s", c->t->id);
+    else
+        ids_uuid7(c->tenant_id);
     int64_t now = (int64_t)clock_wall_ms();
     if (db_exec(db, &Q_TENANT_INSERT,
                 DB_ARGS(DB_TEXT(c->tenant_id), DB_TEXT(c->t->slug), DB_TEXT(c->t->name),
@@ -136,7 +140,7 @@ static int insert_tenant(db_t *db, void *ctx)
                        .subject_type = "tenant",
                        .subject_id = c->tenant_id,
                        .detail = c->t->slug};
-    if (audit_record(db, c->r, &e) != 0)
+    if (c->t->id == NULL && audit_record(db, c->r, &e) != 0)
         return -1;
     c->user.tenant_id = c->tenant_id;
     return insert_user(db, &c->user);

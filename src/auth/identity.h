@@ -15,6 +15,8 @@ typedef struct tenant_in {
     const char *time_zone; /* NULL: "UTC" */
     const char *currency;  /* NULL: "USD" */
     long long max_users;   /* 0: 10,000 */
+    const char *id;        /* NULL: a new id; else the id the tenant directory registered (src/shard/), whose
+                              catalog then holds the platform's audit of the creation */
 } tenant_in_t;
 
 typedef struct user_in {

@@ -170,11 +170,12 @@ static json_t *user_doc(const char *id, const char *tenant_id, const char *email
 
 /* ---- login ---- */
 
-int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, const char *password, json_t **out)
+int sessions_login(req_t *r, db_t *catalog, const char *tenant, const char *email, const char *password, json_t **out)
 {
+    db_t *db = catalog; /* the school's shard once the directory has been read */
     int64_t now = (int64_t)clock_wall_ms();
     throttle_t th;
-    if (throttle_begin(r, db, tenant, email, &th) != 0)
+    if (throttle_begin(r, catalog, tenant, email, &th) != 0)
         return -1;
 
     const char *tenant_id = PLATFORM_TENANT_ID;
@@ -189,6 +190,9 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
         }
         tenant_id = db_get(&res, 0, 0);
         tenant_active = strcmp(db_get(&res, 0, 1), "active") == 0;
+        if (app_route_tenant(r, tenant_id) != 0)
+            return -1;
+        db = req_db(r) != NULL ? req_db(r) : catalog;
     }
     if (db_exec(db, &Q_USER_BY_EMAIL, DB_ARGS(DB_TEXT(tenant_id), DB_TEXT(email)), &r->arena, &res) != 0)
         return db_fail(r, db);
@@ -208,8 +212,8 @@ int sessions_login(req_t *r, db_t *db, const char *tenant, const char *email, co
         audit_login(db, r, tenant_id, user_id, roles, "failed", "wrong password");
         return res_fail(r, ERR_UNAUTHENTICATED, BAD_CREDENTIALS);
     }
-    if (throttle_succeeded(r, db, &th) != 0)
-        return db_fail(r, db);
+    if (throttle_succeeded(r, catalog, &th) != 0)
+        return db_fail(r, catalog);
     /* The password is right: the owner may learn why they cannot come in. */
     if (!tenant_active) {
         audit_login(db, r, tenant_id, user_id, roles, "denied", "school suspended");
@@ -337,6 +341,9 @@ int sessions_refresh(req_t *r, db_t *db, const char *refresh_token, json_t **out
     refresh_t f = {.r = r};
     if (refresh_token_parse(refresh_token, f.tenant_id, f.digest) != 0)
         return res_fail(r, ERR_UNAUTHENTICATED, "The refresh token is not valid.");
+    if (app_route_tenant(r, f.tenant_id) != 0)
+        return -1;
+    db = req_db(r) != NULL ? req_db(r) : db;
     if (db_transaction(db, do_refresh, &f) != 0) {
         json_decref(f.out);
         return db_error(db)->status != DB_OK ? db_fail(r, db) : -1;
@@ -385,14 +392,15 @@ int sessions_change_password(req_t *r, db_t *db, const char *current, const char
     /* a stolen access token must not buy unlimited guesses of the password: the login's limits apply */
     const char *slug = r->auth.tenant_id[0] != '\0' ? db_get(&res, 0, 2) : "";
     throttle_t th;
-    if (throttle_begin(r, db, slug, db_get(&res, 0, 1), &th) != 0)
+    db_t *catalog = req_catalog(r) != NULL ? req_catalog(r) : db; /* where logins count their attempts */
+    if (throttle_begin(r, catalog, slug, db_get(&res, 0, 1), &th) != 0)
         return -1;
     if (!password_verify(db_get(&res, 0, 0), current)) {
         res_field_error(r, "currentPassword", "is not correct");
         return res_check_fields(r);
     }
-    if (throttle_succeeded(r, db, &th) != 0)
-        return db_fail(r, db);
+    if (throttle_succeeded(r, catalog, &th) != 0)
+        return db_fail(r, catalog);
     if (strcmp(current, next) == 0) {
         res_field_error(r, "newPassword", "must differ from the current password");
         return res_check_fields(r);
@@ -529,6 +537,10 @@ int sessions_authenticate(req_t *r)
     p->expires_at = c.expires_at;
     const char *tenant_id = sessions_tenant_of(r);
     snprintf(p->actor, sizeof(p->actor), "%s:%s", tenant_id, c.user_id);
+    if (app_route_tenant(r, tenant_id) != 0) {
+        memset(p, 0, sizeof(*p));
+        return -1;
+    }
     db_t *db = req_db(r);
     if (db != NULL)
         db_set_actor(db, p->actor);

@@ -7,6 +7,7 @@
 #include "auth/crypto.h"
 #include "auth/password.h"
 #include "core/log.h"
+#include "shard/shard.h"
 #include "store/migrate.h"
 
 int cli_open(config_t *cfg)
@@ -38,11 +39,34 @@ int cli_open(config_t *cfg)
         store_close(app.store);
         return st == MIGRATE_FAILED ? 1 : 3;
     }
+    if (shards_setup(cfg, app.store, err, sizeof(err)) != 0) {
+        fprintf(stderr, "school-erp: configuration: %s\n", err);
+        store_close(app.store);
+        return 2;
+    }
     return 0;
+}
+
+static shard_sessions_t *cli_shards; /* the command's sessions of the shards */
+
+db_t *cli_school_db(db_t *catalog, const char *tenant_id)
+{
+    if (shards_count() <= 1)
+        return catalog;
+    if (cli_shards == NULL)
+        cli_shards = shard_sessions_new(catalog);
+    db_t *db = shard_route(cli_shards, catalog, tenant_id);
+    if (db == NULL)
+        fprintf(stderr, "school-erp: the tenant directory cannot be read, or names a shard ERP_SHARDS lacks: %s\n",
+                db_error(catalog)->message);
+    return db;
 }
 
 void cli_close(config_t *cfg)
 {
+    shard_sessions_free(cli_shards);
+    cli_shards = NULL;
+    shards_shutdown();
     store_close(app.store);
     app.store = NULL;
     config_free(cfg);

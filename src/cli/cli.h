@@ -35,6 +35,12 @@ int cli_health(int argc, char **argv);
  * current and sets up hashing. Returns 0, or the exit status after printing why.
  */
 int cli_open(config_t *cfg);
+/*
+ * The session of the shard holding a school (src/shard/shard.h), for a command
+ * that found the school in the catalog's session; the catalog's own without
+ * ERP_SHARDS. NULL after printing why (the directory cannot be read).
+ */
+db_t *cli_school_db(db_t *catalog, const char *tenant_id);
 void cli_close(config_t *cfg);
 
 /* Prints a request's error (detail and field errors) to stderr, prefixed by what failed. */

@@ -21,6 +21,7 @@
 #include "auth/password.h"
 #include "auth/roles.h"
 #include "cli/cli.h"
+#include "shard/shard.h"
 #include "cli/demo_grades.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -468,7 +469,8 @@ int cli_demo(int argc, char **argv)
         return 1;
     }
     demo_t d = {0};
-    d.db = store_session(app.store);
+    db_t *catalog = store_session(app.store);
+    d.db = catalog;
     arena_init(&d.a);
     d.hash = hash;
     d.nstudents = (int)nstudents;
@@ -495,11 +497,16 @@ int cli_demo(int argc, char **argv)
         snprintf(email, sizeof(email), "admin@%s", domain);
         tenant_in_t t = {name, slug, "America/New_York", "USD", 0};
         user_in_t admin = {email, "Demo Admin", password, ROLE_ADMIN};
-        if (identity_create_tenant(&r, d.db, &t, &admin, tenant_id, admin_id) != 0) {
+        /* placed like any new school (src/shard/); built on its shard */
+        shard_sessions_t *ss = shard_sessions_new(catalog);
+        if (shard_create_tenant(&r, ss, catalog, &t, &admin, NULL, tenant_id, admin_id) != 0 ||
+            (d.db = cli_school_db(catalog, tenant_id)) == NULL) {
+            shard_sessions_free(ss);
             cli_print_error("cannot create the demo school", &r);
             rc = 1;
             break;
         }
+        shard_sessions_free(ss);
         d.tenant = tenant_id;
         d.now = (int64_t)clock_wall_ms();
         d.example_teacher[0] = d.example_parent[0] = d.example_student[0] = '\0';
@@ -515,7 +522,7 @@ int cli_demo(int argc, char **argv)
                    d.example_student);
         req_release(&r);
     }
-    if (rc == 0 && db_analyze(d.db) != 0)
+    if (rc == 0 && d.db != NULL && db_analyze(d.db) != 0)
         fprintf(stderr, "school-erp demo: ANALYZE failed: %s\n", db_error(d.db)->message);
     if (rc == 0)
         printf("built in %.1f s\n", (double)(clock_mono_ns() - t0) / 1e9);
@@ -528,7 +535,7 @@ int cli_demo(int argc, char **argv)
     free(d.student_ids);
     free(d.student_class);
     arena_destroy(&d.a);
-    db_close(d.db);
+    db_close(catalog); /* (a shard's session closes with the command) */
     req_release(&r);
     arena_destroy(&r.arena);
     cli_close(&cfg);

@@ -10,6 +10,7 @@
 #include "auth/roles.h"
 #include "cli/cli.h"
 #include "core/utf8.h"
+#include "shard/shard.h"
 
 /* The texts the API bounds (TenantCreate, UserCreate): the command line takes the same. */
 #define NAME_CHARS 200
@@ -90,13 +91,17 @@ static int create_account_in(req_t *r, db_t *db, void *ctx, char id[40])
 typedef struct school {
     const tenant_in_t *t;
     const user_in_t *admin;
+    const char *shard; /* NULL: the placement rule */
 } school_t;
 
 static int create_school(req_t *r, db_t *db, void *ctx, char id[40])
 {
     const school_t *sc = ctx;
     char admin_id[40];
-    return identity_create_tenant(r, db, sc->t, sc->admin, id, admin_id);
+    shard_sessions_t *ss = shard_sessions_new(db);
+    int rc = shard_create_tenant(r, ss, db, sc->t, sc->admin, sc->shard, id, admin_id);
+    shard_sessions_free(ss);
+    return rc;
 }
 
 static int create_account(const char *what, const char *tenant_id, unsigned roles, const char *email_arg,
@@ -142,11 +147,11 @@ int cli_admin(int argc, char **argv)
 int cli_tenant(int argc, char **argv)
 {
     static const char *const known[] = {"--name",      "--slug",      "--admin-email", "--admin-name",
-                                        "--time-zone", "--currency", "--max-users",   NULL};
+                                        "--time-zone", "--currency", "--max-users",   "--shard", NULL};
     static const char *const flags[] = {"--admin-password-stdin", NULL};
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
         fprintf(stderr, "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"
-                        "       [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N]\n");
+                        "       [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N] [--shard NAME]\n");
         return 2;
     }
     argc--, argv++;
@@ -185,6 +190,6 @@ int cli_tenant(int argc, char **argv)
         return 2;
     }
     user_in_t admin = {email, admin_name != NULL ? admin_name : "School administrator", password, ROLE_ADMIN};
-    school_t sc = {&t, &admin};
+    school_t sc = {&t, &admin, cli_opt(argc, argv, "--shard")};
     return run_create("cannot create the school", create_school, &sc);
 }

@@ -63,7 +63,7 @@ static int import_path(db_t *db, arena_t *a, int argc, char **argv)
 {
     const char *tenant = school_id(db, a, argc, argv), *path = argv[2];
     oneroster_input_t in = {.org = cli_opt(argc, argv, "--org")};
-    if (tenant == NULL)
+    if (tenant == NULL || (db = cli_school_db(db, tenant)) == NULL)
         return 1;
     if (is_zip(path) && (in.zip = read_zip(a, path, &in.zip_len)) == NULL)
         return 1;
@@ -81,7 +81,7 @@ static int import_path(db_t *db, arena_t *a, int argc, char **argv)
 static int export_path(db_t *db, arena_t *a, int argc, char **argv)
 {
     const char *tenant = school_id(db, a, argc, argv), *path = cli_opt(argc, argv, "-o"), *why = NULL;
-    if (tenant == NULL)
+    if (tenant == NULL || (db = cli_school_db(db, tenant)) == NULL)
         return 1;
     if (path == NULL) {
         fprintf(stderr, "school-erp oneroster export: -o PATH (a folder or a .zip) is required\n");

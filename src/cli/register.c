@@ -84,7 +84,12 @@ int cli_register(int argc, char **argv)
     config_t cfg;
     if ((rc = cli_open(&cfg)) != 0)
         return rc;
-    db_t *db = store_session(app.store);
+    db_t *catalog = store_session(app.store), *db = cli_school_db(catalog, school);
+    if (db == NULL) {
+        db_close(catalog);
+        cli_close(&cfg);
+        return 1;
+    }
     arena_t a;
     arena_init(&a);
     sbuf_t pdf;
@@ -99,7 +104,7 @@ int cli_register(int argc, char **argv)
     sbuf_free(&pdf);
     arena_destroy(&a);
     register_shutdown();
-    db_close(db);
+    db_close(catalog); /* (the shards' sessions close with the command) */
     cli_close(&cfg);
     return exit_status(rc);
 }

@@ -84,7 +84,7 @@ static int import_file(db_t *db, arena_t *a, int argc, char **argv)
     char *csv;
     size_t len;
     if (find_school(db, a, "import", cli_opt(argc, argv, "--school"), &tenant_id) != 0 ||
-        read_file(argv[2], &csv, &len) != 0)
+        (db = cli_school_db(db, tenant_id)) == NULL || read_file(argv[2], &csv, &len) != 0)
         return 1;
     json_t *report = NULL;
     char err[512];
@@ -143,7 +143,8 @@ int cli_import(int argc, char **argv)
 static int export_kind(db_t *db, arena_t *a, int argc, char **argv)
 {
     const char *tenant_id;
-    if (find_school(db, a, "export", cli_opt(argc, argv, "--school"), &tenant_id) != 0)
+    if (find_school(db, a, "export", cli_opt(argc, argv, "--school"), &tenant_id) != 0 ||
+        (db = cli_school_db(db, tenant_id)) == NULL)
         return 1;
     json_t *params = json_pack("{s:s?,s:s?,s:s?}", "from", cli_opt(argc, argv, "--from"), "to",
                                cli_opt(argc, argv, "--to"), "classId", cli_opt(argc, argv, "--class"));

@@ -143,7 +143,8 @@ int queue_enqueue(queue_t *q, const job_spec_t *spec, char id[QUEUE_ID_MAX], int
 
 /*
  * Enqueues inside the caller's open transaction on db (SQL adapter: the job
- * exists exactly when the business write commits). On Redis, where no
+ * exists exactly when the business write commits; when db is another shard's
+ * than the queue's, as on Redis). On Redis, where no
  * transaction spans both, it enqueues at once: call it last, just before the
  * commit, so a failed write leaves at most a job whose handler finds nothing to do.
  */

@@ -160,7 +160,9 @@ static int fail_tx(db_t *db, const char *what)
 
 static int sql_enqueue(queue_t *q, db_t *tx, const job_spec_t *spec, char id[QUEUE_ID_MAX], int *existed)
 {
-    db_t *db = tx != NULL ? tx : session(q);
+    /* a transaction on another shard than the queue's (src/shard/) cannot hold the job: it is enqueued at once,
+       as on Redis (queue.h) */
+    db_t *db = tx != NULL && db_store(tx) == sq(q)->store ? tx : session(q);
     if (spec->id != NULL)
         snprintf(id, QUEUE_ID_MAX, "%s", spec->id);
     else

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "obs/metrics.h"
+#include "shard/shard.h"
 #include "queue/worker.h"
 
 /* Job durations from 1 ms to 10 min, in nanoseconds. */
@@ -25,7 +26,9 @@ static const hist_spec_t HIST_JOB = {
 struct job_ctx {
     queue_worker_t *w;
     pthread_t thread;
-    db_t *db;
+    db_t *db;     /* the session of the running job's school's shard */
+    db_t *catalog; /* the session of ERP_DATABASE_URL */
+    shard_sessions_t *shards; /* one per shard; NULL without ERP_SHARDS */
     pthread_mutex_t mu; /* guards job while busy changes */
     job_t job;
     int busy; /* atomic: a job is running */
@@ -63,6 +66,14 @@ struct queue_worker {
 db_t *job_db(job_ctx_t *ctx)
 {
     return ctx->db;
+}
+
+db_t *job_db_for(job_ctx_t *ctx, const char *tenant_id)
+{
+    db_t *db = ctx->catalog != NULL ? shard_route(ctx->shards, ctx->catalog, tenant_id) : NULL;
+    if (db != NULL)
+        ctx->db = db;
+    return db;
 }
 
 const job_t *job_current(const job_ctx_t *ctx)
@@ -141,6 +152,15 @@ static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, 
         snprintf(reason, reasonlen, "the payload is not JSON");
         return JOB_FATAL;
     }
+    if (ctx->catalog != NULL) {
+        ctx->db = shard_route(ctx->shards, ctx->catalog, ctx->job.tenant_id);
+        if (ctx->db == NULL) {
+            ctx->db = ctx->catalog;
+            json_decref(payload);
+            snprintf(reason, reasonlen, "the school's shard is not known now (tenant directory)");
+            return JOB_RETRY;
+        }
+    }
     int rc = w->handlers[h].fn(ctx, payload, result, reason, reasonlen);
     json_decref(payload);
     return rc;
@@ -197,7 +217,8 @@ static void *job_thread(void *arg)
 {
     job_ctx_t *ctx = arg;
     queue_worker_t *w = ctx->w;
-    ctx->db = w->store != NULL ? store_session(w->store) : NULL;
+    ctx->catalog = ctx->db = w->store != NULL ? store_session(w->store) : NULL;
+    ctx->shards = ctx->catalog != NULL ? shard_sessions_new(ctx->catalog) : NULL;
     /* a job fetched with the last completion runs even if stopping began meanwhile: it is running already */
     while (ctx->next_kind == NEXT_JOB || !__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
         job_t job;
@@ -231,8 +252,10 @@ static void *job_thread(void *arg)
         job_clear(&ctx->job);
         pthread_mutex_unlock(&ctx->mu);
     }
-    db_close(ctx->db);
-    ctx->db = NULL;
+    shard_sessions_free(ctx->shards);
+    db_close(ctx->catalog);
+    ctx->db = ctx->catalog = NULL;
+    ctx->shards = NULL;
     return NULL;
 }
 
@@ -266,11 +289,11 @@ static void *renew_thread(void *arg)
     return NULL;
 }
 
-/* The store's upkeep (cfg.maintain) with the keeper's session; whether it failed. */
-static int maintain_store(queue_worker_t *w, db_t *db)
+/* The store's upkeep (cfg.maintain) on one shard's session; whether it failed. */
+static int maintain_shard(queue_worker_t *w, db_t *db)
 {
     if (db == NULL)
-        return 0;
+        return 1; /* the shard's session could not be made */
     long n = w->cfg.maintain(db);
     if (n < 0)
         log_warn("store upkeep failed", "queue=%s error=%s", queue_name(w->q), db_error(db)->message);
@@ -279,12 +302,26 @@ static int maintain_store(queue_worker_t *w, db_t *db)
     return n < 0;
 }
 
+/* The store's upkeep on every shard (shards NULL: the catalog is the only one); whether any failed. */
+static int maintain_store(queue_worker_t *w, db_t *db, shard_sessions_t *shards)
+{
+    if (db == NULL)
+        return 0;
+    if (shards == NULL)
+        return maintain_shard(w, db);
+    int failed = 0;
+    for (int i = 0; i < shards->n; i++)
+        failed = maintain_shard(w, shard_sessions_get(shards, i)) || failed;
+    return failed;
+}
+
 /* The stalled sweep, delayed promotion and retention. */
 static void *keeper_thread(void *arg)
 {
     queue_worker_t *w = arg;
     const queue_options_t *o = queue_options(w->q);
     db_t *db = w->store != NULL && w->cfg.maintain != NULL ? store_session(w->store) : NULL;
+    shard_sessions_t *shards = db != NULL ? shard_sessions_new(db) : NULL; /* mail lives on each school's shard */
     int64_t period = o->stalled_interval_ms < 1000 ? o->stalled_interval_ms : 1000;
     uint64_t last_trim = 0;
     do {
@@ -296,10 +333,11 @@ static void *keeper_thread(void *arg)
         if (!failed && now - last_trim >= (uint64_t)o->stalled_interval_ms * 1000000u) {
             last_trim = now;
             failed = queue_trim(w->q) < 0;
-            failed = maintain_store(w, db) || failed;
+            failed = maintain_store(w, db, shards) || failed;
         }
         note_outcome(w, failed, "maintenance");
     } while (!nap(w, period));
+    shard_sessions_free(shards);
     db_close(db);
     return NULL;
 }

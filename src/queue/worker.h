@@ -47,8 +47,14 @@ typedef struct job_handler {
 /* The handlers of this build: the product's, and the test job types (test.*) when with_test. */
 const job_handler_t *job_registry(bool with_test, size_t *n);
 
-/* The thread's store session (NULL when the worker runs without a store). */
+/* The thread's store session (NULL when the worker runs without a store): the job's school's shard (src/shard/). */
 db_t *job_db(job_ctx_t *ctx);
+/*
+ * The session of the shard holding another school than the job's (a platform
+ * job acting for a school), which job_db() returns from now on; NULL when the
+ * tenant directory cannot be read.
+ */
+db_t *job_db_for(job_ctx_t *ctx, const char *tenant_id);
 /* The job being run. */
 const job_t *job_current(const job_ctx_t *ctx);
 /* Reports progress 0..100; 0, or -1 when the lock is lost (then stop). */

@@ -32,6 +32,7 @@ struct store {
     char *url;
     replicas_t *replicas;
     int nsessions; /* atomic */
+    int quiet;     /* atomic: store_metrics_quiet() */
     int open_conns[TARGET_COUNT]; /* atomic */
     int busy_conns[TARGET_COUNT]; /* atomic */
 };
@@ -117,9 +118,16 @@ int db_is_null(const db_result_t *res, int row, int col)
 
 static const char *const target_names[TARGET_COUNT] = {"sqlite", "primary", "replica"};
 
+void store_metrics_quiet(store_t *s)
+{
+    __atomic_store_n(&s->quiet, 1, __ATOMIC_RELEASE);
+}
+
 static void collect(sbuf_t *out, void *ud)
 {
     store_t *s = ud;
+    if (__atomic_load_n(&s->quiet, __ATOMIC_ACQUIRE))
+        return;
     stmt_stats_t *list;
     pthread_mutex_lock(&stmt_mu);
     list = all_stats;
@@ -166,6 +174,7 @@ static void collect(sbuf_t *out, void *ud)
 }
 
 /* ---- store ---- */
+
 
 /* Creates the directory that will hold an SQLite file. */
 static int make_parent_dir(const char *path, char *err, size_t errlen)
@@ -261,6 +270,11 @@ void db_close(db_t *db)
     link_drop(db->s, &db->primary);
     link_drop(db->s, &db->replica);
     free(db);
+}
+
+store_t *db_store(const db_t *db)
+{
+    return db->s;
 }
 
 void db_set_actor(db_t *db, const char *actor)

@@ -109,6 +109,12 @@ typedef struct db_error {
  * the URL needs. Returns NULL with a message in err.
  */
 store_t *store_open(const config_t *cfg, char *err, size_t errlen);
+/*
+ * Leaves the store's figures out of /metrics: a further store of the same
+ * process (a shard, src/shard/), whose statements the first store's figures
+ * already count, and whose gauges would repeat its families.
+ */
+void store_metrics_quiet(store_t *s);
 /* Closes the store; every session must have been closed. */
 void store_close(store_t *s);
 /* "sqlite" or "postgres". */
@@ -118,6 +124,8 @@ const char *store_engine(const store_t *s);
 db_t *store_session(store_t *s);
 /* Closes the session's connections. */
 void db_close(db_t *db);
+/* The store a session belongs to (a shard's, with ERP_SHARDS: src/shard/shard.h). */
+store_t *db_store(const db_t *db);
 
 /*
  * Tells the session who the current request acts for ("tenant:user"), so reads

@@ -702,6 +702,7 @@ class Server:
         self.stopped = False
         self.signalled = False
         self.pg_db = None  # the database made for this server (ERP_TEST_ENGINE=postgres)
+        self.shard_dbs = []  # (name, url, database) of its shards (ERP_TEST_SHARD_PG_URLS)
 
     # -- lifecycle
 
@@ -725,6 +726,14 @@ class Server:
         if self.pg_db is not None:
             env["ERP_DATABASE_URL"] = pg_url(self.pg_db)
             env["ERP_JWT_SECRET"] = "test-secret-for-the-black-box-suite-0123456789"
+        if self.shard_dbs:
+            env["ERP_SHARDS"] = ";".join(f"{name}={shard_url(url, db)}" for name, url, db in self.shard_dbs)
+            env["ERP_SHARD_PLACEMENT"] = SHARD_PLACEMENT
+            _SHARDS_OF_CATALOG[env["ERP_DATABASE_URL"]] = env["ERP_SHARDS"]
+        elif self.env_overrides.get("ERP_DATABASE_URL") in _SHARDS_OF_CATALOG:
+            # another server on a sharded server's catalog: the same shards
+            env["ERP_SHARDS"] = _SHARDS_OF_CATALOG[self.env_overrides["ERP_DATABASE_URL"]]
+            env["ERP_SHARD_PLACEMENT"] = SHARD_PLACEMENT
         for k, v in self.env_overrides.items():
             if v is None:
                 env.pop(k, None)
@@ -742,6 +751,11 @@ class Server:
         try:
             if ENGINE == "postgres" and "ERP_DATABASE_URL" not in self.env_overrides:
                 self.pg_db = pg_create_database()
+                if SHARD_PG_URLS and "ERP_SHARDS" not in self.env_overrides:
+                    self.shard_dbs = [(f"s{i + 2}", url, self.pg_db) for i, url in enumerate(SHARD_PG_URLS)]
+                    for _, url, db in self.shard_dbs:
+                        _psql(f'DROP DATABASE IF EXISTS "{db}"', url)
+                        _psql(f'CREATE DATABASE "{db}"', url)
             if self.migrate and self.args[:1] == ["serve"]:
                 migrate(self.binary, self.environment())
             self.proc = subprocess.Popen(
@@ -899,6 +913,9 @@ class Server:
         if self.pg_db is not None and os.environ.get("ERP_TEST_KEEP") != "1":
             pg_drop_database(self.pg_db)
             self.pg_db = None
+            for _, url, db in self.shard_dbs:
+                pg_drop_database(db, url)
+            self.shard_dbs = []
 
     def __enter__(self):
         if self.proc is None:
@@ -1116,9 +1133,22 @@ def pg_url(db):
     return PG_URL.rsplit("/", 1)[0] + "/" + db
 
 
-def _psql(sql):
-    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", PG_URL, "-c", sql], capture_output=True,
-                       text=True, timeout=60)
+# Sharding (tests/run's shard-pg stage): ERP_TEST_SHARD_PG_URLS names further PostgreSQL servers, comma-separated;
+# every Server then gets a database on each, named in ERP_SHARDS as s2, s3, …, and new schools are placed on
+# ERP_TEST_SHARD_PLACEMENT (s2 by default), so every suite runs with its schools off the catalog's cluster.
+SHARD_PG_URLS = [u for u in os.environ.get("ERP_TEST_SHARD_PG_URLS", "").split(",") if u]
+SHARD_PLACEMENT = os.environ.get("ERP_TEST_SHARD_PLACEMENT", "s2")
+_SHARDS_OF_CATALOG = {}  # catalog URL -> ERP_SHARDS of the server that made it
+
+
+def shard_url(server_url, db):
+    """URL of database db on another PostgreSQL server (a URL of any database there)."""
+    return server_url.rsplit("/", 1)[0] + "/" + db
+
+
+def _psql(sql, server_url=None):
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server_url or PG_URL, "-c", sql],
+                       capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise ServerError(f"psql failed: {sql}: {r.stderr}")
 
@@ -1134,21 +1164,33 @@ def pg_create_database():
     return name
 
 
-def pg_drop_database(name):
+def pg_drop_database(name, server_url=None):
     try:
-        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', server_url)
     except (ServerError, subprocess.TimeoutExpired):
         pass
 
 
 def db_rows(server, sql):
-    """Rows of a read-only query on the server's database (the test oracle), as tuples of text."""
+    """
+    Rows of a read-only query on the server's database (the test oracle), as tuples of text. With shards
+    (ERP_TEST_SHARD_PG_URLS), first the database of the shard new schools are placed on (the tests' schools'
+    rows), then, when it has none, the catalog's (the demo school, the platform, the SQL job queue's table).
+    """
     if server.pg_db is not None:
-        r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", pg_url(server.pg_db),
-                            "-c", sql], capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise AssertionError(f"psql: {r.stderr}")
-        return [tuple(line.split("\t")) for line in r.stdout.splitlines() if line]
+        urls = [pg_url(server.pg_db)]
+        for name, server_url, db in server.shard_dbs:
+            if name == SHARD_PLACEMENT and server.env_overrides.get("ERP_SHARD_PLACEMENT", name) is not None:
+                urls.insert(0, shard_url(server_url, db))
+        for url in urls:
+            r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url,
+                                "-c", sql], capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                raise AssertionError(f"psql: {r.stderr}")
+            rows = [tuple(line.split("\t")) for line in r.stdout.splitlines() if line]
+            if rows:
+                break
+        return rows
     con = sqlite3.connect(f"file:{os.path.join(server.data_dir, 'erp.db')}?mode=ro", uri=True)
     try:
         return [tuple(str(c) for c in row) for row in con.execute(sql).fetchall()]

@@ -425,9 +425,45 @@ def service_root():
     return d
 
 
+def shards_start(state, n):
+    """Starts n independent PostgreSQL servers (the shards of tests/run's shard-pg stage) and prints
+    ERP_TEST_SHARD_PG_URLS (comma-separated) and ERP_TEST_SHARD_PG_PORTS (space-separated)."""
+    if os.path.exists(state):
+        shutil.rmtree(state)
+    os.makedirs(state)
+    root = service_root()
+    servers = []
+    with open(os.path.join(state, "shards"), "w") as f:
+        f.write(root + "\n")
+        for i in range(n):
+            pg = Postgres(root, name=f"shard{i + 2}").init().start()
+            servers.append(pg)
+            f.write(f"{pg.dir} {pg.port}\n")
+            f.flush()
+    print(f"export ERP_TEST_SHARD_PG_URLS='{','.join(pg.url() for pg in servers)}'")
+    print(f"export ERP_TEST_SHARD_PG_PORTS='{' '.join(str(pg.port) for pg in servers)}'")
+
+
+def shards_stop(state):
+    try:
+        lines = open(os.path.join(state, "shards")).read().split("\n")
+    except OSError:
+        return
+    root = lines[0]
+    for line in lines[1:]:
+        if line.strip():
+            d, port = line.split()
+            Postgres(root, name=os.path.basename(d), port=int(port)).stop("immediate")
+    shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "start-shards":
+        return shards_start(os.path.abspath(sys.argv[2]), int(sys.argv[3]))
+    if len(sys.argv) == 3 and sys.argv[1] == "stop-shards":
+        return shards_stop(os.path.abspath(sys.argv[2]))
     if len(sys.argv) != 3 or sys.argv[1] not in ("start", "stop"):
-        sys.exit("usage: services.py start|stop DIR")
+        sys.exit("usage: services.py start|stop DIR\n       services.py start-shards DIR N | stop-shards DIR")
     cmd, state = sys.argv[1], os.path.abspath(sys.argv[2])
     if cmd == "start":
         if os.path.exists(state):

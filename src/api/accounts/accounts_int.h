@@ -11,8 +11,11 @@ typedef struct token_row {
 
 /* "reset", "invite", "email". */
 const char *account_token_purpose(account_token_kind_t kind);
-/* Finds a usable token of kind: 0, or -1 answered (404 unknown or another kind, 409 used, 410 expired). */
-int account_token_find(req_t *r, db_t *db, const char *token, account_token_kind_t kind, token_row_t *out);
+/*
+ * Finds a usable token of kind: 0, or -1 answered (404 unknown or another kind, 409 used, 410 expired). With
+ * ERP_SHARDS the request is then routed to the token's school's shard: take req_db(r) after this.
+ */
+int account_token_find(req_t *r, const char *token, account_token_kind_t kind, token_row_t *out);
 /* Inside the caller's transaction: spends the token; 0, 1 (used or expired meanwhile) or -1 (db_error()). */
 int account_token_take(db_t *db, arena_t *a, const token_row_t *t);
 /* 503: the job queue that carries the messages cannot be reached; returns -1. */

@@ -193,10 +193,10 @@ int auth_email_change_confirm(req_t *r)
     body_string(r, "token", 1, 1, 200, &token);
     if (res_check_fields(r) != 0)
         return -1;
-    db_t *db = req_db(r);
     token_row_t t;
-    if (account_token_find(r, db, token, TOKEN_EMAIL, &t) != 0)
+    if (account_token_find(r, token, TOKEN_EMAIL, &t) != 0)
         return -1;
+    db_t *db = req_db(r);
     audit_event_t e = {.tenant_id = t.tenant_id, .actor_id = t.user_id, .action = "user.email_change",
                        .subject_type = "user", .subject_id = t.user_id,
                        .detail = arena_printf(&r->arena, "%s -> %s", t.email, t.new_email)};

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "mail/mail.h"
 #include "queue/queue.h"
+#include "shard/shard.h"
 
 static stmt_t Q_COUNT = STMT("mail_throttle.count", 0,
                              "INSERT INTO mail_throttle (key, window_start, count) VALUES ($1, $2, 1)"
@@ -29,6 +30,7 @@ static stmt_t Q_ACCOUNT = STMT("account_tokens.account", 0,
                                "SELECT t.id, u.id, u.email, u.display_name FROM tenants t JOIN users u"
                                " ON u.tenant_id = t.id WHERE t.slug = $1 AND u.email = $2 AND u.status = 'active'"
                                " AND t.status = 'active'");
+static stmt_t Q_SCHOOL = STMT("account_tokens.school", 0, "SELECT id FROM tenants WHERE slug = $1");
 static stmt_t Q_USER = STMT("account_tokens.user", 0,
                             "SELECT email, display_name, status FROM users WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_SET_PASSWORD = STMT("users.reset_password", 0,
@@ -152,6 +154,13 @@ int job_password_reset(job_ctx_t *ctx, json_t *payload, json_t **result, char *r
     db_result_t acc = {0};
     pthread_once(&limits_once, limits_load);
     int rc = db_exec(db, &Q_TRIM, DB_ARGS(DB_INT((int64_t)clock_wall_ms() - limits.window_ms)), &a, NULL);
+    db_result_t school = {0};
+    if (rc == 0 && shards_count() > 1) { /* the account is on its school's shard */
+        rc = db_exec(db, &Q_SCHOOL, DB_ARGS(DB_TEXT(slug)), &a, &school);
+        db_t *home = rc == 0 && school.nrows == 1 ? job_db_for(ctx, db_get(&school, 0, 0)) : db;
+        rc = home != NULL ? rc : -1;
+        db = home != NULL ? home : db;
+    }
     if (rc == 0)
         rc = db_exec(db, &Q_ACCOUNT, DB_ARGS(DB_TEXT(slug), DB_TEXT(email)), &a, &acc);
     if (rc == 0 && acc.nrows == 1)
@@ -240,10 +249,10 @@ static int password_by_link(req_t *r, account_token_kind_t kind, const char *act
     body_string(r, "newPassword", 1, 1, 1024, &next);
     if (res_check_fields(r) != 0)
         return -1;
-    db_t *db = req_db(r);
     token_row_t t;
-    if (account_token_find(r, db, token, kind, &t) != 0)
+    if (account_token_find(r, token, kind, &t) != 0)
         return -1;
+    db_t *db = req_db(r);
     const char *why = password_policy(next, t.email);
     if (why != NULL) {
         res_field_error(r, "newPassword", "%s", why);

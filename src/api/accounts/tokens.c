@@ -81,13 +81,13 @@ int account_queue_down(req_t *r)
     return res_fail(r, ERR_UNAVAILABLE, "The job queue cannot be reached; try again.");
 }
 
-int account_token_find(req_t *r, db_t *db, const char *token, account_token_kind_t kind, token_row_t *out)
+int account_token_find(req_t *r, const char *token, account_token_kind_t kind, token_row_t *out)
 {
     char digest[65];
     crypto_sha256_hex(token, strlen(token), digest);
     db_result_t res;
-    if (db_exec(db, &Q_FIND, DB_ARGS(DB_TEXT(digest)), &r->arena, &res) != 0)
-        return db_fail(r, db);
+    if (app_find_on_shards(r, &Q_FIND, DB_ARGS(DB_TEXT(digest)), &res) != 0)
+        return -1;
     if (res.nrows == 0 || strcmp(db_get(&res, 0, 3), kinds[kind].purpose) != 0 ||
         strcmp(db_get(&res, 0, 8), "active") != 0)
         return res_fail(r, ERR_NOT_FOUND, "This link is not valid.");

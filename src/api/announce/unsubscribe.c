@@ -27,7 +27,7 @@ static stmt_t Q_BY_TOKEN = STMT("alerts.by_token", STMT_ACCESS,
 
 enum { LINK_FOUND = 0, LINK_MALFORMED = 1, LINK_UNKNOWN = 2 };
 
-/* Finds the link of the request's token into *res. LINK_*, or -1 (the database failed: db_error()). */
+/* Finds the link of the request's token into *res, on whichever shard holds it (the request is routed there). LINK_*, or -1 with the request's error set. */
 static int link_find(req_t *r, const char **token, db_result_t *res)
 {
     const char *t = req_query(r, "token");
@@ -37,7 +37,7 @@ static int link_find(req_t *r, const char **token, db_result_t *res)
         return LINK_MALFORMED;
     char hash[65];
     crypto_sha256_hex(t, len, hash);
-    if (db_exec(req_db(r), &Q_BY_TOKEN, DB_ARGS(DB_TEXT(hash)), &r->arena, res) != 0)
+    if (app_find_on_shards(r, &Q_BY_TOKEN, DB_ARGS(DB_TEXT(hash)), res) != 0)
         return -1;
     return res->nrows == 0 ? LINK_UNKNOWN : LINK_FOUND;
 }
@@ -77,7 +77,7 @@ static int page_link(req_t *r, const char **token, db_result_t *res)
 {
     int found = link_find(r, token, res);
     if (found < 0)
-        return db_fail(r, req_db(r));
+        return -1;
     return found == LINK_FOUND ? 1 : page_of_bad_link(r, found);
 }
 
@@ -94,7 +94,7 @@ int absence_alerts_unsubscribe(req_t *r)
     db_result_t res;
     int found = link_find(r, &token, &res);
     if (found < 0)
-        return db_fail(r, req_db(r));
+        return -1;
     if (found == LINK_MALFORMED) {
         res_field_error(r, "token", "must be the token of an absence alert's unsubscribe link");
         return res_check_fields(r);

@@ -181,6 +181,8 @@ static int read_event(req_t *r, event_t *e)
         return res_fail(r, ERR_NOT_FOUND, "No such school (data.object.metadata.school).");
     e->pay.tenant = db_get(&res, 0, 0);
     e->pay.currency = db_get(&res, 0, 1);
+    if (app_route_tenant(r, e->pay.tenant) != 0) /* the school's shard records the event */
+        return -1;
     if (strcmp(e->type, "payment_intent.succeeded") != 0)
         return 0; /* recorded, nothing to apply */
     char *day = arena_alloc(&r->arena, TZ_DATE_LEN + 1);

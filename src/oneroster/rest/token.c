@@ -287,6 +287,8 @@ int oneroster_token(req_t *r)
     char tenant[ID_MAX], id[ID_MAX];
     if (split_client_id(t.client_id, tenant, id) != 0)
         return oauth_error(r, "invalid_client", "Unknown client, wrong secret, or a revoked client.");
+    if (app_route_tenant(r, tenant) != 0) /* the client's school's shard */
+        return -1;
     db_t *db = req_db(r);
     unsigned allowed = 0;
     int ok = check_client(r, db, &t, tenant, id, &allowed);
@@ -338,6 +340,8 @@ int or_authenticate(req_t *r, unsigned any_of)
     memcpy(tenant, tok + 4, UUID_STR_LEN);
     tenant[UUID_STR_LEN] = '\0';
     crypto_sha256_hex(tok, n, digest);
+    if (app_route_tenant(r, tenant) != 0) /* the token's school's shard */
+        return answered(-1);
     db_t *db = req_db(r);
     db_result_t res;
     if (db_exec(db, &Q_TOKEN_AUTH, DB_ARGS(DB_TEXT(tenant), DB_TEXT(digest)), &r->arena, &res) != 0) {
