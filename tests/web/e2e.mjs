@@ -196,6 +196,81 @@ const scenarios = {
     return { first, now: await token(), errors: page.errors };
   },
 
+  // The office's classes on a phone: grade order, a class created (the API's field error next to the field)
+  // and edited, a roster leading to a student, and a lesson added to the timetable grid after a clash.
+  async classes(browser) {
+    const page = await open(browser, PHONE);
+    await page.goto(APP + "/");
+    await signIn(page, "admin@demo.school");
+    await heading(page, "Students");
+    await page.click('nav a[href="#/classes"]');
+    await heading(page, "Classes and subjects");
+    const order = await page.$$eval("table.list tbody th a", (as) => as.map((a) => a.textContent));
+    check((await page.locator("table.subjects tbody tr").count()) > 0, "the subjects are listed");
+    await axe(page, "classes");
+    await shot(page, "admin-classes");
+
+    await page.click('a[href="#/classes/new"]');
+    await heading(page, "New class");
+    await page.fill("#gradeLevel", "99");
+    await page.fill("#section", "W");
+    await page.click("button[type=submit]");
+    await page.locator('#gradeLevel[aria-invalid="true"]').waitFor();
+    const gradeError = await page.textContent("#gradeLevel-error");
+    check(/^Grade \S/.test(gradeError), "the API's message is next to the grade: " + gradeError);
+    await axe(page, "new class with an error");
+    await shot(page, "admin-class-error");
+    await page.fill("#gradeLevel", String(ARGS.grade));
+    await page.click("button[type=submit]");
+    await heading(page, `Class ${ARGS.grade}-W`);
+    const created = /#\/classes\/([^/]+)$/.exec(page.url())[1];
+    await page.click(`a[href="#/classes/${created}/edit"]`);
+    await heading(page, "Edit class");
+    await page.fill("#room", "W-101");
+    await page.fill("#capacity", "30");
+    await page.click("button[type=submit]");
+    await page.locator(".notice.ok").waitFor();
+    check((await page.textContent("dl.facts")).includes("W-101"), "the class shows its new room");
+
+    await page.goto(APP + `/#/classes/${ARGS.classId}`);
+    await heading(page, `Class ${ARGS.className}`);
+    await page.locator("table.roster").waitFor();
+    const roster = await page.$$eval("table.roster tbody a", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
+    await axe(page, "class");
+    await shot(page, "admin-class");
+    await page.click("table.roster tbody a");
+    await page.locator("dl.facts").waitFor();
+    check(page.url().endsWith(`#/students/${roster[0]}`), "the roster links to the student's page");
+
+    await page.goto(APP + `/#/classes/${ARGS.classId}/timetable`);
+    await heading(page, `Timetable of ${ARGS.className}`);
+    await page.locator("table.grid").waitFor();
+    await page.selectOption("#subjectId", ARGS.subjectId);
+    await page.selectOption("#teacherId", ARGS.teacherId);
+    await page.selectOption("#weekday", String(ARGS.weekday));
+    await page.fill("#startTime", ARGS.start);
+    await page.fill("#endTime", ARGS.end);
+    await page.click("button[type=submit]");
+    await page.locator(".form-status .notice.error").waitFor();
+    const clash = await page.textContent(".form-status .notice.error");
+    check(/^Not added: .*teacher is already booked/.test(clash) && !/[0-9a-f]{8}-[0-9a-f]{4}/.test(clash), "the clash is said plainly: " + clash);
+    check(/teacher is already booked/.test(await page.textContent("#teacherId-error")), "the teacher's clash is next to the teacher");
+    await axe(page, "timetable with a clash");
+    await shot(page, "admin-timetable-clash");
+    await page.selectOption("#weekday", "5");
+    await page.fill("#startTime", "14:10");
+    await page.fill("#endTime", "14:55");
+    await page.fill("#room", "Lab W");
+    await page.click("button[type=submit]");
+    await page.locator(".notice.ok").waitFor();
+    const periods = await page.$$eval("table.grid tbody th", (ths) => ths.map((t) => t.textContent));
+    check(periods.includes("14:10–14:55"), "the grid gains the period: " + periods);
+    check((await page.textContent("table.grid")).includes("Lab W"), "the new lesson is in the grid");
+    await axe(page, "timetable");
+    await shot(page, "admin-timetable");
+    return { order, created, roster, errors: page.errors };
+  },
+
   // The office on a desktop: the student search and a profile.
   async admin(browser) {
     const page = await open(browser, DESKTOP);

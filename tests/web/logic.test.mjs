@@ -96,3 +96,19 @@ test("a cell is unsaved when it differs from the saved result", () => {
   assert.equal(rowOfError("marks[3].mark"), 3);
   assert.equal(rowOfError("marks"), -1);
 });
+
+test("classes go in grade order, a week's periods by start, a clash without the other slot's id", async () => {
+  const { byGrade, gridDays, periods, plainClash } = await import("../../web/js/grid.js");
+  const cls = (name, gradeLevel) => ({ name, gradeLevel });
+  assert.deepEqual(byGrade([cls("10-A", 10), cls("2-B", 2), cls("2-A", 2), cls("1-A", 1)]).map((c) => c.name),
+    ["1-A", "2-A", "2-B", "10-A"]);
+  const slot = (startTime, endTime) => ({ startTime, endTime });
+  const days = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, slots: [] }));
+  days[0].slots = [slot("09:00", "09:45"), slot("08:00", "08:45")];
+  days[2].slots = [slot("08:00", "08:45")];
+  days[6].slots = [slot("10:00", "10:30")];
+  assert.deepEqual(periods(days), [{ start: "08:00", end: "08:45" }, { start: "09:00", end: "09:45" }, { start: "10:00", end: "10:30" }]);
+  assert.deepEqual(gridDays(days), [1, 2, 3, 4, 5, 7]);
+  assert.equal(plainClash("the teacher is already booked on Monday 09:00-09:45 by slot 01a88daf-281a-7ba5-8cc5-40ade403380b (2-A Art with R B in R201)"),
+    "the teacher is already booked on Monday 09:00-09:45 (2-A Art with R B in R201)");
+});

@@ -16,6 +16,9 @@ against the API:
 * the office searches students and opens a profile; signing out returns to sign-in;
 * the office admits a student (the API's field errors next to the fields), edits them while someone else
   saves a change (If-Match: the page says so and shows the saved record), enrolls them and finds them;
+* the office lists the year's classes in grade order and the subjects, creates a class (the API's field
+  error next to the field) and edits it, follows a roster to a student, and adds a lesson to a class's
+  timetable grid after the API refused one that double-books the teacher (said plainly, next to the field);
 * a teacher creates an assessment from the gradebook (the API's words next to the fields) and enters an
   assessment's marks on a phone: wrong cells flagged at once and
   blocking the save, unsaved cells shown, one save of the changed cells (the API holds exactly those);
@@ -143,6 +146,34 @@ class TestWebApp(BrowserCase):
         self.assertEqual((s["middleName"], s["phone"]), ("Elsewhere", "+1 555 0100"),
                          "the edit kept the change saved meanwhile and added its own")
         self.assertEqual(s["currentClass"]["id"], cls["id"])
+
+    def test_office_runs_classes_and_the_timetable(self):
+        admin = self.demo.client("admin")
+        cls = self.demo.classes()["2-A"]
+        assignment = self.demo.client("admin").get(f"/api/v1/classes/{cls['id']}/subjects", expect=200).json["items"][0]
+        teacher = assignment["teacherId"]
+        busy = next(dict(s, weekday=d["weekday"]) for d in
+                    admin.get(f"/api/v1/teachers/{teacher}/timetable", expect=200).json["days"] for s in d["slots"])
+        r = self.browse("classes", grade=2, classId=cls["id"], className="2-A", subjectId=assignment["subjectId"],
+                        teacherId=teacher, weekday=busy["weekday"], start=busy["startTime"], end=busy["endTime"])
+        admin = self.demo.client("admin")
+        year = admin.get("/api/v1/academic-years/current", expect=200).json
+        listed = admin.get(f"/api/v1/classes?academicYearId={year['id']}&limit=500", expect=200).json["items"]
+        grade_order = [c["name"] for c in sorted(listed, key=lambda c: (c["gradeLevel"], c["name"]))]
+        self.assertEqual([n for n in r["order"] if n != "2-W"], [n for n in grade_order if n != "2-W"],
+                         "the page lists the year's classes in grade order")
+        made = admin.get(f"/api/v1/classes/{r['created']}", expect=200).json
+        self.assertEqual((made["name"], made["gradeLevel"], made["section"], made["room"], made["capacity"]),
+                         ("2-W", 2, "W", "W-101", 30))
+        roster = admin.get(f"/api/v1/classes/{cls['id']}/students?limit=500", expect=200).json["items"]
+        self.assertEqual(r["roster"], [s["studentId"] for s in roster])
+        week = admin.get(f"/api/v1/classes/{cls['id']}/timetable", expect=200).json["days"]
+        added = [s for s in week[4]["slots"] if s["startTime"] >= "14:00"]
+        self.assertEqual([(s["subjectId"], s["teacherId"], s["startTime"], s["endTime"], s["room"]) for s in added],
+                         [(assignment["subjectId"], teacher, "14:10", "14:55", "Lab W")])
+        same_time = [s for d in admin.get(f"/api/v1/teachers/{teacher}/timetable", expect=200).json["days"]
+                     for s in d["slots"] if (d["weekday"], s["startTime"]) == (busy["weekday"], busy["startTime"])]
+        self.assertEqual(len(same_time), 1, "the clashing lesson was not added")
 
     def test_teacher_enters_an_assessments_marks(self):
         teacher = self.demo.client("teacher1")

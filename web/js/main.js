@@ -13,6 +13,8 @@ import * as announcements from "./pages/announcements.js";
 import * as gradebook from "./pages/gradebook.js";
 import * as students from "./pages/students.js";
 import * as studentForm from "./pages/studentform.js";
+import * as classes from "./pages/classes.js";
+import * as timetable from "./pages/timetable.js";
 import * as notFound from "./pages/notfound.js";
 
 const ROUTES = [
@@ -31,6 +33,11 @@ const ROUTES = [
   { path: "#/students/new", roles: ["admin", "staff"], page: studentForm },
   { path: "#/students/:id/edit", roles: ["admin", "staff"], page: studentForm },
   { path: "#/students/:id", roles: ["admin", "staff", "teacher"], page: students },
+  { path: "#/classes", roles: ["admin", "staff"], page: classes, nav: "Classes" },
+  { path: "#/classes/new", roles: ["admin"], page: classes, section: "new" },
+  { path: "#/classes/:id/edit", roles: ["admin"], page: classes, section: "edit" },
+  { path: "#/classes/:id/timetable", roles: ["admin", "staff"], page: timetable },
+  { path: "#/classes/:id", roles: ["admin", "staff"], page: classes },
 ];
 
 const main = document.getElementById("main");

@@ -49,6 +49,8 @@ async function profile(ctx, id) {
   if (!ctx.alive()) return;
   const row = (k, v) => h("div", {}, h("dt", {}, k), h("dd", {}, v === null || v === undefined || v === "" ? "—" : v));
   const office = ctx.me.user.roles.some((r) => r === "admin" || r === "staff");
+  const enroll = office ? await enrollForm(ctx, s) : null;
+  if (!ctx.alive()) return; // another page was opened meanwhile
   fill(ctx.main,
     heading(fullName(s)),
     takeFlash(),
@@ -67,7 +69,7 @@ async function profile(ctx, id) {
       : h("ul", { class: "plain" }, s.guardians.map((g) =>
           h("li", {}, `${fullName(g.guardian)} (${g.relationship}${g.isPrimary ? ", primary" : ""})`))),
     office ? h("section", { "aria-labelledby": "enroll-title" }, h("h2", { id: "enroll-title" }, "Enroll in a class"),
-      await enrollForm(ctx, s)) : null,
+      enroll) : null,
     h("p", {}, h("a", { href: "#/students" }, "Back to the search")));
 }
 
