@@ -11,7 +11,7 @@
  * Prints one JSON object: achieved rate, latency quantiles (lat_hist.h), errors by status (>= 400),
  * "conn" (connection lost), "timeout" and "unfinished" (not answered by the end of the drain), and the
  * same per kind. --timeline writes, per slot of completion time: ok, errors, ok writes, failed writes,
- * the slot's highest latency; failure drills read it.
+ * the slot's highest latency; failure drills read it. A line "load-gen: started" on stderr marks time 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -232,6 +232,10 @@ static void finish(conn_t *c, int status, uint64_t *counter)
 static void conn_drop(int i, uint64_t *counter)
 {
     conn_t *c = &conns[i];
+    static int told;
+    if (c->state == C_BUSY && counter != &err_unfinished && told++ < 5) /* the first few, to see why */
+        fprintf(stderr, "load-gen: request %llu lost on connection %d after %zu bytes sent, %zu received: %s\n",
+                (unsigned long long)c->seq, i, c->sent, c->rlen, counter == &err_timeout ? "timeout" : strerror(errno));
     if (c->state == C_BUSY)
         finish(c, 0, counter);
     if (c->fd >= 0)
@@ -531,6 +535,8 @@ int main(int argc, char **argv)
     int connected = nidle;
     err_conn = 0; /* failed first connects are not request errors */
     t0 = now_ns() + 1000000ULL;
+    fprintf(stderr, "load-gen: started, %d connections\n", connected); /* bench/drill times its faults from here */
+    fflush(stderr);
     uint64_t total = schedule_total(o.rate, o.seconds), next = 0, last_house = 0;
     uint64_t end = t0 + (uint64_t)((o.seconds + o.drain) * 1e9);
     for (;;) {
