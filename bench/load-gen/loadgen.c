@@ -81,8 +81,8 @@ static lat_hist_t all;
 static uint64_t status_count[MAX_STATUS], err_conn, err_timeout, err_unfinished;
 static uint64_t completed, ok_count, last_done, inflight;
 static conn_t *conns;
-static int *idle;
-static int nidle;
+static int *idle; /* a ring of idle connections, oldest first: every connection takes its turn */
+static int nidle, idle_head;
 static slot_t *slots;
 static size_t nslots;
 static uint64_t t0;
@@ -182,7 +182,7 @@ static void make_idle(int i)
     conns[i].state = C_IDLE;
     if (!conns[i].idle_listed) {
         conns[i].idle_listed = 1;
-        idle[nidle++] = i;
+        idle[(idle_head + nidle++) % o.nconns] = i;
     }
 }
 
@@ -332,10 +332,13 @@ static void conn_read(int i)
             break;
         if (n <= 0) {
             int status = 0, close_after = 0;
-            if (c->state == C_BUSY && c->rlen > 0 && !response_complete(c, &status, &close_after) && status > 0 &&
-                close_after) {
-                finish(c, status, NULL); /* a body delimited by the end of the connection */
-                c->state = C_IDLE;
+            if (c->state == C_BUSY && c->rlen > 0) {
+                c->rbuf[c->rlen] = '\0';
+                /* a whole answer followed by the close, or a body delimited by the close */
+                if ((response_complete(c, &status, &close_after) || close_after) && status > 0) {
+                    finish(c, status, NULL);
+                    c->state = C_IDLE;
+                }
             }
             conn_drop(i, &err_conn);
             return;
@@ -386,7 +389,9 @@ static void on_event(const struct epoll_event *ev)
 static void dispatch(uint64_t *next, uint64_t due)
 {
     while (*next < due && nidle > 0) {
-        int i = idle[--nidle];
+        int i = idle[idle_head];
+        idle_head = (idle_head + 1) % o.nconns;
+        nidle--;
         conn_t *c = &conns[i];
         c->idle_listed = 0;
         if (c->state != C_IDLE || c->fd < 0)
