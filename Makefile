@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 BIN        := $(BUILD)/school-erp
 
-.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format mutate fuzz
+.PHONY: all build build-asan run demo test test-quick bench deps test-deps clean format mutate fuzz drill
 
 all: build
 
@@ -61,6 +61,11 @@ fuzz: test-deps $(FUZZ_BUILD)/build.ninja
 
 bench: build
 	@bench/run
+
+# Failure drills of the scale-out topology under an open-loop load (bench/drill; BENCH_ARGS=--short for a bounded run).
+drill: build
+	@scripts/bootstrap --bench
+	@bench/drill $(BENCH_ARGS)
 
 # Deliberate bugs in security- and integrity-critical lines (tests/mutations.py), one at a time: the tests must catch each.
 mutate: test-deps
