@@ -377,12 +377,14 @@ class TestOpenApi(ServerTestCase):
                                                         for c in content.values()), content)
                 if "{" in template:
                     self.assertIn("404", responses)
+                page = any("text/html" in r.get("content", {}) for s, r in responses.items() if int(s) < 300)
                 for status, r in responses.items():
                     self.assertTrue(r.get("description"), status)
-                    if int(status) >= 400:
+                    if int(status) >= 400:  # a page for browsers may answer its errors as pages too
                         self.assertIn(list(r.get("content", {})),
                                       [["application/problem+json"]] +
-                                      ([["application/problem+json", "application/json"]] if oneroster else []),
+                                      ([["application/problem+json", "application/json"]] if oneroster else []) +
+                                      ([["application/problem+json", "text/html"]] if page else []),
                                       status)
                 for p in op.get("parameters", []):
                     if p["in"] == "path":
