@@ -54,19 +54,26 @@ static int load_config(config_t *cfg)
     return 0;
 }
 
-/* Opens the configured store into app.store; prints why not. */
-static int open_store(const config_t *cfg)
+/*
+ * Opens the configured store (and its shards) into app.store; prints why not.
+ * 0, or the exit status (1: the database, 2: the configuration) after freeing cfg.
+ */
+static int open_store(config_t *cfg)
 {
     char err[512];
     app.cfg = cfg;
     app.store = store_open(cfg, err, sizeof(err));
     if (app.store == NULL) {
         fprintf(stderr, "school-erp: database: %s\n", err);
-        return -1;
+        config_free(cfg);
+        return 1;
     }
     if (shards_setup(cfg, app.store, err, sizeof(err)) != 0) {
         fprintf(stderr, "school-erp: configuration: %s\n", err);
-        return -1;
+        store_close(app.store);
+        app.store = NULL;
+        config_free(cfg);
+        return 2;
     }
     return 0;
 }
@@ -113,8 +120,9 @@ static int cmd_serve(int argc, char **argv)
     dispatch_set_end(app_request_end);
     dispatch_set_before(idempotency_begin);
     idempotency_setup(&cfg);
-    if (open_store(&cfg) != 0)
-        return 1;
+    int rc = open_store(&cfg);
+    if (rc != 0)
+        return rc;
     app.blob = blob_open(cfg.blob_url, err, sizeof(err));
     if (app.blob == NULL || files_setup(&cfg) != 0) {
         fprintf(stderr, "school-erp: %s\n", app.blob == NULL ? err : "file links: cannot derive the signing key");
@@ -158,7 +166,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "school-erp: job queue: %s\n", err);
         return 1;
     }
-    int rc = server_run(&opts);
+    rc = server_run(&opts);
     if (jobs != NULL && worker_stop(jobs) == 0)
         jobs_shutdown(); /* no handler runs any longer */
     audit_queue_stop(cfg.drain_seconds * 1000);
@@ -177,8 +185,9 @@ static int cmd_migrate(int argc, char **argv)
     config_t cfg;
     if (load_config(&cfg) != 0)
         return 2;
-    if (open_store(&cfg) != 0)
-        return 1;
+    int rc = open_store(&cfg);
+    if (rc != 0)
+        return rc;
     char msg[600] = "";
     int applied = 0;
     migrate_state_t st = MIGRATE_CURRENT;
