@@ -365,8 +365,8 @@ def summary(step):
 def machine_line():
     mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
     return (f"Machine: {os.cpu_count()} cores, {mem / 1048576:.0f} GiB, {os.uname().release}; "
-            f"{datetime.date.today().isoformat()}; shared with other engineers' builds and tests while it ran "
-            f"(load average at the start {os.getloadavg()[0]:.1f}), the load generator on the same cores.")
+            f"{datetime.date.today().isoformat()}; "
+            f"load average {os.getloadavg()[0]:.1f} at the start; the load generator runs on the same cores.")
 
 
 def replace_section(name, text):
