@@ -235,30 +235,20 @@ static int student_detail(req_t *r, const db_result_t *res, int status)
     json_t *o = student_json(r, res, 0);
     if (o == NULL)
         return res_fail(r, ERR_INTERNAL, "a student document could not be built");
-    const size_t flags = JSON_COMPACT;
-    size_t len = json_dumpb(o, NULL, 0, flags);
-    const char *cls = db_get(res, 0, COL_CLASS), *gs = db_get(res, 0, COL_GUARDIANS);
-    if (cls == NULL)
-        cls = "null";
-    if (gs == NULL)
-        gs = "[]";
-    static const char k_class[] = ",\"currentClass\":", k_guardians[] = ",\"guardians\":";
-    size_t ncls = strlen(cls), ngs = strlen(gs);
-    size_t total = len - 1 + sizeof(k_class) - 1 + ncls + sizeof(k_guardians) - 1 + ngs + 1;
-    char *buf = arena_alloc(&r->arena, total + 1);
-    if (len < 2 || json_dumpb(o, buf, len, flags) != len || buf[len - 1] != '}') {
-        json_decref(o);
-        return res_fail(r, ERR_INTERNAL, "a student document could not be built");
-    }
+    sbuf_t b;
+    sbuf_init(&b, &r->arena, 1024);
+    int rc = json_render_to(&b, o, JSON_COMPACT);
     json_decref(o);
-    char *p = buf + len - 1; /* over the closing brace */
-    memcpy(p, k_class, sizeof(k_class) - 1), p += sizeof(k_class) - 1;
-    memcpy(p, cls, ncls), p += ncls;
-    memcpy(p, k_guardians, sizeof(k_guardians) - 1), p += sizeof(k_guardians) - 1;
-    memcpy(p, gs, ngs), p += ngs;
-    *p++ = '}';
-    *p = '\0';
-    return res_body(r, status, "application/json", buf, (size_t)(p - buf));
+    if (rc != 0 || b.len < 2 || b.p[b.len - 1] != '}')
+        return res_fail(r, ERR_INTERNAL, "a student document could not be built");
+    const char *cls = db_get(res, 0, COL_CLASS), *gs = db_get(res, 0, COL_GUARDIANS);
+    b.len--; /* over the closing brace */
+    sbuf_puts(&b, ",\"currentClass\":");
+    sbuf_puts(&b, cls != NULL ? cls : "null");
+    sbuf_puts(&b, ",\"guardians\":");
+    sbuf_puts(&b, gs != NULL ? gs : "[]");
+    sbuf_putc(&b, '}');
+    return res_body(r, status, "application/json", b.p, b.len);
 }
 
 /* The profile row of a student (deleted or not) into *res; 0, or -1 after a database error. */

@@ -153,17 +153,37 @@ int res_body(req_t *r, int status, const char *content_type, const char *body, s
     return 0;
 }
 
+static int render_chunk(const char *chunk, size_t size, void *data)
+{
+    sbuf_append(data, chunk, size);
+    return 0;
+}
+
+int json_render_to(sbuf_t *b, const json_t *body, size_t flags)
+{
+    return json_dump_callback(body, render_chunk, b, flags) == 0 ? 0 : -1;
+}
+
+char *json_render(arena_t *a, const json_t *body, size_t flags, size_t *len)
+{
+    sbuf_t b;
+    sbuf_init(&b, a, 1024);
+    if (json_render_to(&b, body, flags) != 0)
+        return NULL;
+    *len = b.len;
+    return b.p;
+}
+
 int res_json(req_t *r, int status, json_t *body)
 {
     if (body == NULL)
         return res_fail(r, ERR_INTERNAL, "response body could not be built");
     /* 15 significant digits: a real rounded to a few decimals (a rate 0.8333) prints as such, not 0.83330000000000004 */
-    const size_t flags = JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15);
-    size_t len = json_dumpb(body, NULL, 0, flags);
-    char *buf = arena_alloc(&r->arena, len + 1);
-    json_dumpb(body, buf, len, flags);
-    buf[len] = '\0';
+    size_t len = 0;
+    char *buf = json_render(&r->arena, body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15), &len);
     json_decref(body);
+    if (buf == NULL)
+        return res_fail(r, ERR_INTERNAL, "response body could not be rendered");
     return res_body(r, status, "application/json", buf, len);
 }
 

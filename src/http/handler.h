@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/sbuf.h"
 #include "core/error.h"
 
 typedef enum {
@@ -142,6 +143,13 @@ int res_check_fields(req_t *r);
 
 /* Sets a JSON response from a jansson value (any type); steals the reference. Returns 0, or -1 (500) for NULL. */
 int res_json(req_t *r, int status, json_t *body);
+/*
+ * body rendered once, with jansson's dump flags, into arena memory (NUL-terminated); *len
+ * its length. NULL if jansson refused it. The value is not released.
+ */
+char *json_render(arena_t *a, const json_t *body, size_t flags, size_t *len);
+/* As json_render(), appending to b; 0, or -1 if jansson refused it (b then holds part of it). */
+int json_render_to(sbuf_t *b, const json_t *body, size_t flags);
 /* Sets a response with a body already in arena or static memory. Returns 0. */
 int res_body(req_t *r, int status, const char *content_type, const char *body, size_t len);
 /* Sets a response without a body (204, or 202 without details). Returns 0. */

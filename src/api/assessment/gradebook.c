@@ -14,6 +14,7 @@
 #include "api/common.h"
 #include "api/validate.h"
 #include "auth/policy.h"
+#include "core/strindex.h"
 
 static stmt_t Q_CLASS = STMT("gradebook.class", STMT_READ, "SELECT id FROM classes WHERE tenant_id = $1 AND id = $2");
 static stmt_t Q_SUBJECT = STMT("gradebook.subject", STMT_READ, "SELECT id FROM subjects WHERE tenant_id = $1 AND id = $2");
@@ -49,21 +50,27 @@ typedef struct book {
     asm_scale_t scale;
 } book_t;
 
-/* Row of the marks of (assessment a, student s), or -1. Marks are few hundred to a few thousand: a scan per cell
- * would be 40 × 12 × 480; index them by student first. */
+/* The ids of a result column, for a strindex_t. */
+static const char **column(req_t *r, const db_result_t *res, int col)
+{
+    const char **ids = arena_alloc(&r->arena, sizeof(*ids) * (size_t)(res->nrows + 1));
+    for (int i = 0; i < res->nrows; i++)
+        ids[i] = db_get(res, i, col);
+    return ids;
+}
+
+/* Row of the marks of (assessment a, student s), or -1: each mark placed by its ids, looked up by hash. */
 static int *index_marks(req_t *r, const book_t *b)
 {
     int *cell = arena_alloc(&r->arena, sizeof(int) * (size_t)(b->roster.nrows * b->as.nrows + 1));
     for (int i = 0; i < b->roster.nrows * b->as.nrows; i++)
         cell[i] = -1;
+    strindex_t students, assessments;
+    strindex_init(&students, &r->arena, column(r, &b->roster, 0), b->roster.nrows);
+    strindex_init(&assessments, &r->arena, column(r, &b->as, A_ID), b->as.nrows);
     for (int m = 0; m < b->marks.nrows; m++) {
-        int s = -1, a = -1;
-        for (int i = 0; i < b->roster.nrows && s < 0; i++)
-            if (strcmp(db_get(&b->roster, i, 0), db_get(&b->marks, m, M_STUDENT)) == 0)
-                s = i;
-        for (int i = 0; i < b->as.nrows && a < 0 && s >= 0; i++)
-            if (strcmp(db_get(&b->as, i, A_ID), db_get(&b->marks, m, M_ASSESSMENT)) == 0)
-                a = i;
+        int s = strindex_find(&students, db_get(&b->marks, m, M_STUDENT));
+        int a = strindex_find(&assessments, db_get(&b->marks, m, M_ASSESSMENT));
         if (s >= 0 && a >= 0)
             cell[s * b->as.nrows + a] = m;
     }

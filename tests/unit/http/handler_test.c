@@ -212,6 +212,26 @@ static void json_response_scalar(void **state)
     assert_string_equal(r->res.body, "5");
 }
 
+/* One rendering pass into arena memory; appended after what a buffer holds; a value jansson refuses is NULL. */
+static void json_render_once(void **state)
+{
+    req_t *r = *state;
+    size_t len = 0;
+    json_t *v = json_pack("{s:[i,i],s:s}", "a", 1, 2, "b", "x");
+    char *text = json_render(&r->arena, v, JSON_COMPACT, &len);
+    assert_string_equal(text, "{\"a\":[1,2],\"b\":\"x\"}");
+    assert_int_equal(len, strlen(text));
+    sbuf_t b;
+    sbuf_init(&b, &r->arena, 4);
+    sbuf_puts(&b, "pre:");
+    assert_int_equal(json_render_to(&b, v, JSON_COMPACT), 0);
+    assert_string_equal(b.p, "pre:{\"a\":[1,2],\"b\":\"x\"}");
+    json_decref(v);
+    json_t *scalar = json_integer(5); /* not a document without JSON_ENCODE_ANY */
+    assert_null(json_render(&r->arena, scalar, JSON_COMPACT, &len));
+    json_decref(scalar);
+}
+
 /* Reals print with 15 significant digits, so a value rounded to 4 decimals reads as such. */
 static void json_response_reals_are_short(void **state)
 {
@@ -380,6 +400,7 @@ int main(void)
         T(field_errors_plural_and_kept_code),
         T(json_response),
         T(json_response_scalar),
+        T(json_render_once),
         T(json_response_reals_are_short),
         T(body_and_empty_responses),
         T(headers_are_bounded),
