@@ -73,6 +73,44 @@ async function markedStatuses(page) {
 }
 
 const scenarios = {
+  // A teacher's own account: the name in the bar leads to it; a wrong current password and two different new
+  // ones are said next to their fields; the change keeps this session; the new password signs in.
+  async account(browser) {
+    const page = await open(browser, DESKTOP);
+    await page.goto(APP + "/");
+    await signIn(page, ARGS.email);
+    await heading(page, "Today");
+    await page.click("a.who");
+    await heading(page, "My account");
+    check((await page.textContent("dl.facts")).includes(ARGS.email), "the account's email is shown");
+    await axe(page, "account");
+    await shot(page, "account");
+    await page.fill("#currentPassword", "not the password");
+    await page.fill("#newPassword", ARGS.newPassword);
+    await page.fill("#repeat", ARGS.newPassword + "x");
+    await page.click("text=Change password");
+    await page.locator('#repeat[aria-invalid="true"]').waitFor();
+    check(/not the same/.test(await page.textContent("#repeat-error")), "two different new passwords are said");
+    await page.fill("#repeat", ARGS.newPassword);
+    await page.click("text=Change password");
+    await page.locator('#currentPassword[aria-invalid="true"]').waitFor();
+    check(/^Current password is not correct/.test(await page.textContent("#currentPassword-error")),
+      "the API's words next to the current password");
+    await page.fill("#currentPassword", PASSWORD);
+    await page.click("text=Change password");
+    await page.locator(".notice.ok", { hasText: "password is changed" }).waitFor();
+    check((await page.inputValue("#newPassword")) === "", "the password fields are emptied");
+    await page.fill("#displayName", ARGS.displayName);
+    await page.click("text=Save details");
+    await page.locator(".notice.ok", { hasText: "details are saved" }).waitFor();
+    await shot(page, "account-changed");
+    await page.click("text=Sign out");
+    await signIn(page, ARGS.email, { password: ARGS.newPassword });
+    await heading(page, "Today");
+    check((await page.textContent("a.who")) === ARGS.displayName, "the bar shows the new name");
+    return { errors: page.errors };
+  },
+
   // A teacher on a phone: a wrong password's message, today's lessons, the register saved in one go.
   async teacher(browser) {
     const page = await open(browser, PHONE);

@@ -47,6 +47,7 @@ os.environ["ERP_TEST_CLOCK"] = "2027-10-13T16:00:00Z"
 
 from fixtures_academic import Demo  # noqa: E402
 from harness import ERP_BIN, ROOT, ServerTestCase, skip_allowed  # noqa: E402
+from world import login  # noqa: E402
 
 CHROMIUM = os.environ.get("ERP_CHROMIUM", "/usr/bin/chromium")
 TOOLS = os.path.join(ROOT, "tests", "tools", "node_modules", "playwright-core")
@@ -129,6 +130,15 @@ class TestWebApp(BrowserCase):
         sheet = self.sheet(lesson["classId"], "2027-10-13")
         marks = {row["studentId"]: row["mark"]["status"] for row in sheet["items"] if row["mark"]}
         self.assertEqual(marks[r["student"]], r["status"])
+
+    def test_a_person_changes_their_password_and_name(self):
+        email = self.demo.email("teacher2")
+        self.browse("account", email=email, newPassword="a new long passphrase 4", displayName="Tamar Web-Name")
+        # the API agrees: the new password signs in, the old one does not, the name is saved
+        login(self.server, "demo", email, "a new long passphrase 4")
+        login(self.server, "demo", email, self.demo.password, expect=401)
+        me = self.server.client(token=login(self.server, "demo", email, "a new long passphrase 4")["accessToken"])
+        self.assertEqual(me.get("/api/v1/me", expect=200).json["user"]["displayName"], "Tamar Web-Name")
 
     def test_office_searches_students(self):
         student = self.demo.client("admin").get("/api/v1/students?limit=1&sort=admissionNo", expect=200).json["items"][0]

@@ -16,6 +16,7 @@ import * as studentForm from "./pages/studentform.js";
 import * as classes from "./pages/classes.js";
 import * as timetable from "./pages/timetable.js";
 import * as notFound from "./pages/notfound.js";
+import * as account from "./pages/account.js";
 
 const ROUTES = [
   { path: "#/today", roles: ["teacher"], page: today, nav: "Today" },
@@ -38,6 +39,7 @@ const ROUTES = [
   { path: "#/classes/:id/edit", roles: ["admin"], page: classes, section: "edit" },
   { path: "#/classes/:id/timetable", roles: ["admin", "staff"], page: timetable },
   { path: "#/classes/:id", roles: ["admin", "staff"], page: classes },
+  { path: "#/account", roles: ["platform_admin", "admin", "teacher", "staff", "student", "parent", "bursar"], page: account },
 ];
 
 const main = document.getElementById("main");
@@ -63,7 +65,8 @@ function renderBar() {
         h("a", { href: r.path, "aria-current": location.hash.startsWith(r.path) ? "page" : null }, r.nav),
       ),
     ),
-    h("span", { class: "who" }, me.user.displayName),
+    h("a", { class: "who", href: "#/account", title: "My account", "aria-current": location.hash === "#/account" ? "page" : null },
+      me.user.displayName),
     h("button", { type: "button", class: "link", onclick: signOut }, "Sign out"),
   );
   bar.hidden = false;
