@@ -185,6 +185,35 @@ export function adminScenarios(t) {
       return { importJob, found, exported: csv.split(/\r?\n/).map((l) => l.split(",")[0]), errors: page.errors };
     },
 
+    // Office staff export (no import): the attendance export's dates checked by the API next to the field,
+    // then the file downloaded; the money's exports are not offered.
+    async exports(browser) {
+      const page = await open(browser, PHONE);
+      await page.goto(APP + "/");
+      await signIn(page, "staff@demo.school", { password: ARGS.password });
+      await heading(page, "Students");
+      await page.locator(".bar nav a", { hasText: "Exports" }).click();
+      await heading(page, "Exports");
+      check((await page.locator("#import-title").count()) === 0, "staff get no import form");
+      const kinds = await page.$$eval("#exportKind option", (os) => os.map((o) => o.value));
+      await page.selectOption("#exportKind", "attendance");
+      await page.fill("#from", "2027-10-11");
+      await page.fill("#to", "2027-10-01");
+      await page.click("section[aria-labelledby=export-title] button[type=submit]");
+      await page.locator('#to[aria-invalid="true"]').waitFor();
+      check(/^To must not be before from\.$/.test(await page.textContent("#to-error")), "the API's words next to the field: " + (await page.textContent("#to-error")));
+      await axe(page, "exports with an error");
+      await shot(page, "staff-exports-error");
+      await page.fill("#to", "2027-10-13");
+      await page.click("section[aria-labelledby=export-title] button[type=submit]");
+      await heading(page, "Export of attendance");
+      await page.locator("button.download").waitFor({ timeout: 60000 });
+      const [file] = await Promise.all([page.waitForEvent("download"), page.click("button.download")]);
+      const header = readFileSync(await file.path(), "utf8").split(/\r?\n/)[0];
+      await axe(page, "staff export");
+      return { kinds, header, errors: page.errors };
+    },
+
     // A platform operator creates a school (the API's words next to the fields), suspends it after another
     // operator renamed it (If-Match), finds the suspension in the platform's audit trail and the list.
     async schools(browser) {

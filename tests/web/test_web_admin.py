@@ -11,13 +11,20 @@ its job workers and the demo school), checked against the API:
   a delayed job (an announcement's e-mail) is cancelled from the jobs list;
 * a platform operator creates a school (the API's field errors next to the fields), suspends it after
   another operator renamed it (If-Match), finds the suspension in the platform's audit trail and the list;
+* office staff export (no import form, no money exports): the attendance export's dates are checked by the
+  API, its words next to the field, then the file is downloaded;
+* the administration pages load when opened: scripts/web-build neither preloads them nor counts them in the
+  first screen's budget;
 * axe-core finds no serious or critical violation on any of these pages; screenshots as test_web_app's.
 
 Loaded by test_web_app (the web stage runs that module); runs alone too:
     cd tests/web && ERP_BIN=$PWD/../../build/school-erp python3 -m unittest -v test_web_admin
 """
 
+import glob
+import gzip
 import os
+import re
 import sys
 import unittest
 
@@ -25,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
 
 from test_web_app import BrowserCase  # noqa: E402
+from harness import ERP_BIN  # noqa: E402
 from world import PASSWORD, create_platform_admin, login  # noqa: E402
 
 HEADER = "admissionNo,firstName,lastName,dateOfBirth,guardian1FirstName,guardian1LastName,guardian1Email"
@@ -77,6 +85,14 @@ class TestAdministration(BrowserCase):
         self.assertTrue({"WIMP-1", "WIMP-2", "WIMP-3"} <= set(r["exported"]), "the downloaded export holds them")
         self.assertEqual(admin.get(f"/api/v1/jobs/{delayed['id']}", expect=200).json["state"], "cancelled")
 
+    def test_staff_export_without_the_money(self):
+        self.demo.add_staff()
+        r = self.browse("exports", password=PASSWORD)
+        self.assertEqual(r["kinds"], ["students", "guardians", "enrollments", "attendance", "oneroster"])
+        self.assertIn("date", r["header"].lower(), "the attendance CSV's header")
+        staff = self.demo.client("staff")
+        self.assertEqual(staff.get("/api/v1/exports/invoices", expect=403).status, 403, "as the API rules")
+
     def test_operator_creates_and_suspends_a_school(self):
         operator = "operator@platform.example"
         create_platform_admin(self.server, operator, PASSWORD)
@@ -90,4 +106,33 @@ class TestAdministration(BrowserCase):
         login(self.server, "web-academy", "head@web-academy.example", "a-long-enough-secret", expect=401)
 
 
-__all__ = ["TestAdministration"]  # what test_web_app takes (defined last: a partial import takes nothing)
+def packed(path):
+    """The size of a file gzip-compressed as scripts/web-build does."""
+    with open(path, "rb") as f:
+        return len(gzip.compress(f.read(), 9, mtime=0))
+
+
+class TestLazyPages(unittest.TestCase):
+    """The administration pages are not part of the first screen: not preloaded, not counted in its budget."""
+
+    WEB = os.path.join(os.path.dirname(ERP_BIN), "web")
+    LAZY = ("users", "audit", "transfers", "schools", "admin", "records")
+
+    def test_admin_pages_load_when_opened(self):
+        with open(os.path.join(self.WEB, "index.html"), encoding="utf-8") as f:
+            preloaded = re.findall(r'rel="modulepreload" href="/assets/([a-z]+)\.[0-9a-f]{10}\.js"', f.read())
+        self.assertIn("main", preloaded)
+        self.assertIn("adminroutes", preloaded, "the routes are on the first screen, their pages are not")
+        self.assertEqual([m for m in preloaded if m in self.LAZY], [])
+        with open(glob.glob(os.path.join(self.WEB, "assets", "adminroutes.*.js"))[0], encoding="utf-8") as f:
+            loaded = re.findall(r'import\("\./([a-z]+)\.[0-9a-f]{10}\.js"\)', f.read())
+        self.assertEqual(sorted(loaded), ["audit", "schools", "transfers", "users"], "hashed names, as built")
+        with open(os.path.join(self.WEB, "budget.txt")) as f:
+            first = int(re.search(r"(\d+) bytes", f.read()).group(1))
+        every = sum(packed(p) for p in glob.glob(os.path.join(self.WEB, "assets", "*")) if p.endswith((".js", ".css")))
+        lazy = sum(packed(p) for name in self.LAZY
+                   for p in glob.glob(os.path.join(self.WEB, "assets", name + ".*.js")) if not p.endswith(".gz"))
+        self.assertEqual(first, every - lazy, "the budget counts everything but the pages loaded when opened")
+
+
+__all__ = ["TestAdministration", "TestLazyPages"]  # what test_web_app takes (defined last: a partial import takes nothing)
