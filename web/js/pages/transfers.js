@@ -201,7 +201,7 @@ async function follow(ctx, id) {
   fill(ctx.main, heading(jobName(job.type)), takeFlash(), said,
     h("div", { class: "field" }, h("label", { for: "progress" }, "Progress"), bar),
     times, stop, state, result,
-    h("p", {}, h("a", { href: "#/transfers" }, "Back to imports and exports")));
+    h("p", {}, h("a", { href: "#/transfers" }, has(ctx, "admin") ? "Back to imports and exports" : "Back to exports")));
   show();
   if (!FINAL_STATES.includes(job.state)) setTimeout(refresh, 500);
 }
