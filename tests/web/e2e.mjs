@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { adminScenarios } from "./e2e_admin.mjs";
 
 // the test tools live in tests/tools (package.json, its lock, node_modules)
 const require = createRequire(new URL("../tools/package.json", import.meta.url));
@@ -572,6 +573,8 @@ const scenarios = {
     return { marked, subjects, cardPdf, figures, invoices, receiptPdf, unread, readId, errors: page.errors };
   },
 };
+
+Object.assign(scenarios, adminScenarios({ open, axe, shot, heading, signIn, check, APP, ARGS, PHONE, DESKTOP }));
 
 const name = process.argv[2];
 const browser = await chromium.launch({ executablePath: process.env.ERP_CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });

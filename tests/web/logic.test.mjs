@@ -112,3 +112,60 @@ test("classes go in grade order, a week's periods by start, a clash without the 
   assert.equal(plainClash("the teacher is already booked on Monday 09:00-09:45 by slot 01a88daf-281a-7ba5-8cc5-40ade403380b (2-A Art with R B in R201)"),
     "the teacher is already booked on Monday 09:00-09:45 (2-A Art with R B in R201)");
 });
+
+// ---- the administration pages (web/js/admin.js): roles, the audit trail's words and dates, jobs
+const admin = await import("../../web/js/admin.js");
+
+test("role masks read as the roles they hold", () => {
+  assert.deepEqual(admin.rolesOfMask(6), ["admin", "teacher"]);
+  assert.deepEqual(admin.rolesOfMask((1 << 3) | (1 << 6)), ["staff", "bursar"]);
+  assert.deepEqual(admin.rolesOfMask(0), []);
+  assert.equal(admin.roleList(["admin", "staff"]), "Administrator, Office staff");
+});
+
+test("an audit detail reads as its change, old to new", () => {
+  assert.deepEqual(admin.auditChange("roles 4 -> 12"), { label: "Roles", before: "Teacher", after: "Teacher, Office staff" });
+  assert.deepEqual(admin.auditChange("roles teacher -> teacher,staff"), { label: "Roles", before: "Teacher", after: "Teacher, Office staff" });
+  assert.deepEqual(admin.auditChange("fields: phone, email"), { label: "Fields changed", before: null, after: "phone, email" });
+  assert.deepEqual(admin.auditChange("a@x.org -> b@x.org"), { label: null, before: "a@x.org", after: "b@x.org" });
+  assert.equal(admin.auditChange("items=3"), null);
+  assert.equal(admin.auditChange(null), null);
+});
+
+test("an audit action reads as words", () => {
+  assert.equal(admin.describeAction("user.roles_change"), "Changed the roles of user");
+  assert.equal(admin.describeAction("student.create"), "Created student");
+  assert.equal(admin.describeAction("auth.login"), "Signed in");
+  assert.equal(admin.describeAction("import.students"), "Import students");
+  assert.equal(admin.describeAction("fee_structure.invoice"), "Fee structure invoice");
+});
+
+test("a school's day is the UTC span the audit filters take, across clock changes", () => {
+  assert.equal(admin.dayStart("2027-10-13", "America/New_York"), "2027-10-13T04:00:00.000Z");
+  assert.equal(admin.dayStart("2027-11-07", "America/New_York"), "2027-11-07T04:00:00.000Z", "the clocks go back at 2:00");
+  assert.equal(admin.dayStart("2027-11-08", "America/New_York"), "2027-11-08T05:00:00.000Z");
+  assert.equal(admin.dayStart("2027-03-14", "America/New_York"), "2027-03-14T05:00:00.000Z", "the clocks go forward at 2:00");
+  assert.equal(admin.dayStart("2027-10-13", "Asia/Tokyo"), "2027-10-12T15:00:00.000Z");
+  assert.equal(admin.dayStart("2027-12-31", "UTC"), "2027-12-31T00:00:00.000Z");
+  assert.equal(admin.nextDay("2028-02-28"), "2028-02-29");
+  assert.equal(admin.nextDay("2027-12-31"), "2028-01-01");
+  const q = new URLSearchParams(admin.auditQuery({ from: "2027-10-13", to: "2027-10-13", action: "user.create", actorId: "" }, "America/New_York"));
+  assert.deepEqual(Object.fromEntries(q), { limit: "50", action: "user.create", from: "2027-10-13T04:00:00.000Z", to: "2027-10-14T04:00:00.000Z" },
+    "the last day is whole: to is the next day's start, exclusive");
+});
+
+test("jobs read as words: name, state, an import's counts", () => {
+  assert.equal(admin.jobName("import.students"), "Import of students");
+  assert.equal(admin.jobName("export.oneroster"), "Export of OneRoster files");
+  assert.equal(admin.jobName("register.pdf"), "Attendance register (PDF)");
+  assert.equal(admin.jobState({ state: "active", progress: 40 }), "Running: 40 % done");
+  assert.equal(admin.jobState({ state: "waiting", attemptsMade: 1, attempts: 3 }), "Waiting to try again (attempt 2 of 3)");
+  assert.equal(admin.jobState({ state: "failed", error: "stalled" }), "Failed: stalled");
+  assert.equal(admin.jobState({ state: "completed", result: { imported: false } }), "Finished: nothing was imported, the file has errors");
+  assert.equal(admin.cancellable({ state: "waiting" }), true);
+  assert.equal(admin.cancellable({ state: "completed" }), false);
+  assert.equal(admin.importCounts({ created: 2, updated: 0, unchanged: 1, guardians: { created: 2, linked: 2 }, enrolled: 0 }),
+    "2 created, 0 updated, 1 unchanged; guardians: 2 created, 2 linked");
+  assert.equal(admin.fileSize(812), "812 bytes");
+  assert.equal(admin.fileSize(14200), "14.2 KB");
+});

@@ -261,3 +261,6 @@ def tearDownModule():
                      "teacher-marks-errors", "admin-edit-conflict"):
             if os.path.exists(os.path.join(SHOTS, name + ".png")):
                 shutil.copy(os.path.join(SHOTS, name + ".png"), docs)
+
+
+from test_web_admin import *  # noqa: E402,F401,F403 - the administration pages' scenarios (test_web_admin.py)

@@ -28,14 +28,17 @@ export function etagOf(record) {
   return etags.get(record);
 }
 
-/** extra: more headers ({"if-match": …}); blob: the body as a Blob (a PDF) instead of JSON. */
-async function send(method, path, body, token, { headers: extra = {}, blob = false } = {}) {
+/**
+ * extra: more headers ({"if-match": …}); blob: the body as a Blob (a PDF) instead of JSON; type: the body is
+ * sent as it is (a File) with this media type (an upload) instead of as JSON.
+ */
+async function send(method, path, body, token, { headers: extra = {}, blob = false, type = null } = {}) {
   const headers = { accept: blob ? "application/pdf" : "application/json", ...extra };
-  if (body !== undefined) headers["content-type"] = "application/json";
+  if (body !== undefined) headers["content-type"] = type || "application/json";
   if (token) headers.authorization = "Bearer " + token;
   let res;
   try {
-    res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(BASE + path, { method, headers, body: body === undefined || type ? body : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, { detail: "The school's server cannot be reached. Check the connection and try again." });
   }

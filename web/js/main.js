@@ -4,6 +4,7 @@ import { call, get } from "./api.js";
 import { fill, h } from "./dom.js";
 import { resolve } from "./router.js";
 import { end, onEnd, schedule, session } from "./session.js";
+import { ADMIN_ROUTES } from "./adminroutes.js";
 import * as login from "./pages/login.js";
 import * as today from "./pages/today.js";
 import * as register from "./pages/register.js";
@@ -46,6 +47,7 @@ const main = document.getElementById("main");
 const bar = document.getElementById("bar");
 let me = null; // GET /api/v1/me
 let generation = 0;
+ROUTES.push(...ADMIN_ROUTES);
 
 function home(roles) {
   const first = ROUTES.find((r) => r.nav && r.roles.some((x) => roles.includes(x)));
