@@ -366,7 +366,8 @@ def machine_line():
     mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
     return (f"Machine: {os.cpu_count()} cores, {mem / 1048576:.0f} GiB, {os.uname().release}; "
             f"{datetime.date.today().isoformat()}; "
-            f"load average {os.getloadavg()[0]:.1f} at the start; the load generator runs on the same cores.")
+            f"1-minute load average {os.getloadavg()[0]:.1f} as the figures were written (the run's own load included); "
+            "the load generator runs on the same cores.")
 
 
 def replace_section(name, text):

@@ -328,6 +328,8 @@ const scenarios = {
     await axe(page, "student");
     await shot(page, "admin-student");
     await page.goto(APP + "/#/students");
+    await heading(page, "Students");
+    await page.locator("table.list").waitFor(); // the list drawn: a search typed before would be drawn over
     await page.fill("#q", "zzzz-nobody");
     await page.keyboard.press("Enter");
     await page.locator(".empty").waitFor();

@@ -77,6 +77,10 @@ class BrowserCase(ServerTestCase):
         cls.demo = Demo(cls.server, students=60)
         os.makedirs(SHOTS, exist_ok=True)
 
+    def setUp(self):
+        super().setUp()
+        self.demo._login.clear()  # tokens live 30 s here: each test signs in afresh, however long the last one ran
+
     def browse(self, scenario, **args):
         env = dict(os.environ, ERP_APP_URL=self.server.url, ERP_E2E_CLOCK=os.environ["ERP_TEST_CLOCK"],
                    ERP_E2E_PASSWORD=self.demo.password, ERP_E2E_SHOTS=SHOTS, ERP_E2E_ARGS=json.dumps(args))
