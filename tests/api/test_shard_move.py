@@ -268,6 +268,11 @@ class TestMove(unittest.TestCase):
             Client(self.b, token=other_tok).post(f"{V1}/students", json={
                 "admissionNo": "OTHER-1", "firstName": "O", "lastName": "K", "dateOfBirth": "2014-01-02"},
                 expect=201)
+            # the platform's change of the school waits too (its row is copied to the school's cluster)
+            cur = self.platform.get(f"{V1}/tenants/{school}", expect=200)
+            res = self.platform.patch(f"{V1}/tenants/{school}", json={"name": "Renamed while moving"},
+                                      headers={"If-Match": cur.headers["etag"]}, expect=503)
+            self.assertEqual(res.headers.get("retry-after"), "2")
             # an instance that never heard of the freeze writes straight into the source: the fence refuses it
             r = subprocess.run(["psql", "-X", "-q", self.urls["s2"], "-c",
                                 f"DELETE FROM students WHERE tenant_id = '{school}'"],
