@@ -242,7 +242,14 @@ static const command_t commands[] = {
      "                                [--shard NAME]\n\n"
      "Creates a school and its first admin (password read from standard input) and prints the school's id.\n"
      "--shard places it on a shard of ERP_SHARDS (main: the catalog's); without it, the shard with the fewest\n"
-     "schools (ties: the first by name), or ERP_SHARD_PLACEMENT when set.\n"},
+     "schools (ties: the first by name), or ERP_SHARD_PLACEMENT when set.\n\n"
+     "usage: school-erp tenant move SCHOOL --to NAME [--keep-source] [--grace SECONDS]\n"
+     "       school-erp tenant move SCHOOL --cleanup | --abort\n\n"
+     "Moves a school (its id or slug) to another cluster while it works: copies its rows, pauses its writes\n"
+     "(503, Retry-After) while the copy catches up and is verified (row counts and checksums per table),\n"
+     "switches the directory, then after --grace seconds (default 300) deletes the old copy; --keep-source\n"
+     "keeps it (fenced) until --cleanup. Run again after an interruption to resume; --abort rolls back a\n"
+     "move not yet switched. Exit 0 done, 1 a step failed (run again), 2 refused.\n"},
     {"admin", cli_admin, "manage platform operators",
      "usage: school-erp admin create --email E --password-stdin [--name N]\n\n"
      "Creates a platform admin (who manages schools); the password is read from standard input.\n"

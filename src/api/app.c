@@ -96,6 +96,8 @@ int app_route_tenant(req_t *r, const char *tenant_id)
     db_t *db = shard_route(w->shards, w->catalog, tenant_id);
     if (db == NULL)
         return shard_fail(r, w->catalog);
+    if (shard_routed_frozen() && !(r->method & (HTTP_GET | HTTP_HEAD)))
+        return shard_freeze_fail(r); /* the school is moving: its writes wait, its reads go on */
     route_to(r, w, db);
     return 0;
 }

@@ -218,6 +218,8 @@ int tenants_update(req_t *r)
     long long version = db_get_int(&res, 0, 0);
     if (if_match(r, version, "school") != 0)
         return -1;
+    if (shard_frozen(((worker_t *)r->thread)->catalog, id))
+        return shard_freeze_fail(r); /* moving: its row on the source cluster must not change now */
     if (patch_is_empty(r))
         return respond_tenant(r, id, 200);
     if (db_begin(db) != 0)

@@ -160,6 +160,11 @@ static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, 
             snprintf(reason, reasonlen, "the school's shard is not known now (tenant directory)");
             return JOB_RETRY;
         }
+        if (shard_routed_frozen()) {
+            json_decref(payload);
+            snprintf(reason, reasonlen, "the school is moving to another database cluster (writes paused)");
+            return JOB_RETRY;
+        }
     }
     int rc = w->handlers[h].fn(ctx, payload, result, reason, reasonlen);
     json_decref(payload);

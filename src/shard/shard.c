@@ -146,9 +146,11 @@ db_t *shard_sessions_get(shard_sessions_t *ss, int i)
 
 /* ---- the directory ---- */
 
-static stmt_t Q_LOOKUP = STMT("shards.lookup", STMT_ACCESS, "SELECT shard FROM tenant_shards WHERE tenant_id = $1");
+static stmt_t Q_LOOKUP = STMT("shards.lookup", STMT_ACCESS,
+                             "SELECT shard || CASE WHEN frozen THEN ' frozen' ELSE '' END FROM tenant_shards"
+                             " WHERE tenant_id = $1");
 
-/* The shard named in the directory for a school, from the catalog; NULL after an error. */
+/* The directory's entry of a school, from the catalog: "NAME" or "NAME frozen"; NULL after an error. */
 static const char *lookup(db_t *catalog, const char *tenant_id, arena_t *a)
 {
     db_result_t res;
@@ -157,8 +159,21 @@ static const char *lookup(db_t *catalog, const char *tenant_id, arena_t *a)
     return res.nrows == 1 ? db_get(&res, 0, 0) : SHARD_MAIN;
 }
 
+static __thread int entry_frozen; /* whether the last entry shard_of() read on this thread is frozen */
+
+/* The shard's index of an entry ("NAME" or "NAME frozen"), noting its freeze; -1 when ERP_SHARDS lacks it. */
+static int entry_index(const char *entry)
+{
+    char name[SHARD_NAME_MAX];
+    size_t n = strcspn(entry, " ");
+    entry_frozen = strcmp(entry + n, " frozen") == 0;
+    snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), entry);
+    return shards_index(name);
+}
+
 int shard_of(db_t *catalog, const char *tenant_id)
 {
+    entry_frozen = 0;
     if (g.n <= 1 || tenant_id == NULL || *tenant_id == '\0' || strcmp(tenant_id, PLATFORM_TENANT_ID) == 0)
         return 0;
     arena_t a;
@@ -169,10 +184,10 @@ int shard_of(db_t *catalog, const char *tenant_id)
     size_t len;
     int idx;
     if (cache_get(PLATFORM_TENANT_ID, CACHE_SESSION, tenant_id, &gens, &a, &name, &len, NULL, 0)) {
-        idx = shards_index(name);
+        idx = entry_index(name);
     } else if ((name = lookup(catalog, tenant_id, &a)) == NULL) {
         idx = -1;
-    } else if ((idx = shards_index(name)) >= 0) {
+    } else if ((idx = entry_index(name)) >= 0) {
         cache_set(PLATFORM_TENANT_ID, CACHE_SESSION, tenant_id, &gens, name, strlen(name), 0, DIRECTORY_TTL_MS);
     }
     if (idx == -1 && name != NULL) {
@@ -207,4 +222,24 @@ void shard_invalidate(const char *tenant_id)
 {
     (void)tenant_id; /* the entries of every school go: a move is rare */
     cache_invalidate_family(PLATFORM_TENANT_ID, CACHE_SESSION);
+}
+
+/* ---- the write freeze of a school being moved (shard/move.h) ---- */
+
+int shard_routed_frozen(void)
+{
+    return entry_frozen;
+}
+
+int shard_frozen(db_t *catalog, const char *tenant_id)
+{
+    return shard_of(catalog, tenant_id) >= 0 && entry_frozen;
+}
+
+int shard_freeze_fail(req_t *r)
+{
+    r->err.retry_after = SHARD_FREEZE_RETRY_S;
+    return res_fail(r, ERR_UNAVAILABLE,
+                    "This school is moving to another database cluster: its changes are paused for a few seconds; "
+                    "try again.");
 }

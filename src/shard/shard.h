@@ -103,4 +103,19 @@ int shard_sync_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const char 
 long long shard_user_count(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id,
                            long long catalog_count);
 
+/*
+ * The write freeze of a school being moved between clusters (shard/move.h):
+ * its directory entry says so, every instance and worker reads it (cached,
+ * invalidated by the mover), and the school's writes answer 503 with
+ * Retry-After SHARD_FREEZE_RETRY_S while its reads go on. An instance whose
+ * cached entry is stale is stopped on the source cluster itself (the fence).
+ */
+#define SHARD_FREEZE_RETRY_S 2
+/* Whether the entry that the last shard_of()/shard_route() of this thread read is frozen. */
+int shard_routed_frozen(void);
+/* Whether a school's writes are frozen (its directory entry, cached); 0 when it cannot be read. */
+int shard_frozen(db_t *catalog, const char *tenant_id);
+/* The 503 of a write to a frozen school (Retry-After SHARD_FREEZE_RETRY_S); -1. */
+int shard_freeze_fail(req_t *r);
+
 #endif
