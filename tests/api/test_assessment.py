@@ -592,8 +592,8 @@ class TestScaleChanges(AssessmentCase):
                                                 headers={"If-Match": self.etag(scale["id"])}), 409)
         self.assertIn('term "Term 1" (2024-09-02 to 2024-12-20)', p["detail"])
         # a new name, or another default, leaves the published grades as they were
-        renamed = self.admin.patch(path, json={"name": "Pass/fail (2024)"}, headers={"If-Match": self.etag(scale["id"])},
-                                   expect=200).json
+        renamed = self.admin.patch(path, json={"name": "Pass/fail (2024)"},
+                                   headers={"If-Match": self.etag(scale["id"])}, expect=200).json
         self.assertEqual(([b["label"] for b in renamed["bands"]], renamed["version"]), (["Pass", "Fail"], 2))
         self.admin.patch(f"{V1}/grading-scales/{default}", json={"isDefault": True}, headers={"If-Match": "*"},
                          expect=200)

@@ -56,8 +56,8 @@ static stmt_t Q_PUBLISHED_WITH = STMT("scales.published_with", STMT_READ,
                                       " ORDER BY t.start_date, t.id LIMIT 1");
 #define SCALE_COLS "g.id, g.name, CASE WHEN g.is_default THEN 1 ELSE 0 END, g.version, g.created_at, g.updated_at"
 enum { SC_ID, SC_NAME, SC_DEFAULT, SC_VERSION };
-static stmt_t Q_ONE = STMT("scales.one", STMT_READ,
-                           "SELECT " SCALE_COLS " FROM grading_scales g WHERE g.tenant_id = $1 AND g.id = $2");
+static stmt_t Q_ONE =
+    STMT("scales.one", STMT_READ, "SELECT " SCALE_COLS " FROM grading_scales g WHERE g.tenant_id = $1 AND g.id = $2");
 static stmt_t Q_LIST = STMT("scales.list", STMT_READ,
                             "SELECT " SCALE_COLS " FROM grading_scales g WHERE g.tenant_id = $1"
                             " AND (g.name, g.id) > ($2, $3) ORDER BY g.name, g.id LIMIT $4");
@@ -169,8 +169,8 @@ static int create_in_tx(db_t *db, void *ctx)
                  NULL) != 0))
         return -1;
     if (db_exec(db, &Q_INSERT,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(c->id), DB_TEXT(c->in->name), DB_INT(c->in->is_default == 1),
-                        DB_INT(now)),
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(c->id), DB_TEXT(c->in->name),
+                        DB_INT(c->in->is_default == 1), DB_INT(now)),
                 &r->arena, NULL) != 0) {
         c->duplicate = db_error(db)->status == DB_UNIQUE;
         return -1;
@@ -370,12 +370,11 @@ static int update_in_tx(db_t *db, void *ctx)
         return stale_write(r, "grading scale"), 1;
     const grade_band_t *bands = c->in.has_bands ? c->in.bands : c->now.bands;
     size_t n = c->in.has_bands ? c->in.nbands : c->now.nbands;
-    if (c->in.has_bands && (db_exec(db, &Q_BANDS_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(c->id)),
-                                    &r->arena, NULL) != 0 ||
-                            insert_bands(r, db, c->id, bands, n) != 0))
+    if (c->in.has_bands &&
+        (db_exec(db, &Q_BANDS_DELETE, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(c->id)), &r->arena, NULL) != 0 ||
+         insert_bands(r, db, c->id, bands, n) != 0))
         return -1;
-    const char *before = scale_text(r, db_get(&c->now.row, 0, SC_NAME), c->now.is_default, c->now.bands,
-                                    c->now.nbands);
+    const char *before = scale_text(r, db_get(&c->now.row, 0, SC_NAME), c->now.is_default, c->now.bands, c->now.nbands);
     return asm_audit(r, db, "gradingScale.update", "gradingScale", c->id,
                      arena_printf(&r->arena, "%s -> %s", before, scale_text(r, name, is_default, bands, n)));
 }
@@ -401,9 +400,10 @@ static int delete_in_tx(db_t *db, void *ctx)
     int rc = load_for_write(db, c);
     if (rc != 0)
         return rc;
-    if (c->now.is_default)
-        return res_fail(r, ERR_CONFLICT, "The grading scale is the school's default: make another scale the default "
-                                         "first."), 1;
+    if (c->now.is_default) {
+        res_fail(r, ERR_CONFLICT, "The grading scale is the school's default: make another scale the default first.");
+        return 1;
+    }
     if ((rc = published_with(r, db, c->id, "it stays with them")) != 0)
         return rc;
     db_result_t res;
