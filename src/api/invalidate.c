@@ -66,6 +66,7 @@ static const struct {
     {"/api/v1/imports/{kind}", 0},                    /* the import job invalidates what it changed when it runs */
     {"/api/v1/reports/attendance-register", 0},       /* starts a job that only reads */
     {"/api/v1/grading-scales", 0},                    /* grades are computed on every read, never cached */
+    {"/api/v1/grading-scales/{id}", 0},
     {"/api/v1/subjects/{id}/grade-weights", 0},
     {"/api/v1/assessments", 0},
     {"/api/v1/assessments/{id}", 0},

@@ -179,6 +179,9 @@ TABLE = {
     # parents their own, once published)
     ("POST", f"{V1}/grading-scales"): ADMIN,
     ("GET", f"{V1}/grading-scales"): SCHOOL,
+    ("GET", f"{V1}/grading-scales/{{id}}"): SCHOOL,
+    ("PATCH", f"{V1}/grading-scales/{{id}}"): ADMIN,
+    ("DELETE", f"{V1}/grading-scales/{{id}}"): ADMIN,
     ("PUT", f"{V1}/subjects/{{id}}/grade-weights"): ADMIN,
     ("POST", f"{V1}/assessments"): frozenset({"admin", "teacher"}),
     ("GET", f"{V1}/assessments/{{id}}"): STAFFROOM,

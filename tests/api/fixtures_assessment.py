@@ -68,6 +68,12 @@ def _grades(w):
 isolation.EXEMPT[("POST", V1 + "/grading-scales")] = "creates a scale of the caller's school from values only"
 isolation.collection(V1 + "/grading-scales")
 
+for _m, _body in (("GET", None), ("PATCH", {"name": "Renamed by another school", "isDefault": True}), ("DELETE", None)):
+    def _scale(w, m=_m, body=_body):
+        sid = w.B.assess["scale"]["id"]
+        return {"params": {"id": sid}, "snapshot": f"{V1}/grading-scales/{sid}", "body": body, "if_match": m != "GET"}
+    isolation.path_fixture(_m, V1 + "/grading-scales/{id}")(_scale)
+
 
 @isolation.path_fixture("GET", V1 + "/assessments/{id}")
 def _get(w):

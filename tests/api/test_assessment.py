@@ -493,6 +493,181 @@ class TestPublication(AssessmentCase):
         self.assertProblem(other.post(f"{V1}/terms/{term['id']}/publish-grades"), 409)
 
 
+class TestScaleChanges(AssessmentCase):
+    """Reading, changing and deleting a grading scale: versioned, admins only, bands locked by a publication."""
+
+    PASS_FAIL = [{"minPercent": 50, "label": "Pass"}, {"minPercent": 0, "label": "Fail", "descriptor": "Not yet"}]
+
+    def new_scale(self, name, bands=None, **kw):
+        r = self.admin.post(f"{V1}/grading-scales", json={"name": name, "bands": bands or self.PASS_FAIL, **kw},
+                            expect=201)
+        self.assertEqual(r.headers["etag"], f'"{r.json["version"]}"')
+        self.assertEqual(r.headers["location"], f"{V1}/grading-scales/{r.json['id']}")
+        return r.json
+
+    def etag(self, sid):
+        return self.admin.get(f"{V1}/grading-scales/{sid}", expect=200).headers["etag"]
+
+    def default_ids(self):
+        return [s["id"] for s in self.admin.get(f"{V1}/grading-scales?limit=500", expect=200).json["items"]
+                if s["isDefault"]]
+
+    def test_read_rename_and_replace_bands(self):
+        doc = self.new_scale("Edit me")
+        path = f"{V1}/grading-scales/{doc['id']}"
+        for role in ("parent", "student", "teacher", "staff", "bursar"):
+            self.assertEqual(self.school.client(role).get(path, expect=200).json, doc)
+        got = self.admin.get(path, expect=200)
+        self.assertEqual(self.admin.get(path, headers={"If-None-Match": got.headers["etag"]}).status, 304)
+        # nothing changes without the version it is based on
+        self.assertProblem(self.admin.patch(path, json={"name": "No version"}), 428)
+        self.assertProblem(self.admin.patch(path, json={"name": "Bad tag"}, headers={"If-Match": "one"}), 400)
+        self.assertProblem(self.admin.patch(path, json={"name": "Old"}, headers={"If-Match": '"99"'}), 412)
+        same = self.admin.patch(path, json={}, headers={"If-Match": got.headers["etag"]}, expect=200).json
+        self.assertEqual(same, doc)
+        bands = [{"minPercent": 75.5, "label": "Merit", "gradePoint": 2.5}, {"minPercent": 40, "label": "Pass"},
+                 {"minPercent": 0, "label": "Fail"}]
+        r = self.admin.patch(path, json={"name": "Edited", "bands": bands}, headers={"If-Match": got.headers["etag"]},
+                             expect=200)
+        new = r.json
+        self.assertEqual((new["name"], new["version"], new["isDefault"]), ("Edited", 2, False))
+        self.assertEqual(r.headers["etag"], '"2"')
+        self.assertEqual([(b["minPercent"], b["label"], b["descriptor"], b["gradePoint"]) for b in new["bands"]],
+                         [(75.5, "Merit", None, 2.5), (40, "Pass", None, None), (0, "Fail", None, None)])
+        self.assertEqual(self.admin.get(path, expect=200).json, new)
+        self.assertProblem(self.admin.patch(path, json={"name": "Stale"}, headers={"If-Match": got.headers["etag"]}),
+                           412)
+        # another scale's name is taken
+        self.assertProblem(self.admin.patch(path, json={"name": "Letters"}, headers={"If-Match": '"2"'}), 409,
+                           fields=["name"])
+        events = self.admin.get(f"{V1}/audit-events?action=gradingScale.update&subjectId={doc['id']}",
+                                expect=200).json["items"]
+        self.assertEqual(len(events), 1)
+        self.assertEqual(events[0]["detail"], "Edit me [50.00 Pass, 0.00 Fail Not yet] -> "
+                                              "Edited [75.50 Merit 2.50, 40.00 Pass, 0.00 Fail]")
+
+    def test_the_default_moves_in_one_step(self):
+        before = self.default_ids()
+        self.assertEqual(len(before), 1)
+        old = self.admin.get(f"{V1}/grading-scales/{before[0]}", expect=200).json
+        doc = self.new_scale("Next default")
+        path = f"{V1}/grading-scales/{doc['id']}"
+        moved = self.admin.patch(path, json={"isDefault": True}, headers={"If-Match": self.etag(doc["id"])},
+                                 expect=200).json
+        self.assertTrue(moved["isDefault"])
+        self.assertEqual(self.default_ids(), [doc["id"]])
+        # the previous default's document changed: so did its version
+        was = self.admin.get(f"{V1}/grading-scales/{old['id']}", expect=200).json
+        self.assertEqual((was["isDefault"], was["version"]), (False, old["version"] + 1))
+        # the default is never just switched off
+        self.assertProblem(self.admin.patch(path, json={"isDefault": False}, headers={"If-Match": "*"}), 422,
+                           fields=["isDefault"])
+        self.assertEqual(self.default_ids(), [doc["id"]])
+        # false on another scale changes nothing of it; true back on the first moves it back
+        self.admin.patch(f"{V1}/grading-scales/{old['id']}", json={"isDefault": False}, headers={"If-Match": "*"},
+                         expect=200)
+        self.admin.patch(f"{V1}/grading-scales/{old['id']}", json={"isDefault": True}, headers={"If-Match": "*"},
+                         expect=200)
+        self.assertEqual(self.default_ids(), [old["id"]])
+        # creating a default scale moves it too
+        made = self.new_scale("Made default", isDefault=True)
+        self.assertEqual(self.default_ids(), [made["id"]])
+        self.admin.patch(f"{V1}/grading-scales/{old['id']}", json={"isDefault": True}, headers={"If-Match": "*"},
+                         expect=200)
+        events = self.admin.get(f"{V1}/audit-events?action=gradingScale.update&subjectId={doc['id']}",
+                                expect=200).json["items"]
+        self.assertIn(" -> Next default (default) [", " | ".join(e["detail"] for e in events))
+
+    def test_a_publication_locks_the_bands(self):
+        term = self.term  # this class's server: no other test publishes it
+        aid = self.assessment(termId=term, date="2024-10-07", maxMarks=10)["id"]
+        self.marks(aid, [{"studentId": self.student, "mark": 6}])  # 60 %
+        default = self.default_ids()[0]
+        scale = self.new_scale("Pass or fail", isDefault=True)
+        path = f"{V1}/grading-scales/{scale['id']}"
+        self.assertEqual(self.admin.post(f"{V1}/terms/{term}/publish-grades", expect=200).json["scaleId"], scale["id"])
+        graded = self.grades(term)
+        self.assertEqual([(s["percentage"], s["grade"]) for s in graded["subjects"]], [(60, "Pass")])
+        p = self.assertProblem(self.admin.patch(path, json={"bands": [{"minPercent": 0, "label": "All pass"}]},
+                                                headers={"If-Match": self.etag(scale["id"])}), 409)
+        self.assertIn('term "Term 1" (2024-09-02 to 2024-12-20)', p["detail"])
+        # a new name, or another default, leaves the published grades as they were
+        renamed = self.admin.patch(path, json={"name": "Pass/fail (2024)"},
+                                   headers={"If-Match": self.etag(scale["id"])}, expect=200).json
+        self.assertEqual(([b["label"] for b in renamed["bands"]], renamed["version"]), (["Pass", "Fail"], 2))
+        self.admin.patch(f"{V1}/grading-scales/{default}", json={"isDefault": True}, headers={"If-Match": "*"},
+                         expect=200)
+        self.assertEqual(self.grades(term), graded)
+        p = self.assertProblem(self.admin.delete(path, headers={"If-Match": self.etag(scale["id"])}), 409)
+        self.assertIn("Term 1", p["detail"])
+        self.assertEqual(self.grades(term), graded)
+        self.assertEqual(self.admin.get(path, expect=200).json["bands"], renamed["bands"])
+        # an unpublished term's grades follow the default scale (the letters): 60 % -> D
+        aid2 = self.assessment(termId=self.term2, date="2025-01-13", maxMarks=10)["id"]
+        self.marks(aid2, [{"studentId": self.student, "mark": 6}])
+        self.assertEqual([s["grade"] for s in self.grades(self.term2)["subjects"]], ["D"])
+
+    def test_deleting(self):
+        default = self.default_ids()[0]
+        self.assertProblem(self.admin.delete(f"{V1}/grading-scales/{default}", headers={"If-Match": "*"}), 409)
+        doc = self.new_scale("Unused")
+        path = f"{V1}/grading-scales/{doc['id']}"
+        self.assertProblem(self.admin.delete(path), 428)
+        self.assertProblem(self.admin.delete(path, headers={"If-Match": '"7"'}), 412)
+        self.assertProblem(self.school.client("teacher").delete(path, headers={"If-Match": "*"}), 403)
+        self.assertProblem(self.school.client("parent").delete(path, headers={"If-Match": "*"}), 403)
+        self.assertEqual(self.admin.delete(path, headers={"If-Match": '"1"'}).status, 204)
+        self.assertProblem(self.admin.get(path), 404)
+        self.assertProblem(self.admin.delete(path, headers={"If-Match": "*"}), 404)
+        self.assertNotIn(doc["id"], [s["id"] for s in self.admin.get(f"{V1}/grading-scales?limit=500",
+                                                                     expect=200).json["items"]])
+        events = self.admin.get(f"{V1}/audit-events?action=gradingScale.delete&subjectId={doc['id']}",
+                                expect=200).json["items"]
+        self.assertEqual([e["detail"] for e in events], ["Unused [50.00 Pass, 0.00 Fail Not yet]"])
+        # the name is free again
+        self.new_scale("Unused")
+
+    def test_bad_requests_change_nothing(self):
+        doc = self.new_scale("Kept as is")
+        path = f"{V1}/grading-scales/{doc['id']}"
+        h = {"If-Match": '"1"'}
+        for body, fields in (({"name": 5, "isDefault": "yes", "bands": "x"}, ["name", "isDefault", "bands"]),
+                             ({"name": "", "colour": "red"}, ["name", "colour"]),
+                             ({"bands": []}, ["bands"]),
+                             ({"bands": [{"minPercent": 50, "label": "Half"}]}, ["bands"]),
+                             ({"bands": [{"label": "No start"}, {"minPercent": 0}]},
+                              ["bands[0].minPercent", "bands[1].label"]),
+                             ({"bands": [{"minPercent": 0, "label": "A"}, {"minPercent": 0, "label": "B"}]},
+                              ["bands[1].minPercent"]),
+                             ({"bands": [{"minPercent": 0, "label": "A", "gradePoint": -1, "x": 1}, 3]},
+                              ["bands[0].gradePoint", "bands[0].x", "bands[1]"]),
+                             ({"bands": None}, ["bands"])):
+            with self.subTest(body=body):
+                self.assertProblem(self.admin.patch(path, json=body, headers=h), 422, fields=fields)
+        self.assertProblem(self.admin.request("PATCH", path, body=b'{"name": ', content_type="application/json",
+                                              headers=h), 400)
+        self.assertProblem(self.admin.request("PATCH", path, json=["name"], headers=h), 400)
+        self.assertProblem(self.admin.request("PATCH", path, body=b"name=x", content_type="text/plain", headers=h), 415)
+        huge = json.dumps({"name": "x", "bands": [{"minPercent": 0, "label": "y" * 1024}] * 1100}).encode()
+        self.assertProblem(self.admin.request("PATCH", path, body=huge, content_type="application/json", headers=h),
+                           413)
+        # roles: the school reads, only admins write
+        for role in ("teacher", "parent", "staff", "student", "bursar"):
+            self.assertProblem(self.school.client(role).patch(path, json={"name": "Mine"}, headers=h), 403)
+        # ids of no scale of the school: another school's, unknown, not an id
+        other = self.world.B.client("admin").post(f"{V1}/grading-scales", json={
+            "name": "B's scale", "bands": self.PASS_FAIL}, expect=201).json
+        for sid in (other["id"], str(uuid.uuid4()), "not-an-id"):
+            with self.subTest(id=sid):
+                self.assertProblem(self.admin.get(f"{V1}/grading-scales/{sid}"), 404)
+                self.assertProblem(self.admin.patch(f"{V1}/grading-scales/{sid}", json={"name": "Taken over"},
+                                                    headers={"If-Match": "*"}), 404)
+                self.assertProblem(self.admin.delete(f"{V1}/grading-scales/{sid}", headers={"If-Match": "*"}), 404)
+        self.assertEqual(self.world.B.client("admin").get(f"{V1}/grading-scales/{other['id']}", expect=200).json,
+                         other)
+        self.assertEqual(self.admin.get(path, expect=200).json, doc)
+
+
 class TestDemo(ServerTestCase):
     def test_the_demo_has_a_term_of_assessments_with_marks(self):
         from fixtures_daily import DemoSchool
@@ -527,5 +702,5 @@ class TestZZAssessmentCoverage(unittest.TestCase):
         if not DOC or not {c.__name__ for c in AssessmentCase.__subclasses__()} <= RAN:
             skip_allowed("only after the whole module")
         ops = [m for m, _, op in Contract(DOC[0]).operations() if "assessment" in op.get("tags", [])]
-        self.assertEqual(len(ops), 14)
+        self.assertEqual(len(ops), 17)
         self.assertEqual(uncovered(DOC[0], "assessment"), [])

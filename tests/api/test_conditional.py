@@ -84,6 +84,9 @@ RESOURCES = [
              lambda c, i: {"room": f"Lab {i} {tag()}"}),
     Resource("assessment", "/api/v1/assessments", lambda c: c.assessment_body(),
              lambda c, i: {"name": f"Quiz {i} {tag()}"}, delete=False),
+    Resource("grading scale", "/api/v1/grading-scales", lambda c: {
+        "name": f"Scale {tag()}", "bands": [{"minPercent": 50, "label": "Pass"}, {"minPercent": 0, "label": "Fail"}]},
+        lambda c, i: {"name": f"Scale {i} {tag()}"}),
     Resource("fee item", "/api/v1/fee-items", lambda c: {"name": f"Fee {tag()}", "amount": 1000},
              lambda c, i: {"amount": 1000 + i + 1}, delete=False),
     Resource("fee structure", "/api/v1/fee-structures", lambda c: {
@@ -116,6 +119,8 @@ COVERED = {
     ("GET", "/api/v1/enrollments/{id}"), ("DELETE", "/api/v1/enrollments/{id}"),
     ("POST", "/api/v1/enrollments/{id}/end"), ("POST", "/api/v1/enrollments/{id}/transfer"),
     ("GET", "/api/v1/assessments/{id}"), ("PATCH", "/api/v1/assessments/{id}"),
+    ("GET", "/api/v1/grading-scales/{id}"), ("PATCH", "/api/v1/grading-scales/{id}"),
+    ("DELETE", "/api/v1/grading-scales/{id}"),
     ("GET", "/api/v1/invoices/{id}"),  # read only: an issued invoice is never edited (credit notes, voids)
     ("GET", "/api/v1/fee-items/{id}"), ("PATCH", "/api/v1/fee-items/{id}"),
     ("GET", "/api/v1/fee-structures/{id}"), ("PATCH", "/api/v1/fee-structures/{id}"),

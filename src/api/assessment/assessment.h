@@ -22,6 +22,9 @@
 
 int grading_scales_create(req_t *r);
 int grading_scales_list(req_t *r);
+int grading_scales_get(req_t *r);
+int grading_scales_update(req_t *r);
+int grading_scales_delete(req_t *r);
 int grade_weights_put(req_t *r);
 int assessments_create(req_t *r);
 int assessments_get(req_t *r);

@@ -65,6 +65,12 @@ int asm_status(const char *status);
  */
 json_t *asm_grades_json(req_t *r, db_t *db, const char *student_id, const char *term_id);
 
+/*
+ * Locks the school's grading scales until the transaction ends (PostgreSQL: FOR UPDATE; SQLite's BEGIN
+ * IMMEDIATE serializes writers already): scale writes and publications then see each other's commits. 0 or -1.
+ */
+int asm_lock_scales(req_t *r, db_t *db);
+
 /* Records an audit event of the caller (a write: in the caller's transaction). */
 int asm_audit(req_t *r, db_t *db, const char *action, const char *type, const char *id, const char *detail);
 

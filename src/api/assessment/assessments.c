@@ -403,7 +403,9 @@ static int publish_in_tx(db_t *db, void *ctx)
         p->conflict = rc > 0;
         return rc > 0 ? (res_fail(r, ERR_CONFLICT, "The term's grades are published already."), 1) : -1;
     }
-    if (db_exec(db, &Q_DEFAULT_SCALE, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0)
+    /* after a scale write in flight: its commit (a new default, new bands) is what gets published */
+    if (asm_lock_scales(r, db) != 0 ||
+        db_exec(db, &Q_DEFAULT_SCALE, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &res) != 0)
         return -1;
     if (res.nrows == 0) {
         p->conflict = 1;

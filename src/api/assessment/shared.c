@@ -26,6 +26,13 @@ static stmt_t Q_SCALE = STMT2("assessment.scale", STMT_READ,
                               " WHERE b.tenant_id = $1 AND b.scale_id = COALESCE((SELECT p.scale_id FROM"
                               " grade_publications p WHERE p.tenant_id = $1 AND p.term_id = $2), (SELECT g.id FROM"
                               " grading_scales g WHERE g.tenant_id = $1 AND g.is_default))");
+static stmt_t Q_LOCK_SCALES = STMT2("assessment.lock_scales", 0, "SELECT id FROM grading_scales WHERE tenant_id = $1",
+                                    "SELECT id FROM grading_scales WHERE tenant_id = $1 FOR UPDATE");
+int asm_lock_scales(req_t *r, db_t *db)
+{
+    return db_exec(db, &Q_LOCK_SCALES, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, NULL);
+}
+
 int asm_scale(req_t *r, db_t *db, const char *term_id, asm_scale_t *s)
 {
     db_result_t res;
