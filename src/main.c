@@ -242,7 +242,9 @@ static const command_t commands[] = {
      "                                [--shard NAME]\n\n"
      "Creates a school and its first admin (password read from standard input) and prints the school's id.\n"
      "--shard places it on a shard of ERP_SHARDS (main: the catalog's); without it, the shard with the fewest\n"
-     "schools (ties: the first by name), or ERP_SHARD_PLACEMENT when set.\n"},
+     "schools (ties: the first by name), or ERP_SHARD_PLACEMENT when set.\n"
+     "`tenant repair` settles every school whose catalog rows and shard are not in step (a write that failed\n"
+     "between clusters); exit 1 when some are left (their shard unreachable).\n"},
     {"admin", cli_admin, "manage platform operators",
      "usage: school-erp admin create --email E --password-stdin [--name N]\n\n"
      "Creates a platform admin (who manages schools); the password is read from standard input.\n"

@@ -149,9 +149,12 @@ int cli_tenant(int argc, char **argv)
     static const char *const known[] = {"--name",      "--slug",      "--admin-email", "--admin-name",
                                         "--time-zone", "--currency", "--max-users",   "--shard", NULL};
     static const char *const flags[] = {"--admin-password-stdin", NULL};
+    if (argc >= 2 && strcmp(argv[1], "repair") == 0)
+        return cli_tenant_repair(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
         fprintf(stderr, "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"
-                        "       [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N] [--shard NAME]\n");
+                        "       [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N] [--shard NAME]\n"
+                        "       school-erp tenant repair\n");
         return 2;
     }
     argc--, argv++;
