@@ -249,7 +249,9 @@ static const command_t commands[] = {
      "(503, Retry-After) while the copy catches up and is verified (row counts and checksums per table),\n"
      "switches the directory, then after --grace seconds (default 300) deletes the old copy; --keep-source\n"
      "keeps it (fenced) until --cleanup. Run again after an interruption to resume; --abort rolls back a\n"
-     "move not yet switched. Exit 0 done, 1 a step failed (run again), 2 refused.\n"},
+     "move not yet switched. Exit 0 done, 1 a step failed (run again), 2 refused.\n\n"
+     "`tenant repair` settles every school whose catalog rows and shard are not in step (a write that failed\n"
+     "between clusters); exit 1 when some are left (their shard unreachable).\n"},
     {"admin", cli_admin, "manage platform operators",
      "usage: school-erp admin create --email E --password-stdin [--name N]\n\n"
      "Creates a platform admin (who manages schools); the password is read from standard input.\n"

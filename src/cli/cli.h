@@ -15,6 +15,8 @@ int cli_admin(int argc, char **argv);
 int cli_tenant(int argc, char **argv);
 /* school-erp tenant move SCHOOL (--to NAME [--keep-source] [--grace S] | --cleanup | --abort) (cli/move.c) */
 int cli_tenant_move(int argc, char **argv);
+/* school-erp tenant repair: settles schools whose catalog rows and shard differ (cli/repair.c) */
+int cli_tenant_repair(int argc, char **argv);
 /* school-erp demo [--students N] [--tenants N] */
 int cli_demo(int argc, char **argv);
 /* school-erp register --school ID (--class ID | --grade N) --month YYYY-MM -o FILE */

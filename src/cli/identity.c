@@ -151,10 +151,13 @@ int cli_tenant(int argc, char **argv)
     static const char *const flags[] = {"--admin-password-stdin", NULL};
     if (argc >= 2 && strcmp(argv[1], "move") == 0)
         return cli_tenant_move(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "repair") == 0)
+        return cli_tenant_repair(argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "create") != 0) {
         fprintf(stderr, "usage: school-erp tenant create --name N --slug S --admin-email E --admin-password-stdin\n"
                         "       [--admin-name N] [--time-zone TZ] [--currency CUR] [--max-users N] [--shard NAME]\n"
-                        "       school-erp tenant move SCHOOL (--to NAME [--keep-source] [--grace S] | --cleanup | --abort)\n");
+                        "       school-erp tenant move SCHOOL (--to NAME [--keep-source] [--grace S] | --cleanup | --abort)\n"
+                        "       school-erp tenant repair\n");
         return 2;
     }
     argc--, argv++;

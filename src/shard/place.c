@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/log.h"
+#include "shard/settle.h"
 #include "shard/shard.h"
 
 static stmt_t Q_COUNTS = STMT("shards.counts", 0,
@@ -19,15 +20,10 @@ static stmt_t Q_CATALOG_INSERT = STMT("shards.tenant_insert", 0,
                                       "INSERT INTO tenants (id, slug, name, time_zone, currency, max_users, created_at,"
                                       " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)");
 static stmt_t Q_PLACE = STMT("shards.place", 0,
-                             "INSERT INTO tenant_shards (tenant_id, shard, placed_at) VALUES ($1, $2, $3)");
-static stmt_t Q_UNPLACE = STMT("shards.unplace", 0, "DELETE FROM tenant_shards WHERE tenant_id = $1");
-static stmt_t Q_CATALOG_DELETE = STMT("shards.tenant_delete", 0, "DELETE FROM tenants WHERE id = $1");
-static stmt_t Q_ROW = STMT("shards.tenant_row", 0,
-                           "SELECT name, status, time_zone, currency, max_users, paper_size, version, updated_at"
-                           " FROM tenants WHERE id = $1");
-static stmt_t Q_COPY = STMT("shards.tenant_copy", 0,
-                            "UPDATE tenants SET name = $2, status = $3, time_zone = $4, currency = $5, max_users = $6,"
-                            " paper_size = $7, version = $8, updated_at = $9 WHERE id = $1");
+                             "INSERT INTO tenant_shards (tenant_id, shard, placed_at, phase) VALUES ($1, $2, $3, 'pending')");
+static stmt_t Q_PENDING_SLUG = STMT("shards.pending_slug", 0,
+                                    "SELECT t.id FROM tenants t JOIN tenant_shards d ON d.tenant_id = t.id"
+                                    " WHERE t.slug = $1 AND d.phase = 'pending'");
 
 /* The shard a new school goes to: the named one, ERP_SHARD_PLACEMENT's, or the least loaded; -1 with r's error. */
 static int choose(req_t *r, db_t *catalog, const char *named)
@@ -85,15 +81,49 @@ static int register_in_catalog(db_t *db, void *ctx)
                : audit_record(db, g->r, &e);
 }
 
-/* Undoes the catalog's part after the shard refused the school (best effort: logged when it fails). */
-static void unregister(req_t *r, db_t *catalog, const char *id)
+/* The catalog's first step: the school's rows, pending. A slug held by a pending school left behind by a
+ * failure is settled first (made, or freed), then tried once more. 0, or -1 with r's error. */
+static int reserve(req_t *r, shard_sessions_t *ss, db_t *catalog, reg_t *g)
 {
-    if (db_begin(catalog) != 0 ||
-        db_exec(catalog, &Q_UNPLACE, DB_ARGS(DB_TEXT(id)), &r->arena, NULL) != 0 ||
-        db_exec(catalog, &Q_CATALOG_DELETE, DB_ARGS(DB_TEXT(id)), &r->arena, NULL) != 0 || db_commit(catalog) != 0) {
-        db_rollback(catalog);
-        log_error("cannot unregister a school", "school %s: %s", id, db_error(catalog)->message);
+    for (int attempt = 0;; attempt++) {
+        if (db_transaction(catalog, register_in_catalog, g) == 0)
+            return 0;
+        if (db_error(catalog)->status != DB_UNIQUE)
+            return db_fail(r, catalog);
+        db_result_t res;
+        if (attempt > 0 || db_exec(catalog, &Q_PENDING_SLUG, DB_ARGS(DB_TEXT(g->t->slug)), &r->arena, &res) != 0 ||
+            res.nrows != 1 || shard_settle(ss, catalog, db_get(&res, 0, 0)) != 0)
+            return duplicate(r, "slug", arena_printf(&r->arena, "slug %s is already used by another school", g->t->slug));
     }
+}
+
+/*
+ * The shard's step, with the school's directory row held on the catalog meanwhile (a settler skips it), then
+ * the catalog's last step in the same transaction: active when the shard made the school, its rows gone when
+ * not. A failure of that last step leaves the school pending, which the next settle resolves from the shard.
+ */
+static int build(req_t *r, db_t *catalog, db_t *shard, const tenant_in_t *t, const user_in_t *admin,
+                 char tenant_id[40], char admin_id[40])
+{
+    db_result_t held;
+    if (db_begin(catalog) != 0 || shard_hold(catalog, t->id, &r->arena, &held) != 0) {
+        db_rollback(catalog);
+        return db_fail(r, catalog);
+    }
+    if (held.nrows != 1) { /* a settler took it meanwhile and found nothing on the shard: nothing was made */
+        db_rollback(catalog);
+        r->err.retry_after = 1;
+        return res_fail(r, ERR_UNAVAILABLE, "The school could not be placed; try again.");
+    }
+    int made = identity_create_tenant(r, shard, t, admin, tenant_id, admin_id);
+    int done = made == 0 ? shard_activate(catalog, t->id, &r->arena) : shard_abandon(catalog, t->id, &r->arena);
+    if (done != 0 || db_commit(catalog) != 0) {
+        db_rollback(catalog);
+        log_error("school left pending", "school %s: %s (settled by its next request or `tenant repair`)", t->id,
+                  db_error(catalog)->message);
+        return made == 0 ? db_fail(r, catalog) : -1;
+    }
+    return made;
 }
 
 int shard_create_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const tenant_in_t *t, const user_in_t *admin,
@@ -109,17 +139,12 @@ int shard_create_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const ten
     char id[40];
     ids_uuid7(id);
     reg_t g = {r, t, id, shards_name(i)};
-    if (db_transaction(catalog, register_in_catalog, &g) != 0) {
-        if (db_error(catalog)->status == DB_UNIQUE)
-            return duplicate(r, "slug", arena_printf(&r->arena, "slug %s is already used by another school", t->slug));
-        return db_fail(r, catalog);
-    }
+    if (reserve(r, ss, catalog, &g) != 0)
+        return -1;
     tenant_in_t placed = *t;
     placed.id = id;
-    if (identity_create_tenant(r, shard_sessions_get(ss, i), &placed, admin, tenant_id, admin_id) != 0) {
-        unregister(r, catalog, id);
+    if (build(r, catalog, shard_sessions_get(ss, i), &placed, admin, tenant_id, admin_id) != 0)
         return -1;
-    }
     shard_invalidate(id);
     return 0;
 }
@@ -144,26 +169,12 @@ long long shard_user_count(req_t *r, shard_sessions_t *ss, db_t *catalog, const 
 
 int shard_sync_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id)
 {
-    if (ss == NULL)
+    (void)r;
+    if (ss == NULL || shard_of(catalog, tenant_id) <= 0)
         return 0;
-    int i = shard_of(catalog, tenant_id);
-    if (i == 0)
-        return 0;
-    if (i < 0)
-        return i == -1 ? db_fail(r, catalog) : res_fail(r, ERR_UNAVAILABLE, "The school's shard is not configured.");
-    db_result_t row;
-    if (db_exec(catalog, &Q_ROW, DB_ARGS(DB_TEXT(tenant_id)), &r->arena, &row) != 0)
-        return db_fail(r, catalog);
-    if (row.nrows != 1)
-        return 0;
-    db_t *db = shard_sessions_get(ss, i);
-    db_arg_t args[9] = {DB_TEXT(tenant_id)};
-    for (int c = 0; c < 8; c++)
-        args[c + 1] = c == 4 || c >= 6 ? DB_INT(db_get_int(&row, 0, c)) : DB_TEXT(db_get(&row, 0, c));
-    if (db_exec(db, &Q_COPY, args, 9, &r->arena, NULL) != 0) {
-        log_error("school row not copied to its shard", "school %s shard %s: %s", tenant_id, shards_name(i),
-                  db_error(db)->message);
-        return db_fail(r, db);
-    }
+    shard_invalidate(tenant_id); /* every instance reads the directory row again: it says a copy is owed */
+    if (shard_settle(ss, catalog, tenant_id) != 0)
+        log_warn("school row copy owed to its shard", "school %s: copied before its next request, or by `tenant repair`",
+                 tenant_id);
     return 0;
 }

@@ -146,16 +146,19 @@ db_t *shard_sessions_get(shard_sessions_t *ss, int i)
 
 /* ---- the directory ---- */
 
+/* The second column says whether the school is settled: made on its shard, with its row's latest copy there. */
 static stmt_t Q_LOOKUP = STMT("shards.lookup", STMT_ACCESS,
-                             "SELECT shard || CASE WHEN frozen THEN ' frozen' ELSE '' END FROM tenant_shards"
-                             " WHERE tenant_id = $1");
+                              "SELECT d.shard || CASE WHEN d.frozen THEN ' frozen' ELSE '' END,"
+                              " d.phase = 'active' AND d.copied_version >= t.version FROM tenant_shards d"
+                              " JOIN tenants t ON t.id = d.tenant_id WHERE d.tenant_id = $1");
 
 /* The directory's entry of a school, from the catalog: "NAME" or "NAME frozen"; NULL after an error. */
-static const char *lookup(db_t *catalog, const char *tenant_id, arena_t *a)
+static const char *lookup(db_t *catalog, const char *tenant_id, arena_t *a, int *settled)
 {
     db_result_t res;
     if (db_exec(catalog, &Q_LOOKUP, DB_ARGS(DB_TEXT(tenant_id)), a, &res) != 0)
         return NULL;
+    *settled = res.nrows == 0 || db_get_bool(&res, 0, 1);
     return res.nrows == 1 ? db_get(&res, 0, 0) : SHARD_MAIN;
 }
 
@@ -171,8 +174,10 @@ static int entry_index(const char *entry)
     return shards_index(name);
 }
 
-int shard_of(db_t *catalog, const char *tenant_id)
+/* shard_of(), and whether the school is settled (only settled entries are cached). */
+static int directory_of(db_t *catalog, const char *tenant_id, int *settled)
 {
+    *settled = 1;
     entry_frozen = 0;
     if (g.n <= 1 || tenant_id == NULL || *tenant_id == '\0' || strcmp(tenant_id, PLATFORM_TENANT_ID) == 0)
         return 0;
@@ -185,9 +190,9 @@ int shard_of(db_t *catalog, const char *tenant_id)
     int idx;
     if (cache_get(PLATFORM_TENANT_ID, CACHE_SESSION, tenant_id, &gens, &a, &name, &len, NULL, 0)) {
         idx = entry_index(name);
-    } else if ((name = lookup(catalog, tenant_id, &a)) == NULL) {
+    } else if ((name = lookup(catalog, tenant_id, &a, settled)) == NULL) {
         idx = -1;
-    } else if ((idx = entry_index(name)) >= 0) {
+    } else if ((idx = entry_index(name)) >= 0 && *settled) {
         cache_set(PLATFORM_TENANT_ID, CACHE_SESSION, tenant_id, &gens, name, strlen(name), 0, DIRECTORY_TTL_MS);
     }
     if (idx == -1 && name != NULL) {
@@ -199,13 +204,22 @@ int shard_of(db_t *catalog, const char *tenant_id)
     return idx;
 }
 
-static __thread int route_failure; /* shard_of()'s last failure on this thread: -1 or -2 */
+int shard_of(db_t *catalog, const char *tenant_id)
+{
+    int settled;
+    return directory_of(catalog, tenant_id, &settled);
+}
+
+static __thread int route_failure; /* the last failure on this thread: -1, -2, or -3 (not settled) */
 
 db_t *shard_route(shard_sessions_t *ss, db_t *catalog, const char *tenant_id)
 {
     if (ss == NULL)
         return catalog;
-    int i = shard_of(catalog, tenant_id);
+    int settled;
+    int i = directory_of(catalog, tenant_id, &settled);
+    if (i > 0 && !settled && shard_settle(ss, catalog, tenant_id) != 0)
+        i = -3; /* never served from a shard that is behind the catalog */
     route_failure = i < 0 ? i : 0;
     return i < 0 ? NULL : shard_sessions_get(ss, i);
 }
@@ -215,6 +229,8 @@ int shard_fail(req_t *r, db_t *catalog)
     if (route_failure == -1)
         return db_fail(r, catalog);
     r->err.retry_after = 5;
+    if (route_failure == -3)
+        return res_fail(r, ERR_UNAVAILABLE, "This school's database is being brought up to date; try again shortly.");
     return res_fail(r, ERR_UNAVAILABLE, "This school's database is not configured on this server.");
 }
 

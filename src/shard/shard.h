@@ -90,8 +90,9 @@ int shard_create_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const ten
                         const char *shard, char tenant_id[40], char admin_id[40]);
 
 /*
- * After the catalog's row of a school changed (platform update): copies it to
- * the school's shard. 0, or -1 with the request's error set.
+ * After the catalog's row of a school changed (platform update, committed): copies it to
+ * the school's shard (shard_settle()). 0: a copy the shard cannot take now is owed and
+ * taken before the school's next request (logged).
  */
 int shard_sync_tenant(req_t *r, shard_sessions_t *ss, db_t *catalog, const char *tenant_id);
 
@@ -117,5 +118,21 @@ int shard_routed_frozen(void);
 int shard_frozen(db_t *catalog, const char *tenant_id);
 /* The 503 of a write to a frozen school (Retry-After SHARD_FREEZE_RETRY_S); -1. */
 int shard_freeze_fail(req_t *r);
+
+/*
+ * Writes that span the catalog and a school's shard (docs/DECISIONS.md, "Writes across the catalog and a
+ * shard"). The catalog is written first and says what must hold: a new school's directory row is "pending"
+ * until its rows exist on its shard, and copied_version records which version of the school's catalog row
+ * its shard holds. shard_settle() brings one school in step, holding its directory row on the catalog
+ * meanwhile: a pending school becomes active when its shard has it and is removed (slug freed) when not; an
+ * older copy on the shard is replaced by the catalog's row (never older over newer). shard_route() settles a
+ * school before any request or job reaches its shard, and answers 503 while it cannot: nothing is served
+ * from a shard behind the catalog. 0 settled (or nothing to do), 1 another writer holds the row, -1 failed
+ * (logged; the shard or the catalog is unreachable).
+ */
+int shard_settle(shard_sessions_t *ss, db_t *catalog, const char *tenant_id);
+
+/* Settles every school that needs it (`school-erp tenant repair`); counts those settled and those left; 0 or -1. */
+int shard_settle_all(shard_sessions_t *ss, db_t *catalog, int *settled, int *left);
 
 #endif

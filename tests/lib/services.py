@@ -457,6 +457,78 @@ def shards_stop(state):
     shutil.rmtree(root, ignore_errors=True)
 
 
+class ShardCluster:
+    """One shard of its own for a test: a PostgreSQL primary and (standby=True) a streaming standby in a fresh
+    directory, one database on them, and the URL a server names in ERP_SHARDS: multi-host with
+    target_session_attrs=read-write when there is a standby, so the server follows a promotion without a restart.
+    fail_over() stops the primary (immediate) and promotes the standby; pause()/resume() stop and continue the
+    primary's postmaster (SIGSTOP/SIGCONT of the process this class started), so new connections hang."""
+
+    def __init__(self, name="shard", standby=True, db="erp"):
+        import tempfile
+        self.root = tempfile.mkdtemp(prefix=f"erp-{name}-")
+        os.chmod(self.root, 0o755)
+        self.db = db
+        self.with_standby = standby
+        self.primary = Postgres(self.root, "primary")
+        self.standby = None
+
+    def start(self):
+        try:
+            self.primary.init().start()
+            self.primary.create_db(self.db)
+            if self.with_standby:
+                self.standby = self.primary.standby("standby").start()
+                for _ in range(600):
+                    if self.standby.psql("SELECT pg_is_in_recovery()", db=self.db) == "t":
+                        break
+                    time.sleep(0.05)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def url(self):
+        if self.standby is None:
+            return self.primary.url(self.db)
+        return (f"postgres://postgres@127.0.0.1:{self.primary.port},127.0.0.1:{self.standby.port}/{self.db}"
+                "?target_session_attrs=read-write&connect_timeout=2")
+
+    def caught_up(self, timeout=30):
+        """Waits until the standby has replayed everything the primary has written so far."""
+        target = self.primary.psql("SELECT pg_current_wal_insert_lsn()")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.standby.psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") == "t":
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the standby did not catch up")
+
+    def fail_over(self):
+        self.primary.stop("immediate")
+        self.standby.promote()
+
+    def _postmaster(self):
+        with open(os.path.join(self.primary.data, "postmaster.pid")) as f:
+            return int(f.readline())
+
+    def pause(self):
+        os.kill(self._postmaster(), signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self._postmaster(), signal.SIGCONT)
+
+    def stop(self):
+        for pg in (self.standby, self.primary):
+            if pg is not None:
+                try:
+                    self.resume()
+                except (OSError, ValueError):
+                    pass
+                pg.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "start-shards":
         return shards_start(os.path.abspath(sys.argv[2]), int(sys.argv[3]))
