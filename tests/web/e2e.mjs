@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { academicScenarios } from "./e2e_academic.mjs";
 
 // the test tools live in tests/tools (package.json, its lock, node_modules)
 const require = createRequire(new URL("../tools/package.json", import.meta.url));
@@ -534,6 +535,8 @@ const scenarios = {
     return { marked, subjects, cardPdf, figures, invoices, receiptPdf, unread, readId, errors: page.errors };
   },
 };
+
+Object.assign(scenarios, academicScenarios({ APP, ARGS, PHONE, DESKTOP, open, axe, shot, heading, signIn, check }));
 
 const name = process.argv[2];
 const browser = await chromium.launch({ executablePath: process.env.ERP_CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });

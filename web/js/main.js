@@ -16,6 +16,7 @@ import * as studentForm from "./pages/studentform.js";
 import * as classes from "./pages/classes.js";
 import * as timetable from "./pages/timetable.js";
 import * as notFound from "./pages/notfound.js";
+import { ACADEMIC_ROUTES } from "./academicroutes.js";
 
 const ROUTES = [
   { path: "#/today", roles: ["teacher"], page: today, nav: "Today" },
@@ -38,6 +39,7 @@ const ROUTES = [
   { path: "#/classes/:id/edit", roles: ["admin"], page: classes, section: "edit" },
   { path: "#/classes/:id/timetable", roles: ["admin", "staff"], page: timetable },
   { path: "#/classes/:id", roles: ["admin", "staff"], page: classes },
+  ...ACADEMIC_ROUTES,
 ];
 
 const main = document.getElementById("main");
