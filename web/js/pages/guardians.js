@@ -15,12 +15,14 @@ const OPTIONAL = ["email", "phone", "address", "occupation"];
 function search(ctx) {
   const input = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
+  let latest = 0; // a slower answer to an earlier search does not replace a later one's
   async function run(ev) {
     ev.preventDefault();
+    const mine = ++latest;
     const q = input.value.trim();
     try {
       const page = await get("/api/v1/guardians?limit=50" + (q ? "&q=" + encodeURIComponent(q) : ""));
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || mine !== latest) return;
       fill(results, page.items.length === 0
         ? (q ? empty(`No guardian matches “${q}”.`, "Try part of the name, the email or the phone number, or add them with “New guardian”.")
           : empty("The school has no guardians yet.", "Add the first with “New guardian”, then link them to their children."))

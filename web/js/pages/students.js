@@ -10,13 +10,15 @@ import * as notFound from "./notfound.js";
 function search(ctx) {
   const input = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", minlength: "1", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
+  let latest = 0; // a slower answer to an earlier search does not replace a later one's
   async function run(ev) {
     ev.preventDefault();
+    const mine = ++latest;
     const q = input.value.trim();
     const path = "/api/v1/students?limit=50" + (q ? "&q=" + encodeURIComponent(q) : "");
     try {
       const page = await get(path);
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || mine !== latest) return;
       fill(results, page.items.length === 0
         ? empty(`No student matches “${q}”.`, "Try part of the name or the admission number.")
         : h("table", { class: "list" },

@@ -18,14 +18,16 @@ function list(ctx) {
     [["active", "Active teachers"], ["inactive", "Inactive teachers"], ["", "All teachers"]].map(([v, t]) => h("option", { value: v }, t)));
   const q = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
+  let latest = 0; // a slower answer to an earlier search does not replace a later one's
   async function run(ev) {
     ev.preventDefault();
+    const mine = ++latest;
     const text = q.value.trim();
     const path = "/api/v1/teachers?limit=100" + (status.value ? "&status=" + status.value : "") +
       (text ? "&q=" + encodeURIComponent(text) : "");
     try {
       const page = await get(path);
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || mine !== latest) return;
       fill(results, page.items.length === 0
         ? empty(text ? `No teacher matches “${text}”.` : "No teacher is listed here.",
             isAdmin(ctx) ? "Try another search or state, or add one with “New teacher”." : "Try another search or state.")
