@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { adminScenarios } from "./e2e_admin.mjs";
+import { academicScenarios } from "./e2e_academic.mjs";
 
 // the test tools live in tests/tools (package.json, its lock, node_modules)
 const require = createRequire(new URL("../tools/package.json", import.meta.url));
@@ -577,6 +578,7 @@ const scenarios = {
 };
 
 Object.assign(scenarios, adminScenarios({ open, axe, shot, heading, signIn, check, APP, ARGS, PHONE, DESKTOP }));
+Object.assign(scenarios, academicScenarios({ APP, ARGS, PHONE, DESKTOP, open, axe, shot, heading, signIn, check }));
 
 const name = process.argv[2];
 const browser = await chromium.launch({ executablePath: process.env.ERP_CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });

@@ -168,4 +168,55 @@ test("jobs read as words: name, state, an import's counts", () => {
     "2 created, 0 updated, 1 unchanged; guardians: 2 created, 2 linked");
   assert.equal(admin.fileSize(812), "812 bytes");
   assert.equal(admin.fileSize(14200), "14.2 KB");
+test("the office's messages: dates as the reader writes them, no record ids, sentences", async () => {
+  const { clause, plain, sentence } = await import("../../web/js/office.js");
+  const day = (d) => `[${d}]`;
+  assert.equal(plain("Registers were marked on 2027-10-11 (class 2-A, and maybe others); it cannot become a holiday.", day),
+    "Registers were marked on [2027-10-11] (class 2-A, and maybe others); it cannot become a holiday.");
+  assert.equal(plain("The student is already enrolled in class 2-A from 2027-08-24 (enrollment 01a88daf-281a-7ba5-8cc5-40ade403380b).", day),
+    "The student is already enrolled in class 2-A from [2027-08-24].");
+  assert.match(plain("on 2027-10-11"), /2027/, "the default is the reader's long date");
+  assert.doesNotMatch(plain("on 2027-10-11"), /2027-10-11/);
+  assert.equal(sentence("2027-10-12 is already a holiday"), "2027-10-12 is already a holiday.");
+  assert.equal(sentence("subject code MATH is already used"), "Subject code MATH is already used.");
+  assert.equal(clause("Registers were marked on a day."), "registers were marked on a day.");
+  assert.equal(clause("MATH is used"), "MATH is used.", "a word in capitals stays");
+  assert.equal(plain(undefined), "");
+});
+
+test("an edit sends only what changed; weekdays read as words", async () => {
+  const { changes, daysText } = await import("../../web/js/office.js");
+  const rec = { name: "Term 1", weekdays: ["monday", "tuesday"], email: null, version: 3 };
+  assert.deepEqual(changes({ name: "Term 1", weekdays: ["monday", "tuesday"], email: null }, rec), {});
+  assert.deepEqual(changes({ name: "Term A", weekdays: ["monday"], phone: null }, rec), { name: "Term A", weekdays: ["monday"] });
+  assert.deepEqual(changes({ email: "a@b.c" }, rec), { email: "a@b.c" });
+  assert.equal(daysText(["monday", "tuesday", "wednesday", "thursday", "friday"]), "Monday to Friday");
+  assert.equal(daysText(["friday", "monday", "wednesday"]), "Monday, Wednesday, Friday");
+  assert.equal(daysText(["saturday", "sunday"]), "Saturday, Sunday");
+  assert.equal(daysText([]), "—");
+});
+
+test("a teacher's classes: their subjects there, lessons a week, class teacher", async () => {
+  const { teaching } = await import("../../web/js/office.js");
+  const classes = [{ id: "c1", name: "2-A", classTeacherId: "t1" }, { id: "c2", name: "3-A", classTeacherId: null },
+    { id: "c3", name: "4-A", classTeacherId: "t2" }];
+  const assignments = {
+    c1: [{ subjectId: "s1", subjectName: "Maths", teacherId: "t2" }],
+    c2: [{ subjectId: "s1", subjectName: "Maths", teacherId: "t1" }, { subjectId: "s2", subjectName: "Art", teacherId: "t1" }],
+    c3: [{ subjectId: "s2", subjectName: "Art", teacherId: "t2" }],
+  };
+  const days = [{ slots: [{ classId: "c2", subjectId: "s1" }, { classId: "c2", subjectId: "s1" }] }, { slots: [{ classId: "c2", subjectId: "s2" }] }];
+  assert.deepEqual(teaching("t1", classes, assignments, days), [
+    { classId: "c1", className: "2-A", classTeacher: true, subjects: [] },
+    { classId: "c2", className: "3-A", classTeacher: false,
+      subjects: [{ subjectId: "s1", name: "Maths", lessons: 2 }, { subjectId: "s2", name: "Art", lessons: 1 }] }]);
+  assert.deepEqual(teaching("t9", classes, assignments), []);
+});
+
+test("a lesson's move sends the new day, period and room only", async () => {
+  const { move } = await import("../../web/js/office.js");
+  const slot = { weekday: 2, startTime: "08:00", endTime: "08:45", room: "R201" };
+  assert.deepEqual(move(slot, "2", "08:00-08:45", "R201"), {});
+  assert.deepEqual(move(slot, "4", "09:40-10:25", "R201"), { weekday: 4, startTime: "09:40", endTime: "10:25" });
+  assert.deepEqual(move(slot, "2", "08:00-08:45", ""), { room: null });
 });

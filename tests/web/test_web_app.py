@@ -45,8 +45,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "api"))
 # A Wednesday of the demo's first term, noon in the school (America/New_York): a school day with lessons.
 os.environ["ERP_TEST_CLOCK"] = "2027-10-13T16:00:00Z"
 
+from dates import DAY, day, iso, today  # noqa: E402
 from fixtures_academic import Demo  # noqa: E402
-from harness import ERP_BIN, ROOT, ServerTestCase, skip_allowed  # noqa: E402
+from harness import ERP_BIN, ROOT, ServerTestCase, full_name, skip_allowed  # noqa: E402
 from world import login  # noqa: E402
 
 CHROMIUM = os.environ.get("ERP_CHROMIUM", "/usr/bin/chromium")
@@ -268,3 +269,147 @@ def tearDownModule():
 
 
 from test_web_admin import *  # noqa: E402,F401,F403 - the administration pages' scenarios (test_web_admin.py)
+
+
+class TestOfficeAcademic(BrowserCase):
+    """
+    The office's academic pages (e2e_academic.mjs), each checked against the API afterwards: a guardian added,
+    linked to a student (who then shows them) and edited over a change saved meanwhile; a teacher added (a used
+    employee number refused next to the field) and deactivated, another's classes and subjects; a school year
+    created and renamed, a term added and the rules of terms and holidays said in plain words; a subject
+    created and renamed; a lesson moved in the grid (a clash said plainly) and one deleted; a student
+    transferred and another's enrollment ended. Their own server: they change the demo's calendar and week.
+    """
+
+    DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+    def setUp(self):
+        self.demo._login.clear()  # the API's tokens live 30 s here: each test signs in afresh
+
+    def admin(self):
+        return self.demo.client("admin")
+
+    def test_guardian_is_added_linked_and_shown_on_the_students_page(self):
+        a, b = self.demo.roster("2-A")[:2]
+        r = self.browse("guardians", firstName="Amara", lastName="Web-Guardian", studentId=a["studentId"],
+                        otherId=b["studentId"], names={s["studentId"]: full_name(s) for s in (a, b)},
+                        admission={s["studentId"]: s["admissionNo"] for s in (a, b)})
+        admin = self.admin()
+        g = admin.get(f"/api/v1/guardians/{r['id']}", expect=200).json
+        self.assertEqual((g["firstName"], g["lastName"], g["email"], g["phone"], g["occupation"]),
+                         ("Amara", "Web-Guardian", None, "+1 555 0199", "Nurse"),
+                         "the edit kept the change saved meanwhile and added its own")
+        links = admin.get(f"/api/v1/guardians/{r['id']}/students", expect=200).json["items"]
+        self.assertEqual([(x["studentId"], x["relationship"], x["isPrimary"], x["canPickUp"]) for x in links],
+                         [(a["studentId"], "mother", True, True)], "linked to one student; the other was unlinked")
+        theirs = admin.get(f"/api/v1/students/{a['studentId']}/guardians", expect=200).json["items"]
+        self.assertEqual([x["guardianId"] for x in theirs if x["isPrimary"]], [r["id"]])
+        self.assertEqual(r["found"], [r["id"]])
+
+    def test_teacher_is_added_deactivated_and_a_teachers_classes_are_shown(self):
+        admin = self.admin()
+        taken = admin.get("/api/v1/teachers?limit=1&sort=employeeNo", expect=200).json["items"][0]["employeeNo"]
+        tid = self.demo.teacher_id("teacher1")
+        r = self.browse("teachers", takenNo=taken, employeeNo="W-T-001", lastName="Lovelace-Web", teacherId=tid)
+        admin = self.admin()
+        t = admin.get(f"/api/v1/teachers/{r['id']}", expect=200).json
+        self.assertEqual((t["employeeNo"], t["firstName"], t["lastName"], t["hiredOn"], t["status"]),
+                         ("W-T-001", "Ada", "Lovelace-Web", "2027-08-16", "inactive"))
+        year = self.demo.current_year()["id"]
+        taught = admin.get(f"/api/v1/classes?academicYearId={year}&teacherId={tid}&limit=500", expect=200).json["items"]
+        self.assertTrue(taught)
+        self.assertEqual(sorted(r["classes"]), sorted(c["name"] for c in taught))
+
+    def test_school_year_terms_and_holidays(self):
+        admin = self.admin()
+        year = self.demo.current_year()
+        terms = {t["name"]: t for t in admin.get(f"/api/v1/terms?academicYearId={year['id']}", expect=200).json["items"]}
+        first, second = terms["Term 1"], terms["Term 2"]
+        winter = day(first["endDate"]) + 9 * DAY
+        self.assertLess(iso(winter + 4 * DAY), second["startDate"], "the winter term fits between the terms")
+        marked = self.demo.calendar.marked_days
+        taken = next(iso(d) for d in sorted(self.demo.calendar.holidays) if year["startDate"] <= iso(d) <= year["endDate"])
+        r = self.browse("calendar", newYear="Next year (web)", newYearStart="2028-08-21", newYearEnd="2029-06-29",
+                        yearId=year["id"], overlapStart=first["startDate"], overlapEnd=iso(day(first["startDate"]) + 20 * DAY),
+                        termName="Winter school", termStart=iso(winter), termEnd=iso(winter + 4 * DAY),
+                        editTerm="Term 1", laterStart=iso(marked[3]), markedDay=iso(marked[-2]), takenHoliday=taken,
+                        holidays=[["2028-03-03", "Spring day"], ["2028-03-06", "Spring Monday"]])
+        admin = self.admin()
+        after = {t["name"]: t for t in admin.get(f"/api/v1/terms?academicYearId={year['id']}", expect=200).json["items"]}
+        self.assertNotIn("Overlap", after)
+        self.assertEqual((after["Winter school"]["startDate"], after["Winter school"]["endDate"], after["Winter school"]["weekdays"]),
+                         (iso(winter), iso(winter + 4 * DAY), ["monday", "tuesday", "wednesday", "thursday"]))
+        self.assertEqual(after["Term 1"], first, "the refused edit changed nothing")
+        holidays = {h["date"]: h["name"] for h in admin.get("/api/v1/holidays?from=2027-01-01&to=2029-12-31&limit=500",
+                                                             expect=200).json["items"]}
+        self.assertEqual(holidays.get("2028-03-03"), "Spring day")
+        self.assertNotIn(r["gone"], holidays, "the removed holiday is gone")
+        self.assertNotIn(iso(marked[-2]), holidays, "a marked day did not become a holiday")
+        years = {y["name"]: y for y in admin.get("/api/v1/academic-years", expect=200).json["items"]}
+        made = years["Next year (web) (planned)"]
+        self.assertEqual((made["startDate"], made["endDate"], made["isCurrent"]), ("2028-08-21", "2029-06-29", False))
+        self.assertTrue(years[year["name"]]["isCurrent"])
+
+    def test_subject_is_created_and_renamed(self):
+        taken = self.admin().get("/api/v1/subjects?limit=1", expect=200).json["items"][0]["code"]
+        self.browse("subjects", takenCode=taken, code="WEB1")
+        made = self.admin().get("/api/v1/subjects?q=WEB1", expect=200).json["items"]
+        self.assertEqual([(s["code"], s["name"]) for s in made], [("WEB1", "Web design and media")])
+
+    def movable(self, admin, class_id, slots):
+        """A lesson of the class and another one whose cell it can take once that one is deleted: its teacher
+        is free then (the move gives it a room of its own)."""
+        by_day = {d: admin.get(f"/api/v1/timetable-slots?weekday={d}&limit=500", expect=200).json["items"]
+                  for d in range(1, 6)}
+        for victim in reversed(slots):
+            for lesson in slots:
+                if lesson["id"] == victim["id"] or lesson["weekday"] == victim["weekday"]:
+                    continue
+                busy = [s for s in by_day[victim["weekday"]] if s["id"] not in (lesson["id"], victim["id"])
+                        and s["startTime"] < victim["endTime"] and victim["startTime"] < s["endTime"]
+                        and (s["classId"] == class_id or s["teacherId"] == lesson["teacherId"])]
+                if not busy:
+                    return lesson, victim
+        raise AssertionError("no lesson of the class can take another's cell")
+
+    def test_lessons_are_moved_and_deleted_in_the_grid(self):
+        admin = self.admin()
+        cid = self.demo.classes()["2-A"]["id"]
+        week = admin.get(f"/api/v1/classes/{cid}/timetable", expect=200).json["days"]
+        slots = [s for d in week for s in d["slots"]]
+        lesson, victim = self.movable(admin, cid, slots)
+        clash = next(s for s in slots if s["weekday"] != lesson["weekday"] and s["id"] != victim["id"])
+        period = (victim["startTime"], victim["endTime"])
+        r = self.browse("lessons", classId=cid, slotId=lesson["id"], deleteId=victim["id"],
+                        clash={"weekday": clash["weekday"], "period": f"{clash['startTime']}-{clash['endTime']}"},
+                        to={"weekday": victim["weekday"], "period": "-".join(period), "room": "Lab W2",
+                            "day": self.DAYS[victim["weekday"] - 1]})
+        admin = self.admin()
+        moved = admin.get(f"/api/v1/timetable-slots/{lesson['id']}", expect=200).json
+        self.assertEqual((moved["weekday"], moved["startTime"], moved["endTime"], moved["room"]),
+                         (victim["weekday"], period[0], period[1], "Lab W2"))
+        self.assertEqual(r["cell"]["day"], self.DAYS[victim["weekday"] - 1])
+        admin.get(f"/api/v1/timetable-slots/{victim['id']}", expect=404)
+        kept = admin.get(f"/api/v1/timetable-slots/{clash['id']}", expect=200).json
+        self.assertEqual((kept["weekday"], kept["startTime"]), (clash["weekday"], clash["startTime"]))
+
+    def test_student_is_transferred_and_another_leaves(self):
+        admin = self.admin()
+        classes = self.demo.classes()
+        names = sorted(n for n in classes if n != "2-A" and len(self.demo.roster(n)) >= 2)
+        source = names[0]
+        target = next(classes[n] for n in names[1:]
+                      if classes[n]["capacity"] is None or classes[n]["enrolledCount"] < classes[n]["capacity"])
+        mover, leaver = self.demo.roster(source)[-2:]
+        marked = iso(self.demo.calendar.marked_days[-2])
+        next_day = iso(today() + DAY)
+        self.browse("transfer", studentId=mover["studentId"], leaverId=leaver["studentId"], toClass=target["id"],
+                    toName=target["name"], markedDay=marked, nextDay=next_day)
+        admin = self.admin()
+        moves = admin.get(f"/api/v1/enrollments?studentId={mover['studentId']}", expect=200).json["items"]
+        self.assertEqual([(e["className"], e["endDate"], e["endReason"]) for e in moves],
+                         [(source, iso(today()), "transferred: Parents asked"), (target["name"], None, None)])
+        self.assertEqual(moves[1]["startDate"], next_day)
+        left = admin.get(f"/api/v1/enrollments?studentId={leaver['studentId']}", expect=200).json["items"]
+        self.assertEqual([(e["className"], e["endDate"], e["endReason"]) for e in left],
+                         [(source, next_day, "Moved to another school")])

@@ -18,6 +18,7 @@ import * as classes from "./pages/classes.js";
 import * as timetable from "./pages/timetable.js";
 import * as notFound from "./pages/notfound.js";
 import * as account from "./pages/account.js";
+import { ACADEMIC_ROUTES } from "./academicroutes.js";
 
 const ROUTES = [
   { path: "#/today", roles: ["teacher"], page: today, nav: "Today" },
@@ -41,6 +42,7 @@ const ROUTES = [
   { path: "#/classes/:id/timetable", roles: ["admin", "staff"], page: timetable },
   { path: "#/classes/:id", roles: ["admin", "staff"], page: classes },
   { path: "#/account", roles: ["platform_admin", "admin", "teacher", "staff", "student", "parent", "bursar"], page: account },
+  ...ACADEMIC_ROUTES,
 ];
 
 const main = document.getElementById("main");

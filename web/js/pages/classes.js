@@ -49,11 +49,15 @@ async function list(ctx) {
               h("td", {}, c.capacity ? `${c.enrolledCount} of ${c.capacity}` : c.enrolledCount),
               h("td", {}, c.room || "—")))))),
     h("h2", {}, "Subjects"),
-    subjects.length === 0 ? empty("The school has no subjects yet.", "Subjects are added through the API (POST /api/v1/subjects).")
+    isAdmin(ctx) ? h("p", {}, h("a", { class: "button", href: "#/subjects/new" }, "New subject")) : null,
+    subjects.length === 0
+      ? empty("The school has no subjects yet.", isAdmin(ctx) ? "Create the first with “New subject”." : "Ask an administrator to create them.")
       : h("table", { class: "list subjects" },
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Code"), h("th", { scope: "col" }, "Subject"))),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Code"), h("th", { scope: "col" }, "Subject"),
+            isAdmin(ctx) ? h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")) : null)),
           h("tbody", {}, subjects.sort((a, b) => a.name.localeCompare(b.name)).map((s) =>
-            h("tr", {}, h("td", {}, s.code), h("td", {}, s.name))))));
+            h("tr", {}, h("td", {}, s.code), h("td", {}, s.name),
+              isAdmin(ctx) ? h("td", {}, h("a", { href: `#/subjects/${s.id}/edit`, "aria-label": `Edit ${s.name}` }, "Edit")) : null)))));
 }
 
 async function one(ctx, id) {

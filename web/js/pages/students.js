@@ -3,18 +3,22 @@
 import { ApiError, call, get } from "../api.js";
 import { empty, field, fill, flash, h, heading, notice, showProblem, takeFlash } from "../dom.js";
 import { fullName, longDate, percent, todayIn } from "../format.js";
+import { again } from "../forms.js";
+import { moveForms } from "./transfer.js";
 import * as notFound from "./notfound.js";
 
 function search(ctx) {
   const input = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", minlength: "1", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
+  let latest = 0; // a slower answer to an earlier search does not replace a later one's
   async function run(ev) {
     ev.preventDefault();
+    const mine = ++latest;
     const q = input.value.trim();
     const path = "/api/v1/students?limit=50" + (q ? "&q=" + encodeURIComponent(q) : "");
     try {
       const page = await get(path);
-      if (!ctx.alive()) return;
+      if (!ctx.alive() || mine !== latest) return;
       fill(results, page.items.length === 0
         ? empty(`No student matches “${q}”.`, "Try part of the name or the admission number.")
         : h("table", { class: "list" },
@@ -49,7 +53,8 @@ async function profile(ctx, id) {
   if (!ctx.alive()) return;
   const row = (k, v) => h("div", {}, h("dt", {}, k), h("dd", {}, v === null || v === undefined || v === "" ? "—" : v));
   const office = ctx.me.user.roles.some((r) => r === "admin" || r === "staff");
-  const enroll = office ? await enrollForm(ctx, s) : null;
+  const enroll = !office ? null : s.currentClass ? await moveForms(ctx, s, () => again(ctx, () => render(ctx, { id: s.id })))
+    : h("section", { "aria-labelledby": "enroll-title" }, h("h2", { id: "enroll-title" }, "Enroll in a class"), await enrollForm(ctx, s));
   if (!ctx.alive()) return; // another page was opened meanwhile
   fill(ctx.main,
     heading(fullName(s)),
@@ -65,11 +70,12 @@ async function profile(ctx, id) {
       row("Attendance this term", att ? percent(att.summary.attendanceRate) : null)),
     h("h2", {}, "Guardians"),
     s.guardians.length === 0
-      ? empty("No guardian is linked.", "Link one through the API (PUT /api/v1/students/{id}/guardians/{guardianId}).")
-      : h("ul", { class: "plain" }, s.guardians.map((g) =>
-          h("li", {}, `${fullName(g.guardian)} (${g.relationship}${g.isPrimary ? ", primary" : ""})`))),
-    office ? h("section", { "aria-labelledby": "enroll-title" }, h("h2", { id: "enroll-title" }, "Enroll in a class"),
-      enroll) : null,
+      ? empty("No guardian is linked.", office ? "Find the guardian under Guardians (or add them there) and link this student from their page." : null)
+      : h("ul", { class: "plain guardians" }, s.guardians.map((g) => h("li", {},
+          office ? h("a", { href: `#/guardians/${g.guardian.id}` }, fullName(g.guardian)) : fullName(g.guardian),
+          ` (${g.relationship}${g.isPrimary ? ", primary" : ""}${g.canPickUp ? "" : ", may not pick up"})`))),
+    office ? h("p", {}, h("a", { href: "#/guardians" }, "Find or add a guardian to link")) : null,
+    enroll,
     h("p", {}, h("a", { href: "#/students" }, "Back to the search")));
 }
 
@@ -106,7 +112,6 @@ async function enrollForm(ctx, s) {
     }
   }
   return h("form", { class: "record", novalidate: true, onsubmit },
-    s.currentClass ? h("p", { class: "hint" }, `Enrolled in ${s.currentClass.name} today: a second class of the same year is refused; transfer instead.`) : null,
     status, f.classId.row(), f.startDate.row(), h("button", { type: "submit", class: "primary" }, "Enroll"));
 }
 
