@@ -168,6 +168,8 @@ test("jobs read as words: name, state, an import's counts", () => {
     "2 created, 0 updated, 1 unchanged; guardians: 2 created, 2 linked");
   assert.equal(admin.fileSize(812), "812 bytes");
   assert.equal(admin.fileSize(14200), "14.2 KB");
+});
+
 test("the office's messages: dates as the reader writes them, no record ids, sentences", async () => {
   const { clause, plain, sentence } = await import("../../web/js/office.js");
   const day = (d) => `[${d}]`;
