@@ -82,9 +82,11 @@ static stmt_t Q_DELETE = STMT("students.delete", 0,
  * school's today), spliced into the response as they are. The guardians'
  * order: the primary first, then by name.
  */
+/* the class found by its key after the enrollment is chosen: a join before the LIMIT hashed the school's classes */
 #define CLASS_NOW(object)                                                                                              \
-    "(SELECT " object " FROM enrollments e JOIN classes c ON c.tenant_id = e.tenant_id AND c.id = e.class_id"          \
-    " WHERE e.tenant_id = $1 AND e.student_id = $2" CURRENT("e", "$3") " ORDER BY e.start_date DESC, e.id DESC LIMIT 1)"
+    "(SELECT " object " FROM classes c WHERE c.tenant_id = $1 AND c.id = (SELECT e.class_id FROM enrollments e"        \
+    " WHERE e.tenant_id = $1 AND e.student_id = $2" CURRENT("e", "$3") " ORDER BY e.start_date DESC, e.id DESC"        \
+    " LIMIT 1))"
 #define GUARDIAN_LINKS                                                                                                 \
     " FROM student_guardians l JOIN guardians g ON g.tenant_id = l.tenant_id AND g.id = l.guardian_id"                \
     " WHERE l.tenant_id = $1 AND l.student_id = $2"
