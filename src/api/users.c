@@ -54,12 +54,31 @@ static stmt_t Q_REVOKE_ALL = STMT("sessions.revoke_user", 0,
 
 #define SCHOOL_ROLES ROLES_SCHOOL
 
+/* An account's lockout on the catalog, where logins count failures (a school on another cluster has none of
+ * those rows); the primary, since it decides whether the account can sign in. */
+static stmt_t Q_LOCKED = STMT("users.locked_on_catalog", STMT_ACCESS,
+                              "SELECT lt.locked_until FROM tenants t JOIN login_throttle lt ON lt.key = "
+                              THROTTLE_ACCOUNT_KEY("t.slug", "$2") " WHERE t.id = $1");
+
+/* Until when an account (row of res) is locked out: read with it, or from the catalog for a school elsewhere. */
+static long long locked_until(req_t *r, const db_result_t *res, int row)
+{
+    db_t *catalog = req_catalog(r);
+    if (catalog == NULL || catalog == req_db(r))
+        return db_get_int(res, row, 9);
+    db_result_t lt;
+    if (db_exec(catalog, &Q_LOCKED, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(db_get(res, row, 1))), &r->arena,
+                &lt) != 0 || lt.nrows == 0)
+        return 0; /* shown unlocked; a failed read is logged by the store */
+    return db_get_int(&lt, 0, 0);
+}
+
 static json_t *user_json(req_t *r, const db_result_t *res, int row)
 {
     return json_pack("{s:s,s:s,s:s,s:o,s:s,s:b,s:o,s:I,s:s,s:s}", "id", db_get(res, row, 0), "email",
                      db_get(res, row, 1), "displayName", db_get(res, row, 2), "roles",
                      roles_json((unsigned)db_get_int(res, row, 3)), "status", db_get(res, row, 4), "locked",
-                     db_get_int(res, row, 9) > (long long)clock_wall_ms(), "lastLoginAt",
+                     locked_until(r, res, row) > (long long)clock_wall_ms(), "lastLoginAt",
                      json_time_or_null(&r->arena, db_get(res, row, 5)), "version",
                      (json_int_t)db_get_int(res, row, 6), "createdAt", iso_time(&r->arena, db_get_int(res, row, 7)),
                      "updatedAt", iso_time(&r->arena, db_get_int(res, row, 8)));
@@ -245,7 +264,7 @@ int users_update(req_t *r)
     db_result_t slug;
     if (unlock && (db_exec(db, &Q_SLUG, DB_ARGS(DB_TEXT(r->auth.tenant_id)), &r->arena, &slug) != 0 ||
                    slug.nrows != 1 ||
-                   throttle_clear(r, db, db_get(&slug, 0, 0), db_get(&before, 0, 1)) != 0))
+                   throttle_clear(r, req_catalog(r), db_get(&slug, 0, 0), db_get(&before, 0, 1)) != 0))
         goto db_error;
     if (strcmp(action, "user.disable") == 0 &&
         db_exec(db, &Q_REVOKE_ALL, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(id), DB_TEXT("account disabled")),
