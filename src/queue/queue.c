@@ -164,6 +164,18 @@ void queue_new_token(char token[QUEUE_TOKEN_MAX])
     sodium_bin2hex(token, QUEUE_TOKEN_MAX, raw, sizeof(raw));
 }
 
+void queue_new_tokens(char (*tokens)[QUEUE_TOKEN_MAX], int n)
+{
+    enum { RAW = (QUEUE_TOKEN_MAX - 1) / 2 };
+    unsigned char raw[QUEUE_BATCH_MAX * RAW];
+    for (int done = 0; done < n; done += QUEUE_BATCH_MAX) {
+        int k = n - done < QUEUE_BATCH_MAX ? n - done : QUEUE_BATCH_MAX;
+        randombytes_buf(raw, (size_t)k * RAW);
+        for (int i = 0; i < k; i++)
+            sodium_bin2hex(tokens[done + i], QUEUE_TOKEN_MAX, raw + (size_t)i * RAW, RAW);
+    }
+}
+
 double queue_rand01(void)
 {
     return (double)(randombytes_random() >> 8) / (double)(1u << 24);
@@ -357,6 +369,40 @@ int queue_complete_fetch(queue_t *q, const job_t *job, const char *result, job_t
     if (rc == 0)
         *fetched = q->ops->fetch(q, next, wait_ms) == 1;
     return rc;
+}
+
+int queue_finish_fetch(queue_t *q, queue_done_t *done, int ndone, job_t *next, int max, int spread, int *fetched,
+                       int64_t *wait_ms)
+{
+    *fetched = 0;
+    *wait_ms = 0;
+    if (ndone < 0 || ndone > QUEUE_BATCH_MAX || max < 0 || max > QUEUE_BATCH_MAX)
+        return queue_set_error("a batch holds 0 to %d jobs", QUEUE_BATCH_MAX);
+    if (q->ops->finish_fetch != NULL) {
+        int rc = q->ops->finish_fetch(q, done, ndone, next, max, spread < 1 ? 1 : spread, fetched, wait_ms);
+        if (rc != 0)
+            for (int i = 0; i < ndone; i++)
+                done[i].rc = -1;
+        return rc;
+    }
+    for (int i = 0; i < ndone; i++)
+        done[i].rc = q->ops->complete(q, done[i].job, done[i].result);
+    if (max > 0) {
+        int rc = q->ops->fetch(q, next, wait_ms);
+        *fetched = rc == 1;
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int queue_release(queue_t *q, const job_t *jobs, int n)
+{
+    if (n <= 0)
+        return 0;
+    if (q->ops->release == NULL || n > QUEUE_BATCH_MAX)
+        return -1;
+    return q->ops->release(q, jobs, n);
 }
 
 int queue_fail(queue_t *q, const job_t *job, const char *reason, bool retry)

@@ -178,6 +178,35 @@ int queue_complete(queue_t *q, const job_t *job, const char *result);
  */
 int queue_complete_fetch(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
                          int64_t *wait_ms);
+/* A job whose handler succeeded, for queue_finish_fetch. */
+typedef struct queue_done {
+    const job_t *job;
+    const char *result; /* JSON text or NULL */
+    int rc;             /* filled: what queue_complete would return (0, QUEUE_ELOCK, or -1) */
+} queue_done_t;
+
+#define QUEUE_BATCH_MAX 16 /* jobs one queue_finish_fetch completes, and fetches, at most */
+
+/*
+ * Completes done[0..ndone) (each one's rc as queue_complete would return it), then fetches up to
+ * max jobs (0..QUEUE_BATCH_MAX) into next[], each locked with its own token, in one round trip
+ * where the adapter can (Redis: one script). An adapter may fetch fewer than max: one at a time
+ * (SQL), or, when few jobs wait, at most the waiting jobs / spread (at least one), so that spread
+ * fetchers (a worker's threads) share them. *fetched: how many; when none, *wait_ms as queue_fetch
+ * gives it. Jobs fetched beyond the first are held, not running: their locks must be renewed like a
+ * running job's, and a holder that will not start them soon gives them back (queue_release).
+ * 0, or -1 when the fetch failed or the queue did not answer (an rc of -1: that job's outcome is
+ * not recorded; nothing fetched).
+ */
+int queue_finish_fetch(queue_t *q, queue_done_t *done, int ndone, job_t *next, int max, int spread, int *fetched,
+                       int64_t *wait_ms);
+/*
+ * Gives back jobs this worker fetched and did not start: each whose lock its token still holds is
+ * waiting again at the place it had (its priority band, its arrival order), with no attempt counted.
+ * Returns how many were given back, or -1 (the adapter cannot: Redis did not answer, or SQL, which
+ * never fetches more than one job at a time; the caller runs them).
+ */
+int queue_release(queue_t *q, const job_t *jobs, int n);
 /*
  * Fails this attempt with a reason. With attempts left and retry set, the job
  * is delayed by backoff_ms × 2^attempts_made (±25 % jitter); otherwise it is

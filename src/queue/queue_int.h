@@ -49,6 +49,12 @@ typedef struct queue_ops {
     /* Optional (NULL: queue_complete then queue_fetch): both in one round trip; see queue_complete_fetch. */
     int (*complete_fetch)(queue_t *q, const job_t *job, const char *result, job_t *next, int *fetched,
                           int64_t *wait_ms);
+    /* Optional (NULL: complete each, then fetch one): see queue_finish_fetch; ndone and max within
+     * QUEUE_BATCH_MAX, spread >= 1; each done[i].rc filled when it returns 0. */
+    int (*finish_fetch)(queue_t *q, queue_done_t *done, int ndone, job_t *next, int max, int spread, int *fetched,
+                        int64_t *wait_ms);
+    /* Optional (NULL: queue_release answers -1): see queue_release; n within QUEUE_BATCH_MAX. */
+    int (*release)(queue_t *q, const job_t *jobs, int n);
 } queue_ops_t;
 
 /* The head of every adapter's queue; queue_base_init() fills it. */
@@ -78,6 +84,8 @@ int queue_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A new job id (UUIDv7) and a new lock token (QUEUE_TOKEN_MAX - 1 random hex digits from libsodium). */
 void queue_new_id(char id[QUEUE_ID_MAX]);
 void queue_new_token(char token[QUEUE_TOKEN_MAX]);
+/* n new lock tokens at once (one read of the system's random source). */
+void queue_new_tokens(char (*tokens)[QUEUE_TOKEN_MAX], int n);
 /* A uniform number in [0, 1) from libsodium, for jitter. */
 double queue_rand01(void);
 

@@ -17,7 +17,7 @@
 #include "queue/redis_scripts.h"
 
 enum { S_ENQUEUE, S_FETCH, S_RENEW, S_PROGRESS, S_COMPLETE, S_FAIL, S_CANCEL, S_STALLED, S_PROMOTE, S_TRIM,
-       S_LIST, S_COUNTS, S_COMPLETE_FETCH, S_COUNT };
+       S_LIST, S_COUNTS, S_COMPLETE_FETCH, S_FINISH_FETCH, S_RELEASE, S_COUNT };
 
 static const char *const script_src[S_COUNT] = {
     [S_ENQUEUE] = LUA_ENQUEUE,
@@ -33,11 +33,13 @@ static const char *const script_src[S_COUNT] = {
     [S_LIST] = LUA_LIST,
     [S_COUNTS] = LUA_COUNTS,
     [S_COMPLETE_FETCH] = LUA_COMPLETE_FETCH,
+    [S_FINISH_FETCH] = LUA_FINISH_FETCH,
+    [S_RELEASE] = LUA_RELEASE,
 };
 
 #define PREFIX_MAX (QUEUE_NAME_MAX + 8) /* "{q:" name "}" */
 #define KEY_MAX (PREFIX_MAX + QUEUE_ID_MAX + 16)
-#define MAX_ARGS 16
+#define MAX_ARGS (8 + 5 * QUEUE_BATCH_MAX) /* queue_finish_fetch: 4 per job done, a token per job fetched */
 
 /* Whether this thread's last fetch was held back by the limiter: then queue_wait declines (the
  * caller sleeps out the window instead of being woken by every new job). */
@@ -229,54 +231,87 @@ static int rq_enqueue(queue_t *base, struct db *db, const job_spec_t *spec, char
     return rc;
 }
 
-/* Fills job from a fetch reply {1, id, tenant, owner, type, payload, attemptsMade, attempts}. */
-static int fill_job(const redisReply *rep, job_t *job, const char token[QUEUE_TOKEN_MAX])
+/* Fills job from the fetch reply's fields at rep[at..at+7): id, tenant, owner, type, payload, attemptsMade, attempts. */
+static int fill_job(const redisReply *rep, size_t at, job_t *job, const char token[QUEUE_TOKEN_MAX])
 {
     memset(job, 0, sizeof(*job));
-    copy_str(job->id, sizeof(job->id), elem_str(rep, 1));
-    copy_str(job->tenant_id, sizeof(job->tenant_id), elem_str(rep, 2));
-    copy_str(job->owner_id, sizeof(job->owner_id), elem_str(rep, 3));
-    copy_str(job->type, sizeof(job->type), elem_str(rep, 4));
+    copy_str(job->id, sizeof(job->id), elem_str(rep, at));
+    copy_str(job->tenant_id, sizeof(job->tenant_id), elem_str(rep, at + 1));
+    copy_str(job->owner_id, sizeof(job->owner_id), elem_str(rep, at + 2));
+    copy_str(job->type, sizeof(job->type), elem_str(rep, at + 3));
     memcpy(job->token, token, QUEUE_TOKEN_MAX);
-    job->attempts_made = (int)elem_int(rep, 6);
-    job->attempts = (int)elem_int(rep, 7);
-    job->payload = strdup(elem_str(rep, 5));
+    job->attempts_made = (int)elem_int(rep, at + 5);
+    job->attempts = (int)elem_int(rep, at + 6);
+    job->payload = strdup(elem_str(rep, at + 4));
     if (job->payload == NULL)
         return queue_set_error("out of memory");
     return 0;
 }
 
-/* The arguments of a fetch: a new token, lock_ms, limiter_max, limiter_window_ms. */
+/* The arguments of a fetch (LUA_FN_FETCH): lock_ms, limiter_max, limiter_window_ms, spread, want, then
+ * want new tokens. */
 typedef struct fetch_args {
-    char token[QUEUE_TOKEN_MAX], lock[24], lmax[24], lwin[24];
+    char lock[24], lmax[24], lwin[24], spread[16], want[16];
+    char tokens[QUEUE_BATCH_MAX][QUEUE_TOKEN_MAX];
+    int n;
 } fetch_args_t;
 
-static void fetch_args(const queue_t *base, fetch_args_t *a)
+static void fetch_args(const queue_t *base, int want, int spread, fetch_args_t *a)
 {
-    queue_new_token(a->token);
+    a->n = want;
+    queue_new_tokens(a->tokens, want);
     snprintf(a->lock, sizeof(a->lock), "%" PRId64, base->opts.lock_ms);
     snprintf(a->lmax, sizeof(a->lmax), "%d", base->opts.limiter_max);
     snprintf(a->lwin, sizeof(a->lwin), "%" PRId64, base->opts.limiter_window_ms);
+    snprintf(a->spread, sizeof(a->spread), "%d", spread);
+    snprintf(a->want, sizeof(a->want), "%d", want);
 }
 
-/* Reads a fetch reply (see LUA_FN_FETCH) into job or *wait_ms and frees it: 1, 0 or -1. */
-static int fetch_reply(queue_t *base, redisReply *rep, job_t *job, const char token[QUEUE_TOKEN_MAX], int64_t *wait_ms)
+/* Appends a fetch's arguments to args from *n on. */
+static void push_fetch_args(const fetch_args_t *a, const char **args, int *n)
 {
-    int rc;
+    args[(*n)++] = a->lock;
+    args[(*n)++] = a->lmax;
+    args[(*n)++] = a->lwin;
+    args[(*n)++] = a->spread;
+    args[(*n)++] = a->want;
+    for (int i = 0; i < a->n; i++)
+        args[(*n)++] = a->tokens[i];
+}
+
+/* Reads a fetch reply (see LUA_FN_FETCH) into jobs[0..a->n) or *wait_ms: how many jobs, or -1. */
+static int fetch_parse(queue_t *base, const redisReply *rep, job_t *jobs, const fetch_args_t *a, int64_t *wait_ms)
+{
     last_fetch_limited = 0;
-    if (reply_is(rep, REDIS_REPLY_ARRAY, 8) && elem_int(rep, 0) == 1) {
-        rc = fill_job(rep, job, token) == 0 ? 1 : -1;
-    } else if (reply_is(rep, REDIS_REPLY_ARRAY, 2)) {
+    if (reply_is(rep, REDIS_REPLY_ARRAY, 2) && elem_int(rep, 0) == 1) {
+        long long n = elem_int(rep, 1);
+        if (n < 1 || n > a->n || rep->elements < 2 + 7 * (size_t)n)
+            return queue_set_error("queue %s: unexpected reply to fetch", base->name);
+        for (int i = 0; i < (int)n; i++) {
+            if (fill_job(rep, 2 + 7 * (size_t)i, &jobs[i], a->tokens[i]) != 0) {
+                while (i-- > 0)
+                    job_clear(&jobs[i]); /* the others stay locked: the stalled sweep gives them back */
+                return -1;
+            }
+        }
+        return (int)n;
+    }
+    if (reply_is(rep, REDIS_REPLY_ARRAY, 2)) {
         long long w = elem_int(rep, 1);
         /* nothing scheduled: look again within a stalled interval at the latest (a requeued job) */
         *wait_ms = w >= 0 ? w : base->opts.stalled_interval_ms;
         last_fetch_limited = elem_int(rep, 0) == 2;
         if (last_fetch_limited)
             __atomic_fetch_add(&base->limited, 1, __ATOMIC_RELAXED);
-        rc = 0;
-    } else {
-        rc = queue_set_error("queue %s: unexpected reply to fetch", base->name);
+        return 0;
     }
+    return queue_set_error("queue %s: unexpected reply to fetch", base->name);
+}
+
+/* As fetch_parse for one job, then frees the reply: 1, 0 or -1. */
+static int fetch_reply(queue_t *base, redisReply *rep, job_t *job, const fetch_args_t *a, int64_t *wait_ms)
+{
+    int rc = fetch_parse(base, rep, job, a, wait_ms);
     freeReplyObject(rep);
     return rc;
 }
@@ -286,13 +321,15 @@ static int rq_fetch(queue_t *base, job_t *job, int64_t *wait_ms)
     rqueue_t *q = rq_of(base);
     char key[KEY_MAX];
     fetch_args_t a;
+    const char *args[MAX_ARGS];
+    int n = 0;
     key_of(q, "wait", key);
-    fetch_args(base, &a);
-    const char *args[] = {a.token, a.lock, a.lmax, a.lwin};
+    fetch_args(base, 1, 1, &a);
+    push_fetch_args(&a, args, &n);
     redisReply *rep;
-    if (run(q, S_FETCH, key, 4, args, NULL, &rep) != 0)
+    if (run(q, S_FETCH, key, n, args, NULL, &rep) != 0)
         return -1;
-    return fetch_reply(base, rep, job, a.token, wait_ms);
+    return fetch_reply(base, rep, job, &a, wait_ms);
 }
 
 /* Runs a lock-checked script on job (id, token, then extra): 0, QUEUE_ELOCK or -1. */
@@ -349,18 +386,76 @@ static int rq_complete_fetch(queue_t *base, const job_t *job, const char *result
     job_key(q, job->id, key);
     keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed);
     fetch_args_t a;
-    fetch_args(base, &a);
-    const char *args[] = {job->id, job->token, result != NULL ? "1" : "0", result != NULL ? result : "", k.ms, k.n,
-                          a.token, a.lock,     a.lmax,                     a.lwin};
+    fetch_args(base, 1, 1, &a);
+    const char *args[MAX_ARGS] = {job->id, job->token, result != NULL ? "1" : "0", result != NULL ? result : "", k.ms,
+                                  k.n};
+    int n = 6;
+    push_fetch_args(&a, args, &n);
     redisReply *rep;
-    if (run(q, S_COMPLETE_FETCH, key, 10, args, NULL, &rep) != 0)
+    if (run(q, S_COMPLETE_FETCH, key, n, args, NULL, &rep) != 0)
         return -1;
     if (reply_is(rep, REDIS_REPLY_ARRAY, 1) && elem_int(rep, 0) == -2) {
         freeReplyObject(rep);
         return QUEUE_ELOCK;
     }
-    *fetched = fetch_reply(base, rep, next, a.token, wait_ms) == 1;
+    *fetched = fetch_reply(base, rep, next, &a, wait_ms) == 1;
     return 0; /* the job completed; after a failed fetch (*fetched 0, *wait_ms 0) the caller fetches again */
+}
+
+static int rq_finish_fetch(queue_t *base, queue_done_t *done, int ndone, job_t *next, int max, int spread,
+                           int *fetched, int64_t *wait_ms)
+{
+    rqueue_t *q = rq_of(base);
+    char key[KEY_MAX], count[16];
+    key_of(q, "active", key);
+    keep_args_t k = keep_args(base->opts.keep_completed_ms, base->opts.keep_completed);
+    snprintf(count, sizeof(count), "%d", ndone);
+    const char *args[MAX_ARGS] = {k.ms, k.n, count};
+    int n = 3;
+    for (int i = 0; i < ndone; i++) {
+        args[n++] = done[i].job->id;
+        args[n++] = done[i].job->token;
+        args[n++] = done[i].result != NULL ? "1" : "0";
+        args[n++] = done[i].result != NULL ? done[i].result : "";
+    }
+    fetch_args_t a;
+    fetch_args(base, max, spread, &a);
+    push_fetch_args(&a, args, &n);
+    redisReply *rep;
+    if (run(q, S_FINISH_FETCH, key, n, args, NULL, &rep) != 0)
+        return -1;
+    int rc = 0;
+    if (!reply_is(rep, REDIS_REPLY_ARRAY, 2) || !reply_is(rep->element[0], REDIS_REPLY_ARRAY, (size_t)ndone)) {
+        rc = queue_set_error("queue %s: unexpected reply to finish-fetch", base->name);
+    } else {
+        for (int i = 0; i < ndone; i++)
+            done[i].rc = elem_int(rep->element[0], (size_t)i) == -2 ? QUEUE_ELOCK : 0;
+        if (max > 0) {
+            int got = fetch_parse(base, rep->element[1], next, &a, wait_ms);
+            if (got < 0)
+                rc = -1; /* the completions are recorded (their rc says so) */
+            else
+                *fetched = got;
+        }
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+static int rq_release(queue_t *base, const job_t *jobs, int njobs)
+{
+    rqueue_t *q = rq_of(base);
+    char key[KEY_MAX], count[16];
+    key_of(q, "active", key);
+    snprintf(count, sizeof(count), "%d", njobs);
+    const char *args[MAX_ARGS] = {count};
+    int n = 1;
+    for (int i = 0; i < njobs; i++) {
+        args[n++] = jobs[i].id;
+        args[n++] = jobs[i].token;
+    }
+    long long back;
+    return run_int(q, S_RELEASE, key, n, args, &back) == 0 ? (int)back : -1;
 }
 
 /* The delay before a retry of job, or -1 when it fails for good; -2 when Redis did not answer. */
@@ -618,6 +713,8 @@ static const queue_ops_t redis_ops = {
     .close = rq_close,
     .wait = rq_wait,
     .complete_fetch = rq_complete_fetch,
+    .finish_fetch = rq_finish_fetch,
+    .release = rq_release,
 };
 
 queue_t *queue_redis_open(const char *url, const char *name, const queue_options_t *o, char *err, size_t errlen)

@@ -71,17 +71,18 @@
     "  return #ids\n"                                                                                   \
     "end\n"                                                                                             \
     /* Retention of a finished set (scored by finish time): older than keep_ms, then beyond keep_n,     \
-     * at most budget jobs per call. A negative keep means no limit of that kind. Batched (in the       \
-     * calls that finish a job), the rules run when the set's size is a multiple of 32 or above         \
-     * keep_n + keep_n / 32 (at most 63), and then trim back to keep_n at once: one ZCARD per job       \
-     * in between instead of six commands. */                                                           \
-    "local function trim(set, now, keep_ms, keep_n, budget, batched)\n"                                 \
+     * at most budget jobs per call. A negative keep means no limit of that kind. Batched (added > 0:   \
+     * the calls that just finished `added` jobs), the rules run when the set's size reached or passed  \
+     * a multiple of 32 or is above keep_n + keep_n / 32 (at most 63), and then trim back to keep_n at  \
+     * once: one ZCARD per call in between instead of six commands per job. */                          \
+    "local function trim(set, now, keep_ms, keep_n, budget, added)\n"                                   \
     "  local key = P .. ':' .. set\n"                                                                   \
     "  local n, size = 0, nil\n"                                                                        \
-    "  if batched then\n"                                                                               \
+    "  if added and added > 0 then\n"                                                                   \
     "    size = redis.call('ZCARD', key)\n"                                                             \
     "    local slack = keep_n >= 0 and math.min(63, math.floor(keep_n / 32)) or 0\n"                    \
-    "    if size % 32 ~= 0 and (keep_n < 0 or size <= keep_n + slack) then return 0 end\n"              \
+    "    local crossed = math.floor(size / 32) ~= math.floor((size - added) / 32)\n"                    \
+    "    if not crossed and (keep_n < 0 or size <= keep_n + slack) then return 0 end\n"                 \
     "  end\n"                                                                                           \
     "  if keep_ms >= 0 then\n"                                                                          \
     "    n = drop(set, redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. n2s(now - keep_ms), 'LIMIT', 0, budget))\n" \
@@ -108,7 +109,7 @@
 
 /* Jobs trimmed per complete/fail/cancel, in batches (a budget above the largest batch, 64, so the
  * sets converge). */
-#define LUA_TRIM_STEP "128, true"
+#define LUA_TRIM_STEP "128, 1"
 
 /* ARGV: P id tenant owner type payload delay_ms priority attempts backoff_ms → {existed, tenant} */
 static const char LUA_ENQUEUE[] = LUA_PRELUDE
@@ -134,14 +135,18 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
     "return {0, ARGV[3]}\n";
 
 /*
- * fetch(now, a): a = index in ARGV of token, lock_ms, limiter_max, limiter_window_ms
- * → {1, id, tenant, owner, type, payload, attemptsMade, attempts}, {0, wait_ms} (-1: nothing scheduled)
- * or {2, wait_ms} (the limiter's window is full).
+ * fetch(now, a): a = index in ARGV of lock_ms, limiter_max, limiter_window_ms, spread, want, then want
+ * tokens. Takes up to want waiting jobs (fewer when the limiter's window has less room, and at most
+ * the waiting jobs / spread, so that `spread` fetchers share a short queue; at least one), each
+ * locked with its own token, in the order of the tokens.
+ * → {1, n, then n × (id, tenant, owner, type, payload, attemptsMade, attempts)},
+ * {0, wait_ms} (nothing due; -1: nothing scheduled) or {2, wait_ms} (the limiter's window is full).
  */
 #define LUA_FN_FETCH                                                                                     \
     "local function fetch(now, a)\n"                                                                     \
-    "  local token, lock, lmax, lwin = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]\n" \
-    "  local lk = P .. ':limiter'\n"                                                                     \
+    "  local lock, lmax, lwin = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2]\n"                 \
+    "  local spread, want = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])\n"                              \
+    "  local lk, wk = P .. ':limiter', P .. ':wait'\n"                                                   \
     "  promote(now, 100)\n"                                                                              \
     "  if lmax > 0 then\n"                                                                               \
     "    local used = tonumber(redis.call('GET', lk) or '0')\n"                                          \
@@ -150,19 +155,36 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
     "      if ttl < 0 then redis.call('PEXPIRE', lk, lwin); ttl = tonumber(lwin) end\n"                  \
     "      return {2, ttl}\n"                                                                            \
     "    end\n"                                                                                          \
+    "    want = math.min(want, lmax - used)\n"                                                           \
     "  end\n"                                                                                            \
+    "  if want > 1 then\n"                                                                               \
+    "    want = math.max(1, math.min(want, math.floor(redis.call('ZCARD', wk) / spread)))\n"             \
+    "  end\n"                                                                                            \
+    "  local out, act, got, started = {1, 0}, {}, 0, n2s(now)\n"                                         \
     "  for _ = 1, 16 do\n"                                                                               \
-    "    local top = redis.call('ZPOPMIN', P .. ':wait')\n"                                              \
+    "    local top = redis.call('ZPOPMIN', wk, want - got)\n"                                            \
     "    if #top == 0 then break end\n"                                                                  \
-    "    local id = member_id(top[1])\n"                                                                 \
-    "    local jk = jkey(id)\n"                                                                          \
-    "    local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n" \
-    "    if f[1] then\n" /* else a job removed behind the queue's back: skipped */                       \
-    "      if lmax > 0 and redis.call('INCR', lk) == 1 then redis.call('PEXPIRE', lk, lwin) end\n"       \
-    "      redis.call('HSET', jk, 'state', 'active', 'token', token, 'startedAt', n2s(now))\n"           \
-    "      redis.call('ZADD', P .. ':active', n2s(now + lock), id)\n"                                    \
-    "      return {1, id, f[1], f[2] or '', f[3], f[4], tonumber(f[5]), tonumber(f[6])}\n"               \
+    "    for i = 1, #top, 2 do\n"                                                                        \
+    "      local id = member_id(top[i])\n"                                                               \
+    "      local jk = jkey(id)\n"                                                                        \
+    "      local f = redis.call('HMGET', jk, 'tenant', 'owner', 'type', 'payload', 'attemptsMade', 'attempts')\n" \
+    "      if f[1] then\n" /* else a job removed behind the queue's back: skipped */                     \
+    "        got = got + 1\n"                                                                            \
+    "        redis.call('HSET', jk, 'state', 'active', 'token', ARGV[a + 4 + got], 'startedAt', started)\n" \
+    "        act[#act + 1] = n2s(now + lock)\n"                                                          \
+    "        act[#act + 1] = id\n"                                                                       \
+    "        local o = #out\n"                                                                           \
+    "        out[o + 1], out[o + 2], out[o + 3], out[o + 4] = id, f[1], f[2] or '', f[3] or ''\n"        \
+    "        out[o + 5], out[o + 6], out[o + 7] = f[4] or '{}', tonumber(f[5] or '0'), tonumber(f[6] or '1')\n" \
+    "      end\n"                                                                                        \
     "    end\n"                                                                                          \
+    "    if got >= want then break end\n"                                                                \
+    "  end\n"                                                                                            \
+    "  if got > 0 then\n"                                                                                \
+    "    if lmax > 0 and redis.call('INCRBY', lk, got) == got then redis.call('PEXPIRE', lk, lwin) end\n" \
+    "    redis.call('ZADD', P .. ':active', unpack(act))\n"                                              \
+    "    out[2] = got\n"                                                                                 \
+    "    return out\n"                                                                                   \
     "  end\n"                                                                                            \
     "  redis.call('DEL', P .. ':wake')\n" /* stale wake-ups: the caller waits next, and nothing is due */ \
     "  local nxt = redis.call('ZRANGE', P .. ':delayed', 0, 0, 'WITHSCORES')\n"                          \
@@ -190,7 +212,46 @@ static const char LUA_ENQUEUE[] = LUA_PRELUDE
     "  return 0\n"                                                                                       \
     "end\n"
 
-/* ARGV: P token lock_ms limiter_max limiter_window_ms → as fetch() */
+/*
+ * complete_many(now, a): a = index in ARGV of keep_ms, keep_n, n, then n × (id, token, has_result,
+ * result) → a table of n codes: 0, or -2 (that job's lock is lost: it is left as it is). The jobs
+ * leave the active set and enter the completed set with one command each, and retention looks at the
+ * completed set once for all of them.
+ */
+#define LUA_FN_COMPLETE_MANY                                                                             \
+    "local function complete_many(now, a)\n"                                                             \
+    "  local n, fin = tonumber(ARGV[a + 2]), n2s(now)\n"                                                 \
+    "  local rcs, ids, zc = {}, {}, {}\n"                                                                \
+    "  for i = 1, n do\n"                                                                                \
+    "    local b = a + 3 + (i - 1) * 4\n"                                                                \
+    "    local id = ARGV[b]\n"                                                                           \
+    "    local jk = jkey(id)\n"                                                                          \
+    "    local f = redis.call('HMGET', jk, 'state', 'token', 'attemptsMade')\n"                          \
+    "    if f[1] ~= 'active' or f[2] ~= ARGV[b + 1] then\n"                                              \
+    "      rcs[i] = -2\n"                                                                                \
+    "    else\n"                                                                                         \
+    "      rcs[i] = 0\n"                                                                                 \
+    "      local made = n2s(tonumber(f[3] or '0') + 1)\n" /* the attempt that succeeded counts */        \
+    "      if ARGV[b + 2] == '1' then\n"                                                                 \
+    "        redis.call('HSET', jk, 'state', 'completed', 'finishedAt', fin, 'progress', 100, 'attemptsMade', made,\n" \
+    "          'result', ARGV[b + 3])\n"                                                                 \
+    "      else\n"                                                                                       \
+    "        redis.call('HSET', jk, 'state', 'completed', 'finishedAt', fin, 'progress', 100, 'attemptsMade', made)\n" \
+    "      end\n"                                                                                        \
+    "      ids[#ids + 1] = id\n"                                                                         \
+    "      zc[#zc + 1] = fin\n"                                                                          \
+    "      zc[#zc + 1] = id\n"                                                                           \
+    "    end\n"                                                                                          \
+    "  end\n"                                                                                            \
+    "  if #ids > 0 then\n"                                                                               \
+    "    redis.call('ZREM', P .. ':active', unpack(ids))\n"                                              \
+    "    redis.call('ZADD', P .. ':completed', unpack(zc))\n"                                            \
+    "    trim('completed', now, tonumber(ARGV[a]), tonumber(ARGV[a + 1]), 128, #ids)\n"                  \
+    "  end\n"                                                                                            \
+    "  return rcs\n"                                                                                     \
+    "end\n"
+
+/* ARGV: P lock_ms limiter_max limiter_window_ms spread want token… → as fetch() */
 static const char LUA_FETCH[] = LUA_PRELUDE LUA_FN_FETCH "return fetch(now_ms(), 2)\n";
 
 /* ARGV: P id token has_result result keep_ms keep_n → 0 or -2 */
@@ -198,13 +259,49 @@ static const char LUA_COMPLETE[] = LUA_PRELUDE LUA_FN_COMPLETE "return complete(
 
 /*
  * Completes a job and fetches the next in one call (the worker's loop: one round trip a job).
- * ARGV: P id token has_result result keep_ms keep_n new_token lock_ms limiter_max limiter_window_ms
- * → {-2} (the lock is lost: nothing changes, nothing fetched), else as fetch().
+ * ARGV: P id token has_result result keep_ms keep_n lock_ms limiter_max limiter_window_ms spread want
+ * token… → {-2} (the lock is lost: nothing changes, nothing fetched), else as fetch().
  */
 static const char LUA_COMPLETE_FETCH[] = LUA_PRELUDE LUA_FN_COMPLETE LUA_FN_FETCH
     "local now = now_ms()\n"
     "if complete(now, 2) ~= 0 then return {-2} end\n"
     "return fetch(now, 8)\n";
+
+/*
+ * The worker's call after its fetched jobs ran: completes n jobs, then fetches up to want more, in one
+ * call. ARGV: P keep_ms keep_n n, n × (id token has_result result), then fetch()'s arguments (want 0:
+ * no fetch) → {codes of complete_many, the fetch's reply ({0, 0} when want is 0)}.
+ */
+static const char LUA_FINISH_FETCH[] = LUA_PRELUDE LUA_FN_COMPLETE_MANY LUA_FN_FETCH
+    "local now = now_ms()\n"
+    "local rcs = complete_many(now, 2)\n"
+    "local a = 5 + 4 * tonumber(ARGV[4])\n"
+    "if tonumber(ARGV[a + 4]) < 1 then return {rcs, {0, 0}} end\n"
+    "return {rcs, fetch(now, a)}\n";
+
+/*
+ * Gives back jobs fetched but not started: each whose lock the token still holds leaves the active
+ * set and takes its place in the wait set again (its member "wm", kept since it was waiting: the same
+ * place among its band), without its token or start time; no attempt counted, and the limiter's
+ * window keeps them counted (it never lets more start than its maximum). One wake-up per job.
+ * ARGV: P n, n × (id token) → jobs given back.
+ */
+static const char LUA_RELEASE[] = LUA_PRELUDE
+    "local n, back = tonumber(ARGV[2]), 0\n"
+    "for i = 1, n do\n"
+    "  local id, token = ARGV[1 + 2 * i], ARGV[2 + 2 * i]\n"
+    "  local jk = jkey(id)\n"
+    "  local f = redis.call('HMGET', jk, 'state', 'token', 'priority', 'wm')\n"
+    "  if f[1] == 'active' and f[2] == token and f[4] then\n"
+    "    redis.call('ZREM', P .. ':active', id)\n"
+    "    redis.call('ZADD', P .. ':wait', n2s(-tonumber(f[3] or '0')), f[4])\n"
+    "    redis.call('HSET', jk, 'state', 'waiting')\n"
+    "    redis.call('HDEL', jk, 'token', 'startedAt')\n"
+    "    if redis.call('LPUSH', P .. ':wake', '1') > 128 then redis.call('LTRIM', P .. ':wake', 0, 63) end\n"
+    "    back = back + 1\n"
+    "  end\n"
+    "end\n"
+    "return back\n";
 
 /* ARGV: P id token lock_ms → 0 or -2 (lock lost) */
 static const char LUA_RENEW[] = LUA_PRELUDE
@@ -284,8 +381,8 @@ static const char LUA_PROMOTE[] = LUA_PRELUDE "return promote(now_ms(), 1000)\n"
 static const char LUA_TRIM[] = LUA_PRELUDE
     "local now = now_ms()\n"
     "local c_ms, c_n, f_ms, f_n = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-    "return trim('completed', now, c_ms, c_n, 1000, false) + trim('failed', now, f_ms, f_n, 1000, false)\n"
-    "  + trim('cancelled', now, c_ms, c_n, 1000, false)\n";
+    "return trim('completed', now, c_ms, c_n, 1000, 0) + trim('failed', now, f_ms, f_n, 1000, 0)\n"
+    "  + trim('cancelled', now, c_ms, c_n, 1000, 0)\n";
 
 /*
  * ARGV: P tenant owner ('' for any) limit key id → a flat array of LIST_STRIDE fields per job

@@ -23,20 +23,34 @@ static const hist_spec_t HIST_JOB = {
     1e9,
 };
 
+/* Jobs a thread fetches at once after a short job (its next fetch completes them all together). */
+#define WORKER_BATCH 8
+/* A job shorter than this (ns) lets its thread fetch a batch next; a longer one, one job. */
+#define WORKER_QUICK_NS 5000000u
+/* Jobs a thread holds (not started, or completed and not recorded) are given back about this long (ns)
+ * after their fetch. */
+#define WORKER_HOLD_NS 50000000u
+
 struct job_ctx {
     queue_worker_t *w;
     pthread_t thread;
     db_t *db;     /* the session of the running job's school's shard */
     db_t *catalog; /* the session of ERP_DATABASE_URL */
     shard_sessions_t *shards; /* one per shard; NULL without ERP_SHARDS */
-    pthread_mutex_t mu; /* guards job while busy changes */
+    /* Guards job while busy changes, and the held jobs: fetched and not started (held[at..nheld)),
+     * and completed by their handler and not yet recorded (done[0..ndone)). The renewal thread
+     * renews all of them, and gives them back when the running job keeps them waiting. */
+    pthread_mutex_t mu;
     job_t job;
     int busy; /* atomic: a job is running */
     int lost; /* atomic: the lock is lost */
-    /* What the completion of the last job fetched with it (queue_complete_fetch), for the next turn. */
-    enum { NEXT_NONE, NEXT_JOB, NEXT_WAIT } next_kind;
-    job_t next;
-    int64_t next_wait_ms;
+    uint64_t fetched_ns; /* when the held jobs were fetched (guarded by mu) */
+    int quick;           /* the last job was short: fetch a batch next */
+    job_t held[WORKER_BATCH];
+    int at, nheld;
+    job_t done[WORKER_BATCH];
+    char *done_result[WORKER_BATCH]; /* JSON text or NULL */
+    int ndone;
 };
 
 /* Per handler (and one more for unknown types): durations and outcomes. */
@@ -171,7 +185,10 @@ static int run_handler(job_ctx_t *ctx, size_t h, json_t **result, char *reason, 
     return rc;
 }
 
-/* Records the outcome with the queue, unless the lock is lost. */
+static int record_and_fetch(job_ctx_t *ctx, int max, int64_t *wait_ms);
+
+/* Records the outcome with the queue, unless the lock is lost: a completion with the thread's next
+ * fetch (or when the renewal thread gives back what the thread holds), a failure at once. */
 static void finish(job_ctx_t *ctx, size_t h, int outcome, json_t *result, const char *reason, uint64_t t0)
 {
     queue_worker_t *w = ctx->w;
@@ -187,14 +204,18 @@ static void finish(job_ctx_t *ctx, size_t h, int outcome, json_t *result, const 
         char *text = result != NULL ? json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         if (result != NULL && text == NULL) {
             rc = queue_fail(w->q, &ctx->job, "out of memory", true);
-        } else if (__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
-            rc = queue_complete(w->q, &ctx->job, text);
-        } else { /* and the next job in the same round trip */
-            int fetched;
-            rc = queue_complete_fetch(w->q, &ctx->job, text, &ctx->next, &fetched, &ctx->next_wait_ms);
-            ctx->next_kind = fetched ? NEXT_JOB : ctx->next_wait_ms > 0 ? NEXT_WAIT : NEXT_NONE;
+        } else { /* recorded with the next fetch (or given back by the renewal thread) */
+            pthread_mutex_lock(&ctx->mu);
+            if (ctx->ndone == WORKER_BATCH) { /* not reached: a thread runs at most a batch between fetches */
+                int64_t wait_ms;
+                record_and_fetch(ctx, 0, &wait_ms);
+            }
+            ctx->done[ctx->ndone] = ctx->job;
+            ctx->done[ctx->ndone].payload = NULL; /* the running job keeps it */
+            ctx->done_result[ctx->ndone++] = text;
+            pthread_mutex_unlock(&ctx->mu);
+            rc = 0;
         }
-        free(text);
         __atomic_fetch_add(&st->completed, 1, __ATOMIC_RELAXED);
     } else {
         rc = queue_fail(w->q, &ctx->job, reason[0] != '\0' ? reason : "failed", outcome == JOB_RETRY);
@@ -207,6 +228,83 @@ static void finish(job_ctx_t *ctx, size_t h, int outcome, json_t *result, const 
                   queue_error(w->q));
 }
 
+/* Logs what recording completed jobs answered, and forgets them. ctx->mu held. */
+static void forget_done(job_ctx_t *ctx, const queue_done_t *d)
+{
+    queue_worker_t *w = ctx->w;
+    for (int i = 0; i < ctx->ndone; i++) {
+        if (d[i].rc == QUEUE_ELOCK)
+            log_warn("job lock lost before its outcome was recorded", "queue=%s job=%s", queue_name(w->q),
+                     ctx->done[i].id);
+        else if (d[i].rc != 0)
+            log_error("cannot record a job's outcome", "queue=%s job=%s: %s", queue_name(w->q), ctx->done[i].id,
+                      queue_error(w->q));
+        free(ctx->done_result[i]);
+        ctx->done_result[i] = NULL;
+        job_clear(&ctx->done[i]);
+    }
+    ctx->ndone = 0;
+}
+
+/*
+ * Records the completed jobs and fetches up to max more into held, which must be empty when max > 0
+ * (0: fetches nothing, held stays as it is). ctx->mu held. 1 when jobs were fetched, 0 when none
+ * (*wait_ms: when to look again), -1 when the queue failed.
+ */
+static int record_and_fetch(job_ctx_t *ctx, int max, int64_t *wait_ms)
+{
+    queue_worker_t *w = ctx->w;
+    queue_done_t d[WORKER_BATCH];
+    for (int i = 0; i < ctx->ndone; i++)
+        d[i] = (queue_done_t){.job = &ctx->done[i], .result = ctx->done_result[i]};
+    int fetched = 0;
+    int rc = queue_finish_fetch(w->q, d, ctx->ndone, ctx->held, max, w->nctx, &fetched, wait_ms);
+    forget_done(ctx, d);
+    if (max > 0) {
+        ctx->at = 0;
+        ctx->nheld = rc == 0 ? fetched : 0;
+        ctx->fetched_ns = clock_mono_ns();
+    }
+    return rc < 0 ? -1 : ctx->nheld > 0;
+}
+
+/* Gives back the held jobs not started; they stay held (and run) when the queue cannot take them. ctx->mu held. */
+static void give_back_held(job_ctx_t *ctx)
+{
+    int n = ctx->nheld - ctx->at;
+    if (n <= 0 || queue_release(ctx->w->q, ctx->held + ctx->at, n) < 0)
+        return;
+    for (int i = ctx->at; i < ctx->nheld; i++)
+        job_clear(&ctx->held[i]);
+    ctx->at = ctx->nheld = 0;
+}
+
+/* Records the completed jobs and gives back those not started (a long job runs, or the worker stops). ctx->mu held. */
+static void give_back(job_ctx_t *ctx)
+{
+    int64_t wait_ms;
+    if (ctx->ndone > 0)
+        record_and_fetch(ctx, 0, &wait_ms);
+    give_back_held(ctx);
+}
+
+/* Takes the next held job as the running one; whether there was one. */
+static int start_held(job_ctx_t *ctx)
+{
+    pthread_mutex_lock(&ctx->mu);
+    int any = ctx->at < ctx->nheld;
+    if (any) {
+        ctx->job = ctx->held[ctx->at];
+        memset(&ctx->held[ctx->at], 0, sizeof(ctx->held[0]));
+        if (++ctx->at == ctx->nheld)
+            ctx->at = ctx->nheld = 0;
+        __atomic_store_n(&ctx->lost, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&ctx->busy, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&ctx->mu);
+    return any;
+}
+
 static void run_one(job_ctx_t *ctx)
 {
     size_t h = handler_index(ctx->w, ctx->job.type);
@@ -214,8 +312,28 @@ static void run_one(job_ctx_t *ctx)
     char reason[512] = "";
     uint64_t t0 = clock_mono_ns();
     int outcome = run_handler(ctx, h, &result, reason, sizeof(reason));
+    ctx->quick = outcome == JOB_DONE && clock_mono_ns() - t0 < WORKER_QUICK_NS;
     finish(ctx, h, outcome, result, reason, t0);
     json_decref(result);
+}
+
+/* No held job to run: records what completed and fetches; when nothing came, waits for a job at most
+ * as long as the queue says. */
+static void refill(job_ctx_t *ctx)
+{
+    queue_worker_t *w = ctx->w;
+    int64_t wait_ms = w->cfg.poll_ms;
+    pthread_mutex_lock(&ctx->mu);
+    int rc = record_and_fetch(ctx, ctx->quick ? WORKER_BATCH : 1, &wait_ms);
+    pthread_mutex_unlock(&ctx->mu);
+    note_outcome(w, rc < 0, "fetch");
+    if (rc == 1)
+        return;
+    if (rc < 0)
+        wait_ms = 1000;
+    int64_t ms = wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms;
+    if (rc < 0 || queue_wait(w->q, ms) != 0) /* woken at once by a new job where the adapter can */
+        nap(w, ms);
 }
 
 static void *job_thread(void *arg)
@@ -224,33 +342,20 @@ static void *job_thread(void *arg)
     queue_worker_t *w = ctx->w;
     ctx->catalog = ctx->db = w->store != NULL ? store_session(w->store) : NULL;
     ctx->shards = ctx->catalog != NULL ? shard_sessions_new(ctx->catalog) : NULL;
-    /* a job fetched with the last completion runs even if stopping began meanwhile: it is running already */
-    while (ctx->next_kind == NEXT_JOB || !__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
-        job_t job;
-        int64_t wait_ms = w->cfg.poll_ms;
-        int rc;
-        if (ctx->next_kind != NEXT_NONE) { /* what the last completion fetched */
-            rc = ctx->next_kind == NEXT_JOB;
-            job = ctx->next;
-            wait_ms = ctx->next_wait_ms;
-            ctx->next_kind = NEXT_NONE;
-        } else {
-            rc = queue_fetch(w->q, &job, &wait_ms);
-            note_outcome(w, rc < 0, "fetch");
+    for (;;) {
+        int stopping = __atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE);
+        if (stopping) { /* records the completions; the jobs not started wait for another worker */
+            pthread_mutex_lock(&ctx->mu);
+            give_back(ctx);
+            pthread_mutex_unlock(&ctx->mu);
         }
-        if (rc < 0)
-            wait_ms = 1000;
-        if (rc != 1) {
-            int64_t ms = wait_ms < 1 ? 1 : wait_ms > w->cfg.poll_ms ? w->cfg.poll_ms : wait_ms;
-            if (rc < 0 || queue_wait(w->q, ms) != 0) /* woken at once by a new job where the adapter can */
-                nap(w, ms);
+        /* held jobs the queue could not take back while stopping run: they are this worker's already */
+        if (!start_held(ctx)) {
+            if (stopping)
+                break;
+            refill(ctx);
             continue;
         }
-        pthread_mutex_lock(&ctx->mu);
-        ctx->job = job;
-        __atomic_store_n(&ctx->lost, 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&ctx->busy, 1, __ATOMIC_RELEASE);
-        pthread_mutex_unlock(&ctx->mu);
         run_one(ctx);
         pthread_mutex_lock(&ctx->mu);
         __atomic_store_n(&ctx->busy, 0, __ATOMIC_RELEASE);
@@ -277,17 +382,47 @@ static int sleep_unless_done(queue_worker_t *w, int64_t ms)
     return __atomic_load_n(&w->aborting, __ATOMIC_ACQUIRE) == 2;
 }
 
-/* Renews the lock of every running job every lock_ms / 3, also while stopping, until the worker is done. */
+/* Renews the held jobs' locks; a fetched job whose lock is lost (cancelled) is dropped unstarted. ctx->mu held. */
+static void renew_held(queue_worker_t *w, job_ctx_t *ctx)
+{
+    int kept = ctx->at;
+    for (int i = ctx->at; i < ctx->nheld; i++) {
+        if (queue_renew(w->q, &ctx->held[i]) == QUEUE_ELOCK)
+            job_clear(&ctx->held[i]);
+        else
+            ctx->held[kept++] = ctx->held[i];
+    }
+    ctx->nheld = kept;
+    if (ctx->at == ctx->nheld)
+        ctx->at = ctx->nheld = 0;
+    for (int i = 0; i < ctx->ndone; i++) /* a lost one is reported when recorded */
+        queue_renew(w->q, &ctx->done[i]);
+}
+
+/*
+ * Renews the lock of every running and held job every lock_ms / 3, also while stopping, until the
+ * worker is done; and every 20 ms, gives back what a thread holds for more than WORKER_HOLD_NS after
+ * its fetch (a slow job runs): completions are recorded, jobs not started go back to the wait set.
+ */
 static void *renew_thread(void *arg)
 {
     queue_worker_t *w = arg;
     int64_t period = queue_options(w->q)->lock_ms / 3 > 0 ? queue_options(w->q)->lock_ms / 3 : 1;
-    while (!sleep_unless_done(w, period)) {
+    uint64_t last = clock_mono_ns();
+    while (!sleep_unless_done(w, period < 20 ? period : 20)) {
+        uint64_t now = clock_mono_ns();
+        int renew = now - last >= (uint64_t)period * 1000000u;
+        if (renew)
+            last = now;
         for (int i = 0; i < w->nctx; i++) {
             job_ctx_t *ctx = &w->ctx[i];
             pthread_mutex_lock(&ctx->mu);
-            if (ctx->busy && !ctx->lost && queue_renew(w->q, &ctx->job) == QUEUE_ELOCK)
+            if ((ctx->ndone > 0 || ctx->at < ctx->nheld) && now > ctx->fetched_ns + WORKER_HOLD_NS)
+                give_back(ctx);
+            if (renew && ctx->busy && !ctx->lost && queue_renew(w->q, &ctx->job) == QUEUE_ELOCK)
                 __atomic_store_n(&ctx->lost, 1, __ATOMIC_RELEASE);
+            if (renew)
+                renew_held(w, ctx);
             pthread_mutex_unlock(&ctx->mu);
         }
     }
@@ -459,6 +594,7 @@ static int release_running(queue_worker_t *w)
     for (int i = 0; i < w->nctx; i++) {
         job_ctx_t *ctx = &w->ctx[i];
         pthread_mutex_lock(&ctx->mu);
+        give_back(ctx);
         if (ctx->busy && !ctx->lost) {
             __atomic_store_n(&ctx->lost, 1, __ATOMIC_RELEASE); /* its own outcome, if it ever comes, is dropped */
             if (queue_fail(w->q, &ctx->job, "worker shut down", true) == 0)

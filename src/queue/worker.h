@@ -9,7 +9,15 @@
  * backoff while attempts are left) or JOB_FATAL (failed for good). An unknown
  * type fails for good. Delivery is at least once: handlers are idempotent.
  *
- * Locks of all running jobs of the process are renewed by one thread every
+ * A thread records a completed job with its next fetch (queue_finish_fetch: one
+ * round trip), and after a job that ran under 5 ms it fetches a batch (up to 8,
+ * fewer when few jobs wait: the worker's threads share them), runs them in turn
+ * and records them together. Such held jobs (fetched and not started; completed
+ * and not yet recorded) never wait long behind a slow one: 50 ms after the
+ * fetch, the renewal thread records the thread's completions and gives its
+ * unstarted jobs back (queue_release: waiting again, in their place).
+ *
+ * Locks of all running and held jobs of the process are renewed by one thread every
  * lock_ms / 3, so a handler that never yields (CPU-bound) keeps its lock. When a
  * renew says the lock is lost (expired and swept, or the job cancelled), the
  * job is flagged: job_should_stop() turns true and nothing the worker does with
@@ -17,7 +25,8 @@
  * maintenance thread runs the stalled sweep, delayed promotion and retention
  * (of the queue's jobs, and cfg->maintain's of the store, e.g. mail_trim()).
  *
- * Stopping (worker_stop, on SIGTERM): no new fetches; running jobs get
+ * Stopping (worker_stop, on SIGTERM): no new fetches, held jobs not started are
+ * given back (run if the queue cannot take them); running jobs get
  * grace_ms to finish; then job_should_stop() turns true for them and, after one
  * more second, those still running are released: failed with retry ("worker
  * shut down"), counting an attempt, so another worker takes them after the

@@ -23,6 +23,7 @@
 
 #include "core/ids.h"
 #include "queue/queue_int.h"
+#include "queue/worker.h"
 
 #define SCHOOL "0191c1a0-0000-7000-8000-000000000001"
 #define OTHER "0191c1a0-0000-7000-8000-000000000002"
@@ -155,6 +156,214 @@ static void complete_then_fetch_in_one_call(void **state)
     assert_true(wait > 0);
     assert_string_equal(state_of(q, b, buf), "completed");
     job_clear(&next);
+    queue_close(q);
+}
+
+/* A batch: each job of it locked with its own token; a short queue shared among `spread` fetchers. */
+static void finish_fetch_in_batches(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char id[6][QUEUE_ID_MAX], buf[32];
+    for (int i = 0; i < 6; i++)
+        enqueue(q, NULL, 0, 0, id[i]);
+    job_t got[QUEUE_BATCH_MAX], more[QUEUE_BATCH_MAX];
+    int fetched = -1;
+    int64_t wait = -1;
+    assert_int_equal(queue_finish_fetch(q, NULL, 0, got, 4, 1, &fetched, &wait), 0);
+    assert_int_equal(fetched, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_string_equal(got[i].id, id[i]); /* in arrival order */
+        assert_string_equal(got[i].payload, "{\"n\":1}");
+        assert_int_equal(got[i].attempts, 3);
+        assert_string_equal(state_of(q, id[i], buf), "active");
+        for (int k = 0; k < i; k++)
+            assert_string_not_equal(got[i].token, got[k].token);
+    }
+    long long c[6];
+    int64_t oldest;
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_ACTIVE], 4);
+    assert_int_equal(c[JOB_WAITING], 2);
+    /* two done, one of them with another's token: that one keeps its lock; two waiting, two fetchers: one each */
+    job_t forged = got[1];
+    memcpy(forged.token, got[0].token, QUEUE_TOKEN_MAX);
+    queue_done_t done[2] = {{.job = &got[0], .result = "{\"rows\":1}"}, {.job = &forged}};
+    assert_int_equal(queue_finish_fetch(q, done, 2, more, 4, 2, &fetched, &wait), 0);
+    assert_int_equal(done[0].rc, 0);
+    assert_int_equal(done[1].rc, QUEUE_ELOCK);
+    assert_int_equal(fetched, 1);
+    assert_string_equal(more[0].id, id[4]);
+    assert_string_equal(state_of(q, id[0], buf), "completed");
+    assert_string_equal(state_of(q, id[1], buf), "active");
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, SCHOOL, id[0], &v), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "result"), "rows")), 1);
+    assert_int_equal(json_integer_value(json_object_get(v, "attemptsMade")), 1);
+    json_decref(v);
+    /* completing again: the lock is gone; fetching nothing (max 0) */
+    done[0] = (queue_done_t){.job = &got[0]};
+    assert_int_equal(queue_finish_fetch(q, done, 1, more + 1, 0, 1, &fetched, &wait), 0);
+    assert_int_equal(done[0].rc, QUEUE_ELOCK);
+    assert_int_equal(fetched, 0);
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_COMPLETED], 1);
+    assert_int_equal(c[JOB_ACTIVE], 4);
+    for (int i = 0; i < 4; i++)
+        job_clear(&got[i]);
+    job_clear(&more[0]);
+    queue_close(q);
+}
+
+/* Jobs fetched and not started go back to the place they had, without an attempt or a start time. */
+static void release_gives_back_in_place(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char id[4][QUEUE_ID_MAX], buf[32];
+    for (int i = 0; i < 4; i++)
+        enqueue(q, NULL, 0, 0, id[i]);
+    job_t got[QUEUE_BATCH_MAX], j;
+    int fetched;
+    int64_t wait;
+    assert_int_equal(queue_finish_fetch(q, NULL, 0, got, 3, 1, &fetched, &wait), 0);
+    assert_int_equal(fetched, 3);
+    job_t forged = got[0];
+    memcpy(forged.token, got[2].token, QUEUE_TOKEN_MAX);
+    assert_int_equal(queue_release(q, &forged, 1), 0); /* not its token */
+    assert_string_equal(state_of(q, id[0], buf), "active");
+    assert_int_equal(queue_release(q, got + 1, 2), 2);
+    assert_int_equal(queue_release(q, got + 1, 2), 0); /* once */
+    assert_string_equal(state_of(q, id[1], buf), "waiting");
+    json_t *v = NULL;
+    assert_int_equal(queue_get(q, SCHOOL, id[1], &v), 0);
+    assert_null(json_object_get(v, "startedAt"));
+    assert_int_equal(json_integer_value(json_object_get(v, "attemptsMade")), 0);
+    json_decref(v);
+    assert_int_equal(queue_renew(q, &got[1]), QUEUE_ELOCK); /* the holder lost it */
+    assert_int_equal(queue_complete(q, &got[2], NULL), QUEUE_ELOCK);
+    for (int i = 1; i < 4; i++) { /* before the job enqueued after them */
+        assert_int_equal(fetch(q, &j, NULL), 1);
+        assert_string_equal(j.id, id[i]);
+        job_clear(&j);
+    }
+    /* a cancelled held job cannot be given back (nor started: its renew says so) */
+    assert_int_equal(queue_cancel(q, SCHOOL, id[0]), 0);
+    assert_int_equal(queue_release(q, got, 1), 0);
+    assert_string_equal(state_of(q, id[0], buf), "cancelled");
+    for (int i = 0; i < 3; i++)
+        job_clear(&got[i]);
+    queue_close(q);
+}
+
+/* A batch takes no more than the limiter's window has room for. */
+static void batch_within_limiter(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    o.limiter_max = 3;
+    o.limiter_window_ms = 60000;
+    queue_t *q = open_queue(&o);
+    for (int i = 0; i < 5; i++)
+        enqueue(q, NULL, 0, 0, NULL);
+    job_t got[QUEUE_BATCH_MAX];
+    int fetched;
+    int64_t wait;
+    assert_int_equal(queue_finish_fetch(q, NULL, 0, got, 8, 1, &fetched, &wait), 0);
+    assert_int_equal(fetched, 3);
+    queue_done_t done[3];
+    for (int i = 0; i < 3; i++)
+        done[i] = (queue_done_t){.job = &got[i]};
+    job_t more[QUEUE_BATCH_MAX];
+    assert_int_equal(queue_finish_fetch(q, done, 3, more, 8, 1, &fetched, &wait), 0);
+    assert_int_equal(fetched, 0);
+    assert_true(wait > 0 && wait <= 60000);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(done[i].rc, 0);
+        job_clear(&got[i]);
+    }
+    queue_stats_t st;
+    queue_stats(q, &st);
+    assert_int_equal(st.limited, 1);
+    queue_close(q);
+}
+
+/* Handlers for the worker test: sleep payload.ms; the second worker's counts what it ran. */
+static int ran_by_second;
+
+static int sleeper(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen)
+{
+    (void)ctx, (void)result, (void)reason, (void)reasonlen;
+    sleep_ms((long)json_integer_value(json_object_get(payload, "ms")));
+    return JOB_DONE;
+}
+
+static int second_sleeper(job_ctx_t *ctx, json_t *payload, json_t **result, char *reason, size_t reasonlen)
+{
+    __atomic_fetch_add(&ran_by_second, 1, __ATOMIC_RELAXED);
+    return sleeper(ctx, payload, result, reason, reasonlen);
+}
+
+static const job_handler_t first_handlers[] = {{"sleep", sleeper}};
+static const job_handler_t second_handlers[] = {{"sleep", second_sleeper}};
+
+static void enqueue_sleep(queue_t *q, long ms, char id[QUEUE_ID_MAX])
+{
+    char payload[40];
+    snprintf(payload, sizeof(payload), "{\"ms\":%ld}", ms);
+    job_spec_t s = {.tenant_id = SCHOOL, .type = "sleep", .payload = payload};
+    if (queue_enqueue(q, &s, id, NULL) != 0)
+        fail_msg("enqueue: %s", queue_error(q));
+}
+
+/* Waits up to 10 s for job id to reach state. */
+static void wait_state(queue_t *q, const char *id, const char *want)
+{
+    char buf[32];
+    for (int i = 0; i < 2000 && strcmp(state_of(q, id, buf), want) != 0; i++)
+        sleep_ms(5);
+    assert_string_equal(state_of(q, id, buf), want);
+}
+
+/*
+ * A worker thread that ran a short job fetches a batch; the jobs of it that a long one keeps waiting
+ * are given back (by the renewal thread) and another worker runs them while the long one runs.
+ */
+static void held_jobs_go_to_another_worker(void **state)
+{
+    (void)state;
+    queue_options_t o;
+    test_options(&o);
+    queue_t *q = open_queue(&o);
+    char first[QUEUE_ID_MAX], slow[QUEUE_ID_MAX], quick[4][QUEUE_ID_MAX], err[256], buf[32];
+    enqueue_sleep(q, 0, first);
+    enqueue_sleep(q, 3000, slow);
+    for (int i = 0; i < 4; i++)
+        enqueue_sleep(q, 0, quick[i]);
+    worker_config_t cfg = {.concurrency = 1, .grace_ms = 10000, .poll_ms = 50};
+    queue_worker_t *a = worker_start(q, NULL, first_handlers, 1, &cfg, err, sizeof(err));
+    assert_non_null(a);
+    wait_state(q, slow, "active");
+    queue_worker_t *b = worker_start(q, NULL, second_handlers, 1, &cfg, err, sizeof(err));
+    assert_non_null(b);
+    for (int i = 0; i < 4; i++)
+        wait_state(q, quick[i], "completed");
+    assert_string_equal(state_of(q, slow, buf), "active"); /* still running */
+    assert_int_equal(__atomic_load_n(&ran_by_second, __ATOMIC_RELAXED), 4);
+    assert_string_equal(state_of(q, first, buf), "completed");
+    wait_state(q, slow, "completed");
+    assert_int_equal(worker_stop(a), 0);
+    assert_int_equal(worker_stop(b), 0);
+    long long c[6];
+    int64_t oldest;
+    assert_int_equal(queue_counts(q, c, &oldest), 0);
+    assert_int_equal(c[JOB_COMPLETED], 6);
+    assert_int_equal(c[JOB_ACTIVE] + c[JOB_WAITING], 0);
     queue_close(q);
 }
 
@@ -650,6 +859,10 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(enqueue_fetch_complete),
         cmocka_unit_test(complete_then_fetch_in_one_call),
+        cmocka_unit_test(finish_fetch_in_batches),
+        cmocka_unit_test(release_gives_back_in_place),
+        cmocka_unit_test(batch_within_limiter),
+        cmocka_unit_test(held_jobs_go_to_another_worker),
         cmocka_unit_test(dedup_and_tenants),
         cmocka_unit_test(priority_then_fifo),
         cmocka_unit_test(delayed_promotion),
