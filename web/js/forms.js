@@ -8,6 +8,26 @@ import { fill, h, heading, notice } from "./dom.js";
 import { DAY_NAMES, WEEKDAYS, changes, clause, plain, sentence } from "./office.js";
 import * as notFound from "./pages/notfound.js";
 
+/**
+ * A search drawn into results: run(ev) takes the form's values (query()), reads (read(values) → the API's page)
+ * and draws it (draw(page, values) → nodes); a slower answer to an earlier search never replaces a later one's.
+ * Returns run, the form's submit handler.
+ */
+export function searcher(ctx, results, query, read, draw) {
+  let latest = 0;
+  return async function run(ev) {
+    if (ev) ev.preventDefault();
+    const mine = ++latest;
+    const values = query();
+    try {
+      const page = await read(values);
+      if (ctx.alive() && mine === latest) fill(results, draw(page, values));
+    } catch (e) {
+      if (ctx.alive() && mine === latest) fill(results, notice("error", e.detail || String(e)));
+    }
+  };
+}
+
 /** Reads what a page needs (read() → a value); null once another page is shown, the record is not found (404,
  * 400) or the read failed (the error under title). */
 export async function load(ctx, title, read) {

@@ -5,7 +5,7 @@
 import { call, get } from "../api.js";
 import { empty, field, fill, flash, h, heading, notice, takeFlash } from "../dom.js";
 import { fullName } from "../format.js";
-import { again, check, confirming, editor, load, problem } from "../forms.js";
+import { again, check, confirming, editor, load, problem, searcher } from "../forms.js";
 
 export const RELATIONSHIPS = [["mother", "Mother"], ["father", "Father"], ["guardian", "Guardian"],
   ["grandparent", "Grandparent"], ["sibling", "Sibling"], ["other", "Other"]];
@@ -15,29 +15,19 @@ const OPTIONAL = ["email", "phone", "address", "occupation"];
 function search(ctx) {
   const input = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
-  let latest = 0; // a slower answer to an earlier search does not replace a later one's
-  async function run(ev) {
-    ev.preventDefault();
-    const mine = ++latest;
-    const q = input.value.trim();
-    try {
-      const page = await get("/api/v1/guardians?limit=50" + (q ? "&q=" + encodeURIComponent(q) : ""));
-      if (!ctx.alive() || mine !== latest) return;
-      fill(results, page.items.length === 0
-        ? (q ? empty(`No guardian matches “${q}”.`, "Try part of the name, the email or the phone number, or add them with “New guardian”.")
-          : empty("The school has no guardians yet.", "Add the first with “New guardian”, then link them to their children."))
-        : h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Guardians found" },
-            h("table", { class: "list guardians" },
-              h("caption", {}, q ? `Guardians matching “${q}”` : "Guardians"),
-              h("thead", {}, h("tr", {}, ["Name", "Phone", "Email"].map((t) => h("th", { scope: "col" }, t)))),
-              h("tbody", {}, page.items.map((g) => h("tr", {},
-                h("td", {}, h("a", { href: `#/guardians/${g.id}` }, fullName(g))),
-                h("td", {}, g.phone || "—"), h("td", {}, g.email || "—")))))),
-        page.nextCursor ? h("p", { class: "hint" }, "The first 50 are shown: narrow the search to find others.") : null);
-    } catch (e) {
-      if (ctx.alive()) fill(results, notice("error", e.detail || String(e)));
-    }
-  }
+  const run = searcher(ctx, results, () => input.value.trim(),
+    (q) => get("/api/v1/guardians?limit=50" + (q ? "&q=" + encodeURIComponent(q) : "")),
+    (page, q) => [page.items.length === 0
+      ? (q ? empty(`No guardian matches “${q}”.`, "Try part of the name, the email or the phone number, or add them with “New guardian”.")
+        : empty("The school has no guardians yet.", "Add the first with “New guardian”, then link them to their children."))
+      : h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Guardians found" },
+          h("table", { class: "list guardians" },
+            h("caption", {}, q ? `Guardians matching “${q}”` : "Guardians"),
+            h("thead", {}, h("tr", {}, ["Name", "Phone", "Email"].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, page.items.map((g) => h("tr", {},
+              h("td", {}, h("a", { href: `#/guardians/${g.id}` }, fullName(g))),
+              h("td", {}, g.phone || "—"), h("td", {}, g.email || "—")))))),
+      page.nextCursor ? h("p", { class: "hint" }, "The first 50 are shown: narrow the search to find others.") : null]);
   fill(ctx.main, heading("Guardians"), takeFlash(),
     h("p", {}, h("a", { class: "button", href: "#/guardians/new" }, "New guardian")),
     h("form", { class: "search", role: "search", onsubmit: run },

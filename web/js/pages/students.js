@@ -3,34 +3,23 @@
 import { ApiError, call, get } from "../api.js";
 import { empty, field, fill, flash, h, heading, notice, showProblem, takeFlash } from "../dom.js";
 import { fullName, longDate, percent, todayIn } from "../format.js";
-import { again } from "../forms.js";
+import { again, searcher } from "../forms.js";
 import { moveForms } from "./transfer.js";
 import * as notFound from "./notfound.js";
 
 function search(ctx) {
   const input = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", minlength: "1", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
-  let latest = 0; // a slower answer to an earlier search does not replace a later one's
-  async function run(ev) {
-    ev.preventDefault();
-    const mine = ++latest;
-    const q = input.value.trim();
-    const path = "/api/v1/students?limit=50" + (q ? "&q=" + encodeURIComponent(q) : "");
-    try {
-      const page = await get(path);
-      if (!ctx.alive() || mine !== latest) return;
-      fill(results, page.items.length === 0
-        ? empty(`No student matches “${q}”.`, "Try part of the name or the admission number.")
-        : h("table", { class: "list" },
-            h("caption", {}, q ? `Students matching “${q}”` : "Students"),
-            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Admission no."), h("th", { scope: "col" }, "Status"))),
-            h("tbody", {}, page.items.map((s) => h("tr", {},
-              h("td", {}, h("a", { href: `#/students/${s.id}` }, fullName(s))),
-              h("td", {}, s.admissionNo), h("td", {}, s.status))))));
-    } catch (e) {
-      if (ctx.alive()) fill(results, notice("error", e.detail || String(e)));
-    }
-  }
+  const run = searcher(ctx, results, () => input.value.trim(),
+    (q) => get("/api/v1/students?limit=50" + (q ? "&q=" + encodeURIComponent(q) : "")),
+    (page, q) => page.items.length === 0
+      ? empty(`No student matches “${q}”.`, "Try part of the name or the admission number.")
+      : h("table", { class: "list" },
+        h("caption", {}, q ? `Students matching “${q}”` : "Students"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Admission no."), h("th", { scope: "col" }, "Status"))),
+        h("tbody", {}, page.items.map((s) => h("tr", {},
+          h("td", {}, h("a", { href: `#/students/${s.id}` }, fullName(s))),
+          h("td", {}, s.admissionNo), h("td", {}, s.status))))));
   fill(ctx.main, heading("Students"),
     h("p", {}, h("a", { class: "button", href: "#/students/new" }, "Admit a student")),
     h("form", { class: "search", role: "search", onsubmit: run },

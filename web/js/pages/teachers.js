@@ -6,7 +6,7 @@ import { ApiError, call, get } from "../api.js";
 import { empty, field, fill, flash, h, heading, notice, takeFlash } from "../dom.js";
 import { fullName, longDate } from "../format.js";
 import { byGrade } from "../grid.js";
-import { editor, ifMatch, load } from "../forms.js";
+import { editor, ifMatch, load, searcher } from "../forms.js";
 import { teaching } from "../office.js";
 import { all } from "./classes.js";
 
@@ -18,30 +18,19 @@ function list(ctx) {
     [["active", "Active teachers"], ["inactive", "Inactive teachers"], ["", "All teachers"]].map(([v, t]) => h("option", { value: v }, t)));
   const q = h("input", { id: "q", type: "search", name: "q", autocomplete: "off", maxlength: "100" });
   const results = h("div", { "aria-live": "polite" });
-  let latest = 0; // a slower answer to an earlier search does not replace a later one's
-  async function run(ev) {
-    ev.preventDefault();
-    const mine = ++latest;
-    const text = q.value.trim();
-    const path = "/api/v1/teachers?limit=100" + (status.value ? "&status=" + status.value : "") +
-      (text ? "&q=" + encodeURIComponent(text) : "");
-    try {
-      const page = await get(path);
-      if (!ctx.alive() || mine !== latest) return;
-      fill(results, page.items.length === 0
-        ? empty(text ? `No teacher matches “${text}”.` : "No teacher is listed here.",
-            isAdmin(ctx) ? "Try another search or state, or add one with “New teacher”." : "Try another search or state.")
-        : h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Teachers" },
-            h("table", { class: "list teachers" },
-              h("thead", {}, h("tr", {}, ["Name", "Employee no.", "State", "Email"].map((t) => h("th", { scope: "col" }, t)))),
-              h("tbody", {}, page.items.map((t) => h("tr", {},
-                h("td", {}, h("a", { href: `#/teachers/${t.id}` }, fullName(t))), h("td", {}, t.employeeNo),
-                h("td", {}, STATUS[t.status]), h("td", {}, t.email || "—")))))),
-        page.nextCursor ? h("p", { class: "hint" }, "The first 100 are shown: narrow the search to find others.") : null);
-    } catch (e) {
-      if (ctx.alive()) fill(results, notice("error", e.detail || String(e)));
-    }
-  }
+  const run = searcher(ctx, results, () => ({ text: q.value.trim(), state: status.value }),
+    ({ text, state }) => get("/api/v1/teachers?limit=100" + (state ? "&status=" + state : "") +
+      (text ? "&q=" + encodeURIComponent(text) : "")),
+    (page, { text }) => [page.items.length === 0
+      ? empty(text ? `No teacher matches “${text}”.` : "No teacher is listed here.",
+          isAdmin(ctx) ? "Try another search or state, or add one with “New teacher”." : "Try another search or state.")
+      : h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Teachers" },
+          h("table", { class: "list teachers" },
+            h("thead", {}, h("tr", {}, ["Name", "Employee no.", "State", "Email"].map((t) => h("th", { scope: "col" }, t)))),
+            h("tbody", {}, page.items.map((t) => h("tr", {},
+              h("td", {}, h("a", { href: `#/teachers/${t.id}` }, fullName(t))), h("td", {}, t.employeeNo),
+              h("td", {}, STATUS[t.status]), h("td", {}, t.email || "—")))))),
+      page.nextCursor ? h("p", { class: "hint" }, "The first 100 are shown: narrow the search to find others.") : null]);
   status.addEventListener("change", run);
   fill(ctx.main, heading("Teachers"), takeFlash(),
     isAdmin(ctx) ? h("p", {}, h("a", { class: "button", href: "#/teachers/new" }, "New teacher")) : null,
