@@ -4,7 +4,7 @@
 Used as a library by topology tests (PostgreSQL primaries and standbys they stop, pause and
 promote) and as a command by tests/run, which starts one shared set for a whole run:
 
-    tests/lib/services.py start DIR    prints shell exports (ERP_TEST_PG_URL, ERP_TEST_REDIS_URL, …)
+    tests/lib/services.py start DIR    prints shell exports (ERP_TEST_PG_URL, ERP_TEST_PG_SOCKET_DIR, ERP_TEST_REDIS_URL, …)
     tests/lib/services.py stop DIR     stops everything started for DIR
 
 DIR only records what was started; the servers' own files live in a fresh directory under /tmp
@@ -548,6 +548,7 @@ def main():
             f.write(f"{pg.port} {redis.port} {root}\n")
         print(f"export ERP_TEST_PG_URL='{pg.url()}'")
         print(f"export ERP_TEST_PG_PORT={pg.port}")
+        print(f"export ERP_TEST_PG_SOCKET_DIR='{pg.dir}'")  # the server's Unix socket, for clients on this host
         print(f"export ERP_TEST_REDIS_URL='{redis.url()}'")
     else:
         try:
