@@ -157,6 +157,7 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "school-erp: %s\n", err);
         return 2;
     }
+    dispatch_set_loop_answers(cache_enabled(CACHE_STUDENT)); /* every loop answer is a cached response */
     if (audit_queue_start(app.store, cfg.audit_buffer) != 0) {
         log_error("cannot start the audit writer", NULL);
         return 1;

@@ -148,6 +148,31 @@ json_t *person_json(req_t *r, const person_type_t *t, const db_result_t *res, in
     return o;
 }
 
+/* ,"name":value (a JSON string, or null for NULL) */
+static void render_cell(sbuf_t *b, const char *name, const char *cell)
+{
+    sbuf_putc(b, ',');
+    sbuf_json_str(b, name, strlen(name));
+    sbuf_putc(b, ':');
+    if (cell == NULL)
+        sbuf_puts(b, "null");
+    else
+        sbuf_json_str(b, cell, strlen(cell));
+}
+
+void person_render_open(sbuf_t *b, req_t *r, const person_type_t *t, const db_result_t *res, int row)
+{
+    const char *id = db_get(res, row, 0);
+    sbuf_puts(b, "{\"id\":");
+    sbuf_json_str(b, id, strlen(id));
+    for (int i = 0; i < t->nfields; i++)
+        render_cell(b, t->fields[i].name, db_get(res, row, 1 + i));
+    int c = 1 + t->nfields;
+    sbuf_printf(b, ",\"version\":%lld", db_get_int(res, row, c));
+    render_cell(b, "createdAt", iso_time(&r->arena, db_get_int(res, row, c + 1)));
+    render_cell(b, "updatedAt", iso_time(&r->arena, db_get_int(res, row, c + 2)));
+}
+
 int person_load(req_t *r, const person_type_t *t, const char *id, db_result_t *res)
 {
     db_t *db = req_db(r);

@@ -100,6 +100,12 @@ unsigned person_read(req_t *r, const person_type_t *t, int create, const char **
 void person_row(const person_type_t *t, const db_result_t *res, int row, const char **vals);
 /* The record of a row as JSON: id, the fields, version, createdAt, updatedAt. */
 json_t *person_json(req_t *r, const person_type_t *t, const db_result_t *res, int row);
+/*
+ * The same members as person_json, written straight into b as an object left
+ * open: the caller appends its own members and the closing brace (hot reads
+ * build no document tree). Ill-formed UTF-8 is written as U+FFFD.
+ */
+void person_render_open(sbuf_t *b, req_t *r, const person_type_t *t, const db_result_t *res, int row);
 
 /* Reads the record (t->get) into res; 0, or -1 with 404. */
 int person_load(req_t *r, const person_type_t *t, const char *id, db_result_t *res);

@@ -223,22 +223,28 @@ static void put_str(sbuf_t *b, const db_result_t *res, int row, int col)
 }
 
 /*
- * The student of Q_PROFILE's rows as r's response (status): the record's
- * fields, then the current class and the guardians written from their
- * columns. 0, or -1 (set).
+ * The student of Q_PROFILE's rows as r's response (status), written in one
+ * pass: the members of student_json, then the current class and the guardians
+ * from their columns. 0, or -1 (set).
  */
 static int student_detail(req_t *r, const db_result_t *res, int status)
 {
-    json_t *o = student_json(r, res, 0);
-    if (o == NULL)
-        return res_fail(r, ERR_INTERNAL, "a student document could not be built");
     sbuf_t b;
     sbuf_init(&b, &r->arena, 1024);
-    int rc = json_render_to(&b, o, JSON_COMPACT);
-    json_decref(o);
-    if (rc != 0 || b.len < 2 || b.p[b.len - 1] != '}')
-        return res_fail(r, ERR_INTERNAL, "a student document could not be built");
-    b.len--; /* over the closing brace */
+    person_render_open(&b, r, &STUDENT, res, 0);
+    const char *deleted = db_get(res, 0, COL_DELETED), *photo = db_get(res, 0, COL_PHOTO);
+    sbuf_puts(&b, ",\"deletedAt\":");
+    if (deleted == NULL) {
+        sbuf_puts(&b, "null");
+    } else {
+        const char *at = iso_time(&r->arena, strtoll(deleted, NULL, 10));
+        sbuf_json_str(&b, at, strlen(at));
+    }
+    sbuf_puts(&b, ",\"photoFileId\":");
+    if (photo == NULL)
+        sbuf_puts(&b, "null");
+    else
+        sbuf_json_str(&b, photo, strlen(photo));
     if (db_is_null(res, 0, COL_CLASS)) {
         sbuf_puts(&b, ",\"currentClass\":null");
     } else {

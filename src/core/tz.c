@@ -97,7 +97,39 @@ static void utc_date(int64_t ms, char out[TZ_DATE_LEN + 1])
  * date lies outside them (or an unknown zone) falls back to the UTC date,
  * clamped to that range.
  */
+/*
+ * The last answer of this thread: every request asks for its school's today,
+ * and a date cannot change within a UTC minute where every zone's offset is a
+ * whole number of minutes (from 1973 on; Africa/Monrovia's -0:44:30 was the
+ * last that was not).
+ */
+#define MEMO_FROM_MS 94694400000LL /* 1973-01-01T00:00:00Z */
+static __thread struct {
+    char zone[ZONE_MAX];
+    int64_t minute;
+    char date[TZ_DATE_LEN + 1];
+} memo;
+
+static void local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1]);
+
 void tz_local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1])
+{
+    size_t n = zone != NULL ? strlen(zone) : 0;
+    if (n == 0 || n >= sizeof(memo.zone) || ms < MEMO_FROM_MS || ms > LAST_MS) {
+        local_date(zone, ms, out);
+        return;
+    }
+    if (memo.minute == ms / 60000 && memcmp(memo.zone, zone, n + 1) == 0) {
+        memcpy(out, memo.date, TZ_DATE_LEN + 1);
+        return;
+    }
+    local_date(zone, ms, out);
+    memcpy(memo.zone, zone, n + 1);
+    memo.minute = ms / 60000;
+    memcpy(memo.date, out, TZ_DATE_LEN + 1);
+}
+
+static void local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1])
 {
     UCalendar *cal = zone != NULL ? calendar(zone) : NULL;
     UErrorCode st = U_ZERO_ERROR;

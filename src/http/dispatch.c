@@ -13,6 +13,12 @@ static authenticate_fn authenticator;
 static void (*begin_hook)(req_t *r);
 static int (*end_hook)(req_t *r);
 static int (*before_hook)(req_t *r);
+static int loop_answers = 1;
+
+void dispatch_set_loop_answers(int on)
+{
+    loop_answers = on;
+}
 
 void dispatch_set_authenticator(authenticate_fn fn)
 {
@@ -142,7 +148,7 @@ static int conditional_get(req_t *r)
 int dispatch_try_loop(req_t *r)
 {
     const route_t *route = r->route;
-    if (route->loop == NULL || !(r->method & (HTTP_GET | HTTP_HEAD)) || r->thread != NULL)
+    if (!loop_answers || route->loop == NULL || !(r->method & (HTTP_GET | HTTP_HEAD)) || r->thread != NULL)
         return 0;
     /* a malformed If-None-Match is the handler's 400: never a loop answer begun (and audited) then dropped */
     if (r->hdr.if_none_match != NULL && etag_if_none_match(r->hdr.if_none_match, 0) == ETAG_MALFORMED)

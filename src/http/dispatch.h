@@ -42,6 +42,13 @@ void dispatch_set_end(int (*fn)(req_t *r));
 void dispatch_run(req_t *r);
 
 /*
+ * Whether the routes' loop functions can answer at all (they serve cached
+ * responses: with the response cache off every attempt would be a miss that
+ * checked the token twice). On unless turned off.
+ */
+void dispatch_set_loop_answers(int on);
+
+/*
  * On an event loop thread: runs the checks of every route and the route's
  * loop function (route_t.loop). Returns 1 when r->res holds the answer; 0 when
  * the request must go to a handler thread, r left as it came.

@@ -3,6 +3,8 @@
 
 #include "core/tz.h"
 
+#include <time.h>
+
 /* 2025-11-26T12:00:00Z and 2025-11-26T09:30:00Z in Unix milliseconds */
 #define NOON 1764158400000LL
 #define MORNING (NOON - 150LL * 60000)
@@ -95,6 +97,41 @@ static void dates_at_the_edges(void **state)
     assert_string_equal(d, "1582-10-10");
 }
 
+/*
+ * The thread's last answer is reused within a UTC minute: walking every minute
+ * around a midnight of zones whose offsets are not whole hours (and a DST
+ * change), with another zone asked in between, each date matches the date of
+ * the same instant asked one millisecond into the minute (never the memo's).
+ */
+static void last_answer_reused_within_a_minute(void **state)
+{
+    (void)state;
+    static const char *const zones[] = {"Asia/Kathmandu", "Pacific/Chatham", "Asia/Kolkata", "America/St_Johns",
+                                        "Europe/Paris", "UTC"};
+    /* 2025-03-29T12:00Z to 2025-03-30T12:00Z: a midnight of each; Paris moves to summer time at 01:00Z */
+    const long long from = 1743249600000LL;
+    char d[TZ_DATE_LEN + 1], other[TZ_DATE_LEN + 1], fresh[TZ_DATE_LEN + 1];
+    for (int z = 0; z < 6; z++)
+        for (long long ms = from; ms < from + 24 * 3600000LL; ms += 60000) {
+            tz_local_date(zones[z], ms + 1, fresh); /* the minute's first answer */
+            tz_local_date(zones[z], ms + 59999, d); /* from the memo */
+            assert_string_equal(d, fresh);
+            tz_local_date("Pacific/Kiritimati", ms, other); /* another zone in between, UTC+14 all year */
+            time_t k = (time_t)(ms / 1000 + 14 * 3600);
+            struct tm tm;
+            char want[TZ_DATE_LEN + 1];
+            gmtime_r(&k, &tm);
+            strftime(want, sizeof(want), "%Y-%m-%d", &tm);
+            assert_string_equal(other, want);
+            tz_local_date(zones[z], ms + 30000, d);
+            assert_string_equal(d, fresh);
+        }
+    tz_local_date("Asia/Kathmandu", 1743272100000LL - 1, d); /* 23:59:59.999 on 2025-03-29 (UTC+5:45) */
+    assert_string_equal(d, "2025-03-29");
+    tz_local_date("Asia/Kathmandu", 1743272100000LL, d); /* midnight */
+    assert_string_equal(d, "2025-03-30");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -102,6 +139,7 @@ int main(void)
         cmocka_unit_test(local_dates),
         cmocka_unit_test(many_zones_one_thread),
         cmocka_unit_test(dates_at_the_edges),
+        cmocka_unit_test(last_answer_reused_within_a_minute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
