@@ -50,6 +50,11 @@ int audit_insert_json(db_t *db, const char *rows, arena_t *a)
     return db_exec(db, &Q_INSERT_BATCH, DB_ARGS(DB_TEXT(rows)), a, NULL);
 }
 
+int audit_insert_copy(db_t *db, const char *rows, size_t len)
+{
+    return db_copy_in(db, "COPY audit_events (" AUDIT_COLS ") FROM STDIN", rows, len);
+}
+
 int audit_action_is_read(const char *action)
 {
     const char *dot = strrchr(action, '.');

@@ -35,6 +35,12 @@ int audit_record(db_t *db, const req_t *r, const audit_event_t *e);
  * Returns 0 or -1 (db error).
  */
 int audit_insert_json(db_t *db, const char *rows, arena_t *a);
+/*
+ * The same with COPY where the engine has it (db_can_copy()): rows holds one
+ * line per event in COPY text format, the same columns in that order (\N for
+ * null). About a fifth cheaper for PostgreSQL than the JSON array.
+ */
+int audit_insert_copy(db_t *db, const char *rows, size_t len);
 
 /*
  * Whether an action only reads ("….read", "….list"): such events go through

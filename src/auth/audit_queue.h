@@ -3,8 +3,8 @@
  *
  * A read (student.read and the like) is recorded by copying its event into a
  * bounded in-process buffer; one flusher thread writes what has accumulated
- * in multi-row INSERTs (one statement per batch of up to AUDIT_BATCH_MAX
- * events) at least every AUDIT_FLUSH_MS milliseconds, at once when a full
+ * in batches of up to AUDIT_BATCH_MAX events (one COPY each on PostgreSQL,
+ * one multi-row INSERT on SQLite) at least every AUDIT_FLUSH_MS milliseconds, at once when a full
  * batch is waiting, and on drain. Writes keep auditing inside their own
  * transactions (audit_record()); only reads go through here.
  *

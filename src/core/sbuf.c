@@ -189,3 +189,43 @@ void sbuf_json_str(sbuf_t *b, const char *s, size_t n)
     sbuf_append(b, s + start, n - start);
     sbuf_putc(b, '"');
 }
+
+void sbuf_copy_text(sbuf_t *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    sbuf_reserve(b, n);
+    size_t start = 0, i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c >= 0x80) {
+            size_t len = utf8_seq(u + i, n - i);
+            if (len != 0) {
+                i += len;
+                continue;
+            }
+        } else if (c != '\\' && c != '\t' && c != '\n' && c != '\r') {
+            i++;
+            continue;
+        }
+        sbuf_append(b, s + start, i - start);
+        switch (c) {
+        case '\\':
+            sbuf_append(b, "\\\\", 2);
+            break;
+        case '\t':
+            sbuf_append(b, "\\t", 2);
+            break;
+        case '\n':
+            sbuf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            sbuf_append(b, "\\r", 2);
+            break;
+        default:
+            sbuf_append(b, "\xef\xbf\xbd", 3); /* ill-formed UTF-8: U+FFFD */
+        }
+        i++;
+        start = i;
+    }
+    sbuf_append(b, s + start, n - start);
+}

@@ -36,6 +36,12 @@ void sbuf_printf(sbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 
 void sbuf_vprintf(sbuf_t *b, const char *fmt, va_list ap);
 /* Appends s as the contents of a JSON string (quotes included), escaping as RFC 8259 requires. */
 void sbuf_json_str(sbuf_t *b, const char *s, size_t n);
+/*
+ * Appends s as one field of PostgreSQL's COPY text format: backslash, tab,
+ * newline and carriage return escaped, ill-formed UTF-8 as U+FFFD (the server
+ * would refuse the whole stream). A NULL field is "\N", for the caller to write.
+ */
+void sbuf_copy_text(sbuf_t *b, const char *s, size_t n);
 /* Empties the buffer, keeping its memory. */
 static inline void sbuf_clear(sbuf_t *b)
 {

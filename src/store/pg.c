@@ -4,6 +4,7 @@
  * the caller's arena. SQLSTATEs map onto db_status_t.
  */
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,40 @@ static int pg_script(dbconn_t *c, const char *sql, db_error_t *err)
     return ok ? 0 : -1;
 }
 
+static int pg_copy_in(dbconn_t *c, const char *sql, const char *rows, size_t len, db_error_t *err)
+{
+    if (len > INT_MAX) {
+        err->status = DB_ERROR;
+        snprintf(err->message, sizeof(err->message), "COPY of %zu bytes: too large for one call", len);
+        return -1;
+    }
+    PGresult *r = PQexec(c->pg, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        set_error(err, c->pg, r);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    int sent = PQputCopyData(c->pg, rows, (int)len) == 1;
+    if (!sent)
+        set_error(err, c->pg, NULL);
+    /* a failed send ends the COPY with an error, so that nothing of it is loaded */
+    if (PQputCopyEnd(c->pg, sent ? NULL : "the rows could not be sent") != 1 && sent) {
+        set_error(err, c->pg, NULL);
+        sent = 0;
+    }
+    int ok = sent;
+    while ((r = PQgetResult(c->pg)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            if (ok)
+                set_error(err, c->pg, r);
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok ? 0 : -1;
+}
+
 static int pg_healthy(dbconn_t *c)
 {
     return PQstatus(c->pg) == CONNECTION_OK;
@@ -229,6 +264,7 @@ const db_engine_t db_engine_pg = {
     .disconnect = pg_disconnect,
     .exec = pg_exec,
     .script = pg_script,
+    .copy_in = pg_copy_in,
     .begin_sql = "BEGIN",
     .healthy = pg_healthy,
 };

@@ -591,7 +591,14 @@ int db_analyze(db_t *db)
     return db_exec_script(db, db->s->engine == &db_engine_sqlite ? "PRAGMA analysis_limit=1000; ANALYZE;" : "ANALYZE");
 }
 
-int db_exec_script(db_t *db, const char *sql)
+/* What runs on the primary without a prepared statement: a script, or a COPY. */
+typedef struct primary_op {
+    const char *sql, *rows;
+    size_t len;
+} primary_op_t;
+
+/* Runs op on the primary's connection, as db_exec_script() and db_copy_in() say; 0 or -1. */
+static int on_primary(db_t *db, const primary_op_t *op)
 {
     db->err.status = DB_OK;
     if (tx_gone(db))
@@ -602,14 +609,37 @@ int db_exec_script(db_t *db, const char *sql)
     int single = !db->in_tx;
     if (single)
         writer_lock(db);
-    int rc = db->s->engine->script(c, sql, &db->err);
+    const db_engine_t *e = db->s->engine;
+    int rc = op->rows != NULL ? e->copy_in(c, op->sql, op->rows, op->len, &db->err) : e->script(c, op->sql, &db->err);
     if (single)
         writer_unlock(db);
     if (rc != 0 && db->in_tx)
         db->tx_failed = 1;
-    if (rc != 0 && !db->s->engine->healthy(c))
+    if (rc != 0 && !e->healthy(c))
         link_drop(db->s, &db->primary);
     return rc;
+}
+
+int db_exec_script(db_t *db, const char *sql)
+{
+    primary_op_t op = {.sql = sql};
+    return on_primary(db, &op);
+}
+
+int db_can_copy(const db_t *db)
+{
+    return db->s->engine->copy_in != NULL;
+}
+
+int db_copy_in(db_t *db, const char *sql, const char *rows, size_t len)
+{
+    if (db->s->engine->copy_in == NULL) {
+        db->err.status = DB_ERROR;
+        snprintf(db->err.message, sizeof(db->err.message), "%s has no COPY", db->s->engine->name);
+        return -1;
+    }
+    primary_op_t op = {.sql = sql, .rows = rows, .len = len};
+    return on_primary(db, &op);
 }
 
 static stmt_t Q_PING = STMT("store.ping", 0, "SELECT 1");

@@ -177,6 +177,15 @@ int db_transaction(db_t *db, int (*fn)(db_t *db, void *ctx), void *ctx);
 /* Runs SQL text without parameters or results on the primary (DDL, maintenance); 0 or -1. */
 int db_exec_script(db_t *db, const char *sql);
 
+/*
+ * Whether the session's engine loads rows with COPY (PostgreSQL), and loads
+ * them: sql is `COPY table (columns) FROM STDIN`, rows its text format (one
+ * line per row, fields separated by tabs: sbuf_copy_text). On the primary, in
+ * the session's transaction if one is open; 0 or -1 (nothing loaded).
+ */
+int db_can_copy(const db_t *db);
+int db_copy_in(db_t *db, const char *sql, const char *rows, size_t len);
+
 /* Refreshes the planner's statistics (after migrations and bulk loads); 0 or -1. */
 int db_analyze(db_t *db);
 

@@ -23,6 +23,8 @@ typedef struct db_engine {
                 db_error_t *err);
     /* Runs text without parameters (BEGIN, COMMIT, DDL scripts). */
     int (*script)(dbconn_t *c, const char *sql, db_error_t *err);
+    /* Streams rows in COPY text format into `COPY … FROM STDIN` sql; NULL when the engine has no COPY. */
+    int (*copy_in)(dbconn_t *c, const char *sql, const char *rows, size_t len, db_error_t *err);
     /* Text of BEGIN for a write transaction. */
     const char *begin_sql;
     /* Whether the connection is still usable after an error. */

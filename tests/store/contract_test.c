@@ -36,6 +36,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/sbuf.h"
 #include "http/handler.h"
 #include "obs/metrics.h"
 #include "store/migrate.h"
@@ -613,6 +614,64 @@ static void error_syntax_and_unknown_table(void **state)
     assert_db_fails(db, db_exec_script(db, "CREATE TABL nothing (x int)"), DB_ERROR);
     assert_db_ok(db, db_exec_script(db, "CREATE TABLE t_script_ok (x integer); DROP TABLE t_script_ok"));
     assert_int_equal(one_int(db, &Q_PARENT_COUNT, DB_NOARGS), 0);
+    db_close(db);
+}
+
+static stmt_t Q_COPY_ROWS = STMT("t.copy.rows", 0, "SELECT id, note FROM t_copy ORDER BY id");
+
+/*
+ * db_copy_in: PostgreSQL loads COPY text (sbuf_copy_text's escapes and its
+ * U+FFFD read back as sent), a bad row loads nothing of its stream and leaves
+ * the session usable, and a COPY in a transaction goes with its rollback;
+ * SQLite has no COPY and says so.
+ */
+static void copy_in_rows(void **state)
+{
+    (void)state;
+    db_t *db = store_session(G.store);
+    const char *sql = "COPY t_copy (id, note) FROM STDIN";
+    if (!G.pg) {
+        assert_false(db_can_copy(db));
+        assert_db_fails(db, db_copy_in(db, sql, "1\tx\n", 4), DB_ERROR);
+        db_close(db);
+        return;
+    }
+    assert_true(db_can_copy(db));
+    assert_db_ok(db, db_exec_script(db, "DROP TABLE IF EXISTS t_copy; CREATE TABLE t_copy (id integer, note text)"));
+    static const char *const notes[] = {"tab\there", "back\\slash \\N \\.", "line\nbreak\rreturn", "caf\xc3\xa9",
+                                        "bad \xff byte"};
+    static const char *const want[] = {"tab\there", "back\\slash \\N \\.", "line\nbreak\rreturn", "caf\xc3\xa9",
+                                       "bad \xef\xbf\xbd byte"};
+    sbuf_t rows;
+    sbuf_init(&rows, NULL, 0);
+    for (int i = 0; i < 5; i++) {
+        sbuf_printf(&rows, "%d\t", i + 1);
+        sbuf_copy_text(&rows, notes[i], strlen(notes[i]));
+        sbuf_putc(&rows, '\n');
+    }
+    sbuf_puts(&rows, "6\t\\N\n");
+    assert_db_ok(db, db_copy_in(db, sql, rows.p, rows.len));
+    arena_t a;
+    arena_init(&a);
+    db_result_t res;
+    assert_db_ok(db, db_exec(db, &Q_COPY_ROWS, DB_NOARGS, &a, &res));
+    assert_int_equal(res.nrows, 6);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(db_get(&res, i, 1), want[i]);
+    assert_true(db_is_null(&res, 5, 1));
+    /* a row that does not parse: none of the stream is loaded, and the session goes on */
+    assert_db_fails(db, db_copy_in(db, sql, "7\tfine\nnot a number\tx\n", 22), DB_INVALID);
+    assert_db_ok(db, db_exec(db, &Q_COPY_ROWS, DB_NOARGS, &a, &res));
+    assert_int_equal(res.nrows, 6);
+    /* in a transaction: rolled back with it */
+    assert_db_ok(db, db_begin(db));
+    assert_db_ok(db, db_copy_in(db, sql, "8\tgone\n", 7));
+    db_rollback(db);
+    assert_db_ok(db, db_exec(db, &Q_COPY_ROWS, DB_NOARGS, &a, &res));
+    assert_int_equal(res.nrows, 6);
+    arena_destroy(&a);
+    sbuf_free(&rows);
+    assert_db_ok(db, db_exec_script(db, "DROP TABLE t_copy"));
     db_close(db);
 }
 
@@ -1595,6 +1654,7 @@ int main(void)
         T(error_invalid),
         T(error_argument_count),
         T(error_syntax_and_unknown_table),
+        T(copy_in_rows),
         T(unreachable_database),
         T(db_fail_statuses),
         T(tx_commit_persists),

@@ -304,6 +304,37 @@ static void append_after_free(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* sbuf_copy_text: COPY's escapes, UTF-8 kept, ill-formed bytes as U+FFFD, appended after what is there */
+static void assert_copy_text(const char *in, size_t n, const char *want)
+{
+    sbuf_t b;
+    sbuf_init(&b, NULL, 0);
+    sbuf_puts(&b, ">");
+    sbuf_copy_text(&b, in, n);
+    if (strcmp(b.p + 1, want) != 0)
+        print_error("sbuf_copy_text: got %s, want %s\n", b.p + 1, want);
+    assert_string_equal(b.p + 1, want);
+    assert_int_equal(b.len, 1 + strlen(want));
+    sbuf_free(&b);
+}
+
+static void copy_text_escapes(void **state)
+{
+    (void)state;
+    assert_copy_text(S(""), "");
+    assert_copy_text(S("plain text, \"quoted\" / slash"), "plain text, \"quoted\" / slash");
+    assert_copy_text(S("back\\slash"), "back\\\\slash");
+    assert_copy_text(S("a\tb\nc\rd"), "a\\tb\\nc\\rd");
+    assert_copy_text(S("\\N"), "\\\\N"); /* the text \N is not a null */
+    assert_copy_text(S("\\."), "\\\\."); /* nor the end of the data */
+    assert_copy_text(S("\x01\x7f"), "\x01\x7f");
+    assert_copy_text(S("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    assert_copy_text(S("a\xff" "b"), "a\xef\xbf\xbd" "b");
+    assert_copy_text(S("\xc3"), "\xef\xbf\xbd");              /* cut short */
+    assert_copy_text(S("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); /* a surrogate */
+    assert_copy_text("abcdef", 3, "abc");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +348,7 @@ int main(void)
         cmocka_unit_test(json_replaces_invalid_utf8),
         cmocka_unit_test(json_str_appends_to_existing_content),
         cmocka_unit_test(append_after_free),
+        cmocka_unit_test(copy_text_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
