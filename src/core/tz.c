@@ -93,11 +93,6 @@ static void utc_date(int64_t ms, char out[TZ_DATE_LEN + 1])
 }
 
 /*
- * Always writes a date of years 0001-9999 with its NUL: an instant whose local
- * date lies outside them (or an unknown zone) falls back to the UTC date,
- * clamped to that range.
- */
-/*
  * The last answer of this thread: every request asks for its school's today,
  * and a date cannot change within a UTC minute where every zone's offset is a
  * whole number of minutes (from 1973 on; Africa/Monrovia's -0:44:30 was the
@@ -129,6 +124,11 @@ void tz_local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1])
     memcpy(memo.date, out, TZ_DATE_LEN + 1);
 }
 
+/*
+ * Always writes a date of years 0001-9999 with its NUL: an instant whose local
+ * date lies outside them (or an unknown zone) falls back to the UTC date,
+ * clamped to that range.
+ */
 static void local_date(const char *zone, int64_t ms, char out[TZ_DATE_LEN + 1])
 {
     UCalendar *cal = zone != NULL ? calendar(zone) : NULL;
