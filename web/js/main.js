@@ -119,7 +119,10 @@ async function route() {
   const title = main.querySelector("h1");
   if (title) {
     document.title = title.textContent + " · School ERP";
-    title.focus();
+    // the heading takes the focus, unless the reader already moved it into the page while it loaded
+    // (typing a search before the first list arrived: the keys must stay in the box)
+    const at = document.activeElement;
+    if (!(at && at !== main && main.contains(at))) title.focus();
   }
 }
 
