@@ -137,95 +137,81 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-void sbuf_json_str(sbuf_t *b, const char *s, size_t n)
+/*
+ * Appends s[0..n), well-formed UTF-8 as it is, each ASCII byte that must_escape
+ * and each byte of ill-formed UTF-8 written by put_escape instead (inlined
+ * into each format with its own pair).
+ */
+static inline void escape_text(sbuf_t *b, const char *s, size_t n, int (*must_escape)(unsigned char c),
+                               void (*put_escape)(sbuf_t *b, unsigned char c))
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
-    sbuf_reserve(b, n + 2);
-    sbuf_putc(b, '"');
-    size_t start = 0;
-    size_t i = 0;
+    size_t start = 0, i = 0;
     while (i < n) {
         unsigned char c = u[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            i++;
+        size_t len = c < 0x80 ? (size_t)!must_escape(c) : utf8_seq(u + i, n - i); /* 0: to escape */
+        if (len != 0) {
+            i += len;
             continue;
         }
-        if (c >= 0x80) {
-            size_t len = utf8_seq(u + i, n - i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-        }
         sbuf_append(b, s + start, i - start);
-        switch (c) {
-        case '"':
-            sbuf_append(b, "\\\"", 2);
-            break;
-        case '\\':
-            sbuf_append(b, "\\\\", 2);
-            break;
-        case '\n':
-            sbuf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            sbuf_append(b, "\\r", 2);
-            break;
-        case '\t':
-            sbuf_append(b, "\\t", 2);
-            break;
-        default:
-            if (c >= 0x80) {
-                sbuf_append(b, "\\ufffd", 6); /* ill-formed UTF-8 */
-            } else {
-                char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                sbuf_append(b, esc, 6);
-            }
-        }
+        put_escape(b, c);
         i++;
         start = i;
     }
     sbuf_append(b, s + start, n - start);
+}
+
+static int json_must_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
+/* The escapes both formats write alike (backslash, tab, newline, carriage return); 0 for any other byte. */
+static int shared_escape(sbuf_t *b, unsigned char c)
+{
+    const char *esc = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : NULL;
+    if (esc != NULL)
+        sbuf_append(b, esc, 2);
+    return esc != NULL;
+}
+
+static void json_escape(sbuf_t *b, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c == '"') {
+        sbuf_append(b, "\\\"", 2);
+    } else if (!shared_escape(b, c)) {
+        if (c >= 0x80) {
+            sbuf_append(b, "\\ufffd", 6); /* ill-formed UTF-8 */
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sbuf_append(b, esc, 6);
+        }
+    }
+}
+
+void sbuf_json_str(sbuf_t *b, const char *s, size_t n)
+{
+    sbuf_reserve(b, n + 2);
     sbuf_putc(b, '"');
+    escape_text(b, s, n, json_must_escape, json_escape);
+    sbuf_putc(b, '"');
+}
+
+static int copy_must_escape(unsigned char c)
+{
+    return c == '\\' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void copy_escape(sbuf_t *b, unsigned char c)
+{
+    if (!shared_escape(b, c))
+        sbuf_append(b, "\xef\xbf\xbd", 3); /* ill-formed UTF-8: U+FFFD */
 }
 
 void sbuf_copy_text(sbuf_t *b, const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
     sbuf_reserve(b, n);
-    size_t start = 0, i = 0;
-    while (i < n) {
-        unsigned char c = u[i];
-        if (c >= 0x80) {
-            size_t len = utf8_seq(u + i, n - i);
-            if (len != 0) {
-                i += len;
-                continue;
-            }
-        } else if (c != '\\' && c != '\t' && c != '\n' && c != '\r') {
-            i++;
-            continue;
-        }
-        sbuf_append(b, s + start, i - start);
-        switch (c) {
-        case '\\':
-            sbuf_append(b, "\\\\", 2);
-            break;
-        case '\t':
-            sbuf_append(b, "\\t", 2);
-            break;
-        case '\n':
-            sbuf_append(b, "\\n", 2);
-            break;
-        case '\r':
-            sbuf_append(b, "\\r", 2);
-            break;
-        default:
-            sbuf_append(b, "\xef\xbf\xbd", 3); /* ill-formed UTF-8: U+FFFD */
-        }
-        i++;
-        start = i;
-    }
-    sbuf_append(b, s + start, n - start);
+    escape_text(b, s, n, copy_must_escape, copy_escape);
 }
