@@ -6,7 +6,7 @@
 #include "cache/cache.h"
 
 #define F(x) (1u << (x))
-#define PERSON F(CACHE_STUDENT) | F(CACHE_ROSTER) | F(CACHE_ATTENDANCE)
+#define PERSON F(CACHE_STUDENT) | F(CACHE_ROSTER) | F(CACHE_ATTENDANCE) | F(CACHE_GRADEBOOK)
 #define SCHEDULE F(CACHE_TIMETABLE) | F(CACHE_ROSTER)
 #define DAYS F(CACHE_CALENDAR) | F(CACHE_ATTENDANCE) /* which days are school days */
 
@@ -17,7 +17,9 @@
  * roster shows students, their enrollments and the class; a timetable shows
  * slots, subjects, classes and teachers; the calendar shows years, terms and
  * holidays; an attendance sheet shows a class's roster, its marks of the day and
- * whether the day is a school day; sessions and the account document show accounts.
+ * whether the day is a school day; a gradebook shows the class's students and
+ * enrollments of a term, the subject's assessments, their marks and weights and
+ * the term's grading scale; sessions and the account document show accounts.
  */
 static const struct {
     const char *path;
@@ -34,11 +36,11 @@ static const struct {
     {"/api/v1/academic-years", DAYS | PERSON | SCHEDULE},
     {"/api/v1/academic-years/{id}", DAYS | PERSON | SCHEDULE},
     {"/api/v1/terms", DAYS},
-    {"/api/v1/terms/{id}", DAYS},
+    {"/api/v1/terms/{id}", DAYS | F(CACHE_GRADEBOOK)}, /* its dates bound a gradebook's roster */
     {"/api/v1/holidays", DAYS},
     {"/api/v1/holidays/{date}", DAYS},
     {"/api/v1/subjects", F(CACHE_TIMETABLE)},
-    {"/api/v1/subjects/{id}", F(CACHE_TIMETABLE)},
+    {"/api/v1/subjects/{id}", F(CACHE_TIMETABLE) | F(CACHE_GRADEBOOK)},
     {"/api/v1/classes", SCHEDULE},
     {"/api/v1/classes/{id}", PERSON | SCHEDULE},
     {"/api/v1/classes/{id}/subjects", SCHEDULE},
@@ -65,14 +67,14 @@ static const struct {
     {"/api/v1/_test/jobs", 0},
     {"/api/v1/imports/{kind}", 0},                    /* the import job invalidates what it changed when it runs */
     {"/api/v1/reports/attendance-register", 0},       /* starts a job that only reads */
-    {"/api/v1/grading-scales", 0},                    /* grades are computed on every read, never cached */
-    {"/api/v1/grading-scales/{id}", 0},
-    {"/api/v1/subjects/{id}/grade-weights", 0},
-    {"/api/v1/assessments", 0},
-    {"/api/v1/assessments/{id}", 0},
-    {"/api/v1/assessments/{id}/marks", 0},
-    {"/api/v1/terms/{id}/publish-grades", 0},
-    {"/api/v1/students/{id}/remarks/{termId}", 0},
+    {"/api/v1/grading-scales", F(CACHE_GRADEBOOK)}, /* a new default scale grades the terms without one */
+    {"/api/v1/grading-scales/{id}", F(CACHE_GRADEBOOK)},
+    {"/api/v1/subjects/{id}/grade-weights", F(CACHE_GRADEBOOK)},
+    {"/api/v1/assessments", F(CACHE_GRADEBOOK)},
+    {"/api/v1/assessments/{id}", F(CACHE_GRADEBOOK)},
+    {"/api/v1/assessments/{id}/marks", F(CACHE_GRADEBOOK)},
+    {"/api/v1/terms/{id}/publish-grades", F(CACHE_GRADEBOOK)},
+    {"/api/v1/students/{id}/remarks/{termId}", 0}, /* remarks show on report cards only */
     {"/api/v1/report-cards", 0}, /* starts a job that only reads */
     {"/api/v1/invoices", 0}, /* money is read from the database, never cached */
     {"/api/v1/payments", 0},
@@ -106,8 +108,8 @@ static const struct {
     {"/api/v1/oauth-clients", 0},      /* OAuth clients and their tokens are read from the database, never cached */
     {"/api/v1/oauth-clients/{id}", 0},
     {"/ims/oneroster/v1p1/oauth/token", 0},
-    {"/ims/oneroster/v1p1/lineItems/{id}", 0}, /* grades are computed on every read, never cached */
-    {"/ims/oneroster/v1p1/results/{id}", 0},
+    {"/ims/oneroster/v1p1/lineItems/{id}", F(CACHE_GRADEBOOK)}, /* an assessment and its marks */
+    {"/ims/oneroster/v1p1/results/{id}", F(CACHE_GRADEBOOK)},
 };
 
 long invalidate_families(const route_t *route)

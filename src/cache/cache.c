@@ -21,8 +21,8 @@
 #define GEN_BUCKETS 256 /* per shard */
 #define PENDING_MAX 4096
 
-static const char *const family_names[CACHE_FAMILIES] = {"session",  "account", "student",   "roster",
-                                                         "timetable", "calendar", "school", "attendance"};
+static const char *const family_names[CACHE_FAMILIES] = {
+    "session", "account", "student", "roster", "timetable", "calendar", "school", "attendance", "gradebook"};
 
 /* A school's generations as this instance knows them. */
 typedef struct gens {

@@ -59,6 +59,7 @@ typedef enum {
     CACHE_CALENDAR,  /* the academic years, terms and holidays: today's year and term */
     CACHE_SCHOOL,    /* the school's own settings */
     CACHE_ATTENDANCE, /* a class's attendance sheet of a day */
+    CACHE_GRADEBOOK,  /* a class's gradebook of a subject and term */
     CACHE_FAMILIES
 } cache_family_t;
 

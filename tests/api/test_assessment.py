@@ -16,7 +16,7 @@ import uuid
 import fixtures_people
 from fixtures_assessment import taught_class
 from fixtures_daily import uncovered
-from harness import Contract, ServerTestCase, skip_allowed
+from harness import Client, Contract, ServerTestCase, skip_allowed
 from world import World
 
 V1 = "/api/v1"
@@ -398,6 +398,76 @@ class TestMarks(AssessmentCase):
                 self.assertProblem(self.admin.request(method, path, body=huge, content_type="application/json",
                                                       headers=h), 413)
                 self.assertProblem(self.admin.request(method, path, json=[1, 2], headers=h), 400)  # not an object
+
+
+class TestGradebookCache(AssessmentCase):
+    """A gradebook is cached per class, subject and term: each write of what it shows is read back at once."""
+    SERVER_ENV = {"ERP_CACHE": "on"}  # one instance: cached on PostgreSQL without Redis too
+
+    def book(self, client=None):
+        return (client or self.admin).get(f"{V1}/classes/{self.cls}/gradebook?subjectId={self.math}"
+                                          f"&termId={self.term3}", expect=200).json
+
+    def row(self, sid=None):
+        return {r["studentId"]: r for r in self.book()["items"]}[sid or self.student]
+
+    def loop_answers(self):
+        return self.server.metrics().value("school_erp_loop_answered_total") or 0
+
+    def test_every_write_it_shows_is_read_back(self):
+        a = self.assessment(termId=self.term3, date="2025-04-10", category="exam", maxMarks=10)["id"]
+        self.marks(a, [{"studentId": self.student, "mark": 9}])
+        first = self.book()
+        before = self.loop_answers()
+        self.assertEqual(self.book(), first)
+        self.assertEqual(self.loop_answers(), before + 1)  # the admin's second read: from the cache, on the loop
+        teacher = self.school.client("teacher")  # teaches MATH here: the policy's lookup, then the cache
+        self.assertEqual(self.book(teacher), first)
+        self.assertEqual(self.loop_answers(), before + 1)
+        self.assertEqual((self.row()["results"][0]["mark"], self.row()["grade"]), (9, "A"))
+        # marks, weights, the assessment itself, another assessment
+        self.marks(a, [{"studentId": self.student, "mark": 7}], client=teacher)
+        self.assertEqual((self.row()["results"][0]["mark"], self.row()["grade"]), (7, "C"))
+        self.admin.put(f"{V1}/subjects/{self.math}/grade-weights", json={"termId": self.term3, "weights": [
+            {"category": "exam", "weight": 100}]}, expect=200)
+        self.assertEqual(self.book()["categories"], [{"category": "exam", "weight": 100}])
+        self.admin.patch(f"{V1}/assessments/{a}", json={"name": "Renamed exam"}, headers={"If-Match": "*"},
+                         expect=200)
+        self.assertEqual(self.book()["assessments"][0]["name"], "Renamed exam")
+        b = self.assessment(termId=self.term3, date="2025-04-11", category="exam", maxMarks=10)["id"]
+        self.assertEqual([x["id"] for x in self.book()["assessments"]], [a, b])
+        # the grading scale: its bands, then a new default
+        bands = [dict(x, label=x["label"] + "+") for x in BANDS]
+        self.admin.patch(f"{V1}/grading-scales/{self.scale['id']}", json={"bands": bands},
+                         headers={"If-Match": "*"}, expect=200)
+        self.assertEqual(self.row()["grade"], "C+")
+        self.admin.post(f"{V1}/grading-scales", json={"name": "Pass or not", "isDefault": True, "bands": [
+            {"minPercent": 50, "label": "Pass"}, {"minPercent": 0, "label": "Not yet"}]}, expect=201)
+        self.assertEqual(self.row()["grade"], "Pass")
+        # the roster: a student's name, a new enrollment, the term's dates
+        self.admin.patch(f"{V1}/students/{self.student}", json={"firstName": "Renamed"}, headers={"If-Match": "*"},
+                         expect=200)
+        self.assertEqual(self.row()["firstName"], "Renamed")
+        new = self.admin.post(f"{V1}/students", json={"admissionNo": "AS-NEW", "firstName": "Nina", "lastName": "New",
+                                                      "dateOfBirth": "2014-05-06"}, expect=201).json["id"]
+        self.admin.post(f"{V1}/enrollments", json={"studentId": new, "classId": self.cls, "startDate": "2025-06-02"},
+                        expect=201)
+        self.assertIn(new, [r["studentId"] for r in self.book()["items"]])
+        self.admin.patch(f"{V1}/terms/{self.term3}", json={"endDate": "2025-05-30"}, headers={"If-Match": "*"},
+                         expect=200)
+        self.assertNotIn(new, [r["studentId"] for r in self.book()["items"]])  # enrolled after the term's end now
+
+    def test_the_policy_runs_before_a_warm_entry(self):
+        first = self.book()
+        self.assertEqual(self.book(), first)
+        stranger = Client(self.server, token=self.school.add_user(f"t-{uuid.uuid4().hex[:6]}", "teacher")["token"])
+        path = f"{V1}/classes/{self.cls}/gradebook?subjectId={self.math}&termId={self.term3}"
+        self.assertProblem(stranger.get(path), 404)  # a teacher who does not teach the class
+        self.assertProblem(self.world.B.client("admin").get(path), 404)  # another school
+        self.assertProblem(self.school.client("student").get(path), 403)
+        # ids in another case name the same entry; a malformed one is checked as before
+        self.assertEqual(self.admin.get(path.replace(self.math, self.math.upper()), expect=200).json, first)
+        self.assertProblem(self.admin.get(path.replace(self.math, "not-an-id")), 422, fields=["subjectId"])
 
 
 class TestPublication(AssessmentCase):

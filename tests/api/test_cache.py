@@ -191,6 +191,22 @@ class TestStandaloneRedis(TwoInstances):
         marks = {x["studentId"]: x for x in self.admin_b.get(path, expect=200).json["items"]}
         self.assertEqual(marks[student["id"]]["mark"]["status"], "late")
 
+    def test_gradebook_written_on_a_is_read_on_b(self):
+        ac = self.w.A.academic
+        cls, subject, term, student = ac["classes"][0], ac["subject"], ac["term"], ac["student"]
+        path = f"/api/v1/classes/{cls['id']}/gradebook?subjectId={subject['id']}&termId={term['id']}"
+        quiz = self.admin_a.post("/api/v1/assessments", json={
+            "classId": cls["id"], "subjectId": subject["id"], "termId": term["id"], "name": "Cached quiz",
+            "category": "test", "date": ac["on"](20), "maxMarks": 10}, expect=201).json
+        self.warm(path, self.admin_a, self.admin_b)
+        self.assertEqual([a["id"] for a in self.admin_b.get(path, expect=200).json["assessments"]], [quiz["id"]])
+        for mark in (6, 8):
+            self.admin_a.put(f"/api/v1/assessments/{quiz['id']}/marks", json={"marks": [
+                {"studentId": student["id"], "mark": mark}]}, expect=200)
+            rows = {r["studentId"]: r for r in self.admin_b.get(path, expect=200).json["items"]}
+            self.assertEqual((rows[student["id"]]["results"][0]["mark"], rows[student["id"]]["percentage"]),
+                             (mark, mark * 10))
+
     def test_cached_reads_of_the_whole_school_are_answered_on_the_event_loop(self):
         sid = self.student()["id"]
         path = f"{STUDENTS}/{sid}"

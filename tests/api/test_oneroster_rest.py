@@ -727,6 +727,23 @@ class TestGradebook(OneRosterRestCase):
             res = self.server.http.put(f"{BASE}/{what}/x", json={"x": "y" * 2_000_000}, token=self.token_full)
             self.assertProblem(res, 413)
 
+    def native_column(self, title):
+        """The native gradebook's results of the assessment a line item made ({studentId: result}), as an admin
+        reads it (cached after the first read: a PUT or DELETE here must invalidate it)."""
+        found = getattr(self, "native", {})
+        for e in [] if title in found else self.admin.get("/api/v1/audit-events?action=assessment.create&limit=100",
+                                                           expect=200).json["items"]:
+            a = self.admin.get(f"/api/v1/assessments/{e['subjectId']}")
+            if a.status == 200 and a.json["name"] == title:
+                self.native = {**found, title: a.json}
+                break
+        a = self.native[title]
+        book = self.admin.get(f"/api/v1/classes/{a['classId']}/gradebook?subjectId={a['subjectId']}"
+                              f"&termId={a['termId']}", expect=200).json
+        ids = [x["id"] for x in book["assessments"]]
+        return {row["studentId"]: row["results"][ids.index(a["id"])] for row in book["items"]} if a["id"] in ids \
+            else None
+
     def other_class(self):
         return next(c["sourcedId"] for c in self.all_records("/classes")
                     if c["classType"] == "scheduled" and c["sourcedId"] != self.cls)
@@ -739,12 +756,16 @@ class TestGradebook(OneRosterRestCase):
             self.validate("result", res.json["result"])
         back = self.all_records(f"/lineItems/{item}/results")
         self.assertEqual({r["sourcedId"] for r in back}, {f"lms-{item}-{i}" for i in range(len(self.enrolled))})
+        column = self.native_column("Decimals")
+        self.assertEqual(sorted(r["mark"] for r in column.values() if r), sorted(10 + i % 10 for i in range(
+            len(self.enrolled))))
         first = self.get(f"/results/lms-{item}-0").json["result"]
         self.assertEqual((first["score"], first["scoreStatus"], first["student"]["sourcedId"]),
                          (10, "fully graded", self.enrolled[0]))
         self.assertEqual(self.put(f"/results/lms-{item}-0", self.result(item, self.enrolled[0], score=12.5,
                                                                          comment="Well done"), expect=200)
                          .json["result"]["score"], 12.5)
+        self.assertIn(12.5, [r["mark"] for r in self.native_column("Decimals").values() if r])
         exempt = self.put(f"/results/lms-{item}-1", self.result(item, self.enrolled[1], status="exempt"),
                           expect=200).json["result"]
         self.assertEqual(exempt["scoreStatus"], "exempt")
@@ -764,6 +785,7 @@ class TestGradebook(OneRosterRestCase):
         self.get(f"/results/lms-{item}-2", expect=404)
         self.assertImsx(self.server.http.delete(f"{BASE}/results/lms-{item}-2", token=self.token_full), 404)
         self.assertEqual(len(self.all_records(f"/lineItems/{item}/results")), len(self.enrolled) - 1)
+        self.assertEqual(sum(1 for r in self.native_column("Decimals").values() if r), len(self.enrolled) - 1)
         # another school's client sees none of it and touches nothing
         self.get(f"/lineItems/{item}", token=self.token_other, expect=404)
         self.get(f"/results/lms-{item}-0", token=self.token_other, expect=404)
@@ -775,6 +797,7 @@ class TestGradebook(OneRosterRestCase):
         self.assertEqual(self.get(f"/results/lms-{item}-0").json["result"]["score"], 12.5)
         # deleting the line item takes its results
         self.assertEqual(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_full).status, 204)
+        self.assertIsNone(self.native_column("Decimals"))
         self.get(f"/lineItems/{item}", expect=404)
         self.get(f"/results/lms-{item}-0", expect=404)
         self.assertImsx(self.server.http.delete(f"{BASE}/lineItems/{item}", token=self.token_full), 404)

@@ -33,6 +33,7 @@ int assessment_marks_put(req_t *r);
 int assessment_marks_get(req_t *r);
 int student_grades(req_t *r);
 int class_gradebook(req_t *r);
+int class_gradebook_loop(req_t *r);
 int student_remarks_put(req_t *r);
 int student_report_card(req_t *r);
 int student_report_card_pdf(req_t *r); /* one page, application/pdf (reports/card.h) */
