@@ -43,6 +43,13 @@ static stmt_t Q_HOLIDAYS = STMT("attendance.holidays", STMT_READ,
                                 "SELECT date, name FROM holidays WHERE tenant_id = $1 AND date >= $2 AND date <= $3"
                                 " ORDER BY date");
 
+/* Every term (no holiday name) and the holiday of day $2, if any (its name): a day's calendar in one round trip. */
+enum { DC_START, DC_END, DC_WEEKDAYS, DC_HOLIDAY };
+static stmt_t Q_DAY_CALENDAR = STMT("attendance.day_calendar", STMT_READ,
+                                    "SELECT start_date, end_date, weekdays, NULL FROM terms WHERE tenant_id = $1"
+                                    " UNION ALL SELECT date, date, 0, name FROM holidays WHERE tenant_id = $1"
+                                    " AND date = $2");
+
 /*
  * An enrollment e covers the days from its start to its end, or while open to
  * the end of its academic year y (an enrollment is for one year).
@@ -205,10 +212,32 @@ static int load_holidays(req_t *r, calendar_t *cal, cal_day_t from, cal_day_t to
     return 0;
 }
 
-/* The calendar around one day (every term, that day's holiday). */
+/* The calendar around one day (every term, that day's holiday), in one statement (Q_DAY_CALENDAR). */
 static int load_day_calendar(req_t *r, calendar_t *cal, cal_day_t day)
 {
-    return load_terms(r, cal) != 0 ? -1 : load_holidays(r, cal, day, day);
+    db_t *db = req_db(r);
+    db_result_t res;
+    memset(cal, 0, sizeof(*cal));
+    if (db_exec(db, &Q_DAY_CALENDAR, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(day_str(r, day))), &r->arena,
+                &res) != 0)
+        return db_fail(r, db);
+    cal_term_t *terms = arena_alloc(&r->arena, sizeof(*terms) * (size_t)(res.nrows + 1));
+    cal_day_t *days = arena_alloc(&r->arena, sizeof(*days) * (size_t)(res.nrows + 1));
+    cal->holiday_names = arena_alloc(&r->arena, sizeof(char *) * (size_t)(res.nrows + 1));
+    for (int i = 0; i < res.nrows; i++) {
+        if (db_is_null(&res, i, DC_HOLIDAY)) {
+            cal_term_t *t = &terms[cal->c.nterms++];
+            t->start = cell_day(&res, i, DC_START);
+            t->end = cell_day(&res, i, DC_END);
+            t->weekdays = (unsigned)db_get_int(&res, i, DC_WEEKDAYS);
+        } else {
+            days[cal->c.nholidays] = cell_day(&res, i, DC_START);
+            cal->holiday_names[cal->c.nholidays++] = db_get(&res, i, DC_HOLIDAY);
+        }
+    }
+    cal->c.terms = terms;
+    cal->c.holidays = days;
+    return 0;
 }
 
 /* Why day is not a school day, for a 422; NULL when it is one. */
@@ -449,6 +478,17 @@ static int mark_in_tx(db_t *db, void *ctx)
         mk->not_school_day = 1;
         return 1;
     }
+    /*
+     * The marks first, then the roster with them: the sheet to answer, and who is enrolled that day. A
+     * mark of anyone else rolls the whole save back (nothing references attendance rows, so a row written
+     * for a student who is not enrolled, or not even a student, is only ever seen by this transaction).
+     */
+    long long marked_at = (long long)clock_wall_ms();
+    if (db_exec(db, &Q_UPSERT,
+                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(mk->date), DB_TEXT(mk->class_id), DB_TEXT(r->auth.user_id),
+                        DB_INT(marked_at), DB_TEXT(mk->json)),
+                &r->arena, NULL) != 0)
+        return -1;
     db_result_t roster;
     db_arg_t key[] = {DB_TEXT(r->auth.tenant_id), DB_TEXT(mk->class_id), DB_TEXT(mk->date)};
     if (db_exec(db, &Q_ROSTER, key, 3, &r->arena, &roster) != 0)
@@ -456,23 +496,17 @@ static int mark_in_tx(db_t *db, void *ctx)
     not_enrolled(mk, &roster);
     if (mk->not_enrolled)
         return 1;
-    long long marked_at = (long long)clock_wall_ms();
-    if (db_exec(db, &Q_UPSERT,
-                DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(mk->date), DB_TEXT(mk->class_id), DB_TEXT(r->auth.user_id),
-                        DB_INT(marked_at), DB_TEXT(mk->json)),
-                &r->arena, NULL) != 0)
-        return -1;
-    int any_absent = 0, any_late = 0;
-    for (int i = 0; i < mk->nmarks; i++) {
-        any_absent |= mk->marks[i].status == ATT_ABSENT;
-        any_late |= mk->marks[i].status == ATT_LATE;
+    int any_absent = 0, any_late = 0; /* among the marks this save changed: those written at marked_at */
+    for (int i = 0; i < roster.nrows; i++) {
+        if (db_is_null(&roster, i, R_AT) || db_get_int(&roster, i, R_AT) != marked_at)
+            continue;
+        any_absent |= strcmp(db_get(&roster, i, R_STATUS), att_status_names[ATT_ABSENT]) == 0;
+        any_late |= strcmp(db_get(&roster, i, R_STATUS), att_status_names[ATT_LATE]) == 0;
     }
     if (absence_alerts_after_marking(r, db, mk->class_id, mk->date, marked_at, any_absent, any_late) != 0)
         return -1;
     if (audit(r, db, "attendance.mark", "class", mk->class_id,
               arena_printf(&r->arena, "%s: %d mark%s", mk->date, mk->nmarks, mk->nmarks == 1 ? "" : "s")) != 0)
-        return -1;
-    if (db_exec(db, &Q_ROSTER, key, 3, &r->arena, &roster) != 0)
         return -1;
     mk->sheet = sheet_json(r, mk->cls, mk->date, 1, &roster);
     return 0;

@@ -50,11 +50,6 @@ static stmt_t Q_STANDING = STMT("alerts.standing", 0,
                                 " WHERE a.tenant_id = $1 AND a.class_id = $2 AND a.date = $3 AND a.marked_at = $4"
                                 " AND (a.status = 'absent' OR (a.status = 'late' AND $5 = 1)) AND s.deleted_at IS NULL"
                                 " ORDER BY a.student_id");
-/* what a save (marked_at) wrote: whether absent and late marks among them */
-static stmt_t Q_SAVED = STMT("alerts.saved", 0,
-                             "SELECT COALESCE(max(CASE WHEN status = 'absent' THEN 1 ELSE 0 END), 0),"
-                             " COALESCE(max(CASE WHEN status = 'late' THEN 1 ELSE 0 END), 0) FROM attendance"
-                             " WHERE tenant_id = $1 AND class_id = $2 AND date = $3 AND marked_at = $4");
 /* whether the save is visible: it, or a later one, wrote marks of the class that day */
 static stmt_t Q_VISIBLE = STMT("alerts.visible", 0,
                                "SELECT 1 FROM attendance WHERE tenant_id = $1 AND class_id = $2 AND date = $3"
@@ -197,15 +192,9 @@ int absence_alerts_after_marking(req_t *r, db_t *db, const char *class_id, const
 {
     if (!any_absent && !any_late)
         return 0;
-    /* the marks the save changed (an unchanged mark keeps its earlier save's time, and that save's check) */
-    db_result_t saved;
     settings_t s;
-    if (db_exec(db, &Q_SAVED, DB_ARGS(DB_TEXT(r->auth.tenant_id), DB_TEXT(class_id), DB_TEXT(date), DB_INT(marked_at)),
-                &r->arena, &saved) != 0 ||
-        settings_load(db, &r->arena, r->auth.tenant_id, &s) != 0)
+    if (settings_load(db, &r->arena, r->auth.tenant_id, &s) != 0)
         return -1;
-    any_absent = db_get_int(&saved, 0, 0) != 0;
-    any_late = db_get_int(&saved, 0, 1) != 0;
     if (!s.enabled || (!any_absent && !s.include_late))
         return 0;
     char job_id[QUEUE_ID_MAX];

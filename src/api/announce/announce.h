@@ -82,7 +82,9 @@ int announce_file_visible(req_t *r, const char *file_id);
  * Called in the transaction of a register save (attendance.c) that wrote
  * marks at marked_at: when the save holds an absent (or late) mark, enqueues
  * the alert check of that save after the school's grace period.
- * any_absent / any_late: whether the save's marks include those statuses.
+ * any_absent / any_late: whether the marks the save changed (those written
+ * at marked_at: an unchanged mark keeps its earlier save's time, and that
+ * save's check) include those statuses.
  * 0, or -1 (the transaction fails; db_error() or r->err says why).
  */
 int absence_alerts_after_marking(req_t *r, db_t *db, const char *class_id, const char *date, long long marked_at,
