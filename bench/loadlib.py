@@ -313,7 +313,14 @@ def write_mix(url, schools, path, count=20000, seed=7, mix=None):
     """The school mix as bench/load-gen's requests file; also a file of student reads alone (path + '.student')."""
     rng = random.Random(seed)
     data = [school_data(url, *s, rng) for s in schools]
-    mix = mix or MIX
+    write_kinds(data, path, mix or MIX, rng, count)
+    write_requests(path + ".student", [("student", mix_request("student", rng.choice(data), rng))
+                                       for _ in range(count)])
+    return data
+
+
+def write_kinds(data, path, mix, rng, count=20000):
+    """count requests drawn from mix ({kind: share}) over the schools of data (write_mix's), to path."""
     if not any(s["days"] for s in data):
         mix = {k: v for k, v in mix.items() if not k.startswith("attendance")}  # no past school day this term
     kinds, weights = zip(*sorted(mix.items()))
@@ -325,9 +332,6 @@ def write_mix(url, schools, path, count=20000, seed=7, mix=None):
             kind = "student"
         records.append((kind, mix_request(kind, s, rng)))
     write_requests(path, records)
-    write_requests(path + ".student", [("student", mix_request("student", rng.choice(data), rng))
-                                       for _ in range(count)])
-    return data
 
 
 def write_peer_requests(path, token, count=20000, seed=7):
