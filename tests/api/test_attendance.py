@@ -142,6 +142,11 @@ class TestMarking(AttendanceCase):
         unknown = str(uuid.uuid4())
         marks = ([{"studentId": mine[0], "status": "absent"}, {"studentId": strangers[0], "status": "late"}]
                  + [{"studentId": strangers[1], "status": "present"}, {"studentId": unknown, "status": "present"}])
+
+        def history():  # read from the database, never from a cached sheet
+            return [self.admin.get(f"/api/v1/students/{sid}/attendance?from={day}&to={day}", expect=200).json
+                    for sid in (mine[0], strangers[0], strangers[1])]
+        written = history()
         res = self.mark(day, marks, expect=422)
         p = self.assertProblem(res, 422, "validation",
                                fields=["marks[1].studentId", "marks[2].studentId", "marks[3].studentId"])
@@ -150,6 +155,7 @@ class TestMarking(AttendanceCase):
         self.assertIn("3 students are not enrolled", p["detail"])
         self.assertNotIn(mine[0], p["detail"])
         self.assertEqual(self.sheet(day), before)
+        self.assertEqual(history(), written)
 
     def test_only_school_days_that_have_begun(self):
         ids = [s["studentId"] for s in self.sheet(self.days[-1])["items"]]
