@@ -17,12 +17,20 @@ static int hit(req_t *r, cached_t *c, uint64_t *meta, int l1_only)
 
 int cached_lookup(req_t *r, cache_family_t f, const char *key, cached_t *c, uint64_t *meta)
 {
+    return cached_lookup_part(r, f, NULL, key, c, meta);
+}
+
+int cached_lookup_part(req_t *r, cache_family_t f, const char *part, const char *key, cached_t *c, uint64_t *meta)
+{
     int l1_only = r->thread == NULL;
     c->family = f;
     c->tenant = sessions_tenant_of(r);
     c->key = key;
     c->lead = 0;
-    cache_generations(c->tenant, f, l1_only, &c->gens);
+    if (part != NULL)
+        cache_generations_part(c->tenant, f, cache_part(part), l1_only, &c->gens);
+    else
+        cache_generations(c->tenant, f, l1_only, &c->gens);
     if (hit(r, c, meta, l1_only))
         return 1;
     if (l1_only)

@@ -39,6 +39,9 @@ typedef struct cached {
  */
 int cached_lookup(req_t *r, cache_family_t f, const char *key, cached_t *c, uint64_t *meta);
 
+/* The same for a partitioned family (cache/cache.h): part names the key's part ("<class id>:<day>" of a sheet). */
+int cached_lookup_part(req_t *r, cache_family_t f, const char *part, const char *key, cached_t *c, uint64_t *meta);
+
 /* Stores r's response when it is a 200 (with meta, for ttl_ms) and ends the single flight. */
 void cached_store(req_t *r, cached_t *c, uint64_t meta, uint32_t ttl_ms);
 

@@ -1,5 +1,6 @@
 #include "api/invalidate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "auth/sessions.h"
@@ -24,6 +25,7 @@
 static const struct {
     const char *path;
     unsigned families;
+    unsigned parts; /* partitioned families of which only the part named by the path's parameters changes */
 } rules[] = {
     {"/api/v1/auth/login", F(CACHE_ACCOUNT)}, /* the account's last login */
     {"/api/v1/auth/refresh", 0},              /* a reuse revokes in sessions.c */
@@ -56,7 +58,7 @@ static const struct {
     {"/api/v1/guardians", 0}, /* a new guardian is linked to no student yet */
     {"/api/v1/guardians/{id}", F(CACHE_STUDENT)},
     {"/api/v1/students/{id}/guardians/{guardianId}", F(CACHE_STUDENT)},
-    {"/api/v1/classes/{id}/attendance/{date}", F(CACHE_ATTENDANCE)},
+    {"/api/v1/classes/{id}/attendance/{date}", 0, F(CACHE_ATTENDANCE)}, /* that sheet's part: "id:date" */
     {"/api/v1/timetable-slots", F(CACHE_TIMETABLE)},
     {"/api/v1/timetable-slots/{id}", F(CACHE_TIMETABLE)},
     {"/api/v1/files", F(CACHE_STUDENT)}, /* a photo upload changes the student's version */
@@ -112,12 +114,32 @@ static const struct {
     {"/ims/oneroster/v1p1/results/{id}", F(CACHE_GRADEBOOK)},
 };
 
-long invalidate_families(const route_t *route)
+/* The part a write's path names: its parameters joined with ':' ("<class id>:<day>"); -1 without parameters. */
+static int part_of(const req_t *r)
+{
+    char name[256];
+    size_t n = 0;
+    for (int i = 0; i < r->nparams; i++) {
+        int w = snprintf(name + n, sizeof(name) - n, "%s%s", i > 0 ? ":" : "", r->params[i]);
+        if (w < 0 || (size_t)w >= sizeof(name) - n)
+            return -1; /* too long to be a part's name: the whole family */
+        n += (size_t)w;
+    }
+    return n > 0 ? cache_part(name) : -1;
+}
+
+static long rule_of(const route_t *route)
 {
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
         if (strcmp(rules[i].path, route->path) == 0)
-            return (long)rules[i].families;
+            return (long)i;
     return -1;
+}
+
+long invalidate_families(const route_t *route)
+{
+    long i = rule_of(route);
+    return i < 0 ? -1 : (long)(rules[i].families | rules[i].parts);
 }
 
 void invalidate_after(const req_t *r)
@@ -128,8 +150,11 @@ void invalidate_after(const req_t *r)
     if (!r->auth.authenticated)
         return; /* public routes: see the handlers */
     const char *tenant = sessions_tenant_of(r);
-    long fam = invalidate_families(r->route);
-    for (int f = 0; fam > 0 && f < CACHE_FAMILIES; f++)
-        if (fam & (1L << f))
+    long i = rule_of(r->route);
+    for (int f = 0; i >= 0 && f < CACHE_FAMILIES; f++) {
+        if (rules[i].families & (1u << f))
             cache_invalidate_family(tenant, (cache_family_t)f);
+        else if (rules[i].parts & (1u << f))
+            cache_invalidate_part(tenant, (cache_family_t)f, part_of(r));
+    }
 }

@@ -8,7 +8,9 @@
  * instance. Writes whose effect is not the caller's school (a platform
  * admin's change of a school) or that a public route makes (a refresh
  * token's reuse) invalidate where they happen, in their handlers.
- * A test checks that every write route has a row.
+ * A row may name partitioned families (CACHE_ATTENDANCE) of which only the
+ * part named by the path's parameters ("<class id>:<day>") changes: an
+ * attendance save invalidates its sheet's part, not the school's sheets. A test checks that every write route has a row.
  */
 #ifndef ERP_API_INVALIDATE_H
 #define ERP_API_INVALIDATE_H

@@ -19,7 +19,11 @@
  * new random generation in the school's generation hash in Redis (locally
  * without Redis): old entries become unreachable at once and expire by TTL.
  * Random, not incremented: a generation never comes back after Redis loses its
- * data (a restart without persistence). The change is published on the channel
+ * data (a restart without persistence). A partitioned family (CACHE_ATTENDANCE)
+ * has CACHE_PARTS parts too, each with a generation in the keys that fall in it
+ * (an attendance sheet falls in the part of its class and day): a save of one
+ * sheet invalidates its part alone, 1/CACHE_PARTS of the school's sheets, and
+ * the others stay; invalidating the family still reaches every part. The change is published on the channel
  * "school-erp:invalidate"; every other instance then reads the school's
  * generations again before its next use of them. Redis puts the message on
  * every subscription before it answers the PUBLISH (so before the write's
@@ -87,10 +91,25 @@ int cache_enabled(cache_family_t f);
  * caller then neither reads nor stores.
  */
 typedef struct cache_gens {
-    uint64_t tenant, family;
+    uint64_t tenant, family, part; /* part: 0 for a family that is not partitioned */
     int known;
 } cache_gens_t;
 void cache_generations(const char *tenant, cache_family_t f, int l1_only, cache_gens_t *out);
+
+/*
+ * Parts. A partitioned family's entries are read and stored under the
+ * generations of their part (cache_generations() answers known = 0 for such a
+ * family), and cache_invalidate_part() makes only that part's entries
+ * unreachable. cache_part() is the part a name falls in (an attendance sheet's
+ * "<class id>:<day>"; letter case does not matter). An instance that hears of
+ * a part's invalidation reads that part's generation alone (HGET) before its
+ * next use; any other invalidation, or a second without news, makes it read
+ * all of the school's (HGETALL).
+ */
+#define CACHE_PARTS 256
+int cache_partitioned(cache_family_t f);
+int cache_part(const char *name);
+void cache_generations_part(const char *tenant, cache_family_t f, int part, int l1_only, cache_gens_t *out);
 
 /*
  * Looks up a value under gens: L1, then (unless l1_only) L2, whose hit is
@@ -108,6 +127,8 @@ void cache_set(const char *tenant, cache_family_t f, const char *key, const cach
 /* Makes every entry of a school's family (or of the whole school) unreachable, here and on every instance. */
 void cache_invalidate_family(const char *tenant, cache_family_t f);
 void cache_invalidate_tenant(const char *tenant);
+/* Makes one part of a partitioned family unreachable (the whole family when f is not partitioned). */
+void cache_invalidate_part(const char *tenant, cache_family_t f, int part);
 
 /*
  * Single flight: when several requests of this process miss one key at once,

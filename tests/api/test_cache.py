@@ -35,6 +35,20 @@ def hits(server, level="l1"):
     return server.metrics().value("school_erp_cache_requests_total", level=level, result="hit") or 0
 
 
+def sheet_part(class_id, day):
+    """The part of the attendance family a sheet falls in: cache_part() in src/cache/cache.c (FNV-1a of
+    "<class id>:<day>" in lower case, of 256)."""
+    h = 2166136261
+    for ch in f"{class_id}:{day}".lower().encode():
+        h = ((h ^ ch) * 16777619) & 0xFFFFFFFF
+    return h % 256
+
+
+def sheet_loads(server):
+    """Attendance sheets this server has loaded from the database (its roster statement)."""
+    return server.metrics().value("db_query_duration_seconds_count", statement="attendance.roster") or 0
+
+
 class TwoInstances(unittest.TestCase):
     """Servers A and B on one database and one Redis URL (set by the subclass's redis_url())."""
 
@@ -191,6 +205,44 @@ class TestStandaloneRedis(TwoInstances):
         marks = {x["studentId"]: x for x in self.admin_b.get(path, expect=200).json["items"]}
         self.assertEqual(marks[student["id"]]["mark"]["status"], "late")
 
+    def test_a_save_leaves_other_sheets_cached(self):
+        """A save invalidates its sheet's part of the attendance family, on every instance: another class's sheet
+        of the day and the class's sheet of another day are still hits on B; the saved sheet is loaded again, with
+        the mark; a change of what every sheet shows still reaches them all."""
+        ac, student = self.w.A.academic, self.w.A.academic["student"]
+        saved, other = ac["classes"][0], ac["classes"][1]
+        days = [ac["on"](n) for n in range(25, 50)
+                if date.fromisoformat(ac["on"](n)).weekday() < 5 and ac["on"](n) != ac["holiday"]]
+        day = days[0]
+        # another day of the same class, in another part (255 in 256 are)
+        later = next(d for d in days[1:] if sheet_part(saved["id"], d) != sheet_part(saved["id"], day))
+        saved_path = f"/api/v1/classes/{saved['id']}/attendance/{day}"
+        # the other class's id in upper case: a spelling of an id falls in the same part
+        others = [f"/api/v1/classes/{saved['id']}/attendance/{later}"]
+        if sheet_part(other["id"], day) != sheet_part(saved["id"], day):
+            others.append(f"/api/v1/classes/{other['id'].upper()}/attendance/{day}")
+        for path in [saved_path] + others:
+            self.warm(path, self.admin_b)
+        loads = sheet_loads(self.b)
+        self.admin_a.put(saved_path, json={"marks": [{"studentId": student["id"], "status": "absent"}]}, expect=200)
+        for path in others:
+            self.admin_b.get(path, expect=200)
+        self.assertEqual(sheet_loads(self.b), loads)
+        marks = {x["studentId"]: x for x in self.admin_b.get(saved_path, expect=200).json["items"]}
+        self.assertEqual(marks[student["id"]]["mark"]["status"], "absent")
+        self.assertEqual(sheet_loads(self.b), loads + 1)
+        # a save through an upper-case spelling of the class's id invalidates the same part
+        self.admin_a.put(saved_path.replace(saved["id"], saved["id"].upper()),
+                         json={"marks": [{"studentId": student["id"], "status": "late"}]}, expect=200)
+        marks = {x["studentId"]: x for x in self.admin_b.get(saved_path, expect=200).json["items"]}
+        self.assertEqual(marks[student["id"]]["mark"]["status"], "late")
+        # a new student changes what every sheet may show: the whole family, other parts included
+        loads = sheet_loads(self.b)
+        self.student()
+        for path in others:
+            self.admin_b.get(path, expect=200)
+        self.assertEqual(sheet_loads(self.b), loads + len(others))
+
     def test_gradebook_written_on_a_is_read_on_b(self):
         ac = self.w.A.academic
         cls, subject, term, student = ac["classes"][0], ac["subject"], ac["term"], ac["student"]
@@ -302,7 +354,8 @@ class TestStandaloneRedis(TwoInstances):
 
     def test_keys_carry_the_schools_hash_tag(self):
         self.warm(f"{STUDENTS}/{self.student()['id']}", self.admin_a)
-        keys = services.redis_cli(self.redis.port, "--scan").split()
+        # the job queue's keys (an absence alert after a save) carry the queue's own tag, {q:<name>}
+        keys = [k for k in services.redis_cli(self.redis.port, "--scan").split() if not k.startswith("{q:")]
         self.assertTrue(keys)
         for k in keys:
             self.assertRegex(k, r"^\{t:[0-9a-f-]{36}\}:")
