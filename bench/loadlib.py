@@ -319,6 +319,13 @@ def write_mix(url, schools, path, count=20000, seed=7, mix=None):
     return data
 
 
+def refresh_tokens(url, data):
+    """New access tokens for every school of data (write_mix's): an access token lives at most 15 minutes."""
+    for s in data:
+        s["token"] = call(url, "/api/v1/auth/login", body={"tenant": s["slug"], "email": s["email"],
+                                                           "password": s["password"]})["accessToken"]
+
+
 def write_kinds(data, path, mix, rng, count=20000):
     """count requests drawn from mix ({kind: share}) over the schools of data (write_mix's), to path."""
     if not any(s["days"] for s in data):

@@ -118,6 +118,15 @@ MUTATIONS = [
          find="    if (res.nrows == 0) {\n        res_field_error(r, \"teacherId\",",
          replace="    if (res.nrows < 0) {\n        res_field_error(r, \"teacherId\",",
          tests=["api:test_integrity"], why="a lesson no teaching assignment backs"),
+    # ---- the cache answers what the database holds
+    dict(id="cache.stale-part-trusted", file="src/cache/cache.c",
+         find="        if (c.l2 == NULL || gi < 0 || !stale_part(g, gi))",
+         replace="        if (c.l2 == NULL || gi < 0 || 1)",
+         tests=["api:test_cache"], why="an invalidated attendance part trusted after its message"),
+    dict(id="invalidate.part-for-family", file="src/api/invalidate.c",
+         find="        if (rules[i].families & (1u << f))\n            cache_invalidate_family(tenant, (cache_family_t)f);",
+         replace="        if (rules[i].families & 0)\n            cache_invalidate_family(tenant, (cache_family_t)f);",
+         tests=["api:test_cache"], why="a new student leaving every attendance sheet cached"),
     # ---- readiness
     dict(id="readyz.no-ping", file="src/api/ops.c",
          find="    if (db_ping(req_db(r)) != 0) {",

@@ -109,6 +109,16 @@ class TestCluster(unittest.TestCase):
             seen.add(headers.get("X-Instance"))
         self.assertEqual(seen, INSTANCES)
 
+    def test_1_instances_share_the_cores(self):
+        """Each instance runs cores / 3 event loops (at least one) unless the caller set ERP_THREADS."""
+        want = os.environ.get("ERP_THREADS") or str(max(1, (os.cpu_count() or 1) // 3))
+        apis = {n: m for n, m in self.status["members"].items() if m["kind"] == "api"}
+        self.assertEqual(set(apis), INSTANCES)
+        for name, m in apis.items():
+            with open(f"/proc/{m['pid']}/environ", "rb") as f:
+                env = dict(e.decode().partition("=")[::2] for e in f.read().split(b"\0") if e)
+            self.assertEqual(env.get("ERP_THREADS"), want, name)
+
     def test_1_client_address_passes_nginx(self):
         rid = "smoke-xff-0001"
         status, headers, _ = http("GET", self.url + "/healthz",
