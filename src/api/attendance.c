@@ -602,10 +602,11 @@ static int sheet_args(req_t *r, const char **class_id, const char **date, cal_da
     return 0;
 }
 
-/* A sheet's cache key, which is also the name of its part of CACHE_ATTENDANCE (api/invalidate.c names it so too). */
-static const char *sheet_key(req_t *r, const char *class_id, const char *date)
+/* cached_lookup() of a sheet: its key "<class id>:<day>" also names its part of CACHE_ATTENDANCE (api/invalidate.c). */
+static int sheet_lookup(req_t *r, const char *class_id, const char *date, cached_t *c)
 {
-    return arena_printf(&r->arena, "%s:%s", class_id, date);
+    const char *key = arena_printf(&r->arena, "%s:%s", class_id, date);
+    return cached_lookup_part(r, CACHE_ATTENDANCE, key, key, c, NULL);
 }
 
 /*
@@ -621,7 +622,7 @@ int attendance_sheet(req_t *r)
     if (sheet_args(r, &class_id, &date, &day) != 0 || may_read_class(r, class_id, NULL) != 0)
         return -1;
     cached_t c;
-    int rc = cached_lookup_part(r, CACHE_ATTENDANCE, sheet_key(r, class_id, date), sheet_key(r, class_id, date), &c, NULL);
+    int rc = sheet_lookup(r, class_id, date, &c);
     if (rc == 0) {
         rc = load_sheet(r, class_id, date, day);
         cached_store(r, &c, 0, SHEET_TTL_MS);
@@ -640,7 +641,7 @@ int attendance_sheet_loop(req_t *r)
     cal_day_t day = 0;
     cached_t c;
     if (!policy_sees_school(r) || sheet_args(r, &class_id, &date, &day) != 0 ||
-        cached_lookup_part(r, CACHE_ATTENDANCE, sheet_key(r, class_id, date), sheet_key(r, class_id, date), &c, NULL) <= 0)
+        sheet_lookup(r, class_id, date, &c) <= 0)
         return -1;
     return audit(r, NULL, "attendance.list", "class", class_id, date) != 0 ? -1 : 0;
 }

@@ -98,8 +98,8 @@ static const struct {
     {"/api/v1/auth/email-change/confirm", 0},          /* likewise (accounts/profile.c) */
     {"/api/v1/users/{id}/password-reset", 0},          /* a link is mailed; the account is unchanged */
     {"/api/v1/me", F(CACHE_ACCOUNT)},                  /* the caller's /me document */
-    {"/api/v1/me/guardian", F(CACHE_STUDENT)},
-    {"/api/v1/school/logo", 0},                        /* only messages show it, nothing cached */         /* as /guardians/{id}: students' profiles show guardians */
+    {"/api/v1/me/guardian", F(CACHE_STUDENT)},         /* as /guardians/{id}: students' profiles show guardians */
+    {"/api/v1/school/logo", 0},                        /* only messages show it, nothing cached */
     {"/api/v1/announcements", 0}, /* announcements and absence alerts are read from the database, never cached */
     {"/api/v1/announcements/{id}", 0},
     {"/api/v1/announcements/{id}/read", 0},
